@@ -1,0 +1,78 @@
+"""Composition root: builds every collaborator from settings, in one place.
+
+Modules take their collaborators as arguments; tests build an ``App`` with a fake clock, a
+temporary database or a fake sender by passing them here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.content.office import load_office
+from bot.content.texts import Texts
+from bot.core.basics import BasicsFeature
+from bot.core.context import Services
+from bot.core.conversation import Conversation
+from bot.core.feature import Feature, FreeTextHandler
+from bot.paths import content_root
+from bot.settings import Settings
+from bot.storage.db import Database
+
+
+def text_files(root: Path) -> list[Path]:
+    """All text files: the core's ``dialogs/texts.yaml`` first, then each feature's ``dialogs/texts_*.yaml``."""
+    return [root / "dialogs" / "texts.yaml", *sorted((root / "dialogs").glob("texts_*.yaml"))]
+
+
+@dataclass
+class App:
+    """The assembled bot: services and the conversation core."""
+
+    services: Services
+    conversation: Conversation
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    async def start(self) -> None:
+        """Migrate the database (idempotent) before the first update is handled."""
+        await self.services.db.upgrade()
+
+    async def close(self) -> None:
+        await self.services.db.dispose()
+
+
+def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler | None]:
+    """Every feature in routing order, and the free-text answerer (the knowledge base)."""
+    features: list[Feature] = []
+    free_text: FreeTextHandler | None = None
+    # Features register here as they are built (knowledge, eligibility, status, reminders).
+    return features, free_text
+
+
+def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None) -> App:
+    """Build the whole bot from settings; nothing here talks to a network."""
+    root = root or content_root()
+    services = Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        texts=Texts.load(text_files(root), root),
+        office=load_office(root),
+        clock=clock or SystemClock(),
+    )
+    services.extras["content_root"] = root
+    basics = BasicsFeature()
+    features, free_text = build_features(services)
+    conversation = Conversation(services, [basics, *features], free_text=free_text)
+    basics.bind(conversation)
+    return App(services=services, conversation=conversation)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("aiosqlite", "httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,144 @@
+"""``python -m bot …``: the public command line (typer).
+
+Heavy modules (aiogram, python-telegram-bot, SQLAlchemy models, the matcher) are imported inside the
+commands that need them, so ``--help`` and the offline commands start fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="职称助手: chat assistant for the Industrial Internet engineering title review.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One clear line on stderr and a non-zero exit, never a traceback."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object):  # noqa: ANN201
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def build_app_or_exit(settings, clock=None):  # noqa: ANN001, ANN201
+    from bot.app import build_app
+    from bot.content.loader import ContentError
+
+    try:
+        return build_app(settings, clock=clock)
+    except ContentError as exc:
+        fail(f"content is invalid (run `python -m bot check`):\n{exc}")
+
+
+async def start_or_exit(bot_app) -> None:  # noqa: ANN001
+    """Migrate the database; an unreachable database is one clear line, not a traceback."""
+    try:
+        await bot_app.start()
+    except Exception as exc:  # noqa: BLE001
+        await bot_app.close()
+        fail(f"database {bot_app.db.dialect} is not usable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="Terminal user id (one per person testing).")] = "local",
+) -> None:
+    """Talk to the bot in the terminal (no token needed; SQLite by default)."""
+    from bot.app import configure_logging
+    from bot.channels.terminal import TerminalChat
+
+    settings = settings_or_exit()
+    configure_logging("WARNING")
+
+    async def main() -> None:
+        bot_app = build_app_or_exit(settings)
+        await start_or_exit(bot_app)
+        try:
+            typer.echo("职称助手（终端版）。输入问题并回车；输入编号按下按钮；/quit 退出。\n")
+            await TerminalChat(bot_app.conversation, user_id=user).run()
+        finally:
+            await bot_app.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def check() -> None:
+    """Validate all content (dialogs/, knowledge/, rules/) and report file, line and reason."""
+    from bot.content.check import run_checks
+    from bot.paths import content_root
+
+    results = run_checks(content_root())
+    total = 0
+    for area, problems in results.items():
+        status = "ok" if not problems else f"{len(problems)} problem(s)"
+        typer.echo(f"{area}: {status}")
+        for problem in problems:
+            typer.echo(f"  {problem}")
+        total += len(problems)
+    if total:
+        fail(f"{total} content problem(s) found", code=1)
+    typer.echo("all content is valid")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically on start)."""
+    from bot.storage.db import Database
+
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            typer.echo(f"database at revision {await db.current_revision()}")
+        except Exception as exc:  # noqa: BLE001
+            fail(f"migration failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+def _register_optional_commands() -> None:
+    """Feature command groups live in their own modules (kept out of the import path of --help)."""
+    import importlib
+
+    for module in ("bot.cli_features",):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+def main() -> None:
+    _register_optional_commands()
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "fail", "settings_or_exit", "build_app_or_exit", "start_or_exit", "Path"]

@@ -1,0 +1,129 @@
+"""YAML loading that keeps line numbers, and validation that reports file, line and reason.
+
+Content is edited by office staff; a broken file must be reported precisely (``python -m bot check``),
+never as a stack trace. ``load_model`` parses a YAML file into a pydantic model and maps every
+validation error back to the line of the offending YAML node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """One defect in a content file."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+
+class ContentError(Exception):
+    """Raised when content cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that rejects duplicate mapping keys (a silent overwrite hides typos)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _rel(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file; returns (data, node tree). Raises ContentError with the line on failure."""
+    name = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([ContentProblem(name, None, "file not found")]) from None
+    except UnicodeDecodeError:
+        raise ContentError([ContentProblem(name, None, "not UTF-8 text")]) from None
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ContentError([ContentProblem(name, line, f"YAML syntax: {exc.problem or exc}")]) from None
+    return data, node
+
+
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Walk a composed YAML node along a pydantic error location; return the deepest line found."""
+    line = node.start_mark.line + 1 if node is not None else None
+    current = node
+    for part in loc:
+        if isinstance(current, yaml.MappingNode):
+            nxt = None
+            for key_node, value_node in current.value:
+                if str(key_node.value) == str(part):
+                    nxt = value_node
+                    break
+            if nxt is None:
+                break
+            current = nxt
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(current.value):
+                break
+            current = current.value[part]
+        else:
+            break
+        line = current.start_mark.line + 1
+    return line
+
+
+def validation_problems(exc: ValidationError, name: str, node: yaml.Node | None) -> list[ContentProblem]:
+    """Convert a pydantic ValidationError into content problems with YAML lines."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc) or "(top)"
+        problems.append(ContentProblem(name, line_of(node, loc), f"{where}: {err['msg']}"))
+    return problems
+
+
+def load_model(path: Path, model: type[M], root: Path | None = None) -> M:
+    """Load one YAML file into ``model``; every defect is reported with its line."""
+    data, node = read_yaml(path, root)
+    name = _rel(path, root)
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ContentError(validation_problems(exc, name, node)) from None

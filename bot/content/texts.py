@@ -1,0 +1,79 @@
+"""User-facing strings, loaded from ``dialogs/texts.yaml`` (and extended by feature text files).
+
+Keeping strings in data lets office staff reword the bot without code changes; ``Texts.get``
+fails loudly in tests (KeyError) when code asks for a key that the data lacks.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+from pydantic import RootModel
+
+from bot.content.loader import ContentError, ContentProblem, load_model
+
+
+class _TextTree(RootModel[dict[str, Any]]):
+    """A nested mapping of string leaves."""
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in tree.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{prefix}{key}: key must be a string (quote yes/no/on/off/numbers in YAML)")
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, full + "."))
+        elif isinstance(value, str):
+            out[full] = value
+        else:
+            raise ValueError(f"{full}: text must be a string, got {type(value).__name__}")
+    return out
+
+
+class Texts:
+    """A flat, dotted-key view of all text files; ``get`` formats placeholders."""
+
+    def __init__(self, entries: dict[str, str]) -> None:
+        self._entries = dict(entries)
+
+    @classmethod
+    def load(cls, files: list[Path], root: Path | None = None) -> Texts:
+        merged: dict[str, str] = {}
+        problems: list[ContentProblem] = []
+        for path in files:
+            tree = load_model(path, _TextTree, root).root
+            try:
+                flat = _flatten(tree)
+            except ValueError as exc:
+                problems.append(ContentProblem(str(path.name), None, str(exc)))
+                continue
+            for key in flat:
+                if key in merged:
+                    problems.append(ContentProblem(str(path.name), None, f"text key {key!r} defined twice"))
+            merged.update(flat)
+        if problems:
+            raise ContentError(problems)
+        return cls(merged)
+
+    def has(self, key: str) -> bool:
+        return key in self._entries
+
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def get(self, key: str, **values: Any) -> str:
+        template = self._entries[key]
+        if not values:
+            return template
+        return string.Formatter().vformat(template, (), _SafeDict(values))
+
+
+class _SafeDict(dict):
+    """Leaves unknown placeholders visible instead of raising (a typo must not crash a reply)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

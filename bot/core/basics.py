@@ -1,0 +1,129 @@
+"""The commands every user has: /start, /help, /menu, /cancel, /privacy, /forget and the main menu."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot.clock import LOCAL_TZ
+from bot.core.context import Context
+from bot.core.feature import Feature, Handler
+from bot.core.messages import Button, Outbound
+from bot.storage.models import AuditEntry, User
+
+MENU_KEYS = ("qa", "eligibility", "status", "reminders", "help")
+FORGET_DIALOG = "forget"
+
+
+def main_menu(ctx: Context) -> list[list[Button]]:
+    """The five main-menu buttons, two per row."""
+    buttons = [Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}") for key in MENU_KEYS]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+class BasicsFeature(Feature):
+    """Welcome, help, menu, cancel and the privacy commands."""
+
+    name = "basics"
+    dialogs = frozenset({FORGET_DIALOG})
+
+    def __init__(self) -> None:
+        self._conversation = None
+
+    def bind(self, conversation) -> None:  # noqa: ANN001 - avoids an import cycle
+        """Give the feature the conversation it belongs to (for menus, privacy and forget)."""
+        self._conversation = conversation
+
+    def commands(self) -> dict[str, Handler]:
+        return {
+            "start": self.start,
+            "help": self.help,
+            "menu": self.menu,
+            "cancel": self.cancel,
+            "privacy": self.privacy,
+            "forget": self.forget,
+        }
+
+    def callbacks(self) -> dict[str, Handler]:
+        return {"menu": self.menu_pressed, "forget": self.forget_answer}
+
+    def menu_actions(self) -> dict[str, Handler]:
+        return {"qa": self.qa_prompt, "help": self.help}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        return [
+            ("start", "commands.start"),
+            ("menu", "commands.menu"),
+            ("help", "commands.help"),
+            ("cancel", "commands.cancel"),
+            ("privacy", "commands.privacy"),
+            ("forget", "commands.forget"),
+        ]
+
+    # ---- handlers ---------------------------------------------------------------------------
+    async def start(self, ctx: Context, _args: str) -> list[Outbound]:
+        if ctx.user.consent_at is None:
+            ctx.user.consent_at = ctx.now
+        return [
+            Outbound(text=ctx.t("start.welcome")),
+            Outbound(text=ctx.t("start.menu_prompt"), buttons=main_menu(ctx)),
+        ]
+
+    async def help(self, ctx: Context, _args: str) -> list[Outbound]:
+        return [Outbound(text=ctx.t("help.text"), buttons=main_menu(ctx))]
+
+    async def menu(self, ctx: Context, _args: str) -> list[Outbound]:
+        return [Outbound(text=ctx.t("start.menu_prompt"), buttons=main_menu(ctx))]
+
+    async def qa_prompt(self, ctx: Context, _args: str) -> list[Outbound]:
+        return [Outbound(text=ctx.t("qa.prompt"))]
+
+    async def cancel(self, ctx: Context, _args: str) -> list[Outbound]:
+        had_dialog = await ctx.clear_dialog()
+        key = "cancel.done" if had_dialog else "cancel.nothing"
+        return [Outbound(text=ctx.t(key), buttons=main_menu(ctx))]
+
+    async def menu_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        if payload not in MENU_KEYS or self._conversation is None:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        replies = await self._conversation.run_menu(ctx, payload)
+        return [Outbound.toast_only("")] + replies
+
+    async def privacy(self, ctx: Context, _args: str) -> list[Outbound]:
+        user = ctx.user
+        since = user.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d")
+        lines = [
+            ctx.t("privacy.header"),
+            ctx.t("privacy.user_line", channel=user.channel, role=ctx.t(f"privacy.roles.{user.role}"), since=since),
+        ]
+        state = await ctx.dialog()
+        if state is not None:
+            lines.append(ctx.t("privacy.dialog_line", dialog=state.dialog))
+        extra = await self._conversation.describe_user_data(ctx) if self._conversation else []
+        lines.extend(extra or [ctx.t("privacy.none_extra")])
+        lines.append(ctx.t("privacy.footer"))
+        return [Outbound(text="\n".join(lines))]
+
+    async def forget(self, ctx: Context, _args: str) -> list[Outbound]:
+        await ctx.set_dialog(FORGET_DIALOG, "confirm")
+        buttons = [[Button(text=ctx.t("forget.confirm_button"), data="forget:yes"), Button(text=ctx.t("forget.cancel_button"), data="forget:no")]]
+        return [Outbound(text=ctx.t("forget.confirm"), buttons=buttons)]
+
+    async def forget_answer(self, ctx: Context, payload: str) -> list[Outbound]:
+        state = await ctx.dialog()
+        if state is None or state.dialog != FORGET_DIALOG or payload not in {"yes", "no"}:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        if payload == "no":
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t("forget.kept"), edit=True)]
+        if self._conversation is not None:
+            await self._conversation.forget_user(ctx)
+        user_id = ctx.user.id
+        await ctx.clear_dialog()
+        # The audit row must not point back at the person: no actor id once they are gone.
+        ctx.session.add(AuditEntry(at=ctx.now, actor_user_id=None, action="user.forget", detail={}))
+        await ctx.session.execute(delete(User).where(User.id == user_id))
+        return [Outbound(text=ctx.t("forget.done"), edit=True)]
+
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+        """Text typed while the forget confirmation is open: ask again with the buttons."""
+        return await self.forget(ctx, "")

@@ -1,0 +1,237 @@
+"""``Conversation.handle(inbound) -> list[Outbound]``: the single path every channel uses.
+
+One update = one database transaction: the update id is recorded (a redelivery is ignored), the user
+row is loaded or created, the update is routed to a feature, and dialog state is written before the
+transaction commits. No exception escapes: users get a short message in Chinese, the log gets the
+exception class and the channel (never the message text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from bot.core.context import Context, Services, find_user
+from bot.core.feature import Feature, FreeTextHandler, Handler
+from bot.core.locks import KeyedLocks
+from bot.core.messages import Inbound, Outbound
+from bot.core.sanitize import clean_text
+from bot.storage.db import StorageUnavailable, advisory_key
+from bot.storage.models import ProcessedUpdate, User
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 1000
+DIALOG_IDLE_LIMIT = timedelta(hours=24)
+
+
+class Conversation:
+    """Routes inbound updates to features; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        services: Services,
+        features: list[Feature],
+        free_text: FreeTextHandler | None = None,
+        max_concurrency: int | None = None,
+    ) -> None:
+        self.services = services
+        self.features = list(features)
+        self.free_text = free_text
+        if free_text is not None and free_text not in self.features:
+            self.features.append(free_text)
+        self._commands: dict[str, Handler] = {}
+        self._callbacks: dict[str, Handler] = {}
+        self._menu: dict[str, Handler] = {}
+        self._dialog_owner: dict[str, Feature] = {}
+        for feature in self.features:
+            self._register(feature)
+        self._locks = KeyedLocks()
+        limit = max_concurrency or services.settings.max_concurrent_updates
+        self._slots = asyncio.Semaphore(limit)
+
+    # ---- registration -----------------------------------------------------------------------
+    def _register(self, feature: Feature) -> None:
+        for table, items in (
+            (self._commands, feature.commands()),
+            (self._callbacks, feature.callbacks()),
+            (self._menu, feature.menu_actions()),
+        ):
+            for key, handler in items.items():
+                if key in table:
+                    raise ValueError(f"{feature.name}: {key!r} is already registered")
+                table[key] = handler
+        for dialog in feature.dialogs:
+            self._dialog_owner[dialog] = feature
+
+    @property
+    def command_names(self) -> list[str]:
+        return sorted(self._commands)
+
+    def menu_action(self, key: str) -> Handler | None:
+        return self._menu.get(key)
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        """(command, Chinese description) pairs for the channel's command menu."""
+        texts = self.services.texts
+        out: list[tuple[str, str]] = []
+        for feature in self.features:
+            for command, key in feature.bot_commands():
+                out.append((command, texts.get(key)))
+        return out
+
+    # ---- entry point ------------------------------------------------------------------------
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one update; never raises."""
+        texts = self.services.texts
+        contacts = self.services.contact_values()
+        try:
+            async with self._slots, self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
+                return await self._handle_in_transaction(inbound)
+        except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
+            log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
+            return [Outbound(text=texts.get("errors.storage", **contacts))]
+        except Exception:  # noqa: BLE001 - the user must never see a stack trace
+            log.exception("handler failed for a %s %s update", inbound.channel, inbound.kind)
+            return [Outbound(text=texts.get("errors.internal", **contacts))]
+
+    async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
+        db = self.services.db
+        async with db.sessionmaker() as session:
+            async with session.begin():
+                if db.is_postgres:
+                    key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
+                    await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                if inbound.update_id is not None and await self._seen_before(session, inbound):
+                    return []
+                user = await self._load_user(session, inbound)
+                ctx = Context(inbound=inbound, user=user, session=session, services=self.services)
+                replies = await self._route(ctx)
+            return replies
+
+    async def _seen_before(self, session, inbound: Inbound) -> bool:  # noqa: ANN001
+        key = (inbound.channel, str(inbound.update_id))
+        if await session.get(ProcessedUpdate, key) is not None:
+            return True
+        try:
+            async with session.begin_nested():
+                session.add(
+                    ProcessedUpdate(channel=key[0], update_id=key[1], processed_at=self.services.clock.now())
+                )
+        except IntegrityError:
+            return True  # another process recorded it a moment ago
+        return False
+
+    async def _load_user(self, session, inbound: Inbound) -> User:  # noqa: ANN001
+        now = self.services.clock.now()
+        user = await find_user(session, inbound.channel, inbound.user_id)
+        if user is None:
+            user = User(
+                channel=inbound.channel,
+                external_id=inbound.user_id,
+                chat_id=inbound.chat_id,
+                role="applicant",
+                language=inbound.language or self.services.settings.default_language,
+                active=True,
+                blocked=False,
+                created_at=now,
+                last_seen_at=now,
+            )
+            session.add(user)
+            await session.flush()
+        else:
+            user.last_seen_at = now
+            user.chat_id = inbound.chat_id
+            if user.blocked or not user.active:  # writing to us again means they unblocked the bot
+                user.blocked = False
+                user.active = True
+        return user
+
+    # ---- routing ----------------------------------------------------------------------------
+    async def _route(self, ctx: Context) -> list[Outbound]:
+        inbound = ctx.inbound
+        if inbound.kind == "callback":
+            return await self._route_callback(ctx)
+        if inbound.kind == "document":
+            for feature in self.features:
+                replies = await feature.on_document(ctx)
+                if replies is not None:
+                    return replies
+            return [Outbound(text=ctx.t("input.non_text"))]
+        if inbound.kind == "media":
+            return [Outbound(text=ctx.t("input.non_text"))]
+
+        text = clean_text(inbound.text)
+        if not text:
+            return [Outbound(text=ctx.t("input.empty"))]
+        if len(text) > MAX_TEXT_LENGTH:
+            return [Outbound(text=ctx.t("input.too_long", length=len(text), limit=MAX_TEXT_LENGTH))]
+        prefix = await self._expire_idle_dialog(ctx)
+        if text.startswith("/"):
+            return prefix + await self._route_command(ctx, text)
+        state = await ctx.dialog()
+        if state is not None:
+            owner = self._dialog_owner.get(state.dialog)
+            if owner is not None:
+                return prefix + await owner.on_dialog_text(ctx, text)
+            await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
+        menu_key = self._menu_key_for_label(text)
+        if menu_key is not None:
+            return prefix + await self.run_menu(ctx, menu_key)
+        if self.free_text is None:
+            return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
+        return prefix + await self.free_text.answer(ctx, text)
+
+    async def _expire_idle_dialog(self, ctx: Context) -> list[Outbound]:
+        state = await ctx.dialog()
+        if state is None or state.updated_at is None:
+            return []
+        if ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t("dialog.expired"))]
+        return []
+
+    async def _route_command(self, ctx: Context, text: str) -> list[Outbound]:
+        head, _, args = text.partition(" ")
+        name = head[1:].split("@", 1)[0].lower()
+        handler = self._commands.get(name)
+        if handler is None:
+            shown = head if len(head) <= 32 else head[:32] + "…"
+            return [Outbound(text=ctx.t("help.unknown_command", command=shown))]
+        return await handler(ctx, args.strip())
+
+    async def _route_callback(self, ctx: Context) -> list[Outbound]:
+        data = ctx.inbound.callback_data
+        prefix, _, payload = data.partition(":")
+        handler = self._callbacks.get(prefix)
+        if handler is None or len(data.encode()) > 64:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        return await handler(ctx, payload)
+
+    def _menu_key_for_label(self, text: str) -> str | None:
+        texts = self.services.texts
+        for key in ("qa", "eligibility", "status", "reminders", "help"):
+            if texts.has(f"menu.{key}") and text == texts.get(f"menu.{key}"):
+                return key
+        return None
+
+    async def run_menu(self, ctx: Context, key: str) -> list[Outbound]:
+        handler = self._menu.get(key)
+        if handler is None:
+            return [Outbound(text=ctx.t("input.feature_unavailable"))]
+        return await handler(ctx, "")
+
+    # ---- used by the basics feature ---------------------------------------------------------
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        lines: list[str] = []
+        for feature in self.features:
+            lines.extend(await feature.describe_user_data(ctx))
+        return lines
+
+    async def forget_user(self, ctx: Context) -> None:
+        for feature in self.features:
+            await feature.forget_user(ctx)

@@ -1,0 +1,61 @@
+"""The plug-in shape of a feature (knowledge answers, eligibility, status, reminders…).
+
+The conversation core routes commands, button presses, dialog text and documents to features by
+name; a feature never sees the channel. Every hook has a harmless default so features implement only
+what they need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.core.context import Context
+from bot.core.messages import Outbound
+
+Handler = Callable[[Context, str], Awaitable[list[Outbound]]]
+
+
+class Feature:
+    """Base class; override what applies."""
+
+    name: str = ""
+    #: dialog names (``DialogState.dialog``) whose text input this feature handles
+    dialogs: frozenset[str] = frozenset()
+
+    def commands(self) -> dict[str, Handler]:
+        """Command name (no slash, lower case) → handler(ctx, arguments)."""
+        return {}
+
+    def callbacks(self) -> dict[str, Handler]:
+        """Callback prefix (the part before the first ':') → handler(ctx, payload after ':')."""
+        return {}
+
+    def menu_actions(self) -> dict[str, Handler]:
+        """Main-menu keys (qa, eligibility, status, reminders) this feature serves."""
+        return {}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        """(command, text key of its description) for the channel's command menu."""
+        return []
+
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+        """Text typed while the user is inside one of ``dialogs``."""
+        return []
+
+    async def on_document(self, ctx: Context) -> list[Outbound] | None:
+        """A document the user sent; None when this feature does not take documents."""
+        return None
+
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        """Lines for /privacy: what this feature keeps about the user."""
+        return []
+
+    async def forget_user(self, ctx: Context) -> None:
+        """Delete or anonymise what this feature keeps about the user (/forget)."""
+
+
+class FreeTextHandler(Feature):
+    """A feature that also answers free text outside any dialog (the knowledge base)."""
+
+    async def answer(self, ctx: Context, text: str) -> list[Outbound]:
+        raise NotImplementedError

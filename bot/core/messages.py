@@ -1,0 +1,63 @@
+"""What channels hand to the core (``Inbound``) and what the core hands back (``Outbound``).
+
+Texts in ``Outbound`` are plain text: adapters escape them for their medium (HTML for Telegram and
+the web), so user-supplied text can never inject markup.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+InboundKind = Literal["text", "callback", "media", "document"]
+
+
+class Attachment(BaseModel):
+    """A file the user sent (for staff imports). ``content`` is filled only when the adapter fetched it."""
+
+    model_config = ConfigDict(frozen=True)
+    file_name: str = ""
+    mime_type: str = ""
+    size: int = 0
+    content: bytes | None = None
+
+
+class Inbound(BaseModel):
+    """One thing a user did: sent text, pressed a button, or sent something that is not text."""
+
+    model_config = ConfigDict(frozen=True)
+    channel: str
+    user_id: str
+    chat_id: str
+    kind: InboundKind = "text"
+    text: str = ""
+    callback_data: str = ""
+    update_id: str | None = None
+    language: str = "zh"
+    media_type: str = ""
+    attachment: Attachment | None = None
+
+
+class Button(BaseModel):
+    """An inline button; ``data`` is a short id (≤ 64 bytes) verified by the core on arrival."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str
+    data: str = Field(max_length=64)
+
+
+class Outbound(BaseModel):
+    """One reply. ``edit`` asks the adapter to edit the message the pressed button belongs to;
+    ``toast`` is shown as the answer to a button press (no message is sent when ``text`` is empty)."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str = ""
+    buttons: list[list[Button]] = Field(default_factory=list)
+    edit: bool = False
+    toast: str | None = None
+    document: Attachment | None = None
+
+    @classmethod
+    def toast_only(cls, toast: str) -> Outbound:
+        return cls(text="", toast=toast)

@@ -7,7 +7,8 @@ temporary database or a fake sender by passing them here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
@@ -17,6 +18,7 @@ from bot.core.basics import BasicsFeature
 from bot.core.context import Services
 from bot.core.conversation import Conversation
 from bot.core.feature import Feature, FreeTextHandler
+from bot.core.sending import Sender
 from bot.paths import content_root
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -27,12 +29,18 @@ def text_files(root: Path) -> list[Path]:
     return [root / "dialogs" / "texts.yaml", *sorted((root / "dialogs").glob("texts_*.yaml"))]
 
 
+BackgroundJob = Callable[["App", dict[str, Sender]], Awaitable[None]]
+
+
 @dataclass
 class App:
     """The assembled bot: services and the conversation core."""
 
     services: Services
     conversation: Conversation
+    #: long-running jobs a channel process starts beside its update loop (outbox worker, scheduler);
+    #: each is called with the app and the senders by channel name, and runs until cancelled
+    background: list[BackgroundJob] = field(default_factory=list)
 
     @property
     def db(self) -> Database:
@@ -47,11 +55,17 @@ class App:
 
 
 def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler | None]:
-    """Every feature in routing order, and the free-text answerer (the knowledge base)."""
+    """Every feature in routing order, and the free-text answerer (the knowledge base).
+
+    Each feature adds its lines here (imports inside, so unused features cost nothing).
+    """
     features: list[Feature] = []
     free_text: FreeTextHandler | None = None
-    # Features register here as they are built (knowledge, eligibility, status, reminders).
     return features, free_text
+
+
+def build_background(app: App) -> None:
+    """Register background jobs (outbox worker, reminder scheduler) on the app."""
 
 
 def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None) -> App:
@@ -69,7 +83,9 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     features, free_text = build_features(services)
     conversation = Conversation(services, [basics, *features], free_text=free_text)
     basics.bind(conversation)
-    return App(services=services, conversation=conversation)
+    app = App(services=services, conversation=conversation)
+    build_background(app)
+    return app
 
 
 def configure_logging(level: str) -> None:

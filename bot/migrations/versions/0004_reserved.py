@@ -1,4 +1,4 @@
-"""outbox, subscriptions, broadcasts (issue 5)
+"""application status, bindings, HR contacts, invites (issue 4)
 
 Reserved slot in the migration chain so features built in parallel never fork it. The feature that
 owns this slot fills in upgrade/downgrade (and may rename the file, keeping revision ids).

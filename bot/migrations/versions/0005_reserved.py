@@ -1,4 +1,4 @@
-"""web chat sessions and inbox (issue 6)
+"""subscriptions, broadcasts, reminder log (issue 5)
 
 Reserved slot in the migration chain so features built in parallel never fork it. The feature that
 owns this slot fills in upgrade/downgrade (and may rename the file, keeping revision ids).

@@ -1,0 +1,1 @@
+"""The durable outbox: every push is a row first, delivered later by a worker (issue 5)."""

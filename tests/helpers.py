@@ -125,3 +125,12 @@ class ChatUser:
     @property
     def button_data(self) -> list[str]:
         return [b.data for r in self.last for row in r.buttons for b in row]
+
+
+def _project_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL", "STAFF_IDS"}}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env
+
+
+PROJECT_ENV = _project_env()

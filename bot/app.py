@@ -61,11 +61,29 @@ def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler |
     """
     features: list[Feature] = []
     free_text: FreeTextHandler | None = None
+    from bot.knowledge.feature import KnowledgeFeature
+
+    free_text = KnowledgeFeature(services)
+    from bot.channels.web.feature import WebHistoryFeature
+
+    features.append(WebHistoryFeature())
+    from bot.status.feature import StatusFeature
+
+    features.append(StatusFeature())
+    from bot.eligibility.feature import EligibilityFeature
+
+    features.append(EligibilityFeature(services))
+    from bot.reminders.feature import RemindersFeature
+
+    features.append(RemindersFeature(services))
     return features, free_text
 
 
 def build_background(app: App) -> None:
     """Register background jobs (outbox worker, reminder scheduler) on the app."""
+    from bot.reminders.jobs import register_background
+
+    register_background(app)
 
 
 def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None) -> App:

@@ -11,3 +11,21 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach feature commands. Keep imports here light."""
+    from bot.knowledge.cli import register as register_knowledge
+
+    register_knowledge(app)
+    from bot.channels.web.cli import register as register_web
+
+    register_web(app)
+    from bot.cli_run import register as register_run
+
+    register_run(app)
+    from bot.status.cli import register as register_status
+
+    register_status(app)
+    from bot.eligibility.cli import register as register_eligibility
+
+    register_eligibility(app)
+    from bot.reminders.cli import register as register_reminders
+
+    register_reminders(app)

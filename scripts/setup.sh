@@ -17,3 +17,18 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 mkdir -p var
+# Browser tests of the web chat use Debian's Chromium (never a downloaded browser build); CJK and
+# emoji fonts make their screenshots legible. Installed only when missing and when running as root.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+    || ! fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium, chromium-driver and fonts with apt-get" >&2
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; then
+      echo "setup: could not install Chromium; the browser tests will be skipped" >&2
+    fi
+  else
+    echo "setup: Chromium is missing and cannot be installed here (needs root and apt-get);" \
+      "the browser tests will be skipped" >&2
+  fi
+fi

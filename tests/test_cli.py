@@ -91,3 +91,16 @@ def test_terminal_chat_runs_from_stdin(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "[1] 问答" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_terminal_number_question_takes_digits_as_the_answer():
+    from bot.channels.terminal import TerminalChat
+    from bot.core.messages import Button, Outbound
+
+    chat = TerminalChat(conversation=None, out=open("/dev/null", "w"))  # type: ignore[arg-type]
+    buttons = [[Button(text="上一步", data="x:b"), Button(text="重新开始", data="x:r")]]
+    chat.render([Outbound(text="任职几年？", buttons=buttons, expects_typed_answer=True)])
+    assert chat.to_inbound("2").kind == "text"
+    assert chat.to_inbound("#2").callback_data == "x:r"
+    chat.render([Outbound(text="选择", buttons=buttons)])
+    assert chat.to_inbound("2").callback_data == "x:r"

@@ -55,9 +55,10 @@ async def test_forged_callback_gets_toast_not_error(user):
     assert await count(user.app, User) == 1
 
 
-async def test_free_text_without_knowledge_base_is_honest(user, app):
-    await user.say("评审费多少钱")
+async def test_question_nobody_can_answer_gets_office_contacts(user, app):
+    await user.say("火星上的量子纠缠该怎么测量")
     assert app.services.office.phone in user.text
+    assert app.services.office.email in user.text
 
 
 async def test_forget_removes_the_users_rows_after_confirmation(user, app):

@@ -31,6 +31,7 @@ class TerminalChat:
         self.out = out or sys.stdout
         self.read_line = read_line or input
         self._buttons: list[Button] = []
+        self._typed_answer = False
 
     def render(self, replies: list[Outbound]) -> None:
         for reply in replies:
@@ -38,17 +39,25 @@ class TerminalChat:
                 print(f"（提示）{reply.toast}", file=self.out)
             if reply.text:
                 print(reply.text, file=self.out)
+            if reply.text or reply.buttons:
+                self._typed_answer = reply.expects_typed_answer
             if reply.buttons:
                 self._buttons = [b for row in reply.buttons for b in row]
-                choices = "  ".join(f"[{i}] {b.text}" for i, b in enumerate(self._buttons, 1))
+                mark = "#" if reply.expects_typed_answer else ""
+                choices = "  ".join(f"[{mark}{i}] {b.text}" for i, b in enumerate(self._buttons, 1))
                 print(choices, file=self.out)
             if reply.text or reply.buttons:
                 print(file=self.out)
 
     def to_inbound(self, line: str) -> Inbound:
-        """A bare number presses the numbered button of the last reply; anything else is text."""
+        """A bare number presses the numbered button of the last reply, unless that reply asked for a
+        typed number (then ``#N`` presses a button); anything else is text."""
         stripped = line.strip()
         base = {"channel": CHANNEL, "user_id": self.user_id, "chat_id": self.user_id, "update_id": None}
+        if self._typed_answer:
+            if not stripped.startswith("#"):
+                return Inbound(kind="text", text=line, **base)
+            stripped = stripped[1:]
         if stripped.isdigit() and 1 <= int(stripped) <= len(self._buttons):
             button = self._buttons[int(stripped) - 1]
             return Inbound(kind="callback", callback_data=button.data, **base)

@@ -57,6 +57,9 @@ class Outbound(BaseModel):
     edit: bool = False
     toast: str | None = None
     document: Attachment | None = None
+    #: the reply asks for a typed answer (a number or free text): channels that map digits to
+    #: buttons (the terminal) must then pass a bare number through as text
+    expects_typed_answer: bool = False
 
     @classmethod
     def toast_only(cls, toast: str) -> Outbound:

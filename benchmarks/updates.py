@@ -1,0 +1,159 @@
+"""Update throughput and latency: our bot versus a bare echo bot, per framework, same emulator, same run.
+
+``python -m benchmarks.updates [--messages 2000] [--users 50] [--frameworks aiogram,ptb]``
+
+Each of ``--users`` simulated users sends questions one after another (the next when the previous
+one is answered), ``--messages`` in total, through the in-process Bot API emulator to the real bot
+process (``python -m bot run`` on a temporary SQLite file; the questions go to the knowledge-base
+free-text path, the typical case) and then to the bare echo bot (``benchmarks/echo_bot.py``) of the
+same framework. Latency is from the update being queued to the first reply reaching the emulator.
+Prints one line per bot, the ratio ours/bare of the median latency per framework, and last one JSON
+object with all figures. A second, one-user run gives the latency without queueing (``--single``).
+``--profile DIR`` records our bot with py-spy (if installed) during the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.e2e.botproc import BotProcess  # noqa: E402
+from tests.emulator import BotApiEmulator  # noqa: E402
+
+QUESTIONS = [
+    "评审费多少钱？",
+    "网上申报什么时候截止？",
+    "纸质材料交到哪里？",
+    "中级职称需要什么学历？",
+    "申报需要准备哪些材料",
+    "评审结果什么时候公示",
+    "没有职称可以直接申报副高吗",
+    "继续教育学时有什么要求",
+]
+
+
+async def count_replies(emu: BotApiEmulator, user: int, text: str, settle: float = 1.5) -> int:
+    """How many messages the bot sends for one question (waits until it has been quiet for ``settle``)."""
+    queue = emu.message_queue(user)
+    emu.send_text(user, text)
+    await asyncio.wait_for(queue.get(), 60)
+    n = 1
+    while True:
+        try:
+            await asyncio.wait_for(queue.get(), settle)
+            n += 1
+        except TimeoutError:
+            return n
+
+
+async def drive(emu: BotApiEmulator, users: list[int], per_user: int, replies: int) -> tuple[list[float], float]:
+    """Closed loop: every user asks, waits for the whole answer, asks again. Returns latencies and wall time."""
+    latencies: list[float] = []
+
+    async def one(user: int) -> None:
+        queue = emu.message_queue(user)
+        for i in range(per_user):
+            sent = time.perf_counter()
+            emu.send_text(user, QUESTIONS[(user + i) % len(QUESTIONS)])
+            first, _ = await asyncio.wait_for(queue.get(), 60)
+            for _ in range(replies - 1):
+                await asyncio.wait_for(queue.get(), 60)
+            latencies.append(first - sent)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(u) for u in users))
+    return latencies, time.perf_counter() - started
+
+
+def summary(latencies: list[float], wall: float) -> dict:
+    ordered = sorted(latencies)
+    return {
+        "messages": len(latencies),
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
+        "throughput_per_s": round(len(latencies) / wall, 1),
+    }
+
+
+async def measure(emu: BotApiEmulator, proc: BotProcess, label: str, base_user: int, args, profile_dir: Path | None) -> dict:
+    per_user = max(1, args.messages // args.users)
+    await proc.start(timeout=120)
+    try:
+        replies = await count_replies(emu, base_user, QUESTIONS[0])
+        warm = [base_user + 1 + i for i in range(args.users)]
+        await drive(emu, warm, 2, replies)  # warm-up: connections, caches, first queries
+        users = [base_user + 1000 + i for i in range(args.users)]
+        spy = _start_profiler(proc, profile_dir, label) if profile_dir else None
+        latencies, wall = await drive(emu, users, per_user, replies)
+        if spy is not None:
+            spy.wait(60)
+        # One user alone: the latency of a message when nothing queues in front of it.
+        alone, _ = await drive(emu, [base_user + 999], args.single, replies)
+    finally:
+        await proc.stop()
+    result = {**summary(latencies, wall), "replies_per_message": replies,
+              "single_user_median_ms": round(statistics.median(alone) * 1000, 2)}
+    print(f"{label:>16}: median {result['median_ms']:7.2f} ms  p95 {result['p95_ms']:7.2f} ms  "
+          f"throughput {result['throughput_per_s']:7.1f} msg/s  single user {result['single_user_median_ms']:6.2f} ms  "
+          f"({replies} repl{'y' if replies == 1 else 'ies'}/msg)", flush=True)
+    return result
+
+
+def _start_profiler(proc: BotProcess, out_dir: Path, label: str) -> subprocess.Popen | None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists() or proc.proc is None:
+        print("py-spy is not installed; skipping the profile", file=sys.stderr)
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{label.replace(' ', '_')}.txt"
+    return subprocess.Popen([spy, "record", "--pid", str(proc.proc.pid), "--duration", "8", "--format", "raw",
+                             "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def main(args) -> dict:
+    emu = BotApiEmulator()
+    await emu.start()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-updates-"))
+    env = {"LOG_LEVEL": "WARNING", "MAX_CONCURRENT_UPDATES": "32"}
+    results: dict = {"messages": args.messages, "users": args.users}
+    try:
+        for n, framework in enumerate(args.frameworks):
+            ours = BotProcess(emu, framework, tmp / f"ours-{framework}.db", tmp / f"ours-{framework}.log", extra_env=env)
+            bare = BotProcess(emu, framework, tmp / f"bare-{framework}.db", tmp / f"bare-{framework}.log", extra_env=env,
+                              module=("benchmarks.echo_bot",))
+            profile = Path(args.profile) if args.profile else None
+            ours_result = await measure(emu, ours, f"{framework} ours", 1_000_000 * (2 * n + 1), args, profile)
+            bare_result = await measure(emu, bare, f"{framework} bare", 1_000_000 * (2 * n + 2), args, None)
+            ratio = round(ours_result["median_ms"] / bare_result["median_ms"], 2)
+            throughput_ratio = round(bare_result["throughput_per_s"] / ours_result["throughput_per_s"], 2)
+            single_ratio = round(ours_result["single_user_median_ms"] / bare_result["single_user_median_ms"], 2)
+            print(f"{framework:>16}: ratio ours/bare median latency {ratio} (target <= 1.5); "
+                  f"bare/ours throughput {throughput_ratio}; single-user latency ratio {single_ratio}", flush=True)
+            results[framework] = {"ours": ours_result, "bare": bare_result, "ratio": ratio,
+                                  "throughput_ratio": throughput_ratio, "single_user_ratio": single_ratio}
+    finally:
+        await emu.stop()
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--frameworks", default="aiogram,ptb", type=lambda s: [f for f in s.split(",") if f])
+    parser.add_argument("--single", type=int, default=100, help="messages for the one-user latency run")
+    parser.add_argument("--profile", default=None, help="directory for py-spy raw profiles of our bot")
+    results = asyncio.run(main(parser.parse_args()))
+    print(json.dumps(results, ensure_ascii=False))

@@ -1,0 +1,184 @@
+"""Telegram via aiogram 3: updates in, the core's replies out; no business logic here.
+
+aiogram objects are turned into Bot API dicts and handed to ``telegram_common.process_update``, which
+owns translation and the delivery policy; this module only performs the resulting calls. Import it
+only from ``python -m bot run`` (aiogram takes seconds to import).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, Update
+
+from bot.app import App
+from bot.channels.telegram_common import (
+    ALLOWED_UPDATES,
+    Action,
+    AnswerCallback,
+    EditText,
+    Failure,
+    RunOptions,
+    SendDocument,
+    SendText,
+    classify_description,
+    commands_json,
+    process_update,
+)
+from bot.channels.telegram_webhook import WebhookServer, webhook_path
+
+log = logging.getLogger(__name__)
+FRAMEWORK = "aiogram"
+
+
+def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup.model_validate(data) if data else None
+
+
+def classify(exc: Exception) -> Failure:
+    """aiogram exceptions → the shared delivery policy's failure kinds."""
+    if isinstance(exc, TelegramRetryAfter):
+        return Failure("retry", float(exc.retry_after))
+    if isinstance(exc, TelegramForbiddenError):
+        return classify_description(403, exc.message)
+    if isinstance(exc, TelegramBadRequest):
+        return classify_description(400, exc.message)
+    if isinstance(exc, TelegramNetworkError):
+        return Failure("other")
+    if isinstance(exc, TelegramAPIError):
+        return classify_description(None, exc.message)
+    return Failure("other")
+
+
+class AiogramChannel:
+    """Owns the aiogram ``Bot`` and ``Dispatcher`` for one run."""
+
+    def __init__(self, app: App, options: RunOptions) -> None:
+        self.app = app
+        self.options = options
+        session = AiohttpSession(api=TelegramAPIServer.from_base(options.api_url)) if options.api_url else AiohttpSession()
+        self.bot = Bot(options.token, session=session)
+        # aiogram logs every update at INFO; one line per message is noise (and costs time) at scale
+        logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+        self.dp = Dispatcher()
+        self.dp.message.register(self._on_message)
+        self.dp.callback_query.register(self._on_callback)
+        self._slots = asyncio.Semaphore(options.concurrency)
+        self._tasks: set[asyncio.Task] = set()
+
+    # ---- updates in -------------------------------------------------------------------------
+    async def _on_message(self, message: Message, event_update: Update) -> None:
+        await self._process(event_update)
+
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        await self._process(event_update)
+
+    async def _process(self, update: Update) -> None:
+        raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+        await process_update(self.app.conversation, raw, self.perform, classify, self.fetch)
+
+    async def fetch(self, file_id: str) -> bytes:
+        buffer = io.BytesIO()
+        await self.bot.download(file_id, destination=buffer)
+        return buffer.getvalue()
+
+    # ---- replies out ------------------------------------------------------------------------
+    async def perform(self, action: Action) -> None:
+        bot = self.bot
+        if isinstance(action, SendText):
+            await bot.send_message(action.chat_id, action.text, parse_mode="HTML", reply_markup=_markup(action.reply_markup))
+        elif isinstance(action, EditText):
+            await bot.edit_message_text(text=action.text, chat_id=action.chat_id, message_id=action.message_id,
+                                        parse_mode="HTML", reply_markup=_markup(action.reply_markup))
+        elif isinstance(action, AnswerCallback):
+            await bot.answer_callback_query(action.callback_id, text=action.text)
+        elif isinstance(action, SendDocument):
+            await bot.send_document(action.chat_id, BufferedInputFile(action.content, action.file_name),
+                                    caption=action.caption, parse_mode="HTML" if action.caption else None)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    async def set_commands(self) -> None:
+        commands = [BotCommand(**c) for c in commands_json(self.app.conversation.bot_commands())]
+        try:
+            await self.bot.set_my_commands(commands)
+        except TelegramAPIError as exc:
+            log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Poll (or receive webhooks) until ``stop`` is set, then shut down cleanly."""
+        try:
+            me = await self.bot.get_me()
+            log.info("telegram (%s): connected as bot id %s", FRAMEWORK, me.id)
+            await self.set_commands()
+            if self.options.webhook_url:
+                await self._serve_webhook(stop)
+            else:
+                await self._serve_polling(stop)
+        finally:
+            await self.bot.session.close()
+
+    async def _serve_polling(self, stop: asyncio.Event) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        polling = asyncio.create_task(
+            self.dp.start_polling(
+                self.bot,
+                polling_timeout=self.options.polling_timeout,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=ALLOWED_UPDATES,
+                tasks_concurrency_limit=self.options.concurrency,
+            )
+        )
+        log.info("telegram (%s): long polling", FRAMEWORK)
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            await self.dp.stop_polling()
+            await polling
+        stopper.cancel()
+        polling.result()  # re-raise a polling failure
+
+    async def _serve_webhook(self, stop: asyncio.Event) -> None:
+        options = self.options
+        server = WebhookServer(webhook_path(options.webhook_url or ""), options.webhook_secret, self._enqueue)
+        await server.start(options.listen_host, options.listen_port)
+        try:
+            await self.bot.set_webhook(options.webhook_url or "", secret_token=options.webhook_secret,
+                                       allowed_updates=ALLOWED_UPDATES, max_connections=min(100, options.concurrency))
+            log.info("telegram (%s): webhook on %s:%s", FRAMEWORK, options.listen_host, options.listen_port)
+            await stop.wait()
+        finally:
+            await server.stop()
+            if self._tasks:
+                await asyncio.wait(self._tasks, timeout=10)
+
+    async def _enqueue(self, raw: dict) -> None:
+        """Webhook updates run as bounded tasks, so the HTTP answer goes back at once."""
+        await self._slots.acquire()
+        task = asyncio.create_task(self._feed(raw))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _feed(self, raw: dict) -> None:
+        try:
+            await self.dp.feed_raw_update(self.bot, raw)
+        except Exception as exc:  # noqa: BLE001 - one bad update must not stop the others
+            log.warning("telegram (%s): update failed (%s)", FRAMEWORK, type(exc).__name__)
+        finally:
+            self._slots.release()
+
+
+async def serve(app: App, options: RunOptions, stop: asyncio.Event) -> None:
+    await AiogramChannel(app, options).serve(stop)

@@ -1,0 +1,157 @@
+"""Telegram via python-telegram-bot 22: updates in, the core's replies out; no business logic here.
+
+One ``TypeHandler`` takes every update, turns it into a Bot API dict and hands it to
+``telegram_common.process_update``; this module only performs the resulting calls. The core
+serialises each user's updates itself, so ``concurrent_updates(N)`` is safe here. Import it only from
+``python -m bot run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.app import App
+from bot.channels.telegram_common import (
+    ALLOWED_UPDATES,
+    Action,
+    AnswerCallback,
+    EditText,
+    Failure,
+    RunOptions,
+    SendDocument,
+    SendText,
+    classify_description,
+    commands_json,
+    process_update,
+)
+from bot.channels.telegram_webhook import WebhookServer, webhook_path
+
+log = logging.getLogger(__name__)
+FRAMEWORK = "ptb"
+
+
+def classify(exc: Exception) -> Failure:
+    """python-telegram-bot exceptions → the shared delivery policy's failure kinds."""
+    if isinstance(exc, RetryAfter):
+        seconds = exc.retry_after
+        return Failure("retry", float(getattr(seconds, "total_seconds", lambda: seconds)()))
+    if isinstance(exc, Forbidden):
+        return classify_description(403, exc.message)
+    if isinstance(exc, BadRequest):
+        return classify_description(400, exc.message)
+    if isinstance(exc, NetworkError):
+        return Failure("other")
+    if isinstance(exc, TelegramError):
+        return classify_description(None, exc.message)
+    return Failure("other")
+
+
+class PtbChannel:
+    """Owns the PTB ``Application`` for one run."""
+
+    def __init__(self, app: App, options: RunOptions) -> None:
+        self.app = app
+        self.options = options
+        builder = (
+            ApplicationBuilder()
+            .token(options.token)
+            .concurrent_updates(options.concurrency)
+            .connection_pool_size(options.concurrency + 8)
+        )
+        if options.api_url:
+            base = options.api_url.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        if options.webhook_url:
+            builder = builder.updater(None)  # our own aiohttp receiver feeds update_queue
+        self.application: Application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    # ---- updates in -------------------------------------------------------------------------
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await process_update(self.app.conversation, update.to_dict(), self.perform, classify, self.fetch)
+
+    async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.warning("telegram (%s): %s", FRAMEWORK, type(context.error).__name__)
+
+    async def fetch(self, file_id: str) -> bytes:
+        file = await self.application.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
+    # ---- replies out ------------------------------------------------------------------------
+    async def perform(self, action: Action) -> None:
+        bot = self.application.bot
+        if isinstance(action, SendText):
+            await bot.send_message(action.chat_id, action.text, parse_mode="HTML",
+                                   reply_markup=_markup(action.reply_markup, bot))
+        elif isinstance(action, EditText):
+            await bot.edit_message_text(action.text, chat_id=action.chat_id, message_id=action.message_id,
+                                        parse_mode="HTML", reply_markup=_markup(action.reply_markup, bot))
+        elif isinstance(action, AnswerCallback):
+            await bot.answer_callback_query(action.callback_id, text=action.text)
+        elif isinstance(action, SendDocument):
+            await bot.send_document(action.chat_id, InputFile(action.content, filename=action.file_name),
+                                    caption=action.caption, parse_mode="HTML" if action.caption else None)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    async def set_commands(self) -> None:
+        commands = [BotCommand(c["command"], c["description"]) for c in commands_json(self.app.conversation.bot_commands())]
+        try:
+            await self.application.bot.set_my_commands(commands)
+        except TelegramError as exc:
+            log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Poll (or receive webhooks) until ``stop`` is set, then shut down cleanly."""
+        application = self.application
+        async with application:  # initialize (getMe) … shutdown
+            log.info("telegram (%s): connected as bot id %s", FRAMEWORK, application.bot.id)
+            await self.set_commands()
+            await application.start()
+            try:
+                if self.options.webhook_url:
+                    await self._serve_webhook(stop)
+                else:
+                    assert application.updater is not None
+                    await application.updater.start_polling(
+                        timeout=self.options.polling_timeout, allowed_updates=ALLOWED_UPDATES,
+                        drop_pending_updates=False,
+                    )
+                    log.info("telegram (%s): long polling", FRAMEWORK)
+                    await stop.wait()
+                    await application.updater.stop()
+            finally:
+                await application.stop()
+
+    async def _serve_webhook(self, stop: asyncio.Event) -> None:
+        options = self.options
+        application = self.application
+
+        async def enqueue(raw: dict) -> None:
+            update = Update.de_json(raw, application.bot)
+            if update is not None:
+                await application.update_queue.put(update)
+
+        server = WebhookServer(webhook_path(options.webhook_url or ""), options.webhook_secret, enqueue)
+        await server.start(options.listen_host, options.listen_port)
+        try:
+            await application.bot.set_webhook(options.webhook_url or "", secret_token=options.webhook_secret,
+                                              allowed_updates=ALLOWED_UPDATES,
+                                              max_connections=min(100, options.concurrency))
+            log.info("telegram (%s): webhook on %s:%s", FRAMEWORK, options.listen_host, options.listen_port)
+            await stop.wait()
+        finally:
+            await server.stop()
+
+
+def _markup(data: dict | None, bot) -> InlineKeyboardMarkup | None:  # noqa: ANN001
+    return InlineKeyboardMarkup.de_json(data, bot) if data else None
+
+
+async def serve(app: App, options: RunOptions, stop: asyncio.Event) -> None:
+    await PtbChannel(app, options).serve(stop)

@@ -1,0 +1,345 @@
+"""Framework-free Telegram helpers shared by the aiogram and python-telegram-bot adapters.
+
+Both adapters turn their framework's update into a plain Bot API dict, call ``parse_update`` to get
+the ``Inbound`` for the core, and turn the core's replies into a list of actions with
+``plan_replies``; only executing those actions is framework code. So the two adapters behave the
+same, and everything here is tested without importing a framework.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from bot.core.messages import Attachment, Button, Inbound, Outbound
+from bot.core.textsplit import split_text
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Conversation
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
+MAX_TOAST = 200
+#: documents up to this size are downloaded and handed to the core (staff imports); larger ones are not
+DOCUMENT_FETCH_LIMIT = 10 * 1024 * 1024
+#: what the bot asks Telegram for; everything else (edits, member updates) is not ours to answer
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: non-text message fields, checked in this order (an animation also carries a ``document`` field)
+MEDIA_FIELDS = (
+    "photo", "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
+    "contact", "poll", "dice", "game", "story", "invoice", "paid_media",
+)
+
+
+def escape_html(text: str) -> str:
+    """Plain text → Telegram HTML: the core's texts (and anything a user typed) never become markup."""
+    return html.escape(text, quote=False)
+
+
+def keyboard_json(buttons: list[list[Button]]) -> dict | None:
+    """``Outbound.buttons`` → an ``InlineKeyboardMarkup`` object (None when there are no buttons)."""
+    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def commands_json(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """(command, description) pairs → ``BotCommand`` objects, trimmed to Telegram's limits."""
+    seen: set[str] = set()
+    out = []
+    for command, description in pairs:
+        name = command.lstrip("/").lower()[:32]
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        out.append({"command": name, "description": (description or name)[:256]})
+    return out
+
+
+# ---- update → Inbound ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Incoming:
+    """An ``Inbound`` plus what the adapter needs to answer it on Telegram."""
+
+    inbound: Inbound
+    chat_id: int
+    callback_id: str | None = None
+    #: the message the pressed button belongs to (target of ``edit=True`` replies)
+    message_id: int | None = None
+    #: a document to fetch (when small enough) before handing the update to the core
+    file_id: str | None = None
+
+    @property
+    def wants_download(self) -> bool:
+        attachment = self.inbound.attachment
+        return self.file_id is not None and attachment is not None and attachment.size <= DOCUMENT_FETCH_LIMIT
+
+    def with_content(self, content: bytes) -> Incoming:
+        """The same update with the downloaded document bytes filled in."""
+        attachment = self.inbound.attachment or Attachment()
+        filled = attachment.model_copy(update={"content": bytes(content), "size": len(content)})
+        return Incoming(self.inbound.model_copy(update={"attachment": filled}), self.chat_id,
+                        self.callback_id, self.message_id, self.file_id)
+
+
+def _language(user: dict) -> str:
+    # The bot speaks Simplified Chinese; the Telegram client language is not a reliable signal.
+    return "zh"
+
+
+def parse_update(update: dict) -> Incoming | None:
+    """A Bot API update dict → ``Incoming``; None for update kinds the bot does not answer."""
+    update_id = update.get("update_id")
+    uid = None if update_id is None else str(update_id)
+    if "callback_query" in update:
+        return _parse_callback(update["callback_query"], uid)
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return None
+    return _parse_message(message, uid)
+
+
+def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
+    chat = message.get("chat") or {}
+    sender = message.get("from") or {}
+    if "id" not in chat or sender.get("is_bot"):
+        return None
+    chat_id = int(chat["id"])
+    base = {
+        "channel": CHANNEL,
+        "user_id": str(sender.get("id", chat_id)),
+        "chat_id": str(chat_id),
+        "update_id": update_id,
+        "language": _language(sender),
+    }
+    if isinstance(message.get("text"), str):
+        return Incoming(Inbound(kind="text", text=message["text"], **base), chat_id)
+    for field in MEDIA_FIELDS:
+        if field in message:
+            return Incoming(Inbound(kind="media", media_type=field, **base), chat_id)
+    document = message.get("document")
+    if isinstance(document, dict):
+        attachment = Attachment(
+            file_name=str(document.get("file_name") or "")[:255],
+            mime_type=str(document.get("mime_type") or "")[:127],
+            size=int(document.get("file_size") or 0),
+        )
+        return Incoming(Inbound(kind="document", attachment=attachment, **base), chat_id,
+                        file_id=document.get("file_id"))
+    if any(k in message for k in ("new_chat_members", "left_chat_member", "pinned_message", "new_chat_title")):
+        return None  # service messages are not something a user said
+    return Incoming(Inbound(kind="media", media_type="other", **base), chat_id)
+
+
+def _parse_callback(query: dict, update_id: str | None) -> Incoming | None:
+    sender = query.get("from") or {}
+    message = query.get("message") or {}
+    chat = message.get("chat") or {}
+    if "id" not in sender:
+        return None
+    chat_id = int(chat.get("id", sender["id"]))
+    inbound = Inbound(
+        channel=CHANNEL,
+        user_id=str(sender["id"]),
+        chat_id=str(chat_id),
+        kind="callback",
+        callback_data=str(query.get("data") or ""),
+        update_id=update_id,
+        language=_language(sender),
+    )
+    message_id = message.get("message_id")
+    return Incoming(inbound, chat_id, callback_id=str(query.get("id")),
+                    message_id=int(message_id) if message_id is not None else None)
+
+
+# ---- replies → actions --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SendText:
+    chat_id: int
+    text: str  # HTML, already escaped
+    reply_markup: dict | None = None
+
+
+@dataclass(frozen=True)
+class EditText:
+    chat_id: int
+    message_id: int
+    text: str  # HTML, already escaped
+    reply_markup: dict | None = None
+
+    def as_send(self) -> SendText:
+        """Fallback when the message cannot be edited (too old, deleted)."""
+        return SendText(self.chat_id, self.text, self.reply_markup)
+
+
+@dataclass(frozen=True)
+class AnswerCallback:
+    callback_id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    chat_id: int
+    file_name: str
+    content: bytes
+    caption: str | None = None  # HTML, already escaped
+
+
+Action = SendText | EditText | AnswerCallback | SendDocument
+
+
+def plan_replies(incoming: Incoming, replies: list[Outbound]) -> list[Action]:
+    """What to call on Telegram for the core's replies to ``incoming``.
+
+    A pressed button is always answered first (with the first toast, or silently) so the client's
+    spinner stops; ``edit=True`` edits the pressed message once, anything longer than 4096
+    characters is split on paragraphs with the buttons on the last part.
+    """
+    actions: list[Action] = []
+    if incoming.callback_id is not None:
+        toast = next((r.toast for r in replies if r.toast), None)
+        actions.append(AnswerCallback(incoming.callback_id, toast[:MAX_TOAST] if toast else None))
+    chat_id = incoming.chat_id
+    edit_target = incoming.message_id if incoming.callback_id is not None else None
+    for reply in replies:
+        if reply.document is not None:
+            actions.extend(_document_actions(chat_id, reply))
+            continue
+        if not reply.text.strip():
+            continue
+        markup = keyboard_json(reply.buttons)
+        chunks = split_text(reply.text, MAX_MESSAGE)
+        for i, chunk in enumerate(chunks):
+            chunk_markup = markup if i == len(chunks) - 1 else None
+            if reply.edit and edit_target is not None and i == 0:
+                actions.append(EditText(chat_id, edit_target, escape_html(chunk), chunk_markup))
+                edit_target = None  # one message can only become one reply
+            else:
+                actions.append(SendText(chat_id, escape_html(chunk), chunk_markup))
+    return actions
+
+
+def _document_actions(chat_id: int, reply: Outbound) -> list[Action]:
+    document = reply.document
+    assert document is not None
+    text = reply.text.strip()
+    caption = escape_html(text) if text and len(text) <= MAX_CAPTION else None
+    out: list[Action] = [SendDocument(chat_id, document.file_name or "file", document.content or b"", caption)]
+    if text and caption is None:
+        out.extend(SendText(chat_id, escape_html(chunk)) for chunk in split_text(text, MAX_MESSAGE))
+    return out
+
+
+# ---- executing actions ----------------------------------------------------------------------------
+FailureKind = Literal["retry", "blocked", "not_modified", "bad_request", "other"]
+#: longest flood wait an interactive reply honours; beyond that the reply is dropped (and logged)
+MAX_REPLY_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A framework exception reduced to what the delivery policy needs."""
+
+    kind: FailureKind
+    retry_after: float = 0.0
+
+
+def classify_description(status: int | None, description: str, retry_after: float | None = None) -> Failure:
+    """Map a Bot API error (status code and description) onto a ``Failure``."""
+    text = description.lower()
+    if retry_after is not None or status == 429:
+        return Failure("retry", float(retry_after or 1))
+    if status == 403 or "bot was blocked" in text or "user is deactivated" in text:
+        return Failure("blocked")
+    if "message is not modified" in text:
+        return Failure("not_modified")
+    if status == 400 or "bad request" in text:
+        return Failure("bad_request")
+    return Failure("other")
+
+
+async def execute_plan(
+    actions: list[Action],
+    perform: Callable[[Action], Awaitable[object]],
+    classify: Callable[[Exception], Failure],
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    max_retries: int = 3,
+) -> None:
+    """Run actions in order with one policy for both frameworks; never raises.
+
+    429 → wait ``retry_after`` and retry (bounded); 403 → the user blocked the bot, stop; an edit that
+    fails (too old, deleted) becomes a new message; a failed callback answer is not worth more.
+    """
+    for action in actions:
+        current: Action = action
+        attempts = 0
+        while True:
+            try:
+                await perform(current)
+                break
+            except Exception as exc:  # noqa: BLE001 - the policy below decides, nothing escapes
+                failure = classify(exc)
+            if failure.kind == "retry" and attempts < max_retries and failure.retry_after <= MAX_REPLY_WAIT:
+                attempts += 1
+                await sleep(failure.retry_after)
+                continue
+            if failure.kind == "blocked":
+                log.info("telegram: the user blocked the bot; dropping %d reply action(s)", len(actions))
+                return
+            if isinstance(current, EditText) and failure.kind == "bad_request":
+                current = current.as_send()
+                continue
+            if failure.kind != "not_modified" and not isinstance(current, AnswerCallback):
+                log.warning("telegram: %s failed (%s)", type(current).__name__, failure.kind)
+            break
+
+
+# ---- one update, start to finish ------------------------------------------------------------------
+Fetch = Callable[[str], Awaitable[bytes]]
+
+
+async def process_update(
+    conversation: Conversation,
+    update: dict,
+    perform: Callable[[Action], Awaitable[object]],
+    classify: Callable[[Exception], Failure],
+    fetch: Fetch | None = None,
+) -> None:
+    """Translate, fetch a small document, let the core answer, deliver; never raises."""
+    try:
+        incoming = parse_update(update)
+    except (ValueError, TypeError, KeyError):
+        log.warning("telegram: malformed update ignored")
+        return
+    if incoming is None:
+        return
+    if incoming.wants_download and fetch is not None and incoming.file_id:
+        try:
+            content = await fetch(incoming.file_id)
+            if len(content) <= DOCUMENT_FETCH_LIMIT:
+                incoming = incoming.with_content(content)
+        except Exception as exc:  # noqa: BLE001 - the core still answers, without the content
+            log.warning("telegram: document download failed (%s)", type(exc).__name__)
+    replies = await conversation.handle(incoming.inbound)
+    await execute_plan(plan_replies(incoming, replies), perform, classify)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``python -m bot run`` asked the adapter to talk to Telegram."""
+
+    token: str
+    api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str = ""
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8443
+    concurrency: int = 32
+    polling_timeout: int = 10

@@ -1,0 +1,50 @@
+"""Tables of the web channel: recent history per browser session, and the announcement inbox.
+
+A browser page cannot be pushed to while it is closed, so pushes for web users (announcements,
+reminders) land in ``web_inbox`` and move into the history the next time the page opens. Both tables
+are keyed by the session key (the web user's ``external_id``), never by the cookie itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime
+
+
+class WebMessage(Base):
+    """One entry of a session's recent history (bounded; older entries are trimmed)."""
+
+    __tablename__ = "web_messages"
+    __table_args__ = (
+        Index("ix_web_messages_session_id", "session_key", "id"),
+        Index("ix_web_messages_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(8))  # user | bot | notice
+    #: {"text": str, "buttons": [[{"text", "data"}]]}
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the browser's id of the request that produced a user entry, so a retried request is answered
+    #: from history instead of being handled twice
+    client_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebInboxItem(Base):
+    """A push for a web user, waiting until their page next opens."""
+
+    __tablename__ = "web_inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(40), index=True)
+    #: the outbox row's key: a retried delivery after an uncertain send does not add a second item
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # Outbound.model_dump()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

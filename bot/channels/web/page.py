@@ -1,0 +1,58 @@
+"""The chat page's files and texts: which text keys the page uses, and rendering them into the HTML.
+
+Kept free of aiohttp so that ``python -m bot check`` can validate the page's texts cheaply.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.content.loader import ContentProblem
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_.]+)\s*\}\}")
+
+#: texts the page's script needs at run time (the static ones are rendered into the HTML)
+SCRIPT_TEXT_KEYS = (
+    "web.you",
+    "web.bot",
+    "web.notice",
+    "web.source_label",
+    "web.typing",
+    "web.reconnecting",
+    "web.reconnected",
+    "web.offline",
+    "web.send_failed",
+    "web.too_long",
+    "web.empty",
+    "web.new_notices",
+    "web.buttons_label",
+)
+
+
+def template() -> str:
+    return (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+
+
+def render(text: Callable[[str], str]) -> str:
+    """index.html with every ``{{ key }}`` replaced by the HTML-escaped text (done once, at start-up)."""
+    return PLACEHOLDER.sub(lambda m: html.escape(text(m.group(1)), quote=True), template())
+
+
+def check_web(root: Path) -> list[ContentProblem]:
+    """Every text the page uses exists, and the source-line prefixes are set."""
+    from bot.app import text_files
+    from bot.content.texts import Texts
+
+    texts = Texts.load(text_files(root), root)
+    problems: list[ContentProblem] = []
+    keys = [*PLACEHOLDER.findall(template()), *SCRIPT_TEXT_KEYS, "web.source_prefixes"]
+    for key in keys:
+        if not texts.has(key):
+            problems.append(ContentProblem("dialogs/texts_web.yaml", None, f"text key {key!r} is missing (the web page uses it)"))
+    if texts.has("web.source_prefixes") and not [p for p in texts.get("web.source_prefixes").split("|") if p.strip()]:
+        problems.append(ContentProblem("dialogs/texts_web.yaml", None, "web.source_prefixes must name at least one prefix"))
+    return problems

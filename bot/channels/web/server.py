@@ -1,0 +1,400 @@
+"""The aiohttp application: the chat page, its static files and a small JSON API over the core.
+
+API (JSON, same origin only):
+- ``GET /api/state`` — history of this browser session (waiting announcements are moved into it),
+  the CSRF token, the page's dynamic texts and the main menu. Sets the session cookie if missing.
+- ``POST /api/message`` — ``{"kind": "text", "text": …, "client_id": …}`` or
+  ``{"kind": "button", "data": …, "client_id": …}`` with the ``X-CSRF-Token`` header; answers with the
+  new history entries. ``client_id`` is the browser's id of the request: a retry after a dropped
+  connection is answered from history instead of being handled twice.
+
+The adapter only translates; every decision is the core's. It never returns internal error text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.web import history, page, render
+from bot.channels.web import session as sess
+from bot.channels.web.feature import WebHistoryFeature
+from bot.channels.web.models import WebMessage
+from bot.channels.web.page import SCRIPT_TEXT_KEYS, STATIC_DIR
+from bot.channels.web.ratelimit import RateLimiter
+from bot.channels.web.sender import WebInboxSender
+from bot.core.basics import MENU_KEYS
+from bot.core.conversation import MAX_TEXT_LENGTH
+from bot.core.locks import KeyedLocks
+from bot.core.messages import Inbound
+from bot.storage.models import User
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+TRIM_EVERY = 4
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@dataclass
+class WebConfig:
+    """Server options; the defaults suit one office server behind a reverse proxy."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that overwrites them)
+    trust_proxy: bool = False
+    #: mark the cookie Secure (also automatic when the request arrived over HTTPS)
+    secure_cookie: bool = False
+    session_burst: int = 10
+    session_per_minute: float = 30
+    ip_burst: int = 120
+    ip_per_minute: float = 600
+    max_body_bytes: int = 16 * 1024  # 1,000 characters JSON-escaped take ~6 KB
+    history_limit: int = 100
+    #: processes sharing the port (SO_REUSEPORT); only the first runs the background jobs
+    workers: int = 1
+    run_background: bool = True
+    retention_days: int = history.RETENTION_DAYS
+
+
+class ApiError(Exception):
+    """An expected refusal: HTTP status and a text key of the Chinese message shown to the user."""
+
+    def __init__(self, status: int, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+        self.values = values
+
+
+class WebChannel:
+    """Translates HTTP requests into ``Inbound`` and replies into history entries."""
+
+    def __init__(self, bot_app, config: WebConfig | None = None) -> None:  # noqa: ANN001 - bot.app.App
+        self.app = bot_app
+        self.config = config or WebConfig()
+        self.texts = bot_app.services.texts
+        self.contacts = bot_app.services.contact_values()
+        self.session_limit = RateLimiter(self.config.session_burst, self.config.session_per_minute)
+        self.ip_limit = RateLimiter(self.config.ip_burst, self.config.ip_per_minute)
+        self._locks = KeyedLocks()
+        prefixes = self.t("web.source_prefixes")
+        self.source_prefixes = tuple(p.strip() for p in prefixes.split("|") if p.strip())
+        self.page = self._render_page()
+        features = [f for f in bot_app.conversation.features if isinstance(f, WebHistoryFeature)]
+        self.history_feature: WebHistoryFeature | None = features[0] if features else None
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def t(self, key: str, **values: Any) -> str:
+        return self.texts.get(key, **(self.contacts | values))
+
+    def _render_page(self) -> str:
+        return page.render(self.t)
+
+    def client_ip(self, request: web.Request) -> str:
+        if self.config.trust_proxy:
+            forwarded = request.headers.get("X-Forwarded-For", "")
+            hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+            if hops:
+                return hops[-1]  # the address the proxy itself saw
+        return request.remote or "?"
+
+    def is_https(self, request: web.Request) -> bool:
+        if request.secure:
+            return True
+        return self.config.trust_proxy and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+    def set_cookie(self, request: web.Request, response: web.StreamResponse, token: str) -> None:
+        response.set_cookie(
+            sess.COOKIE_NAME,
+            token,
+            max_age=sess.COOKIE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=self.config.secure_cookie or self.is_https(request),
+        )
+
+    def session_token(self, request: web.Request) -> str | None:
+        token = request.cookies.get(sess.COOKIE_NAME)
+        return token if sess.valid_token(token) else None
+
+    def error(self, status: int, key: str, **values: Any) -> web.Response:
+        body = {"error": self.t(key, **values)}
+        if "seconds" in values:
+            body["retry_after"] = values["seconds"]
+        headers = {"Retry-After": str(values["seconds"])} if "seconds" in values else None
+        return web.json_response(body, status=status, headers=headers)
+
+    # ---- handlers ---------------------------------------------------------------------------
+    async def index(self, request: web.Request) -> web.Response:
+        response = web.Response(text=self.page, content_type="text/html", charset="utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        if self.session_token(request) is None:
+            self.set_cookie(request, response, sess.new_token())
+        return response
+
+    async def health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def no_icon(self, _request: web.Request) -> web.Response:
+        """Browsers ask for /favicon.ico; answer quietly instead of logging a 404 on every visit."""
+        return web.Response(status=204, headers={"Cache-Control": "max-age=86400"})
+
+    async def state(self, request: web.Request) -> web.Response:
+        token = self.session_token(request)
+        fresh = token is None
+        if token is None:
+            token = sess.new_token()
+        key = sess.session_key(token)
+        entries: list[dict[str, Any]] = []
+        delivered = 0
+        if not fresh:
+            async with self.app.db.session() as session:
+                delivered = await history.deliver_inbox(session, key, self.app.services.clock.now())
+                if delivered:
+                    await history.trim(session, key, self.config.history_limit)
+                rows = await history.load(session, key, self.config.history_limit)
+                entries = [render.entry(row, self.source_prefixes) for row in rows]
+        body = {
+            "csrf": sess.csrf_token(token),
+            "messages": entries,
+            "new_notices": delivered,
+            "intro": render.message(
+                {"text": self.t("start.welcome"), "buttons": self.menu_buttons()}, "bot", self.source_prefixes
+            ),
+            "menu": self.menu_buttons()[0],
+            "texts": {k.removeprefix("web."): self.t(k) for k in SCRIPT_TEXT_KEYS},
+            "max_length": MAX_TEXT_LENGTH,
+        }
+        response = web.json_response(body, headers={"Cache-Control": "no-store"})
+        if fresh:
+            self.set_cookie(request, response, token)
+        return response
+
+    def menu_buttons(self) -> list[list[dict[str, str]]]:
+        """The main menu as the core defines it (``menu:<key>`` callbacks, labels from texts)."""
+        return [[{"text": self.t(f"menu.{k}"), "data": f"menu:{k}"} for k in MENU_KEYS]]
+
+    async def message(self, request: web.Request) -> web.Response:
+        token = self.session_token(request)
+        if token is None:
+            raise ApiError(403, "web.session_expired")
+        self.check_origin(request)
+        if not sess.csrf_ok(token, request.headers.get(sess.CSRF_HEADER)):
+            raise ApiError(403, "web.session_expired")
+        if request.content_type != "application/json":
+            raise ApiError(415, "web.bad_request")
+        if request.content_length is not None and request.content_length > self.config.max_body_bytes:
+            raise ApiError(413, "web.too_large", limit=MAX_TEXT_LENGTH)
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "web.bad_request") from None
+        kind, text, data, client_id = self.parse(body)
+
+        key = sess.session_key(token)
+        for limiter, scope in ((self.session_limit, key), (self.ip_limit, self.client_ip(request))):
+            wait = limiter.take(scope)
+            if wait:
+                raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
+
+        async with self._locks.hold(key):
+            result = await self.exchange(key, kind, text, data, client_id)
+        return web.json_response(result, headers={"Cache-Control": "no-store"})
+
+    def parse(self, body: Any) -> tuple[str, str, str, str]:
+        if not isinstance(body, dict):
+            raise ApiError(400, "web.bad_request")
+        kind = body.get("kind")
+        client_id = body.get("client_id")
+        if kind not in {"text", "button"} or not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+            raise ApiError(400, "web.bad_request")
+        text = body.get("text", "")
+        data = body.get("data", "")
+        if not isinstance(text, str) or not isinstance(data, str):
+            raise ApiError(400, "web.bad_request")
+        if kind == "button" and (not data or len(data.encode()) > 64):
+            raise ApiError(400, "web.bad_request")
+        return kind, text, data, client_id
+
+    def check_origin(self, request: web.Request) -> None:
+        """Refuse requests a browser marks as cross-site, and any Origin other than our own host."""
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
+            raise ApiError(403, "web.session_expired")
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+            raise ApiError(403, "web.session_expired")
+
+    # ---- the exchange with the core --------------------------------------------------------
+    async def exchange(self, key: str, kind: str, text: str, data: str, client_id: str) -> dict[str, Any]:
+        """Hand one action to the core and record it; called with the session's lock held."""
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_id=key,
+            chat_id=key,
+            kind="text" if kind == "text" else "callback",
+            text=text if kind == "text" else "",
+            callback_data=data if kind == "button" else "",
+            update_id=sess.update_id(key, client_id),
+            language="zh",
+        )
+        replies = await self.app.conversation.handle(inbound)
+        toasts = [r.toast for r in replies if r.toast]
+        db = self.app.db
+        async with db.session() as session:
+            if not replies:  # the core saw this update before: a retry after a dropped connection
+                earlier = await history.replies_to(session, key, client_id) or []
+                # nothing recorded yet means another process is still storing it: the page reloads
+                return {"messages": [render.entry(r, self.source_prefixes) for r in earlier], "toasts": []}
+            if await self.was_forgotten(session, key):  # /forget: keep nothing, show the goodbye once
+                await history.forget(session, key)
+                shown = [render.message(history.payload_of(r), "bot", self.source_prefixes) for r in replies if r.text]
+                return {"messages": shown, "toasts": toasts, "reset": True}
+            out = await self.record(session, key, kind, text, data, client_id, replies)
+            entries = [render.entry(r, self.source_prefixes) for r in out if r.role != "user" or r.payload["text"]]
+        return {"messages": entries, "toasts": toasts}
+
+    async def record(
+        self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list
+    ) -> list[WebMessage]:
+        """Store the user's turn and the replies (edits replace the message they belong to)."""
+        now = self.app.services.clock.now()
+        if kind == "text":
+            shown = text.strip()
+        else:  # the pressed button's label, as the user saw it
+            shown = history.button_label(await history.load(session, key, 30), data) or ""
+        out = [history.add(session, key, "user", {"text": shown, "buttons": []}, now, client_id)]
+        for reply in replies:
+            if not reply.text and not reply.buttons:
+                continue
+            payload = history.payload_of(reply)
+            edited = await history.edit_latest_with_buttons(session, key, payload) if reply.edit else None
+            out.append(edited or history.add(session, key, "bot", payload, now))
+        await session.flush()
+        # trimming costs a statement: do it when a new row id is a multiple of TRIM_EVERY, so a
+        # session's stored history never exceeds the limit by more than a few entries
+        if any(row.id % TRIM_EVERY == 0 for row in out):
+            await history.trim(session, key, self.config.history_limit)
+        return out
+
+    async def was_forgotten(self, session: AsyncSession, key: str) -> bool:
+        feature = self.history_feature
+        if feature is not None:
+            return feature.take_forgotten(key)
+        row = await session.execute(select(User.id).where(User.channel == CHANNEL, User.external_id == key))
+        return row.scalar_one_or_none() is None
+
+
+# ---- middlewares ------------------------------------------------------------------------------
+def error_middleware(channel: WebChannel):  # noqa: ANN201
+    """Every failure becomes a short Chinese message; the log gets the class name, never user text."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):  # noqa: ANN001, ANN202
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return channel.error(exc.status, exc.key, **exc.values)
+        except web.HTTPRequestEntityTooLarge:
+            return channel.error(413, "web.too_large", limit=MAX_TEXT_LENGTH)
+        except web.HTTPNotFound:
+            return channel.error(404, "web.not_found")
+        except web.HTTPMethodNotAllowed:
+            return channel.error(405, "web.bad_request")
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return channel.error(exc.status, "web.bad_request")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never show internals
+            log.error("web request failed: %s", type(exc).__name__)
+            return channel.error(500, "web.internal")
+
+    return middleware
+
+
+async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+CHANNEL_KEY: web.AppKey[WebChannel] = web.AppKey("channel", WebChannel)
+
+
+def create_app(bot_app, config: WebConfig | None = None) -> web.Application:  # noqa: ANN001
+    """The aiohttp application for a started ``bot.app.App`` (tests use it with a test client)."""
+    channel = WebChannel(bot_app, config)
+    application = web.Application(
+        middlewares=[error_middleware(channel)], client_max_size=channel.config.max_body_bytes
+    )
+    application[CHANNEL_KEY] = channel
+    application.on_response_prepare.append(_security_headers)
+    application.router.add_get("/", channel.index)
+    application.router.add_get("/healthz", channel.health)
+    application.router.add_get("/favicon.ico", channel.no_icon)
+    application.router.add_get("/api/state", channel.state)
+    application.router.add_post("/api/message", channel.message)
+    application.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
+    return application
+
+
+# ---- running --------------------------------------------------------------------------------
+async def _purge_loop(bot_app, config: WebConfig) -> None:  # noqa: ANN001
+    """Hourly: delete web history older than the retention period."""
+    while True:
+        try:
+            before = bot_app.services.clock.now() - timedelta(days=config.retention_days)
+            async with bot_app.db.session() as session:
+                await history.purge(session, before)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("web history purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(3600)
+
+
+async def serve(bot_app, config: WebConfig, ready: asyncio.Event | None = None) -> None:  # noqa: ANN001
+    """Run the server and the app's background jobs until cancelled."""
+    runner = web.AppRunner(create_app(bot_app, config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, reuse_port=config.workers > 1 or None)
+    await site.start()
+    tasks: list[asyncio.Task] = []
+    if config.run_background:
+        senders = {"web": WebInboxSender(bot_app.db, bot_app.services.clock)}
+        tasks = [asyncio.create_task(job(bot_app, senders)) for job in bot_app.background]
+        tasks.append(asyncio.create_task(_purge_loop(bot_app, config)))
+    if ready is not None:
+        ready.set()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        await runner.cleanup()

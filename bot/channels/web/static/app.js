@@ -1,0 +1,300 @@
+/* 职称助手 web chat page. Plain JavaScript, no build step, no third-party code.
+ *
+ * Every text from the server or the user is put on the page with textContent, never as HTML.
+ * The conversation lives on the server: after a reload or a dropped connection the page asks for
+ * the history again (GET api/state). A request that failed in transit is retried with the same
+ * client_id, and the server answers a repeat from its history instead of handling it twice.
+ */
+(function () {
+  "use strict";
+
+  var log = document.getElementById("log");
+  var menu = document.getElementById("menu");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("input");
+  var sendButton = document.getElementById("send");
+  var typing = document.getElementById("typing");
+  var typingText = document.getElementById("typing-text");
+  var statusBox = document.getElementById("status");
+
+  var csrf = "";
+  var texts = {};
+  var maxLength = 1000;
+  var busy = false;
+  var rendered = new Map();
+  var wakeUp = null;
+  var lastStateAt = 0;
+
+  function t(key, values) {
+    var s = texts[key] || "";
+    if (values) {
+      Object.keys(values).forEach(function (k) { s = s.split("{" + k + "}").join(String(values[k])); });
+    }
+    return s;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      var timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); wakeUp = null; resolve(); }
+      wakeUp = done;
+    });
+  }
+
+  function setStatus(text, ok) {
+    statusBox.textContent = text || "";
+    statusBox.classList.toggle("ok", Boolean(ok));
+  }
+
+  function setBusy(on) {
+    busy = on;
+    typing.hidden = !on;
+    typingText.textContent = on ? t("typing") : "";
+    sendButton.setAttribute("aria-disabled", on ? "true" : "false");
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  // ---- rendering ------------------------------------------------------------------------------
+  function whoLabel(role) {
+    if (role === "user") { return t("you"); }
+    if (role === "notice") { return t("notice"); }
+    if (role === "error") { return ""; }
+    return t("bot");
+  }
+
+  function renderMessage(m) {
+    var article = el("article", "msg " + m.role);
+    var who = whoLabel(m.role);
+    if (who) {
+      article.appendChild(el("p", m.role === "notice" ? "who" : "who sr-only", who + "："));
+    }
+    if (m.text) { article.appendChild(el("p", "text", m.text)); }
+    if (m.source) {
+      var source = el("p", "source");
+      source.appendChild(el("span", "source-label", t("source_label") + "："));
+      source.appendChild(document.createTextNode(m.source));
+      article.appendChild(source);
+    }
+    if (m.buttons && m.buttons.length) {
+      var group = el("div", "buttons");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", t("buttons_label"));
+      m.buttons.forEach(function (row) {
+        row.forEach(function (b) { group.appendChild(makeButton(b)); });
+      });
+      article.appendChild(group);
+    }
+    return article;
+  }
+
+  function makeButton(b) {
+    var button = el("button", "", b.text);
+    button.type = "button";
+    button.dataset.callback = b.data;
+    button.addEventListener("click", function () { press(b.data); });
+    return button;
+  }
+
+  /** Adds a message, or replaces the one with the same id (an edited reply). */
+  function upsert(m) {
+    var node = renderMessage(m);
+    if (m.id !== null && m.id !== undefined && rendered.has(m.id)) {
+      var old = rendered.get(m.id);
+      old.replaceWith(node);
+    } else {
+      log.appendChild(node);
+    }
+    if (m.id !== null && m.id !== undefined) { rendered.set(m.id, node); }
+    return node;
+  }
+
+  function showLocal(role, text) {
+    var node = upsert({ id: null, role: role, text: text, source: "", buttons: [] });
+    scrollDown();
+    return node;
+  }
+
+  function renderAll(state) {
+    rendered.clear();
+    log.textContent = "";
+    if (!state.messages.length && state.intro) { upsert(state.intro); }
+    state.messages.forEach(upsert);
+    scrollDown();
+  }
+
+  function renderMenu(buttons) {
+    menu.textContent = "";
+    buttons.forEach(function (b) { menu.appendChild(makeButton(b)); });
+  }
+
+  // ---- talking to the server ----------------------------------------------------------------
+  function request(url, options) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, 20000);
+    options = options || {};
+    options.signal = controller.signal;
+    options.credentials = "same-origin";
+    options.cache = "no-store";
+    return fetch(url, options).finally(function () { clearTimeout(timer); });
+  }
+
+  function retryable(res) {
+    return res === null || res.status === 502 || res.status === 503 || res.status === 504;
+  }
+
+  async function backoff(attempt) {
+    setStatus(attempt > 5 ? t("offline") : t("reconnecting"));
+    await sleep(Math.min(1000 * Math.pow(2, attempt), 15000));
+  }
+
+  async function loadState() {
+    for (var attempt = 0; ; attempt++) {
+      var res = null;
+      try { res = await request("api/state"); } catch (e) { res = null; }
+      if (res && res.ok) {
+        var state = await res.json();
+        csrf = state.csrf;
+        texts = state.texts || {};
+        maxLength = state.max_length || maxLength;
+        renderMenu(state.menu || []);
+        renderAll(state);
+        lastStateAt = Date.now();
+        if (state.new_notices) { setStatus(t("new_notices"), true); }
+        else if (attempt > 0) { setStatus(t("reconnected"), true); }
+        return;
+      }
+      if (!retryable(res)) {
+        setStatus(await errorText(res));
+        return;
+      }
+      await backoff(attempt);
+    }
+  }
+
+  async function errorText(res) {
+    try {
+      var body = await res.json();
+      if (body && body.error) { return body.error; }
+    } catch (e) { /* not JSON */ }
+    return t("send_failed");
+  }
+
+  /** Sends one user action; retries through dropped connections with the same client_id. */
+  async function post(body) {
+    body.client_id = newId();
+    var renewed = false;
+    var reconnected = false;
+    for (var attempt = 0; ; attempt++) {
+      var res = null;
+      try {
+        res = await request("api/message", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify(body),
+        });
+      } catch (e) { res = null; }
+      if (res && res.ok) {
+        var result = await res.json();
+        if (reconnected) { setStatus(t("reconnected"), true); } else { setStatus(""); }
+        return result;
+      }
+      if (res && res.status === 403 && !renewed) {
+        renewed = true;
+        await loadState();  // fresh CSRF token (and session cookie, if it was gone)
+        continue;
+      }
+      if (!retryable(res)) {
+        return { error: await errorText(res) };
+      }
+      reconnected = true;
+      await backoff(attempt);
+    }
+  }
+
+  async function act(body, optimistic) {
+    if (busy) { return; }
+    setBusy(true);
+    var pending = optimistic ? showLocal("user", optimistic) : null;
+    var pressed = body.kind === "button";
+    var result;
+    try {
+      result = await post(body);
+    } finally {
+      setBusy(false);
+    }
+    if (pending) { pending.remove(); }
+    if (result.error) {
+      showLocal("error", result.error);
+      return;
+    }
+    if (result.reset) { rendered.clear(); log.textContent = ""; }
+    if (!result.reset && !(result.messages || []).length && !(result.toasts || []).length) {
+      // answered elsewhere (a retry that another server process handled first): show the history
+      await loadState();
+      return;
+    }
+    var firstButton = null;
+    (result.messages || []).forEach(function (m) {
+      var node = upsert(m);
+      if (!firstButton && m.role !== "user") { firstButton = node.querySelector(".buttons button"); }
+    });
+    if (result.toasts && result.toasts.length) { setStatus(result.toasts.join(" "), true); }
+    scrollDown();
+    // keyboard users continue a dialog from its first offered button; typing users stay in the box
+    if (pressed && firstButton) { firstButton.focus(); } else if (!pressed) { input.focus(); }
+  }
+
+  function press(data) {
+    act({ kind: "button", data: data }, null);
+  }
+
+  function submitText() {
+    var text = input.value;
+    if (!text.trim()) { setStatus(t("empty")); return; }
+    if (text.length > maxLength) { setStatus(t("too_long", { limit: maxLength })); return; }
+    if (busy) { return; }
+    input.value = "";
+    autosize();
+    act({ kind: "text", text: text }, text.trim());
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 4, 140) + "px";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submitText();
+  });
+  input.addEventListener("keydown", function (event) {
+    // Enter sends, Shift+Enter adds a line; never while an input method is composing Chinese
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submitText();
+    }
+  });
+  input.addEventListener("input", autosize);
+  window.addEventListener("online", function () { if (wakeUp) { wakeUp(); } });
+  window.addEventListener("resize", scrollDown);
+  document.addEventListener("visibilitychange", function () {
+    // announcements wait in the inbox: look again when the page comes back after a while
+    if (document.visibilityState === "visible" && !busy && Date.now() - lastStateAt > 60000) { loadState(); }
+  });
+
+  loadState();
+})();

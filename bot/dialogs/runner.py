@@ -1,0 +1,255 @@
+"""Plays a dialog through the conversation core: one step per update, state saved every step.
+
+Stored with ``ctx.set_dialog(name, state, data, version)``: ``data`` holds the answers and the path
+taken (``history``), ``version`` the hash of the definition. Because everything lives in the
+database row, a restarted process continues where the user stopped; a changed definition restarts
+the dialog politely instead of resuming in a state that may no longer mean the same.
+
+Buttons carry ``<prefix>:<step>.<state>.<choice>`` — the step number, the index of the state and the
+option index (or ``b`` back, ``r`` restart, ``x`` exit, ``h`` help). A press is honoured only when
+step and state match the user's current position, so a stale or forged press gets a toast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.core.context import Context
+from bot.core.messages import Button, Outbound
+from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, State, TextInput, YesNoInput
+
+Action = Callable[[Context, dict[str, Any]], Awaitable[list[Outbound]]]
+
+T = "dialog_engine"
+BACK_WORDS = frozenset({"上一步", "返回", "back"})
+RESTART_WORDS = frozenset({"重新开始", "重来", "restart"})
+EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit"})
+HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
+YES_WORDS = frozenset({"是", "是的", "有", "对", "y", "yes"})
+NO_WORDS = frozenset({"否", "不是", "没有", "无", "不", "n", "no"})
+_NUMBER = re.compile(r"^([0-9]+)\s*(年|岁|个)?$")
+
+
+class InvalidAnswer(Exception):
+    """The input does not fit the question; ``reason`` is shown before the question is asked again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DialogEngine:
+    """Runs one dialog definition for a feature; ``actions`` implement its terminal states."""
+
+    def __init__(self, dialog: Dialog, prefix: str, actions: dict[str, Action]) -> None:
+        self.dialog = dialog
+        self.prefix = prefix
+        self.actions = actions
+
+    # ---- entry points ------------------------------------------------------------------------
+    async def start(self, ctx: Context, note: str | None = None) -> list[Outbound]:
+        """Begin at the start state (discarding any earlier answers)."""
+        await self._save(ctx, [self.dialog.start], {})
+        return self._ask(ctx, self.dialog.start, 1, note=note)
+
+    async def resume_or_start(self, ctx: Context) -> list[Outbound]:
+        """Re-ask the current question of a dialog in flight, or start a new one."""
+        position = await self._position(ctx)
+        if position is None:
+            return await self.start(ctx)
+        if position == "changed":
+            return await self.start(ctx, note=ctx.t(f"{T}.version_changed"))
+        history, _answers = position
+        note = ctx.t(f"{T}.resumed", title=ctx.t(self.dialog.title))
+        return self._ask(ctx, history[-1], len(history), note=note)
+
+    async def on_text(self, ctx: Context, text: str) -> list[Outbound]:
+        position = await self._position(ctx)
+        if position is None:
+            return await self.start(ctx)
+        if position == "changed":
+            return await self.start(ctx, note=ctx.t(f"{T}.version_changed"))
+        history, answers = position
+        word = text.strip().lower()
+        if word in BACK_WORDS:
+            return await self._back(ctx, history, answers)
+        if word in RESTART_WORDS:
+            return await self.start(ctx, note=ctx.t(f"{T}.restarted"))
+        if word in EXIT_WORDS:
+            return await self._exit(ctx)
+        current = history[-1]
+        if word in HELP_WORDS:
+            return self._help(ctx, current, len(history))
+        try:
+            value = self.parse_text(ctx, self.dialog.states[current], text)
+        except InvalidAnswer as exc:
+            return self._ask(ctx, current, len(history), note=exc.reason)
+        return await self._advance(ctx, history, answers, value)
+
+    async def on_callback(self, ctx: Context, payload: str) -> list[Outbound]:
+        stale = [Outbound.toast_only(ctx.t("input.stale_button"))]
+        position = await self._position(ctx)
+        if position is None:
+            return stale
+        if position == "changed":
+            return [Outbound.toast_only("")] + await self.start(ctx, note=ctx.t(f"{T}.version_changed"))
+        history, answers = position
+        parts = payload.split(".")
+        current = history[-1]
+        if len(parts) != 3 or parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
+            return stale
+        code = parts[2]
+        state = self.dialog.states[current]
+        if code == "b":
+            return [Outbound.toast_only("")] + await self._back(ctx, history, answers)
+        if code == "r":
+            return [Outbound.toast_only("")] + await self.start(ctx, note=ctx.t(f"{T}.restarted"))
+        if code == "x":
+            return [Outbound.toast_only("")] + await self._exit(ctx)
+        if code == "h":
+            return [Outbound.toast_only("")] + self._help(ctx, current, len(history))
+        choices = self.choices(ctx, state)
+        if not code.isdigit() or not 0 <= int(code) < len(choices):
+            return stale
+        value, label = choices[int(code)]
+        echo = Outbound(text=ctx.t(f"{T}.answered", question=ctx.t(state.prompt or ""), answer=label), edit=True)
+        return [echo] + await self._advance(ctx, history, answers, value)
+
+    # ---- parsing -----------------------------------------------------------------------------
+    def choices(self, ctx: Context, state: State) -> list[tuple[Any, str]]:
+        """(value, label) of each button of a buttons or yes/no question."""
+        if isinstance(state.input, ButtonsInput):
+            return [(o.value, ctx.t(o.label)) for o in state.input.options]
+        if isinstance(state.input, YesNoInput):
+            return [(True, ctx.t(f"{T}.yes")), (False, ctx.t(f"{T}.no"))]
+        return []
+
+    def parse_text(self, ctx: Context, state: State, text: str) -> Any:
+        """The answer a typed text stands for, or ``InvalidAnswer`` with the reason in Chinese."""
+        spec = state.input
+        typed = unicodedata.normalize("NFKC", text).strip()
+        if isinstance(spec, NumberInput):
+            lo, hi = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
+            match = _NUMBER.match(typed)
+            if not match or not lo <= int(match.group(1)) <= hi:
+                raise InvalidAnswer(ctx.t(f"{T}.invalid_number", min=lo, max=hi))
+            return int(match.group(1))
+        if isinstance(spec, TextInput):
+            if len(typed) > spec.max_length:
+                raise InvalidAnswer(ctx.t(f"{T}.invalid_too_long", limit=spec.max_length))
+            if not re.fullmatch(spec.pattern, typed):
+                raise InvalidAnswer(ctx.t(spec.invalid) if spec.invalid else ctx.t(f"{T}.invalid_text"))
+            return typed
+        lowered = typed.lower()
+        if isinstance(spec, YesNoInput):
+            if lowered in YES_WORDS:
+                return True
+            if lowered in NO_WORDS:
+                return False
+        for value, label in self.choices(ctx, state):
+            if lowered == unicodedata.normalize("NFKC", label).strip().lower():
+                return value
+        raise InvalidAnswer(ctx.t(f"{T}.invalid_choice"))
+
+    # ---- moves -------------------------------------------------------------------------------
+    def next_state(self, current: str, answers: dict[str, Any]) -> str | None:
+        for transition in self.dialog.states[current].next:
+            if transition.matches(answers):
+                return transition.goto
+        return None
+
+    async def _advance(self, ctx: Context, history: list[str], answers: dict[str, Any], value: Any) -> list[Outbound]:
+        current = history[-1]
+        answers = {**answers, self.dialog.answer_name(current): value}
+        target = self.next_state(current, answers)
+        if target is None or target not in self.dialog.states:  # the linter rules this out; stay safe
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t(f"{T}.broken"))]
+        state = self.dialog.states[target]
+        if state.terminal:
+            await ctx.clear_dialog()
+            action = self.actions.get(state.action or "")
+            if action is None:
+                return [Outbound(text=ctx.t(f"{T}.broken"))]
+            return await action(ctx, answers)
+        history = [*history, target]
+        await self._save(ctx, history, answers)
+        return self._ask(ctx, target, len(history))
+
+    async def _back(self, ctx: Context, history: list[str], answers: dict[str, Any]) -> list[Outbound]:
+        if len(history) <= 1:
+            return self._ask(ctx, history[-1], 1, note=ctx.t(f"{T}.at_start"))
+        history = history[:-1]
+        kept = {self.dialog.answer_name(s) for s in history[:-1]}
+        answers = {k: v for k, v in answers.items() if k in kept}
+        await self._save(ctx, history, answers)
+        return self._ask(ctx, history[-1], len(history))
+
+    async def _exit(self, ctx: Context) -> list[Outbound]:
+        await ctx.clear_dialog()
+        return [Outbound(text=ctx.t(f"{T}.exited", title=ctx.t(self.dialog.title)))]
+
+    # ---- storage -----------------------------------------------------------------------------
+    async def _save(self, ctx: Context, history: list[str], answers: dict[str, Any]) -> None:
+        data = {"history": history, "answers": answers}
+        await ctx.set_dialog(self.dialog.dialog, history[-1], data, version=self.dialog.version)
+
+    async def _position(self, ctx: Context) -> tuple[list[str], dict[str, Any]] | str | None:
+        """(history, answers) of this dialog in flight; "changed" when stored under another
+        definition (or unreadable); None when the user is not in this dialog."""
+        state = await ctx.dialog()
+        if state is None or state.dialog != self.dialog.dialog:
+            return None
+        data = state.data or {}
+        history = data.get("history")
+        answers = data.get("answers")
+        if (
+            state.definition_version != self.dialog.version
+            or not isinstance(history, list)
+            or not history
+            or not isinstance(answers, dict)
+            or any(h not in self.dialog.states for h in history)
+            or history[-1] != state.step
+        ):
+            return "changed"
+        return history, answers
+
+    # ---- rendering ---------------------------------------------------------------------------
+    def _data(self, step: int, state_name: str, code: str) -> str:
+        return f"{self.prefix}:{step}.{self.dialog.state_index(state_name)}.{code}"
+
+    def _ask(self, ctx: Context, state_name: str, step: int, note: str | None = None) -> list[Outbound]:
+        state = self.dialog.states[state_name]
+        choices = self.choices(ctx, state)
+        if isinstance(state.input, NumberInput):
+            hint = ctx.t(f"{T}.hint_number", min=state.input.min, max=state.input.max)
+        elif isinstance(state.input, TextInput):
+            hint = ctx.t(f"{T}.hint_text")
+        else:
+            hint = ctx.t(f"{T}.hint_buttons")
+        body = ctx.t(f"{T}.question", step=step, prompt=ctx.t(state.prompt or ""), hint=hint)
+        rows: list[list[Button]] = []
+        row: list[Button] = []
+        for index, (_value, label) in enumerate(choices):
+            row.append(Button(text=label, data=self._data(step, state_name, str(index))))
+            if len(row) == 2 or len(label) > 8:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+        rows.append([
+            Button(text=ctx.t(f"{T}.nav_back"), data=self._data(step, state_name, "b")),
+            Button(text=ctx.t(f"{T}.nav_restart"), data=self._data(step, state_name, "r")),
+            Button(text=ctx.t(f"{T}.nav_exit"), data=self._data(step, state_name, "x")),
+        ])
+        text = f"{note}\n\n{body}" if note else body
+        typed = isinstance(state.input, NumberInput | TextInput)
+        return [Outbound(text=text, buttons=rows, expects_typed_answer=typed)]
+
+    def _help(self, ctx: Context, state_name: str, step: int) -> list[Outbound]:
+        state = self.dialog.states[state_name]
+        explanation = ctx.t(state.help) if state.help else ctx.t(f"{T}.no_help")
+        return self._ask(ctx, state_name, step, note=explanation)

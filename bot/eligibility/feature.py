@@ -1,0 +1,109 @@
+"""The 资格自测 feature: ``/eligibility``, the main-menu action, the dialog and the verdict.
+
+The dialog runs purely through the conversation core (``DialogEngine``), so Telegram, the terminal
+chat and tests share one path. Answers live only in the dialog row while the check is in progress;
+the verdict is computed and shown, never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.clock import LOCAL_TZ
+from bot.core.context import Context, Services
+from bot.core.conversation import DIALOG_IDLE_LIMIT
+from bot.core.feature import Feature, Handler
+from bot.core.messages import Button, Outbound
+from bot.dialogs.loader import load_dialog
+from bot.dialogs.runner import DialogEngine
+from bot.eligibility.answers import profile_from_answers
+from bot.eligibility.render import detail_lines, summary_lines
+from bot.paths import content_root
+from bot.rules.cycles import cycle_for, load_cycles
+from bot.rules.eligibility import evaluate
+from bot.rules.rulebook import load_rulebook
+
+DIALOG = "eligibility"
+PREFIX = "elg"
+
+
+def text_fn(ctx: Context) -> Callable[..., str]:
+    """``ctx.t`` plus the office's news column, which the cycle texts mention."""
+    extra = {"news_column": ctx.services.office.news_column}
+
+    def t(key: str, **values: Any) -> str:
+        return ctx.t(key, **(extra | values))
+
+    return t
+
+
+class EligibilityFeature(Feature):
+    name = "eligibility"
+    dialogs = frozenset({DIALOG})
+
+    def __init__(self, services: Services) -> None:
+        root = services.extras.get("content_root") or content_root()
+        self.book = load_rulebook(root)
+        self.cycles = load_cycles(root)
+        self.engine = DialogEngine(load_dialog(root, DIALOG), PREFIX, {"eligibility_verdict": self.verdict})
+
+    def commands(self) -> dict[str, Handler]:
+        return {"eligibility": self.start}
+
+    def callbacks(self) -> dict[str, Handler]:
+        return {PREFIX: self.pressed}
+
+    def menu_actions(self) -> dict[str, Handler]:
+        return {"eligibility": self.start}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        return [("eligibility", "commands.eligibility")]
+
+    # ---- handlers ---------------------------------------------------------------------------
+    async def start(self, ctx: Context, _args: str) -> list[Outbound]:
+        """Resume a check in flight, or begin a new one with a short introduction."""
+        state = await ctx.dialog()
+        if state is not None and state.dialog == DIALOG:
+            return await self.engine.resume_or_start(ctx)
+        return await self.engine.start(ctx, note=ctx.t("eligibility.intro"))
+
+    async def pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        # The core expires idle dialogs on text; a button pressed after a day is expired here too.
+        state = await ctx.dialog()
+        if state is not None and state.dialog == DIALOG and ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
+            await ctx.clear_dialog()
+            return [Outbound.toast_only(""), Outbound(text=ctx.t("dialog.expired"))]
+        return await self.engine.on_callback(ctx, payload)
+
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+        return await self.engine.on_text(ctx, text)
+
+    async def verdict(self, ctx: Context, answers: dict[str, Any]) -> list[Outbound]:
+        """The terminal action: evaluate the answers and show the verdict with next steps."""
+        profile, ce_report = profile_from_answers(answers)
+        today = ctx.now.astimezone(LOCAL_TZ).date()
+        t = text_fn(ctx)
+        result = evaluate(profile, self.book, cycle_for(self.cycles, today), today, t, ce_self_report=ce_report)
+        buttons = [[
+            Button(text=ctx.t("eligibility.verdict.again_button"), data="menu:eligibility"),
+            Button(text=ctx.t("eligibility.verdict.reminders_button"), data="menu:reminders"),
+        ]]
+        details = "\n".join(detail_lines(result, t))
+        if result.excluded is None:
+            details += "\n\n" + ctx.t("eligibility.verdict.reminders_offer")
+        return [
+            Outbound(text="\n".join(summary_lines(result, t))),
+            Outbound(text=details, buttons=buttons),
+        ]
+
+    # ---- privacy ------------------------------------------------------------------------------
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        state = await ctx.dialog()
+        if state is None or state.dialog != DIALOG:
+            return []
+        answers = (state.data or {}).get("answers") or {}
+        return [ctx.t("eligibility.privacy.in_progress", count=len(answers))]
+
+    async def forget_user(self, ctx: Context) -> None:
+        """Nothing beyond the dialog row (deleted by the core) is kept: no verdicts are stored."""

@@ -1,0 +1,152 @@
+"""Turn a match into what the user reads: the answer with its source line, suggestions, or the
+fallback with the office's contacts. No database and no chat framework here, so ``python -m bot ask``
+starts fast and the chat feature and the command line say exactly the same thing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.clock import LOCAL_TZ
+from bot.knowledge.cycles import Cycles
+from bot.knowledge.matcher import MatchResult, Outcome
+from bot.knowledge.runtime import Runtime, load_runtime
+from bot.knowledge.schema import Entry
+
+TextFn = Callable[..., str]
+SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer to one question, in the shape of the ``ask --json`` output."""
+
+    outcome: Outcome
+    text: str
+    entry_id: str | None = None
+    score: float = 0.0
+    sources: list[dict[str, str]] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    normalized: str = ""
+    top_entry_id: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == "answer"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "outcome": self.outcome,
+            "answer": self.text,
+            "entry_id": self.entry_id,
+            "score": round(self.score, 4),
+            "sources": self.sources,
+            "suggestions": [{"id": s.id, "question": s.question} for s in self.suggestions],
+        }
+
+
+class Answerer:
+    """Formats matches; ``t(key, **values)`` supplies the texts (office contacts included)."""
+
+    def __init__(self, runtime: Runtime, t: TextFn, root: Path) -> None:
+        self.runtime = runtime
+        self.t = t
+        self.cycles = Cycles(root)
+
+    @property
+    def matcher(self):  # noqa: ANN201
+        return self.runtime.matcher
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.runtime.kb.by_id.get(entry_id)
+
+    # ---- pieces -----------------------------------------------------------------------------
+    def source_refs(self, entry: Entry) -> list[dict[str, str]]:
+        kb = self.runtime.kb
+        return [
+            {
+                "document": s.document,
+                "document_short": kb.document_short(s.document),
+                "section": s.section,
+                "confidence": s.confidence,
+            }
+            for s in entry.sources
+        ]
+
+    def source_line(self, entry: Entry) -> str:
+        kb = self.runtime.kb
+        parts = list(dict.fromkeys(f"{kb.document_short(s.document)} {s.section}" for s in entry.sources))
+        return self.t("knowledge.source_line", sources=self.t("knowledge.source_separator").join(parts))
+
+    def cycle_note(self, entry: Entry, now: dt.datetime) -> str | None:
+        today = now.astimezone(LOCAL_TZ).date()
+        status = self.cycles.status(entry.cycle, today)
+        if status is None or not status.ended:
+            return None
+        if status.deadline is not None:
+            deadline = f"{status.deadline.year}年{status.deadline.month}月{status.deadline.day}日"
+            return self.t("knowledge.cycle_ended", year=status.year, deadline=deadline)
+        return self.t("knowledge.cycle_past", year=status.year)
+
+    def entry_text(self, entry: Entry, now: dt.datetime) -> str:
+        """The answer as sent: an optional cycle note, the answer, and the source line last."""
+        parts = [p for p in (self.cycle_note(entry, now), entry.answer.strip(), self.source_line(entry)) if p]
+        return "\n\n".join(parts)
+
+    # ---- replies ----------------------------------------------------------------------------
+    def answer_entry(self, entry: Entry, now: dt.datetime, score: float = 1.0, normalized: str = "") -> Reply:
+        return Reply(
+            outcome="answer",
+            text=self.entry_text(entry, now),
+            entry_id=entry.id,
+            score=score,
+            sources=self.source_refs(entry),
+            normalized=normalized,
+            top_entry_id=entry.id,
+        )
+
+    def respond(self, question: str, now: dt.datetime) -> Reply:
+        result: MatchResult = self.matcher.match(question)
+        best = result.best
+        score = best.confidence if best else 0.0
+        top = best.entry_id if best else None
+        if result.outcome == "answer" and best is not None:
+            entry = self.entry(best.entry_id)
+            if entry is not None:
+                return self.answer_entry(entry, now, score=score, normalized=result.normalized)
+        if result.outcome == "suggest":
+            suggestions = [
+                Suggestion(c.entry_id, self.entry(c.entry_id).question)
+                for c in result.candidates[:SUGGESTIONS]
+                if self.entry(c.entry_id) is not None
+            ]
+            lines = [self.t("knowledge.suggest")]
+            lines += [f"{i}. {s.question}" for i, s in enumerate(suggestions, 1)]
+            lines.append(self.t("knowledge.suggest_footer"))
+            return Reply("suggest", "\n".join(lines), None, score, [], suggestions, result.normalized, top)
+        return Reply("fallback", self.t("knowledge.fallback"), None, score, [], [], result.normalized, top)
+
+
+def standalone_answerer(root: Path) -> Answerer:
+    """An answerer for the command line: content and texts only (no database, no chat core)."""
+    from bot.content.office import load_office
+    from bot.content.texts import Texts
+
+    office = load_office(root)
+    texts = Texts.load([root / "dialogs" / "texts_knowledge.yaml"], root)
+    contacts = {"phone": office.phone, "email": office.email, "address": office.address, "qq_group": office.qq_group}
+
+    def t(key: str, **values: Any) -> str:
+        return texts.get(key, **(contacts | values))
+
+    return Answerer(load_runtime(root), t, root)

@@ -1,0 +1,267 @@
+"""Load ``knowledge/`` and check every cross-reference, reporting file, line and reason.
+
+Files: ``entries/*.yaml`` (entries, possibly split by author), ``documents.yaml`` (source
+documents), ``sections.yaml`` (every section of the seed notices), ``synonyms.yaml`` and
+``matcher.yaml`` (calibrated thresholds). The loaded ``KnowledgeBase`` is cached per process and
+per file state, so the index is built once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.content.loader import (
+    ContentError,
+    ContentProblem,
+    line_of,
+    load_model,
+    read_yaml,
+    validation_problems,
+)
+from bot.knowledge.schema import (
+    DocumentsFile,
+    EntriesFile,
+    Entry,
+    MatcherConfig,
+    SectionsFile,
+    SynonymsFile,
+)
+
+KNOWLEDGE_DIR = "knowledge"
+
+
+@dataclass
+class KnowledgeBase:
+    """Validated content, ready for the matcher."""
+
+    entries: list[Entry]
+    documents: dict[str, object]
+    sections: dict[str, list[str]]
+    synonyms: SynonymsFile
+    config: MatcherConfig
+    #: entry id → relative file it came from (for reports)
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {e.id: e for e in self.entries}
+
+    def document_short(self, document_id: str) -> str:
+        doc = self.documents.get(document_id)
+        return getattr(doc, "short", document_id)
+
+
+def section_key(label: str) -> str:
+    """Section labels compare after NFKC and without spaces: 三（五）2 == 三(五)2."""
+    return "".join(unicodedata.normalize("NFKC", label).split())
+
+
+def entry_files(root: Path) -> list[Path]:
+    return sorted((root / KNOWLEDGE_DIR / "entries").glob("*.yaml"))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load(path: Path, model, root: Path, problems: list[ContentProblem]):  # noqa: ANN001, ANN202
+    try:
+        return load_model(path, model, root)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def load_entries(root: Path, problems: list[ContentProblem]) -> tuple[list[Entry], dict[str, str], dict]:
+    """Every entry of every file; duplicates reported with both places."""
+    entries: list[Entry] = []
+    origin: dict[str, str] = {}
+    where: dict[str, tuple[str, object, int]] = {}
+    files = entry_files(root)
+    if not files:
+        problems.append(ContentProblem(f"{KNOWLEDGE_DIR}/entries", None, "no entry files (*.yaml) found"))
+    for path in files:
+        name = _rel(path, root)
+        try:
+            data, node = read_yaml(path, root)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            parsed = EntriesFile.model_validate(data if data is not None else {})
+        except ValidationError as exc:
+            problems.extend(validation_problems(exc, name, node))
+            continue
+        for i, entry in enumerate(parsed.entries):
+            if entry.id in origin:
+                line = line_of(node, ("entries", i, "id"))
+                problems.append(
+                    ContentProblem(name, line, f"entry id {entry.id!r} is already used in {origin[entry.id]}")
+                )
+                continue
+            origin[entry.id] = f"{name}:{line_of(node, ('entries', i, 'id'))}"
+            where[entry.id] = (name, node, i)
+            entries.append(entry)
+    return entries, origin, where
+
+
+def _check_references(
+    entries: list[Entry],
+    where: dict,
+    documents: DocumentsFile | None,
+    sections: SectionsFile | None,
+    problems: list[ContentProblem],
+) -> None:
+    doc_ids = {d.id for d in documents.documents} if documents else None
+    section_sets = (
+        {doc: {section_key(s) for s in labels} for doc, labels in sections.documents.items()} if sections else {}
+    )
+    ids = {e.id for e in entries}
+    for entry in entries:
+        name, node, i = where[entry.id]
+        for j, source in enumerate(entry.sources):
+            if doc_ids is not None and source.document not in doc_ids:
+                line = line_of(node, ("entries", i, "sources", j, "document"))
+                problems.append(
+                    ContentProblem(name, line, f"{entry.id}: document {source.document!r} is not in documents.yaml")
+                )
+            known = section_sets.get(source.document)
+            if known is not None and section_key(source.section) not in known:
+                line = line_of(node, ("entries", i, "sources", j, "section"))
+                problems.append(
+                    ContentProblem(
+                        name, line, f"{entry.id}: section {source.section!r} of {source.document} is not in sections.yaml"
+                    )
+                )
+        for j, other in enumerate(entry.related):
+            if other == entry.id or other not in ids:
+                line = line_of(node, ("entries", i, "related", j))
+                reason = "refers to itself" if other == entry.id else "is not an entry id"
+                problems.append(ContentProblem(name, line, f"{entry.id}: related {other!r} {reason}"))
+        seen = set()
+        for question in entry.questions:
+            key = "".join(question.split())
+            if key in seen:
+                line = line_of(node, ("entries", i, "alternatives"))
+                problems.append(ContentProblem(name, line, f"{entry.id}: phrasing {question!r} repeats the question"))
+            seen.add(key)
+
+
+def _check_sections_documents(
+    sections: SectionsFile | None, documents: DocumentsFile | None, root: Path, problems: list[ContentProblem]
+) -> None:
+    if sections is None or documents is None:
+        return
+    doc_ids = {d.id for d in documents.documents}
+    for doc in sections.documents:
+        if doc not in doc_ids:
+            problems.append(
+                ContentProblem(f"{KNOWLEDGE_DIR}/sections.yaml", None, f"document {doc!r} is not in documents.yaml")
+            )
+    seen: set[str] = set()
+    for d in documents.documents:
+        if d.id in seen:
+            problems.append(ContentProblem(f"{KNOWLEDGE_DIR}/documents.yaml", None, f"document id {d.id!r} repeats"))
+        seen.add(d.id)
+
+
+def _check_synonyms(synonyms: SynonymsFile | None, problems: list[ContentProblem]) -> None:
+    """A variant in two groups, or a canonical form that is another group's variant, would make the
+    result depend on rule order (and the pass would not be idempotent)."""
+    if synonyms is None:
+        return
+    from bot.knowledge.normalize import Normalizer
+
+    prep = Normalizer._prepare
+    name = f"{KNOWLEDGE_DIR}/synonyms.yaml"
+    variant_of: dict[str, str] = {}
+    canonicals = {prep(g.canonical) for g in synonyms.synonyms}
+    for group in synonyms.synonyms:
+        canonical = prep(group.canonical)
+        for variant in group.variants:
+            key = prep(variant)
+            if not key:
+                problems.append(ContentProblem(name, None, f"{group.canonical}: empty variant {variant!r}"))
+            elif key in variant_of and variant_of[key] != canonical:
+                problems.append(
+                    ContentProblem(name, None, f"variant {variant!r} belongs to {variant_of[key]!r} and {canonical!r}")
+                )
+            elif key in canonicals and key != canonical:
+                problems.append(ContentProblem(name, None, f"variant {variant!r} is itself a canonical form"))
+            variant_of[key] = canonical
+
+
+def _check_phrasings(entries: list[Entry], where: dict, synonyms: SynonymsFile | None, problems: list[ContentProblem]) -> None:
+    """Two entries with a phrasing that normalises identically make the exact path ambiguous (the
+    user types it and gets whichever entry was loaded first)."""
+    if synonyms is None:
+        return
+    from bot.knowledge.normalize import Normalizer
+
+    normalizer = Normalizer(synonyms)
+    owner: dict[str, str] = {}
+    for entry in entries:
+        for question in entry.questions:
+            key = normalizer.compact(normalizer.normalize(question))
+            other = owner.setdefault(key, entry.id)
+            if key and other != entry.id:
+                name, node, i = where[entry.id]
+                line = line_of(node, ("entries", i, "alternatives"))
+                problems.append(
+                    ContentProblem(name, line, f"{entry.id}: phrasing {question!r} normalises like one of {other}")
+                )
+
+
+def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
+    """Load everything; returns the knowledge base (None when unusable) and every problem found."""
+    problems: list[ContentProblem] = []
+    base = root / KNOWLEDGE_DIR
+    documents = _load(base / "documents.yaml", DocumentsFile, root, problems)
+    sections = _load(base / "sections.yaml", SectionsFile, root, problems)
+    synonyms = _load(base / "synonyms.yaml", SynonymsFile, root, problems)
+    config = _load(base / "matcher.yaml", MatcherConfig, root, problems)
+    entries, origin, where = load_entries(root, problems)
+    _check_references(entries, where, documents, sections, problems)
+    _check_sections_documents(sections, documents, root, problems)
+    _check_synonyms(synonyms, problems)
+    if not problems:
+        _check_phrasings(entries, where, synonyms, problems)
+    if problems or documents is None or sections is None or synonyms is None or config is None:
+        return None, problems
+    kb = KnowledgeBase(
+        entries=entries,
+        documents={d.id: d for d in documents.documents},
+        sections=sections.documents,
+        synonyms=synonyms,
+        config=config,
+        origin=origin,
+    )
+    return kb, problems
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """The validated knowledge base; raises ``ContentError`` listing every problem."""
+    kb, problems = collect(root)
+    if kb is None:
+        raise ContentError(problems)
+    return kb
+
+
+def uncited_sections(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """(document, section) pairs of sections.yaml that no entry cites."""
+    cited = {(s.document, section_key(s.section)) for e in kb.entries for s in e.sources}
+    return [
+        (doc, label) for doc, labels in kb.sections.items() for label in labels if (doc, section_key(label)) not in cited
+    ]
+
+
+def check_knowledge(root: Path) -> list[ContentProblem]:
+    """The ``python -m bot check`` checker for ``knowledge/``."""
+    _kb, problems = collect(root)
+    return problems

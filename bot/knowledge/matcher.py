@@ -1,0 +1,276 @@
+"""Rank entries for a question and decide between three outcomes: answer, suggest, fall back.
+
+Ranking: BM25 (``bm25s``, pre-tokenised character unigrams + bigrams, one document per entry with
+its questions repeated so they weigh more than the answer) picks candidates; each candidate is then
+scored with two signals that say how well it *explains* the question:
+
+* coverage — the IDF-weighted share of the question's tokens found in the entry (question wording
+  counts fully, answer wording partly; a token the knowledge base has never seen counts as the
+  rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制");
+* fuzzy — rapidfuzz's similarity to the closest phrasing of the entry (a pressed suggestion or a
+  repeated question is near-verbatim).
+
+Confidence mixes the two; the final rank adds BM25 relative to the best. A wrong confident answer is
+worse than a suggestion, so answering needs both a high confidence and a lead over the runner-up;
+the thresholds live in ``knowledge/matcher.yaml`` (calibrated on the dev set). ``match`` never
+raises: any failure is a fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.normalize import Normalizer
+from bot.knowledge.schema import Entry, MatcherConfig
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["answer", "suggest", "fallback"]
+#: a question longer than this is cut: nobody asks a single question in more words, and the cost of
+#: scoring grows with the length
+MAX_QUERY_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    confidence: float
+    rank_score: float
+    coverage: float
+    fuzzy: float
+    bm25: float
+    #: False when the question names a foreign word (会计, 一建…) that this entry never mentions
+    explains_foreign: bool = True
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    outcome: Outcome
+    normalized: str
+    candidates: list[Candidate] = field(default_factory=list)
+    margin: float = 0.0
+    exact: bool = False
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def entry_id(self) -> str | None:
+        return self.best.entry_id if self.outcome == "answer" and self.best else None
+
+
+def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` occur in the sorted array (binary search; much faster than ``np.isin`` on
+    the short arrays here)."""
+    if sorted_ids.size == 0:
+        return np.zeros(ids.shape, dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
+    return sorted_ids[positions] == ids
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What ``score`` found; ``decide`` turns it into an outcome under given thresholds."""
+
+    normalized: str
+    candidates: list[Candidate]
+    exact: bool
+    content_chars: int
+
+
+@dataclass
+class _Prepared:
+    entry: Entry
+    question_compacts: list[str]
+    #: sorted token ids of all phrasings, and of the answer words not among them (numpy arrays keep
+    #: 10,000 entries in tens of megabytes, where Python sets would take gigabytes)
+    question_ids: np.ndarray
+    answer_ids: np.ndarray
+    #: the whole entry, normalised and without spaces (to check foreign words against)
+    text: str
+
+
+class Matcher:
+    """Built once per process from a ``KnowledgeBase`` (see ``bot.knowledge.runtime``)."""
+
+    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer | None = None, config: MatcherConfig | None = None):
+        import bm25s
+
+        self.kb = kb
+        self.config = config or kb.config
+        self.normalizer = normalizer or Normalizer(kb.synonyms)
+        w = self.config.weights
+        norm = self.normalizer
+        self._prepared: list[_Prepared] = []
+        self._exact: dict[str, int] = {}
+        self._ids: dict[str, int] = {}
+        df: list[int] = []
+        corpus: list[list[str]] = []
+        for index, entry in enumerate(kb.entries):
+            q_norms = [norm.normalize(q) for q in entry.questions]
+            q_tokens = [t for q in q_norms for t in norm.tokens(q)]
+            a_tokens = norm.tokens(norm.normalize(entry.answer))
+            compacts = [norm.compact(q) for q in q_norms]
+            for compact in compacts:
+                if compact:
+                    self._exact.setdefault(compact, index)
+            q_ids = {self._id(t, df) for t in q_tokens}
+            a_ids = {self._id(t, df) for t in a_tokens} - q_ids
+            for token_id in q_ids | a_ids:
+                df[token_id] += 1
+            text = "".join(compacts) + norm.compact(norm.normalize(entry.answer))
+            self._prepared.append(
+                _Prepared(
+                    entry, compacts, np.array(sorted(q_ids), np.int32), np.array(sorted(a_ids), np.int32), text
+                )
+            )
+            corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
+        n = max(len(kb.entries), 1)
+        self._idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df] or [1.0], dtype=np.float64)
+        self._unknown_idf = float(self._idf.max()) * w.unknown_idf
+        self._bm25 = bm25s.BM25(k1=w.bm25_k1, b=w.bm25_b)
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+
+    def _id(self, token: str, df: list[int]) -> int:
+        token_id = self._ids.get(token)
+        if token_id is None:
+            token_id = self._ids[token] = len(df)
+            df.append(0)
+        return token_id
+
+    @property
+    def size(self) -> int:
+        return len(self._prepared)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.kb.by_id.get(entry_id)
+
+    # ---- scoring ----------------------------------------------------------------------------
+    def _query_weights(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids (-1 when the knowledge base never uses the token) and their weights: IDF, the
+        rarest IDF for unknown tokens, scaled down for stop words."""
+        ids = np.array([self._ids.get(t, -1) for t in tokens], dtype=np.int32)
+        weights = np.where(ids >= 0, self._idf[np.maximum(ids, 0)], self._unknown_idf)
+        stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
+        return ids, np.where(stop, weights * self.config.weights.stopword, weights)
+
+    def _coverage(self, ids: np.ndarray, weights: np.ndarray, total: float, prepared: _Prepared) -> float:
+        covered = weights[_members(ids, prepared.question_ids)].sum()
+        covered += self.config.weights.answer_coverage * weights[_members(ids, prepared.answer_ids)].sum()
+        return float(covered / total) if total > 0 else 0.0
+
+    @staticmethod
+    def _fuzzy(compact: str, prepared: _Prepared) -> float:
+        best = 0.0
+        for phrasing in prepared.question_compacts:
+            best = max(best, fuzz.ratio(compact, phrasing))
+        return best / 100.0
+
+    def content_chars(self, normalized: str) -> int:
+        """Distinct meaningful characters of a normalised question (stop characters excluded)."""
+        return len({ch for ch in self.normalizer.compact(normalized) if not self.normalizer.is_stopword(ch)})
+
+    def score(self, query: str) -> Scored:
+        """Rank candidates for ``query`` (all of the rerank depth, best first)."""
+        norm = self.normalizer.normalize(query[:MAX_QUERY_CHARS])
+        compact = self.normalizer.compact(norm)
+        if not compact or not self._prepared:
+            return Scored(norm, [], False, 0)
+        tokens = list(dict.fromkeys(self.normalizer.tokens(norm)))
+        content = self.content_chars(norm)
+        if all(self.normalizer.is_stopword(t) for t in tokens):
+            return Scored(norm, [], False, 0)  # 你是谁, 有人吗: nothing to match on
+        w = self.config.weights
+        exact_index = self._exact.get(compact)
+        # stop characters only add noise to the ranking; they still count (a little) in confidence
+        known = [t for t in tokens if t in self._vocab and not self.normalizer.is_stopword(t)]
+        known = known or [t for t in tokens if t in self._vocab]
+        indices: list[int] = []
+        bm25_scores: dict[int, float] = {}
+        if known:
+            scores = self._bm25.get_scores(known)
+            depth = min(w.rerank_depth, len(scores))
+            top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
+            for i in top:
+                if scores[i] > 0:
+                    indices.append(int(i))
+                    bm25_scores[int(i)] = float(scores[i])
+        if exact_index is not None and exact_index not in bm25_scores:
+            indices.append(exact_index)
+            bm25_scores[exact_index] = max(bm25_scores.values(), default=1.0)
+        if not indices:
+            return Scored(norm, [], False, content)
+        top_bm25 = max(bm25_scores.values()) or 1.0
+        mix = w.coverage + w.fuzzy or 1.0
+        foreign = [word for word in self.normalizer.foreign_words if word in compact]
+        ids, weights = self._query_weights(tokens)
+        total = float(weights.sum())
+        candidates = []
+        for i in indices:
+            prepared = self._prepared[i]
+            coverage = self._coverage(ids, weights, total, prepared)
+            fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
+            confidence = (w.coverage * coverage + w.fuzzy * fuzzy) / mix
+            relative = bm25_scores[i] / top_bm25
+            candidates.append(
+                Candidate(
+                    entry_id=prepared.entry.id,
+                    confidence=round(confidence, 4),
+                    rank_score=confidence + w.bm25 * relative,
+                    coverage=round(coverage, 4),
+                    fuzzy=round(fuzzy, 4),
+                    bm25=round(bm25_scores[i], 4),
+                    explains_foreign=all(word in prepared.text for word in foreign),
+                )
+            )
+        candidates.sort(key=lambda c: (-c.rank_score, c.entry_id))
+        if exact_index is not None:
+            exact_id = self._prepared[exact_index].entry.id
+            candidates.sort(key=lambda c: c.entry_id != exact_id)
+        return Scored(norm, candidates, exact_index is not None, content)
+
+    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> tuple[Outcome, float]:
+        """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
+
+        A near-verbatim phrasing is answered. Otherwise answering needs a high confidence, a lead
+        over the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries
+        equally well), and no foreign word the entry does not explain (会计中级职称多少钱 is not a
+        question about this review's fee)."""
+        t = (config or self.config).thresholds
+        candidates = scored.candidates
+        if not candidates:
+            return "fallback", 0.0
+        best = candidates[0]
+        margin = best.confidence - candidates[1].confidence if len(candidates) > 1 else best.confidence
+        if scored.exact or best.fuzzy * 100 >= t.exact_ratio:
+            return "answer", margin
+        if (
+            best.confidence >= t.answer
+            and margin >= t.margin
+            and scored.content_chars >= t.min_content_chars
+            and best.explains_foreign
+        ):
+            return "answer", margin
+        if best.confidence >= t.suggest:
+            return "suggest", margin
+        return "fallback", margin
+
+    def match(self, query: str) -> MatchResult:
+        """Never raises: a failure anywhere is logged by class name only and becomes a fallback."""
+        try:
+            scored = self.score(query if isinstance(query, str) else "")
+            outcome, margin = self.decide(scored)
+            return MatchResult(outcome, scored.normalized, scored.candidates, round(margin, 4), scored.exact)
+        except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
+            log.error("matcher failed: %s", type(exc).__name__)
+            return MatchResult("fallback", "")

@@ -1,0 +1,38 @@
+"""Tables of the knowledge feature: votes on answers and questions the bot could not answer.
+
+Neither table holds a user id: a vote is tied to an entry only, and an unanswered question is kept
+as scrubbed text (long digit runs that may be phone or ID numbers removed) with a counter, so
+``python -m bot kb gaps`` can show staff what to add without keeping anything about the asker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime
+
+
+class AnswerFeedback(Base):
+    __tablename__ = "kb_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    vote: Mapped[int] = mapped_column(SmallInteger)  # +1 helpful, -1 not helpful
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UnansweredQuestion(Base):
+    __tablename__ = "kb_unanswered"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: the normalised question (what the matcher saw), so rephrasings that normalise alike add up
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(16))  # fallback | suggest
+    top_entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,117 @@
+"""Text normalisation applied to entries and queries alike, and the tokens BM25 is fed.
+
+Applicants type full-width letters, traditional characters, politeness formulas, colloquial words
+(啥时候, 多少钱) and typos. Everything goes through the same pipeline so that both sides meet:
+NFKC → lower case → traditional→simplified (OpenCC ``t2s``) → punctuation to spaces → one
+longest-match pass that maps synonyms to their canonical form and drops fillers.
+
+Tokens are character unigrams and bigrams (bm25s's own tokenizer would turn a whole Chinese clause
+into one token), ASCII words kept whole, plus whole domain words (专精特新, 继续教育…) so long terms
+count as one strong token as well.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from bot.knowledge.schema import SynonymsFile
+
+# Anything that is not a letter, digit or CJK character separates words.
+_SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_UNITS = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # noqa: ANN202 - opencc has no type stubs
+    """OpenCC is loaded once per process (its dictionaries take a few milliseconds to read)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    try:
+        return _t2s().convert(text)
+    except Exception:  # noqa: BLE001 - a conversion failure must not stop an answer
+        return text
+
+
+class Normalizer:
+    """Applies the pipeline above; built once from ``knowledge/synonyms.yaml``."""
+
+    def __init__(self, synonyms: SynonymsFile | None = None) -> None:
+        synonyms = synonyms or SynonymsFile()
+        mapping: dict[str, str] = {}
+        for group in synonyms.synonyms:
+            canonical = self._prepare(group.canonical)
+            # The canonical form maps to itself so that longest-match prefers it over a shorter
+            # variant hidden inside it (评审费用 must not become 评审评审费).
+            mapping.setdefault(canonical, canonical)
+            for variant in group.variants:
+                key = self._prepare(variant)
+                if key and key != canonical:
+                    mapping[key] = canonical
+        for filler in synonyms.fillers:
+            key = self._prepare(filler)
+            if key and key not in mapping:
+                mapping[key] = " "
+        self.mapping = mapping
+        keys = sorted((k for k in mapping if k.strip()), key=len, reverse=True)
+        # Python's regex alternation is leftmost-first: with longer keys first, each position takes
+        # its longest key, which is exactly one longest-match pass.
+        self._pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+        self.stopwords = frozenset(self._prepare(s) for s in synonyms.stopwords if self._prepare(s))
+        self.domain_words = sorted(
+            {self.normalize(w).replace(" ", "") for w in synonyms.domain_words} - {""}, key=len, reverse=True
+        )
+        self.foreign_words = sorted({self.compact(self.normalize(w)) for w in synonyms.foreign_words} - {""})
+        self._domain_pattern = (
+            re.compile("|".join(re.escape(w) for w in self.domain_words if len(w) >= 3))
+            if any(len(w) >= 3 for w in self.domain_words)
+            else None
+        )
+
+    @staticmethod
+    def _prepare(text: str) -> str:
+        """NFKC, lower case, simplified, punctuation collapsed to single spaces."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        text = to_simplified(text)
+        return _SEPARATORS.sub(" ", text).strip()
+
+    def normalize(self, text: str) -> str:
+        """The canonical form of ``text``: words separated by single spaces."""
+        text = self._prepare(text)
+        if self._pattern is not None and text:
+            text = self._pattern.sub(lambda m: self.mapping[m.group(0)], text)
+        return " ".join(text.split())
+
+    def tokens(self, normalized: str) -> list[str]:
+        """Unigrams, bigrams (never across a space) and whole domain words of a normalised text."""
+        out: list[str] = []
+        for segment in normalized.split(" "):
+            units = _UNITS.findall(segment)
+            out.extend(units)
+            out.extend(a + b for a, b in zip(units, units[1:], strict=False))
+            if self._domain_pattern is not None:
+                out.extend("#" + m for m in self._domain_pattern.findall(segment))
+        return out
+
+    def compact(self, normalized: str) -> str:
+        """The normalised text without spaces, for fuzzy comparison."""
+        return normalized.replace(" ", "")
+
+    def is_stopword(self, token: str) -> bool:
+        if token in self.stopwords:
+            return True
+        # a bigram made only of stop characters (的是, 了吗) is no more meaningful than its parts
+        return len(token) == 2 and token[0] in self.stopwords and token[1] in self.stopwords
+
+
+def all_tokens(normalizer: Normalizer, texts: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        out.extend(normalizer.tokens(normalizer.normalize(text)))
+    return out

@@ -1,0 +1,169 @@
+"""Pydantic models of the knowledge files. ``extra="forbid"`` everywhere: a misspelt key in content
+edited by hand must be an error, not silently ignored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.content.office import SourceRef
+
+TOPICS = (
+    "scope",
+    "policies",
+    "eligibility",
+    "procedure",
+    "unit",
+    "departments",
+    "committee",
+    "paper_and_fee",
+    "assessment",
+    "results",
+    "rules",
+    "deadlines",
+    "contacts",
+    "zjtx",
+    "continuing_education",
+    "platform",
+    "unknown",
+)
+Topic = Literal[
+    "scope",
+    "policies",
+    "eligibility",
+    "procedure",
+    "unit",
+    "departments",
+    "committee",
+    "paper_and_fee",
+    "assessment",
+    "results",
+    "rules",
+    "deadlines",
+    "contacts",
+    "zjtx",
+    "continuing_education",
+    "platform",
+    "unknown",
+]
+
+#: kebab-case, short enough that ``kb:up:<id>`` fits Telegram's 64-byte callback data
+ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ENTRY_ID_MAX = 48
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Entry(_Strict):
+    """One question with its answer and sources."""
+
+    id: str = Field(pattern=ENTRY_ID_PATTERN, max_length=ENTRY_ID_MAX)
+    topic: Topic
+    question: str = Field(min_length=2)
+    alternatives: list[str] = Field(min_length=4)
+    answer: str = Field(min_length=2)
+    sources: list[SourceRef] = Field(min_length=1)
+    cycle: str = Field(pattern=r"^(all|\d{4})$")
+    related: list[str] = Field(default_factory=list)
+
+    @field_validator("alternatives")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        stripped = [v.strip() for v in value]
+        if any(not v for v in stripped):
+            raise ValueError("an alternative phrasing is empty")
+        if len(set(stripped)) != len(stripped):
+            raise ValueError("alternative phrasings repeat")
+        return value
+
+    @property
+    def questions(self) -> list[str]:
+        """The standard question first, then the alternatives."""
+        return [self.question, *self.alternatives]
+
+
+class EntriesFile(_Strict):
+    entries: list[Entry] = Field(default_factory=list)
+
+
+class Document(_Strict):
+    """A source document (a notice, a policy, an attachment) cited by entries."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    number: str | None = None
+    issuer: str
+    date: dt.date | None = None
+    url: str | None = None
+    kind: Literal["notice", "policy", "standard", "attachment"]
+    short: str = Field(min_length=2, max_length=40)
+    note: str | None = None
+
+
+class DocumentsFile(_Strict):
+    documents: list[Document] = Field(min_length=1)
+
+
+class SectionsFile(_Strict):
+    """Every section of the seed notices; the coverage test requires each to be cited."""
+
+    documents: dict[str, list[str]]
+
+
+class SynonymGroup(_Strict):
+    canonical: str = Field(min_length=1)
+    variants: list[str] = Field(min_length=1)
+
+
+class SynonymsFile(_Strict):
+    """Applied to entries and queries alike, in one longest-match pass."""
+
+    synonyms: list[SynonymGroup] = Field(default_factory=list)
+    #: politeness and filler words removed before matching (请问, 谢谢, 麻烦…)
+    fillers: list[str] = Field(default_factory=list)
+    #: characters and words that carry little meaning; they get a small weight in confidence
+    stopwords: list[str] = Field(default_factory=list)
+    #: multi-character domain terms, indexed as whole tokens beside the character n-grams
+    domain_words: list[str] = Field(default_factory=list)
+    #: words that mark a question about another title series, exam or matter (会计, 一建, 社保…): a
+    #: question containing one is never answered directly by an entry that does not mention it
+    foreign_words: list[str] = Field(default_factory=list)
+
+
+class Thresholds(_Strict):
+    """Calibrated on the dev set (``python -m bot kb calibrate``)."""
+
+    #: answer directly when confidence ≥ answer and the lead over the runner-up ≥ margin
+    answer: float = Field(ge=0, le=1)
+    margin: float = Field(ge=0, le=1)
+    #: offer the top 3 as "您是不是想问" when confidence ≥ suggest
+    suggest: float = Field(ge=0, le=1)
+    #: a near-verbatim question (rapidfuzz ratio, 0-100) is answered without further checks
+    exact_ratio: float = Field(ge=50, le=100)
+    #: fewer meaningful characters than this (公示, 截止) is too vague for a direct answer
+    min_content_chars: int = Field(default=3, ge=0, le=20)
+
+
+class Weights(_Strict):
+    """How the confidence score mixes its signals, and how entry documents are built."""
+
+    question_repeat: int = Field(ge=1, le=10)
+    coverage: float = Field(ge=0)
+    fuzzy: float = Field(ge=0)
+    bm25: float = Field(ge=0)
+    answer_coverage: float = Field(ge=0, le=1)
+    stopword: float = Field(ge=0, le=1)
+    unknown_idf: float = Field(ge=0)
+    rerank_depth: int = Field(ge=3, le=100)
+    bm25_k1: float = Field(gt=0)
+    bm25_b: float = Field(ge=0, le=1)
+
+
+class MatcherConfig(_Strict):
+    thresholds: Thresholds
+    weights: Weights
+    calibration: dict[str, float | int | str] = Field(default_factory=dict)

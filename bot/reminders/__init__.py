@@ -1,0 +1,1 @@
+"""Reminders, subscriptions and staff broadcasts (issue 5)."""

@@ -1,0 +1,180 @@
+"""Who receives what: subscription topics with role defaults, reminder audiences, broadcast segments.
+
+Only explicit choices are stored (``Subscription``); a user without a row for a topic gets the
+default of their roles (``default_for`` in ``rules/reminders.yaml``). An explicit opt-out always
+wins, including for HR contacts, who are subscribed to their unit's notices by default.
+
+Roles here are derived, not stored: ``hr`` = has an HR-contact row for some unit, ``bound`` = bound
+to an application, ``staff`` = staff role, ``applicant`` = every user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reminders.models import Subscription
+from bot.reminders.rules import RemindersFile
+from bot.status.models import Application, Binding, HrContact
+from bot.storage.models import User
+
+SEGMENT_KINDS = ("all", "applicants", "hr", "level", "state", "unit")
+#: channels pushes go to by default: Telegram (``python -m bot run``) and the web chat's inbox
+#: (``python -m bot web``); ``push_channels`` in ``rules/reminders.yaml`` overrides it for broadcasts
+PUSH_CHANNELS = ("telegram", "web")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A broadcast audience: ``kind`` and, for level/state/unit, the id it is narrowed to."""
+
+    kind: str
+    value: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "value": self.value}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Segment:
+        return cls(kind=str(data.get("kind")), value=data.get("value"))
+
+
+async def hr_user_ids(session: AsyncSession, unit_id: int | None = None) -> set[int]:
+    stmt = select(HrContact.user_id)
+    if unit_id is not None:
+        stmt = stmt.where(HrContact.unit_id == unit_id)
+    return set((await session.execute(stmt)).scalars())
+
+
+async def bound_user_ids(session: AsyncSession, application_ids: Iterable[int] | None = None) -> set[int]:
+    stmt = select(Binding.user_id)
+    if application_ids is not None:
+        ids = list(application_ids)
+        if not ids:
+            return set()
+        stmt = stmt.where(Binding.application_id.in_(ids))
+    return set((await session.execute(stmt)).scalars())
+
+
+async def reachable(session: AsyncSession, user_ids: Iterable[int], channels: Iterable[str] | None = None) -> list[User]:
+    """The users among ``user_ids`` who can receive pushes (active, not blocked, a push channel)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    out: list[User] = []
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        stmt = select(User).where(User.id.in_(ids[start : start + 900]), User.active.is_(True), User.blocked.is_(False))
+        if channels is not None:
+            stmt = stmt.where(User.channel.in_(list(channels)))
+        out.extend((await session.execute(stmt)).scalars())
+    return sorted(out, key=lambda u: u.id)
+
+
+class Subscriptions:
+    """Topic membership for a set of users, combining explicit rows with role defaults."""
+
+    def __init__(self, rules: RemindersFile) -> None:
+        self.rules = rules
+
+    async def explicit(self, session: AsyncSession, topic: str) -> dict[int, bool]:
+        rows = await session.execute(select(Subscription.user_id, Subscription.active).where(Subscription.topic == topic))
+        return dict(rows.all())
+
+    async def roles(self, session: AsyncSession, user: User) -> set[str]:
+        roles = {"applicant"}
+        if user.role in ("staff", "admin"):
+            roles.add("staff")
+        if await session.scalar(select(HrContact.id).where(HrContact.user_id == user.id).limit(1)) is not None:
+            roles.add("hr")
+        if await session.scalar(select(Binding.id).where(Binding.user_id == user.id).limit(1)) is not None:
+            roles.add("bound")
+        return roles
+
+    async def is_subscribed(self, session: AsyncSession, user: User, topic_id: str) -> bool:
+        row = await session.scalar(
+            select(Subscription.active).where(Subscription.user_id == user.id, Subscription.topic == topic_id)
+        )
+        if row is not None:
+            return bool(row)
+        topic = self.rules.topic(topic_id)
+        return bool(topic and set(topic.default_for) & await self.roles(session, user))
+
+    async def set(self, session: AsyncSession, user: User, topic_id: str, active: bool, now) -> None:  # noqa: ANN001
+        row = await session.scalar(
+            select(Subscription).where(Subscription.user_id == user.id, Subscription.topic == topic_id)
+        )
+        if row is None:
+            session.add(Subscription(user_id=user.id, topic=topic_id, active=active, updated_at=now))
+        else:
+            row.active = active
+            row.updated_at = now
+        await session.flush()
+
+    async def filter(self, session: AsyncSession, user_ids: Iterable[int], topic_id: str) -> set[int]:
+        """The users among ``user_ids`` subscribed to ``topic_id`` (explicitly or by default)."""
+        ids = set(user_ids)
+        if not ids:
+            return set()
+        topic = self.rules.topic(topic_id)
+        defaults = set(topic.default_for) if topic else set()
+        explicit = await self.explicit(session, topic_id)
+        by_default: set[int] = set()
+        if "applicant" in defaults:
+            by_default = set(ids)
+        else:
+            if "hr" in defaults:
+                by_default |= await hr_user_ids(session) & ids
+            if "bound" in defaults:
+                by_default |= await bound_user_ids(session) & ids
+            if "staff" in defaults:
+                staff = await session.execute(select(User.id).where(User.role.in_(["staff", "admin"])))
+                by_default |= set(staff.scalars()) & ids
+        return {uid for uid in ids if explicit.get(uid, uid in by_default)}
+
+    async def topic_members(self, session: AsyncSession, topic_id: str) -> set[int]:
+        """Everyone subscribed to a topic (explicit rows plus the role defaults)."""
+        topic = self.rules.topic(topic_id)
+        defaults = set(topic.default_for) if topic else set()
+        candidates: set[int] = {uid for uid, active in (await self.explicit(session, topic_id)).items() if active}
+        if "applicant" in defaults:
+            candidates |= set((await session.execute(select(User.id))).scalars())
+        if "hr" in defaults:
+            candidates |= await hr_user_ids(session)
+        if "bound" in defaults:
+            candidates |= await bound_user_ids(session)
+        return await self.filter(session, candidates, topic_id)
+
+
+async def segment_user_ids(session: AsyncSession, segment: Segment) -> set[int]:
+    """Users of a broadcast segment, before the reachability and opt-out filters."""
+    kind, value = segment.kind, segment.value
+    if kind == "all":
+        return set((await session.execute(select(User.id))).scalars())
+    if kind == "hr":
+        return await hr_user_ids(session)
+    if kind == "applicants":
+        hr = await hr_user_ids(session)
+        users = await session.execute(select(User.id).where(User.role == "applicant"))
+        return set(users.scalars()) - hr
+    if kind in ("level", "state"):
+        column = Application.level if kind == "level" else Application.state
+        apps = await session.execute(select(Application.id).where(column == value))
+        return await bound_user_ids(session, list(apps.scalars()))
+    if kind == "unit":
+        if value is None or not str(value).isdigit():
+            return set()
+        unit_id = int(value)
+        apps = await session.execute(select(Application.id).where(Application.unit_id == unit_id))
+        return await bound_user_ids(session, list(apps.scalars())) | await hr_user_ids(session, unit_id)
+    raise ValueError(f"unknown segment kind {kind!r}")
+
+
+async def segment_recipients(
+    session: AsyncSession, segment: Segment, subscriptions: Subscriptions, channels: Iterable[str] | None = PUSH_CHANNELS
+) -> list[User]:
+    """Reachable users of the segment who did not opt out of 通知公告 (notices)."""
+    ids = await subscriptions.filter(session, await segment_user_ids(session, segment), "notices")
+    return await reachable(session, ids, channels)

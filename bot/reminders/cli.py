@@ -1,0 +1,251 @@
+"""Command line for staff broadcasts: ``broadcast``, ``broadcast-cancel``, ``broadcast-history``.
+
+    python -m bot broadcast --segment all --text-file notice.txt [--yes] [--no-deliver]
+
+Segments: ``all``, ``applicants``, ``hr``, ``level:<级别>``, ``state:<状态>``, ``unit:<单位全称>``
+(levels and states by id, label or alias from ``rules/status.yaml``). The command previews the
+recipient count, asks for confirmation, writes the outbox rows and then shows a rich progress bar
+until every recipient is settled. With a ``BOT_TOKEN`` it delivers itself (an outbox worker in this
+process, safe beside a running bot: rows are claimed atomically); without one, or with
+``--no-deliver``, it waits for the running bot to deliver (Ctrl-C leaves the broadcast running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("broadcast")(broadcast_command)
+    app.command("broadcast-cancel")(cancel_command)
+    app.command("broadcast-history")(history_command)
+
+
+def _read_text(path: Path) -> str:
+    from bot.cli import fail
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(encoding).strip()
+        except UnicodeDecodeError:
+            continue
+    fail(f"{path} is neither UTF-8 nor GBK text")
+    return ""
+
+
+def parse_segment(spec: str, workflow, units: dict[str, int]):  # noqa: ANN001, ANN201
+    """``kind[:value]`` → (Segment, Chinese label) or raise ValueError with a readable reason."""
+    from bot.reminders.audience import Segment
+
+    kind, _, value = spec.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    names = {"all": "全部用户", "applicants": "申报人", "hr": "单位职称工作负责人"}
+    if kind in names and not value:
+        return Segment(kind), names[kind]
+    if kind == "level":
+        level = workflow.level_id(value)
+        if level is None:
+            raise ValueError(f"unknown level {value!r} (try: {', '.join(workflow.levels)})")
+        return Segment("level", level), f"申报级别为“{workflow.level_label(level)}”的已绑定申报人"
+    if kind == "state":
+        state = workflow.state_id(value)
+        if state is None:
+            raise ValueError(f"unknown state {value!r}")
+        return Segment("state", state), f"申报状态为“{workflow.label(state)}”的已绑定申报人"
+    if kind == "unit":
+        if value not in units:
+            raise ValueError(f"no unit named {value!r}")
+        return Segment("unit", str(units[value])), f"“{value}”的申报人和职称工作负责人"
+    raise ValueError("segment must be all, applicants, hr, level:<级别>, state:<状态> or unit:<单位全称>")
+
+
+def broadcast_command(
+    segment: Annotated[str, typer.Option(help="all | applicants | hr | level:<级别> | state:<状态> | unit:<单位全称>")],
+    text_file: Annotated[Path, typer.Option("--text-file", help="The message (UTF-8 or GBK plain text).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Deliver from this process when BOT_TOKEN is set.")] = True,
+    api_url: Annotated[str | None, typer.Option(help="Bot API server (default TELEGRAM_API_URL or Telegram).")] = None,
+    urgent: Annotated[bool, typer.Option("--urgent", help="Send during quiet hours too (22:00–08:00).")] = False,
+) -> None:
+    """Send a staff broadcast to a segment, with a preview, a confirmation and a progress bar."""
+    from bot.cli import fail, settings_or_exit
+
+    text = _read_text(text_file)
+    settings = settings_or_exit()
+    from bot.reminders.broadcast import TEXT_LIMIT
+
+    if not text:
+        fail("the text file is empty")
+    if len(text) > TEXT_LIMIT:
+        fail(f"the text has {len(text)} characters; the limit is {TEXT_LIMIT}")
+    asyncio.run(_broadcast(settings, segment, text, yes, deliver, api_url, urgent))
+
+
+async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, api_url: str | None,  # noqa: ANN001
+                     urgent: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from bot.app import text_files
+    from bot.cli import fail
+    from bot.clock import SystemClock
+    from bot.content.texts import Texts
+    from bot.paths import content_root
+    from bot.reminders.audience import Subscriptions
+    from bot.reminders.broadcast import (
+        BroadcastMonitor,
+        count_recipients,
+        create_broadcast,
+        figures,
+        render_final,
+    )
+    from bot.reminders.models import Broadcast
+    from bot.reminders.rules import load_reminder_rules
+    from bot.status.models import Unit
+    from bot.status.workflow import load_workflow
+    from bot.storage.db import Database
+
+    console = Console()
+    root = content_root()
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    texts = Texts.load(text_files(root), root)
+    rules = load_reminder_rules(root)
+    subs = Subscriptions(rules)
+    worker_task = None
+    sender = None
+    try:
+        await db.upgrade()
+        async with db.session() as session:
+            units = {u.name: u.id for u in (await session.execute(select(Unit))).scalars()}
+            try:
+                segment, label = parse_segment(spec, load_workflow(root), units)
+            except ValueError as exc:
+                fail(str(exc))
+            count = await count_recipients(session, segment, subs, rules.push_channels)
+        console.print(f"[bold]发送对象[/bold]：{label}\n[bold]收件人数[/bold]：{count} 人\n———————\n{text}\n———————",
+                      markup=True, highlight=False)
+        if count == 0:
+            fail("no reachable recipient in this segment", code=1)
+        if not yes and not typer.confirm("确认发送？", default=False):
+            console.print("已取消，本次群发没有发送。")
+            return
+        async with db.session() as session:
+            broadcast = await create_broadcast(session, text=text, segment=segment, segment_label=label,
+                                               subscriptions=subs, now=clock.now(), source="cli", urgent=urgent,
+                                               channels=rules.push_channels)
+            broadcast_id = broadcast.id
+        console.print(f"群发 #{broadcast_id} 已写入发送队列（{count} 人）。")
+        token = settings.bot_token.get_secret_value() if settings.bot_token else None
+        if deliver and token:
+            from bot.channels.telegram_sender import TelegramHttpSender
+            from bot.outbox.config import load_delivery_config
+            from bot.outbox.worker import OutboxWorker
+
+            sender = TelegramHttpSender(token, api_url=api_url or settings.telegram_api_url)
+            worker = OutboxWorker(db, {"telegram": sender}, clock, load_delivery_config(root))
+            worker_task = asyncio.create_task(worker.run())
+        else:
+            console.print("由正在运行的机器人（python -m bot run）发送；按 Ctrl-C 可退出查看，群发会继续。")
+        monitor = BroadcastMonitor(db, clock, texts)
+        columns = (TextColumn("群发 #{task.fields[bid]}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("已发送 {task.fields[sent]} 屏蔽 {task.fields[blocked]} 失败 {task.fields[failed]}"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("broadcast", total=count, bid=broadcast_id, sent=0, blocked=0, failed=0)
+            while True:
+                await monitor.tick()
+                async with db.session() as session:
+                    fig = await figures(session, broadcast_id)
+                progress.update(task, completed=fig.settled, sent=fig.sent, blocked=fig.blocked, failed=fig.failed)
+                if fig.finished:
+                    break
+                if worker_task is not None and worker_task.done():
+                    worker_task.result()  # surface a crash
+                await asyncio.sleep(0.5)
+        await monitor.tick()
+        async with db.session() as session:
+            final = await session.get(Broadcast, broadcast_id)
+            console.print(render_final(texts, final, await figures(session, broadcast_id)), highlight=False)
+    finally:
+        if worker_task is not None:
+            worker_task.cancel()
+            await asyncio.gather(worker_task, return_exceptions=True)
+        if sender is not None:
+            await sender.close()
+        await db.dispose()
+
+
+def cancel_command(broadcast_id: Annotated[int, typer.Argument(help="The broadcast number (#).")]) -> None:
+    """Stop a broadcast: recipients not yet sent are cancelled."""
+    from bot.cli import fail, settings_or_exit
+
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        from bot.clock import SystemClock
+        from bot.reminders.broadcast import cancel_broadcast
+        from bot.reminders.models import Broadcast
+        from bot.storage.db import Database
+
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            async with db.session() as session:
+                broadcast = await session.get(Broadcast, broadcast_id)
+                if broadcast is None:
+                    fail(f"no broadcast #{broadcast_id}")
+                if broadcast.state != "sending":
+                    fail(f"broadcast #{broadcast_id} is {broadcast.state}", code=1)
+                cancelled = await cancel_broadcast(session, broadcast, SystemClock().now())
+            typer.echo(f"broadcast #{broadcast_id}: {cancelled} pending recipient(s) cancelled")
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+def history_command(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
+    """List recent broadcasts with their figures."""
+    from bot.cli import settings_or_exit
+
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from sqlalchemy import select
+
+        from bot.clock import LOCAL_TZ
+        from bot.reminders.broadcast import figures
+        from bot.reminders.models import Broadcast
+        from bot.storage.db import Database
+
+        db = Database(settings.database_url)
+        table = Table("#", "created", "source", "segment", "state", "total", "sent", "blocked", "failed", "cancelled")
+        try:
+            await db.upgrade()
+            async with db.session() as session:
+                rows = (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))).scalars()
+                for b in rows:
+                    fig = await figures(session, b.id)
+                    table.add_row(str(b.id), b.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"), b.source,
+                                  b.segment_label, b.state, str(b.total), str(fig.sent), str(fig.blocked),
+                                  str(fig.failed), str(fig.cancelled))
+        finally:
+            await db.dispose()
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=200)  # piped: do not squeeze the table into 80 columns
+        console.print(table)
+
+    asyncio.run(main())

@@ -1,0 +1,289 @@
+"""Chat side of reminders: /subscribe, /unsubscribe, the 提醒订阅 menu action, and staff broadcasts.
+
+Broadcast flow (staff only, checked on every step): /broadcast → segment buttons (all, applicants,
+HR contacts, by level, by state, by unit) → the text → a preview with the recipient count → confirm
+→ outbox rows; progress and the final report arrive as pushes (``bot.reminders.broadcast``).
+/broadcast_cancel stops what has not been sent; /broadcasts lists the history with figures.
+
+Callback data stays short and holds ids only: ``sub:t:<topic>``, ``sub:x:<topic|all>``,
+``bc:s:<kind>``, ``bc:l:<level>``, ``bc:st:<state>``, ``bc:u:<unit id>``, ``bc:ok``, ``bc:no``.
+Everything pending lives in the dialog state, so a restart between steps loses nothing.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from bot.clock import LOCAL_TZ
+from bot.core.context import Context, Services
+from bot.core.feature import Feature, Handler
+from bot.core.messages import Button, Outbound
+from bot.core.sanitize import clean_text
+from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions
+from bot.reminders.broadcast import TEXT_LIMIT, cancel_broadcast, count_recipients, create_broadcast, figures
+from bot.reminders.models import Broadcast, ReminderLog, Subscription
+from bot.reminders.rules import RemindersFile, load_reminder_rules
+from bot.status.models import Unit
+
+DIALOG = "broadcast"
+UNIT_BUTTON_LIMIT = 30
+
+
+class RemindersFeature(Feature):
+    name = "reminders"
+    dialogs = frozenset({DIALOG})
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        # loaded now, so a broken rules/reminders.yaml stops start-up with file and line, not a reply
+        self.rules: RemindersFile = load_reminder_rules(self._root)
+
+    @property
+    def _root(self) -> Path:
+        return self.services.extras["content_root"]
+
+    @cached_property
+    def workflow(self):  # noqa: ANN201
+        from bot.status.workflow import load_workflow
+
+        return load_workflow(self._root)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.rules)
+
+    def commands(self) -> dict[str, Handler]:
+        return {
+            "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe,
+            "broadcast": self.broadcast,
+            "broadcast_cancel": self.broadcast_cancel,
+            "broadcasts": self.broadcast_history,
+        }
+
+    def callbacks(self) -> dict[str, Handler]:
+        return {"sub": self.sub_pressed, "bc": self.bc_pressed}
+
+    def menu_actions(self) -> dict[str, Handler]:
+        return {"reminders": self.subscribe}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        return [("subscribe", "reminders.commands.subscribe"), ("unsubscribe", "reminders.commands.unsubscribe")]
+
+    # ---- subscriptions -------------------------------------------------------------------------
+    async def _view(self, ctx: Context, edit: bool = False, note: str | None = None) -> list[Outbound]:
+        lines = [note] if note else []
+        lines.append(ctx.t("reminders.subscribe.header"))
+        buttons = []
+        for topic in self.rules.topics:
+            on = await self.subscriptions.is_subscribed(ctx.session, ctx.user, topic.id)
+            mark = ctx.t("reminders.subscribe.on_mark" if on else "reminders.subscribe.off_mark")
+            lines.append(ctx.t("reminders.subscribe.line", mark=mark, label=topic.label, description=topic.description))
+            key = "reminders.subscribe.button_on" if on else "reminders.subscribe.button_off"
+            buttons.append([Button(text=ctx.t(key, label=topic.label), data=f"sub:t:{topic.id}")])
+        lines.append(ctx.t("reminders.subscribe.footer"))
+        return [Outbound(text="\n".join(lines), buttons=buttons, edit=edit)]
+
+    async def subscribe(self, ctx: Context, _args: str) -> list[Outbound]:
+        return await self._view(ctx)
+
+    async def unsubscribe(self, ctx: Context, _args: str) -> list[Outbound]:
+        active = [t for t in self.rules.topics if await self.subscriptions.is_subscribed(ctx.session, ctx.user, t.id)]
+        if not active:
+            return [Outbound(text=ctx.t("reminders.unsubscribe.none"))]
+        buttons = [[Button(text=ctx.t("reminders.subscribe.button_on", label=t.label), data=f"sub:x:{t.id}")] for t in active]
+        buttons.append([Button(text=ctx.t("reminders.unsubscribe.all_button"), data="sub:x:all")])
+        return [Outbound(text=ctx.t("reminders.unsubscribe.header"), buttons=buttons)]
+
+    async def sub_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        action, _, topic_id = payload.partition(":")
+        if action == "x" and topic_id == "all":
+            for topic in self.rules.topics:
+                await self.subscriptions.set(ctx.session, ctx.user, topic.id, False, ctx.now)
+            return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.unsubscribe.all_done"), edit=True)]
+        topic = self.rules.topic(topic_id)
+        if action not in ("t", "x") or topic is None:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        on = await self.subscriptions.is_subscribed(ctx.session, ctx.user, topic.id)
+        new = False if action == "x" else not on
+        await self.subscriptions.set(ctx.session, ctx.user, topic.id, new, ctx.now)
+        await ctx.audit("reminders.subscription", subject=topic.id, active=new)
+        note = ctx.t("reminders.subscribe.subscribed" if new else "reminders.subscribe.unsubscribed", label=topic.label)
+        return [Outbound.toast_only(note), *await self._view(ctx, edit=True, note=note)]
+
+    # ---- broadcasts ----------------------------------------------------------------------------
+    async def _deny(self, ctx: Context, what: str) -> list[Outbound] | None:
+        """Staff rights are checked on every step; a refusal is audited."""
+        if ctx.is_staff:
+            return None
+        await ctx.audit("broadcast.denied", subject=what)
+        await ctx.clear_dialog()
+        return [Outbound(text=ctx.t("reminders.broadcast.not_staff"))]
+
+    async def broadcast(self, ctx: Context, _args: str) -> list[Outbound]:
+        if denied := await self._deny(ctx, "broadcast"):
+            return denied
+        await ctx.set_dialog(DIALOG, "segment")
+        labels = [Button(text=ctx.t(f"reminders.broadcast.segments.{k}"), data=f"bc:s:{k}") for k in SEGMENT_KINDS]
+        return [Outbound(text=ctx.t("reminders.broadcast.choose_segment"), buttons=[labels[i:i + 2] for i in range(0, 6, 2)])]
+
+    async def bc_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        if denied := await self._deny(ctx, "broadcast"):
+            return denied
+        state = await ctx.dialog()
+        if state is None or state.dialog != DIALOG:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        kind, _, value = payload.partition(":")
+        if kind == "s" and state.step == "segment":
+            return await self._segment_chosen(ctx, value)
+        if kind in ("l", "st", "u") and state.step == "value":
+            return await self._value_chosen(ctx, kind, value)
+        if kind == "ok" and state.step == "confirm":
+            return await self._confirm(ctx, state.data)
+        if kind == "no":
+            await ctx.clear_dialog()
+            return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.broadcast.cancelled_draft"), edit=True)]
+        return [Outbound.toast_only(ctx.t("input.stale_button"))]
+
+    async def _segment_chosen(self, ctx: Context, kind: str) -> list[Outbound]:
+        if kind not in SEGMENT_KINDS:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        if kind in ("all", "applicants", "hr"):
+            return await self._ask_text(ctx, Segment(kind), ctx.t(f"reminders.broadcast.segments.{kind}"))
+        if kind == "level":
+            buttons = [Button(text=lv.label, data=f"bc:l:{lv.id}") for lv in self.workflow.levels.values()]
+            text = ctx.t("reminders.broadcast.choose_level")
+        elif kind == "state":
+            buttons = [Button(text=s.label, data=f"bc:st:{s.id}") for s in self.workflow.states.values()]
+            text = ctx.t("reminders.broadcast.choose_state")
+        else:
+            units = (await ctx.session.execute(select(Unit).order_by(Unit.name).limit(UNIT_BUTTON_LIMIT + 1))).scalars().all()
+            if not units:
+                await ctx.clear_dialog()
+                return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.broadcast.no_units"))]
+            if len(units) > UNIT_BUTTON_LIMIT:
+                await ctx.set_dialog(DIALOG, "unit_name")
+                return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.broadcast.type_unit"))]
+            buttons = [Button(text=u.name[:40], data=f"bc:u:{u.id}") for u in units]
+            text = ctx.t("reminders.broadcast.choose_unit")
+        await ctx.set_dialog(DIALOG, "value", {"kind": kind})
+        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        return [Outbound.toast_only(""), Outbound(text=text, buttons=rows, edit=True)]
+
+    async def _value_chosen(self, ctx: Context, kind: str, value: str) -> list[Outbound]:
+        if kind == "l" and value in self.workflow.levels:
+            label = ctx.t("reminders.broadcast.segment_level", value=self.workflow.level_label(value))
+            return await self._ask_text(ctx, Segment("level", value), label)
+        if kind == "st" and value in self.workflow.states:
+            label = ctx.t("reminders.broadcast.segment_state", value=self.workflow.label(value))
+            return await self._ask_text(ctx, Segment("state", value), label)
+        if kind == "u" and value.isdigit():
+            unit = await ctx.session.get(Unit, int(value))
+            if unit is not None:
+                label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
+                return await self._ask_text(ctx, Segment("unit", str(unit.id)), label)
+        return [Outbound.toast_only(ctx.t("input.stale_button"))]
+
+    async def _ask_text(self, ctx: Context, segment: Segment, label: str) -> list[Outbound]:
+        count = await count_recipients(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        await ctx.set_dialog(DIALOG, "text", {"segment": segment.as_dict(), "label": label})
+        text = ctx.t("reminders.broadcast.ask_text", segment=label, count=count, limit=TEXT_LIMIT)
+        out = [Outbound(text=text)]
+        return [Outbound.toast_only(""), *out] if ctx.inbound.kind == "callback" else out
+
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+        if denied := await self._deny(ctx, "broadcast"):
+            return denied
+        state = await ctx.dialog()
+        if state is None:
+            return []
+        if state.step == "unit_name":
+            unit = await ctx.session.scalar(select(Unit).where(Unit.name == text.strip()))
+            if unit is None:
+                return [Outbound(text=ctx.t("reminders.broadcast.unit_not_found", name=text.strip()[:50]))]
+            label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
+            return await self._ask_text(ctx, Segment("unit", str(unit.id)), label)
+        if state.step != "text":
+            return await self.broadcast(ctx, "")  # buttons expected: show the start again
+        body = clean_text(text)
+        if not body:
+            return [Outbound(text=ctx.t("reminders.broadcast.text_empty"))]
+        if len(body) > TEXT_LIMIT:
+            return [Outbound(text=ctx.t("reminders.broadcast.text_too_long", length=len(body), limit=TEXT_LIMIT))]
+        segment = Segment.from_dict(state.data["segment"])
+        label = state.data["label"]
+        count = await count_recipients(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        if count == 0:
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t("reminders.broadcast.preview_empty", segment=label))]
+        await ctx.set_dialog(DIALOG, "confirm", {**state.data, "text": body, "count": count})
+        buttons = [[Button(text=ctx.t("reminders.broadcast.confirm_button"), data="bc:ok"),
+                    Button(text=ctx.t("reminders.broadcast.cancel_button"), data="bc:no")]]
+        return [Outbound(text=ctx.t("reminders.broadcast.preview", segment=label, count=count, text=body), buttons=buttons)]
+
+    async def _confirm(self, ctx: Context, data: dict) -> list[Outbound]:
+        segment = Segment.from_dict(data["segment"])
+        label = data["label"]
+        broadcast = await create_broadcast(
+            ctx.session, text=data["text"], segment=segment, segment_label=label, subscriptions=self.subscriptions,
+            now=ctx.now, created_by=ctx.user, source="chat", texts=ctx.services.texts, channels=self.rules.push_channels,
+        )
+        await ctx.clear_dialog()
+        await ctx.audit("broadcast.created", subject=str(broadcast.id), segment=segment.as_dict(), total=broadcast.total)
+        return [Outbound.toast_only(""),
+                Outbound(text=ctx.t("reminders.broadcast.started", id=broadcast.id, count=broadcast.total), edit=True)]
+
+    async def broadcast_cancel(self, ctx: Context, args: str) -> list[Outbound]:
+        if denied := await self._deny(ctx, "broadcast_cancel"):
+            return denied
+        if args.strip().lstrip("#").isdigit():
+            broadcast = await ctx.session.get(Broadcast, int(args.strip().lstrip("#")))
+            if broadcast is None:
+                return [Outbound(text=ctx.t("reminders.broadcast.cancel_not_found", id=args.strip()[:12]))]
+        else:
+            broadcast = await ctx.session.scalar(
+                select(Broadcast).where(Broadcast.state == "sending").order_by(Broadcast.id.desc()).limit(1)
+            )
+        if broadcast is None or broadcast.state != "sending":
+            return [Outbound(text=ctx.t("reminders.broadcast.cancel_none"))]
+        cancelled = await cancel_broadcast(ctx.session, broadcast, ctx.now)
+        fig = await figures(ctx.session, broadcast.id)
+        await ctx.audit("broadcast.cancelled", subject=str(broadcast.id), cancelled=cancelled)
+        return [Outbound(text=ctx.t("reminders.broadcast.cancel_done", id=broadcast.id, cancelled=cancelled, sent=fig.sent))]
+
+    async def broadcast_history(self, ctx: Context, _args: str) -> list[Outbound]:
+        if denied := await self._deny(ctx, "broadcasts"):
+            return denied
+        rows = (await ctx.session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(10))).scalars().all()
+        if not rows:
+            return [Outbound(text=ctx.t("reminders.broadcast.history_empty"))]
+        lines = [ctx.t("reminders.broadcast.history_header")]
+        for b in rows:
+            fig = await figures(ctx.session, b.id) if b.finished_at is None else None
+            lines.append(ctx.t(
+                "reminders.broadcast.history_line", id=b.id, when=b.created_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"),
+                segment=b.segment_label, state=ctx.t(f"reminders.broadcast.states.{b.state}"), total=b.total,
+                sent=fig.sent if fig else b.sent, blocked=fig.blocked if fig else b.blocked,
+                failed=fig.failed if fig else b.failed, cancelled=fig.cancelled if fig else b.cancelled,
+            ))
+        return [Outbound(text="\n".join(lines))]
+
+    # ---- privacy -------------------------------------------------------------------------------
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        rows = (await ctx.session.execute(
+            select(Subscription.topic).where(Subscription.user_id == ctx.user.id, Subscription.active.is_(True))
+        )).scalars().all()
+        explicit = (await ctx.session.execute(
+            select(func.count()).select_from(Subscription).where(Subscription.user_id == ctx.user.id)
+        )).scalar_one()
+        if not explicit:
+            return []
+        labels = [t.label for t in self.rules.topics if t.id in set(rows)]
+        return [ctx.t("reminders.privacy_line", topics="、".join(labels) or ctx.t("reminders.privacy_none"))]
+
+    async def forget_user(self, ctx: Context) -> None:
+        await ctx.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))
+        await ctx.session.execute(delete(ReminderLog).where(ReminderLog.user_id == ctx.user.id))

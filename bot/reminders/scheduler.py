@@ -1,0 +1,299 @@
+"""The reminder scheduler: computes due reminders from ``rules/reminders.yaml`` and the database.
+
+Each tick (from an injectable clock) walks every rule: its anchor date (the cycle's online deadline,
+or per application the day it entered its state, its resubmission due date, or the end of its 公示
+period in Chinese working days), the schedule's moments, and the recipients. For each moment that
+has come:
+- still relevant (its successor's moment has not come, the rule has not expired) → one outbox row
+  and a ``queued`` log entry;
+- no longer relevant (e.g. the bot was down across it) → a ``dropped`` log entry, nothing sent.
+The log and the outbox share one key per (rule, subject, user, moment), so a reminder is decided
+exactly once however often the scheduler runs, and after a restart nothing is sent twice.
+
+Reminders are suppressed by state simply by not being generated: an application rule applies only
+while the application is in one of the rule's ``states`` (a 纸质材料已送达 application gets no
+paper-form reminder). Outside a current review cycle (``rules/cycles/*.yaml``) nothing is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy import text as sql_text
+
+from bot.clock import LOCAL_TZ, Clock
+from bot.core.messages import Outbound
+from bot.outbox.queue import enqueue
+from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
+from bot.reminders.cycles import Cycle, current_cycle, load_cycles
+from bot.reminders.models import ReminderLog
+from bot.reminders.rules import ReminderRule, RemindersFile, load_reminder_rules
+from bot.reminders.templates import cn_date, render
+from bot.status.models import Application
+from bot.storage.db import Database, advisory_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    queued: int = 0
+    dropped: int = 0
+    cycle: int | None = None
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Occurrence:
+    """One moment of one rule for one subject, with its recipients and text values."""
+
+    rule: ReminderRule
+    subject: str
+    moment: datetime
+    relevant_until: datetime
+    template: str
+    values: dict[str, object]
+    audience: dict[str, set[int]]  # audience name → user ids (before the topic filter)
+
+
+def at_local(day: date, at) -> datetime:  # noqa: ANN001 - datetime.time
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ)
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+
+
+class ReminderScheduler:
+    """Computes and enqueues due reminders; ``tick()`` once, or ``run()`` every ``tick_seconds``."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        rules: RemindersFile,
+        cycles: list[Cycle],
+        workflow,  # noqa: ANN001 - bot.status.workflow.Workflow
+        calendar,  # noqa: ANN001 - bot.rules.workdays.WorkdayCalendar
+        contacts: dict[str, str],
+        channels: tuple[str, ...] | list[str] = PUSH_CHANNELS,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.rules = rules
+        self.cycles = cycles
+        self.workflow = workflow
+        self.calendar = calendar
+        self.contacts = contacts
+        self.channels = tuple(channels)
+        self.subscriptions = Subscriptions(rules)
+
+    @classmethod
+    def from_content(cls, db: Database, clock: Clock, root: Path, contacts: dict[str, str], channels=PUSH_CHANNELS):  # noqa: ANN001, ANN206
+        from bot.rules.workdays import WorkdayCalendar
+        from bot.status.workflow import load_workflow
+
+        rules = load_reminder_rules(root)
+        cycles = load_cycles(root, rules.scheduler.cycle_days_after_deadline)
+        return cls(db, clock, rules, cycles, load_workflow(root), WorkdayCalendar.load(root), contacts, channels)
+
+    # ---- moments -------------------------------------------------------------------------------
+    def _moments(self, rule: ReminderRule, anchor: date, expiry: datetime | None) -> list[tuple[datetime, datetime, str]]:
+        """(moment, relevant_until, template) for each schedule entry."""
+        default_at = self.rules.scheduler.default_at
+        moments = [at_local(anchor + timedelta(days=e.days), e.at or default_at) for e in rule.schedule]
+        stale = timedelta(hours=self.rules.scheduler.stale_after_hours)
+        out = []
+        for i, (entry, moment) in enumerate(zip(rule.schedule, moments, strict=True)):
+            until = moments[i + 1] if i + 1 < len(moments) else (expiry or moment + stale)
+            if expiry is not None:
+                until = min(until, expiry)
+            out.append((moment, until, entry.text or rule.text))
+        return out
+
+    def _cycle_occurrences(self, rule: ReminderRule, cycle: Cycle) -> list[Occurrence]:
+        anchor = cycle.online_deadline
+        expiry = start_of(anchor + timedelta(days=1))
+        values = {"year": cycle.year, "deadline": cn_date(anchor), "_target": anchor}
+        return [
+            Occurrence(rule, f"c{cycle.year}", moment, until, template, dict(values), {})
+            for moment, until, template in self._moments(rule, anchor, expiry)
+        ]
+
+    def _app_anchor(self, rule: ReminderRule, app: Application, cycle: Cycle) -> tuple[date, datetime | None, dict] | None:
+        entered = app.state_at.astimezone(LOCAL_TZ).date()
+        values: dict[str, object] = {}
+        if rule.anchor == "state_entered":
+            anchor = entered
+        elif rule.anchor == "due_date":
+            if app.due_date is None:
+                return None
+            anchor = app.due_date
+        else:  # publicity_end
+            state = self.workflow.states.get(app.state)
+            days = state.publicity_working_days if state else None
+            if not days:
+                return None
+            anchor = self.calendar.period_end(entered, days)
+            values["publicity_days"] = days
+            values["publicity_end"] = cn_date(anchor)
+        expiry: datetime | None = None
+        if rule.expires == "anchor_end":
+            expiry = start_of(anchor + timedelta(days=1))
+        elif rule.expires == "paper_form_due":
+            due = entered + timedelta(days=self._paper_days(cycle))
+            expiry = start_of(due + timedelta(days=1))
+        return anchor, expiry, values
+
+    def _paper_days(self, cycle: Cycle) -> int:
+        if cycle.paper_form_days:
+            return cycle.paper_form_days
+        state = self.workflow.states.get("accepted")
+        return (state.due_calendar_days if state else None) or 7
+
+    def _fee(self, cycle: Cycle, level: str) -> str:
+        if level in cycle.fees:
+            return str(cycle.fees[level])
+        lv = self.workflow.levels.get(level)
+        return str(lv.fee_yuan) if lv else "—"
+
+    async def _app_occurrences(self, session, rule: ReminderRule, cycle: Cycle, now: datetime) -> list[Occurrence]:  # noqa: ANN001
+        apps = (await session.execute(select(Application).where(Application.state.in_(rule.states)))).scalars().all()
+        out: list[Occurrence] = []
+        for app in apps:
+            entered = app.state_at.astimezone(LOCAL_TZ).date()
+            if entered < cycle.starts:
+                continue  # an application left over from an earlier cycle
+            anchored = self._app_anchor(rule, app, cycle)
+            if anchored is None:
+                continue
+            anchor, expiry, extra = anchored
+            due = app.due_date if rule.anchor == "due_date" else entered + timedelta(days=self._paper_days(cycle))
+            values: dict[str, object] = {
+                "year": cycle.year,
+                "deadline": cn_date(cycle.online_deadline),
+                "number": app.number,
+                "level": self.workflow.level_label(app.level),
+                "fee": self._fee(cycle, app.level),
+                "state": self.workflow.label(app.state),
+                "due": cn_date(due) if due else "",
+                "_target": anchor if rule.anchor != "state_entered" else due,
+                **extra,
+            }
+            subject = f"a{app.id}:{entered:%Y%m%d}"
+            due_moments = [m for m in self._moments(rule, anchor, expiry) if m[0] <= now]
+            if not due_moments:
+                continue
+            audience: dict[str, set[int]] = {}
+            if "bound" in rule.audience:
+                audience["bound"] = await bound_user_ids(session, [app.id])
+            if "unit_hr" in rule.audience:
+                audience["unit_hr"] = await hr_user_ids(session, app.unit_id)
+            for moment, until, template in due_moments:
+                out.append(Occurrence(rule, subject, moment, until, template, dict(values), audience))
+        return out
+
+    # ---- the tick ------------------------------------------------------------------------------
+    async def tick(self) -> TickReport:
+        """Decide every reminder whose moment has come; returns what was queued and dropped."""
+        now = self.clock.now()
+        report = TickReport()
+        cycle = current_cycle(self.cycles, now)
+        if cycle is None:
+            return report  # between cycles (e.g. the 2024 cycle is over): no reminders at all
+        report.cycle = cycle.year
+        async with self.db.session() as session:
+            if self.db.is_postgres:  # one scheduler tick at a time across processes
+                await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("reminder-tick")})
+            for rule in self.rules.rules:
+                if rule.anchor == "cycle.online_deadline":
+                    occurrences = [o for o in self._cycle_occurrences(rule, cycle) if o.moment <= now]
+                else:
+                    occurrences = await self._app_occurrences(session, rule, cycle, now)
+                for occ in occurrences:
+                    await self._decide(session, occ, now, report)
+        return report
+
+    async def _recipients(self, session, occ: Occurrence) -> list:  # noqa: ANN001
+        topic = occ.rule.topic
+        ids: set[int] = set()
+        if "subscribers" in occ.rule.audience:
+            ids |= await self.subscriptions.topic_members(session, topic)
+        if "hr_all" in occ.rule.audience:
+            ids |= await self.subscriptions.filter(session, await hr_user_ids(session), topic)
+        for name in ("bound", "unit_hr"):
+            if name in occ.audience:
+                ids |= await self.subscriptions.filter(session, occ.audience[name], topic)
+        return await reachable(session, ids, self.channels)
+
+    async def _decide(self, session, occ: Occurrence, now: datetime, report: TickReport) -> None:  # noqa: ANN001
+        users = await self._recipients(session, occ)
+        if not users:
+            return
+        stamp = occ.moment.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M")
+        keys = {u.id: f"rem:{occ.rule.id}:{occ.subject}:{u.id}:{stamp}" for u in users}
+        seen = set(
+            (await session.execute(select(ReminderLog.key).where(ReminderLog.key.in_(list(keys.values()))))).scalars()
+        )
+        relevant = now < occ.relevant_until
+        today = now.astimezone(LOCAL_TZ).date()
+        for user in users:
+            key = keys[user.id]
+            if key in seen:
+                continue
+            if relevant:
+                values = dict(occ.values)
+                anchor_days = self._days_left(occ, today)
+                if anchor_days is not None:
+                    values["days_left"] = anchor_days
+                text = render(occ.template, self.contacts | values)
+                await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="reminder", now=now,
+                              urgent=occ.rule.urgent)
+                outcome, reason = "queued", ""
+                report.queued += 1
+                report.by_rule[occ.rule.id] = report.by_rule.get(occ.rule.id, 0) + 1
+            else:
+                outcome, reason = "dropped", f"moment passed: relevant until {occ.relevant_until.isoformat()}"
+                report.dropped += 1
+            session.add(
+                ReminderLog(key=key, rule=occ.rule.id, subject=occ.subject, user_id=user.id, moment=occ.moment,
+                            outcome=outcome, reason=reason, recorded_at=now)
+            )
+        await session.flush()
+
+    @staticmethod
+    def _days_left(occ: Occurrence, today: date) -> int | None:
+        """Days from today to the date the reminder is about, counted when it is sent."""
+        target = occ.values.get("_target")
+        if isinstance(target, date):
+            return max(0, (target - today).days)
+        return None
+
+    async def run(self) -> None:
+        """Tick until cancelled; a failing tick is logged and retried at the next one."""
+        interval = self.rules.scheduler.tick_seconds
+        while True:
+            try:
+                report = await self.tick()
+                if report.queued or report.dropped:
+                    log.info("reminders: %s queued, %s dropped (cycle %s)", report.queued, report.dropped, report.cycle)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the next tick tries again
+                log.exception("reminder tick failed")
+            await asyncio.sleep(interval)
+
+
+async def scheduler_job(app, senders) -> None:  # noqa: ANN001 - App, dict[str, Sender]
+    """``App.background`` entry: the scheduler for the channels that have a sender."""
+    root = app.services.extras.get("content_root")
+    scheduler = ReminderScheduler.from_content(
+        app.db, app.services.clock, root, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
+    )
+    app.services.extras["reminder_scheduler"] = scheduler
+    await scheduler.run()

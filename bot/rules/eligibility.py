@@ -1,0 +1,375 @@
+"""The eligibility evaluator: a pure function from a profile to a verdict.
+
+Everything it knows comes from the rulebook (``rules/eligibility.yaml``), the review cycle
+(``rules/cycles/*.yaml``) and the texts; time enters only as the ``today`` argument. The verdict lists
+open paths with reasons and sources, blocked ones with the nearest gap, warnings and reminders, fees,
+assessment forms, committees, materials and the cycle's deadlines (or the honest "cycle is over").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.rules.cycles import CycleView
+from bot.rules.profile import Profile
+from bot.rules.rulebook import LEVELS, TITLE_RANK, Rulebook, StandardRow
+
+TextFn = Callable[..., str]
+Path_ = Literal["standard", "exceptional", "qualification", "skilled", "zjtx", "high_level"]
+CeSelfReport = Literal["met", "short"] | None
+
+
+class OpenPath(BaseModel):
+    level: str
+    path: str
+    reasons: list[str]
+    sources: list[str]
+    #: a possibility with conditions (破格), not a verdict
+    conditional: bool = False
+
+
+class BlockedPath(BaseModel):
+    level: str
+    path: str
+    missing: list[str]
+
+
+class Exclusion(BaseModel):
+    id: str
+    reason: str
+    advice: str
+    sources: list[str]
+
+
+class CycleInfo(BaseModel):
+    year: int | None = None
+    phase: Literal["open", "closed", "unknown"] = "unknown"
+    lines: list[str] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    eligible: bool
+    excluded: Exclusion | None = None
+    levels: list[OpenPath] = Field(default_factory=list)
+    blocked: list[BlockedPath] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    pointers: list[str] = Field(default_factory=list)
+    fee: dict[str, int] = Field(default_factory=dict)
+    assessment: dict[str, str] = Field(default_factory=dict)
+    committees: dict[str, str] = Field(default_factory=dict)
+    materials: list[str] = Field(default_factory=list)
+    cycle: CycleInfo = Field(default_factory=CycleInfo)
+
+    def best_level(self) -> str | None:
+        """The highest definitely open level (for the headline)."""
+        firm = [p.level for p in self.levels if not p.conditional]
+        return max(firm, key=LEVELS.index) if firm else None
+
+
+def _years(value: float) -> str:
+    return f"{value:g}"
+
+
+class _Evaluation:
+    """One evaluation; split into small methods per path, all reading the same inputs."""
+
+    def __init__(self, profile: Profile, book: Rulebook, cycle: CycleView | None, today: date, t: TextFn,
+                 ce_self_report: CeSelfReport) -> None:
+        self.p = profile
+        self.book = book
+        self.cycle = cycle
+        self.today = today
+        self.t = t
+        self.ce_self_report = ce_self_report
+        self.verdict = Verdict(eligible=False)
+        self.rank = TITLE_RANK[profile.current_title]
+        self.waived = profile.origin in book.title_waiver.origins
+        self.used_attachment1 = False
+
+    # ---- names -------------------------------------------------------------------------------
+    def level_name(self, level: str) -> str:
+        return self.t(f"eligibility.names.title.{level}")
+
+    def cite(self, *sources: Any) -> list[str]:
+        out: list[str] = []
+        for source in sources:
+            if source is not None:
+                out.append(source.cite(self.book.documents))
+        return out
+
+    # ---- the whole evaluation ----------------------------------------------------------------
+    def run(self) -> Verdict:
+        for exclusion in self.book.exclusions:
+            if all(self._matches(getattr(self.p, f), want) for f, want in exclusion.when.items()):
+                self.verdict.excluded = Exclusion(
+                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice, sources=self.cite(exclusion.source)
+                )
+                return self.verdict
+        if self.rank >= TITLE_RANK["senior"]:
+            self.verdict.warnings.append(self.t("eligibility.warn.top"))
+        self.ce_missing = self._continuing_education()
+        if self.waived:
+            self.verdict.warnings.append(self.book.title_waiver.reason)
+            self.verdict.warnings.append(self.book.title_waiver.years_note)
+        self._standard()
+        self._qualification()
+        self._skilled()
+        self._zjtx()
+        self._exceptional()  # last: offered only where no firm path opens the level
+        self._pointers()
+        if self.used_attachment1:
+            self.verdict.warnings.insert(0, self.t("eligibility.warn.attachment1"))
+        self._dedupe_blocked()
+        self.verdict.eligible = any(not p.conditional for p in self.verdict.levels)
+        self._per_level_facts()
+        self._materials()
+        self._cycle()
+        return self.verdict
+
+    @staticmethod
+    def _matches(value: Any, want: Any) -> bool:
+        return value in want if isinstance(want, list) else value == want
+
+    # ---- continuing education ----------------------------------------------------------------
+    def _continuing_education(self) -> list[str]:
+        """Recorded shortfalls (which block the standard paths); unknown years become reminders."""
+        ce = self.book.continuing_education
+        share = ce.professional_share
+        if self.ce_self_report == "short":
+            return [self.t("eligibility.gap.ce_self", min=ce.min_hours_per_year)]
+        if self.ce_self_report == "met":
+            return []
+        window = ce.window_years
+        if self.p.current_title != "none" and self.p.years_in_title < window:
+            window = max(1, math.ceil(self.p.years_in_title))
+        years = list(range(self.today.year - window, self.today.year))
+        recorded = {row.year: row for row in self.p.ce_hours}
+        missing: list[str] = []
+        for year in years:
+            row = recorded.get(year)
+            if row is None:
+                continue
+            if row.total < ce.min_hours_per_year or row.professional * share.denominator < row.total * share.numerator:
+                missing.append(self.t("eligibility.gap.ce_year", year=year, total=_years(row.total),
+                                      professional=_years(row.professional), min=ce.min_hours_per_year))
+        unknown = [y for y in years if y not in recorded]
+        if unknown:
+            self.verdict.warnings.append(self.t("eligibility.warn.ce_unknown", years="、".join(map(str, unknown)),
+                                                min=ce.min_hours_per_year))
+        return missing
+
+    # ---- standard path and the rows it shares with the qualification path --------------------
+    def _row_gap(self, row: StandardRow, held: str, years_held: float, waived: bool) -> list[str]:
+        """What this row still needs; [] when met."""
+        level = self.level_name(row.level)
+        if row.requires_title != "none" and not waived and held != row.requires_title:
+            if TITLE_RANK[held] < TITLE_RANK[row.requires_title]:
+                return [self.t("eligibility.gap.need_title", title=self.level_name(row.requires_title),
+                               years=_years(row.min_years), level=level)]
+        if row.years_of == "none":
+            return []
+        if row.years_of == "work" or waived:
+            have = self.p.years_of_work
+        else:
+            have = years_held
+        if have >= row.min_years:
+            return []
+        gap = math.ceil(row.min_years - have) if row.min_years - have >= 1 else row.min_years - have
+        return [self.t("eligibility.gap.years", years=_years(round(gap, 2)), level=level)]
+
+    def _evaluate_rows(self, level: str, held: str, years_held: float, waived: bool) -> tuple[StandardRow | None, list[str]]:
+        """(row that is met, []) or (None, nearest gap) for one level."""
+        rows = [r for r in self.book.standard if r.level == level and self.p.education in r.education]
+        if not rows:
+            return None, [self.t("eligibility.gap.education", education=self.t(f"eligibility.names.education.{self.p.education}"),
+                                 level=self.level_name(level))]
+        gaps: list[list[str]] = []
+        for row in rows:
+            gap = self._row_gap(row, held, years_held, waived)
+            if not gap:
+                return row, []
+            gaps.append(gap)
+        return None, min(gaps, key=len)
+
+    def _standard(self) -> None:
+        above = [lv for lv in LEVELS if TITLE_RANK[lv] > self.rank]
+        for index, level in enumerate(above):
+            row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title, self.waived)
+            if row is not None:
+                self.used_attachment1 |= row.per_attachment1
+                if self.ce_missing:
+                    self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=list(self.ce_missing)))
+                    continue
+                reasons = [row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
+                sources = self.cite(row.source)
+                if self.waived and row.requires_title != "none":
+                    reasons.append(self.book.title_waiver.reason)
+                    sources += self.cite(self.book.title_waiver.source)
+                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=reasons, sources=sources))
+            elif index == 0:
+                self.used_attachment1 = True
+                # A shortfall in hours matters only where the education has a path at all.
+                has_rows = any(r.level == level and self.p.education in r.education for r in self.book.standard)
+                extra = self.ce_missing if has_rows else []
+                self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=gap + extra))
+
+    def _qualification(self) -> None:
+        q = self.p.qualification_level
+        if q == "none":
+            return
+        if TITLE_RANK[q] <= self.rank:
+            self.verdict.warnings.append(self.t("eligibility.warn.qualification_not_higher", title=self.level_name(q)))
+            return
+        held_note = self.t("eligibility.reason.qualification_held", title=self.level_name(q))
+        nxt = [lv for lv in LEVELS if TITLE_RANK[lv] == TITLE_RANK[q] + 1]
+        if not nxt:
+            self.verdict.warnings.append(held_note)
+            return
+        level = nxt[0]
+        row, gap = self._evaluate_rows(level, q, self.p.years_in_qualification, False)
+        if row is None:
+            self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=[held_note, *gap, *self.ce_missing]))
+            return
+        self.used_attachment1 |= row.per_attachment1
+        if self.ce_missing:
+            self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=list(self.ce_missing)))
+            return
+        reasons = [self.book.qualification.reason, held_note,
+                   row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
+        self.verdict.levels.append(OpenPath(level=level, path="qualification", reasons=reasons,
+                                            sources=self.cite(self.book.qualification.source, row.source)))
+
+    def _held_rank(self) -> int:
+        q = self.p.qualification_level
+        return max(self.rank, TITLE_RANK[q] if q != "none" else 0)
+
+    def _exceptional(self) -> None:
+        for row in self.book.exceptional:
+            if self._held_rank() != TITLE_RANK[row.requires_title]:
+                continue
+            if any(p.level == row.level and not p.conditional for p in self.verdict.levels):
+                continue
+            if self.ce_missing:
+                self.verdict.blocked.append(BlockedPath(level=row.level, path="exceptional", missing=list(self.ce_missing)))
+                continue
+            self.used_attachment1 |= row.per_attachment1
+            reasons = [self.t("eligibility.reason.exceptional", level=self.level_name(row.level),
+                              conditions="；".join(row.conditions))]
+            self.verdict.levels.append(OpenPath(level=row.level, path="exceptional", reasons=reasons,
+                                                sources=self.cite(row.source, row.also), conditional=True))
+
+    # ---- high-skill ladder -------------------------------------------------------------------
+    def _skilled(self) -> None:
+        if self.p.skill_level == "none":
+            return
+        skilled = self.book.skilled
+        row = next((r for r in skilled.rows if r.skill_level == self.p.skill_level), None)
+        if row is None:
+            return
+        level_name = self.level_name(row.level)
+        if TITLE_RANK[row.level] <= self.rank:
+            self.verdict.warnings.append(self.t("eligibility.warn.skill_not_higher", level=level_name))
+            return
+        missing: list[str] = []
+        if self.p.years_in_skill < row.min_years:
+            gap = math.ceil(row.min_years - self.p.years_in_skill)
+            missing.append(self.t("eligibility.gap.skill_years", skill=self.t(f"eligibility.names.skill.{row.skill_level}"),
+                                  years=_years(gap), level=level_name))
+        if not self.p.appraisals_passed_3y:
+            missing.append(self.t("eligibility.gap.appraisals"))
+        missing.extend(self.ce_missing)
+        if missing:
+            self.verdict.blocked.append(BlockedPath(level=row.level, path="skilled", missing=missing))
+            return
+        reasons = [row.reason, self.t("eligibility.reason.skilled_requirements", requirements="；".join(skilled.requirements))]
+        self.verdict.levels.append(OpenPath(level=row.level, path="skilled", reasons=reasons,
+                                            sources=self.cite(row.source, skilled.requirements_source)))
+
+    # ---- 专精特新 -----------------------------------------------------------------------------
+    def _zjtx(self) -> None:
+        kind = self.p.zjtx_enterprise
+        if kind == "none":
+            return
+        zjtx = self.book.zjtx
+        enterprise = zjtx.enterprises[kind]
+        levels = [lv for lv in enterprise.levels if TITLE_RANK[lv] > self.rank]
+        if not levels:
+            self.verdict.warnings.append(self.t("eligibility.warn.zjtx_not_higher"))
+            return
+        quota = self.t(f"eligibility.reason.zjtx_quota_{kind}", max=enterprise.max_per_year,
+                       max_senior=enterprise.max_senior_per_year)
+        for level in levels:
+            if not self.p.zjtx_recommended:
+                self.verdict.blocked.append(BlockedPath(level=level, path="zjtx",
+                                                        missing=[self.t("eligibility.gap.zjtx_recommendation", form=zjtx.form)]))
+                continue
+            self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[zjtx.reason, quota],
+                                                sources=self.cite(zjtx.source, zjtx.also)))
+
+    def _pointers(self) -> None:
+        for pointer in (self.book.high_level, self.book.special_groups):
+            self.verdict.pointers.append(
+                self.t("eligibility.reason.pointer", reason=pointer.reason,
+                       sources="；".join(self.cite(pointer.source, pointer.also)))
+            )
+
+    # ---- what follows from the open levels --------------------------------------------------
+    def _dedupe_blocked(self) -> None:
+        """A level open by some firm path needs no "blocked" line for the same level and path."""
+        open_pairs = {(p.level, p.path) for p in self.verdict.levels}
+        self.verdict.blocked = [b for b in self.verdict.blocked if (b.level, b.path) not in open_pairs]
+
+    def _per_level_facts(self) -> None:
+        if self.cycle is None:
+            return
+        cycle = self.cycle.cycle
+        for level in sorted({p.level for p in self.verdict.levels}, key=LEVELS.index):
+            if level in cycle.fees.yuan:
+                self.verdict.fee[level] = cycle.fees.yuan[level]
+            if level in cycle.assessment.by_level:
+                self.verdict.assessment[level] = cycle.assessment.by_level[level]
+            if level in cycle.committees.by_level:
+                self.verdict.committees[level] = cycle.committees.by_level[level]
+
+    def _materials(self) -> None:
+        if not self.verdict.levels:
+            return
+        materials = self.book.materials
+        items = [m.text for m in materials.common]
+        for path in dict.fromkeys(p.path for p in self.verdict.levels):
+            items.extend(m.text for m in materials.by_path.get(path, []))
+        self.verdict.materials = items
+
+    def _cycle(self) -> None:
+        info = self.verdict.cycle
+        if self.cycle is None:
+            info.lines.append(self.t("eligibility.cycle.unknown"))
+            return
+        cycle = self.cycle.cycle
+        info.year = cycle.year
+        info.phase = self.cycle.phase
+        if self.cycle.is_open:
+            info.lines.append(self.t("eligibility.cycle.online_deadline", year=cycle.year,
+                                     date=cycle.online_deadline.date.isoformat(),
+                                     days=(cycle.online_deadline.date - self.today).days))
+            info.lines.append(self.t("eligibility.cycle.paper_form", days=cycle.paper_form.days_after_acceptance,
+                                     copies=cycle.paper_form.copies))
+            info.lines.append(self.t("eligibility.cycle.assessment_date", value=cycle.professional_assessment_date.value))
+        else:
+            info.lines.append(self.t("eligibility.cycle.closed", year=cycle.year,
+                                     date=cycle.online_deadline.date.isoformat()))
+
+
+def evaluate(profile: Profile, book: Rulebook, cycle: CycleView | None, today: date, t: TextFn,
+             ce_self_report: CeSelfReport = None) -> Verdict:
+    """The verdict for one profile. Pure: same inputs, same verdict; no clock, no I/O.
+
+    ``ce_self_report`` lets the dialog pass "all years met" / "some year short" when the applicant
+    did not enter per-year hours.
+    """
+    return _Evaluation(profile, book, cycle, today, t, ce_self_report).run()

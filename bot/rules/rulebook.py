@@ -1,0 +1,228 @@
+"""Schema and loader of ``rules/eligibility.yaml`` and ``rules/qualifications.yaml``.
+
+The evaluator reads only these models, so a new review year (or the real 附件1 standard) is a data
+change. ``check_rulebook`` cross-checks what pydantic cannot: every cited document id exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.content.loader import ContentError, ContentProblem, load_model
+from bot.rules.sources import Confidence, Source
+
+Level = Literal["assistant", "intermediate", "deputy_senior", "senior"]
+Title = Literal["none", "technician", "assistant", "intermediate", "deputy_senior", "senior"]
+Education = Literal["doctor", "master", "second_bachelor", "bachelor", "college", "secondary", "other"]
+SkillLevel = Literal["none", "senior_worker", "technician", "senior_technician"]
+
+LEVELS: tuple[Level, ...] = ("assistant", "intermediate", "deputy_senior", "senior")
+#: rank of a title held; a level's rank is the rank of the title it confers
+TITLE_RANK: dict[str, int] = {
+    "none": 0, "technician": 1, "assistant": 2, "intermediate": 3, "deputy_senior": 4, "senior": 5,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Exclusion(_Strict):
+    id: str
+    when: dict[str, Any] = Field(min_length=1)
+    reason: str
+    advice: str
+    source: Source
+    confidence: Confidence
+
+
+class TitleWaiver(_Strict):
+    origins: list[str] = Field(min_length=1)
+    reason: str
+    years_note: str
+    source: Source
+    confidence: Confidence
+
+
+class StandardRow(_Strict):
+    id: str
+    level: Level
+    education: list[Education] = Field(min_length=1)
+    requires_title: Title
+    years_of: Literal["none", "work", "title"]
+    min_years: float = Field(ge=0, le=30)
+    reason: str
+    source: Source
+    confidence: Confidence
+    per_attachment1: bool
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StandardRow:
+        if self.years_of == "none" and self.min_years:
+            raise ValueError("years_of none needs min_years 0")
+        if self.years_of == "title" and self.requires_title == "none":
+            raise ValueError("years_of title needs requires_title")
+        return self
+
+
+class ExceptionalRow(_Strict):
+    id: str
+    level: Level
+    requires_title: Title
+    conditions: list[str] = Field(min_length=1)
+    source: Source
+    also: Source | None = None
+    confidence: Confidence
+    per_attachment1: bool
+
+
+class Pointer(_Strict):
+    reason: str
+    source: Source
+    also: Source | None = None
+    confidence: Confidence
+
+
+class SkilledRow(_Strict):
+    id: str
+    skill_level: Literal["senior_worker", "technician", "senior_technician"]
+    min_years: float = Field(ge=0, le=30)
+    level: Level
+    reason: str
+    source: Source
+    confidence: Confidence
+
+
+class Skilled(_Strict):
+    requirements: list[str]
+    requirements_source: Source
+    rows: list[SkilledRow] = Field(min_length=1)
+
+
+class ZjtxEnterprise(_Strict):
+    levels: list[Level] = Field(min_length=1)
+    max_per_year: int = Field(ge=0)
+    max_senior_per_year: int = Field(ge=0)
+
+
+class Zjtx(_Strict):
+    enterprises: dict[Literal["national", "provincial"], ZjtxEnterprise]
+    reason: str
+    form: str
+    source: Source
+    also: Source | None = None
+    confidence: Confidence
+
+
+class Fraction(_Strict):
+    numerator: int = Field(ge=0)
+    denominator: int = Field(ge=1)
+
+
+class ContinuingEducation(_Strict):
+    min_hours_per_year: int = Field(ge=1)
+    professional_share: Fraction
+    window_years: int = Field(ge=1, le=10)
+    exempt_paths: list[str]
+    reason: str
+    source: Source
+    confidence: Confidence
+
+
+class Material(_Strict):
+    text: str
+    source: Source
+
+
+class Materials(_Strict):
+    common: list[Material]
+    by_path: dict[str, list[Material]]
+
+
+class Rulebook(_Strict):
+    documents: dict[str, str] = Field(min_length=1)
+    exclusions: list[Exclusion]
+    title_waiver: TitleWaiver
+    standard: list[StandardRow] = Field(min_length=1)
+    exceptional: list[ExceptionalRow]
+    qualification: Pointer
+    skilled: Skilled
+    zjtx: Zjtx
+    high_level: Pointer
+    special_groups: Pointer
+    continuing_education: ContinuingEducation
+    materials: Materials
+
+    def cite(self, source: Source | None) -> list[str]:
+        return [source.cite(self.documents)] if source is not None else []
+
+    def all_sources(self) -> list[tuple[str, Source]]:
+        """Every source cited anywhere in the rulebook, with a label saying where."""
+        found: list[tuple[str, Source]] = []
+
+        def walk(label: str, value: Any) -> None:
+            if isinstance(value, Source):
+                found.append((label, value))
+            elif isinstance(value, BaseModel):
+                for name in type(value).model_fields:
+                    walk(f"{label}.{name}", getattr(value, name))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(f"{label}[{i}]", item)
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(f"{label}.{key}", item)
+
+        walk("rules", self)
+        return found
+
+
+class QualificationMapping(_Strict):
+    qualification: str
+    level: Level
+    source: Source
+    confidence: Confidence
+
+
+class Qualifications(_Strict):
+    document: str
+    source: Source
+    note: str
+    mappings: list[QualificationMapping] = Field(default_factory=list)
+
+
+def load_rulebook(root: Path) -> Rulebook:
+    return load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
+
+
+def load_qualifications(root: Path) -> Qualifications:
+    return load_model(root / "rules" / "qualifications.yaml", Qualifications, root)
+
+
+def check_rulebook(root: Path) -> list[ContentProblem]:
+    """Rules load, and every cited document id is declared in ``documents``."""
+    problems: list[ContentProblem] = []
+    try:
+        book = load_rulebook(root)
+        quals = load_qualifications(root)
+    except ContentError as exc:
+        return exc.problems
+    known = set(book.documents)
+    for label, source in book.all_sources():
+        if source.document not in known:
+            problems.append(ContentProblem("rules/eligibility.yaml", None, f"{label}: unknown document {source.document!r}"))
+    for label, source in [("source", quals.source)] + [(f"mappings[{i}]", m.source) for i, m in enumerate(quals.mappings)]:
+        if source.document not in known:
+            problems.append(ContentProblem("rules/qualifications.yaml", None, f"{label}: unknown document {source.document!r}"))
+    if quals.document not in known:
+        problems.append(ContentProblem("rules/qualifications.yaml", None, f"document: unknown document {quals.document!r}"))
+    for exclusion in book.exclusions:
+        from bot.rules.profile import Profile
+
+        for field in exclusion.when:
+            if field not in Profile.model_fields:
+                problems.append(ContentProblem("rules/eligibility.yaml", None, f"exclusion {exclusion.id}: unknown profile field {field!r}"))
+    return problems

@@ -1,0 +1,98 @@
+"""``python -m bot status import FILE [--partial]`` and ``python -m bot hr invite 单位``.
+
+Heavy imports (SQLAlchemy, openpyxl, rich) happen inside the commands so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+status_app = typer.Typer(help="Application statuses (staff).", no_args_is_help=True)
+hr_app = typer.Typer(help="HR contacts of units (staff).", no_args_is_help=True)
+PROGRESS_THRESHOLD = 1000
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(status_app, name="status")
+    app.add_typer(hr_app, name="hr")
+
+
+@status_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help=".xlsx or .csv with 申报编号, 姓名, 身份证后四位, 单位, 申报级别, 状态 …")],
+    partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows and report the bad ones.")] = False,
+) -> None:
+    """Import statuses: every row is validated first; any bad row → nothing applied (unless --partial)."""
+    from bot.cli import build_app_or_exit, fail, settings_or_exit, start_or_exit
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or type(exc).__name__}")
+    settings = settings_or_exit()
+
+    async def main() -> int:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        from bot.status.importer import Importer, render_report
+
+        bot_app = build_app_or_exit(settings)
+        await start_or_exit(bot_app)
+        try:
+            with Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                transient=True, disable=len(content) < 50_000,
+            ) as bar:
+                task = bar.add_task("导入", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    if total >= PROGRESS_THRESHOLD:
+                        bar.update(task, completed=done, total=total)
+
+                importer = Importer(bot_app.services, actor="cli", actor_user_id=None, progress=progress)
+                async with bot_app.db.session() as session:
+                    report = await importer.run(session, file.name, content, partial=partial)
+            texts = bot_app.services.texts
+
+            def t(key: str, **values: object) -> str:
+                return texts.get(key, **(bot_app.services.contact_values() | values))
+
+            typer.echo(render_report(report, t))
+            return 0 if report.ok else 1
+        finally:
+            await bot_app.close()
+
+    raise typer.Exit(asyncio.run(main()))
+
+
+@hr_app.command("invite")
+def invite_command(unit: Annotated[str, typer.Argument(help="The unit's full name, as in the import files.")]) -> None:
+    """Print a one-time invite code (valid 7 days) for a unit's HR contact to send as /hr CODE."""
+    from bot.cli import build_app_or_exit, fail, settings_or_exit, start_or_exit
+
+    name = unit.strip()
+    if not name or len(name) > 100:
+        fail("unit name must be 1–100 characters")
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        from bot.clock import LOCAL_TZ
+        from bot.status.service import StatusService
+
+        bot_app = build_app_or_exit(settings)
+        await start_or_exit(bot_app)
+        try:
+            async with bot_app.db.session() as session:
+                code, expires, row = await StatusService(bot_app.services).create_invite(session, name)
+            local = expires.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+            typer.echo(f"单位：{row.name}")
+            typer.echo(f"邀请码：{code}（一次性，{local} 前有效）")
+            typer.echo(f"请单位职称工作负责人在聊天中发送：/hr {code}")
+        finally:
+            await bot_app.close()
+
+    asyncio.run(main())

@@ -1,0 +1,290 @@
+"""The status feature in chat: /bind, /status, /hr, /unit, staff /setstatus and document imports.
+
+Roles are checked on every command (``ctx.is_staff`` reads configuration and the database each
+time). Replies before a successful verification never depend on whether an application number
+exists, so the bot cannot be used to probe numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from bot.clock import LOCAL_TZ
+from bot.core.context import Context
+from bot.core.feature import Feature, Handler
+from bot.core.messages import Button, Outbound
+from bot.status.importer import Importer, render_report
+from bot.status.models import Application, Unit
+from bot.status.personal import mask_name, normalize_id_tail
+from bot.status.rules import format_time
+from bot.status.service import StatusInputError, StatusService, TransitionRefused, audit
+
+BIND_DIALOG = "status_bind"
+HR_DIALOG = "status_hr"
+PAGE_SIZE = 10
+IMPORT_SUFFIXES = (".xlsx", ".csv", ".xls")
+MAX_REPORT_ERRORS = 30
+
+
+def _until(ctx: Context, moment) -> str:  # noqa: ANN001
+    local = moment.astimezone(LOCAL_TZ)
+    return f"{local.hour:02d}:{local.minute:02d}" if local.date() == ctx.now.astimezone(LOCAL_TZ).date() else format_time(moment)
+
+
+class StatusFeature(Feature):
+    name = "status"
+    dialogs = frozenset({BIND_DIALOG, HR_DIALOG})
+
+    def commands(self) -> dict[str, Handler]:
+        return {
+            "bind": self.bind,
+            "status": self.status,
+            "hr": self.hr,
+            "unit": self.unit,
+            "setstatus": self.setstatus,
+        }
+
+    def callbacks(self) -> dict[str, Handler]:
+        return {"unit": self.unit_page}
+
+    def menu_actions(self) -> dict[str, Handler]:
+        return {"status": self.status}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        return [
+            ("status", "commands.status"),
+            ("bind", "status.commands.bind"),
+            ("hr", "status.commands.hr"),
+            ("unit", "status.commands.unit"),
+        ]
+
+    # ---- /bind ------------------------------------------------------------------------------
+    async def bind(self, ctx: Context, args: str) -> list[Outbound]:
+        number = args.split()[0] if args.split() else ""
+        if not number:
+            await ctx.set_dialog(BIND_DIALOG, "number")
+            return [Outbound(text=ctx.t("status.bind.ask_number"))]
+        return await self._bind_number(ctx, number)
+
+    async def _bind_number(self, ctx: Context, number: str) -> list[Outbound]:
+        service = StatusService(ctx.services)
+        number = service.workflow.normalize_number(number)
+        if not service.workflow.valid_number(number):
+            await ctx.set_dialog(BIND_DIALOG, "number")
+            return [Outbound(text=ctx.t("status.bind.bad_number"))]
+        locked = await service.locked_until(ctx.session, "bind", service.chat_key(ctx.user), service.target_hash("bind", number))
+        if locked is not None:
+            await ctx.clear_dialog()
+            await ctx.audit("status.bind.locked")
+            return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
+        await ctx.set_dialog(BIND_DIALOG, "tail", {"number": number})
+        return [Outbound(text=ctx.t("status.bind.ask_tail"))]
+
+    async def _bind_tail(self, ctx: Context, number: str, text: str) -> list[Outbound]:
+        tail = normalize_id_tail(text)
+        if tail is None:
+            return [Outbound(text=ctx.t("status.bind.bad_tail"))]
+        service = StatusService(ctx.services)
+        chat_key, target = service.chat_key(ctx.user), service.target_hash("bind", number)
+        locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+        if locked is not None:
+            await ctx.clear_dialog()
+            await ctx.audit("status.bind.locked")
+            return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
+        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail)
+        if app is None:
+            locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+            if locked is not None:
+                await ctx.clear_dialog()
+                return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
+            return [Outbound(text=ctx.t("status.bind.failed"))]
+        await ctx.clear_dialog()
+        card = service.render(app, await service.history(ctx.session, app), await service.unit_of(ctx.session, app))
+        return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=card)]
+
+    # ---- /hr --------------------------------------------------------------------------------
+    async def hr(self, ctx: Context, args: str) -> list[Outbound]:
+        if not args.strip():
+            await ctx.set_dialog(HR_DIALOG, "code")
+            return [Outbound(text=ctx.t("status.hr.ask_code"))]
+        return await self._hr_code(ctx, args.strip())
+
+    async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
+        service = StatusService(ctx.services)
+        locked = await service.locked_until(ctx.session, "hr", service.chat_key(ctx.user), None)
+        if locked is not None:
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
+        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64])
+        if unit is None:
+            await ctx.set_dialog(HR_DIALOG, "code")
+            return [Outbound(text=ctx.t("status.hr.failed"))]
+        await ctx.clear_dialog()
+        return [Outbound(text=ctx.t("status.hr.done", unit=unit.name))]
+
+    # ---- dialog text ------------------------------------------------------------------------
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+        state = await ctx.dialog()
+        if state is None:
+            return []
+        if state.dialog == HR_DIALOG:
+            return await self._hr_code(ctx, text.strip())
+        if state.step == "tail" and state.data.get("number"):
+            return await self._bind_tail(ctx, str(state.data["number"]), text)
+        return await self._bind_number(ctx, text.strip().split()[0] if text.strip() else "")
+
+    # ---- /status ----------------------------------------------------------------------------
+    async def status(self, ctx: Context, args: str) -> list[Outbound]:
+        service = StatusService(ctx.services)
+        number = service.workflow.normalize_number(args.split()[0]) if args.split() else ""
+        is_staff = ctx.is_staff
+        if number:
+            if not service.workflow.valid_number(number):
+                return [Outbound(text=ctx.t("status.lookup.bad_number"))]
+            app = await service.find(ctx.session, number)
+            if app is None or not await service.may_view(ctx.session, ctx.user, is_staff, app):
+                await ctx.audit("status.lookup.denied" if not is_staff else "status.lookup.missing")
+                key = "status.lookup.not_found_staff" if is_staff else "status.lookup.not_found"
+                return [Outbound(text=ctx.t(key, number=number))]
+            await ctx.audit("status.lookup", app.number)
+            return [Outbound(text=await self._card(ctx, service, app))]
+        apps = await service.bound_applications(ctx.session, ctx.user)
+        if apps:
+            return [Outbound(text=await self._card(ctx, service, app)) for app in apps]
+        if is_staff:
+            return [Outbound(text=ctx.t("status.lookup.staff_hint"))]
+        if await service.hr_units(ctx.session, ctx.user):
+            return [Outbound(text=ctx.t("status.lookup.none_bound_hr"))]
+        return [Outbound(text=ctx.t("status.lookup.none_bound"))]
+
+    async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
+        return service.render(app, await service.history(ctx.session, app), await service.unit_of(ctx.session, app))
+
+    # ---- /unit ------------------------------------------------------------------------------
+    async def unit(self, ctx: Context, args: str) -> list[Outbound]:
+        service = StatusService(ctx.services)
+        if ctx.is_staff and args.strip():
+            unit = await service.unit(ctx.session, args.strip(), create=False)
+            if unit is None:
+                return [Outbound(text=ctx.t("status.unit.unknown_unit", unit=args.strip()[:100]))]
+            return [await self._page(ctx, service, unit, 0)]
+        units = await service.hr_units(ctx.session, ctx.user)
+        if not units:
+            key = "status.unit.staff_usage" if ctx.is_staff else "status.unit.not_hr"
+            return [Outbound(text=ctx.t(key))]
+        return [await self._page(ctx, service, unit, 0) for unit in units]
+
+    async def unit_page(self, ctx: Context, payload: str) -> list[Outbound]:
+        unit_part, _, page_part = payload.partition(":")
+        if not unit_part.isdigit() or not page_part.isdigit():
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        service = StatusService(ctx.services)
+        unit = await ctx.session.get(Unit, int(unit_part))
+        allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.hr_units(ctx.session, ctx.user)})
+        if not allowed or unit is None:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        page = await self._page(ctx, service, unit, int(page_part))
+        return [Outbound.toast_only(""), page.model_copy(update={"edit": True})]
+
+    async def _page(self, ctx: Context, service: StatusService, unit: Unit, page: int) -> Outbound:
+        apps, total = await service.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+        if total == 0:
+            return Outbound(text=ctx.t("status.unit.empty", unit=unit.name))
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(page, pages - 1)
+        if not apps:
+            apps, total = await service.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+        workflow = service.workflow
+        lines = [ctx.t("status.unit.header", unit=unit.name, total=total, page=page + 1, pages=pages)]
+        for app in apps:
+            lines.append(
+                ctx.t(
+                    "status.unit.line",
+                    number=app.number,
+                    name=mask_name(app.applicant_name),
+                    level=workflow.level_label(app.level),
+                    state=workflow.label(app.state),
+                    since=format_time(app.state_at)[:10],
+                )
+            )
+        row: list[Button] = []
+        if page > 0:
+            row.append(Button(text=ctx.t("status.unit.prev"), data=f"unit:{unit.id}:{page - 1}"))
+        if page + 1 < pages:
+            row.append(Button(text=ctx.t("status.unit.next"), data=f"unit:{unit.id}:{page + 1}"))
+        await ctx.audit("status.unit.view", unit.name, page=page)
+        return Outbound(text="\n".join(lines), buttons=[row] if row else [])
+
+    # ---- staff: /setstatus and imports ------------------------------------------------------
+    async def setstatus(self, ctx: Context, args: str) -> list[Outbound]:
+        if not ctx.is_staff:
+            await ctx.audit("status.setstatus.denied")
+            return [Outbound(text=ctx.t("status.no_permission"))]
+        parts = args.split(maxsplit=2)
+        if len(parts) < 2:
+            return [Outbound(text=ctx.t("status.setstatus.usage"))]
+        number, state_name = parts[0], parts[1]
+        note = parts[2] if len(parts) > 2 else ""
+        service = StatusService(ctx.services)
+        workflow = service.workflow
+        number = workflow.normalize_number(number)
+        if not workflow.valid_number(number):
+            return [Outbound(text=ctx.t("status.lookup.bad_number"))]
+        target = workflow.state_id(state_name)
+        if target is None:
+            states = "、".join(s.label for s in workflow.data.states)
+            return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
+        app = await service.find(ctx.session, number)
+        if app is None:
+            return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
+        if app.state == target:
+            return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target)))]
+        source = app.state
+        try:
+            await service.change_state(
+                ctx.session, app, target, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id, note=note
+            )
+        except (TransitionRefused, StatusInputError) as exc:
+            await ctx.audit("status.setstatus.refused", number, source=source, target=target)
+            return [Outbound(text=ctx.t("status.setstatus.refused", reason=str(exc)))]
+        return [
+            Outbound(
+                text=ctx.t(
+                    "status.setstatus.done",
+                    number=number,
+                    source=workflow.label(source),
+                    target=workflow.label(target),
+                    notices=service.notices_written,
+                )
+            )
+        ]
+
+    async def on_document(self, ctx: Context) -> list[Outbound] | None:
+        attachment = ctx.inbound.attachment
+        if attachment is None or not attachment.file_name.lower().endswith(IMPORT_SUFFIXES):
+            return None
+        if not ctx.is_staff:
+            await ctx.audit("status.import.denied")
+            return [Outbound(text=ctx.t("status.import.denied_document"))]
+        if attachment.content is None:
+            return [Outbound(text=ctx.t("status.import.not_downloaded"))]
+        caption = ctx.inbound.text or ""
+        partial = "部分导入" in caption or "partial" in caption.lower()
+        importer = Importer(ctx.services, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id)
+        report = await importer.run(ctx.session, attachment.file_name, attachment.content, partial=partial)
+        return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS))]
+
+    # ---- privacy ----------------------------------------------------------------------------
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        service = StatusService(ctx.services)
+        lines = [
+            ctx.t("status.privacy.binding_line", number=app.number, name=mask_name(app.applicant_name))
+            for app in await service.bound_applications(ctx.session, ctx.user)
+        ]
+        lines += [ctx.t("status.privacy.hr_line", unit=unit.name) for unit in await service.hr_units(ctx.session, ctx.user)]
+        return lines
+
+    async def forget_user(self, ctx: Context) -> None:
+        await StatusService(ctx.services).forget(ctx.session, ctx.user)
+        # No actor id: after /forget the audit log must not point back at the person.
+        audit(ctx.session, ctx.now, None, "status.forget", None)

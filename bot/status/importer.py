@@ -1,0 +1,435 @@
+"""Staff import of statuses from a spreadsheet: validate every row first, then apply.
+
+All rows are checked (format, known level and state, transition from the stored state, 不予受理
+ground) before anything is written; one bad row means nothing is applied unless ``partial``. A row
+equal to what is stored is skipped, so importing the same file twice changes nothing. New
+applications may start in any state; existing ones must follow the workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bot.clock import LOCAL_TZ
+from bot.core.context import Services
+from bot.status.models import Application, Binding, HrContact, StatusHistory, Unit
+from bot.status.personal import id_tail_hash, normalize_id_tail
+from bot.status.service import NOTE_MAX, Recipients, StatusInputError, StatusService, audit, parse_due
+from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
+from bot.status.workflow import TransitionRefused
+from bot.storage.models import AuditEntry, User
+
+Progress = Callable[[int, int], None]
+CHUNK = 500
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：{self.reason}" if self.column else f"第{self.row}行：{self.reason}"
+
+
+@dataclass
+class ImportReport:
+    file_error: str | None = None
+    total: int = 0
+    created: int = 0
+    changed: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notices: int = 0
+    applied: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not self.errors
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "created": self.created,
+            "changed": self.changed,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+            "applied": self.applied,
+            "notices": self.notices,
+        }
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    number: str
+    name: str
+    id_tail: str
+    unit: str
+    level: str
+    state: str
+    at: datetime | None
+    note: str
+    due: date | None
+
+
+def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None) -> str:
+    """The staff-facing report: outcome, figures, ignored columns and the row-by-row errors."""
+    if report.file_error:
+        return t("status.import.file_error", reason=report.file_error)
+    head = "status.import.applied" if report.applied else "status.import.not_applied"
+    lines = [t(head, **report.figures())]
+    if report.ignored_columns:
+        lines.append(t("status.import.ignored_columns", columns="、".join(report.ignored_columns)))
+    if report.errors:
+        lines.append(t("status.import.errors_header", count=len(report.errors)))
+        shown = report.errors if max_errors is None else report.errors[:max_errors]
+        lines.extend(str(e) for e in shown)
+        if len(shown) < len(report.errors):
+            lines.append(t("status.import.more_errors", count=len(report.errors) - len(shown)))
+        if not report.applied:
+            lines.append(t("status.import.fix_hint"))
+    return "\n".join(lines)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_time(value: Any, now: datetime) -> datetime | None | str:
+    """A datetime (Asia/Shanghai when naive), None when empty, or an error string."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip().replace("/", "-").replace("T", " ")
+        text = text.replace("年", "-").replace("月", "-").replace("日", "")
+        moment = None
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            return "无法识别的时间，请写成 2024-07-01 或 2024-07-01 10:00"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    if moment > now + timedelta(days=1):
+        return "状态时间晚于今天"
+    if moment.year < 2000:
+        return "状态时间早于2000年"
+    return moment
+
+
+class Importer:
+    """One import run; see the module docstring for the guarantees."""
+
+    def __init__(self, services: Services, actor: str, actor_user_id: int | None, progress: Progress | None = None) -> None:
+        self.services = services
+        self.service = StatusService(services)
+        self.workflow = self.service.workflow
+        self.actor = actor
+        self.actor_user_id = actor_user_id
+        self.progress = progress or (lambda done, total: None)
+
+    async def run(self, session: AsyncSession, file_name: str, content: bytes, partial: bool = False) -> ImportReport:
+        report = ImportReport()
+        try:
+            table = read_table(file_name, content)
+        except TableFileError as exc:
+            report.file_error = str(exc)
+            return report
+        columns: dict[str, int] = {}
+        for index, header in enumerate(table.headers):
+            column = column_for(header)
+            if column is None:
+                if header:
+                    report.ignored_columns.append(header)
+            elif column in columns:
+                report.file_error = f"“{column}”列出现了两次（第{columns[column] + 1}列和第{index + 1}列）。"
+                return report
+            else:
+                columns[column] = index
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            known = "、".join(COLUMNS)
+            report.file_error = f"缺少必需的列：{'、'.join(missing)}。可用的列：{known}（顺序不限）。"
+            return report
+        report.total = len(table.rows)
+        now = self.services.clock.now()
+        parsed = self._parse(table, columns, now, report)
+        await self._plan_and_apply(session, parsed, report, partial)
+        return report
+
+    # ---- phase 1: each row on its own ---------------------------------------------------------
+    def _parse(self, table: Any, columns: dict[str, int], now: datetime, report: ImportReport) -> list[ParsedRow]:
+        out: list[ParsedRow] = []
+        first_seen: dict[str, int] = {}
+        total = len(table.rows)
+        for done, (row_no, cells) in enumerate(table.rows, 1):
+            if done % CHUNK == 0:
+                self.progress(done // 2, total)
+
+            def cell(column: str, cells: list[Any] = cells) -> Any:
+                index = columns.get(column)
+                return cells[index] if index is not None and index < len(cells) else None
+
+            errors: list[RowError] = []
+            number = self.workflow.normalize_number(_text(cell("申报编号")))
+            if not number:
+                errors.append(RowError(row_no, "申报编号", "不能为空"))
+            elif not self.workflow.valid_number(number):
+                errors.append(RowError(row_no, "申报编号", "格式不正确（应为6–30位字母、数字或连字符）"))
+            elif number in first_seen:
+                errors.append(RowError(row_no, "申报编号", f"与第{first_seen[number]}行重复"))
+            name = _text(cell("姓名"))
+            if not name:
+                errors.append(RowError(row_no, "姓名", "不能为空"))
+            elif len(name) > 50:
+                errors.append(RowError(row_no, "姓名", "超过50个字符"))
+            tail = normalize_id_tail(_text(cell("身份证后四位")))
+            if tail is None:
+                errors.append(RowError(row_no, "身份证后四位", "应为4位：3位数字加1位数字或X"))
+            unit = _text(cell("单位"))
+            if not unit:
+                errors.append(RowError(row_no, "单位", "不能为空"))
+            elif len(unit) > 100:
+                errors.append(RowError(row_no, "单位", "超过100个字符"))
+            level_text = _text(cell("申报级别"))
+            level = self.workflow.level_id(level_text)
+            if level is None:
+                labels = "、".join(lv.label for lv in self.workflow.data.levels)
+                errors.append(RowError(row_no, "申报级别", f"“{level_text}”不是已知级别（{labels}）"))
+            state_text = _text(cell("状态"))
+            state = self.workflow.state_id(state_text)
+            if state is None:
+                errors.append(RowError(row_no, "状态", f"“{state_text}”不是已知状态"))
+            at = _parse_time(cell("状态时间"), now)
+            if isinstance(at, str):
+                errors.append(RowError(row_no, "状态时间", at))
+            note = _text(cell("备注"))
+            if len(note) > NOTE_MAX:
+                errors.append(RowError(row_no, "备注", f"超过{NOTE_MAX}个字符"))
+            due_raw = cell("补正截止")
+            due: date | None = None
+            if _text(due_raw):
+                parsed_due = _parse_time(due_raw, now + timedelta(days=3650))
+                if isinstance(parsed_due, str):
+                    errors.append(RowError(row_no, "补正截止", parsed_due))
+                elif parsed_due is not None:
+                    due = parsed_due.date()
+            if state is not None and self.workflow.states[state].requires_reason and self.workflow.rejection_reason(note) is None:
+                errors.append(RowError(row_no, "备注", "不予受理须在备注中写明六种情形之一（可写序号1–6）"))
+            if number and number not in first_seen:
+                first_seen[number] = row_no
+            if errors:
+                report.errors.extend(errors)
+                continue
+            out.append(
+                ParsedRow(row_no, number, name, tail or "", unit, level or "", state or "", at if isinstance(at, datetime) else None, note, due)
+            )
+        return out
+
+    # ---- phase 2: against the database ---------------------------------------------------------
+    async def _plan_and_apply(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport, partial: bool) -> None:
+        existing: dict[str, Application] = {}
+        numbers = [r.number for r in rows]
+        for i in range(0, len(numbers), CHUNK):
+            result = await session.execute(select(Application).where(Application.number.in_(numbers[i : i + CHUNK])))
+            existing.update({a.number: a for a in result.scalars()})
+        salt = self.service.salt
+        plan: list[tuple[ParsedRow, Application | None, str, bool]] = []  # row, app, hash, state change
+        for row in rows:
+            tail_hash = id_tail_hash(salt, row.number, row.id_tail)
+            app = existing.get(row.number)
+            change = False
+            if app is not None and app.state != row.state:
+                try:
+                    self.service.validate_change(app, row.state, row.note)
+                except (TransitionRefused, StatusInputError) as exc:
+                    report.errors.append(RowError(row.row, "状态", str(exc)))
+                    continue
+                change = True
+            plan.append((row, app, tail_hash, change))
+        report.errors.sort(key=lambda e: e.row)
+        if report.errors and not partial:
+            return
+        await self._apply(session, plan, report)
+        report.applied = True
+
+    async def _apply(self, session: AsyncSession, plan: list[tuple[ParsedRow, Application | None, str, bool]], report: ImportReport) -> None:
+        """Write the plan with executemany statements (10,000 rows must take seconds, not minutes)."""
+        now = self.services.clock.now()
+        units = await self._units(session, {row.unit for row, *_ in plan})
+        new_rows: list[tuple[ParsedRow, int, str]] = []
+        changes: list[tuple[ParsedRow, Application]] = []
+        for row, app, tail_hash, change in plan:
+            unit_id = units[row.unit].id
+            if app is None:
+                new_rows.append((row, unit_id, tail_hash))
+                continue
+            fields = {"level": row.level, "unit_id": unit_id, "applicant_name": row.name, "id_tail_hash": tail_hash}
+            differing = [k for k, v in fields.items() if getattr(app, k) != v]
+            if differing:
+                for key in differing:
+                    setattr(app, key, fields[key])
+                app.updated_at = now
+                report.updated += 1
+                audit(session, now, self.actor_user_id, "status.import.update", app.number, fields=sorted(differing), actor=self.actor)
+            if change:
+                changes.append((row, app))
+            elif not differing:
+                report.unchanged += 1
+        await session.flush()
+        await self._insert_new(session, new_rows, now, report.total)
+        report.created = len(new_rows)
+        await self._apply_changes(session, changes, now, report.total)
+        report.changed = len(changes)
+        report.notices = self.service.notices_written
+        audit(session, now, self.actor_user_id, "status.import", None, actor=self.actor,
+              **{k: v for k, v in report.figures().items() if k != "applied"})
+        await session.flush()
+        self.progress(report.total, report.total)
+
+    async def _insert_new(self, session: AsyncSession, new_rows: list[tuple[ParsedRow, int, str]], now: datetime, total: int) -> None:
+        """New applications (any state), their first history row and audit entries, in chunks."""
+        apps, history, audits = Application.__table__, StatusHistory.__table__, AuditEntry.__table__
+        for start in range(0, len(new_rows), CHUNK):
+            chunk = new_rows[start : start + CHUNK]
+            await session.execute(
+                insert(apps),
+                [
+                    {
+                        "number": row.number, "level": row.level, "unit_id": unit_id, "applicant_name": row.name,
+                        "id_tail_hash": tail_hash, "state": row.state, "state_at": row.at or now,
+                        "due_date": (row.due or parse_due(row.note)) if row.state == "returned" else None,
+                        "created_at": now, "updated_at": now,
+                    }
+                    for row, unit_id, tail_hash in chunk
+                ],
+            )
+            result = await session.execute(select(apps.c.number, apps.c.id).where(apps.c.number.in_([r.number for r, _, _ in chunk])))
+            ids = dict(result.tuples().all())
+            await session.execute(
+                insert(history),
+                [
+                    {"application_id": ids[row.number], "state": row.state, "at": row.at or now, "actor": self.actor,
+                     "note": row.note, "reason_code": self._reason(row), "recorded_at": now}
+                    for row, _, _ in chunk
+                ],
+            )
+            await session.execute(
+                insert(audits),
+                [
+                    {"at": now, "actor_user_id": self.actor_user_id, "action": "status.import.create", "subject": row.number,
+                     "detail": {"state": row.state, "actor": self.actor}}
+                    for row, _, _ in chunk
+                ],
+            )
+            self.progress(total // 2 + (start + len(chunk)) // 4, total)
+
+    async def _apply_changes(self, session: AsyncSession, changes: list[tuple[ParsedRow, Application]], now: datetime, total: int) -> None:
+        """State changes of known applications. Those with someone to notify go one by one (the
+        notice key needs the history id); the rest are written with executemany."""
+        if not changes:
+            return
+        recipients = await self._recipients(session, [app for _, app in changes])
+        apps, history, audits = Application.__table__, StatusHistory.__table__, AuditEntry.__table__
+        updates: list[dict[str, Any]] = []
+        quiet_history: list[dict[str, Any]] = []
+        quiet_audits: list[dict[str, Any]] = []
+        loud: list[tuple[Application, dict[str, Any], Recipients, str]] = []
+        for row, app in changes:
+            source = app.state
+            moment = row.at or now
+            due = (row.due or parse_due(row.note)) if row.state == "returned" else None
+            updates.append({"b_id": app.id, "b_state": row.state, "b_at": moment, "b_due": due, "b_now": now})
+            for key, value in (("state", row.state), ("state_at", moment), ("due_date", due), ("updated_at", now)):
+                set_committed_value(app, key, value)  # the UPDATE below is the write; keep the objects in step
+            entry = {"application_id": app.id, "state": row.state, "at": moment, "actor": self.actor, "note": row.note,
+                     "reason_code": self._reason(row), "recorded_at": now}
+            people = recipients.get(app.id)
+            if people is not None and (people.applicants or people.hr):
+                loud.append((app, entry, people, source))
+            else:
+                quiet_history.append(entry)
+                quiet_audits.append({"at": now, "actor_user_id": self.actor_user_id, "action": "status.change", "subject": app.number,
+                                     "detail": {"source": source, "target": row.state, "actor": self.actor}})
+        for start in range(0, len(updates), CHUNK):
+            await session.execute(
+                update(apps)
+                .where(apps.c.id == bindparam("b_id"))
+                .values(state=bindparam("b_state"), state_at=bindparam("b_at"), due_date=bindparam("b_due"), updated_at=bindparam("b_now")),
+                updates[start : start + CHUNK],
+            )
+            self.progress(total * 3 // 4 + (start + CHUNK) // 8, total)
+        for rows, table in ((quiet_history, history), (quiet_audits, audits)):
+            for start in range(0, len(rows), CHUNK):
+                await session.execute(insert(table), rows[start : start + CHUNK])
+        for app, entry, people, source in loud:
+            record = StatusHistory(**entry)
+            session.add(record)
+            await session.flush()
+            audit(session, now, self.actor_user_id, "status.change", app.number, source=source, target=record.state,
+                  history_id=record.id, actor=self.actor)
+            await self.service.notify(session, app, record, people)
+
+    def _reason(self, row: ParsedRow) -> int | None:
+        if self.workflow.states[row.state].requires_reason:
+            reason = self.workflow.rejection_reason(row.note)
+            return reason[0] if reason else None
+        return None
+
+    async def _units(self, session: AsyncSession, names: set[str]) -> dict[str, Unit]:
+        units: dict[str, Unit] = {}
+        ordered = sorted(names)
+        for i in range(0, len(ordered), CHUNK):
+            result = await session.execute(select(Unit).where(Unit.name.in_(ordered[i : i + CHUNK])))
+            units.update({u.name: u for u in result.scalars()})
+        now = self.services.clock.now()
+        for name in ordered:
+            if name not in units:
+                units[name] = Unit(name=name, created_at=now)
+                session.add(units[name])
+        await session.flush()
+        return units
+
+    async def _recipients(self, session: AsyncSession, apps: list[Application]) -> dict[int, Recipients]:
+        """Bound applicants and unit HR contacts for many applications in two queries."""
+        if not apps:
+            return {}
+        ids = [a.id for a in apps]
+        unit_ids = sorted({a.unit_id for a in apps})
+        by_app: dict[int, list[User]] = {i: [] for i in ids}
+        for i in range(0, len(ids), CHUNK):
+            result = await session.execute(
+                select(Binding.application_id, User).join(User, User.id == Binding.user_id).where(Binding.application_id.in_(ids[i : i + CHUNK]))
+            )
+            for app_id, user in result:
+                by_app[app_id].append(user)
+        by_unit: dict[int, list[User]] = {u: [] for u in unit_ids}
+        result = await session.execute(
+            select(HrContact.unit_id, User).join(User, User.id == HrContact.user_id).where(HrContact.unit_id.in_(unit_ids))
+        )
+        for unit_id, user in result:
+            by_unit[unit_id].append(user)
+        return {a.id: Recipients(applicants=by_app[a.id], hr=by_unit[a.unit_id]) for a in apps}

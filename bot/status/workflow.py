@@ -1,0 +1,261 @@
+"""The review workflow (``rules/status.yaml``): schema, loader, transition checks and the checker.
+
+The workflow is data so that staff can reword it and add the words their spreadsheets use (aliases)
+without a release; the code only knows state ids. ``Workflow.check_transition`` is the single place
+that decides whether a change is legal, so chat, CLI and imports refuse the same things.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
+from bot.content.office import SourceRef
+
+STATUS_FILE = Path("rules") / "status.yaml"
+#: placeholders the code fills in explanations and next steps
+PLACEHOLDERS = frozenset({"fee", "due", "publicity_end", "publicity_days", "address", "phone", "email", "qq_group"})
+
+
+class StateDef(BaseModel):
+    """One state of the workflow with its user-facing texts and the states it may move to."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
+    label: str = Field(min_length=1, max_length=20)
+    aliases: list[str] = Field(default_factory=list)
+    platform_label: str | None = None
+    explanation: str = Field(min_length=1)
+    next_step: str = Field(min_length=1)
+    next_step_without_due: str | None = None
+    transitions: list[str] = Field(default_factory=list)
+    publicity_working_days: int | None = Field(default=None, ge=1, le=30)
+    due_calendar_days: int | None = Field(default=None, ge=1, le=60)
+    requires_reason: bool = False
+    levels: list[str] | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+
+    @property
+    def terminal(self) -> bool:
+        return not self.transitions
+
+
+class RejectionReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: int = Field(ge=1, le=99)
+    label: str = Field(min_length=2)
+
+
+class Resubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str
+    missed_due_state: str
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class LevelDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
+    label: str
+    aliases: list[str] = Field(default_factory=list)
+    fee_yuan: int = Field(ge=0, le=100000)
+    assessment: bool
+
+
+class WorkflowFile(BaseModel):
+    """The whole ``rules/status.yaml``; cross-references are validated here."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    application_number_pattern: str = r"^[A-Za-z0-9-]{6,30}$"
+    states: list[StateDef] = Field(min_length=2)
+    rejection_reasons: list[RejectionReason] = Field(min_length=1)
+    rejection_sources: list[SourceRef] = Field(min_length=1)
+    resubmission: Resubmission
+    levels: list[LevelDef] = Field(min_length=1)
+    level_sources: list[SourceRef] = Field(min_length=1)
+
+    @field_validator("application_number_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> WorkflowFile:
+        ids = [s.id for s in self.states]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"state ids defined twice: {sorted(dupes)}")
+        level_ids = {lv.id for lv in self.levels}
+        names: dict[str, str] = {}
+        for state in self.states:
+            for attr in ("explanation", "next_step", "next_step_without_due"):
+                try:
+                    fields = {f for _, f, _, _ in string.Formatter().parse(getattr(state, attr) or "") if f is not None}
+                except ValueError as exc:
+                    raise ValueError(f"state {state.id}: {attr}: {exc}") from None
+                unknown = fields - PLACEHOLDERS
+                if unknown:
+                    raise ValueError(f"state {state.id}: {attr} uses unknown placeholder(s) {sorted(unknown)}")
+            for target in state.transitions:
+                if target not in ids:
+                    raise ValueError(f"state {state.id}: transition to unknown state {target!r}")
+                if target == state.id:
+                    raise ValueError(f"state {state.id}: a transition to itself is not a change")
+            for level in state.levels or []:
+                if level not in level_ids:
+                    raise ValueError(f"state {state.id}: unknown level {level!r}")
+            for word in [state.id, state.label, *state.aliases, *([state.platform_label] if state.platform_label else [])]:
+                key = _norm(word)
+                if names.get(key, state.id) != state.id:
+                    raise ValueError(f"state name {word!r} is used by both {names[key]} and {state.id}")
+                names[key] = state.id
+        if self.resubmission.missed_due_state not in ids:
+            raise ValueError(f"resubmission.missed_due_state: unknown state {self.resubmission.missed_due_state!r}")
+        codes = [r.code for r in self.rejection_reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("rejection_reasons: codes must be unique")
+        level_names: dict[str, str] = {}
+        for level in self.levels:
+            for word in [level.id, level.label, *level.aliases]:
+                key = _norm(word)
+                if level_names.get(key, level.id) != level.id:
+                    raise ValueError(f"level name {word!r} is used by both {level_names[key]} and {level.id}")
+                level_names[key] = level.id
+        return self
+
+
+def _norm(word: str) -> str:
+    """Names compare without spaces and case, so 'Accepted', ' 申报结束 ' and '申报结束' match."""
+    return re.sub(r"\s+", "", word).lower()
+
+
+class TransitionRefused(Exception):
+    """A change the workflow does not allow; ``str()`` is a Chinese sentence naming both states."""
+
+    def __init__(self, message: str, source: str, target: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.target = target
+
+
+class Workflow:
+    """Read-only view of the workflow with lookups by any name and the transition check."""
+
+    def __init__(self, data: WorkflowFile) -> None:
+        self.data = data
+        self.states: dict[str, StateDef] = {s.id: s for s in data.states}
+        self.levels = {lv.id: lv for lv in data.levels}
+        self._state_names = {
+            _norm(w): s.id
+            for s in data.states
+            for w in [s.id, s.label, *s.aliases, *([s.platform_label] if s.platform_label else [])]
+        }
+        self._level_names = {_norm(w): lv.id for lv in data.levels for w in [lv.id, lv.label, *lv.aliases]}
+
+    @cached_property
+    def number_re(self) -> re.Pattern[str]:
+        return re.compile(self.data.application_number_pattern)
+
+    @staticmethod
+    def normalize_number(text: str) -> str:
+        """Full-width input (ＳＤ２０２４－０１) becomes ASCII and letters upper case, so what people
+        type matches what the spreadsheet holds."""
+        return unicodedata.normalize("NFKC", text or "").strip().upper()
+
+    def valid_number(self, number: str) -> bool:
+        return bool(self.number_re.fullmatch(number))
+
+    def state_id(self, name: str) -> str | None:
+        """The state id for an id, label or alias (None when unknown)."""
+        return self._state_names.get(_norm(name or ""))
+
+    def level_id(self, name: str) -> str | None:
+        return self._level_names.get(_norm(name or ""))
+
+    def label(self, state_id: str) -> str:
+        state = self.states.get(state_id)
+        return state.label if state else state_id
+
+    def level_label(self, level_id: str) -> str:
+        level = self.levels.get(level_id)
+        return level.label if level else level_id
+
+    def allowed(self, source: str, target: str, level: str | None = None) -> bool:
+        try:
+            self.check_transition(source, target, level)
+        except TransitionRefused:
+            return False
+        return True
+
+    def check_transition(self, source: str, target: str, level: str | None = None) -> None:
+        """Raise ``TransitionRefused`` unless ``source → target`` is listed (and fits the level)."""
+        if target not in self.states:
+            raise TransitionRefused(f"未知状态“{target}”。", source, target)
+        src = self.states.get(source)
+        if src is None or target not in src.transitions:
+            raise TransitionRefused(
+                f"状态不能从“{self.label(source)}”变为“{self.label(target)}”。", source, target
+            )
+        allowed_levels = self.states[target].levels
+        if level is not None and allowed_levels is not None and level not in allowed_levels:
+            raise TransitionRefused(
+                f"状态不能从“{self.label(source)}”变为“{self.label(target)}”："
+                f"{self.level_label(level)}不参加{self.label(target)}。",
+                source,
+                target,
+            )
+
+    def rejection_reason(self, note: str) -> tuple[int, str] | None:
+        """The rejection ground a note names, by leading number (1–6) or by its wording."""
+        text = (note or "").strip()
+        match = re.match(r"^[（(]?(\d{1,2})[)）.、:：\s]?", text)
+        by_code = {r.code: r.label for r in self.data.rejection_reasons}
+        if match and int(match.group(1)) in by_code:
+            code = int(match.group(1))
+            return code, by_code[code]
+        for reason in self.data.rejection_reasons:
+            if reason.label in text:
+                return reason.code, reason.label
+        return None
+
+
+def load_workflow(root: Path) -> Workflow:
+    """Load and validate ``rules/status.yaml`` (raises ContentError with file and line)."""
+    return Workflow(load_model(root / STATUS_FILE, WorkflowFile, root))
+
+
+def check_status_rules(root: Path) -> list[ContentProblem]:
+    """Checker for ``python -m bot check``: schema, cross-references, and that cited sections exist."""
+    workflow = load_workflow(root)
+    sections_file = root / "knowledge" / "sections.yaml"
+    if not sections_file.exists():
+        return []
+    data, _ = read_yaml(sections_file, root)
+    known = {(doc, str(sec)) for doc, secs in (data or {}).get("documents", {}).items() for sec in secs or []}
+    _, node = read_yaml(root / STATUS_FILE, root)
+    problems: list[ContentProblem] = []
+    refs: list[tuple[tuple, SourceRef]] = []
+    for i, state in enumerate(workflow.data.states):
+        refs += [(("states", i, "sources", j), ref) for j, ref in enumerate(state.sources)]
+    for key in ("rejection_sources", "level_sources"):
+        refs += [((key, j), ref) for j, ref in enumerate(getattr(workflow.data, key))]
+    refs += [(("resubmission", "sources", j), ref) for j, ref in enumerate(workflow.data.resubmission.sources)]
+    for loc, ref in refs:
+        if (ref.document, ref.section) not in known:
+            problems.append(
+                ContentProblem(str(STATUS_FILE), line_of(node, loc), f"source {ref.document} {ref.section} is not in knowledge/sections.yaml")
+            )
+    if problems:
+        raise ContentError(problems)
+    return []

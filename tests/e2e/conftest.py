@@ -1,0 +1,55 @@
+"""Fixtures for end-to-end journeys: one emulator and one real bot process per module and framework.
+
+Test modules set ``pytestmark = pytest.mark.asyncio(loop_scope="module")`` so the in-process
+emulator (module-scoped, on the module's event loop) serves every test of the module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.botproc import BotProcess
+from tests.emulator import BotApiEmulator, TgUser
+
+_user_ids = itertools.count(70001)
+
+
+@pytest.fixture(scope="module", params=["aiogram", "ptb"])
+def framework(request) -> str:
+    return request.param
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def emulator(framework):
+    emu = BotApiEmulator()
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def tg_user(emulator) -> TgUser:
+    """A fresh Telegram user for each test (the bot process is shared by the module)."""
+    return TgUser(emulator, next(_user_ids))
+
+
+def count_rows(db_path: Path, sql: str, *args: object) -> int:
+    """Read the bot's SQLite file directly, as an auditor would."""
+    with sqlite3.connect(db_path) as conn:
+        return int(conn.execute(sql, args).fetchone()[0])
+
+
+async def start_bot(emulator: BotApiEmulator, framework: str, tmp: Path, **kwargs) -> BotProcess:
+    proc = BotProcess(emulator, framework, tmp / "bot.db", tmp / "bot.log", **kwargs)
+    await proc.start()
+    return proc
+
+
+__all__ = ["count_rows", "start_bot", "BotProcess"]

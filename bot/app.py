@@ -108,5 +108,5 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiosqlite", "httpx", "httpcore", "alembic.runtime.migration"):
+    for noisy in ("aiosqlite", "httpx", "httpcore", "alembic.runtime.migration", "bm25s", "aiogram.event", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

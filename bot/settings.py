@@ -40,8 +40,11 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.replace(";", ",").split(",")]
             ids = [p for p in parts if p]
             for p in ids:
-                if not p.lstrip("-").isdigit():
-                    raise ValueError(f"staff id {p!r} is not a number")
+                channel, _, ident = p.rpartition(":")
+                if channel and not channel.isalpha():
+                    raise ValueError(f"staff id {p!r}: channel must be letters, e.g. telegram:12345")
+                if not ident or not ident.replace("-", "").replace("_", "").isalnum():
+                    raise ValueError(f"staff id {p!r} is not an id (digits, or channel:id)")
             return ids
         return value
 

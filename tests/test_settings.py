@@ -20,11 +20,12 @@ def test_defaults_use_sqlite_under_var(monkeypatch):
 
 
 def test_staff_ids_comma_separated(monkeypatch):
-    monkeypatch.setenv("STAFF_IDS", "12, 34;telegram:56")
-    with pytest.raises(SettingsError, match="STAFF_IDS"):
-        load_settings(_env_file=None)
-    monkeypatch.setenv("STAFF_IDS", "12, 34,56")
-    assert load_settings(_env_file=None).staff_ids == ["12", "34", "56"]
+    monkeypatch.setenv("STAFF_IDS", "12, 34;terminal:local")
+    assert load_settings(_env_file=None).staff_ids == ["12", "34", "terminal:local"]
+    for bad in ("12 34", "tele gram:5", "x:", "1:2:3"):
+        monkeypatch.setenv("STAFF_IDS", bad)
+        with pytest.raises(SettingsError, match="STAFF_IDS"):
+            load_settings(_env_file=None)
 
 
 @pytest.mark.parametrize(

@@ -315,7 +315,7 @@ async def process_update(
     """Translate, fetch a small document, let the core answer, deliver; never raises."""
     try:
         incoming = parse_update(update)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         log.warning("telegram: malformed update ignored")
         return
     if incoming is None:

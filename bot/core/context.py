@@ -60,6 +60,10 @@ class Context:
     user: User
     session: AsyncSession
     services: Services
+    #: the user's dialog row as loaded with the user (saves a query per update); ``_dialog_known``
+    #: is False until it has been read once
+    _dialog: DialogState | None = field(default=None, repr=False)
+    _dialog_known: bool = field(default=False, repr=False)
 
     # ---- texts -----------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -81,13 +85,16 @@ class Context:
 
     # ---- dialog state ----------------------------------------------------------------------
     async def dialog(self) -> DialogState | None:
-        return await self.session.get(DialogState, self.user.id)
+        if not self._dialog_known:
+            self._dialog = await self.session.get(DialogState, self.user.id)
+            self._dialog_known = True
+        return self._dialog
 
     async def set_dialog(
         self, dialog: str, step: str, data: dict[str, Any] | None = None, version: str = ""
     ) -> DialogState:
         """Write the user's dialog position now (survives kill -9 once the update commits)."""
-        state = await self.session.get(DialogState, self.user.id)
+        state = await self.dialog()
         if state is None:
             state = DialogState(user_id=self.user.id)
             self.session.add(state)
@@ -97,10 +104,16 @@ class Context:
         state.definition_version = version
         state.updated_at = self.now
         await self.session.flush()
+        self._dialog, self._dialog_known = state, True
         return state
 
     async def clear_dialog(self) -> bool:
+        if self._dialog_known and self._dialog is None:
+            return False
+        if self._dialog is not None:
+            self.session.expunge(self._dialog)
         result = await self.session.execute(delete(DialogState).where(DialogState.user_id == self.user.id))
+        self._dialog, self._dialog_known = None, True
         return bool(result.rowcount)
 
     # ---- audit -----------------------------------------------------------------------------

@@ -12,21 +12,25 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy import text as sql_text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.core.context import Context, Services, find_user
+from bot.core.context import Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_text
 from bot.storage.db import StorageUnavailable, advisory_key
-from bot.storage.models import ProcessedUpdate, User
+from bot.storage.models import DialogState, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 1000
 DIALOG_IDLE_LIMIT = timedelta(hours=24)
+LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 
 
 class Conversation:
@@ -101,34 +105,49 @@ class Conversation:
 
     async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
         db = self.services.db
-        async with db.sessionmaker() as session:
+        async with db.writer_turn(), db.sessionmaker() as session:
             async with session.begin():
                 if db.is_postgres:
                     key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
                     await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 if inbound.update_id is not None and await self._seen_before(session, inbound):
                     return []
-                user = await self._load_user(session, inbound)
+                user, dialog = await self._load_user(session, inbound)
                 ctx = Context(inbound=inbound, user=user, session=session, services=self.services)
+                ctx._dialog, ctx._dialog_known = dialog, True
                 replies = await self._route(ctx)
             return replies
 
     async def _seen_before(self, session, inbound: Inbound) -> bool:  # noqa: ANN001
-        key = (inbound.channel, str(inbound.update_id))
-        if await session.get(ProcessedUpdate, key) is not None:
-            return True
-        try:
-            async with session.begin_nested():
-                session.add(
-                    ProcessedUpdate(channel=key[0], update_id=key[1], processed_at=self.services.clock.now())
-                )
-        except IntegrityError:
-            return True  # another process recorded it a moment ago
-        return False
+        """Record the update id; True when it was recorded before (a redelivery).
 
-    async def _load_user(self, session, inbound: Inbound) -> User:  # noqa: ANN001
+        One ``INSERT … ON CONFLICT DO NOTHING`` instead of select + savepoint + insert: the statement
+        is atomic on both backends, so two processes racing on one update id cannot both win.
+        """
+        insert = pg_insert if self.services.db.is_postgres else sqlite_insert
+        statement = (
+            insert(ProcessedUpdate)
+            .values(channel=inbound.channel, update_id=str(inbound.update_id), processed_at=self.services.clock.now())
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        )
+        result = await session.execute(statement)
+        return result.rowcount == 0
+
+    async def _load_user(self, session, inbound: Inbound) -> tuple[User, DialogState | None]:  # noqa: ANN001
+        """The user row and their dialog row in one query; creates the user on first contact.
+
+        ``last_seen_at`` is refreshed at most every few minutes so a busy user does not turn every
+        read-only question into a row update.
+        """
         now = self.services.clock.now()
-        user = await find_user(session, inbound.channel, inbound.user_id)
+        row = (
+            await session.execute(
+                select(User, DialogState)
+                .outerjoin(DialogState, DialogState.user_id == User.id)
+                .where(User.channel == inbound.channel, User.external_id == inbound.user_id)
+            )
+        ).first()
+        user, dialog = (row[0], row[1]) if row is not None else (None, None)
         if user is None:
             user = User(
                 channel=inbound.channel,
@@ -144,12 +163,14 @@ class Conversation:
             session.add(user)
             await session.flush()
         else:
-            user.last_seen_at = now
-            user.chat_id = inbound.chat_id
+            if now - user.last_seen_at > LAST_SEEN_GRANULARITY:
+                user.last_seen_at = now
+            if user.chat_id != inbound.chat_id:
+                user.chat_id = inbound.chat_id
             if user.blocked or not user.active:  # writing to us again means they unblocked the bot
                 user.blocked = False
                 user.active = True
-        return user
+        return user, dialog
 
     # ---- routing ----------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> list[Outbound]:

@@ -37,17 +37,14 @@ class GlobalLimiter:
         self.slack = slack
         self._now = now
         self._next = 0.0
+        self._paused_until = 0.0
         self._granted: deque[float] = deque()
         self._lock = asyncio.Lock()
 
-    def wait_needed(self) -> float:
-        """Seconds until the next grant is allowed (0 when it is allowed now)."""
-        now = self._now()
+    def _window_wait(self, now: float) -> float:
         while self._granted and now - self._granted[0] >= 1.0:
             self._granted.popleft()
-        spacing = max(self._next, self._floor(now)) - now
-        window = self._granted[0] + 1.0 - now if len(self._granted) >= self.per_window else 0.0
-        return max(0.0, spacing, window)
+        return self._granted[0] + 1.0 - now if len(self._granted) >= self.per_window else 0.0
 
     def _floor(self, now: float) -> float:
         """How far back missed slots may be caught up: only a stall while busy, never idle time."""
@@ -56,20 +53,35 @@ class GlobalLimiter:
             return now
         return now - self.slack
 
-    def grant(self) -> None:
+    def reserve(self) -> float:
+        """Take the next slot (spacing only); returns how many seconds to wait before using it."""
         now = self._now()
-        self._next = max(self._next, self._floor(now)) + self.interval
-        self._granted.append(now)
+        slot = max(self._next, self._floor(now))
+        self._next = slot + self.interval
+        self._granted.append(max(slot, now))
+        return max(0.0, slot - now)
 
     async def acquire(self) -> None:
         async with self._lock:
-            while (delay := self.wait_needed()) > 0:
+            hold = self._window_wait(self._now())
+            if hold > 0:
+                # A deliberate hold: resume on a fresh schedule afterwards, without catching up the
+                # slots it covered (catching up would make the next second's window full again).
+                await asyncio.sleep(hold)
+                self._next = max(self._next, self._now())
+            delay = self.reserve()
+            if delay > 0:
                 await asyncio.sleep(delay)
-            self.grant()
+                self._granted[-1] = self._now()  # the window counts when the slot was really used
+            while (paused := self._paused_until - self._now()) > 0:
+                # a pause that began while this waiter slept applies to it too
+                await asyncio.sleep(paused)
+                self._granted[-1] = self._now()
 
     def pause(self, seconds: float) -> None:
         """Telegram said "retry after" for the whole bot: no slot before ``seconds`` from now."""
-        self._next = max(self._next, self._now() + seconds)
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+        self._next = max(self._next, self._paused_until)
 
     @property
     def paused_for(self) -> float:

@@ -46,10 +46,12 @@ from bot.storage.models import User
 
 log = logging.getLogger(__name__)
 
-#: how many distinct chats refused with 429 within ``_ESCALATE_WINDOW`` seconds mean "global flood".
-#: A few refusals in a row are the normal jitter of running right under a cap (each of those chats
-#: waits its retry_after anyway); only a wave of them means the bot as a whole is over the limit.
+#: how many distinct chats refused with 429 within ``_ESCALATE_WINDOW`` seconds mean "global flood":
+#: at least this many, and at least a quarter of a second's worth of sends. A few refusals in a row
+#: are the normal jitter of running right under a cap (each of those chats waits its retry_after
+#: anyway); only a wave of them means the bot as a whole is over the limit.
 _ESCALATE_CHATS = 10
+_ESCALATE_SHARE = 0.25
 _ESCALATE_WINDOW = 1.0
 _MAX_ERROR = 500
 
@@ -240,7 +242,8 @@ class OutboxWorker:
         self._recent_floods.append((now, chat))
         while self._recent_floods and now - self._recent_floods[0][0] > _ESCALATE_WINDOW:
             self._recent_floods.popleft()
-        if len({c for _, c in self._recent_floods}) >= _ESCALATE_CHATS:
+        threshold = max(_ESCALATE_CHATS, int(self.config.global_rate * _ESCALATE_SHARE))
+        if len({c for _, c in self._recent_floods}) >= threshold:
             # Many chats refused at once: that is the bot-wide limit, so slow everyone down.
             self.limiter.pause(exc.retry_after)
             self._recent_floods.clear()

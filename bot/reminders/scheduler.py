@@ -39,6 +39,10 @@ from bot.storage.db import Database, advisory_key
 
 log = logging.getLogger(__name__)
 
+#: a missed reminder is recorded as dropped only within this long after its relevance ended; older
+#: moments are not looked at again (keeps every tick cheap for the rest of the cycle)
+DROP_RECORD_WINDOW = timedelta(days=7)
+
 
 @dataclass
 class TickReport:
@@ -232,14 +236,18 @@ class ReminderScheduler:
         return await reachable(session, ids, self.channels)
 
     async def _decide(self, session, occ: Occurrence, now: datetime, report: TickReport) -> None:  # noqa: ANN001
+        if now - occ.relevant_until > DROP_RECORD_WINDOW:
+            return  # long past: decided (sent or dropped) long ago, or the user came later
         users = await self._recipients(session, occ)
         if not users:
             return
         stamp = occ.moment.astimezone(LOCAL_TZ).strftime("%Y%m%dT%H%M")
         keys = {u.id: f"rem:{occ.rule.id}:{occ.subject}:{u.id}:{stamp}" for u in users}
-        seen = set(
-            (await session.execute(select(ReminderLog.key).where(ReminderLog.key.in_(list(keys.values()))))).scalars()
-        )
+        wanted = list(keys.values())
+        seen: set[str] = set()
+        for start in range(0, len(wanted), 900):  # stay under SQLite's bound-parameter limit
+            chunk = wanted[start : start + 900]
+            seen |= set((await session.execute(select(ReminderLog.key).where(ReminderLog.key.in_(chunk)))).scalars())
         relevant = now < occ.relevant_until
         today = now.astimezone(LOCAL_TZ).date()
         for user in users:

@@ -7,9 +7,10 @@ second, synchronous driver is needed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -55,6 +56,20 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writer: asyncio.Lock | None = None
+
+    def writer_turn(self) -> AbstractAsyncContextManager[object]:
+        """Wait for this process's turn to write (SQLite only; a no-op on PostgreSQL).
+
+        SQLite admits one writer at a time; without a queue in the process, concurrent transactions
+        would wait inside SQLite's busy handler, which polls with sleeps of up to 100 ms and so adds
+        latency spikes under load. A FIFO asyncio lock hands the single writer slot over instantly.
+        """
+        if self.dialect != "sqlite":
+            return nullcontext()
+        if self._sqlite_writer is None:
+            self._sqlite_writer = asyncio.Lock()
+        return self._sqlite_writer
 
     @property
     def is_postgres(self) -> bool:

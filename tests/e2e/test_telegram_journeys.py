@@ -91,6 +91,15 @@ async def test_free_text_is_answered_without_internals(bot, tg_user):
         assert marker not in reply["text"]
 
 
+@pytest.mark.parametrize("text", ["问" * 10_000, "😀😀😀", "a\x00b", "\x00", "<script>alert(1)</script>"],
+                         ids=["10k", "emoji", "nul", "only-nul", "script"])
+async def test_odd_input_gets_a_clean_reply(bot, tg_user, text):
+    (reply,) = await tg_user.say(text)
+    assert reply["text"]
+    for marker in ("Traceback", "Exception", "sqlalchemy", "bot/"):
+        assert marker not in reply["text"]
+
+
 async def test_forget_with_confirmation_removes_the_users_rows(bot, tg_user):
     await tg_user.say("/start", expect=2)
     assert user_rows(bot, tg_user) == 1
@@ -136,5 +145,8 @@ async def test_kill_9_between_forget_and_its_confirmation_then_restart(bot, emul
     assert user_rows(bot, tg_user) == 0
 
 
-async def test_sigterm_shuts_down_cleanly(bot):
+async def test_sigterm_shuts_down_cleanly_and_nothing_was_logged_as_an_error(bot):
     assert await bot.stop() == 0
+    log = bot.log_path.read_text(errors="replace")
+    assert "Traceback" not in log
+    assert [line for line in log.splitlines() if " ERROR " in line] == []

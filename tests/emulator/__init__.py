@@ -1,7 +1,21 @@
-"""Bot API emulator for end-to-end tests and benchmarks; see ``server.py``.
+"""Bot API emulator for end-to-end tests and benchmarks; see ``server.py`` for what it implements.
 
-In-process: ``emu = BotApiEmulator(); url = await emu.start()``; out of process:
-``EmulatorProcess`` (``python -m tests.emulator``) with the same user-side calls over HTTP.
+In-process (tests, benchmarks)::
+
+    emu = BotApiEmulator()
+    url = await emu.start()                 # http://127.0.0.1:<random port>; pass as --api-url
+    user = TgUser(emu, 1001)
+    welcome, menu = await user.say("/start", expect=2)
+    answer = await user.press(menu, button_data(menu)["帮助"])   # answerCallbackQuery params
+    emu.send_photo(1001); emu.send_document(1001, b"...", "a.xlsx")
+    emu.faults.block(1001)                  # 403 "Forbidden: bot was blocked by the user"
+    emu.faults.flood(retry_after=2, chat_id=1001, times=1)   # 429 with retry_after
+    emu.faults.rate_limit(per_second=30, per_chat_per_second=1)
+    emu.faults.stats                        # deliveries per chat, 429s, 403s, duplicates
+    await emu.stop()
+
+Out of process: ``EmulatorProcess`` (``python -m tests.emulator``) with a JSON control API under
+``/_emu/`` (send_text, press, messages, faults, stats).
 """
 
 from tests.emulator.client import TgUser, button_data

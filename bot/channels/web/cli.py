@@ -55,16 +55,26 @@ def web(
         await start_or_exit(bot_app)
         await bot_app.close()
 
+    # SIGTERM at any moment (even before the event loop installs its handler) means an orderly stop
+    signal.signal(signal.SIGTERM, _stop)
     asyncio.run(migrate())
     children: list[int] = []
     for _ in range(workers - 1):
         pid = os.fork()
         if pid == 0:  # a child: serve without background jobs, never return into typer
-            code = _run(settings, WebConfig(**{**config.__dict__, "run_background": False}), announce=False)
-            os._exit(code)
+            _die_with_parent()
+            code = 1
+            try:
+                code = _run(settings, WebConfig(**{**config.__dict__, "run_background": False}), announce=False)
+            except KeyboardInterrupt:
+                code = 0
+            finally:
+                os._exit(code)
         children.append(pid)
     try:
         code = _run(settings, config, announce=True)
+    except KeyboardInterrupt:
+        code = 0
     finally:
         for pid in children:
             try:
@@ -74,6 +84,21 @@ def web(
                 pass
     if code:
         raise typer.Exit(code)
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel send SIGTERM to this worker if its parent dies (never an orphan)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _run(settings, config, announce: bool) -> int:  # noqa: ANN001

@@ -365,15 +365,15 @@ def create_app(bot_app, config: WebConfig | None = None) -> web.Application:  # 
 
 # ---- running --------------------------------------------------------------------------------
 async def _purge_loop(bot_app, config: WebConfig) -> None:  # noqa: ANN001
-    """Hourly: delete web history older than the retention period."""
+    """Hourly (the first time an hour after start): delete web history older than the retention period."""
     while True:
+        await asyncio.sleep(3600)
         try:
             before = bot_app.services.clock.now() - timedelta(days=config.retention_days)
             async with bot_app.db.session() as session:
                 await history.purge(session, before)
         except Exception as exc:  # noqa: BLE001
             log.warning("web history purge failed: %s", type(exc).__name__)
-        await asyncio.sleep(3600)
 
 
 async def serve(bot_app, config: WebConfig, ready: asyncio.Event | None = None) -> None:  # noqa: ANN001

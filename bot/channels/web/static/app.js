@@ -170,6 +170,7 @@
         csrf = state.csrf;
         texts = state.texts || {};
         maxLength = state.max_length || maxLength;
+        input.maxLength = maxLength;
         renderMenu(state.menu || []);
         renderAll(state);
         lastStateAt = Date.now();

@@ -2,7 +2,7 @@
 # Runs every check CI runs: set-up from nothing, lint, content validation, the test suite.
 set -uo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh || exit 1
+scripts/setup.sh --with-browser || exit 1
 .venv/bin/python -m ruff check bot tests benchmarks || exit 1
 .venv/bin/python -m bot check || exit 1
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

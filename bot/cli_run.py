@@ -95,7 +95,7 @@ async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    senders = _senders(options)
+    senders = _senders(options, bot_app)
     jobs = [asyncio.create_task(job(bot_app, senders)) for job in bot_app.background]
     try:
         if framework == "ptb":
@@ -118,8 +118,16 @@ async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
         await bot_app.close()
 
 
-def _senders(options) -> dict:  # noqa: ANN001
-    """Push senders by channel for the background jobs (raw Bot API, no framework)."""
-    from bot.channels.telegram_sender import TelegramHttpSender
+def _senders(options, bot_app) -> dict:  # noqa: ANN001
+    """Push senders by channel for the background jobs (raw Bot API, no framework).
 
-    return {"telegram": TelegramHttpSender(options.token, api_url=options.api_url)}
+    The web inbox sender only writes rows, so this process delivers web users' pushes too: a
+    broadcast that includes web users then completes even when no web process is running.
+    """
+    from bot.channels.telegram_sender import TelegramHttpSender
+    from bot.channels.web.sender import WebInboxSender
+
+    return {
+        "telegram": TelegramHttpSender(options.token, api_url=options.api_url),
+        "web": WebInboxSender(bot_app.db, bot_app.services.clock),
+    }

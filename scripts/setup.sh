@@ -18,9 +18,10 @@ if [ ! -f "$stamp" ]; then
 fi
 mkdir -p var
 # Browser tests of the web chat use Debian's Chromium (never a downloaded browser build); CJK and
-# emoji fonts make their screenshots legible. Installed only when missing and when running as root.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-    || ! fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; then
+# emoji fonts make their screenshots legible. Installed only for the tests (--with-browser), only when
+# missing, and only when running as root.
+if [ "${1:-}" = "--with-browser" ] && { ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+    || ! fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing chromium, chromium-driver and fonts with apt-get" >&2
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

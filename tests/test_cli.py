@@ -104,3 +104,13 @@ def test_terminal_number_question_takes_digits_as_the_answer():
     assert chat.to_inbound("#2").callback_data == "x:r"
     chat.render([Outbound(text="选择", buttons=buttons)])
     assert chat.to_inbound("2").callback_data == "x:r"
+
+
+def test_check_refuses_fees_that_disagree_between_files(tmp_path):
+    root = _copy_content(tmp_path)
+    cycle = root / "rules" / "cycles" / "2024.yaml"
+    cycle.write_text(cycle.read_text(encoding="utf-8").replace("intermediate: 160", "intermediate: 170"), encoding="utf-8")
+    proc = run_bot("check", env=PROJECT_ENV | {"CONTENT_DIR": str(root)})
+    assert proc.returncode == 1
+    assert "consistency: 1 problem(s)" in proc.stdout
+    assert "intermediate: fee 160 differs from 170" in proc.stdout

@@ -161,8 +161,26 @@ async def test_a_wave_of_chats_refused_at_once_escalates_to_a_global_pause(app):
     w = worker(app, sender, cfg)
     await w.drain()
     times = [t for t, _ in sender.calls]
-    assert all(b - a < 0.2 for a, b in zip(times[:9], times[1:10], strict=True))  # a few refusals: no pause
     assert times[10] - times[9] >= 0.29  # the tenth chat refused within a second: everyone waits
+
+
+def test_escalation_needs_a_wave_not_a_few_refusals(sqlite_app):
+    now = [50.0]
+    cfg = DeliveryConfig(global_rate=40, per_chat_interval=0, quiet_hours=None)
+    w = OutboxWorker(sqlite_app.db, {"telegram": FakeSender()}, sqlite_app.services.clock, cfg,
+                     monotonic=lambda: now[0])
+    for chat in range(9):
+        w._flood(str(chat), RetryLater(0.3, "chat"))
+        now[0] += 0.05
+    assert w.limiter.paused_for == 0  # nine chats refused: each waits on its own, nobody else does
+    assert w.chats.ready_in("8") > 0 and w.chats.ready_in("99") == 0
+    w._flood("9", RetryLater(0.3, "chat"))  # the tenth distinct chat within one second
+    assert abs(w.limiter.paused_for - 0.3) < 1e-9
+    now[0] += 5
+    for chat in range(9):  # refusals spread over more than a second never add up to a wave
+        w._flood(f"x{chat}", RetryLater(0.3, "chat"))
+        now[0] += 0.2
+    assert w.limiter.paused_for == 0
 
 
 async def test_per_chat_pacing_spaces_messages_to_one_chat(app):

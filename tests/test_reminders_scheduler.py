@@ -194,7 +194,7 @@ async def test_paper_form_reminders_at_1_5_6_days_until_received(app, clock):
 async def test_fee_amount_follows_the_level(app, clock):
     accepted = at(2024, 9, 2, 10, 0)
     clock.set(accepted)
-    await World(app).build(state="accepted", entered=accepted, level="senior_full")
+    await World(app).build(state="accepted", entered=accepted, level="senior")
     clock.set(at(2024, 9, 3, 9, 0))
     await scheduler(app).tick()
     assert "360元" in (await outbox(app, "review_fee"))[0].payload["text"]

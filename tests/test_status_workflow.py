@@ -63,7 +63,7 @@ def test_names_and_levels_resolve_from_labels_and_aliases():
     assert WORKFLOW.state_id("ACCEPTED") == "accepted"
     assert WORKFLOW.state_id("不存在") is None
     assert WORKFLOW.level_id("初级") == "assistant"
-    assert WORKFLOW.level_id("高级工程师") == "senior_deputy"
+    assert WORKFLOW.level_id("高级工程师") == "deputy_senior"
 
 
 def test_rejection_reason_by_number_or_wording():

@@ -25,3 +25,6 @@ register("reminders", check_reminder_rules)
 from bot.channels.web.page import check_web  # noqa: E402
 
 register("web", check_web)
+from bot.content.consistency import check_fee_agreement  # noqa: E402
+
+register("consistency", check_fee_agreement)

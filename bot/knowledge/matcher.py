@@ -104,6 +104,8 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, normalizer: Normalizer | None = None, config: MatcherConfig | None = None):
         import bm25s
 
+        # bm25s pins its logger to DEBUG on import, which would print index builds in every command
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.kb = kb
         self.config = config or kb.config
         self.normalizer = normalizer or Normalizer(kb.synonyms)

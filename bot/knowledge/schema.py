@@ -4,31 +4,12 @@ edited by hand must be an error, not silently ignored."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.content.office import SourceRef
 
-TOPICS = (
-    "scope",
-    "policies",
-    "eligibility",
-    "procedure",
-    "unit",
-    "departments",
-    "committee",
-    "paper_and_fee",
-    "assessment",
-    "results",
-    "rules",
-    "deadlines",
-    "contacts",
-    "zjtx",
-    "continuing_education",
-    "platform",
-    "unknown",
-)
 Topic = Literal[
     "scope",
     "policies",
@@ -48,6 +29,7 @@ Topic = Literal[
     "platform",
     "unknown",
 ]
+TOPICS: tuple[str, ...] = get_args(Topic)
 
 #: kebab-case, short enough that ``kb:up:<id>`` fits Telegram's 64-byte callback data
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -71,7 +71,7 @@ class StatusFeature(Feature):
         number = service.workflow.normalize_number(number)
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
-            return [Outbound(text=ctx.t("status.bind.bad_number"))]
+            return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.data.application_number_hint))]
         locked = await service.locked_until(ctx.session, "bind", service.chat_key(ctx.user), service.target_hash("bind", number))
         if locked is not None:
             await ctx.clear_dialog()
@@ -140,7 +140,7 @@ class StatusFeature(Feature):
         is_staff = ctx.is_staff
         if number:
             if not service.workflow.valid_number(number):
-                return [Outbound(text=ctx.t("status.lookup.bad_number"))]
+                return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.data.application_number_hint))]
             app = await service.find(ctx.session, number)
             if app is None or not await service.may_view(ctx.session, ctx.user, is_staff, app):
                 await ctx.audit("status.lookup.denied" if not is_staff else "status.lookup.missing")
@@ -229,7 +229,7 @@ class StatusFeature(Feature):
         workflow = service.workflow
         number = workflow.normalize_number(number)
         if not workflow.valid_number(number):
-            return [Outbound(text=ctx.t("status.lookup.bad_number"))]
+            return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.data.application_number_hint))]
         target = workflow.state_id(state_name)
         if target is None:
             states = "、".join(s.label for s in workflow.data.states)

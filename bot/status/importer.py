@@ -112,7 +112,7 @@ def _text(value: Any) -> str:
 
 
 def _parse_time(value: Any, now: datetime) -> datetime | None | str:
-    """A datetime (Asia/Shanghai when naive), None when empty, or an error string."""
+    """A datetime (Asia/Shanghai when naive), None when empty, or the key of the problem's text."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -130,13 +130,13 @@ def _parse_time(value: Any, now: datetime) -> datetime | None | str:
             except ValueError:
                 continue
         if moment is None:
-            return "无法识别的时间，请写成 2024-07-01 或 2024-07-01 10:00"
+            return "time_unreadable"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     if moment > now + timedelta(days=1):
-        return "状态时间晚于今天"
+        return "time_in_future"
     if moment.year < 2000:
-        return "状态时间早于2000年"
+        return "time_too_old"
     return moment
 
 
@@ -151,12 +151,16 @@ class Importer:
         self.actor_user_id = actor_user_id
         self.progress = progress or (lambda done, total: None)
 
+    def _t(self, key: str, **values: Any) -> str:
+        """Staff-facing wording of an import problem, from dialogs/texts_status.yaml."""
+        return self.services.texts.get(f"status.import_errors.{key}", **values)
+
     async def run(self, session: AsyncSession, file_name: str, content: bytes, partial: bool = False) -> ImportReport:
         report = ImportReport()
         try:
             table = read_table(file_name, content)
         except TableFileError as exc:
-            report.file_error = str(exc)
+            report.file_error = self._t(exc.key, **exc.values)
             return report
         columns: dict[str, int] = {}
         for index, header in enumerate(table.headers):
@@ -165,14 +169,14 @@ class Importer:
                 if header:
                     report.ignored_columns.append(header)
             elif column in columns:
-                report.file_error = f"“{column}”列出现了两次（第{columns[column] + 1}列和第{index + 1}列）。"
+                report.file_error = self._t("column_twice", column=column, first=columns[column] + 1, second=index + 1)
                 return report
             else:
                 columns[column] = index
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             known = "、".join(COLUMNS)
-            report.file_error = f"缺少必需的列：{'、'.join(missing)}。可用的列：{known}（顺序不限）。"
+            report.file_error = self._t("missing_columns", missing="、".join(missing), known=known)
             return report
         report.total = len(table.rows)
         now = self.services.clock.now()
@@ -196,49 +200,49 @@ class Importer:
             errors: list[RowError] = []
             number = self.workflow.normalize_number(_text(cell("申报编号")))
             if not number:
-                errors.append(RowError(row_no, "申报编号", "不能为空"))
+                errors.append(RowError(row_no, "申报编号", self._t("required")))
             elif not self.workflow.valid_number(number):
-                errors.append(RowError(row_no, "申报编号", "格式不正确（应为6–30位字母、数字或连字符）"))
+                errors.append(RowError(row_no, "申报编号", self._t("number_format", hint=self.workflow.data.application_number_hint)))
             elif number in first_seen:
-                errors.append(RowError(row_no, "申报编号", f"与第{first_seen[number]}行重复"))
+                errors.append(RowError(row_no, "申报编号", self._t("duplicate_row", row=first_seen[number])))
             name = _text(cell("姓名"))
             if not name:
-                errors.append(RowError(row_no, "姓名", "不能为空"))
+                errors.append(RowError(row_no, "姓名", self._t("required")))
             elif len(name) > 50:
-                errors.append(RowError(row_no, "姓名", "超过50个字符"))
+                errors.append(RowError(row_no, "姓名", self._t("too_long", limit=50)))
             tail = normalize_id_tail(_text(cell("身份证后四位")))
             if tail is None:
-                errors.append(RowError(row_no, "身份证后四位", "应为4位：3位数字加1位数字或X"))
+                errors.append(RowError(row_no, "身份证后四位", self._t("id_tail")))
             unit = _text(cell("单位"))
             if not unit:
-                errors.append(RowError(row_no, "单位", "不能为空"))
+                errors.append(RowError(row_no, "单位", self._t("required")))
             elif len(unit) > 100:
-                errors.append(RowError(row_no, "单位", "超过100个字符"))
+                errors.append(RowError(row_no, "单位", self._t("too_long", limit=100)))
             level_text = _text(cell("申报级别"))
             level = self.workflow.level_id(level_text)
             if level is None:
                 labels = "、".join(lv.label for lv in self.workflow.data.levels)
-                errors.append(RowError(row_no, "申报级别", f"“{level_text}”不是已知级别（{labels}）"))
+                errors.append(RowError(row_no, "申报级别", self._t("unknown_level", value=level_text, labels=labels)))
             state_text = _text(cell("状态"))
             state = self.workflow.state_id(state_text)
             if state is None:
-                errors.append(RowError(row_no, "状态", f"“{state_text}”不是已知状态"))
+                errors.append(RowError(row_no, "状态", self._t("unknown_state", value=state_text)))
             at = _parse_time(cell("状态时间"), now)
             if isinstance(at, str):
-                errors.append(RowError(row_no, "状态时间", at))
+                errors.append(RowError(row_no, "状态时间", self._t(at)))
             note = _text(cell("备注"))
             if len(note) > NOTE_MAX:
-                errors.append(RowError(row_no, "备注", f"超过{NOTE_MAX}个字符"))
+                errors.append(RowError(row_no, "备注", self._t("too_long", limit=NOTE_MAX)))
             due_raw = cell("补正截止")
             due: date | None = None
             if _text(due_raw):
                 parsed_due = _parse_time(due_raw, now + timedelta(days=3650))
                 if isinstance(parsed_due, str):
-                    errors.append(RowError(row_no, "补正截止", parsed_due))
+                    errors.append(RowError(row_no, "补正截止", self._t(parsed_due)))
                 elif parsed_due is not None:
                     due = parsed_due.date()
             if state is not None and self.workflow.states[state].requires_reason and self.workflow.rejection_reason(note) is None:
-                errors.append(RowError(row_no, "备注", "不予受理须在备注中写明六种情形之一（可写序号1–6）"))
+                errors.append(RowError(row_no, "备注", self._t("rejection_reason")))
             if number and number not in first_seen:
                 first_seen[number] = row_no
             if errors:

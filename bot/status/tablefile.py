@@ -32,7 +32,13 @@ MAX_ROWS = 100_000
 
 
 class TableFileError(Exception):
-    """The file as a whole cannot be read; the message is for staff, in Chinese."""
+    """The file as a whole cannot be read. ``key`` names the text ``status.import_errors.<key>``
+    (the staff-facing Chinese wording lives in dialogs/texts_status.yaml); ``values`` fill it."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 @dataclass
@@ -57,24 +63,24 @@ def read_table(file_name: str, content: bytes) -> Table:
     """Parse an .xlsx or .csv file; raises TableFileError with the reason."""
     name = (file_name or "").lower()
     if not content:
-        raise TableFileError("文件是空的（0字节）。")
+        raise TableFileError("empty")
     if len(content) > MAX_BYTES:
-        raise TableFileError(f"文件太大（超过{MAX_BYTES // 1024 // 1024}MB）。")
+        raise TableFileError("too_big", mb=MAX_BYTES // 1024 // 1024)
     if name.endswith(".xlsx"):
         raw = _read_xlsx(content)
     elif name.endswith(".csv"):
         raw = _read_csv(content)
     elif name.endswith(".xls"):
-        raise TableFileError("不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 .csv 后再导入。")
+        raise TableFileError("old_xls")
     else:
-        raise TableFileError("只支持 .xlsx 或 .csv 文件。")
+        raise TableFileError("wrong_type")
     numbered = [(i, row) for i, row in enumerate(raw, 1) if any(_present(c) for c in row)]
     if not numbered:
-        raise TableFileError("文件中没有任何内容。")
+        raise TableFileError("no_content")
     header_row, headers = numbered[0]
     rows = numbered[1:]
     if len(rows) > MAX_ROWS:
-        raise TableFileError(f"行数太多（{len(rows)}行），一次最多导入{MAX_ROWS}行。")
+        raise TableFileError("too_many_rows", rows=len(rows), limit=MAX_ROWS)
     return Table(header_row=header_row, headers=[str(h).strip() if h is not None else "" for h in headers], rows=rows)
 
 
@@ -84,22 +90,22 @@ def _present(cell: Any) -> bool:
 
 def _read_xlsx(content: bytes) -> list[list[Any]]:
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise TableFileError("这不是有效的 Excel（.xlsx）文件，可能是其他格式的文件改了扩展名。")
+        raise TableFileError("not_xlsx")
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
-        raise TableFileError(f"无法读取这个 Excel 文件（{type(exc).__name__}），请另存为 .xlsx 后重试。") from None
+        raise TableFileError("xlsx_unreadable", kind=type(exc).__name__) from None
     try:
         sheet = workbook.active
         if sheet is None:
-            raise TableFileError("Excel 文件中没有工作表。")
+            raise TableFileError("no_sheet")
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     except TableFileError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise TableFileError(f"无法读取这个 Excel 文件（{type(exc).__name__}）。") from None
+        raise TableFileError("xlsx_unreadable", kind=type(exc).__name__) from None
     finally:
         workbook.close()
 
@@ -107,13 +113,13 @@ def _read_xlsx(content: bytes) -> list[list[Any]]:
 def decode_text(content: bytes) -> str:
     """UTF-8 (with or without BOM) first, then GBK/GB18030; binary data is refused."""
     if b"\x00" in content[:4096]:
-        raise TableFileError("这不是文本格式的 CSV 文件。")
+        raise TableFileError("csv_binary")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableFileError("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码。")
+    raise TableFileError("csv_encoding")
 
 
 def _read_csv(content: bytes) -> list[list[Any]]:
@@ -123,4 +129,4 @@ def _read_csv(content: bytes) -> list[list[Any]]:
     try:
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
-        raise TableFileError(f"CSV 文件格式有误：{exc}") from None
+        raise TableFileError("csv_malformed", detail=str(exc)) from None

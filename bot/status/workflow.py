@@ -74,6 +74,8 @@ class WorkflowFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
     application_number_pattern: str = r"^[A-Za-z0-9-]{6,30}$"
+    #: how the pattern reads to staff and applicants, e.g. in an import report (keep it in step)
+    application_number_hint: str
     states: list[StateDef] = Field(min_length=2)
     rejection_reasons: list[RejectionReason] = Field(min_length=1)
     rejection_sources: list[SourceRef] = Field(min_length=1)

@@ -6,6 +6,7 @@ temporary database or a fake sender by passing them here.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from bot.core.feature import Feature, FreeTextHandler
 from bot.core.sending import Sender
 from bot.paths import content_root
 from bot.settings import Settings
-from bot.storage.db import Database
+from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
 
 
 def text_files(root: Path) -> list[Path]:
@@ -86,12 +87,16 @@ def build_background(app: App) -> None:
     register_background(app)
 
 
-def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None) -> App:
-    """Build the whole bot from settings; nothing here talks to a network."""
+def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None, serving: bool = False) -> App:
+    """Build the whole bot from settings; nothing here talks to a network.
+
+    ``serving``: a long-running process answering users (run, web, chat). Its SQLite connections wait
+    only briefly for another process's write lock and retry asynchronously (see ``bot.storage.db``).
+    """
     root = root or content_root()
     services = Services(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, lock_wait=SERVING_LOCK_WAIT if serving else TOOL_LOCK_WAIT),
         texts=Texts.load(text_files(root), root),
         office=load_office(root),
         clock=clock or SystemClock(),
@@ -104,6 +109,17 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     app = App(services=services, conversation=conversation)
     build_background(app)
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Exclude everything built at start-up from later garbage collections.
+
+    The knowledge index, texts, SQLAlchemy metadata and framework classes live as long as the
+    process; without this every full collection walks them again (``gc.freeze``, Python ≥ 3.7).
+    Call once, after the app and the channel are built and before the first update.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def configure_logging(level: str) -> None:

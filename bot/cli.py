@@ -38,12 +38,12 @@ def settings_or_exit(**overrides: object):  # noqa: ANN201
         fail(str(exc))
 
 
-def build_app_or_exit(settings, clock=None):  # noqa: ANN001, ANN201
+def build_app_or_exit(settings, clock=None, serving: bool = False):  # noqa: ANN001, ANN201
     from bot.app import build_app
     from bot.content.loader import ContentError
 
     try:
-        return build_app(settings, clock=clock)
+        return build_app(settings, clock=clock, serving=serving)
     except ContentError as exc:
         fail(f"content is invalid (run `python -m bot check`):\n{exc}")
 
@@ -69,7 +69,7 @@ def chat(
     configure_logging("WARNING")
 
     async def main() -> None:
-        bot_app = build_app_or_exit(settings)
+        bot_app = build_app_or_exit(settings, serving=True)
         await start_or_exit(bot_app)
         try:
             typer.echo("职称助手（终端版）。输入问题并回车；输入编号按下按钮；/quit 退出。\n")

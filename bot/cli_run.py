@@ -65,7 +65,7 @@ def run(
         listen_port=settings.webhook_port,
         concurrency=settings.max_concurrent_updates,
     )
-    bot_app = build_app_or_exit(settings)
+    bot_app = build_app_or_exit(settings, serving=True)
     try:
         asyncio.run(_main(bot_app, framework.value, options))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
@@ -88,6 +88,7 @@ def describe_failure(exc: BaseException, api: str) -> str:
 
 
 async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
+    from bot.app import freeze_startup_objects
     from bot.cli import start_or_exit
 
     await start_or_exit(bot_app)
@@ -96,12 +97,13 @@ async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     senders = _senders(options, bot_app)
+    if framework == "ptb":
+        from bot.channels import ptb_adapter as adapter
+    else:
+        from bot.channels import aiogram_adapter as adapter  # type: ignore[no-redef]
+    freeze_startup_objects()
     jobs = [asyncio.create_task(job(bot_app, senders)) for job in bot_app.background]
     try:
-        if framework == "ptb":
-            from bot.channels import ptb_adapter as adapter
-        else:
-            from bot.channels import aiogram_adapter as adapter  # type: ignore[no-redef]
         await adapter.serve(bot_app, options, stop)
     finally:
         log.info("shutting down")

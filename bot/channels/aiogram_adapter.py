@@ -11,7 +11,7 @@ import asyncio
 import io
 import logging
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
+from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.app import App
@@ -41,6 +42,28 @@ from bot.channels.telegram_webhook import WebhookServer, webhook_path
 
 log = logging.getLogger(__name__)
 FRAMEWORK = "aiogram"
+
+
+#: Bot API methods whose answers this adapter parses (``Response[...]`` models kept alive below)
+USED_METHODS = (
+    methods.GetUpdates, methods.SendMessage, methods.EditMessageText, methods.AnswerCallbackQuery,
+    methods.SendDocument, methods.GetMe, methods.SetMyCommands, methods.DeleteWebhook, methods.SetWebhook,
+    methods.GetFile,
+)
+_PINNED_RESPONSE_MODELS: list[type] = []
+
+
+def pin_response_models() -> None:
+    """Keep aiogram's ``Response[T]`` models alive for the life of the process.
+
+    aiogram builds ``Response[method.__returning__]`` for every answer it parses; pydantic caches
+    such generic models in a weak dictionary, so a garbage collection drops them and the next call
+    rebuilds the model (milliseconds each). The bot's own allocations trigger collections often
+    enough that this rebuild was ~10 % of the process's time under load.
+    """
+    if _PINNED_RESPONSE_MODELS:
+        return
+    _PINNED_RESPONSE_MODELS.extend(Response[m.__returning__] for m in USED_METHODS)  # type: ignore[misc]
 
 
 def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
@@ -68,6 +91,7 @@ class AiogramChannel:
     def __init__(self, app: App, options: RunOptions) -> None:
         self.app = app
         self.options = options
+        pin_response_models()
         session = AiohttpSession(api=TelegramAPIServer.from_base(options.api_url)) if options.api_url else AiohttpSession()
         self.bot = Bot(options.token, session=session)
         # aiogram logs every update at INFO; one line per message is noise (and costs time) at scale

@@ -24,6 +24,7 @@ from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_text
 from bot.storage.db import StorageUnavailable, advisory_key
+from bot.storage.inline_sqlite import is_locked_error
 from bot.storage.models import DialogState, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ log = logging.getLogger(__name__)
 MAX_TEXT_LENGTH = 1000
 DIALOG_IDLE_LIMIT = timedelta(hours=24)
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
+#: SQLite locked by another process (an import, a second bot process): retry the update's
+#: transaction with growing pauses for up to this long before telling the user to try later
+LOCKED_GIVE_UP_AFTER = 20.0
+LOCKED_FIRST_PAUSE = 0.02
+LOCKED_MAX_PAUSE = 0.5
 
 
 class Conversation:
@@ -95,13 +101,28 @@ class Conversation:
         contacts = self.services.contact_values()
         try:
             async with self._slots, self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
-                return await self._handle_in_transaction(inbound)
+                return await self._handle_retrying_locks(inbound)
         except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
             return [Outbound(text=texts.get("errors.storage", **contacts))]
         except Exception:  # noqa: BLE001 - the user must never see a stack trace
             log.exception("handler failed for a %s %s update", inbound.channel, inbound.kind)
             return [Outbound(text=texts.get("errors.internal", **contacts))]
+
+    async def _handle_retrying_locks(self, inbound: Inbound) -> list[Outbound]:
+        """Run the update's transaction; while another process holds SQLite's write lock, wait
+        asynchronously and run it again (the failed attempt was rolled back, so nothing doubles)."""
+        waited = 0.0
+        pause = LOCKED_FIRST_PAUSE
+        while True:
+            try:
+                return await self._handle_in_transaction(inbound)
+            except OperationalError as exc:
+                if not is_locked_error(exc) or waited >= LOCKED_GIVE_UP_AFTER:
+                    raise
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, LOCKED_MAX_PAUSE)
 
     async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
         db = self.services.db

@@ -1,8 +1,9 @@
 """The database handle: engine, sessions and migrations (Alembic run in-process).
 
-SQLite (aiosqlite) is the default; PostgreSQL (asyncpg) works with the same code. Migrations run
-on start-up and via ``python -m bot db upgrade``; they reuse the async engine's connection so no
-second, synchronous driver is needed.
+SQLite is the default; PostgreSQL (asyncpg) works with the same code. SQLite statements run in the
+event loop (``bot.storage.inline_sqlite``: a thread hop per statement cost more than the statement).
+Migrations run on start-up and via ``python -m bot db upgrade``; they reuse the async engine's
+connection so no second, synchronous driver is needed.
 """
 
 from __future__ import annotations
@@ -17,29 +18,46 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.storage.inline_sqlite import inline_creator
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+#: how long a SQLite statement may wait for another process's write lock before "database is locked"
+#: (seconds). Command-line tools may wait long; a serving process waits briefly, because the wait
+#: blocks its event loop, and retries asynchronously instead (``bot.storage.retry``).
+TOOL_LOCK_WAIT = 30.0
+SERVING_LOCK_WAIT = 0.05
 
 
 class StorageUnavailable(Exception):
     """The database cannot be reached or answered with an operational error."""
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(lock_wait: float):  # noqa: ANN202
+    """The connect hook: foreign keys, WAL (readers never wait for the writer), the lock wait."""
+
+    def on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 class Database:
     """Owns the engine; hand out sessions with ``session()`` and migrate with ``upgrade()``."""
 
-    def __init__(self, url: str, echo: bool = False, schema: str | None = None) -> None:
-        """``schema`` (PostgreSQL only) isolates a test run in its own schema via search_path."""
+    def __init__(
+        self, url: str, echo: bool = False, schema: str | None = None, lock_wait: float = TOOL_LOCK_WAIT
+    ) -> None:
+        """``schema`` (PostgreSQL only) isolates a test run in its own schema via search_path;
+        ``lock_wait`` (SQLite only) is the longest in-loop wait for another process's write lock."""
         self.url = url
         self.schema = schema
+        self.lock_wait = lock_wait
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict = {"echo": echo}
@@ -47,14 +65,14 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["async_creator"] = inline_creator(database or ":memory:", lock_wait)
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(lock_wait))
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writer: asyncio.Lock | None = None
 
@@ -77,8 +95,12 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed on success, rolled back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        """A session in a transaction: committed on success, rolled back on error.
+
+        On SQLite it waits for this process's writer turn first, so in-process transactions queue
+        here instead of inside SQLite (where a wait would block the event loop). Do not nest.
+        """
+        async with self.writer_turn(), self.sessionmaker() as session, session.begin():
             yield session
 
     async def upgrade(self, revision: str = "head") -> None:

@@ -62,7 +62,7 @@ class BasicsFeature(Feature):
     # ---- handlers ---------------------------------------------------------------------------
     async def start(self, ctx: Context, _args: str) -> list[Outbound]:
         if ctx.user.consent_at is None:
-            ctx.user.consent_at = ctx.now
+            await ctx.update_user(consent_at=ctx.now)
         return [
             Outbound(text=ctx.t("start.welcome")),
             Outbound(text=ctx.t("start.menu_prompt"), buttons=main_menu(ctx)),

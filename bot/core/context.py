@@ -1,23 +1,24 @@
 """Per-update context handed to every handler, and the bundle of long-lived services.
 
-Handlers receive a ``Context``: the inbound message, the user row, the open database session (one
-transaction per update) and helpers for texts, dialog state and the audit log.
+Handlers receive a ``Context``: the inbound message, the user row, the database session (one
+transaction per update) and helpers for texts, the user row, dialog state and the audit log.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
 from bot.core.messages import Inbound
-from bot.storage.models import AuditEntry, DialogState, User
+from bot.storage.models import AuditEntry, User
+from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -52,18 +53,72 @@ class Services:
         return f"{channel}:{external_id}" in ids or (channel == "telegram" and external_id in ids)
 
 
-@dataclass
 class Context:
-    """Everything a handler needs for one update."""
+    """Everything a handler needs for one update.
 
-    inbound: Inbound
-    user: User
-    session: AsyncSession
-    services: Services
-    #: the user's dialog row as loaded with the user (saves a query per update); ``_dialog_known``
-    #: is False until it has been read once
-    _dialog: DialogState | None = field(default=None, repr=False)
-    _dialog_known: bool = field(default=False, repr=False)
+    ``user`` is the user's row as read when the update arrived (a frozen ``UserRecord``; change it
+    with ``update_user``). ``session`` is an ORM session on the update's own connection and
+    transaction, opened on first use: most updates (a question, /help) never need one, and opening
+    it cost more than the rest of the update. Dialog state goes through ``dialog`` / ``set_dialog``
+    / ``clear_dialog``, which run plain statements (``bot.storage.turns``).
+    """
+
+    def __init__(
+        self,
+        inbound: Inbound,
+        user: UserRecord | User,
+        services: Services,
+        session: AsyncSession | None = None,
+        connection: AsyncConnection | None = None,
+        turn: TurnStatements | None = None,
+        dialog: DialogRecord | None = None,
+        dialog_known: bool = False,
+    ) -> None:
+        if session is None and connection is None:
+            raise ValueError("a Context needs the update's session or connection")
+        self.inbound = inbound
+        self.user = user
+        self.services = services
+        self._session = session
+        self._connection = connection
+        self._turn = turn
+        #: the user's dialog row as loaded with the user (saves a query per update);
+        #: ``_dialog_known`` is False until it has been read once
+        self._dialog = dialog
+        self._dialog_known = dialog_known
+
+    # ---- the update's transaction -----------------------------------------------------------
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session, joined to the update's transaction (never commits it itself)."""
+        if self._session is None:
+            self._session = AsyncSession(
+                bind=self._connection, join_transaction_mode="rollback_only", expire_on_commit=False
+            )
+        return self._session
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        """Run one Core statement in the update's transaction, without opening an ORM session.
+
+        Once a session is open, statements go through it, so its pending changes are flushed first.
+        """
+        if self._session is None and self._connection is not None:
+            return await self._connection.execute(statement, params or {})
+        return await self.session.execute(statement, params or {})
+
+    async def finish(self) -> None:
+        """Write what the session still holds (before the update's transaction commits)."""
+        if self._session is not None:
+            await self._session.flush()
+
+    async def close(self) -> None:
+        if self._session is not None and self._connection is not None:
+            await self._session.close()
+
+    async def _statements(self) -> TurnStatements:
+        if self._turn is None:
+            self._turn = TurnStatements(self._connection or await self.session.connection())
+        return self._turn
 
     # ---- texts -----------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -75,7 +130,7 @@ class Context:
     def now(self) -> datetime:
         return self.services.clock.now()
 
-    # ---- roles -----------------------------------------------------------------------------
+    # ---- the user --------------------------------------------------------------------------
     @property
     def is_staff(self) -> bool:
         """Checked on every staff command: configuration first, then the role in the database."""
@@ -83,38 +138,36 @@ class Context:
             return True
         return self.user.role in STAFF_ROLES
 
+    async def update_user(self, **values: Any) -> None:
+        """Change columns of the user's row now; ``user`` shows the new values afterwards."""
+        await (await self._statements()).update_user(self.user.id, **values)
+        if isinstance(self.user, UserRecord):
+            self.user = replace(self.user, **values)
+        else:
+            for name, value in values.items():
+                setattr(self.user, name, value)
+
     # ---- dialog state ----------------------------------------------------------------------
-    async def dialog(self) -> DialogState | None:
+    async def dialog(self) -> DialogRecord | None:
         if not self._dialog_known:
-            self._dialog = await self.session.get(DialogState, self.user.id)
+            self._dialog = await (await self._statements()).load_dialog(self.user.id)
             self._dialog_known = True
         return self._dialog
 
     async def set_dialog(
         self, dialog: str, step: str, data: dict[str, Any] | None = None, version: str = ""
-    ) -> DialogState:
+    ) -> DialogRecord:
         """Write the user's dialog position now (survives kill -9 once the update commits)."""
-        state = await self.dialog()
-        if state is None:
-            state = DialogState(user_id=self.user.id)
-            self.session.add(state)
-        state.dialog = dialog
-        state.step = step
-        state.data = dict(data or {})
-        state.definition_version = version
-        state.updated_at = self.now
-        await self.session.flush()
+        state = await (await self._statements()).save_dialog(self.user.id, dialog, step, dict(data or {}), version, self.now)
         self._dialog, self._dialog_known = state, True
         return state
 
     async def clear_dialog(self) -> bool:
         if self._dialog_known and self._dialog is None:
             return False
-        if self._dialog is not None:
-            self.session.expunge(self._dialog)
-        result = await self.session.execute(delete(DialogState).where(DialogState.user_id == self.user.id))
+        removed = await (await self._statements()).delete_dialog(self.user.id)
         self._dialog, self._dialog_known = None, True
-        return bool(result.rowcount)
+        return removed
 
     # ---- audit -----------------------------------------------------------------------------
     async def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:

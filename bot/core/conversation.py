@@ -1,8 +1,9 @@
 """``Conversation.handle(inbound) -> list[Outbound]``: the single path every channel uses.
 
-One update = one database transaction: the update id is recorded (a redelivery is ignored), the user
-row is loaded or created, the update is routed to a feature, and dialog state is written before the
-transaction commits. No exception escapes: users get a short message in Chinese, the log gets the
+One update = one database transaction on one connection: the update id is recorded (a redelivery is
+ignored), the user row is loaded or created, the update is routed to a feature, and dialog state is
+written before the transaction commits. The statements every update runs are plain SQL
+(``bot.storage.turns``); a feature that needs the ORM gets a session on the same transaction. No exception escapes: users get a short message in Chinese, the log gets the
 exception class and the channel (never the message text).
 """
 
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.context import Context, Services
@@ -25,7 +24,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_text
 from bot.storage.db import StorageUnavailable, advisory_key
 from bot.storage.inline_sqlite import is_locked_error
-from bot.storage.models import DialogState, ProcessedUpdate, User
+from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,9 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 LOCKED_GIVE_UP_AFTER = 20.0
 LOCKED_FIRST_PAUSE = 0.02
 LOCKED_MAX_PAUSE = 0.5
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 class Conversation:
@@ -126,71 +128,45 @@ class Conversation:
 
     async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
         db = self.services.db
-        async with db.writer_turn(), db.sessionmaker() as session:
-            async with session.begin():
+        async with db.writer_turn(), db.engine.connect() as conn:
+            async with conn.begin():
                 if db.is_postgres:
                     key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
-                    await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-                if inbound.update_id is not None and await self._seen_before(session, inbound):
-                    return []
-                user, dialog = await self._load_user(session, inbound)
-                ctx = Context(inbound=inbound, user=user, session=session, services=self.services)
-                ctx._dialog, ctx._dialog_known = dialog, True
-                replies = await self._route(ctx)
+                    await conn.execute(_ADVISORY_LOCK, {"k": key})
+                turn = TurnStatements(conn)
+                now = self.services.clock.now()
+                if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
+                    return []  # a redelivery: handled the first time
+                user, dialog = await self._load_user(turn, inbound)
+                ctx = Context(inbound, user, self.services, connection=conn, turn=turn, dialog=dialog, dialog_known=True)
+                try:
+                    replies = await self._route(ctx)
+                    await ctx.finish()
+                finally:
+                    await ctx.close()
             return replies
 
-    async def _seen_before(self, session, inbound: Inbound) -> bool:  # noqa: ANN001
-        """Record the update id; True when it was recorded before (a redelivery).
-
-        One ``INSERT … ON CONFLICT DO NOTHING`` instead of select + savepoint + insert: the statement
-        is atomic on both backends, so two processes racing on one update id cannot both win.
-        """
-        insert = pg_insert if self.services.db.is_postgres else sqlite_insert
-        statement = (
-            insert(ProcessedUpdate)
-            .values(channel=inbound.channel, update_id=str(inbound.update_id), processed_at=self.services.clock.now())
-            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        )
-        result = await session.execute(statement)
-        return result.rowcount == 0
-
-    async def _load_user(self, session, inbound: Inbound) -> tuple[User, DialogState | None]:  # noqa: ANN001
+    async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
         """The user row and their dialog row in one query; creates the user on first contact.
 
         ``last_seen_at`` is refreshed at most every few minutes so a busy user does not turn every
         read-only question into a row update.
         """
         now = self.services.clock.now()
-        row = (
-            await session.execute(
-                select(User, DialogState)
-                .outerjoin(DialogState, DialogState.user_id == User.id)
-                .where(User.channel == inbound.channel, User.external_id == inbound.user_id)
-            )
-        ).first()
-        user, dialog = (row[0], row[1]) if row is not None else (None, None)
+        user, dialog = await turn.load_user(inbound.channel, inbound.user_id)
         if user is None:
-            user = User(
-                channel=inbound.channel,
-                external_id=inbound.user_id,
-                chat_id=inbound.chat_id,
-                role="applicant",
-                language=inbound.language or self.services.settings.default_language,
-                active=True,
-                blocked=False,
-                created_at=now,
-                last_seen_at=now,
-            )
-            session.add(user)
-            await session.flush()
-        else:
-            if now - user.last_seen_at > LAST_SEEN_GRANULARITY:
-                user.last_seen_at = now
-            if user.chat_id != inbound.chat_id:
-                user.chat_id = inbound.chat_id
-            if user.blocked or not user.active:  # writing to us again means they unblocked the bot
-                user.blocked = False
-                user.active = True
+            language = inbound.language or self.services.settings.default_language
+            return await turn.create_user(inbound.channel, inbound.user_id, inbound.chat_id, language, now), None
+        changes: dict[str, object] = {}
+        if now - user.last_seen_at > LAST_SEEN_GRANULARITY:
+            changes["last_seen_at"] = now
+        if user.chat_id != inbound.chat_id:
+            changes["chat_id"] = inbound.chat_id
+        if user.blocked or not user.active:  # writing to us again means they unblocked the bot
+            changes.update(blocked=False, active=True)
+        if changes:
+            await turn.update_user(user.id, **changes)
+            user = replace(user, **changes)
         return user, dialog
 
     # ---- routing ----------------------------------------------------------------------------

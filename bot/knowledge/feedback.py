@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.knowledge.models import AnswerFeedback, UnansweredQuestion
+from bot.storage.base import UTCDateTime
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LONG_DIGITS = re.compile(r"(?<![0-9０-９])[0-9０-９](?:[ \-－—]?[0-9０-９]){6,}(?:[xX])?")
 MASK = "＊"
+
+
+class Executor(Protocol):
+    async def execute(self, statement: Any, params: Any = ..., /) -> Any: ...
+
+
 TEXT_LIMIT = 300
 KEY_LIMIT = 200
 
@@ -35,30 +42,30 @@ async def record_vote(session: AsyncSession, entry_id: str, vote: int, now: date
     await session.flush()
 
 
+_COUNT_UNANSWERED = text(
+    "INSERT INTO kb_unanswered (key, text, outcome, top_entry_id, count, first_at, last_at) "
+    "VALUES (:key, :text, :outcome, :top_entry_id, 1, :now, :now) "
+    "ON CONFLICT (key) DO UPDATE SET count = kb_unanswered.count + 1, last_at = excluded.last_at, "
+    "outcome = excluded.outcome, top_entry_id = excluded.top_entry_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 async def record_unanswered(
-    session: AsyncSession, question: str, normalized: str, outcome: str, top_entry_id: str | None, now: datetime
+    db: Executor, question: str, normalized: str, outcome: str, top_entry_id: str | None, now: datetime
 ) -> None:
-    """Count the question under its normalised, scrubbed form (upsert that survives a race)."""
-    text = scrub(question)
-    key = scrub(normalized or question)[:KEY_LIMIT] or text[:KEY_LIMIT]
+    """Count the question under its normalised, scrubbed form.
+
+    One upsert (atomic on SQLite and PostgreSQL, so two processes counting the same question at once
+    both count). ``db`` is anything with ``execute``: the update's ``Context`` (which runs it
+    without opening an ORM session) or a session.
+    """
+    text_ = scrub(question)
+    key = scrub(normalized or question)[:KEY_LIMIT] or text_[:KEY_LIMIT]
     if not key:
         return
-    bump = (
-        update(UnansweredQuestion)
-        .where(UnansweredQuestion.key == key)
-        .values(count=UnansweredQuestion.count + 1, last_at=now, outcome=outcome, top_entry_id=top_entry_id)
+    await db.execute(
+        _COUNT_UNANSWERED, {"key": key, "text": text_, "outcome": outcome, "top_entry_id": top_entry_id, "now": now}
     )
-    if (await session.execute(bump)).rowcount:
-        return
-    try:
-        async with session.begin_nested():
-            session.add(
-                UnansweredQuestion(
-                    key=key, text=text, outcome=outcome, top_entry_id=top_entry_id, count=1, first_at=now, last_at=now
-                )
-            )
-    except IntegrityError:  # another process inserted the same key a moment ago
-        await session.execute(bump)
 
 
 async def top_gaps(session: AsyncSession, limit: int = 20) -> tuple[list[UnansweredQuestion], int]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -36,6 +37,8 @@ Outcome = Literal["answer", "suggest", "fallback"]
 #: a question longer than this is cut: nobody asks a single question in more words, and the cost of
 #: scoring grows with the length
 MAX_QUERY_CHARS = 300
+#: how many distinct question texts ``Matcher.match`` remembers (least recently asked dropped first)
+MATCH_MEMORY = 4096
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Candidate:
 class MatchResult:
     outcome: Outcome
     normalized: str
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: tuple[Candidate, ...] = ()
     margin: float = 0.0
     exact: bool = False
 
@@ -108,6 +111,7 @@ class Matcher:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.kb = kb
         self.config = config or kb.config
+        self._memory: OrderedDict[str, MatchResult] = OrderedDict()
         self.normalizer = normalizer or Normalizer(kb.synonyms)
         w = self.config.weights
         norm = self.normalizer
@@ -268,11 +272,25 @@ class Matcher:
         return "fallback", margin
 
     def match(self, query: str) -> MatchResult:
-        """Never raises: a failure anywhere is logged by class name only and becomes a fallback."""
+        """Never raises: a failure anywhere is logged by class name only and becomes a fallback.
+
+        Results are remembered per exact question text (``MATCH_MEMORY`` most recent): the index
+        never changes while the process runs, and most traffic repeats a few dozen questions.
+        """
+        if not isinstance(query, str):
+            query = ""
+        remembered = self._memory.get(query)
+        if remembered is not None:
+            self._memory.move_to_end(query)
+            return remembered
         try:
-            scored = self.score(query if isinstance(query, str) else "")
+            scored = self.score(query)
             outcome, margin = self.decide(scored)
-            return MatchResult(outcome, scored.normalized, scored.candidates, round(margin, 4), scored.exact)
+            result = MatchResult(outcome, scored.normalized, tuple(scored.candidates), round(margin, 4), scored.exact)
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)
             return MatchResult("fallback", "")
+        self._memory[query] = result
+        if len(self._memory) > MATCH_MEMORY:
+            self._memory.popitem(last=False)
+        return result

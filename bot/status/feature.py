@@ -120,6 +120,8 @@ class StatusFeature(Feature):
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.failed"))]
         await ctx.clear_dialog()
+        if ctx.user.role == "applicant":  # the service made them an HR contact
+            await ctx.update_user(role="hr")
         return [Outbound(text=ctx.t("status.hr.done", unit=unit.name))]
 
     # ---- dialog text ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.texts import Texts
@@ -386,7 +386,8 @@ class StatusService:
         if exists.first() is None:
             session.add(HrContact(user_id=user.id, unit_id=invite.unit_id, created_at=now))
         if user.role == "applicant":
-            user.role = "hr"
+            # an explicit statement: the caller's user may be a read-only record of the row
+            await session.execute(update(User).where(User.id == user.id).values(role="hr"))
         audit(session, now, user.id, "status.hr.ok", unit.name if unit else None)
         await session.flush()
         return unit

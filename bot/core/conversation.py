@@ -128,7 +128,7 @@ class Conversation:
 
     async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
         db = self.services.db
-        async with db.writer_turn(), db.engine.connect() as conn:
+        async with db.turn_connection() as conn:
             async with conn.begin():
                 if db.is_postgres:
                     key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")

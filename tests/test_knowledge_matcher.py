@@ -109,3 +109,18 @@ def test_matcher_never_raises_on_any_string(real, text):
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1000, max_size=12_000))
 def test_matcher_never_raises_on_long_strings(real, text):
     real.score(text)
+
+
+def test_results_are_remembered_per_question_and_the_memory_is_bounded(matcher, monkeypatch):
+    import bot.knowledge.matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "MATCH_MEMORY", 5)
+    matcher._memory.clear()
+    first = matcher.match("评审费多少钱")
+    assert matcher.match("评审费多少钱") is first  # answered from memory
+    for i in range(20):
+        matcher.match(f"问题{i}")
+    assert len(matcher._memory) == 5
+    assert "评审费多少钱" not in matcher._memory  # the least recently asked went first
+    again = matcher.match("评审费多少钱")
+    assert again == first and again is not first  # scored afresh, same outcome

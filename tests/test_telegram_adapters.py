@@ -34,3 +34,22 @@ def test_aiogram_exceptions_are_classified():
     assert classify(TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")).kind == "blocked"
     assert classify(TelegramBadRequest(method, "Bad Request: message is not modified")).kind == "not_modified"
     assert classify(TelegramBadRequest(method, "Bad Request: message to edit not found")).kind == "bad_request"
+
+
+def test_aiogram_response_models_outlive_garbage_collections():
+    """pydantic keeps generic models weakly; without the pin aiogram rebuilds them after a collection."""
+    import gc
+    import weakref
+
+    from aiogram import methods
+    from aiogram.methods.base import Response
+    from aiogram.types import Message
+
+    from bot.channels.aiogram_adapter import pin_response_models
+
+    pin_response_models()
+    pinned = weakref.ref(Response[Message])
+    unpinned = weakref.ref(Response[methods.GetStickerSet.__returning__])  # not a method the bot uses
+    gc.collect()
+    assert pinned() is not None and Response[Message] is pinned()
+    assert unpinned() is None, "pydantic's cache kept an unpinned model: the pin may no longer be needed"

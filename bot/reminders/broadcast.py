@@ -28,6 +28,7 @@ from bot.outbox.queue import enqueue
 from bot.reminders.audience import PUSH_CHANNELS, Segment, Subscriptions, segment_recipients
 from bot.reminders.models import Broadcast
 from bot.storage.db import Database
+from bot.storage.inline_sqlite import is_locked_error
 from bot.storage.models import User
 
 log = logging.getLogger(__name__)
@@ -226,8 +227,11 @@ class BroadcastMonitor:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - next tick retries
-                log.exception("broadcast monitor tick failed")
+            except Exception as exc:  # noqa: BLE001 - next tick retries
+                if is_locked_error(exc):  # another process is writing: not a fault
+                    log.warning("broadcast monitor tick skipped: database busy")
+                else:
+                    log.exception("broadcast monitor tick failed")
             await asyncio.sleep(self.interval)
 
 

@@ -36,6 +36,7 @@ from bot.reminders.rules import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.templates import cn_date, render
 from bot.status.models import Application
 from bot.storage.db import Database, advisory_key
+from bot.storage.inline_sqlite import is_locked_error
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +293,11 @@ class ReminderScheduler:
                     log.info("reminders: %s queued, %s dropped (cycle %s)", report.queued, report.dropped, report.cycle)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the next tick tries again
-                log.exception("reminder tick failed")
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again
+                if is_locked_error(exc):  # another process is writing: not a fault
+                    log.warning("reminder tick skipped: database busy")
+                else:
+                    log.exception("reminder tick failed")
             await asyncio.sleep(interval)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, bindparam, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
 
@@ -119,9 +120,12 @@ class TurnStatements:
         if self.dialect.name == "sqlite":
             handle = await self._sqlite_handle()
             bound = {k: (self._binders[k](v) if self._binders.get(k) and v is not None else v) for k, v in params.items()}
-            cursor = handle.execute(sql, bound)
-            names = [c[0] for c in cursor.description] if cursor.description else []
-            raw_rows = cursor.fetchall() if names else []
+            try:
+                cursor = handle.execute(sql, bound)
+                names = [c[0] for c in cursor.description] if cursor.description else []
+                raw_rows = cursor.fetchall() if names else []
+            except sqlite3.Error as exc:  # the same exception classes as the ORM path raises
+                raise DBAPIError.instance(sql, bound, exc, sqlite3.Error) from exc
             rowcount = cursor.rowcount
             cursor.close()
         else:

@@ -112,7 +112,6 @@ class TurnStatements:
         self.dialect: Dialect = conn.dialect
         self._sqlite: sqlite3.Connection | None = None
         self._binders, self._readers = _processors(self.dialect)
-        self._pg_statements: dict[str, Any] = {}
 
     # ---- execution ----------------------------------------------------------------------------
     async def _run(self, sql: str, params: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
@@ -149,13 +148,15 @@ class TurnStatements:
             self._sqlite = fairy.driver_connection._conn  # type: ignore[union-attr]
         return self._sqlite
 
-    def _pg_statement(self, sql: str, params: Mapping[str, Any]):  # noqa: ANN202
-        """``text`` with typed parameters and result columns, built once per SQL string."""
-        key = sql + "|" + ",".join(sorted(params))
-        statement = self._pg_statements.get(key)
+    @staticmethod
+    def _pg_statement(sql: str, params: Mapping[str, Any]):  # noqa: ANN205
+        """``text`` with typed parameters, built once per SQL string and parameter set (asyncpg
+        returns aware datetimes, and SQLAlchemy's codec decodes JSON, so results need no typing)."""
+        key = (sql, frozenset(params))
+        statement = _PG_STATEMENTS.get(key)
         if statement is None:
             statement = text(sql).bindparams(*(bindparam(k, type_=_TYPES[k]) for k in params if k in _TYPES))
-            self._pg_statements[key] = statement
+            _PG_STATEMENTS[key] = statement
         return statement
 
     # ---- the statements -----------------------------------------------------------------------
@@ -235,6 +236,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 _PROCESSORS: dict[str, tuple[dict, dict]] = {}
+_PG_STATEMENTS: dict[tuple[str, frozenset[str]], Any] = {}
 
 
 def _processors(dialect: Dialect) -> tuple[dict, dict]:

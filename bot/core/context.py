@@ -11,14 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
 from bot.core.messages import Inbound
 from bot.storage.models import AuditEntry, User
-from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
+from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -69,19 +69,18 @@ class Context:
         user: UserRecord | User,
         services: Services,
         session: AsyncSession | None = None,
-        connection: AsyncConnection | None = None,
-        turn: TurnStatements | None = None,
+        tx: UpdateTransaction | None = None,
         dialog: DialogRecord | None = None,
         dialog_known: bool = False,
     ) -> None:
-        if session is None and connection is None:
-            raise ValueError("a Context needs the update's session or connection")
+        if session is None and tx is None:
+            raise ValueError("a Context needs the update's transaction or a session")
         self.inbound = inbound
         self.user = user
         self.services = services
         self._session = session
-        self._connection = connection
-        self._turn = turn
+        self._tx = tx
+        self._turn: TurnStatements | None = tx.statements if tx is not None else None
         #: the user's dialog row as loaded with the user (saves a query per update);
         #: ``_dialog_known`` is False until it has been read once
         self._dialog = dialog
@@ -90,34 +89,28 @@ class Context:
     # ---- the update's transaction -----------------------------------------------------------
     @property
     def session(self) -> AsyncSession:
-        """The ORM session, joined to the update's transaction (never commits it itself)."""
+        """The ORM session in the update's transaction (opened on first use; never commits itself)."""
         if self._session is None:
-            self._session = AsyncSession(
-                bind=self._connection, join_transaction_mode="rollback_only", expire_on_commit=False
-            )
+            assert self._tx is not None
+            self._session = self._tx.session()
         return self._session
 
     async def execute(self, statement: Any, params: Any = None) -> Any:
-        """Run one Core statement in the update's transaction, without opening an ORM session.
-
-        Once a session is open, statements go through it, so its pending changes are flushed first.
-        """
-        if self._session is None and self._connection is not None:
-            return await self._connection.execute(statement, params or {})
+        """Run one Core statement in the update's transaction, without opening an ORM session."""
+        if self._tx is not None:
+            return await self._tx.execute(statement, params)
         return await self.session.execute(statement, params or {})
 
-    async def finish(self) -> None:
-        """Write what the session still holds (before the update's transaction commits)."""
-        if self._session is not None:
-            await self._session.flush()
-
-    async def close(self) -> None:
-        if self._session is not None and self._connection is not None:
-            await self._session.close()
+    async def run_text(self, clause: Any, params: dict[str, Any]) -> int:
+        """One ``text()`` write in the update's transaction, without opening an ORM session;
+        returns the affected row count."""
+        if self._tx is not None:
+            return await self._tx.run_text(clause, params)
+        return (await self.session.execute(clause, params)).rowcount
 
     async def _statements(self) -> TurnStatements:
         if self._turn is None:
-            self._turn = TurnStatements(self._connection or await self.session.connection())
+            self._turn = TurnStatements(await self.session.connection())
         return self._turn
 
     # ---- texts -----------------------------------------------------------------------------

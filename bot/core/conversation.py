@@ -128,23 +128,17 @@ class Conversation:
 
     async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
         db = self.services.db
-        async with db.turn_connection() as conn:
-            async with conn.begin():
-                if db.is_postgres:
-                    key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
-                    await conn.execute(_ADVISORY_LOCK, {"k": key})
-                turn = TurnStatements(conn)
-                now = self.services.clock.now()
-                if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
-                    return []  # a redelivery: handled the first time
-                user, dialog = await self._load_user(turn, inbound)
-                ctx = Context(inbound, user, self.services, connection=conn, turn=turn, dialog=dialog, dialog_known=True)
-                try:
-                    replies = await self._route(ctx)
-                    await ctx.finish()
-                finally:
-                    await ctx.close()
-            return replies
+        async with db.update_transaction() as tx:
+            if db.is_postgres:
+                key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
+                await tx.conn.execute(_ADVISORY_LOCK, {"k": key})
+            turn = tx.statements
+            now = self.services.clock.now()
+            if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
+                return []  # a redelivery: handled the first time
+            user, dialog = await self._load_user(turn, inbound)
+            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True)
+            return await self._route(ctx)
 
     async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
         """The user row and their dialog row in one query; creates the user on first contact.

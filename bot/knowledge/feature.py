@@ -56,7 +56,7 @@ class KnowledgeFeature(FreeTextHandler):
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         reply = self.answerer.respond(text, ctx.now)
         if reply.outcome != "answer":
-            await record_unanswered(ctx, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
+            await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         return self.render(ctx, reply)
 
     def render(self, ctx: Context, reply: Reply) -> list[Outbound]:

@@ -8,8 +8,9 @@ final X included) and e-mail addresses. Years and small numbers (2024, 5个工�
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,14 +21,11 @@ from bot.storage.base import UTCDateTime
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LONG_DIGITS = re.compile(r"(?<![0-9０-９])[0-9０-９](?:[ \-－—]?[0-9０-９]){6,}(?:[xX])?")
 MASK = "＊"
-
-
-class Executor(Protocol):
-    async def execute(self, statement: Any, params: Any = ..., /) -> Any: ...
-
-
 TEXT_LIMIT = 300
 KEY_LIMIT = 200
+
+#: runs one ``text()`` clause with its parameters (``Context.run_text`` or ``AsyncSession.execute``)
+RunText = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 
 
 def scrub(text: str) -> str:
@@ -51,21 +49,19 @@ _COUNT_UNANSWERED = text(
 
 
 async def record_unanswered(
-    db: Executor, question: str, normalized: str, outcome: str, top_entry_id: str | None, now: datetime
+    run: RunText, question: str, normalized: str, outcome: str, top_entry_id: str | None, now: datetime
 ) -> None:
     """Count the question under its normalised, scrubbed form.
 
     One upsert (atomic on SQLite and PostgreSQL, so two processes counting the same question at once
-    both count). ``db`` is anything with ``execute``: the update's ``Context`` (which runs it
-    without opening an ORM session) or a session.
+    both count). ``run`` executes a ``text()`` clause: ``Context.run_text`` in the bot (no ORM
+    session needed) or a session's ``execute``.
     """
     text_ = scrub(question)
     key = scrub(normalized or question)[:KEY_LIMIT] or text_[:KEY_LIMIT]
     if not key:
         return
-    await db.execute(
-        _COUNT_UNANSWERED, {"key": key, "text": text_, "outcome": outcome, "top_entry_id": top_entry_id, "now": now}
-    )
+    await run(_COUNT_UNANSWERED, {"key": key, "text": text_, "outcome": outcome, "top_entry_id": top_entry_id, "now": now})
 
 
 async def top_gaps(session: AsyncSession, limit: int = 20) -> tuple[list[UnansweredQuestion], int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.inline_sqlite import inline_creator
+from bot.storage.turns import TurnStatements, UpdateTransaction, run_sqlite, sqlite_handle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -82,6 +84,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writer: asyncio.Lock | None = None
         self._turn_conn: AsyncConnection | None = None
+        self._turn_handle: sqlite3.Connection | None = None
 
     def writer_turn(self) -> AbstractAsyncContextManager[object]:
         """Wait for this process's turn to write (SQLite only; a no-op on PostgreSQL).
@@ -97,27 +100,54 @@ class Database:
         return self._sqlite_writer
 
     @asynccontextmanager
-    async def turn_connection(self) -> AsyncIterator[AsyncConnection]:
-        """The connection one update's transaction runs on.
+    async def update_transaction(self) -> AsyncIterator[UpdateTransaction]:
+        """One update's transaction: committed when the block ends, rolled back if it raises.
 
-        SQLite: one long-lived connection, taken in this process's writer turn. Updates are
-        serialised there anyway, and checking a connection out of the pool and back (with its
-        reset) cost more than the update's own statements. PostgreSQL: a pooled connection, as
-        updates of different users run concurrently.
+        PostgreSQL: a pooled connection and an SQLAlchemy transaction (updates of different users
+        run concurrently). SQLite: this process's writer turn and one long-lived connection, with
+        BEGIN IMMEDIATE / COMMIT issued on the ``sqlite3`` handle directly: updates are serialised
+        here anyway, and a pool checkout plus SQLAlchemy's begin and commit cost more than the
+        update's own statements. If a feature opened an ORM session, the commit goes through it.
         """
         if self.dialect != "sqlite":
-            async with self.engine.connect() as conn:
-                yield conn
+            async with self.engine.connect() as conn, conn.begin():
+                tx = UpdateTransaction(conn, TurnStatements(conn))
+                try:
+                    yield tx
+                    if tx.has_session:
+                        await tx.session().flush()
+                finally:
+                    await tx.close()
             return
         async with self.writer_turn():
             conn = self._turn_conn
             if conn is None or conn.closed or conn.invalidated:
                 conn = self._turn_conn = await self.engine.connect()
+                self._turn_handle = await sqlite_handle(conn)
+            handle = self._turn_handle
+            assert handle is not None
+            if handle.in_transaction:  # left open by an update that was cancelled mid-way
+                handle.rollback()
+            run_sqlite(handle, "BEGIN IMMEDIATE")
+            tx = UpdateTransaction(conn, TurnStatements(conn, handle))
             try:
-                yield conn
-            finally:
-                if conn.in_transaction():  # the caller's transaction block did not end it
+                yield tx
+                if tx.has_session:
+                    await tx.session().commit()  # flushes, then commits the whole transaction
+                elif conn.in_transaction():  # a Core statement ran through SQLAlchemy
+                    await conn.commit()
+                if handle.in_transaction:  # nothing went through SQLAlchemy (the usual case)
+                    run_sqlite(handle, "COMMIT")
+            except BaseException:
+                if tx.has_session:
+                    await tx.session().rollback()
+                elif conn.in_transaction():
                     await conn.rollback()
+                if handle.in_transaction:
+                    handle.rollback()
+                raise
+            finally:
+                await tx.close()
 
     @property
     def is_postgres(self) -> bool:
@@ -152,7 +182,7 @@ class Database:
     async def dispose(self) -> None:
         if self._turn_conn is not None:
             await self._turn_conn.close()
-            self._turn_conn = None
+            self._turn_conn = self._turn_handle = None
         await self.engine.dispose()
 
 

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, bindparam, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from bot.storage.base import UTCDateTime
@@ -107,10 +108,10 @@ UPDATABLE_USER_COLUMNS = ("chat_id", "active", "blocked", "consent_at", "last_se
 class TurnStatements:
     """Runs the per-update statements on one connection, in its current transaction."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, sqlite_handle: sqlite3.Connection | None = None) -> None:
         self.conn = conn
         self.dialect: Dialect = conn.dialect
-        self._sqlite: sqlite3.Connection | None = None
+        self._sqlite: sqlite3.Connection | None = sqlite_handle
         self._binders, self._readers = _processors(self.dialect)
 
     # ---- execution ----------------------------------------------------------------------------
@@ -144,8 +145,7 @@ class TurnStatements:
 
     async def _sqlite_handle(self) -> sqlite3.Connection:
         if self._sqlite is None:
-            fairy = await self.conn.get_raw_connection()
-            self._sqlite = fairy.driver_connection._conn  # type: ignore[union-attr]
+            self._sqlite = await sqlite_handle(self.conn)
         return self._sqlite
 
     @staticmethod
@@ -158,6 +158,22 @@ class TurnStatements:
             statement = text(sql).bindparams(*(bindparam(k, type_=_TYPES[k]) for k in params if k in _TYPES))
             _PG_STATEMENTS[key] = statement
         return statement
+
+    async def run_text(self, clause: TextClause, params: Mapping[str, Any]) -> int:
+        """A module-level ``text()`` write (its typed bind parameters converted as SQLAlchemy would);
+        returns the affected row count. Lets a feature write one row without opening a session."""
+        if self.dialect.name != "sqlite":
+            return (await self.conn.execute(clause, dict(params))).rowcount
+        handle = await self._sqlite_handle()
+        binders = _text_binders(clause, self.dialect)
+        bound = {k: (binders[k](v) if k in binders and v is not None else v) for k, v in params.items()}
+        try:
+            cursor = handle.execute(clause.text, bound)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(clause.text, bound, exc, sqlite3.Error) from exc
+        count = cursor.rowcount
+        cursor.close()
+        return count
 
     # ---- the statements -----------------------------------------------------------------------
     async def record_update(self, channel: str, update_id: str, at: datetime) -> bool:
@@ -231,12 +247,86 @@ class TurnStatements:
         return count > 0
 
 
+async def sqlite_handle(conn: AsyncConnection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under an SQLAlchemy connection (``inline_sqlite`` runs it in the loop)."""
+    fairy = await conn.get_raw_connection()
+    return fairy.driver_connection._conn  # type: ignore[union-attr]
+
+
+def run_sqlite(handle: sqlite3.Connection, sql: str) -> None:
+    """A parameterless statement (BEGIN, COMMIT, ROLLBACK) with SQLAlchemy's exception classes."""
+    try:
+        handle.execute(sql)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
+
+
+class UpdateTransaction:
+    """One update's unit of work: the per-update statements and, on demand, an ORM session.
+
+    Everything runs in one database transaction on one connection; ``Database.update_transaction``
+    opens and ends it. The ORM session is created on first use (most updates never need one).
+    """
+
+    def __init__(self, conn: AsyncConnection, statements: TurnStatements) -> None:
+        self.conn = conn
+        self.statements = statements
+        self._session: AsyncSession | None = None
+
+    @property
+    def has_session(self) -> bool:
+        return self._session is not None
+
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            # PostgreSQL: the connection is in the update's transaction; the session joins it and
+            # never commits it. SQLite: the transaction was begun below SQLAlchemy; the session
+            # begins its own view of it and ``Database.update_transaction`` commits through it.
+            if self.conn.in_transaction():
+                self._session = AsyncSession(bind=self.conn, join_transaction_mode="rollback_only", expire_on_commit=False)
+            else:
+                self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
+        return self._session
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        """One Core statement in the transaction; through the session once there is one."""
+        if self._session is None:
+            return await self.conn.execute(statement, params or {})
+        return await self._session.execute(statement, params or {})
+
+    async def run_text(self, clause: TextClause, params: Mapping[str, Any]) -> int:
+        """One ``text()`` write; at the driver level unless a session is open (then through it,
+        so its pending changes are flushed first)."""
+        if self._session is None:
+            return await self.statements.run_text(clause, params)
+        return (await self._session.execute(clause, dict(params))).rowcount
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
 _PROCESSORS: dict[str, tuple[dict, dict]] = {}
 _PG_STATEMENTS: dict[tuple[str, frozenset[str]], Any] = {}
+_TEXT_BINDERS: dict[int, tuple[TextClause, dict]] = {}
+
+
+def _text_binders(clause: TextClause, dialect: Dialect) -> dict:
+    """Bind converters of a ``text()`` clause's typed parameters (kept per clause object)."""
+    cached = _TEXT_BINDERS.get(id(clause))
+    if cached is None or cached[0] is not clause:
+        binders = {}
+        for name, param in clause._bindparams.items():
+            processor = param.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                binders[name] = processor
+        cached = _TEXT_BINDERS[id(clause)] = (clause, binders)
+    return cached[1]
 
 
 def _processors(dialect: Dialect) -> tuple[dict, dict]:

@@ -7,8 +7,9 @@ one is answered), ``--messages`` in total, through the in-process Bot API emulat
 process (``python -m bot run`` on a temporary SQLite file; the questions go to the knowledge-base
 free-text path, the typical case) and then to the bare echo bot (``benchmarks/echo_bot.py``) of the
 same framework. Latency is from the update being queued to the first reply reaching the emulator.
-Prints one line per bot, the ratio ours/bare of the median latency per framework, and last one JSON
-object with all figures. A second, one-user run gives the latency without queueing (``--single``).
+Prints one line per bot (with the bot process's CPU time per message during the 50-user run, from
+/proc), the ratio ours/bare of the median latency per framework, and last one JSON object with all
+figures. A second, one-user run gives the latency without queueing (``--single``).
 ``--profile DIR`` records our bot with py-spy (if installed) during the run.
 """
 
@@ -96,7 +97,9 @@ async def measure(emu: BotApiEmulator, proc: BotProcess, label: str, base_user: 
         await drive(emu, warm, 2, replies)  # warm-up: connections, caches, first queries
         users = [base_user + 1000 + i for i in range(args.users)]
         spy = _start_profiler(proc, profile_dir, label) if profile_dir else None
+        cpu_before = _process_cpu_seconds(proc)
         latencies, wall = await drive(emu, users, per_user, replies)
+        cpu_used = _process_cpu_seconds(proc) - cpu_before
         if spy is not None:
             spy.wait(60)
         # One user alone: the latency of a message when nothing queues in front of it.
@@ -104,11 +107,26 @@ async def measure(emu: BotApiEmulator, proc: BotProcess, label: str, base_user: 
     finally:
         await proc.stop()
     result = {**summary(latencies, wall), "replies_per_message": replies,
-              "single_user_median_ms": round(statistics.median(alone) * 1000, 2)}
+              "single_user_median_ms": round(statistics.median(alone) * 1000, 2),
+              "bot_cpu_ms_per_message": round(cpu_used * 1000 / len(latencies), 3) if cpu_used >= 0 else None}
     print(f"{label:>16}: median {result['median_ms']:7.2f} ms  p95 {result['p95_ms']:7.2f} ms  "
           f"throughput {result['throughput_per_s']:7.1f} msg/s  single user {result['single_user_median_ms']:6.2f} ms  "
+          f"bot CPU {result['bot_cpu_ms_per_message']} ms/msg  "
           f"({replies} repl{'y' if replies == 1 else 'ies'}/msg)", flush=True)
     return result
+
+
+def _process_cpu_seconds(proc: BotProcess) -> float:
+    """CPU time the bot process has used so far (all threads; Linux /proc, else -1)."""
+    if proc.proc is None:
+        return -1.0
+    try:
+        total = 0
+        for task in Path(f"/proc/{proc.proc.pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
+    except (OSError, ValueError):
+        return -1.0
 
 
 def _start_profiler(proc: BotProcess, out_dir: Path, label: str) -> subprocess.Popen | None:

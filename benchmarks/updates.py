@@ -1,15 +1,17 @@
 """Update throughput and latency: our bot versus a bare echo bot, per framework, same emulator, same run.
 
-``python -m benchmarks.updates [--messages 2000] [--users 50] [--frameworks aiogram,ptb]``
+``python -m benchmarks.updates [--messages 2000] [--users 50] [--frameworks aiogram,ptb] [--rounds 3]``
 
 Each of ``--users`` simulated users sends questions one after another (the next when the previous
 one is answered), ``--messages`` in total, through the in-process Bot API emulator to the real bot
 process (``python -m bot run`` on a temporary SQLite file; the questions go to the knowledge-base
 free-text path, the typical case) and then to the bare echo bot (``benchmarks/echo_bot.py``) of the
-same framework. Latency is from the update being queued to the first reply reaching the emulator.
+same framework, ``--rounds`` times in alternating order (the machine's speed drifts; each round pairs
+two runs made back to back). Latency is from the update being queued to the first reply reaching
+the emulator.
 Prints one line per bot (with the bot process's CPU time per message during the 50-user run, from
-/proc), the ratio ours/bare of the median latency per framework, and last one JSON object with all
-figures. A second, one-user run gives the latency without queueing (``--single``).
+/proc), then per framework the median over the rounds of each ratio ours/bare, and last one JSON
+object with all figures. A second, one-user run gives the latency without queueing (``--single``).
 ``--profile DIR`` records our bot with py-spy (if installed) during the run.
 """
 
@@ -140,27 +142,57 @@ def _start_profiler(proc: BotProcess, out_dir: Path, label: str) -> subprocess.P
                              "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def compare(framework: str, ours: list[dict], bare: list[dict]) -> dict:
+    """Per-round ratios (ours and bare measured back to back) and their medians over the rounds."""
+
+    def ratios(key: str, invert: bool = False) -> list[float]:
+        pairs = zip(ours, bare, strict=True)
+        return [round((b[key] / o[key]) if invert else (o[key] / b[key]), 3) for o, b in pairs if o[key] and b[key]]
+
+    def med(values: list[float]) -> float | None:
+        return round(statistics.median(values), 2) if values else None
+
+    latency = ratios("median_ms")
+    throughput = ratios("throughput_per_s", invert=True)
+    single = ratios("single_user_median_ms")
+    cpu = ratios("bot_cpu_ms_per_message")
+    summary_line = {
+        "ratio": med(latency),
+        "throughput_ratio": med(throughput),
+        "single_user_ratio": med(single),
+        "cpu_per_message_ratio": med(cpu),
+    }
+    print(f"{framework:>16}: median over {len(latency)} rounds of ours/bare: median latency {summary_line['ratio']} "
+          f"(target <= 1.5; per round {latency}); throughput {summary_line['throughput_ratio']}; "
+          f"single user {summary_line['single_user_ratio']}; bot CPU per message {summary_line['cpu_per_message_ratio']}",
+          flush=True)
+    return {"ours": ours, "bare": bare, "per_round": {"latency": latency, "throughput": throughput, "single_user": single,
+                                                      "cpu_per_message": cpu}, **summary_line}
+
+
 async def main(args) -> dict:
     emu = BotApiEmulator()
     await emu.start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-updates-"))
     env = {"LOG_LEVEL": "WARNING", "MAX_CONCURRENT_UPDATES": "32"}
-    results: dict = {"messages": args.messages, "users": args.users}
+    results: dict = {"messages": args.messages, "users": args.users, "rounds": args.rounds}
     try:
-        for n, framework in enumerate(args.frameworks):
-            ours = BotProcess(emu, framework, tmp / f"ours-{framework}.db", tmp / f"ours-{framework}.log", extra_env=env)
-            bare = BotProcess(emu, framework, tmp / f"bare-{framework}.db", tmp / f"bare-{framework}.log", extra_env=env,
-                              module=("benchmarks.echo_bot",))
-            profile = Path(args.profile) if args.profile else None
-            ours_result = await measure(emu, ours, f"{framework} ours", 1_000_000 * (2 * n + 1), args, profile)
-            bare_result = await measure(emu, bare, f"{framework} bare", 1_000_000 * (2 * n + 2), args, None)
-            ratio = round(ours_result["median_ms"] / bare_result["median_ms"], 2)
-            throughput_ratio = round(bare_result["throughput_per_s"] / ours_result["throughput_per_s"], 2)
-            single_ratio = round(ours_result["single_user_median_ms"] / bare_result["single_user_median_ms"], 2)
-            print(f"{framework:>16}: ratio ours/bare median latency {ratio} (target <= 1.5); "
-                  f"bare/ours throughput {throughput_ratio}; single-user latency ratio {single_ratio}", flush=True)
-            results[framework] = {"ours": ours_result, "bare": bare_result, "ratio": ratio,
-                                  "throughput_ratio": throughput_ratio, "single_user_ratio": single_ratio}
+        runs = 0
+        for framework in args.frameworks:
+            ours_rounds: list[dict] = []
+            bare_rounds: list[dict] = []
+            for r in range(args.rounds):
+                # alternate who goes first, so drift in the machine's speed hits both sides alike
+                order = ("ours", "bare") if r % 2 == 0 else ("bare", "ours")
+                for side in order:
+                    runs += 1
+                    name = f"{side}-{framework}-{r}"
+                    module = ("bot", "run") if side == "ours" else ("benchmarks.echo_bot",)
+                    proc = BotProcess(emu, framework, tmp / f"{name}.db", tmp / f"{name}.log", extra_env=env, module=module)
+                    profile = Path(args.profile) if args.profile and side == "ours" and r == 0 else None
+                    result = await measure(emu, proc, f"{framework} {side} #{r + 1}", 1_000_000 * runs, args, profile)
+                    (ours_rounds if side == "ours" else bare_rounds).append(result)
+            results[framework] = compare(framework, ours_rounds, bare_rounds)
     finally:
         await emu.stop()
     return results
@@ -172,6 +204,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--frameworks", default="aiogram,ptb", type=lambda s: [f for f in s.split(",") if f])
     parser.add_argument("--single", type=int, default=100, help="messages for the one-user latency run")
+    parser.add_argument("--rounds", type=int, default=3, help="ours/bare pairs per framework (order alternates)")
     parser.add_argument("--profile", default=None, help="directory for py-spy raw profiles of our bot")
     results = asyncio.run(main(parser.parse_args()))
     print(json.dumps(results, ensure_ascii=False))

@@ -112,7 +112,9 @@ class AiogramChannel:
         self.bot = Bot(options.token, session=session)
         # aiogram logs every update at INFO; one line per message is noise (and costs time) at scale
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-        self.dp = Dispatcher()
+        # dialog state lives in our database (bot/core), so aiogram's FSM and its per-update
+        # storage lookup are not used
+        self.dp = Dispatcher(disable_fsm=True)
         self.dp.message.register(self._on_message)
         self.dp.callback_query.register(self._on_callback)
         self._slots = asyncio.Semaphore(options.concurrency)

@@ -53,3 +53,33 @@ def test_aiogram_response_models_outlive_garbage_collections():
     gc.collect()
     assert pinned() is not None and Response[Message] is pinned()
     assert unpinned() is None, "pydantic's cache kept an unpinned model: the pin may no longer be needed"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"update_id": 5, "message": {"message_id": 7, "date": 1700000000, "chat": {"id": 7, "type": "private"},
+                                     "from": {"id": 8, "is_bot": False, "first_name": "A", "language_code": "zh-hans"},
+                                     "text": "评审费多少钱？"}},
+        {"update_id": 6, "message": {"message_id": 8, "date": 1700000000, "chat": {"id": -100, "type": "group"},
+                                     "from": {"id": 9, "is_bot": True, "first_name": "B"}, "text": "/help@bot"}},
+        {"update_id": 7, "message": {"message_id": 9, "date": 1700000000, "chat": {"id": 3, "type": "channel"},
+                                     "text": "没有发送者"}},
+        {"update_id": 8, "message": {"message_id": 10, "date": 1700000000, "chat": {"id": 4, "type": "private"},
+                                     "from": {"id": 4, "is_bot": False, "first_name": "C"},
+                                     "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}},
+        {"update_id": 9, "callback_query": {"id": "q", "chat_instance": "ci", "data": "kb:up:fee",
+                                            "from": {"id": 5, "is_bot": False, "first_name": "D"},
+                                            "message": {"message_id": 11, "date": 1700000000,
+                                                        "chat": {"id": 5, "type": "private"}, "text": "x"}}},
+    ],
+)
+def test_ptb_short_translation_equals_the_full_one(raw):
+    """The adapter's short path for text messages must translate exactly as PTB's to_dict does."""
+    from telegram import Update
+
+    from bot.channels.ptb_adapter import update_as_dict
+    from bot.channels.telegram_common import parse_update
+
+    update = Update.de_json(raw, None)
+    assert parse_update(update_as_dict(update)) == parse_update(update.to_dict())

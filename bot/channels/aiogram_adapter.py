@@ -25,6 +25,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from aiohttp import BytesPayload
 
 from bot.app import App
 from bot.channels.telegram_common import (
@@ -101,6 +102,26 @@ def classify(exc: Exception) -> Failure:
     return Failure("other")
 
 
+class JsonBodySession(AiohttpSession):
+    """aiogram's HTTP session, sending a call's parameters as a JSON body unless it uploads a file.
+
+    The Bot API takes JSON bodies; aiogram sends an urlencoded form, which percent-encodes every
+    byte of a Chinese answer in Python (one character becomes nine) and cost a quarter of the
+    process's time per reply. Uploads still go as multipart through aiogram's own code.
+    """
+
+    def build_form_data(self, bot: Bot, method):  # noqa: ANN001, ANN201 - aiogram's signature
+        files: dict = {}
+        params: dict = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared:  # aiogram's form leaves out empty values the same way
+                params[key] = prepared
+        if files:
+            return super().build_form_data(bot, method)
+        return BytesPayload(json.dumps(params, ensure_ascii=False).encode(), content_type="application/json")
+
+
 class AiogramChannel:
     """Owns the aiogram ``Bot`` and ``Dispatcher`` for one run."""
 
@@ -108,7 +129,7 @@ class AiogramChannel:
         self.app = app
         self.options = options
         pin_response_models()
-        session = AiohttpSession(api=TelegramAPIServer.from_base(options.api_url)) if options.api_url else AiohttpSession()
+        session = JsonBodySession(api=TelegramAPIServer.from_base(options.api_url)) if options.api_url else JsonBodySession()
         self.bot = Bot(options.token, session=session)
         # aiogram logs every update at INFO; one line per message is noise (and costs time) at scale
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)

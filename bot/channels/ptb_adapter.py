@@ -9,7 +9,9 @@ serialises each user's updates itself, so ``concurrent_updates(N)`` is safe here
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections import OrderedDict
 
 from telegram import BotCommand, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -74,7 +76,7 @@ class PtbChannel:
 
     # ---- updates in -------------------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await process_update(self.app.conversation, update.to_dict(), self.perform, classify, self.fetch)
+        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch)
 
     async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("telegram (%s): %s", FRAMEWORK, type(context.error).__name__)
@@ -149,8 +151,40 @@ class PtbChannel:
             await server.stop()
 
 
+def update_as_dict(update: Update) -> dict:
+    """The update as a Bot API dict for the shared translation.
+
+    A plain text message (nearly all traffic) is built from the few fields the translation reads;
+    PTB's generic ``to_dict`` walks every nested object and cost about as much CPU as the core's
+    whole handling of a question. Everything else (buttons, media, documents) uses ``to_dict``.
+    """
+    message = update.message
+    if update.callback_query is not None or message is None or message.text is None or message.document is not None:
+        return update.to_dict()
+    out: dict = {"message_id": message.message_id, "chat": {"id": message.chat.id}, "text": message.text}
+    sender = message.from_user
+    if sender is not None:
+        out["from"] = {"id": sender.id, "is_bot": sender.is_bot}
+        if sender.language_code:
+            out["from"]["language_code"] = sender.language_code
+    return {"update_id": update.update_id, "message": out}
+
+
+_MARKUPS: OrderedDict[str, InlineKeyboardMarkup] = OrderedDict()
+MARKUP_MEMORY = 512
+
+
 def _markup(data: dict | None, bot) -> InlineKeyboardMarkup | None:  # noqa: ANN001
-    return InlineKeyboardMarkup.de_json(data, bot) if data else None
+    """The keyboard as a PTB object; PTB objects are immutable, so built ones are kept and reused."""
+    if not data:
+        return None
+    key = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    markup = _MARKUPS.get(key)
+    if markup is None:
+        markup = _MARKUPS[key] = InlineKeyboardMarkup.de_json(data, bot)
+        if len(_MARKUPS) > MARKUP_MEMORY:
+            _MARKUPS.popitem(last=False)
+    return markup
 
 
 async def serve(app: App, options: RunOptions, stop: asyncio.Event) -> None:

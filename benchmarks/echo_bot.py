@@ -16,6 +16,8 @@ import signal
 
 CONCURRENCY = int(os.environ.get("MAX_CONCURRENT_UPDATES", "32"))
 ALLOWED = ["message", "callback_query"]
+#: PTB: HTTP connections for sending, the same number as ours (bot/channels/ptb_adapter.py)
+SEND_CONNECTIONS = 8
 
 
 async def run_aiogram(token: str, api_url: str, stop: asyncio.Event) -> None:
@@ -50,7 +52,7 @@ async def run_ptb(token: str, api_url: str, stop: asyncio.Event) -> None:
                                                 parse_mode="HTML")
 
     application = (ApplicationBuilder().token(token).concurrent_updates(CONCURRENCY)
-                   .connection_pool_size(CONCURRENCY + 8)
+                   .connection_pool_size(SEND_CONNECTIONS)
                    .base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot").build())
     application.add_handler(TypeHandler(Update, echo))
     async with application:

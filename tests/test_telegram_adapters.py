@@ -83,3 +83,61 @@ def test_ptb_short_translation_equals_the_full_one(raw):
 
     update = Update.de_json(raw, None)
     assert parse_update(update_as_dict(update)) == parse_update(update.to_dict())
+
+
+def test_aiogram_session_sends_json_unless_a_file_is_uploaded():
+    import json
+
+    from aiogram import Bot
+    from aiogram.methods import SendDocument, SendMessage
+    from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+    from aiohttp import BytesPayload, FormData
+
+    from bot.channels.aiogram_adapter import JsonBodySession
+
+    session = JsonBodySession()
+    bot = Bot("123:abc", session=session)
+    markup = InlineKeyboardMarkup.model_validate({"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]})
+    body = session.build_form_data(bot, SendMessage(chat_id=7, text="评审费多少钱？", parse_mode="HTML", reply_markup=markup))
+    assert isinstance(body, BytesPayload) and body.content_type == "application/json"
+    sent = json.loads(body._value.decode())
+    assert sent == {"chat_id": 7, "text": "评审费多少钱？", "parse_mode": "HTML",
+                    "reply_markup": {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]}}
+    upload = session.build_form_data(bot, SendDocument(chat_id=7, document=BufferedInputFile(b"a,b", "x.csv")))
+    assert isinstance(upload, FormData)
+
+
+async def test_ptb_request_sends_json_unless_a_file_is_uploaded():
+    import json
+
+    import httpx
+    from telegram import InputFile
+    from telegram.request import RequestData
+    from telegram.request._requestparameter import RequestParameter
+
+    from bot.channels.ptb_adapter import JsonBodyRequest
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True, "result": True})
+
+    request = JsonBodyRequest(connection_pool_size=1)
+    await request.initialize()
+    await request._client.aclose()
+    request._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    try:
+        markup = {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]}
+        data = RequestData([RequestParameter.from_input("chat_id", 7), RequestParameter.from_input("text", "中文"),
+                            RequestParameter.from_input("reply_markup", markup)])
+        status, _ = await request.do_request("http://api/bot1:a/sendMessage", "POST", data)
+        assert status == 200
+        assert seen[-1].headers["content-type"] == "application/json"
+        assert json.loads(seen[-1].content) == {"chat_id": 7, "text": "中文", "reply_markup": markup}
+        upload = RequestData([RequestParameter.from_input("chat_id", 7),
+                              RequestParameter.from_input("document", InputFile(b"a,b", filename="x.csv"))])
+        await request.do_request("http://api/bot1:a/sendDocument", "POST", upload)
+        assert seen[-1].headers["content-type"].startswith("multipart/form-data")
+    finally:
+        await request.shutdown()

@@ -232,3 +232,19 @@ async def test_process_update_survives_a_failing_download():
     await process_update(conversation, message_update(document={"file_id": "S", "file_size": 4}), perform,
                          lambda e: Failure("other"), fetch)
     assert conversation.seen[0].attachment.content is None
+
+
+def test_keyboards_are_built_once_per_layout_and_the_memory_is_bounded():
+    from bot.channels.telegram_common import KeyboardMemory
+
+    built: list[dict] = []
+    memory = KeyboardMemory(lambda data: built.append(data) or object(), size=2)
+    a = {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:a"}]]}
+    b = {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:b"}]]}
+    c = {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:c"}]]}
+    assert memory.get(None) is None and memory.get({}) is None
+    first = memory.get(a)
+    assert memory.get(dict(a)) is first and len(built) == 1  # equal layouts share one object
+    memory.get(b)
+    memory.get(c)  # a is the least recently used: dropped
+    assert memory.get(a) is not first and len(built) == 4

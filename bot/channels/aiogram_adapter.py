@@ -11,7 +11,6 @@ import asyncio
 import io
 import json
 import logging
-from collections import OrderedDict
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -34,6 +33,7 @@ from bot.channels.telegram_common import (
     AnswerCallback,
     EditText,
     Failure,
+    KeyboardMemory,
     RunOptions,
     SendDocument,
     SendText,
@@ -69,22 +69,7 @@ def pin_response_models() -> None:
     _PINNED_RESPONSE_MODELS.extend(Response[m.__returning__] for m in USED_METHODS)  # type: ignore[misc]
 
 
-_MARKUPS: OrderedDict[str, InlineKeyboardMarkup] = OrderedDict()
-MARKUP_MEMORY = 512
-
-
-def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
-    """The keyboard as an aiogram model; the same few keyboards recur, so built ones are kept
-    (aiogram only reads a markup when it serialises a call, so one object can serve many)."""
-    if not data:
-        return None
-    key = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    markup = _MARKUPS.get(key)
-    if markup is None:
-        markup = _MARKUPS[key] = InlineKeyboardMarkup.model_validate(data)
-        if len(_MARKUPS) > MARKUP_MEMORY:
-            _MARKUPS.popitem(last=False)
-    return markup
+_markup = KeyboardMemory(InlineKeyboardMarkup.model_validate).get
 
 
 def classify(exc: Exception) -> Failure:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
 
 import httpx
 from telegram import BotCommand, InlineKeyboardMarkup, InputFile, Update
@@ -28,6 +27,7 @@ from bot.channels.telegram_common import (
     AnswerCallback,
     EditText,
     Failure,
+    KeyboardMemory,
     RunOptions,
     SendDocument,
     SendText,
@@ -119,6 +119,7 @@ class PtbChannel:
         if options.webhook_url:
             builder = builder.updater(None)  # our own aiohttp receiver feeds update_queue
         self.application: Application = builder.build()
+        self._keyboards = KeyboardMemory(lambda data: InlineKeyboardMarkup.de_json(data, self.application.bot))
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
@@ -138,10 +139,10 @@ class PtbChannel:
         bot = self.application.bot
         if isinstance(action, SendText):
             await bot.send_message(action.chat_id, action.text, parse_mode="HTML",
-                                   reply_markup=_markup(action.reply_markup, bot))
+                                   reply_markup=self._keyboards.get(action.reply_markup))
         elif isinstance(action, EditText):
             await bot.edit_message_text(action.text, chat_id=action.chat_id, message_id=action.message_id,
-                                        parse_mode="HTML", reply_markup=_markup(action.reply_markup, bot))
+                                        parse_mode="HTML", reply_markup=self._keyboards.get(action.reply_markup))
         elif isinstance(action, AnswerCallback):
             await bot.answer_callback_query(action.callback_id, text=action.text)
         elif isinstance(action, SendDocument):
@@ -216,23 +217,6 @@ def update_as_dict(update: Update) -> dict:
         if sender.language_code:
             out["from"]["language_code"] = sender.language_code
     return {"update_id": update.update_id, "message": out}
-
-
-_MARKUPS: OrderedDict[str, InlineKeyboardMarkup] = OrderedDict()
-MARKUP_MEMORY = 512
-
-
-def _markup(data: dict | None, bot) -> InlineKeyboardMarkup | None:  # noqa: ANN001
-    """The keyboard as a PTB object; PTB objects are immutable, so built ones are kept and reused."""
-    if not data:
-        return None
-    key = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    markup = _MARKUPS.get(key)
-    if markup is None:
-        markup = _MARKUPS[key] = InlineKeyboardMarkup.de_json(data, bot)
-        if len(_MARKUPS) > MARKUP_MEMORY:
-            _MARKUPS.popitem(last=False)
-    return markup
 
 
 async def serve(app: App, options: RunOptions, stop: asyncio.Event) -> None:

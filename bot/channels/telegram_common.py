@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from bot.core.messages import Attachment, Button, Inbound, Outbound
 from bot.core.textsplit import split_text
@@ -299,6 +301,33 @@ async def execute_plan(
             if failure.kind != "not_modified" and not isinstance(current, AnswerCallback):
                 log.warning("telegram: %s failed (%s)", type(current).__name__, failure.kind)
             break
+
+
+Markup = TypeVar("Markup")
+
+
+class KeyboardMemory(Generic[Markup]):
+    """Framework keyboard objects, built once per layout (the least recently used dropped first).
+
+    The same few keyboards recur (feedback buttons, the menu) and building one means the
+    framework's validation each time; both frameworks only read a keyboard when they send it.
+    """
+
+    def __init__(self, build: Callable[[dict], Markup], size: int = 512) -> None:
+        self._build = build
+        self._size = size
+        self._built: OrderedDict[str, Markup] = OrderedDict()
+
+    def get(self, data: dict | None) -> Markup | None:
+        if not data:
+            return None
+        key = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        markup = self._built.get(key)
+        if markup is None:
+            markup = self._built[key] = self._build(data)
+            if len(self._built) > self._size:
+                self._built.popitem(last=False)
+        return markup
 
 
 # ---- one update, start to finish ------------------------------------------------------------------

@@ -95,12 +95,6 @@ class Context:
             self._session = self._tx.session()
         return self._session
 
-    async def execute(self, statement: Any, params: Any = None) -> Any:
-        """Run one Core statement in the update's transaction, without opening an ORM session."""
-        if self._tx is not None:
-            return await self._tx.execute(statement, params)
-        return await self.session.execute(statement, params or {})
-
     async def run_text(self, clause: Any, params: dict[str, Any]) -> int:
         """One ``text()`` write in the update's transaction, without opening an ORM session;
         returns the affected row count."""

@@ -32,7 +32,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 #: how long a SQLite statement may wait for another process's write lock before "database is locked"
 #: (seconds). Command-line tools may wait long; a serving process waits briefly, because the wait
-#: blocks its event loop, and retries asynchronously instead (``bot.storage.retry``).
+#: blocks its event loop, and retries the update asynchronously (``Conversation._handle_retrying_locks``).
 TOOL_LOCK_WAIT = 30.0
 SERVING_LOCK_WAIT = 0.05
 
@@ -65,7 +65,6 @@ class Database:
         ``lock_wait`` (SQLite only) is the longest in-loop wait for another process's write lock."""
         self.url = url
         self.schema = schema
-        self.lock_wait = lock_wait
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict = {"echo": echo}

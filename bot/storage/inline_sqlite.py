@@ -6,11 +6,11 @@ update id, load the user, commit) take about 15 µs in SQLite itself. One update
 hand-overs for 15 µs of work.
 
 Running the statements inline blocks the loop only for as long as SQLite works, with one exception:
-waiting for another process's write lock. That wait is kept short (``busy_timeout`` of the
-connection, ``Database.busy_timeout``); a locked database then raises ``OperationalError`` ("database
-is locked") and the caller retries asynchronously (``bot.storage.retry``), so other users keep being
-served while, say, a spreadsheet import in another process holds the lock. Within this process,
-writers queue on ``Database.writer_turn`` and never wait inside SQLite.
+waiting for another process's write lock. That wait is kept short (the connection's busy timeout,
+``Database(lock_wait=...)``); a locked database then raises ``OperationalError`` ("database is
+locked") and the update is retried asynchronously (``Conversation._handle_retrying_locks``), so other
+users keep being served while, say, a spreadsheet import in another process holds the lock. Within
+this process, writers queue on ``Database.writer_turn`` and never wait inside SQLite.
 
 SQLAlchemy's ``sqlite+aiosqlite`` dialect is used unchanged; ``Database`` hands it these connections
 through ``async_creator``.

@@ -288,12 +288,6 @@ class UpdateTransaction:
                 self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
         return self._session
 
-    async def execute(self, statement: Any, params: Any = None) -> Any:
-        """One Core statement in the transaction; through the session once there is one."""
-        if self._session is None:
-            return await self.conn.execute(statement, params or {})
-        return await self._session.execute(statement, params or {})
-
     async def run_text(self, clause: TextClause, params: Mapping[str, Any]) -> int:
         """One ``text()`` write; at the driver level unless a session is open (then through it,
         so its pending changes are flushed first)."""

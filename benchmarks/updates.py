@@ -6,12 +6,14 @@ Each of ``--users`` simulated users sends questions one after another (the next 
 one is answered), ``--messages`` in total, through the in-process Bot API emulator to the real bot
 process (``python -m bot run`` on a temporary SQLite file; the questions go to the knowledge-base
 free-text path, the typical case) and then to the bare echo bot (``benchmarks/echo_bot.py``) of the
-same framework, ``--rounds`` times in alternating order (the machine's speed drifts; each round pairs
-two runs made back to back). Latency is from the update being queued to the first reply reaching
-the emulator.
+same framework, ``--rounds`` times in rotating order (the machine's speed drifts; each round runs
+every side back to back). The echo bot runs twice per round: stock (the baseline of the target ratio)
+and with our adapters' HTTP layer (``--transport ours``: aiohttp for PTB, JSON bodies for both), which
+separates what the core adds from what our transport saves. Latency is from the update being queued
+to the first reply reaching the emulator.
 Prints one line per bot (with the bot process's CPU time per message during the 50-user run, from
-/proc), then per framework the median over the rounds of each ratio ours/bare, and last one JSON
-object with all figures. A second, one-user run gives the latency without queueing (``--single``).
+/proc), then per framework the median over the rounds of each ratio ours/bare (and ours/bare with our
+HTTP layer), and last one JSON object with all figures. A second, one-user run gives the latency without queueing (``--single``).
 ``--profile DIR`` records our bot with py-spy (if installed) during the run.
 """
 
@@ -142,32 +144,52 @@ def _start_profiler(proc: BotProcess, out_dir: Path, label: str) -> subprocess.P
                              "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def compare(framework: str, ours: list[dict], bare: list[dict]) -> dict:
-    """Per-round ratios (ours and bare measured back to back) and their medians over the rounds."""
+def round_ratios(ours: list[dict], bare: list[dict], key: str, invert: bool = False) -> list[float]:
+    """ours/bare (or bare/ours) of one figure, per round; rounds where either side lacks it are left out."""
+    pairs = zip(ours, bare, strict=True)
+    return [round((b[key] / o[key]) if invert else (o[key] / b[key]), 3) for o, b in pairs if o[key] and b[key]]
 
-    def ratios(key: str, invert: bool = False) -> list[float]:
-        pairs = zip(ours, bare, strict=True)
-        return [round((b[key] / o[key]) if invert else (o[key] / b[key]), 3) for o, b in pairs if o[key] and b[key]]
 
-    def med(values: list[float]) -> float | None:
-        return round(statistics.median(values), 2) if values else None
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
 
-    latency = ratios("median_ms")
-    throughput = ratios("throughput_per_s", invert=True)
-    single = ratios("single_user_median_ms")
-    cpu = ratios("bot_cpu_ms_per_message")
+
+def compare(framework: str, ours: list[dict], bare: list[dict], bare_our_http: list[dict]) -> dict:
+    """Per-round ratios (all sides of a round measured back to back) and their medians over the rounds."""
+    latency = round_ratios(ours, bare, "median_ms")
+    throughput = round_ratios(ours, bare, "throughput_per_s", invert=True)
+    single = round_ratios(ours, bare, "single_user_median_ms")
+    cpu = round_ratios(ours, bare, "bot_cpu_ms_per_message")
+    core_latency = round_ratios(ours, bare_our_http, "median_ms")
+    core_cpu = round_ratios(ours, bare_our_http, "bot_cpu_ms_per_message")
     summary_line = {
-        "ratio": med(latency),
-        "throughput_ratio": med(throughput),
-        "single_user_ratio": med(single),
-        "cpu_per_message_ratio": med(cpu),
+        "ratio": _median(latency),
+        "throughput_ratio": _median(throughput),
+        "single_user_ratio": _median(single),
+        "cpu_per_message_ratio": _median(cpu),
+        "ratio_same_http": _median(core_latency),
+        "cpu_per_message_ratio_same_http": _median(core_cpu),
     }
     print(f"{framework:>16}: median over {len(latency)} rounds of ours/bare: median latency {summary_line['ratio']} "
           f"(target <= 1.5; per round {latency}); throughput {summary_line['throughput_ratio']}; "
           f"single user {summary_line['single_user_ratio']}; bot CPU per message {summary_line['cpu_per_message_ratio']}",
           flush=True)
-    return {"ours": ours, "bare": bare, "per_round": {"latency": latency, "throughput": throughput, "single_user": single,
-                                                      "cpu_per_message": cpu}, **summary_line}
+    print(f"{framework:>16}: against the echo bot with our HTTP layer (what the core adds): median latency "
+          f"{summary_line['ratio_same_http']} (per round {core_latency}); bot CPU per message "
+          f"{summary_line['cpu_per_message_ratio_same_http']}", flush=True)
+    return {"ours": ours, "bare": bare, "bare_our_http": bare_our_http,
+            "per_round": {"latency": latency, "throughput": throughput, "single_user": single, "cpu_per_message": cpu,
+                          "latency_same_http": core_latency, "cpu_per_message_same_http": core_cpu},
+            **summary_line}
+
+
+#: What runs on each side: our bot, the stock echo bot (the issue's baseline), and the echo bot with our
+#: adapters' HTTP layer (so the core's own share is visible apart from the transport).
+SIDES: dict[str, tuple[str, ...]] = {
+    "ours": ("bot", "run"),
+    "bare": ("benchmarks.echo_bot",),
+    "bare-our-http": ("benchmarks.echo_bot", "--transport", "ours"),
+}
 
 
 async def main(args) -> dict:
@@ -179,20 +201,19 @@ async def main(args) -> dict:
     try:
         runs = 0
         for framework in args.frameworks:
-            ours_rounds: list[dict] = []
-            bare_rounds: list[dict] = []
+            rounds: dict[str, list[dict]] = {side: [] for side in SIDES}
             for r in range(args.rounds):
-                # alternate who goes first, so drift in the machine's speed hits both sides alike
-                order = ("ours", "bare") if r % 2 == 0 else ("bare", "ours")
+                # rotate who goes first, so drift in the machine's speed hits every side alike
+                order = list(SIDES)[r % len(SIDES):] + list(SIDES)[:r % len(SIDES)]
                 for side in order:
                     runs += 1
                     name = f"{side}-{framework}-{r}"
-                    module = ("bot", "run") if side == "ours" else ("benchmarks.echo_bot",)
-                    proc = BotProcess(emu, framework, tmp / f"{name}.db", tmp / f"{name}.log", extra_env=env, module=module)
+                    proc = BotProcess(emu, framework, tmp / f"{name}.db", tmp / f"{name}.log", extra_env=env,
+                                      module=SIDES[side])
                     profile = Path(args.profile) if args.profile and side == "ours" and r == 0 else None
                     result = await measure(emu, proc, f"{framework} {side} #{r + 1}", 1_000_000 * runs, args, profile)
-                    (ours_rounds if side == "ours" else bare_rounds).append(result)
-            results[framework] = compare(framework, ours_rounds, bare_rounds)
+                    rounds[side].append(result)
+            results[framework] = compare(framework, rounds["ours"], rounds["bare"], rounds["bare-our-http"])
     finally:
         await emu.stop()
     return results

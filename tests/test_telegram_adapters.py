@@ -105,39 +105,3 @@ def test_aiogram_session_sends_json_unless_a_file_is_uploaded():
                     "reply_markup": {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]}}
     upload = session.build_form_data(bot, SendDocument(chat_id=7, document=BufferedInputFile(b"a,b", "x.csv")))
     assert isinstance(upload, FormData)
-
-
-async def test_ptb_request_sends_json_unless_a_file_is_uploaded():
-    import json
-
-    import httpx
-    from telegram import InputFile
-    from telegram.request import RequestData
-    from telegram.request._requestparameter import RequestParameter
-
-    from bot.channels.ptb_adapter import JsonBodyRequest
-
-    seen: list[httpx.Request] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"ok": True, "result": True})
-
-    request = JsonBodyRequest(connection_pool_size=1)
-    await request.initialize()
-    await request._client.aclose()
-    request._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    try:
-        markup = {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]}
-        data = RequestData([RequestParameter.from_input("chat_id", 7), RequestParameter.from_input("text", "中文"),
-                            RequestParameter.from_input("reply_markup", markup)])
-        status, _ = await request.do_request("http://api/bot1:a/sendMessage", "POST", data)
-        assert status == 200
-        assert seen[-1].headers["content-type"] == "application/json"
-        assert json.loads(seen[-1].content) == {"chat_id": 7, "text": "中文", "reply_markup": markup}
-        upload = RequestData([RequestParameter.from_input("chat_id", 7),
-                              RequestParameter.from_input("document", InputFile(b"a,b", filename="x.csv"))])
-        await request.do_request("http://api/bot1:a/sendDocument", "POST", upload)
-        assert seen[-1].headers["content-type"].startswith("multipart/form-data")
-    finally:
-        await request.shutdown()

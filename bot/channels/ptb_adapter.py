@@ -2,32 +2,28 @@
 
 One ``TypeHandler`` takes every update, turns it into a Bot API dict and hands it to
 ``telegram_common.process_update``; this module only performs the resulting calls. The core
-serialises each user's updates itself, so ``concurrent_updates(N)`` is safe here. Import it only from
-``python -m bot run``.
+serialises each user's updates itself, so ``concurrent_updates(N)`` is safe here. PTB talks HTTP
+through ``ptb_request.AiohttpRequest`` (PTB's documented transport interface) instead of httpx, which
+cost about half of the bot's CPU per update. Import it only from ``python -m bot run``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
-import httpx
-from telegram import BotCommand, InlineKeyboardMarkup, InputFile, Update
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import BotCommand, InputFile, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.app import App
+from bot.channels.ptb_request import AiohttpRequest
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     Action,
     AnswerCallback,
     EditText,
     Failure,
-    KeyboardMemory,
     RunOptions,
     SendDocument,
     SendText,
@@ -57,48 +53,19 @@ def classify(exc: Exception) -> Failure:
     return Failure("other")
 
 
-#: HTTP connections for sending. PTB's default for a concurrent bot (concurrency + 8) looked right,
-#: but httpcore checks every pooled connection for expiry on each request, so a large pool made every
-#: send slower; 8 connections carry far more than one bot's sends (a few ms each).
+#: HTTP connections for sending (getUpdates has its own one). Each send takes a few milliseconds, so 8
+#: carry far more than one bot sends; PTB's default for a concurrent bot (concurrency + 8) would only
+#: open more sockets to Telegram.
 SEND_CONNECTIONS = 8
 
 
-class JsonBodyRequest(HTTPXRequest):
-    """PTB's HTTPX request, sending a call's parameters as a JSON body unless it uploads a file.
+def _keyboard(reply_markup: dict | None) -> dict | None:
+    """The keyboard as PTB's ``api_kwargs``: already in Bot API form, so it goes out as it is.
 
-    The Bot API takes JSON bodies; PTB sends an urlencoded form, which percent-encodes every byte of
-    a Chinese answer in Python (one character becomes nine). Uploads go through PTB's own code.
+    Handing PTB an ``InlineKeyboardMarkup`` would mean building its objects and turning them back
+    into this very dict (``to_dict``) on every send; the wire format is the same either way.
     """
-
-    async def do_request(  # noqa: PLR0913 - PTB's signature
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if request_data is None or request_data.contains_files or self._client.is_closed:
-            return await super().do_request(url, method, request_data, read_timeout, write_timeout,
-                                            connect_timeout, pool_timeout)
-        defaults = self._client.timeout
-        timeout = httpx.Timeout(
-            connect=defaults.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            read=defaults.read if isinstance(read_timeout, DefaultValue) else read_timeout,
-            write=defaults.write if isinstance(write_timeout, DefaultValue) else write_timeout,
-            pool=defaults.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
-        )
-        headers = {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
-        try:
-            res = await self._client.request(method=method, url=url, headers=headers, timeout=timeout,
-                                             content=json.dumps(request_data.parameters, ensure_ascii=False).encode())
-        except httpx.TimeoutException as err:
-            raise TimedOut from err
-        except httpx.HTTPError as err:
-            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
-        return res.status_code, res.content
+    return {"reply_markup": reply_markup} if reply_markup else None
 
 
 class PtbChannel:
@@ -111,7 +78,8 @@ class PtbChannel:
             ApplicationBuilder()
             .token(options.token)
             .concurrent_updates(options.concurrency)
-            .request(JsonBodyRequest(connection_pool_size=SEND_CONNECTIONS))
+            .request(AiohttpRequest(connection_pool_size=SEND_CONNECTIONS))
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
         )
         if options.api_url:
             base = options.api_url.rstrip("/")
@@ -119,7 +87,6 @@ class PtbChannel:
         if options.webhook_url:
             builder = builder.updater(None)  # our own aiohttp receiver feeds update_queue
         self.application: Application = builder.build()
-        self._keyboards = KeyboardMemory(lambda data: InlineKeyboardMarkup.de_json(data, self.application.bot))
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
@@ -138,11 +105,10 @@ class PtbChannel:
     async def perform(self, action: Action) -> None:
         bot = self.application.bot
         if isinstance(action, SendText):
-            await bot.send_message(action.chat_id, action.text, parse_mode="HTML",
-                                   reply_markup=self._keyboards.get(action.reply_markup))
+            await bot.send_message(action.chat_id, action.text, parse_mode="HTML", api_kwargs=_keyboard(action.reply_markup))
         elif isinstance(action, EditText):
             await bot.edit_message_text(action.text, chat_id=action.chat_id, message_id=action.message_id,
-                                        parse_mode="HTML", reply_markup=self._keyboards.get(action.reply_markup))
+                                        parse_mode="HTML", api_kwargs=_keyboard(action.reply_markup))
         elif isinstance(action, AnswerCallback):
             await bot.answer_callback_query(action.callback_id, text=action.text)
         elif isinstance(action, SendDocument):

@@ -6,7 +6,6 @@ fails loudly in tests (KeyError) when code asks for a key that the data lacks.
 
 from __future__ import annotations
 
-import string
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +68,7 @@ class Texts:
         template = self._entries[key]
         if not values:
             return template
-        return string.Formatter().vformat(template, (), _SafeDict(values))
+        return template.format_map(_SafeDict(values))
 
 
 class _SafeDict(dict):

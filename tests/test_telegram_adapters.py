@@ -55,25 +55,25 @@ def test_aiogram_response_models_outlive_garbage_collections():
     assert unpinned() is None, "pydantic's cache kept an unpinned model: the pin may no longer be needed"
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        {"update_id": 5, "message": {"message_id": 7, "date": 1700000000, "chat": {"id": 7, "type": "private"},
-                                     "from": {"id": 8, "is_bot": False, "first_name": "A", "language_code": "zh-hans"},
-                                     "text": "评审费多少钱？"}},
-        {"update_id": 6, "message": {"message_id": 8, "date": 1700000000, "chat": {"id": -100, "type": "group"},
-                                     "from": {"id": 9, "is_bot": True, "first_name": "B"}, "text": "/help@bot"}},
-        {"update_id": 7, "message": {"message_id": 9, "date": 1700000000, "chat": {"id": 3, "type": "channel"},
-                                     "text": "没有发送者"}},
-        {"update_id": 8, "message": {"message_id": 10, "date": 1700000000, "chat": {"id": 4, "type": "private"},
-                                     "from": {"id": 4, "is_bot": False, "first_name": "C"},
-                                     "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}},
-        {"update_id": 9, "callback_query": {"id": "q", "chat_instance": "ci", "data": "kb:up:fee",
-                                            "from": {"id": 5, "is_bot": False, "first_name": "D"},
-                                            "message": {"message_id": 11, "date": 1700000000,
-                                                        "chat": {"id": 5, "type": "private"}, "text": "x"}}},
-    ],
-)
+TRANSLATION_CASES = [
+    {"update_id": 5, "message": {"message_id": 7, "date": 1700000000, "chat": {"id": 7, "type": "private"},
+                                 "from": {"id": 8, "is_bot": False, "first_name": "A", "language_code": "zh-hans"},
+                                 "text": "评审费多少钱？"}},
+    {"update_id": 6, "message": {"message_id": 8, "date": 1700000000, "chat": {"id": -100, "type": "group"},
+                                 "from": {"id": 9, "is_bot": True, "first_name": "B"}, "text": "/help@bot"}},
+    {"update_id": 7, "message": {"message_id": 9, "date": 1700000000, "chat": {"id": 3, "type": "channel"},
+                                 "text": "没有发送者"}},
+    {"update_id": 8, "message": {"message_id": 10, "date": 1700000000, "chat": {"id": 4, "type": "private"},
+                                 "from": {"id": 4, "is_bot": False, "first_name": "C"},
+                                 "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}},
+    {"update_id": 9, "callback_query": {"id": "q", "chat_instance": "ci", "data": "kb:up:fee",
+                                        "from": {"id": 5, "is_bot": False, "first_name": "D"},
+                                        "message": {"message_id": 11, "date": 1700000000,
+                                                    "chat": {"id": 5, "type": "private"}, "text": "x"}}},
+]
+
+
+@pytest.mark.parametrize("raw", TRANSLATION_CASES)
 def test_ptb_short_translation_equals_the_full_one(raw):
     """The adapter's short path for text messages must translate exactly as PTB's to_dict does."""
     from telegram import Update
@@ -83,6 +83,21 @@ def test_ptb_short_translation_equals_the_full_one(raw):
 
     update = Update.de_json(raw, None)
     assert parse_update(update_as_dict(update)) == parse_update(update.to_dict())
+
+
+@pytest.mark.parametrize("raw", TRANSLATION_CASES)
+def test_aiogram_short_translation_equals_the_full_one(raw):
+    """The same short path over aiogram's models must translate exactly as aiogram's model_dump does."""
+    from aiogram.types import Update
+
+    from bot.channels.aiogram_adapter import update_as_dict
+    from bot.channels.telegram_common import parse_update
+
+    update = Update.model_validate(raw)
+    full = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+    assert parse_update(update_as_dict(update)) == parse_update(full)
+    if "callback_query" not in raw and "text" in raw["message"]:
+        assert update_as_dict(update) != full  # the short path was taken
 
 
 def test_aiogram_session_sends_json_unless_a_file_is_uploaded():

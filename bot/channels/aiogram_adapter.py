@@ -40,6 +40,7 @@ from bot.channels.telegram_common import (
     classify_description,
     commands_json,
     process_update,
+    text_update_as_dict,
 )
 from bot.channels.telegram_webhook import WebhookServer, webhook_path
 
@@ -107,6 +108,11 @@ class JsonBodySession(AiohttpSession):
         return BytesPayload(json.dumps(params, ensure_ascii=False).encode(), content_type="application/json")
 
 
+def update_as_dict(update: Update) -> dict:
+    """The update as a Bot API dict; plain text messages take the short path."""
+    return text_update_as_dict(update, lambda: update.model_dump(mode="json", exclude_none=True, by_alias=True))
+
+
 class AiogramChannel:
     """Owns the aiogram ``Bot`` and ``Dispatcher`` for one run."""
 
@@ -134,8 +140,7 @@ class AiogramChannel:
         await self._process(event_update)
 
     async def _process(self, update: Update) -> None:
-        raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
-        await process_update(self.app.conversation, raw, self.perform, classify, self.fetch)
+        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch)
 
     async def fetch(self, file_id: str) -> bytes:
         buffer = io.BytesIO()

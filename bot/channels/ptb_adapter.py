@@ -30,6 +30,7 @@ from bot.channels.telegram_common import (
     classify_description,
     commands_json,
     process_update,
+    text_update_as_dict,
 )
 from bot.channels.telegram_webhook import WebhookServer, webhook_path
 
@@ -167,22 +168,9 @@ class PtbChannel:
 
 
 def update_as_dict(update: Update) -> dict:
-    """The update as a Bot API dict for the shared translation.
-
-    A plain text message (nearly all traffic) is built from the few fields the translation reads;
-    PTB's generic ``to_dict`` walks every nested object and cost about as much CPU as the core's
-    whole handling of a question. Everything else (buttons, media, documents) uses ``to_dict``.
-    """
-    message = update.message
-    if update.callback_query is not None or message is None or message.text is None or message.document is not None:
-        return update.to_dict()
-    out: dict = {"message_id": message.message_id, "chat": {"id": message.chat.id}, "text": message.text}
-    sender = message.from_user
-    if sender is not None:
-        out["from"] = {"id": sender.id, "is_bot": sender.is_bot}
-        if sender.language_code:
-            out["from"]["language_code"] = sender.language_code
-    return {"update_id": update.update_id, "message": out}
+    """The update as a Bot API dict; plain text messages take the short path (PTB's ``to_dict``
+    walks every nested object)."""
+    return text_update_as_dict(update, update.to_dict)
 
 
 async def serve(app: App, options: RunOptions, stop: asyncio.Event) -> None:

@@ -15,7 +15,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from bot.core.messages import Attachment, Button, Inbound, Outbound
 from bot.core.textsplit import split_text
@@ -328,6 +328,27 @@ class KeyboardMemory(Generic[Markup]):
             if len(self._built) > self._size:
                 self._built.popitem(last=False)
         return markup
+
+
+def text_update_as_dict(update: Any, full: Callable[[], dict]) -> dict:
+    """A framework's parsed update as the Bot API dict ``parse_update`` reads, cheaply for text.
+
+    A plain text message (nearly all traffic) is rebuilt from the few fields the translation reads;
+    the frameworks' generic dumps (PTB's ``to_dict``, aiogram's ``model_dump``) walk every nested
+    object and cost about as much as the core's whole handling of a question. Both frameworks name
+    these attributes alike (``message.from_user``, ``chat.id``, ...). Anything else (buttons, media,
+    documents) goes through ``full()``.
+    """
+    message = update.message
+    if update.callback_query is not None or message is None or message.text is None or message.document is not None:
+        return full()
+    out: dict = {"message_id": message.message_id, "chat": {"id": message.chat.id}, "text": message.text}
+    sender = message.from_user
+    if sender is not None:
+        out["from"] = {"id": sender.id, "is_bot": sender.is_bot}
+        if sender.language_code:
+            out["from"]["language_code"] = sender.language_code
+    return {"update_id": update.update_id, "message": out}
 
 
 # ---- one update, start to finish ------------------------------------------------------------------

@@ -8,7 +8,6 @@ connection so no second, synchronous driver is needed.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.storage.inline_sqlite import inline_creator
 from bot.storage.turns import TurnStatements, UpdateTransaction, run_sqlite, sqlite_handle
+from bot.storage.writer_turn import WriterTurn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -81,7 +81,7 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(lock_wait))
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._sqlite_writer: asyncio.Lock | None = None
+        self._sqlite_writer: WriterTurn | None = None
         self._turn_conn: AsyncConnection | None = None
         self._turn_handle: sqlite3.Connection | None = None
 
@@ -90,12 +90,13 @@ class Database:
 
         SQLite admits one writer at a time; without a queue in the process, concurrent transactions
         would wait inside SQLite's busy handler, which polls with sleeps of up to 100 ms and so adds
-        latency spikes under load. A FIFO asyncio lock hands the single writer slot over instantly.
+        latency spikes under load. ``WriterTurn`` hands the single writer slot over instantly (and,
+        unlike ``asyncio.Lock``, does not turn one slow holder into a queue every update waits in).
         """
         if self.dialect != "sqlite":
             return nullcontext()
         if self._sqlite_writer is None:
-            self._sqlite_writer = asyncio.Lock()
+            self._sqlite_writer = WriterTurn()
         return self._sqlite_writer
 
     @asynccontextmanager

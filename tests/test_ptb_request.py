@@ -143,6 +143,7 @@ async def test_use_before_initialize_is_refused_and_shutdown_can_repeat():
     with pytest.raises(RuntimeError):
         await request.do_request("http://127.0.0.1:9/x", "POST")
     await request.initialize()
+    assert request._session.trust_env  # HTTPS_PROXY is honoured, as with PTB's stock httpx transport
     await request.shutdown()
     await request.shutdown()
     await request.initialize()  # PTB may initialize again after a shutdown

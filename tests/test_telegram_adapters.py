@@ -10,7 +10,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def test_ptb_exceptions_are_classified():
-    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
     from bot.channels.ptb_adapter import classify
 
@@ -19,12 +19,19 @@ def test_ptb_exceptions_are_classified():
     assert classify(Forbidden("Forbidden: bot was blocked by the user")).kind == "blocked"
     assert classify(BadRequest("Message is not modified: specified new message content")).kind == "not_modified"
     assert classify(BadRequest("Message to edit not found")).kind == "bad_request"
-    assert classify(NetworkError("boom")).kind == "other"
+    assert classify(NetworkError("boom")).kind == "network"
+    assert classify(TimedOut()).kind == "network"
     assert classify(RuntimeError("x")).kind == "other"
 
 
 def test_aiogram_exceptions_are_classified():
-    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+    from aiogram.exceptions import (
+        TelegramBadRequest,
+        TelegramForbiddenError,
+        TelegramNetworkError,
+        TelegramRetryAfter,
+        TelegramServerError,
+    )
     from aiogram.methods import SendMessage
 
     from bot.channels.aiogram_adapter import classify
@@ -34,6 +41,9 @@ def test_aiogram_exceptions_are_classified():
     assert classify(TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")).kind == "blocked"
     assert classify(TelegramBadRequest(method, "Bad Request: message is not modified")).kind == "not_modified"
     assert classify(TelegramBadRequest(method, "Bad Request: message to edit not found")).kind == "bad_request"
+    assert classify(TelegramNetworkError(method, "HTTP Client says - ClientOSError")).kind == "network"
+    assert classify(TelegramServerError(method, "Bad Gateway")).kind == "network"
+    assert classify(RuntimeError("x")).kind == "other"
 
 
 def test_aiogram_response_models_outlive_garbage_collections():

@@ -139,7 +139,7 @@ def test_plan_document_with_long_text_sends_text_separately():
     ("status", "description", "kind"),
     [(429, "Too Many Requests: retry after 3", "retry"), (403, "Forbidden: bot was blocked by the user", "blocked"),
      (400, "Bad Request: message is not modified: x", "not_modified"), (400, "Bad Request: chat not found", "bad_request"),
-     (500, "Internal Server Error", "other")],
+     (500, "Internal Server Error", "network"), (502, "Bad Gateway", "network"), (None, "something odd", "other")],
 )
 def test_classify_description(status, description, kind):
     assert classify_description(status, description).kind == kind
@@ -177,6 +177,18 @@ async def test_execute_gives_up_after_bounded_retries_and_on_long_waits():
     assert slept == [1.0, 1.0, 1.0] and performed == [SendText(1, "b")]
     performed, slept = await run_plan([SendText(1, "a")], [Failure("retry", 3600.0)])
     assert performed == [] and slept == []
+
+
+async def test_execute_resends_a_reply_lost_in_transit_a_bounded_number_of_times():
+    from bot.channels.telegram_common import NETWORK_RETRY_DELAYS
+
+    performed, slept = await run_plan([SendText(1, "a")], [Failure("network"), Failure("network")])
+    assert performed == [SendText(1, "a")] and slept == list(NETWORK_RETRY_DELAYS)
+    lost = [Failure("network")] * (len(NETWORK_RETRY_DELAYS) + 1)
+    performed, slept = await run_plan([SendText(1, "a"), SendText(1, "b")], lost)
+    assert performed == [SendText(1, "b")] and slept == list(NETWORK_RETRY_DELAYS)  # "a" given up, "b" still sent
+    performed, slept = await run_plan([SendText(1, "a")], [Failure("other")])
+    assert performed == [] and slept == []  # an unknown failure is not retried
 
 
 async def test_execute_stops_when_the_user_blocked_the_bot():

@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -81,8 +82,8 @@ def classify(exc: Exception) -> Failure:
         return classify_description(403, exc.message)
     if isinstance(exc, TelegramBadRequest):
         return classify_description(400, exc.message)
-    if isinstance(exc, TelegramNetworkError):
-        return Failure("other")
+    if isinstance(exc, TelegramNetworkError | TelegramServerError):
+        return Failure("network")
     if isinstance(exc, TelegramAPIError):
         return classify_description(None, exc.message)
     return Failure("other")

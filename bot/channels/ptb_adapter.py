@@ -47,8 +47,8 @@ def classify(exc: Exception) -> Failure:
         return classify_description(403, exc.message)
     if isinstance(exc, BadRequest):
         return classify_description(400, exc.message)
-    if isinstance(exc, NetworkError):
-        return Failure("other")
+    if isinstance(exc, NetworkError):  # includes TimedOut, and PTB's answer to a 5xx (e.g. Bad Gateway)
+        return Failure("network")
     if isinstance(exc, TelegramError):
         return classify_description(None, exc.message)
     return Failure("other")
@@ -138,7 +138,7 @@ class PtbChannel:
                     assert application.updater is not None
                     await application.updater.start_polling(
                         timeout=self.options.polling_timeout, allowed_updates=ALLOWED_UPDATES,
-                        drop_pending_updates=False,
+                        drop_pending_updates=False, error_callback=_polling_failed,
                     )
                     log.info("telegram (%s): long polling", FRAMEWORK)
                     await stop.wait()
@@ -165,6 +165,12 @@ class PtbChannel:
             await stop.wait()
         finally:
             await server.stop()
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    """One line per failed poll: an unreachable Telegram is expected now and then, PTB retries with
+    back-off, and its default handler logs a full traceback at ERROR for every attempt."""
+    log.warning("telegram (%s): fetching updates failed (%s); retrying", FRAMEWORK, type(exc).__name__)
 
 
 def update_as_dict(update: Update) -> dict:

@@ -66,8 +66,11 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            # the session must be created inside the running loop; PTB calls this from Bot.initialize
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
+            # created inside the running loop (PTB calls this from Bot.initialize). trust_env: honour
+            # HTTPS_PROXY / NO_PROXY as PTB's httpx transport does; where Telegram is reachable only
+            # through a proxy, that is how the bot is configured.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
+                                                  trust_env=True)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:

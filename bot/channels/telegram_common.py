@@ -240,9 +240,12 @@ def _document_actions(chat_id: int, reply: Outbound) -> list[Action]:
 
 
 # ---- executing actions ----------------------------------------------------------------------------
-FailureKind = Literal["retry", "blocked", "not_modified", "bad_request", "other"]
+FailureKind = Literal["retry", "blocked", "not_modified", "bad_request", "network", "other"]
 #: longest flood wait an interactive reply honours; beyond that the reply is dropped (and logged)
 MAX_REPLY_WAIT = 30.0
+#: pauses before re-sending a reply that failed in transit (connection refused or reset, timeout,
+#: Telegram 5xx); after the last one the reply is dropped (and logged)
+NETWORK_RETRY_DELAYS = (1.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,8 @@ def classify_description(status: int | None, description: str, retry_after: floa
         return Failure("not_modified")
     if status == 400 or "bad request" in text:
         return Failure("bad_request")
+    if status is not None and status >= 500:
+        return Failure("network")  # Telegram's side failed; the same call may well work in a moment
     return Failure("other")
 
 
@@ -276,12 +281,16 @@ async def execute_plan(
 ) -> None:
     """Run actions in order with one policy for both frameworks; never raises.
 
-    429 → wait ``retry_after`` and retry (bounded); 403 → the user blocked the bot, stop; an edit that
-    fails (too old, deleted) becomes a new message; a failed callback answer is not worth more.
+    429 → wait ``retry_after`` and retry (bounded); a failure in transit → retry after
+    ``NETWORK_RETRY_DELAYS`` (a blip must not cost the user the answer; after a timeout the first
+    attempt may in fact have arrived, and a rare duplicate is better than silence); 403 → the user
+    blocked the bot, stop; an edit that fails (too old, deleted) becomes a new message; a failed
+    callback answer is not worth more.
     """
     for action in actions:
         current: Action = action
         attempts = 0
+        network_attempts = 0
         while True:
             try:
                 await perform(current)
@@ -291,6 +300,10 @@ async def execute_plan(
             if failure.kind == "retry" and attempts < max_retries and failure.retry_after <= MAX_REPLY_WAIT:
                 attempts += 1
                 await sleep(failure.retry_after)
+                continue
+            if failure.kind == "network" and network_attempts < len(NETWORK_RETRY_DELAYS):
+                await sleep(NETWORK_RETRY_DELAYS[network_attempts])
+                network_attempts += 1
                 continue
             if failure.kind == "blocked":
                 log.info("telegram: the user blocked the bot; dropping %d reply action(s)", len(actions))

@@ -88,6 +88,7 @@ class Faults:
         self.clock = clock
         self.blocked: set[int] = set()
         self._floods: dict[int | None, list[int]] = {}  # chat (None = any) -> [retry_after, times left]
+        self._server_errors: dict[int, int] = {}  # chat -> sends left that answer 502
         self.global_rate: float | None = None
         self.chat_rate: float | None = None
         self._global_window = _Window()
@@ -110,6 +111,10 @@ class Faults:
         """The next ``times`` sends (to ``chat_id``, or to any chat) answer 429 with ``retry_after``."""
         self._floods[None if chat_id is None else int(chat_id)] = [int(retry_after), int(times)]
 
+    def server_error(self, chat_id: int, times: int = 1) -> None:
+        """The next ``times`` sends to ``chat_id`` answer 502 Bad Gateway (Telegram's side failed)."""
+        self._server_errors[int(chat_id)] = int(times)
+
     def rate_limit(self, per_second: float | None = 30, per_chat_per_second: float | None = 1) -> None:
         """Cap sends like Telegram's flood control; exceeding answers 429 (None switches a cap off)."""
         self.global_rate = per_second
@@ -119,6 +124,7 @@ class Faults:
         """Switch every fault off (statistics are kept)."""
         self.blocked.clear()
         self._floods.clear()
+        self._server_errors.clear()
         self.global_rate = self.chat_rate = None
 
     def reset_stats(self) -> None:
@@ -131,6 +137,9 @@ class Faults:
         if chat_id in self.blocked:
             self.stats.forbidden += 1
             return Fault(403, BLOCKED_DESCRIPTION)
+        if self._server_errors.get(chat_id):
+            self._server_errors[chat_id] -= 1
+            return Fault(502, "Bad Gateway")
         for key in (chat_id, None):
             flood = self._floods.get(key)
             if flood:

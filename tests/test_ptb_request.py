@@ -103,12 +103,12 @@ async def test_an_upload_goes_out_as_multipart_with_its_other_parameters(api, re
     from telegram import InputFile
 
     status, _ = await request_.do_request(f"{api.url}/bot1:a/sendDocument", "POST",
-                                          _data(chat_id=7, caption="导出", document=InputFile(b"a,b\n1,2", filename="x.csv")))
+                                          _data(chat_id=7, caption="导出", document=InputFile(b"a,b\n1,2", filename="申报进度.csv")))
     assert status == 200
     sent = api.seen[-1]
     assert sent["content_type"] == "multipart/form-data"
     assert sent["fields"] == {"chat_id": "7", "caption": "导出"}
-    assert sent["files"] == {"document": ("x.csv", b"a,b\n1,2")}
+    assert sent["files"] == {"document": ("申报进度.csv", b"a,b\n1,2")}  # a Chinese file name arrives intact
 
 
 async def test_a_call_without_parameters_and_a_get(api, request_):

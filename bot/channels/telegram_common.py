@@ -323,7 +323,8 @@ class KeyboardMemory(Generic[Markup]):
     """Framework keyboard objects, built once per layout (the least recently used dropped first).
 
     The same few keyboards recur (feedback buttons, the menu) and building one means the
-    framework's validation each time; both frameworks only read a keyboard when they send it.
+    framework's validation each time; the framework only reads a keyboard when it sends it. Used by
+    the aiogram adapter (the PTB adapter passes the Bot API dict through ``api_kwargs``).
     """
 
     def __init__(self, build: Callable[[dict], Markup], size: int = 512) -> None:

@@ -53,12 +53,33 @@ async def test_cli_broadcast_previews_delivers_and_reports(tmp_path):
                                   "--api-url", api, env=env)
         assert code == 0, out
         assert "收件人数：6 人" in out and "周五下午系统维护" in out
+        assert "发送对象：全部用户" in out and "群发 #1 已写入发送队列（6 人）。" in out
         assert "共 6 人：已发送 5，已屏蔽机器人 1，失败 0，已取消 0" in out
         assert emu.faults.stats.total_deliveries == 5 and emu.faults.stats.duplicates == 0
         code, out = await run_cli("broadcast-history", env=env)
         assert code == 0 and "全部用户" in out and "done" in out
     finally:
         await emu.stop()
+
+
+async def test_cli_broadcast_asks_and_a_no_sends_nothing(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    await seed(url, 2)
+    text_file = tmp_path / "notice.txt"
+    text_file.write_text("[重要] 周五 [b]系统维护[/b]", encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "broadcast", "--segment", "all", "--text-file", str(text_file), cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "BOT_TOKEN": ""},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    raw, _ = await proc.communicate(b"n\n")
+    out = raw.decode()
+    assert proc.returncode == 0, out
+    assert "发送对象：全部用户" in out and "收件人数：2 人" in out
+    assert "[重要] 周五 [b]系统维护[/b]" in out  # the notice prints as typed, not as rich markup
+    assert "确认发送？" in out and "已取消，本次群发没有发送。" in out and "已写入发送队列" not in out
+    code, out = await run_cli("broadcast-history", env={"DATABASE_URL": url})
+    assert code == 0 and "全部用户" not in out
 
 
 async def test_cli_broadcast_bad_input_is_one_clear_line(tmp_path):

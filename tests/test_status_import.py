@@ -173,5 +173,6 @@ def test_cli_import_and_hr_invite(tmp_path):
     assert result.returncode == 1 and "第2行 申报编号" in result.stdout
     result = _cli(tmp_path, "hr", "invite", "青岛示例科技有限公司")
     assert result.returncode == 0 and "邀请码：" in result.stdout and "/hr " in result.stdout
+    assert "单位：青岛示例科技有限公司" in result.stdout and "请单位职称工作负责人在聊天中发送：/hr " in result.stdout
     result = _cli(tmp_path, "status", "import", str(tmp_path / "missing.xlsx"))
     assert result.returncode == 2 and "cannot read" in result.stderr

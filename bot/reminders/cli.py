@@ -2,10 +2,11 @@
 
     python -m bot broadcast --segment all --text-file notice.txt [--yes] [--no-deliver]
 
-Segments: ``all``, ``applicants``, ``hr``, ``level:<级别>``, ``state:<状态>``, ``unit:<单位全称>``
+Segments: ``all``, ``applicants``, ``hr``, ``level:<level>``, ``state:<state>``, ``unit:<full unit name>``
 (levels and states by id, label or alias from ``rules/status.yaml``). The command previews the
 recipient count, asks for confirmation, writes the outbox rows and then shows a rich progress bar
-until every recipient is settled. With a ``BOT_TOKEN`` it delivers itself (an outbox worker in this
+until every recipient is settled; its wording is ``reminders.broadcast_cli`` in
+``dialogs/texts_reminders.yaml``. With a ``BOT_TOKEN`` it delivers itself (an outbox worker in this
 process, safe beside a running bot: rows are claimed atomically); without one, or with
 ``--no-deliver``, it waits for the running bot to deliver (Ctrl-C leaves the broadcast running).
 """
@@ -13,10 +14,14 @@ process, safe beside a running bot: rows are claimed atomically); without one, o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+#: the forms ``--segment`` accepts (level and state by id, label or alias; unit by its full name)
+SEGMENT_FORMS = "all, applicants, hr, level:<level>, state:<state> or unit:<full unit name>"
 
 
 def register(app: typer.Typer) -> None:
@@ -41,34 +46,42 @@ def _read_text(path: Path) -> str:
     return ""
 
 
-def parse_segment(spec: str, workflow, units: dict[str, int]):  # noqa: ANN001, ANN201
-    """``kind[:value]`` → (Segment, Chinese label) or raise ValueError with a readable reason."""
+def parse_segment(spec: str, workflow, units: dict[str, int], t: Callable[..., str]):  # noqa: ANN001, ANN201
+    """``kind[:value]`` → (Segment, its label from the texts) or raise ValueError with a readable reason.
+
+    The labels are the chat's (``reminders.broadcast.segments`` …), so history reads the same whichever
+    way a broadcast was sent.
+    """
     from bot.reminders.audience import Segment
 
     kind, _, value = spec.partition(":")
     kind, value = kind.strip().lower(), value.strip()
-    names = {"all": "全部用户", "applicants": "申报人", "hr": "单位职称工作负责人"}
+    names = {
+        "all": t("reminders.broadcast.segments.all"),
+        "applicants": t("reminders.broadcast.segments.applicants"),
+        "hr": t("reminders.broadcast.segments.hr"),
+    }
     if kind in names and not value:
         return Segment(kind), names[kind]
     if kind == "level":
         level = workflow.level_id(value)
         if level is None:
             raise ValueError(f"unknown level {value!r} (try: {', '.join(workflow.levels)})")
-        return Segment("level", level), f"申报级别为“{workflow.level_label(level)}”的已绑定申报人"
+        return Segment("level", level), t("reminders.broadcast.segment_level", value=workflow.level_label(level))
     if kind == "state":
         state = workflow.state_id(value)
         if state is None:
             raise ValueError(f"unknown state {value!r}")
-        return Segment("state", state), f"申报状态为“{workflow.label(state)}”的已绑定申报人"
+        return Segment("state", state), t("reminders.broadcast.segment_state", value=workflow.label(state))
     if kind == "unit":
         if value not in units:
             raise ValueError(f"no unit named {value!r}")
-        return Segment("unit", str(units[value])), f"“{value}”的申报人和职称工作负责人"
-    raise ValueError("segment must be all, applicants, hr, level:<级别>, state:<状态> or unit:<单位全称>")
+        return Segment("unit", str(units[value])), t("reminders.broadcast.segment_unit", value=value)
+    raise ValueError(f"segment must be {SEGMENT_FORMS}")
 
 
 def broadcast_command(
-    segment: Annotated[str, typer.Option(help="all | applicants | hr | level:<级别> | state:<状态> | unit:<单位全称>")],
+    segment: Annotated[str, typer.Option(help=SEGMENT_FORMS.replace(" or", ",") + " (levels and states by id or label).")],
     text_file: Annotated[Path, typer.Option("--text-file", help="The message (UTF-8 or GBK plain text).")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Deliver from this process when BOT_TOKEN is set.")] = True,
@@ -92,6 +105,7 @@ def broadcast_command(
 async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, api_url: str | None,  # noqa: ANN001
                      urgent: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import select
 
@@ -119,6 +133,7 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
     db = Database(settings.database_url)
     clock = SystemClock()
     texts = Texts.load(text_files(root), root)
+    t = texts.get
     rules = load_reminder_rules(root)
     subs = Subscriptions(rules)
     worker_task = None
@@ -128,23 +143,24 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
         async with db.session() as session:
             units = {u.name: u.id for u in (await session.execute(select(Unit))).scalars()}
             try:
-                segment, label = parse_segment(spec, load_workflow(root), units)
+                segment, label = parse_segment(spec, load_workflow(root), units, t)
             except ValueError as exc:
                 fail(str(exc))
             count = await count_recipients(session, segment, subs, rules.push_channels)
-        console.print(f"[bold]发送对象[/bold]：{label}\n[bold]收件人数[/bold]：{count} 人\n———————\n{text}\n———————",
+        # the template carries rich markup; the values are escaped so a "[...]" in a notice prints as typed
+        console.print(t("reminders.broadcast_cli.preview", segment=escape(label), count=count, text=escape(text)),
                       markup=True, highlight=False)
         if count == 0:
             fail("no reachable recipient in this segment", code=1)
-        if not yes and not typer.confirm("确认发送？", default=False):
-            console.print("已取消，本次群发没有发送。")
+        if not yes and not typer.confirm(t("reminders.broadcast_cli.confirm"), default=False):
+            console.print(t("reminders.broadcast.cancelled_draft"), markup=False, highlight=False)
             return
         async with db.session() as session:
             broadcast = await create_broadcast(session, text=text, segment=segment, segment_label=label,
                                                subscriptions=subs, now=clock.now(), source="cli", urgent=urgent,
                                                channels=rules.push_channels)
             broadcast_id = broadcast.id
-        console.print(f"群发 #{broadcast_id} 已写入发送队列（{count} 人）。")
+        console.print(t("reminders.broadcast_cli.queued", id=broadcast_id, count=count), markup=False, highlight=False)
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
         if deliver and token:
             from bot.channels.telegram_sender import TelegramHttpSender
@@ -155,13 +171,15 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
             worker = OutboxWorker(db, {"telegram": sender}, clock, load_delivery_config(root))
             worker_task = asyncio.create_task(worker.run())
         else:
-            console.print("由正在运行的机器人（python -m bot run）发送；按 Ctrl-C 可退出查看，群发会继续。")
+            console.print(t("reminders.broadcast_cli.wait_for_bot"), markup=False, highlight=False)
         monitor = BroadcastMonitor(db, clock, texts)
-        columns = (TextColumn("群发 #{task.fields[bid]}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("已发送 {task.fields[sent]} 屏蔽 {task.fields[blocked]} 失败 {task.fields[failed]}"),
+        # rich fills "{task.fields[...]}" on every refresh: the texts get those references as their values
+        live = {name: f"{{task.fields[{name}]}}" for name in ("sent", "blocked", "failed")}
+        columns = (TextColumn(escape(t("reminders.broadcast_cli.progress_title", id=broadcast_id))), BarColumn(),
+                   MofNCompleteColumn(), TextColumn(t("reminders.broadcast_cli.progress_counts", **live)),
                    TimeElapsedColumn())
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task("broadcast", total=count, bid=broadcast_id, sent=0, blocked=0, failed=0)
+            task = progress.add_task("broadcast", total=count, sent=0, blocked=0, failed=0)
             while True:
                 await monitor.tick()
                 async with db.session() as session:

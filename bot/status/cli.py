@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from bot.status.tablefile import REQUIRED  # the template's column headers (a light module: csv, zipfile)
+
 status_app = typer.Typer(help="Application statuses (staff).", no_args_is_help=True)
 hr_app = typer.Typer(help="HR contacts of units (staff).", no_args_is_help=True)
 PROGRESS_THRESHOLD = 1000
@@ -23,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 @status_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help=".xlsx or .csv with 申报编号, 姓名, 身份证后四位, 单位, 申报级别, 状态 …")],
+    file: Annotated[Path, typer.Argument(help=f".xlsx or .csv with the columns {', '.join(REQUIRED)} (any order).")],
     partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows and report the bad ones.")] = False,
 ) -> None:
     """Import statuses: every row is validated first; any bad row → nothing applied (unless --partial)."""
@@ -42,12 +44,17 @@ def import_command(
 
         bot_app = build_app_or_exit(settings)
         await start_or_exit(bot_app)
+        texts = bot_app.services.texts
+
+        def t(key: str, **values: object) -> str:
+            return texts.get(key, **(bot_app.services.contact_values() | values))
+
         try:
             with Progress(
                 "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 transient=True, disable=len(content) < 50_000,
             ) as bar:
-                task = bar.add_task("导入", total=None)
+                task = bar.add_task(t("status.import.progress"), total=None)
 
                 def progress(done: int, total: int) -> None:
                     if total >= PROGRESS_THRESHOLD:
@@ -56,11 +63,6 @@ def import_command(
                 importer = Importer(bot_app.services, actor="cli", actor_user_id=None, progress=progress)
                 async with bot_app.db.session() as session:
                     report = await importer.run(session, file.name, content, partial=partial)
-            texts = bot_app.services.texts
-
-            def t(key: str, **values: object) -> str:
-                return texts.get(key, **(bot_app.services.contact_values() | values))
-
             typer.echo(render_report(report, t))
             return 0 if report.ok else 1
         finally:
@@ -89,9 +91,8 @@ def invite_command(unit: Annotated[str, typer.Argument(help="The unit's full nam
             async with bot_app.db.session() as session:
                 code, expires, row = await StatusService(bot_app.services).create_invite(session, name)
             local = expires.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-            typer.echo(f"单位：{row.name}")
-            typer.echo(f"邀请码：{code}（一次性，{local} 前有效）")
-            typer.echo(f"请单位职称工作负责人在聊天中发送：/hr {code}")
+            texts = bot_app.services.texts
+            typer.echo(texts.get("status.invite_cli", unit=row.name, code=code, until=local))
         finally:
             await bot_app.close()
 

@@ -32,12 +32,17 @@ CHUNK = 500
 
 @dataclass
 class RowError:
+    """One problem of one row; ``column`` is the template's header (empty when the row as a whole)."""
+
     row: int
     column: str
     reason: str
 
-    def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.reason}" if self.column else f"第{self.row}行：{self.reason}"
+    def render(self, t: Callable[..., str]) -> str:
+        """The report line, worded by ``status.import.error_line`` in dialogs/texts_status.yaml."""
+        if self.column:
+            return t("status.import.error_line", row=self.row, column=self.column, reason=self.reason)
+        return t("status.import.error_line_no_column", row=self.row, reason=self.reason)
 
 
 @dataclass
@@ -95,7 +100,7 @@ def render_report(report: ImportReport, t: Callable[..., str], max_errors: int |
     if report.errors:
         lines.append(t("status.import.errors_header", count=len(report.errors)))
         shown = report.errors if max_errors is None else report.errors[:max_errors]
-        lines.extend(str(e) for e in shown)
+        lines.extend(e.render(t) for e in shown)
         if len(shown) < len(report.errors):
             lines.append(t("status.import.more_errors", count=len(report.errors) - len(shown)))
         if not report.applied:

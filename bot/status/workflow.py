@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
 from bot.content.office import SourceRef
+from bot.content.texts import Texts
 
 STATUS_FILE = Path("rules") / "status.yaml"
 #: placeholders the code fills in explanations and next steps
@@ -143,7 +145,8 @@ def _norm(word: str) -> str:
 
 
 class TransitionRefused(Exception):
-    """A change the workflow does not allow; ``str()`` is a Chinese sentence naming both states."""
+    """A change the workflow does not allow; ``str()`` is the staff-facing sentence naming both states
+    (worded in ``dialogs/texts_status.yaml`` under ``status.transition``)."""
 
     def __init__(self, message: str, source: str, target: str) -> None:
         super().__init__(message)
@@ -154,8 +157,9 @@ class TransitionRefused(Exception):
 class Workflow:
     """Read-only view of the workflow with lookups by any name and the transition check."""
 
-    def __init__(self, data: WorkflowFile) -> None:
+    def __init__(self, data: WorkflowFile, texts: Callable[[], Texts]) -> None:
         self.data = data
+        self._load_texts = texts
         self.states: dict[str, StateDef] = {s.id: s for s in data.states}
         self.levels = {lv.id: lv for lv in data.levels}
         self._state_names = {
@@ -164,6 +168,15 @@ class Workflow:
             for w in [s.id, s.label, *s.aliases, *([s.platform_label] if s.platform_label else [])]
         }
         self._level_names = {_norm(w): lv.id for lv in data.levels for w in [lv.id, lv.label, *lv.aliases]}
+
+    @cached_property
+    def texts(self) -> Texts:
+        """The wording of refusals; loaded on the first refusal, so loading a workflow stays cheap."""
+        return self._load_texts()
+
+    def t(self, key: str, **values: object) -> str:
+        """Staff-facing wording (refusals) from the texts of this workflow's content root."""
+        return self.texts.get(key, **values)
 
     @cached_property
     def number_re(self) -> re.Pattern[str]:
@@ -203,20 +216,15 @@ class Workflow:
     def check_transition(self, source: str, target: str, level: str | None = None) -> None:
         """Raise ``TransitionRefused`` unless ``source → target`` is listed (and fits the level)."""
         if target not in self.states:
-            raise TransitionRefused(f"未知状态“{target}”。", source, target)
+            raise TransitionRefused(self.t("status.transition.unknown_state", state=target), source, target)
+        names = {"source": self.label(source), "target": self.label(target)}
         src = self.states.get(source)
         if src is None or target not in src.transitions:
-            raise TransitionRefused(
-                f"状态不能从“{self.label(source)}”变为“{self.label(target)}”。", source, target
-            )
+            raise TransitionRefused(self.t("status.transition.not_allowed", **names), source, target)
         allowed_levels = self.states[target].levels
         if level is not None and allowed_levels is not None and level not in allowed_levels:
-            raise TransitionRefused(
-                f"状态不能从“{self.label(source)}”变为“{self.label(target)}”："
-                f"{self.level_label(level)}不参加{self.label(target)}。",
-                source,
-                target,
-            )
+            message = self.t("status.transition.level_excluded", level=self.level_label(level), **names)
+            raise TransitionRefused(message, source, target)
 
     def rejection_reason(self, note: str) -> tuple[int, str] | None:
         """The rejection ground a note names, by leading number (1–6) or by its wording."""
@@ -233,8 +241,17 @@ class Workflow:
 
 
 def load_workflow(root: Path) -> Workflow:
-    """Load and validate ``rules/status.yaml`` (raises ContentError with file and line)."""
-    return Workflow(load_model(root / STATUS_FILE, WorkflowFile, root))
+    """Load and validate ``rules/status.yaml`` (raises ContentError with file and line).
+
+    The texts of the same content root word the refusals; they are read only when first needed.
+    """
+    return Workflow(load_model(root / STATUS_FILE, WorkflowFile, root), texts=lambda: _load_texts(root))
+
+
+def _load_texts(root: Path) -> Texts:
+    from bot.app import text_files  # the one list of text files; imported late (bot.app builds the whole bot)
+
+    return Texts.load(text_files(root), root)
 
 
 def check_status_rules(root: Path) -> list[ContentProblem]:

@@ -2,7 +2,8 @@
 
 Files: ``entries/*.yaml`` (entries, possibly split by author), ``documents.yaml`` (source
 documents), ``sections.yaml`` (every section of the seed notices), ``synonyms.yaml`` and
-``matcher.yaml`` (calibrated thresholds). The loaded ``KnowledgeBase`` is cached per process and
+``matcher.yaml`` (calibrated thresholds), ``levels.yaml`` (title levels and their words; optional,
+without it no entry may declare levels). The loaded ``KnowledgeBase`` is cached per process and
 per file state, so the index is built once.
 """
 
@@ -26,12 +27,14 @@ from bot.knowledge.schema import (
     DocumentsFile,
     EntriesFile,
     Entry,
+    LevelsFile,
     MatcherConfig,
     SectionsFile,
     SynonymsFile,
 )
 
 KNOWLEDGE_DIR = "knowledge"
+LEVELS_FILE = "levels.yaml"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class KnowledgeBase:
     config: MatcherConfig
     #: entry id → relative file it came from (for reports)
     origin: dict[str, str] = field(default_factory=dict)
+    #: title levels and their words (empty when knowledge/levels.yaml is absent)
+    levels: LevelsFile = field(default_factory=LevelsFile)
 
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}
@@ -117,14 +122,22 @@ def _check_references(
     documents: DocumentsFile | None,
     sections: SectionsFile | None,
     problems: list[ContentProblem],
+    levels: LevelsFile | None = None,
 ) -> None:
     doc_ids = {d.id for d in documents.documents} if documents else None
     section_sets = (
         {doc: {section_key(s) for s in labels} for doc, labels in sections.documents.items()} if sections else {}
     )
     ids = {e.id for e in entries}
+    level_ids = {level.id for level in levels.levels} if levels is not None else None
     for entry in entries:
         name, node, i = where[entry.id]
+        for j, level in enumerate(entry.levels):
+            if level_ids is not None and level not in level_ids:
+                line = line_of(node, ("entries", i, "levels", j))
+                known = ", ".join(sorted(level_ids)) or f"none: {KNOWLEDGE_DIR}/{LEVELS_FILE} is missing"
+                reason = f"{entry.id}: level {level!r} is not a known level ({known})"
+                problems.append(ContentProblem(name, line, reason))
         for j, source in enumerate(entry.sources):
             if doc_ids is not None and source.document not in doc_ids:
                 line = line_of(node, ("entries", i, "sources", j, "document"))
@@ -197,6 +210,62 @@ def _check_synonyms(synonyms: SynonymsFile | None, problems: list[ContentProblem
             variant_of[key] = canonical
 
 
+def _load_levels(root: Path, problems: list[ContentProblem]) -> tuple[LevelsFile | None, object]:
+    """``levels.yaml`` and its YAML node (for lines); an absent file is an empty vocabulary."""
+    path = root / KNOWLEDGE_DIR / LEVELS_FILE
+    if not path.exists():
+        return LevelsFile(), None
+    try:
+        data, node = read_yaml(path, root)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    try:
+        return LevelsFile.model_validate(data if data is not None else {}), node
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, _rel(path, root), node))
+        return None, None
+
+
+def _check_levels(
+    levels: LevelsFile | None, node: object, synonyms: SynonymsFile | None, problems: list[ContentProblem]
+) -> None:
+    """Level ids are unique, and each word names one level: after normalisation (助工 and 初级 both
+    become 助理工程师) a term in two levels, or in a level and ``not_levels``, would make the
+    level a question names depend on file order."""
+    if levels is None or synonyms is None:
+        return
+    from bot.knowledge.normalize import Normalizer
+
+    normalizer = Normalizer(synonyms)
+    name = f"{KNOWLEDGE_DIR}/{LEVELS_FILE}"
+    owner: dict[str, str] = {}
+    seen: set[str] = set()
+    for i, level in enumerate(levels.levels):
+        if level.id in seen:
+            line = line_of(node, ("levels", i, "id"))
+            problems.append(ContentProblem(name, line, f"level id {level.id!r} repeats"))
+        seen.add(level.id)
+        for j, term in enumerate(level.terms):
+            key = normalizer.compact(normalizer.normalize(term))
+            line = line_of(node, ("levels", i, "terms", j))
+            if not key:
+                problems.append(ContentProblem(name, line, f"{level.id}: term {term!r} is empty once normalised"))
+            elif owner.setdefault(key, level.id) != level.id:
+                reason = f"{level.id}: term {term!r} normalises to {key!r}, a term of {owner[key]}"
+                problems.append(ContentProblem(name, line, reason))
+    for j, word in enumerate(levels.not_levels):
+        key = normalizer.compact(normalizer.normalize(word))
+        if key in owner:
+            problems.append(
+                ContentProblem(
+                    name,
+                    line_of(node, ("not_levels", j)),
+                    f"not_levels word {word!r} normalises to {key!r}, a term of {owner[key]}",
+                )
+            )
+
+
 def _check_phrasings(entries: list[Entry], where: dict, synonyms: SynonymsFile | None, problems: list[ContentProblem]) -> None:
     """Two entries with a phrasing that normalises identically make the exact path ambiguous (the
     user types it and gets whichever entry was loaded first)."""
@@ -226,13 +295,17 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
     sections = _load(base / "sections.yaml", SectionsFile, root, problems)
     synonyms = _load(base / "synonyms.yaml", SynonymsFile, root, problems)
     config = _load(base / "matcher.yaml", MatcherConfig, root, problems)
+    levels, levels_node = _load_levels(root, problems)
     entries, origin, where = load_entries(root, problems)
-    _check_references(entries, where, documents, sections, problems)
+    _check_references(entries, where, documents, sections, problems, levels)
     _check_sections_documents(sections, documents, root, problems)
     _check_synonyms(synonyms, problems)
+    _check_levels(levels, levels_node, synonyms, problems)
     if not problems:
         _check_phrasings(entries, where, synonyms, problems)
     if problems or documents is None or sections is None or synonyms is None or config is None:
+        return None, problems
+    if levels is None:
         return None, problems
     kb = KnowledgeBase(
         entries=entries,
@@ -241,6 +314,7 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
         synonyms=synonyms,
         config=config,
         origin=origin,
+        levels=levels,
     )
     return kb, problems
 

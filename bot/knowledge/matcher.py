@@ -14,6 +14,17 @@ Confidence mixes the two; the final rank adds BM25 relative to the best. A wrong
 worse than a suggestion, so answering needs both a high confidence and a lead over the runner-up;
 the thresholds live in ``knowledge/matcher.yaml`` (calibrated on the dev set). ``match`` never
 raises: any failure is a fallback.
+
+Title levels (``bot.knowledge.levels``) correct coverage, and nothing else: when the question names
+a level (中级, 高工, 正高…) and an entry declares its levels, the words of that mention are explained
+by the declaration, not by the entry's text. An entry that declares a named level explains the
+mention fully; an entry that declares only other levels explains none of it, nor the bigrams that
+straddle it (the 副高 entry mentions 中级 as its prerequisite, which does not make it an answer to
+中级要什么学历); an entry without levels, or a question without one, is scored by text as before.
+The confidence therefore still means the share of the question the entry explains, and the answer
+threshold and margin are unchanged: a level-matching entry is answered only when it clears both.
+The level mostly helps by lowering runners-up written for another level (widening the margin); it
+raises the matching entry only by the level words its own text lacks.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import Entry, MatcherConfig
@@ -51,6 +63,8 @@ class Candidate:
     bm25: float
     #: False when the question names a foreign word (会计, 一建…) that this entry never mentions
     explains_foreign: bool = True
+    #: how the entry's declared levels fit the levels the question names (see the module docstring)
+    level_fit: Fit = "neutral"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ class MatchResult:
     candidates: tuple[Candidate, ...] = ()
     margin: float = 0.0
     exact: bool = False
+    #: title levels the question names (ids of knowledge/levels.yaml)
+    levels: tuple[str, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -87,6 +103,7 @@ class Scored:
     candidates: list[Candidate]
     exact: bool
     content_chars: int
+    levels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -113,6 +130,7 @@ class Matcher:
         self.config = config or kb.config
         self._memory: OrderedDict[str, MatchResult] = OrderedDict()
         self.normalizer = normalizer or Normalizer(kb.synonyms)
+        self.levels = LevelDetector(kb.levels, self.normalizer)
         w = self.config.weights
         norm = self.normalizer
         self._prepared: list[_Prepared] = []
@@ -170,10 +188,25 @@ class Matcher:
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
-    def _coverage(self, ids: np.ndarray, weights: np.ndarray, total: float, prepared: _Prepared) -> float:
-        covered = weights[_members(ids, prepared.question_ids)].sum()
-        covered += self.config.weights.answer_coverage * weights[_members(ids, prepared.answer_ids)].sum()
-        return float(covered / total) if total > 0 else 0.0
+    def _coverage(
+        self,
+        ids: np.ndarray,
+        weights: np.ndarray,
+        total: float,
+        prepared: _Prepared,
+        level_fit: Fit = "neutral",
+        levels: LevelQuery | None = None,
+    ) -> float:
+        """IDF-weighted share of the query explained by the entry; level mentions are explained by
+        the entry's declared levels when it declares any (see the module docstring)."""
+        share = np.where(
+            _members(ids, prepared.question_ids),
+            1.0,
+            np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
+        )
+        if levels is not None:
+            share = levels.explain(share, prepared.entry.levels, level_fit)
+        return float((weights * share).sum() / total) if total > 0 else 0.0
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -221,10 +254,12 @@ class Matcher:
         foreign = [word for word in self.normalizer.foreign_words if word in compact]
         ids, weights = self._query_weights(tokens)
         total = float(weights.sum())
+        levels = self.levels.analyse(norm, tokens)
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
-            coverage = self._coverage(ids, weights, total, prepared)
+            level_fit = fit(prepared.entry.levels, levels.named)
+            coverage = self._coverage(ids, weights, total, prepared, level_fit, levels)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
             confidence = (w.coverage * coverage + w.fuzzy * fuzzy) / mix
             relative = bm25_scores[i] / top_bm25
@@ -237,13 +272,15 @@ class Matcher:
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),
                     explains_foreign=all(word in prepared.text for word in foreign),
+                    level_fit=level_fit,
                 )
             )
         candidates.sort(key=lambda c: (-c.rank_score, c.entry_id))
         if exact_index is not None:
             exact_id = self._prepared[exact_index].entry.id
             candidates.sort(key=lambda c: c.entry_id != exact_id)
-        return Scored(norm, candidates, exact_index is not None, content)
+        named = tuple(level for level in self.levels.ids if level in levels.named)
+        return Scored(norm, candidates, exact_index is not None, content, named)
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> tuple[Outcome, float]:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
@@ -286,7 +323,9 @@ class Matcher:
         try:
             scored = self.score(query)
             outcome, margin = self.decide(scored)
-            result = MatchResult(outcome, scored.normalized, tuple(scored.candidates), round(margin, 4), scored.exact)
+            result = MatchResult(
+                outcome, scored.normalized, tuple(scored.candidates), round(margin, 4), scored.exact, scored.levels
+            )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)
             return MatchResult("fallback", "")

@@ -34,6 +34,8 @@ TOPICS: tuple[str, ...] = get_args(Topic)
 #: kebab-case, short enough that ``kb:up:<id>`` fits Telegram's 64-byte callback data
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ENTRY_ID_MAX = 48
+#: snake_case, the ids ``rules/`` uses for title levels (assistant, intermediate, deputy_senior…)
+LEVEL_ID_PATTERN = r"^[a-z]+(?:_[a-z]+)*$"
 
 
 class _Strict(BaseModel):
@@ -51,6 +53,17 @@ class Entry(_Strict):
     sources: list[SourceRef] = Field(min_length=1)
     cycle: str = Field(pattern=r"^(all|\d{4})$")
     related: list[str] = Field(default_factory=list)
+    #: the title levels (ids of ``knowledge/levels.yaml``) this entry is about, when it is about one
+    #: level or a few; empty for entries that hold for every level (fees, levels, procedure…). The
+    #: matcher uses it when a question names a level (see ``bot.knowledge.levels``).
+    levels: list[str] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct_levels(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("levels repeat")
+        return value
 
     @field_validator("alternatives")
     @classmethod
@@ -114,6 +127,22 @@ class SynonymsFile(_Strict):
     #: words that mark a question about another title series, exam or matter (会计, 一建, 社保…): a
     #: question containing one is never answered directly by an entry that does not mention it
     foreign_words: list[str] = Field(default_factory=list)
+
+
+class TitleLevel(_Strict):
+    """One title level and the words applicants use for it (normalised like every question)."""
+
+    id: str = Field(pattern=LEVEL_ID_PATTERN)
+    label: str = Field(min_length=1)
+    terms: list[str] = Field(min_length=1)
+
+
+class LevelsFile(_Strict):
+    """The level vocabulary: what a question means when it names 中级, 高工, 正高…"""
+
+    levels: list[TitleLevel] = Field(default_factory=list)
+    #: words that contain a level term but name no title level (高级工 and 高级技师 are skill grades)
+    not_levels: list[str] = Field(default_factory=list)
 
 
 class Thresholds(_Strict):

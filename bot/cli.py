@@ -72,7 +72,7 @@ def chat(
         bot_app = build_app_or_exit(settings, serving=True)
         await start_or_exit(bot_app)
         try:
-            typer.echo("职称助手（终端版）。输入问题并回车；输入编号按下按钮；/quit 退出。\n")
+            typer.echo(bot_app.services.texts.get("terminal.banner") + "\n")
             await TerminalChat(bot_app.conversation, user_id=user).run()
         finally:
             await bot_app.close()

@@ -91,6 +91,22 @@ def test_terminal_chat_runs_from_stdin(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "[1] 问答" in proc.stdout
     assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("职称助手（终端版）")  # the banner, from dialogs/texts.yaml
+
+
+def test_terminal_shows_a_toast_with_its_label_from_the_texts():
+    import io
+    from types import SimpleNamespace
+
+    from bot.channels.terminal import TerminalChat
+    from bot.content.texts import Texts
+    from bot.core.messages import Outbound
+
+    texts = Texts({"terminal.toast": "（提示）{text}"})
+    out = io.StringIO()
+    chat = TerminalChat(conversation=SimpleNamespace(services=SimpleNamespace(texts=texts)), out=out)  # type: ignore[arg-type]
+    chat.render([Outbound(toast="该按钮已失效")])
+    assert out.getvalue() == "（提示）该按钮已失效\n"
 
 
 def test_terminal_number_question_takes_digits_as_the_answer():

@@ -36,7 +36,7 @@ class TerminalChat:
     def render(self, replies: list[Outbound]) -> None:
         for reply in replies:
             if reply.toast:
-                print(f"（提示）{reply.toast}", file=self.out)
+                print(self.conversation.services.texts.get("terminal.toast", text=reply.toast), file=self.out)
             if reply.text:
                 print(reply.text, file=self.out)
             if reply.text or reply.buttons:

@@ -123,7 +123,7 @@ def _run(settings, config, announce: bool) -> int:  # noqa: ANN001
             if server.done() and not server.cancelled():
                 server.result()  # raises why the server could not start
             if announce:
-                typer.echo(f"职称助手网页版: http://{config.host}:{config.port}/  (Ctrl-C 退出)")
+                typer.echo(bot_app.services.texts.get("web.started", url=f"http://{config.host}:{config.port}/"))
             await server
         except asyncio.CancelledError:
             return 0

@@ -143,7 +143,6 @@ async def test_use_before_initialize_is_refused_and_shutdown_can_repeat():
     with pytest.raises(RuntimeError):
         await request.do_request("http://127.0.0.1:9/x", "POST")
     await request.initialize()
-    assert request._session.trust_env  # HTTPS_PROXY is honoured, as with PTB's stock httpx transport
     await request.shutdown()
     await request.shutdown()
     await request.initialize()  # PTB may initialize again after a shutdown
@@ -181,3 +180,19 @@ async def test_the_adapter_sends_the_cores_keyboard_unchanged_and_none_when_ther
     assert sent[0] == {"chat_id": 7, "text": "评审费<b>360</b>元", "parse_mode": "HTML", "reply_markup": keyboard}
     assert sent[1]["reply_markup"] == keyboard and sent[1]["message_id"] == 3
     assert "reply_markup" not in sent[2] and sent[2]["text"] == "没有按钮"
+
+
+async def test_a_proxy_from_the_environment_is_used_unless_no_proxy_names_the_host(api, monkeypatch):
+    from bot.channels.ptb_request import AiohttpRequest
+
+    monkeypatch.setenv("HTTP_PROXY", api.url)  # the fake API doubles as the proxy: it sees proxied calls
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        status, _ = await request.do_request("http://api.telegram.invalid/bot1:a/getMe", "POST")
+        assert status == 200 and api.seen[-1]["method"] == "getMe"  # reached only through the proxy
+        assert request._proxy_for("http://direct.invalid/bot1:a/getMe") is None
+        assert request._proxy_for("https://api.telegram.org/bot1:a/getMe") is None  # no HTTPS_PROXY set
+    finally:
+        await request.shutdown()

@@ -121,7 +121,14 @@ class _Prepared:
 class Matcher:
     """Built once per process from a ``KnowledgeBase`` (see ``bot.knowledge.runtime``)."""
 
-    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer | None = None, config: MatcherConfig | None = None):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        normalizer: Normalizer | None = None,
+        config: MatcherConfig | None = None,
+        memory: int = MATCH_MEMORY,
+    ):
+        """``memory``: how many question texts' results to remember (0: none, to time the matching)."""
         import bm25s
 
         # bm25s pins its logger to DEBUG on import, which would print index builds in every command
@@ -129,6 +136,7 @@ class Matcher:
         self.kb = kb
         self.config = config or kb.config
         self._memory: OrderedDict[str, MatchResult] = OrderedDict()
+        self._memory_size = memory
         self.normalizer = normalizer or Normalizer(kb.synonyms)
         self.levels = LevelDetector(kb.levels, self.normalizer)
         w = self.config.weights
@@ -311,7 +319,7 @@ class Matcher:
     def match(self, query: str) -> MatchResult:
         """Never raises: a failure anywhere is logged by class name only and becomes a fallback.
 
-        Results are remembered per exact question text (``MATCH_MEMORY`` most recent): the index
+        Results are remembered per exact question text (``memory`` most recent): the index
         never changes while the process runs, and most traffic repeats a few dozen questions.
         """
         if not isinstance(query, str):
@@ -329,7 +337,8 @@ class Matcher:
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)
             return MatchResult("fallback", "")
-        self._memory[query] = result
-        if len(self._memory) > MATCH_MEMORY:
-            self._memory.popitem(last=False)
+        if self._memory_size > 0:
+            self._memory[query] = result
+            if len(self._memory) > self._memory_size:
+                self._memory.popitem(last=False)
         return result

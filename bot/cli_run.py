@@ -54,8 +54,8 @@ def run(
     from bot.channels.telegram_common import RunOptions
     from bot.channels.telegram_webhook import new_secret
 
-    configure_logging(settings.log_level)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else new_secret()
+    configure_logging(settings.log_level, secrets=(settings.bot_token.get_secret_value(), secret))
     options = RunOptions(
         token=settings.bot_token.get_secret_value(),
         api_url=api,

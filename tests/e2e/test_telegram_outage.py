@@ -14,6 +14,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
+from tests.e2e.botproc import TOKEN
 from tests.e2e.conftest import start_bot
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
@@ -53,6 +54,7 @@ async def test_after_the_outage_the_bot_stops_cleanly_and_logged_one_line_per_fa
     assert await bot.stop() == 0
     log = bot.log_path.read_text(errors="replace")
     assert "Traceback" not in log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log  # request URLs in error lines are redacted
     failed_polls = [line for line in log.splitlines() if "fetch" in line and "updates" in line]
     assert failed_polls, "the outage was not logged"
     errors = [line for line in log.splitlines() if " ERROR " in line]

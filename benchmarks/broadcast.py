@@ -73,6 +73,7 @@ class Run:
         self.kill_at = kill_at
         self.delivery_times: list[float] = []
         self.settled_times: list[float] = []  # deliveries and 403 answers: each one recipient done
+        self.kill_time = 0.0  # when the worker was SIGKILLed (monotonic)
         self.segments: list[tuple[float, float, int]] = []  # (first, last, deliveries) per worker process
 
     def spawn(self) -> subprocess.Popen:
@@ -152,9 +153,9 @@ class Run:
                 if not killed and self.kill_at is not None and len(self.delivery_times) >= self.kill_at * total:
                     proc.send_signal(signal.SIGKILL)
                     proc.wait()
+                    self.kill_time = time.monotonic()
                     mark = len(self.delivery_times)
                     print(f"[{self.name}] worker SIGKILLed after {mark} deliveries; restarting", flush=True)
-                    self.kill_mark = mark
                     killed = True
                     restarts += 1
                     proc = self.spawn()
@@ -206,14 +207,26 @@ class Run:
             """Events per second while the worker was sending (the restart gap excluded)."""
             parts = [stamps[:cut], stamps[cut:]] if cut is not None else [stamps]
             spans = [(p[-1] - p[0], len(p) - 1) for p in parts if len(p) > 1]
+            if os.environ.get("BENCH_TIMELINE"):
+                t0 = stamps[0]
+                print(f"[{self.name}] parts (start, end, events):",
+                      [(round(p[0] - t0, 2), round(p[-1] - t0, 2), len(p)) for p in parts if p], flush=True)
             active = sum(s for s, _ in spans)
             return (sum(n for _, n in spans) / active if active > 0 else 0.0), active
 
-        cut = None
-        if killed:
-            cut = sum(1 for t in self.settled_times if t <= self.delivery_times[self.kill_mark - 1])
-        rate, active = rate_of(self.settled_times, cut)
-        delivered_rate, _ = rate_of(self.delivery_times, self.kill_mark if killed else None)
+        def restart_gap(stamps: list[float]) -> int | None:
+            """Index of the first event after the restart: the longest pause after the kill.
+
+            Not simply "after the kill": a send already inside the emulator completes after the
+            worker died, and counting the pause before it as active time understated the rate.
+            """
+            if not killed:
+                return None
+            after = [i for i in range(1, len(stamps)) if stamps[i] > self.kill_time - 0.05]
+            return max(after, key=lambda i: stamps[i] - stamps[i - 1]) if after else None
+
+        rate, active = rate_of(self.settled_times, restart_gap(self.settled_times))
+        delivered_rate, _ = rate_of(self.delivery_times, restart_gap(self.delivery_times))
         return {
             "run": self.name,
             "recipients": total,

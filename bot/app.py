@@ -125,7 +125,10 @@ class RedactSecrets(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed call: the handler reports it ("--- Logging error ---")
+            return True
         cleaned = self._clean(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()

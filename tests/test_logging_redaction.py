@@ -40,3 +40,10 @@ def test_lines_without_a_secret_are_left_as_they_are():
     buffer = io.StringIO()
     _logger_into(buffer).info("telegram (%s): long polling", "ptb")
     assert buffer.getvalue() == "INFO test.redaction: telegram (ptb): long polling\n"
+
+
+def test_a_malformed_log_call_is_left_to_loggings_own_error_report(capsys):
+    buffer = io.StringIO()
+    _logger_into(buffer).warning("two placeholders %s %s", "one")  # the filter must not raise into the caller
+    assert buffer.getvalue() == ""
+    assert "Logging error" in capsys.readouterr().err

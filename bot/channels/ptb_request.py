@@ -114,7 +114,6 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
-
     def _proxy_for(self, url: str) -> str | None:
         """The proxy from HTTP(S)_PROXY / NO_PROXY for this URL's origin, looked up once per origin.
 
@@ -122,7 +121,8 @@ class AiohttpRequest(BaseRequest):
         PTB's stock httpx transport. aiohttp's own ``trust_env`` re-reads the environment on every
         request, which cost as much CPU as the rest of a send.
         """
-        origin = url[: url.find("/", url.find("//") + 2)] if "//" in url else url
+        path_starts = url.find("/", url.find("//") + 2)
+        origin = url if path_starts < 0 else url[:path_starts]
         if origin not in self._proxies:
             parts = urlsplit(url)
             found = urllib.request.getproxies_environment()

@@ -47,6 +47,10 @@ class Services:
             "qq_group": self.office.qq_group,
         }
 
+    def t(self, key: str, **values: Any) -> str:
+        """A user-facing text with the office contacts available as placeholders."""
+        return self.texts.get(key, **(self.contact_values() | values))
+
     def is_configured_staff(self, channel: str, external_id: str) -> bool:
         """STAFF_IDS holds bare Telegram ids, or ``channel:id`` for other channels."""
         ids = set(self.settings.staff_ids)
@@ -110,8 +114,7 @@ class Context:
     # ---- texts -----------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
         """A user-facing text with the office contacts available as placeholders."""
-        merged = self.services.contact_values() | values
-        return self.services.texts.get(key, **merged)
+        return self.services.t(key, **values)
 
     @property
     def now(self) -> datetime:

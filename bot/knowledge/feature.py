@@ -10,7 +10,6 @@ counted (scrubbed, no user id) for ``python -m bot kb gaps``.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
@@ -34,13 +33,9 @@ class KnowledgeFeature(FreeTextHandler):
 
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()
-
-        def t(key: str, **values: Any) -> str:
-            return services.texts.get(key, **(services.contact_values() | values))
-
         self.answerer: Answerer | None = None
         try:
-            self.answerer = Answerer(load_runtime(root), t, root)
+            self.answerer = Answerer(load_runtime(root), services.t, root)
         except ContentError as exc:
             # A broken knowledge file must not take the whole bot down (status, reminders and the
             # eligibility check still work); questions get the office's contacts meanwhile and

@@ -303,9 +303,7 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
     _check_levels(levels, levels_node, synonyms, problems)
     if not problems:
         _check_phrasings(entries, where, synonyms, problems)
-    if problems or documents is None or sections is None or synonyms is None or config is None:
-        return None, problems
-    if levels is None:
+    if problems or any(part is None for part in (documents, sections, synonyms, config, levels)):
         return None, problems
     kb = KnowledgeBase(
         entries=entries,

@@ -44,10 +44,7 @@ def import_command(
 
         bot_app = build_app_or_exit(settings)
         await start_or_exit(bot_app)
-        texts = bot_app.services.texts
-
-        def t(key: str, **values: object) -> str:
-            return texts.get(key, **(bot_app.services.contact_values() | values))
+        t = bot_app.services.t
 
         try:
             with Progress(

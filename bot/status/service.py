@@ -97,7 +97,7 @@ class StatusService:
         return self.services.settings.hash_salt.get_secret_value()
 
     def t(self, key: str, **values: Any) -> str:
-        return self.services.texts.get(key, **(self.services.contact_values() | values))
+        return self.services.t(key, **values)
 
     # ---- reading ----------------------------------------------------------------------------
     async def find(self, session: AsyncSession, number: str) -> Application | None:

@@ -20,7 +20,7 @@ REAL_DIR = Path(__file__).parent / "data" / "kb_real"
 TUNE = REAL_DIR / "tune.yaml"
 HOLDOUT = REAL_DIR / "holdout.yaml"
 #: the collection the search corpus yielded (see the files' headers); a half below this has lost data
-MIN_PER_HALF = 75
+MIN_PER_HALF = 100
 
 
 @pytest.fixture(scope="module")

@@ -121,3 +121,10 @@ def test_the_notice_copies_are_the_notices():
     assert [p.name for p in copies] == sorted(p.name for p in shared.glob("*.txt"))
     for copy in copies:
         assert copy.read_bytes() == (shared / copy.name).read_bytes()
+
+
+def test_without_the_notices_the_check_says_so_instead_of_passing(tmp_path):
+    root = _content(tmp_path)
+    shutil.rmtree(root / NOTICES_DIR)
+    problems = run_checks(root)["own_words"]
+    assert [(p.file, p.reason) for p in problems] == [(NOTICES_DIR, "no notice (*.txt) to compare texts with")]

@@ -144,8 +144,8 @@ class NoticeIndex:
 
     def __init__(self, notices: dict[str, str], allow: ProperNames) -> None:
         self._masks = _masks(allow)
-        self.names = {name: self._mask(normalise(text)[0], _NOTICE_MASK) for name, text in notices.items()}
-        self._automaton = SuffixAutomaton(_NOTICE_MASK.join(self.names.values()))
+        self.masked = {name: self._mask(normalise(text)[0], _NOTICE_MASK) for name, text in notices.items()}
+        self._automaton = SuffixAutomaton(_NOTICE_MASK.join(self.masked.values()))
 
     def _mask(self, text: str, char: str) -> str:
         """``text`` with every proper name replaced by ``char`` (same length, so indices still map)."""
@@ -162,7 +162,7 @@ class NoticeIndex:
             return 0, 0, "", ""
         first, last = index[start], index[start + length - 1]
         shared = normal[start : start + length]
-        notice = next(name for name, masked in self.names.items() if shared in masked)
+        notice = next(name for name, masked in self.masked.items() if shared in masked)
         return length, first, text[first : last + 1], notice
 
 
@@ -209,7 +209,12 @@ def load_index(root: Path) -> tuple[NoticeIndex, int]:
         allow = ProperNames.model_validate(data if data is not None else {})
     except ValidationError as exc:
         raise ContentError(validation_problems(exc, ALLOW_LIST, node)) from None
-    notices = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / NOTICES_DIR).glob("*.txt"))}
+    notices = {}
+    for path in sorted((root / NOTICES_DIR).glob("*.txt")):
+        try:
+            notices[path.name] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ContentError([ContentProblem(f"{NOTICES_DIR}/{path.name}", None, "not UTF-8 text")]) from None
     if not notices:
         raise ContentError([ContentProblem(NOTICES_DIR, None, "no notice (*.txt) to compare texts with")])
     return NoticeIndex(notices, allow), allow.max_shared_run

@@ -28,3 +28,6 @@ register("web", check_web)
 from bot.content.consistency import check_fee_agreement  # noqa: E402
 
 register("consistency", check_fee_agreement)
+from bot.content.own_words import check_own_words  # noqa: E402
+
+register("own_words", check_own_words)

@@ -28,3 +28,6 @@ register("web", check_web)
 from bot.content.consistency import check_fee_agreement  # noqa: E402
 
 register("consistency", check_fee_agreement)
+from bot.eligibility.coverage import check_inputs  # noqa: E402
+
+register("eligibility_inputs", check_inputs)

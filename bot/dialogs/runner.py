@@ -84,7 +84,7 @@ class DialogEngine:
         if word in HELP_WORDS:
             return self._help(ctx, current, len(history))
         try:
-            value = self.parse_text(ctx, self.dialog.states[current], text)
+            value = self.parse_text(ctx, self.dialog.states[current], text, answers)
         except InvalidAnswer as exc:
             return self._ask(ctx, current, len(history), note=exc.reason)
         return await self._advance(ctx, history, answers, value)
@@ -127,14 +127,17 @@ class DialogEngine:
             return [(True, ctx.t(f"{T}.yes")), (False, ctx.t(f"{T}.no"))]
         return []
 
-    def parse_text(self, ctx: Context, state: State, text: str) -> Any:
+    def parse_text(self, ctx: Context, state: State, text: str, answers: dict[str, Any] | None = None) -> Any:
         """The answer a typed text stands for, or ``InvalidAnswer`` with the reason in Chinese."""
         spec = state.input
         typed = unicodedata.normalize("NFKC", text).strip()
         if isinstance(spec, NumberInput):
-            lo, hi = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
+            lo, hi = self.number_bounds(spec, answers or {})
             match = _NUMBER.match(typed)
             if not match or not lo <= int(match.group(1)) <= hi:
+                floor = (answers or {}).get(spec.min_answer or "")
+                if match and spec.below_answer and isinstance(floor, int | float) and int(match.group(1)) < floor:
+                    raise InvalidAnswer(ctx.t(spec.below_answer, min=lo, max=hi))
                 raise InvalidAnswer(ctx.t(f"{T}.invalid_number", min=lo, max=hi))
             return int(match.group(1))
         if isinstance(spec, TextInput):
@@ -153,6 +156,15 @@ class DialogEngine:
             if lowered == unicodedata.normalize("NFKC", label).strip().lower():
                 return value
         raise InvalidAnswer(ctx.t(f"{T}.invalid_choice"))
+
+    @staticmethod
+    def number_bounds(spec: NumberInput, answers: dict[str, Any]) -> tuple[int, int]:
+        """[min, max] of a number question, raised to the earlier answer named by ``min_answer``."""
+        lo, hi = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
+        floor = answers.get(spec.min_answer) if spec.min_answer else None
+        if isinstance(floor, int | float) and not isinstance(floor, bool):
+            lo = max(lo, min(int(floor), hi))
+        return lo, hi
 
     # ---- moves -------------------------------------------------------------------------------
     def next_state(self, current: str, answers: dict[str, Any]) -> str | None:

@@ -124,6 +124,10 @@ class NumberInput(BaseModel):
     kind: Literal["number"]
     min: int | None = None
     max: int | None = None
+    #: an earlier answer the number may not be below (e.g. years of work ≥ years in the title)
+    min_answer: str | None = None
+    #: text key of the reason shown when the number is below ``min_answer`` ({min}, {max} filled in)
+    below_answer: str | None = None
 
 
 class TextInput(BaseModel):

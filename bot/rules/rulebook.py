@@ -47,6 +47,32 @@ class TitleWaiver(_Strict):
     confidence: Confidence
 
 
+class NotCovered(_Strict):
+    """Applicants the notices do not speak of at all: no verdict, a referral to the office."""
+
+    origins: list[str] = Field(min_length=1)
+    reason: str
+    source: Source
+    confidence: Confidence
+
+
+class Input(_Strict):
+    """A profile field the rules read, and when: ``when`` (all hold) and ``unless`` (none holds)
+    narrow it down. ``python -m bot check`` fails when a dialog path that reaches an evaluation
+    neither asks nor derives a field whose condition holds on that path."""
+
+    field: str
+    when: dict[str, Any] = Field(default_factory=dict)
+    unless: dict[str, Any] = Field(default_factory=dict)
+
+    def needed(self, values: dict[str, Any]) -> bool:
+        def hit(field: str, want: Any) -> bool:
+            value = values.get(field)
+            return value in want if isinstance(want, list) else value == want
+
+        return all(hit(f, w) for f, w in self.when.items()) and not any(hit(f, w) for f, w in self.unless.items())
+
+
 class StandardRow(_Strict):
     id: str
     level: Level
@@ -98,18 +124,27 @@ class SkilledRow(_Strict):
 
 class Skilled(_Strict):
     requirements: list[str]
+    #: profile fields that must be true (each with the text key of its gap)
+    conditions: dict[str, str] = Field(default_factory=dict)
     requirements_source: Source
     rows: list[SkilledRow] = Field(min_length=1)
 
 
 class ZjtxEnterprise(_Strict):
     levels: list[Level] = Field(min_length=1)
-    max_per_year: int = Field(ge=0)
-    max_senior_per_year: int = Field(ge=0)
+    #: None: no source gives this kind of enterprise a quota of its own (the office decides)
+    max_per_year: int | None = Field(default=None, ge=0)
+    max_senior_per_year: int | None = Field(default=None, ge=0)
+    source: Source | None = None
+    confidence: Confidence | None = None
+
+    @property
+    def quota_known(self) -> bool:
+        return self.max_per_year is not None
 
 
 class Zjtx(_Strict):
-    enterprises: dict[Literal["national", "provincial"], ZjtxEnterprise]
+    enterprises: dict[Literal["national", "provincial", "champion"], ZjtxEnterprise]
     reason: str
     form: str
     source: Source
@@ -135,6 +170,8 @@ class ContinuingEducation(_Strict):
 class Material(_Strict):
     text: str
     source: Source
+    #: left out when every open path is one of these (e.g. the CE record for 举荐-only verdicts)
+    not_when_only: list[str] = Field(default_factory=list)
 
 
 class Materials(_Strict):
@@ -146,6 +183,10 @@ class Rulebook(_Strict):
     documents: dict[str, str] = Field(min_length=1)
     exclusions: list[Exclusion]
     title_waiver: TitleWaiver
+    not_covered: NotCovered
+    #: the title above which nothing can be applied for; the evaluation stops there
+    top_title: Title
+    inputs: list[Input] = Field(min_length=1)
     standard: list[StandardRow] = Field(min_length=1)
     exceptional: list[ExceptionalRow]
     qualification: Pointer

@@ -512,3 +512,24 @@ def test_exceptional_stays_a_possibility_when_hours_are_short():
     v = judge(education="college", current_title="intermediate", years_in_title=3, ce_self_report="short")
     assert blocked(v)[("deputy_senior", "standard")] == "国家基本标准中没有大专学历申报高级工程师的常规条件。"
     assert conditional(v) == {("deputy_senior", "exceptional")}
+
+
+# ---- every statement cites what states it ----------------------------------------------------
+def test_exceptional_cites_the_baseline_for_the_recommenders_and_the_notice_for_the_evidence():
+    v = judge(education="college", current_title="intermediate", years_in_title=3)
+    [item] = [p for p in v.levels if p.path == "exceptional"]
+    sources = " ".join(item.sources)
+    assert "人社部发〔2019〕16号" in sources and "二1" in sources
+    [recommenders] = [m for m in v.materials if "正高级工程师的推荐" in m]
+    assert "国家基本标准" in recommenders
+
+
+def test_senior_technician_years_cite_the_2018_national_opinion():
+    v = judge(education="secondary", skill_level="senior_technician", years_in_skill=4, appraisals_passed_3y=True,
+              frontline_post=True)
+    [item] = [p for p in v.levels if p.path == "skilled"]
+    assert any("2018" in s for s in item.sources)
+
+
+def test_no_source_no_exemption_for_the_through_train():
+    assert BOOK.continuing_education.exempt_paths == ["zjtx"]

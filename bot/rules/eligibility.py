@@ -298,9 +298,10 @@ class _Evaluation:
                 continue
             self.used_attachment1 |= row.per_attachment1
             reasons = [self.t("eligibility.reason.exceptional", level=self.level_name(row.level),
-                              conditions="；".join(row.conditions))]
+                              conditions="；".join(c.text for c in row.conditions))]
+            sources = self.cite(*dict.fromkeys(c.source for c in row.conditions))
             self.verdict.levels.append(OpenPath(level=row.level, path="exceptional", reasons=reasons,
-                                                sources=self.cite(row.source, row.also), conditional=True))
+                                                sources=sources, conditional=True))
 
     # ---- high-skill ladder -------------------------------------------------------------------
     def _skilled(self) -> None:
@@ -325,7 +326,7 @@ class _Evaluation:
             return
         reasons = [row.reason, self.t("eligibility.reason.skilled_requirements", requirements="；".join(skilled.requirements))]
         self.verdict.levels.append(OpenPath(level=row.level, path="skilled", reasons=reasons,
-                                            sources=self.cite(row.source, skilled.requirements_source)))
+                                            sources=self.cite(row.source, row.also, skilled.requirements_source)))
 
     # ---- 专精特新 -----------------------------------------------------------------------------
     def _zjtx(self) -> None:

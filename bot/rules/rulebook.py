@@ -94,11 +94,19 @@ class StandardRow(_Strict):
         return self
 
 
+class CitedCondition(_Strict):
+    """One condition of a path, with the source that states it."""
+
+    text: str
+    source: Source
+    confidence: Confidence
+
+
 class ExceptionalRow(_Strict):
     id: str
     level: Level
     requires_title: Title
-    conditions: list[str] = Field(min_length=1)
+    conditions: list[CitedCondition] = Field(min_length=1)
     source: Source
     also: Source | None = None
     confidence: Confidence
@@ -119,6 +127,7 @@ class SkilledRow(_Strict):
     level: Level
     reason: str
     source: Source
+    also: Source | None = None
     confidence: Confidence
 
 

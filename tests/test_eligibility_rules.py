@@ -533,3 +533,11 @@ def test_senior_technician_years_cite_the_2018_national_opinion():
 
 def test_no_source_no_exemption_for_the_through_train():
     assert BOOK.continuing_education.exempt_paths == ["zjtx"]
+
+
+def test_skilled_applicants_hear_of_the_green_channel():
+    v = judge(education="secondary", skill_level="technician", years_in_skill=1, appraisals_passed_3y=True,
+              frontline_post=True)
+    [green] = [p for p in v.pointers if "山东惠才卡" in p]
+    assert "鲁人社字〔2021〕70号" in green and "正高级" in green
+    assert not any("山东惠才卡" in p for p in judge(education="master").pointers)

@@ -100,3 +100,37 @@ def test_no_answer_opens_with_a_bare_yes_or_no_the_notice_does_not_give(runtime)
     excluded = runtime.kb.by_id["scope-excluded-civil-servants"].answer
     for group in ("离退休人员", "参照公务员法管理的事业单位", "不在山东省内工作", "不从事工业互联网专业技术工作"):
         assert group in excluded
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id", "says"),
+    [
+        ("山东惠才卡能直接报正高吗", "policy-skilled-green-channel", "直接申报相应系列的正高级职称"),
+        ("公需课和专业课怎么分配", "policy-ce-hours", "公需课30学时、专业课60学时"),
+        ("明年还有工业互联网职称评审吗", "next-year-notice", "仍是目前能确认的最新数字"),
+    ],
+)
+def test_new_facts_are_answered_with_their_confidence(runtime, question, entry_id, says):
+    import datetime as dt
+
+    from bot.knowledge.answering import Answerer
+
+    reply = Answerer(runtime, lambda key, **values: key, PROJECT_ROOT).respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    assert reply.answered and reply.entry_id == entry_id, (reply.outcome, reply.entry_id)
+    assert says in reply.text
+    assert any(s["confidence"] == "medium" for s in reply.sources)
+
+
+def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
+    import shutil
+
+    from bot.content.consistency import check_no_later_years
+
+    for folder in ("dialogs", "rules", "knowledge"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    assert check_no_later_years(tmp_path) == []
+    path = tmp_path / "knowledge" / "entries" / "b_paper_fee.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("网上报名另有截止日：2024年8月30日。", "网上报名另有截止日：2025年8月30日。"),
+                    encoding="utf-8")
+    [problem] = check_no_later_years(tmp_path)
+    assert problem.file.endswith("b_paper_fee.yaml") and "2025" in problem.reason

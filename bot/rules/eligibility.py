@@ -351,7 +351,10 @@ class _Evaluation:
                                                 estimate=not enterprise.quota_known))
 
     def _pointers(self) -> None:
-        for pointer in (self.book.high_level, self.book.special_groups):
+        pointers = [self.book.high_level, self.book.special_groups]
+        if self.p.skill_level != "none" and self.book.skilled.green_channel is not None:
+            pointers.insert(0, self.book.skilled.green_channel)
+        for pointer in pointers:
             self.verdict.pointers.append(
                 self.t("eligibility.reason.pointer", reason=pointer.reason,
                        sources="；".join(self.cite(pointer.source, pointer.also)))

@@ -135,6 +135,8 @@ class Skilled(_Strict):
     requirements: list[str]
     #: profile fields that must be true (each with the text key of its gap)
     conditions: dict[str, str] = Field(default_factory=dict)
+    #: a pointer shown to applicants with a skill level (direct routes for award winners)
+    green_channel: Pointer | None = None
     requirements_source: Source
     rows: list[SkilledRow] = Field(min_length=1)
 

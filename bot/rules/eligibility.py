@@ -15,9 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.content.documents import Citer
 from bot.rules.cycles import CycleView
 from bot.rules.profile import Profile
-from bot.rules.rulebook import LEVELS, TITLE_RANK, Rulebook, StandardRow
+from bot.rules.rulebook import LEVELS, TITLE_RANK, Material, Rulebook, StandardRow
+from bot.rules.sources import Source
 
 TextFn = Callable[..., str]
 Path_ = Literal["standard", "exceptional", "qualification", "skilled", "zjtx", "high_level"]
@@ -101,32 +103,37 @@ class _Evaluation:
         self.used_attachment1 = False
         self.used_ladder = False
         self.ce_notes: list[str] = []
+        self.citer = Citer(book.documents, t)
         self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------
     def level_name(self, level: str) -> str:
         return self.t(f"eligibility.names.title.{level}")
 
-    def cite(self, *sources: Any) -> list[str]:
-        out: list[str] = []
-        for source in sources:
-            if source is not None:
-                out.append(source.cite(self.book.documents))
-        return out
+    def cite(self, *sources: Source | tuple[Source, str] | None) -> list[str]:
+        """Source lines from the document data; a (source, confidence) pair lowers the confidence
+        shown to the row's own."""
+        refs = []
+        for item in sources:
+            if item is not None:
+                source, confidence = item if isinstance(item, tuple) else (item, None)
+                refs.append((source.document, source.section, confidence))
+        return self.citer.items(refs)
 
     # ---- the whole evaluation ----------------------------------------------------------------
     def run(self) -> Verdict:
         for exclusion in self.book.exclusions:
             if all(self._matches(getattr(self.p, f), want) for f, want in exclusion.when.items()):
                 self.verdict.excluded = Exclusion(
-                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice, sources=self.cite(exclusion.source)
+                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice,
+                    sources=self.cite((exclusion.source, exclusion.confidence))
                 )
                 return self.verdict
         uncovered = self.book.not_covered
         if self.p.origin in uncovered.origins:
             self.verdict.excluded = Exclusion(id="not_covered", kind="not_covered", reason=uncovered.reason,
                                               advice=self.t("eligibility.not_covered_advice"),
-                                              sources=self.cite(uncovered.source))
+                                              sources=self.cite((uncovered.source, uncovered.confidence)))
             return self.verdict
         if self.rank >= TITLE_RANK[self.book.top_title]:
             self.verdict.warnings.append(self.t("eligibility.warn.top"))
@@ -241,7 +248,7 @@ class _Evaluation:
         reasons = [self.t("eligibility.reason.ladder", level=name, need=_years(need), have=_years(self.p.years_of_work)),
                    self.book.title_waiver.reason]
         return OpenPath(level=level, path="standard", reasons=reasons, estimate=True,
-                        sources=self.cite(self.book.title_waiver.source, row.source)), []
+                        sources=self.cite(self.book.title_waiver.source, (row.source, row.confidence))), []
 
     def _standard(self) -> None:
         above = [lv for lv in LEVELS if TITLE_RANK[lv] > self.rank]
@@ -249,8 +256,8 @@ class _Evaluation:
             row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title)
             if row is not None:
                 self.used_attachment1 |= row.per_attachment1
-                reasons = [row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
-                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=reasons, sources=self.cite(row.source)))
+                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=[row.reason],
+                                                    sources=self.cite((row.source, row.confidence))))
                 continue
             if self.waived:
                 opened, gap = self._waived_level(level, gap)
@@ -281,10 +288,9 @@ class _Evaluation:
             self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=[held_note, *gap]))
             return
         self.used_attachment1 |= row.per_attachment1
-        reasons = [self.book.qualification.reason, held_note,
-                   row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
+        reasons = [self.book.qualification.reason, held_note, row.reason]
         self.verdict.levels.append(OpenPath(level=level, path="qualification", reasons=reasons,
-                                            sources=self.cite(self.book.qualification.source, row.source)))
+                                            sources=self.cite(self.book.qualification.source, (row.source, row.confidence))))
 
     def _held_rank(self) -> int:
         q = self.p.qualification_level
@@ -299,7 +305,7 @@ class _Evaluation:
             self.used_attachment1 |= row.per_attachment1
             reasons = [self.t("eligibility.reason.exceptional", level=self.level_name(row.level),
                               conditions="；".join(c.text for c in row.conditions))]
-            sources = self.cite(*dict.fromkeys(c.source for c in row.conditions))
+            sources = self.cite(*((c.source, c.confidence) for c in row.conditions))
             self.verdict.levels.append(OpenPath(level=row.level, path="exceptional", reasons=reasons,
                                                 sources=sources, conditional=True))
 
@@ -326,7 +332,7 @@ class _Evaluation:
             return
         reasons = [row.reason, self.t("eligibility.reason.skilled_requirements", requirements="；".join(skilled.requirements))]
         self.verdict.levels.append(OpenPath(level=row.level, path="skilled", reasons=reasons,
-                                            sources=self.cite(row.source, row.also, skilled.requirements_source)))
+                                            sources=self.cite((row.source, row.confidence), row.also, skilled.requirements_source)))
 
     # ---- 专精特新 -----------------------------------------------------------------------------
     def _zjtx(self) -> None:
@@ -347,7 +353,7 @@ class _Evaluation:
                                                         missing=[self.t("eligibility.gap.zjtx_recommendation", form=zjtx.form)]))
                 continue
             self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[zjtx.reason, quota],
-                                                sources=self.cite(zjtx.source, zjtx.also),
+                                                sources=self.cite((enterprise.source, enterprise.confidence), zjtx.also),
                                                 estimate=not enterprise.quota_known))
 
     def _pointers(self) -> None:
@@ -357,7 +363,7 @@ class _Evaluation:
         for pointer in pointers:
             self.verdict.pointers.append(
                 self.t("eligibility.reason.pointer", reason=pointer.reason,
-                       sources="；".join(self.cite(pointer.source, pointer.also)))
+                       sources=self.citer.join(self.cite((pointer.source, pointer.confidence), pointer.also)))
             )
 
     # ---- what follows from the open levels --------------------------------------------------
@@ -405,10 +411,17 @@ class _Evaluation:
             return
         materials = self.book.materials
         paths = {p.path for p in self.verdict.levels}
-        items = [m.text for m in materials.common if not (m.not_when_only and paths <= set(m.not_when_only))]
+        chosen = [m for m in materials.common if not (m.not_when_only and paths <= set(m.not_when_only))]
         for path in dict.fromkeys(p.path for p in self.verdict.levels):
-            items.extend(m.text for m in materials.by_path.get(path, []))
-        self.verdict.materials = items
+            chosen.extend(materials.by_path.get(path, []))
+        self.verdict.materials = [self._material(m) for m in chosen]
+
+    def _material(self, material: Material) -> str:
+        """A material's text, with its source when that is not a notice's own text."""
+        if self.citer.plain(material.source.document):
+            return material.text
+        return self.t("eligibility.material_sourced", text=material.text,
+                      source=self.citer.item(material.source.document, material.source.section))
 
     def _cycle(self) -> None:
         info = self.verdict.cycle

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from bot.content.documents import Document, load_documents
 from bot.content.loader import ContentError, ContentProblem, load_model
 from bot.rules.sources import Confidence, Source
 
@@ -146,8 +147,8 @@ class ZjtxEnterprise(_Strict):
     #: None: no source gives this kind of enterprise a quota of its own (the office decides)
     max_per_year: int | None = Field(default=None, ge=0)
     max_senior_per_year: int | None = Field(default=None, ge=0)
-    source: Source | None = None
-    confidence: Confidence | None = None
+    source: Source
+    confidence: Confidence
 
     @property
     def quota_known(self) -> bool:
@@ -191,7 +192,6 @@ class Materials(_Strict):
 
 
 class Rulebook(_Strict):
-    documents: dict[str, str] = Field(min_length=1)
     exclusions: list[Exclusion]
     title_waiver: TitleWaiver
     not_covered: NotCovered
@@ -208,8 +208,12 @@ class Rulebook(_Strict):
     continuing_education: ContinuingEducation
     materials: Materials
 
-    def cite(self, source: Source | None) -> list[str]:
-        return [source.cite(self.documents)] if source is not None else []
+    #: the document registry (knowledge/documents.yaml), attached by ``load_rulebook``
+    _documents: dict[str, Document] = PrivateAttr(default_factory=dict)
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self._documents
 
     def all_sources(self) -> list[tuple[str, Source]]:
         """Every source cited anywhere in the rulebook, with a label saying where."""
@@ -247,7 +251,10 @@ class Qualifications(_Strict):
 
 
 def load_rulebook(root: Path) -> Rulebook:
-    return load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
+    """The rules, with the document registry their sources cite."""
+    book = load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
+    book._documents = load_documents(root)
+    return book
 
 
 def load_qualifications(root: Path) -> Qualifications:
@@ -255,7 +262,8 @@ def load_qualifications(root: Path) -> Qualifications:
 
 
 def check_rulebook(root: Path) -> list[ContentProblem]:
-    """Rules load, and every cited document id is declared in ``documents``."""
+    """Rules load (pydantic refuses a row without its source), and every cited document id is in
+    knowledge/documents.yaml."""
     problems: list[ContentProblem] = []
     try:
         book = load_rulebook(root)

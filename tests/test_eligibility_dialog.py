@@ -86,7 +86,7 @@ async def test_invalid_number_re_asks_with_the_reason_and_never_advances(user):
     await user.press_label("⬅ 上一步")  # back to the years of work
     await user.press_label("⬅ 上一步")  # back to the years in the title
     assert "第6题：取得现有职称到现在满几年了" in user.text
-    for bad in ("abc", "51", "-1", "2.5", "三年"):
+    for bad in ("abc", "51", "-1", "好几年", "二五"):
         await user.say(bad)
         assert "请输入0到50之间的整数" in user.text, bad
         assert "第6题" in user.text
@@ -94,6 +94,21 @@ async def test_invalid_number_re_asks_with_the_reason_and_never_advances(user):
     assert state.step == "years_in_title" and "years_in_title" not in state.data["answers"]
     await user.say("3年")
     assert "第7题" in user.text
+
+
+async def test_typed_numbers_are_understood_as_people_write_them(user):
+    await answer_bachelor_assistant(user, years="4")
+    for _ in range(3):
+        await user.press_label("⬅ 上一步")
+    assert "第6题" in user.text
+    for typed, stored in (("６", 6), ("6年", 6), ("六年", 6), ("十二", 12)):
+        await user.say(typed)
+        assert "第7题" in user.text, typed
+        assert (await stored_state(user.app)).data["answers"]["years_in_title"] == stored, typed
+        await user.press_label("⬅ 上一步")
+    await user.say("3年半")
+    assert "年限只算满的整年，已按3年记下" in user.text and "第7题" in user.text
+    assert (await stored_state(user.app)).data["answers"]["years_in_title"] == 3
 
 
 async def test_years_of_work_cannot_be_fewer_than_years_in_the_title(user):

@@ -165,8 +165,8 @@ def lint(dialog: Dialog, has_text: Callable[[str], bool] | None = None, actions:
                 keys.extend((name, o.label) for o in state.input.options)
             if isinstance(state.input, TextInput) and state.input.invalid:
                 keys.append((name, state.input.invalid))
-            if isinstance(state.input, NumberInput) and state.input.below_answer:
-                keys.append((name, state.input.below_answer))
+            if isinstance(state.input, NumberInput):
+                keys.extend((name, key) for key in (state.input.below_answer, state.input.rounded_note) if key)
         for where, key in keys:
             if not has_text(key):
                 defects.append(Defect("missing_text", where, f"text key {key!r} is not in dialogs/texts*.yaml"))

@@ -123,13 +123,13 @@ async def test_menu_button_buttons_and_a_typed_number_lead_to_the_verdict(bot, t
 async def test_a_typed_invalid_number_is_asked_again_with_the_reason(bot, tg_user):
     (first,) = await tg_user.say("/eligibility")
     await up_to_years_in_title(tg_user, first)
-    for bad in ("abc", "51", "2.5", "-1"):
+    for bad in ("abc", "51", "好几年", "-1"):
         (again,) = await tg_user.say(bad)
         assert "请输入0到50之间的整数。" in again["text"], bad
         assert "第6题" in again["text"] and "第7题" not in again["text"], bad
         assert dialog_step(bot, tg_user) == "years_in_title", bad
-    (q7,) = await tg_user.say("3年")
-    assert "第7题" in q7["text"]
+    (q7,) = await tg_user.say("三年半")
+    assert "第7题" in q7["text"] and "年限只算满的整年，已按3年记下" in q7["text"]
     assert dialog_step(bot, tg_user) == "years_of_work"
 
 

@@ -123,30 +123,27 @@ async def test_years_of_work_cannot_be_fewer_than_years_in_the_title(user):
     assert "第8题" in user.text
 
 
-async def test_a_technician_with_a_bachelor_degree_is_told_assistant_is_open(user):
-    """本科 + 技术员 held 3 years: years of work are asked and the bachelor's row opens 助理."""
+async def employee_journey(user: ChatUser, origin: str, title: str, *years: str) -> str:
+    """An employee in scope, 本科, with ``title``; ``years`` typed in order; no 专精特新, skill or
+    qualification, hours met. Returns the verdict text."""
     await user.say("/eligibility")
-    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作", "内地（大陆）居民",
-                  "本科（学士）", "技术员"):
+    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作", origin, "本科（学士）", title):
         await user.press_label(label)
-    await user.say("3")
-    assert "从事专业技术工作一共满几年" in user.text
-    await user.say("3")
+    for typed in years:
+        await user.say(typed)
     for label in ("否/不清楚", "没有", "没有/不清楚", "每年都达标"):
         await user.press_label(label)
-    text = user.text
+    return user.text
+
+
+async def test_a_technician_with_a_bachelor_degree_is_told_assistant_is_open(user):
+    """本科 + 技术员 held 3 years: years of work are asked and the bachelor's row opens 助理."""
+    text = await employee_journey(user, "内地（大陆）居民", "技术员", "3", "3")
     assert "您可以申报：助理工程师" in text and "暂时还不符合" not in text
 
 
 async def test_hong_kong_bachelor_with_six_years_gets_an_estimate_up_to_engineer(user):
-    await user.say("/eligibility")
-    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作", "港澳台居民",
-                  "本科（学士）", "没有"):
-        await user.press_label(label)
-    await user.say("6")
-    for label in ("否/不清楚", "没有", "没有/不清楚", "每年都达标"):
-        await user.press_label(label)
-    text = user.text
+    text = await employee_journey(user, "港澳台居民", "没有", "6")
     assert "您可以申报：助理工程师、工程师" in text and "高级工程师" not in text.split("📋")[0]
     assert "估算，须向办事机构确认" in text
     assert "0532-85161632" in text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 from datetime import date
 
 from bot.content.check import run_checks
@@ -13,14 +12,9 @@ from bot.rules.cycles import cycle_for, load_cycles
 from bot.rules.eligibility import evaluate
 from bot.rules.profile import Profile
 from bot.rules.rulebook import load_rulebook
+from tests.helpers import copy_content
 
 BOOK = load_rulebook(PROJECT_ROOT)
-
-
-def _copy(tmp_path):
-    for folder in ("dialogs", "rules", "knowledge"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    return tmp_path / "dialogs" / "eligibility.yaml"
 
 
 def test_the_shipped_dialog_asks_everything_the_rules_read():
@@ -29,7 +23,7 @@ def test_the_shipped_dialog_asks_everything_the_rules_read():
 
 def test_a_title_path_without_years_of_work_fails_the_check(tmp_path):
     """The old dialog: years of work asked only without a title."""
-    path = _copy(tmp_path)
+    path = copy_content(tmp_path) / "dialogs" / "eligibility.yaml"
     text = path.read_text(encoding="utf-8")
     old = "    next:\n      - goto: years_of_work\n"
     assert text.count(old) == 1
@@ -41,7 +35,7 @@ def test_a_title_path_without_years_of_work_fails_the_check(tmp_path):
 
 
 def test_an_unknown_input_field_is_reported(tmp_path):
-    _copy(tmp_path)
+    copy_content(tmp_path)
     rules = tmp_path / "rules" / "eligibility.yaml"
     rules.write_text(rules.read_text(encoding="utf-8").replace("  - {field: ce_hours}", "  - {field: shoe_size}"),
                      encoding="utf-8")

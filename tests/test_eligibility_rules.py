@@ -489,12 +489,11 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
 
 
 def test_check_reports_unknown_documents(tmp_path):
-    import shutil
 
     from bot.rules.rulebook import check_rulebook
+    from tests.helpers import copy_content
 
-    shutil.copytree(PROJECT_ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(PROJECT_ROOT / "knowledge", tmp_path / "knowledge")
+    copy_content(tmp_path)
     path = tmp_path / "rules" / "eligibility.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("document: q2022_128", "document: q9999"), encoding="utf-8")
     problems = check_rulebook(tmp_path)

@@ -122,12 +122,10 @@ def test_new_facts_are_answered_with_their_confidence(runtime, question, entry_i
 
 
 def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
-    import shutil
-
     from bot.content.consistency import check_no_later_years
+    from tests.helpers import copy_content
 
-    for folder in ("dialogs", "rules", "knowledge"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    copy_content(tmp_path)
     assert check_no_later_years(tmp_path) == []
     path = tmp_path / "knowledge" / "entries" / "b_paper_fee.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("网上报名另有截止日：2024年8月30日。", "网上报名另有截止日：2025年8月30日。"),

@@ -3,14 +3,12 @@ page's section, and `check` refusing a rule or entry row without a source."""
 
 from __future__ import annotations
 
-import shutil
-
 import yaml
 
 from bot.content.check import run_checks
 from bot.content.documents import Citer, Document, describe, load_documents
 from bot.paths import PROJECT_ROOT
-from tests.helpers import ChatUser
+from tests.helpers import ChatUser, copy_content
 
 TEXTS = {
     "sources.item": "{name}{section}{notes}",
@@ -68,12 +66,6 @@ def test_the_shipped_documents_say_what_is_known_and_missing():
         assert d.known in listing
 
 
-def _copy(tmp_path):
-    for folder in ("dialogs", "rules", "knowledge"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
 def test_the_verdict_source_line_follows_the_document_data(tmp_path):
     """Change a caveat in knowledge/documents.yaml: the verdict's source line changes with it."""
     from datetime import date
@@ -82,7 +74,7 @@ def test_the_verdict_source_line_follows_the_document_data(tmp_path):
     from bot.rules.profile import Profile
     from bot.rules.rulebook import load_rulebook
 
-    root = _copy(tmp_path)
+    root = copy_content(tmp_path)
     path = root / "knowledge" / "documents.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("caveat: 以附件1为准", "caveat: 以新区标准为准"), encoding="utf-8")
     book = load_rulebook(root)
@@ -91,7 +83,7 @@ def test_the_verdict_source_line_follows_the_document_data(tmp_path):
 
 
 def test_check_refuses_a_rule_row_without_a_source(tmp_path):
-    root = _copy(tmp_path)
+    root = copy_content(tmp_path)
     path = root / "rules" / "eligibility.yaml"
     text = path.read_text(encoding="utf-8")
     row = "    source: {document: rsbf2019_16, section: 工程师}\n"
@@ -102,7 +94,7 @@ def test_check_refuses_a_rule_row_without_a_source(tmp_path):
 
 
 def test_check_refuses_a_quota_without_a_source(tmp_path):
-    root = _copy(tmp_path)
+    root = copy_content(tmp_path)
     path = root / "rules" / "eligibility.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["zjtx"]["enterprises"]["national"]["source"]
@@ -111,7 +103,7 @@ def test_check_refuses_a_quota_without_a_source(tmp_path):
 
 
 def test_check_refuses_an_entry_without_a_source(tmp_path):
-    root = _copy(tmp_path)
+    root = copy_content(tmp_path)
     path = root / "knowledge" / "entries" / "b_paper_fee.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["entries"][0]["sources"] = []
@@ -120,7 +112,7 @@ def test_check_refuses_an_entry_without_a_source(tmp_path):
 
 
 def test_check_refuses_a_source_the_registry_does_not_know(tmp_path):
-    root = _copy(tmp_path)
+    root = copy_content(tmp_path)
     path = root / "rules" / "eligibility.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("document: rsb2018_crossover", "document: nowhere"), encoding="utf-8")
     assert any("nowhere" in p.reason for p in run_checks(root)["eligibility_rules"])

@@ -134,3 +134,15 @@ def _project_env() -> dict[str, str]:
 
 
 PROJECT_ENV = _project_env()
+
+
+def copy_content(root: Path) -> Path:
+    """A writable copy of the repository's content (dialogs/, knowledge/, rules/) under ``root``,
+    for tests that break one file and run the checks."""
+    import shutil
+
+    from bot.paths import PROJECT_ROOT
+
+    for folder in ("dialogs", "knowledge", "rules"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    return root

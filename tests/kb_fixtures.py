@@ -24,6 +24,8 @@ DOCUMENTS = {
             "url": None,
             "kind": "notice",
             "short": "2024年新区通知",
+            "confidence": "high",
+            "known": "全文",
         },
         {
             "id": "fee_rule",
@@ -34,6 +36,8 @@ DOCUMENTS = {
             "url": None,
             "kind": "policy",
             "short": "鲁发改成本〔2021〕638号",
+            "confidence": "high",
+            "known": "通知的转述",
         },
     ]
 }

@@ -144,10 +144,10 @@ def test_committed_diagram_is_current():
         assert f"```mermaid\n{mermaid(dialog)}```" in doc.read_text(encoding="utf-8"), doc
 
 
-def test_eligibility_dialog_never_asks_more_than_twelve():
+def test_eligibility_dialog_never_asks_more_than_fourteen():
     dialog = load_dialog_file(PROJECT_ROOT / "dialogs" / "eligibility.yaml")
-    assert dialog.max_steps == 12
-    assert longest_question_path(dialog) == 12
+    assert dialog.max_steps == 14
+    assert longest_question_path(dialog) == 14
 
 
 # ---- property: random answers always end within max_steps -------------------------------------

@@ -71,3 +71,75 @@ def test_bad_profiles_exit_2_naming_the_field(tmp_path, data, named):
 def test_missing_file(tmp_path):
     result = runner.invoke(app, ["eligibility", "--profile", str(tmp_path / "nope.json")])
     assert result.exit_code == 2 and "file not found" in result.output
+
+
+# ---- the verdicts a content audit found wrong, through the command -------------------------------
+def verdict(tmp_path, profile):
+    result = run(tmp_path, profile, "--json", "--today", "2024-07-01")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def opened(out):
+    return {(p["level"], p["path"]): p for p in out["levels"]}
+
+
+def test_cli_technician_with_a_bachelor_degree_may_apply_for_assistant(tmp_path):
+    out = verdict(tmp_path, {"education": "bachelor", "current_title": "technician", "years_in_title": 3})
+    assert ("assistant", "standard") in opened(out) and out["eligible"] is True
+    assert out["blocked"] == []
+
+
+def test_cli_years_of_work_below_years_in_title_exit_2(tmp_path):
+    result = run(tmp_path, {"current_title": "assistant", "years_in_title": 5, "years_of_work": 2})
+    assert result.exit_code == 2 and "years_of_work must be at least years_in_title" in result.output
+
+
+def test_cli_hong_kong_bachelor_six_years_is_an_estimate_up_to_engineer(tmp_path):
+    out = verdict(tmp_path, {"education": "bachelor", "origin": "hk_macao_taiwan", "years_of_work": 6})
+    assert set(opened(out)) == {("assistant", "standard"), ("intermediate", "standard")}
+    engineer = opened(out)[("intermediate", "standard")]
+    assert engineer["estimate"] is True and "满5年" in engineer["reasons"][0]
+    assert any("办事机构确认" in w for w in out["warnings"])
+
+
+def test_cli_hong_kong_engineer_eight_years_gets_the_ordinary_row(tmp_path):
+    out = verdict(tmp_path, {"education": "bachelor", "origin": "hk_macao_taiwan", "current_title": "intermediate",
+                             "years_in_title": 8})
+    assert opened(out)[("deputy_senior", "standard")]["conditional"] is False
+
+
+def test_cli_hours_short_is_a_warning(tmp_path):
+    out = verdict(tmp_path, {"education": "bachelor", "current_title": "assistant", "years_in_title": 6,
+                             "ce_hours": [{"year": 2023, "total": 40, "professional": 30}]})
+    assert ("intermediate", "standard") in opened(out)
+    assert any("通知没有写明" in w for w in out["warnings"])
+
+
+def test_cli_foreigner_without_a_permit_is_sent_to_the_office(tmp_path):
+    out = verdict(tmp_path, {"education": "doctor", "origin": "foreign_other"})
+    assert out["eligible"] is False and out["excluded"]["kind"] == "not_covered"
+    assert "0532-85161632" in out["excluded"]["advice"]
+
+
+def test_cli_champion_is_not_the_national_tier(tmp_path):
+    out = verdict(tmp_path, {"education": "college", "zjtx_enterprise": "champion", "zjtx_recommended": True})
+    items = [p for p in out["levels"] if p["path"] == "zjtx"]
+    assert items and all(p["estimate"] for p in items)
+    assert not any("最多举荐2人" in r for p in items for r in p["reasons"])
+
+
+def test_cli_recommendation_only_lists_no_hours_and_no_years(tmp_path):
+    out = verdict(tmp_path, {"education": "college", "current_title": "assistant", "years_in_title": 1,
+                             "zjtx_enterprise": "national", "zjtx_recommended": True, "ce_hours": []})
+    assert {p["path"] for p in out["levels"]} == {"zjtx"} and out["blocked"] == []
+    assert not any("继续教育" in m for m in out["materials"])
+    assert not any("继续教育" in w or "附件1" in w for w in out["warnings"])
+
+
+def test_cli_skilled_route_needs_a_frontline_post(tmp_path):
+    profile = {"education": "secondary", "skill_level": "technician", "years_in_skill": 5, "appraisals_passed_3y": True}
+    out = verdict(tmp_path, profile)
+    assert "生产一线" in " ".join(b["missing"][0] for b in out["blocked"] if b["path"] == "skilled")
+    out = verdict(tmp_path, {**profile, "frontline_post": True})
+    assert ("intermediate", "skilled") in opened(out)

@@ -18,8 +18,9 @@ from tests.helpers import ChatUser, make_app
 Q1 = "第1题：您目前的身份是？"
 
 
-async def answer_bachelor_assistant(user: ChatUser, years: str = "4") -> None:
-    """The common journey up to the skill question: employee, in scope, mainland, 本科, 助理工程师."""
+async def answer_bachelor_assistant(user: ChatUser, years: str = "4", work: str | None = None) -> None:
+    """The common journey up to the skill question: employee, in scope, mainland, 本科, 助理工程师,
+    ``years`` in the title and ``work`` (default: the same) years of work."""
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
     await user.press_label("在山东，从事工业互联网专业技术工作")
@@ -27,6 +28,7 @@ async def answer_bachelor_assistant(user: ChatUser, years: str = "4") -> None:
     await user.press_label("本科（学士）")
     await user.press_label("助理工程师")
     await user.say(years)
+    await user.say(work or years)
     await user.press_label("否/不清楚")
 
 
@@ -37,10 +39,10 @@ async def stored_state(app) -> DialogState | None:
 
 async def test_full_journey_ends_in_a_verdict(user):
     await user.say("/eligibility")
-    assert "最多12题" in user.text and Q1 in user.text
+    assert "最多14题" in user.text and Q1 in user.text
     assert user.button_labels[-3:] == ["⬅ 上一步", "🔄 重新开始", "✖ 退出"]
     await answer_bachelor_assistant(user)
-    assert "第8题：您是否取得高技能类职业资格" in user.text
+    assert "第9题：您是否取得高技能类职业资格" in user.text
     await user.press_label("没有")
     await user.press_label("没有/不清楚")
     await user.press_label("每年都达标")
@@ -81,9 +83,10 @@ async def test_outside_shandong_is_told_where_to_turn(user):
 async def test_invalid_number_re_asks_with_the_reason_and_never_advances(user):
     await answer_bachelor_assistant(user, years="4")
     await user.press_label("⬅ 上一步")  # back to the zjtx question
-    await user.press_label("⬅ 上一步")  # back to the years question
+    await user.press_label("⬅ 上一步")  # back to the years of work
+    await user.press_label("⬅ 上一步")  # back to the years in the title
     assert "第6题：取得现有职称到现在满几年了" in user.text
-    for bad in ("abc", "51", "-1", "2.5", "三年"):
+    for bad in ("abc", "51", "-1", "好几年", "二五"):
         await user.say(bad)
         assert "请输入0到50之间的整数" in user.text, bad
         assert "第6题" in user.text
@@ -91,6 +94,90 @@ async def test_invalid_number_re_asks_with_the_reason_and_never_advances(user):
     assert state.step == "years_in_title" and "years_in_title" not in state.data["answers"]
     await user.say("3年")
     assert "第7题" in user.text
+
+
+async def test_typed_numbers_are_understood_as_people_write_them(user):
+    await answer_bachelor_assistant(user, years="4")
+    for _ in range(3):
+        await user.press_label("⬅ 上一步")
+    assert "第6题" in user.text
+    for typed, stored in (("６", 6), ("6年", 6), ("六年", 6), ("十二", 12)):
+        await user.say(typed)
+        assert "第7题" in user.text, typed
+        assert (await stored_state(user.app)).data["answers"]["years_in_title"] == stored, typed
+        await user.press_label("⬅ 上一步")
+    await user.say("3年半")
+    assert "年限只算满的整年，已按3年记下" in user.text and "第7题" in user.text
+    assert (await stored_state(user.app)).data["answers"]["years_in_title"] == 3
+
+
+async def test_years_of_work_cannot_be_fewer_than_years_in_the_title(user):
+    await answer_bachelor_assistant(user, years="4")
+    await user.press_label("⬅ 上一步")
+    await user.press_label("⬅ 上一步")
+    assert "第7题：您从事专业技术工作一共满几年了" in user.text
+    await user.say("2")
+    assert "不能少于4年" in user.text and "第7题" in user.text
+    assert (await stored_state(user.app)).step == "years_of_work"
+    await user.say("9")
+    assert "第8题" in user.text
+
+
+async def employee_journey(user: ChatUser, origin: str, title: str, *years: str) -> str:
+    """An employee in scope, 本科, with ``title``; ``years`` typed in order; no 专精特新, skill or
+    qualification, hours met. Returns the verdict text."""
+    await user.say("/eligibility")
+    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作", origin, "本科（学士）", title):
+        await user.press_label(label)
+    for typed in years:
+        await user.say(typed)
+    for label in ("否/不清楚", "没有", "没有/不清楚", "每年都达标"):
+        await user.press_label(label)
+    return user.text
+
+
+async def test_a_technician_with_a_bachelor_degree_is_told_assistant_is_open(user):
+    """本科 + 技术员 held 3 years: years of work are asked and the bachelor's row opens 助理."""
+    text = await employee_journey(user, "内地（大陆）居民", "技术员", "3", "3")
+    assert "您可以申报：助理工程师" in text and "暂时还不符合" not in text
+
+
+async def test_hong_kong_bachelor_with_six_years_gets_an_estimate_up_to_engineer(user):
+    text = await employee_journey(user, "港澳台居民", "没有", "6")
+    assert "您可以申报：助理工程师、工程师" in text and "高级工程师" not in text.split("📋")[0]
+    assert "估算，须向办事机构确认" in text
+    assert "0532-85161632" in text
+
+
+async def test_foreigners_without_either_permit_are_sent_to_the_office(user):
+    await user.say("/eligibility")
+    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作"):
+        await user.press_label(label)
+    await user.press_label("外籍，两种证件都没有")
+    assert "本次通知没有写到您的情况" in user.text and "可以申报" not in user.text
+
+
+async def test_the_skilled_route_asks_about_a_frontline_post(user):
+    await user.say("/eligibility")
+    for label in ("自由职业者", "在山东，从事工业互联网专业技术工作", "内地（大陆）居民", "中专", "没有"):
+        await user.press_label(label)
+    await user.say("6")
+    await user.press_label("技师")
+    assert "生产一线岗位" in user.text
+    await user.press_label("否")
+    await user.say("5")
+    await user.press_label("是")
+    await user.press_label("每年都达标")
+    assert "需在工程技术领域生产一线岗位从事技术技能工作" in user.text
+
+
+async def test_hours_short_keep_the_level_open_with_a_warning(user):
+    await answer_bachelor_assistant(user)
+    await user.press_label("没有")
+    await user.press_label("没有/不清楚")
+    await user.press_label("有年份不达标")
+    text = user.text
+    assert "您可以申报：工程师" in text and "通知没有写明" in text and "补足后才能" not in text
 
 
 async def test_typed_labels_and_yes_no_words_are_accepted(user):
@@ -102,7 +189,7 @@ async def test_typed_labels_and_yes_no_words_are_accepted(user):
     for _ in range(4):  # reach the 专精特新 recommendation (a yes/no question)
         await user.press(user.button_data[0])
     await user.say("5")
-    await user.press_label("国家级专精特新（或单项冠军）")
+    await user.press_label("国家级专精特新")
     assert "是否愿意署名举荐" in user.text
     await user.say("是")
     assert "继续教育学时" in user.text
@@ -259,10 +346,11 @@ async def test_terminal_chat_runs_the_dialog(sqlite_app):
 
 async def test_random_journeys_through_the_core_end_in_a_verdict(sqlite_app):
     """Random valid answers mixed with junk, help and stale presses: never an error, always a
-    verdict, never more than 12 answered questions."""
+    verdict, never more than max_steps answered questions."""
     import random
 
     from bot.dialogs.loader import load_dialog
+    from bot.dialogs.runner import DialogEngine
     from bot.dialogs.schema import NumberInput
 
     dialog = load_dialog(PROJECT_ROOT, "eligibility")
@@ -278,7 +366,8 @@ async def test_random_journeys_through_the_core_end_in_a_verdict(sqlite_app):
                 await user.say(rng.choice(["?", "随便", "999", "", "  "]))
                 assert (await stored_state_of(sqlite_app, user)).step == state.step
             elif isinstance(spec, NumberInput):
-                await user.say(str(rng.randint(spec.min, spec.max)))
+                lo, hi = DialogEngine.number_bounds(spec, state.data["answers"])
+                await user.say(str(rng.randint(lo, hi)))
                 answered += 1
             else:
                 choices = [d for d in user.button_data if not d.endswith((".b", ".r", ".x"))]

@@ -62,3 +62,73 @@ def test_dev_set_figures(report):
     assert f["top3"] >= 0.98, f"top-3 {f['top3']:.3f} < 0.98\n{detail}"
     assert f["wrong_confident"] <= 0.02, f"wrong confident {f['wrong_confident']:.3f} > 0.02\n{detail}"
     assert f["out_of_scope_answered"] <= 0.05, f"out-of-scope answered {f['out_of_scope_answered']:.3f} > 0.05\n{detail}"
+
+
+# ---- statements an audit found without a source, or wrong ------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "entry_id", "says"),
+    [
+        ("纸质材料一周内是工作日还是自然日", "paper-form-deadline", "按自然日"),
+        ("被举荐的人需要什么条件", "zjtx-recommend-who", "三项都要具备"),
+        ("哪些人不能申报", "scope-excluded-civil-servants", "参照公务员法管理的事业单位"),
+        ("在外省工作能报西海岸的工业互联网职称吗", "scope-other-province", "不能按本次评审申报"),
+        ("专精特新企业每年能举荐几个人", "zjtx-recommend-quota", "鲁人社字〔2022〕129号"),
+    ],
+)
+def test_audited_questions_get_the_sourced_answer(runtime, question, entry_id, says):
+    from bot.knowledge.answering import Answerer
+
+    answerer = Answerer(runtime, lambda key, **values: key, PROJECT_ROOT)
+    import datetime as dt
+
+    reply = answerer.respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    assert reply.answered and reply.entry_id == entry_id, (reply.outcome, reply.entry_id)
+    assert says in reply.text
+
+
+def test_no_answer_says_a_deadline_has_passed_without_the_clock(runtime):
+    """Whether a cycle is over comes from the cycle data and today's date (the cycle note)."""
+    import re
+
+    stale = [e.id for e in runtime.kb.entries if re.search(r"已于\d{4}年\d{1,2}月\d{1,2}日截止", e.answer)]
+    assert stale == []
+
+
+def test_no_answer_opens_with_a_bare_yes_or_no_the_notice_does_not_give(runtime):
+    special = runtime.kb.by_id["policy-special-groups"].answer
+    assert not special.startswith("有。")
+    excluded = runtime.kb.by_id["scope-excluded-civil-servants"].answer
+    for group in ("离退休人员", "参照公务员法管理的事业单位", "不在山东省内工作", "不从事工业互联网专业技术工作"):
+        assert group in excluded
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id", "says"),
+    [
+        ("山东惠才卡能直接报正高吗", "policy-skilled-green-channel", "直接申报相应系列的正高级职称"),
+        ("公需课和专业课怎么分配", "policy-ce-hours", "公需课30学时、专业课60学时"),
+        ("明年还有工业互联网职称评审吗", "next-year-notice", "仍是目前能确认的最新数字"),
+    ],
+)
+def test_new_facts_are_answered_with_their_confidence(runtime, question, entry_id, says):
+    import datetime as dt
+
+    from bot.knowledge.answering import Answerer
+
+    reply = Answerer(runtime, lambda key, **values: key, PROJECT_ROOT).respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    assert reply.answered and reply.entry_id == entry_id, (reply.outcome, reply.entry_id)
+    assert says in reply.text
+    assert any(s["confidence"] == "medium" for s in reply.sources)
+
+
+def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
+    from bot.content.consistency import check_no_later_years
+    from tests.helpers import copy_content
+
+    copy_content(tmp_path)
+    assert check_no_later_years(tmp_path) == []
+    path = tmp_path / "knowledge" / "entries" / "b_paper_fee.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("网上报名另有截止日：2024年8月30日。", "网上报名另有截止日：2025年8月30日。"),
+                    encoding="utf-8")
+    [problem] = check_no_later_years(tmp_path)
+    assert problem.file.endswith("b_paper_fee.yaml") and "2025" in problem.reason

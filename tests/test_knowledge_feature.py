@@ -48,7 +48,7 @@ async def test_answer_ends_with_source_line_and_has_vote_buttons(kb_app):
     user = ChatUser(kb_app)
     await user.say("评审费多少钱？")
     assert "360元" in user.text
-    assert user.text.rstrip().splitlines()[-1] == "来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文"
+    assert user.text.rstrip().splitlines()[-1] == "来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文，可信度中等"
     assert user.button_data == ["kb:up:fee-amounts", "kb:dn:fee-amounts"]
     assert user.button_labels == ["👍 有帮助", "👎 没帮助"]
     assert await rows(kb_app, UnansweredQuestion) == []

@@ -7,7 +7,10 @@ an edit to one without the other would quote two different fees, so ``check`` re
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bot.content.loader import ContentProblem
 
@@ -29,4 +32,48 @@ def check_fee_agreement(root: Path) -> list[ContentProblem]:
                         f"level {definition.id}: fee {definition.fee_yuan} differs from {amount} in cycle {cycle.year}",
                     )
                 )
+    return problems
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?=\s*年|-\d{1,2}-\d{1,2})")
+
+
+def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, f"{path}[{index}]")
+
+
+def check_no_later_years(root: Path) -> list[ContentProblem]:
+    """No user-facing text names a year after the latest review cycle on file.
+
+    The notices at hand are the 2024 ones and no later notice of this review was found, so a 2025
+    date or fee in an answer could only be invented. Entry alternatives are phrasings the matcher
+    reads (users do ask about next year); they are never shown and are not checked."""
+    import yaml
+
+    from bot.rules.cycles import load_cycles
+
+    years = [c.year for c in load_cycles(root)]
+    if not years:
+        return []
+    latest = max(years)
+    files = [*sorted((root / "dialogs").glob("texts*.yaml")), *sorted((root / "rules").glob("*.yaml")),
+             root / "knowledge" / "documents.yaml", *sorted((root / "knowledge" / "entries").glob("*.yaml"))]
+    problems: list[ContentProblem] = []
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rel = str(path.relative_to(root))
+        for where, text in _strings(data, ""):
+            if ".alternatives[" in where or where.endswith(".url"):
+                continue
+            for match in _YEAR.finditer(text):
+                if int(match.group(1)) > latest:
+                    problems.append(ContentProblem(rel, None, f"{where}: names {match.group(1)}, after the latest review "
+                                                              f"cycle on file ({latest})"))
     return problems

@@ -31,3 +31,9 @@ register("consistency", check_fee_agreement)
 from bot.content.own_words import check_own_words  # noqa: E402
 
 register("own_words", check_own_words)
+from bot.eligibility.coverage import check_inputs  # noqa: E402
+
+register("eligibility_inputs", check_inputs)
+from bot.content.consistency import check_no_later_years  # noqa: E402
+
+register("later_years", check_no_later_years)

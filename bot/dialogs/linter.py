@@ -142,6 +142,8 @@ def lint(dialog: Dialog, has_text: Callable[[str], bool] | None = None, actions:
     for name, state in states.items():
         ancestors = _reachable(name, reverse)  # includes the state itself
         known = {dialog.answer_name(a) for a in ancestors if not states[a].terminal}
+        if isinstance(state.input, NumberInput) and state.input.min_answer and state.input.min_answer not in known - {dialog.answer_name(name)}:
+            defects.append(Defect("undefined_answer", name, f"min_answer names answer {state.input.min_answer!r} that no earlier state collects"))
         for tr in state.next:
             for answer, cond in tr.when.items():
                 if answer not in known:
@@ -163,6 +165,8 @@ def lint(dialog: Dialog, has_text: Callable[[str], bool] | None = None, actions:
                 keys.extend((name, o.label) for o in state.input.options)
             if isinstance(state.input, TextInput) and state.input.invalid:
                 keys.append((name, state.input.invalid))
+            if isinstance(state.input, NumberInput):
+                keys.extend((name, key) for key in (state.input.below_answer, state.input.rounded_note) if key)
         for where, key in keys:
             if not has_text(key):
                 defects.append(Defect("missing_text", where, f"text key {key!r} is not in dialogs/texts*.yaml"))

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.messages import Button, Outbound
+from bot.core.numbers import parse_years
 from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, State, TextInput, YesNoInput
 
 Action = Callable[[Context, dict[str, Any]], Awaitable[list[Outbound]]]
@@ -30,7 +31,6 @@ EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit"})
 HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
 YES_WORDS = frozenset({"是", "是的", "有", "对", "y", "yes"})
 NO_WORDS = frozenset({"否", "不是", "没有", "无", "不", "n", "no"})
-_NUMBER = re.compile(r"^([0-9]+)\s*(年|岁|个)?$")
 
 
 class InvalidAnswer(Exception):
@@ -83,11 +83,12 @@ class DialogEngine:
         current = history[-1]
         if word in HELP_WORDS:
             return self._help(ctx, current, len(history))
+        state = self.dialog.states[current]
         try:
-            value = self.parse_text(ctx, self.dialog.states[current], text)
+            value = self.parse_text(ctx, state, text, answers)
         except InvalidAnswer as exc:
             return self._ask(ctx, current, len(history), note=exc.reason)
-        return await self._advance(ctx, history, answers, value)
+        return await self._advance(ctx, history, answers, value, note=self._rounded_note(ctx, state, text, value))
 
     async def on_callback(self, ctx: Context, payload: str) -> list[Outbound]:
         stale = [Outbound.toast_only(ctx.t("input.stale_button"))]
@@ -127,16 +128,12 @@ class DialogEngine:
             return [(True, ctx.t(f"{T}.yes")), (False, ctx.t(f"{T}.no"))]
         return []
 
-    def parse_text(self, ctx: Context, state: State, text: str) -> Any:
+    def parse_text(self, ctx: Context, state: State, text: str, answers: dict[str, Any] | None = None) -> Any:
         """The answer a typed text stands for, or ``InvalidAnswer`` with the reason in Chinese."""
         spec = state.input
         typed = unicodedata.normalize("NFKC", text).strip()
         if isinstance(spec, NumberInput):
-            lo, hi = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
-            match = _NUMBER.match(typed)
-            if not match or not lo <= int(match.group(1)) <= hi:
-                raise InvalidAnswer(ctx.t(f"{T}.invalid_number", min=lo, max=hi))
-            return int(match.group(1))
+            return self._number(ctx, spec, typed, answers or {})
         if isinstance(spec, TextInput):
             if len(typed) > spec.max_length:
                 raise InvalidAnswer(ctx.t(f"{T}.invalid_too_long", limit=spec.max_length))
@@ -154,6 +151,37 @@ class DialogEngine:
                 return value
         raise InvalidAnswer(ctx.t(f"{T}.invalid_choice"))
 
+    def _number(self, ctx: Context, spec: NumberInput, typed: str, answers: dict[str, Any]) -> int:
+        """A typed number within bounds (whole years; a fraction only where the question allows it)."""
+        lo, hi = self.number_bounds(spec, answers)
+        parsed = parse_years(typed)
+        if parsed is None or (parsed.rounded and not spec.rounded_note):
+            raise InvalidAnswer(ctx.t(f"{T}.invalid_number", min=lo, max=hi))
+        if not lo <= parsed.years <= hi:
+            floor = answers.get(spec.min_answer or "")
+            if spec.below_answer and isinstance(floor, int | float) and parsed.years < floor:
+                raise InvalidAnswer(ctx.t(spec.below_answer, min=lo, max=hi))
+            raise InvalidAnswer(ctx.t(f"{T}.invalid_number", min=lo, max=hi))
+        return parsed.years
+
+    @staticmethod
+    def _rounded_note(ctx: Context, state: State, text: str, value: Any) -> str | None:
+        """"3年半" was taken as 3: say that only whole years count."""
+        spec = state.input
+        if not isinstance(spec, NumberInput) or not spec.rounded_note:
+            return None
+        parsed = parse_years(text)
+        return ctx.t(spec.rounded_note, value=value) if parsed is not None and parsed.rounded else None
+
+    @staticmethod
+    def number_bounds(spec: NumberInput, answers: dict[str, Any]) -> tuple[int, int]:
+        """[min, max] of a number question, raised to the earlier answer named by ``min_answer``."""
+        lo, hi = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
+        floor = answers.get(spec.min_answer) if spec.min_answer else None
+        if isinstance(floor, int | float) and not isinstance(floor, bool):
+            lo = max(lo, min(int(floor), hi))
+        return lo, hi
+
     # ---- moves -------------------------------------------------------------------------------
     def next_state(self, current: str, answers: dict[str, Any]) -> str | None:
         for transition in self.dialog.states[current].next:
@@ -161,7 +189,8 @@ class DialogEngine:
                 return transition.goto
         return None
 
-    async def _advance(self, ctx: Context, history: list[str], answers: dict[str, Any], value: Any) -> list[Outbound]:
+    async def _advance(self, ctx: Context, history: list[str], answers: dict[str, Any], value: Any,
+                       note: str | None = None) -> list[Outbound]:
         current = history[-1]
         answers = {**answers, self.dialog.answer_name(current): value}
         target = self.next_state(current, answers)
@@ -174,10 +203,10 @@ class DialogEngine:
             action = self.actions.get(state.action or "")
             if action is None:
                 return [Outbound(text=ctx.t(f"{T}.broken"))]
-            return await action(ctx, answers)
+            return ([Outbound(text=note)] if note else []) + await action(ctx, answers)
         history = [*history, target]
         await self._save(ctx, history, answers)
-        return self._ask(ctx, target, len(history))
+        return self._ask(ctx, target, len(history), note=note)
 
     async def _back(self, ctx: Context, history: list[str], answers: dict[str, Any]) -> list[Outbound]:
         if len(history) <= 1:

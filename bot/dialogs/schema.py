@@ -118,12 +118,20 @@ class YesNoInput(BaseModel):
 
 
 class NumberInput(BaseModel):
-    """A whole number typed by the user, within [min, max] (both required, min ≤ max: see linter)."""
+    """A whole number typed by the user, within [min, max] (both required, min ≤ max: see linter);
+    digits, full-width digits, Chinese numerals and a 年 are understood (``bot.core.numbers``)."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["number"]
     min: int | None = None
     max: int | None = None
+    #: an earlier answer the number may not be below (e.g. years of work ≥ years in the title)
+    min_answer: str | None = None
+    #: text key of the reason shown when the number is below ``min_answer`` ({min}, {max} filled in)
+    below_answer: str | None = None
+    #: text key of a note when a fraction was dropped ("3年半" → 3; {value} filled in); without it a
+    #: fraction is refused as not a whole number
+    rounded_note: str | None = None
 
 
 class TextInput(BaseModel):

@@ -13,9 +13,16 @@ from bot.rules.profile import Profile
 
 _DIRECT = (
     "person_type", "origin", "education", "current_title", "years_in_title", "years_of_work",
-    "skill_level", "years_in_skill", "appraisals_passed_3y", "qualification_level",
+    "skill_level", "frontline_post", "years_in_skill", "appraisals_passed_3y", "qualification_level",
     "years_in_qualification", "zjtx_enterprise", "zjtx_recommended",
 )
+
+#: profile fields set from other answers (field → the answers it comes from), for the coverage check
+DERIVED: dict[str, tuple[str, ...]] = {
+    "works_in_shandong": ("scope",),
+    "industrial_internet_work": ("scope",),
+    "ce_hours": ("ce_status",),
+}
 
 
 def profile_from_answers(answers: dict[str, Any]) -> tuple[Profile, CeSelfReport]:

@@ -66,7 +66,7 @@ class EligibilityFeature(Feature):
         state = await ctx.dialog()
         if state is not None and state.dialog == DIALOG:
             return await self.engine.resume_or_start(ctx)
-        return await self.engine.start(ctx, note=ctx.t("eligibility.intro"))
+        return await self.engine.start(ctx, note=ctx.t("eligibility.intro", max_steps=self.engine.dialog.max_steps))
 
     async def pressed(self, ctx: Context, payload: str) -> list[Outbound]:
         # The core expires idle dialogs on text; a button pressed after a day is expired here too.

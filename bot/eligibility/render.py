@@ -23,11 +23,13 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
     """Headline, open and blocked paths, and per-level facts (fee, assessment, committee)."""
     if verdict.excluded is not None:
         ex = verdict.excluded
-        return [t(f"{V}.excluded", reason=ex.reason, advice=ex.advice, sources="；".join(ex.sources))]
+        return [t(f"{V}.{ex.kind}", reason=ex.reason, advice=ex.advice, sources="；".join(ex.sources))]
     lines: list[str] = []
-    best = sorted({p.level for p in verdict.levels if not p.conditional}, key=LEVELS.index)
+    firm = [p for p in verdict.levels if not p.conditional]
+    best = sorted({p.level for p in firm}, key=LEVELS.index)
     if best:
-        lines.append(t(f"{V}.headline_yes", levels="、".join(t(f"eligibility.names.title.{lv}") for lv in best)))
+        headline = "headline_estimate" if all(p.estimate for p in firm) else "headline_yes"
+        lines.append(t(f"{V}.{headline}", levels="、".join(t(f"eligibility.names.title.{lv}") for lv in best)))
     elif verdict.levels:
         lines.append(t(f"{V}.headline_conditional"))
     elif not verdict.blocked and any(w == t("eligibility.warn.top") for w in verdict.warnings):
@@ -38,7 +40,7 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
         lines.append("")
         lines.append(t(f"{V}.open_header"))
         for item in verdict.levels:
-            key = "conditional_item" if item.conditional else "open_item"
+            key = "conditional_item" if item.conditional else "estimate_item" if item.estimate else "open_item"
             lines.append(t(f"{V}.{key}", **_names(t, item.level, item.path)))
             for reason in item.reasons:
                 lines.append(t(f"{V}.reason_line", text=reason))

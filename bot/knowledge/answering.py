@@ -84,9 +84,12 @@ class Answerer:
         ]
 
     def source_line(self, entry: Entry) -> str:
-        kb = self.runtime.kb
-        parts = list(dict.fromkeys(f"{kb.document_short(s.document)} {s.section}" for s in entry.sources))
-        return self.t("knowledge.source_line", sources=self.t("knowledge.source_separator").join(parts))
+        """Each source named from the document data, with its caveat and a confidence below high."""
+        from bot.content.documents import Citer
+
+        citer = Citer(self.runtime.kb.documents, self.t)
+        items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)
+        return self.t("knowledge.source_line", sources=citer.join(items))
 
     def cycle_note(self, entry: Entry, now: dt.datetime) -> str | None:
         today = now.astimezone(LOCAL_TZ).date()

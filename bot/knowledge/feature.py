@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.content.documents import describe
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
@@ -44,6 +45,19 @@ class KnowledgeFeature(FreeTextHandler):
 
     def callbacks(self) -> dict[str, Handler]:
         return {PREFIX: self.on_button}
+
+    def commands(self) -> dict[str, Handler]:
+        return {"sources": self.sources}
+
+    def bot_commands(self) -> list[tuple[str, str]]:
+        return [("sources", "commands.sources")]
+
+    async def sources(self, ctx: Context, _args: str) -> list[Outbound]:
+        """Every document the answers and the self-check rest on: what is known, what is missing."""
+        if self.answerer is None:
+            return [Outbound(text=ctx.t("knowledge.unavailable"))]
+        text = describe(self.answerer.runtime.kb.documents.values(), ctx.t)
+        return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_LIMIT)]
 
     # ---- free text --------------------------------------------------------------------------
     async def answer(self, ctx: Context, text: str) -> list[Outbound]:

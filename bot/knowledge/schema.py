@@ -3,11 +3,11 @@ edited by hand must be an error, not silently ignored."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.content.documents import Document, DocumentsFile  # noqa: F401  (shared with the rules and /sources)
 from bot.content.office import SourceRef
 
 Topic = Literal[
@@ -83,24 +83,6 @@ class Entry(_Strict):
 
 class EntriesFile(_Strict):
     entries: list[Entry] = Field(default_factory=list)
-
-
-class Document(_Strict):
-    """A source document (a notice, a policy, an attachment) cited by entries."""
-
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    title: str
-    number: str | None = None
-    issuer: str
-    date: dt.date | None = None
-    url: str | None = None
-    kind: Literal["notice", "policy", "standard", "attachment"]
-    short: str = Field(min_length=2, max_length=40)
-    note: str | None = None
-
-
-class DocumentsFile(_Strict):
-    documents: list[Document] = Field(min_length=1)
 
 
 class SectionsFile(_Strict):

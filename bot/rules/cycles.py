@@ -134,12 +134,12 @@ def current_cycle(root: Path, clock: Clock) -> CycleView | None:
 
 
 def check_cycles(root: Path) -> list[ContentProblem]:
-    """Cycle files load; their document ids exist in rules/eligibility.yaml."""
-    from bot.rules.rulebook import load_rulebook
+    """Cycle files load; their document ids exist in knowledge/documents.yaml."""
+    from bot.content.documents import load_documents
 
     try:
         cycles = load_cycles(root)
-        documents = set(load_rulebook(root).documents)
+        documents = set(load_documents(root))
     except ContentError as exc:
         return exc.problems
     problems = []

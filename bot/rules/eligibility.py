@@ -15,9 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.content.documents import Citer
 from bot.rules.cycles import CycleView
 from bot.rules.profile import Profile
-from bot.rules.rulebook import LEVELS, TITLE_RANK, Rulebook, StandardRow
+from bot.rules.rulebook import LEVELS, TITLE_RANK, Material, Rulebook, StandardRow
+from bot.rules.sources import Source
 
 TextFn = Callable[..., str]
 Path_ = Literal["standard", "exceptional", "qualification", "skilled", "zjtx", "high_level"]
@@ -31,6 +33,8 @@ class OpenPath(BaseModel):
     sources: list[str]
     #: a possibility with conditions (破格), not a verdict
     conditional: bool = False
+    #: open only by an estimate no source confirms (the office has the last word)
+    estimate: bool = False
 
 
 class BlockedPath(BaseModel):
@@ -41,6 +45,8 @@ class BlockedPath(BaseModel):
 
 class Exclusion(BaseModel):
     id: str
+    #: excluded by a rule, or not covered by the notices at all
+    kind: Literal["excluded", "not_covered"] = "excluded"
     reason: str
     advice: str
     sources: list[str]
@@ -75,6 +81,11 @@ def _years(value: float) -> str:
     return f"{value:g}"
 
 
+def _gap(need: float, have: float) -> float:
+    """Years still missing: whole years once a year or more is missing, else the fraction."""
+    return round(math.ceil(need - have) if need - have >= 1 else need - have, 2)
+
+
 class _Evaluation:
     """One evaluation; split into small methods per path, all reading the same inputs."""
 
@@ -90,41 +101,53 @@ class _Evaluation:
         self.rank = TITLE_RANK[profile.current_title]
         self.waived = profile.origin in book.title_waiver.origins
         self.used_attachment1 = False
+        self.used_ladder = False
+        self.ce_notes: list[str] = []
+        self.citer = Citer(book.documents, t)
+        self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------
     def level_name(self, level: str) -> str:
         return self.t(f"eligibility.names.title.{level}")
 
-    def cite(self, *sources: Any) -> list[str]:
-        out: list[str] = []
-        for source in sources:
-            if source is not None:
-                out.append(source.cite(self.book.documents))
-        return out
+    def cite(self, *sources: Source | tuple[Source, str] | None) -> list[str]:
+        """Source lines from the document data; a (source, confidence) pair lowers the confidence
+        shown to the row's own."""
+        refs = []
+        for item in sources:
+            if item is not None:
+                source, confidence = item if isinstance(item, tuple) else (item, None)
+                refs.append((source.document, source.section, confidence))
+        return self.citer.items(refs)
 
     # ---- the whole evaluation ----------------------------------------------------------------
     def run(self) -> Verdict:
         for exclusion in self.book.exclusions:
             if all(self._matches(getattr(self.p, f), want) for f, want in exclusion.when.items()):
                 self.verdict.excluded = Exclusion(
-                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice, sources=self.cite(exclusion.source)
+                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice,
+                    sources=self.cite((exclusion.source, exclusion.confidence))
                 )
                 return self.verdict
-        if self.rank >= TITLE_RANK["senior"]:
+        uncovered = self.book.not_covered
+        if self.p.origin in uncovered.origins:
+            self.verdict.excluded = Exclusion(id="not_covered", kind="not_covered", reason=uncovered.reason,
+                                              advice=self.t("eligibility.not_covered_advice"),
+                                              sources=self.cite((uncovered.source, uncovered.confidence)))
+            return self.verdict
+        if self.rank >= TITLE_RANK[self.book.top_title]:
             self.verdict.warnings.append(self.t("eligibility.warn.top"))
-        self.ce_missing = self._continuing_education()
-        if self.waived:
-            self.verdict.warnings.append(self.book.title_waiver.reason)
-            self.verdict.warnings.append(self.book.title_waiver.years_note)
+            self._cycle()
+            return self.verdict
+        self._continuing_education()
         self._standard()
         self._qualification()
         self._skilled()
         self._zjtx()
         self._exceptional()  # last: offered only where no firm path opens the level
         self._pointers()
-        if self.used_attachment1:
-            self.verdict.warnings.insert(0, self.t("eligibility.warn.attachment1"))
         self._dedupe_blocked()
+        self._notes()
         self.verdict.eligible = any(not p.conditional for p in self.verdict.levels)
         self._per_level_facts()
         self._materials()
@@ -136,87 +159,116 @@ class _Evaluation:
         return value in want if isinstance(want, list) else value == want
 
     # ---- continuing education ----------------------------------------------------------------
-    def _continuing_education(self) -> list[str]:
-        """Recorded shortfalls (which block the standard paths); unknown years become reminders."""
+    def _continuing_education(self) -> None:
+        """Notes on the hours: a shortfall is a warning, never a block (no source says what a
+        shortfall does to an application), unknown years a reminder to check."""
         ce = self.book.continuing_education
         share = ce.professional_share
         if self.ce_self_report == "short":
-            return [self.t("eligibility.gap.ce_self", min=ce.min_hours_per_year)]
+            self.ce_short = True
+            self.ce_notes.append(self.t("eligibility.warn.ce_self", min=ce.min_hours_per_year))
+            return
         if self.ce_self_report == "met":
-            return []
+            return
         window = ce.window_years
         if self.p.current_title != "none" and self.p.years_in_title < window:
             window = max(1, math.ceil(self.p.years_in_title))
         years = list(range(self.today.year - window, self.today.year))
         recorded = {row.year: row for row in self.p.ce_hours}
-        missing: list[str] = []
         for year in years:
             row = recorded.get(year)
             if row is None:
                 continue
             if row.total < ce.min_hours_per_year or row.professional * share.denominator < row.total * share.numerator:
-                missing.append(self.t("eligibility.gap.ce_year", year=year, total=_years(row.total),
-                                      professional=_years(row.professional), min=ce.min_hours_per_year))
+                self.ce_short = True
+                self.ce_notes.append(self.t("eligibility.warn.ce_year", year=year, total=_years(row.total),
+                                            professional=_years(row.professional), min=ce.min_hours_per_year))
         unknown = [y for y in years if y not in recorded]
         if unknown:
-            self.verdict.warnings.append(self.t("eligibility.warn.ce_unknown", years="、".join(map(str, unknown)),
-                                                min=ce.min_hours_per_year))
-        return missing
+            self.ce_notes.append(self.t("eligibility.warn.ce_unknown", years="、".join(map(str, unknown)),
+                                        min=ce.min_hours_per_year))
 
     # ---- standard path and the rows it shares with the qualification path --------------------
-    def _row_gap(self, row: StandardRow, held: str, years_held: float, waived: bool) -> list[str]:
+    def _row_gap(self, row: StandardRow, held: str, years_held: float) -> list[str]:
         """What this row still needs; [] when met."""
         level = self.level_name(row.level)
-        if row.requires_title != "none" and not waived and held != row.requires_title:
+        if row.requires_title != "none" and held != row.requires_title:
             if TITLE_RANK[held] < TITLE_RANK[row.requires_title]:
                 return [self.t("eligibility.gap.need_title", title=self.level_name(row.requires_title),
                                years=_years(row.min_years), level=level)]
         if row.years_of == "none":
             return []
-        if row.years_of == "work" or waived:
-            have = self.p.years_of_work
-        else:
-            have = years_held
+        have = self.p.years_of_work if row.years_of == "work" else years_held
         if have >= row.min_years:
             return []
-        gap = math.ceil(row.min_years - have) if row.min_years - have >= 1 else row.min_years - have
-        return [self.t("eligibility.gap.years", years=_years(round(gap, 2)), level=level)]
+        return [self.t("eligibility.gap.years", years=_years(_gap(row.min_years, have)), level=level)]
 
-    def _evaluate_rows(self, level: str, held: str, years_held: float, waived: bool) -> tuple[StandardRow | None, list[str]]:
+    def _rows(self, level: str) -> list[StandardRow]:
+        return [r for r in self.book.standard if r.level == level and self.p.education in r.education]
+
+    def _evaluate_rows(self, level: str, held: str, years_held: float) -> tuple[StandardRow | None, list[str]]:
         """(row that is met, []) or (None, nearest gap) for one level."""
-        rows = [r for r in self.book.standard if r.level == level and self.p.education in r.education]
+        rows = self._rows(level)
         if not rows:
             return None, [self.t("eligibility.gap.education", education=self.t(f"eligibility.names.education.{self.p.education}"),
                                  level=self.level_name(level))]
         gaps: list[list[str]] = []
         for row in rows:
-            gap = self._row_gap(row, held, years_held, waived)
+            gap = self._row_gap(row, held, years_held)
             if not gap:
                 return row, []
             gaps.append(gap)
         return None, min(gaps, key=len)
 
+    def ladder(self, level: str) -> tuple[float, StandardRow] | None:
+        """Years of work the baseline's whole ladder up to ``level`` takes for this education (each
+        lower step's years added up), with the top row; None when the education has no row."""
+        best: tuple[float, StandardRow] | None = None
+        for row in self._rows(level):
+            years = row.min_years
+            if row.requires_title in LEVELS:
+                below = self.ladder(row.requires_title)
+                if below is None:
+                    continue
+                years += below[0]
+            if best is None or years < best[0]:
+                best = (years, row)
+        return best
+
+    def _waived_level(self, level: str, gap: list[str]) -> tuple[OpenPath | None, list[str]]:
+        """The previous-title requirement waived: open by the ladder estimate, or its years gap."""
+        estimate = self.ladder(level)
+        if estimate is None:
+            return None, gap
+        need, row = estimate
+        name = self.level_name(level)
+        if self.p.years_of_work < need:
+            return None, [self.t("eligibility.gap.ladder_years", years=_years(_gap(need, self.p.years_of_work)),
+                                 level=name, need=_years(need))]
+        reasons = [self.t("eligibility.reason.ladder", level=name, need=_years(need), have=_years(self.p.years_of_work)),
+                   self.book.title_waiver.reason]
+        return OpenPath(level=level, path="standard", reasons=reasons, estimate=True,
+                        sources=self.cite(self.book.title_waiver.source, (row.source, row.confidence))), []
+
     def _standard(self) -> None:
         above = [lv for lv in LEVELS if TITLE_RANK[lv] > self.rank]
         for index, level in enumerate(above):
-            row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title, self.waived)
+            row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title)
             if row is not None:
                 self.used_attachment1 |= row.per_attachment1
-                if self.ce_missing:
-                    self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=list(self.ce_missing)))
+                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=[row.reason],
+                                                    sources=self.cite((row.source, row.confidence))))
+                continue
+            if self.waived:
+                opened, gap = self._waived_level(level, gap)
+                if opened is not None:
+                    self.used_attachment1 = self.used_ladder = True
+                    self.verdict.levels.append(opened)
                     continue
-                reasons = [row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
-                sources = self.cite(row.source)
-                if self.waived and row.requires_title != "none":
-                    reasons.append(self.book.title_waiver.reason)
-                    sources += self.cite(self.book.title_waiver.source)
-                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=reasons, sources=sources))
-            elif index == 0:
+            if index == 0:
+                self.used_ladder |= self.waived and self.ladder(level) is not None
                 self.used_attachment1 = True
-                # A shortfall in hours matters only where the education has a path at all.
-                has_rows = any(r.level == level and self.p.education in r.education for r in self.book.standard)
-                extra = self.ce_missing if has_rows else []
-                self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=gap + extra))
+                self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=gap))
 
     def _qualification(self) -> None:
         q = self.p.qualification_level
@@ -231,18 +283,14 @@ class _Evaluation:
             self.verdict.warnings.append(held_note)
             return
         level = nxt[0]
-        row, gap = self._evaluate_rows(level, q, self.p.years_in_qualification, False)
+        row, gap = self._evaluate_rows(level, q, self.p.years_in_qualification)
         if row is None:
-            self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=[held_note, *gap, *self.ce_missing]))
+            self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=[held_note, *gap]))
             return
         self.used_attachment1 |= row.per_attachment1
-        if self.ce_missing:
-            self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=list(self.ce_missing)))
-            return
-        reasons = [self.book.qualification.reason, held_note,
-                   row.reason + (self.t("eligibility.reason.per_attachment1") if row.per_attachment1 else "")]
+        reasons = [self.book.qualification.reason, held_note, row.reason]
         self.verdict.levels.append(OpenPath(level=level, path="qualification", reasons=reasons,
-                                            sources=self.cite(self.book.qualification.source, row.source)))
+                                            sources=self.cite(self.book.qualification.source, (row.source, row.confidence))))
 
     def _held_rank(self) -> int:
         q = self.p.qualification_level
@@ -254,14 +302,12 @@ class _Evaluation:
                 continue
             if any(p.level == row.level and not p.conditional for p in self.verdict.levels):
                 continue
-            if self.ce_missing:
-                self.verdict.blocked.append(BlockedPath(level=row.level, path="exceptional", missing=list(self.ce_missing)))
-                continue
             self.used_attachment1 |= row.per_attachment1
             reasons = [self.t("eligibility.reason.exceptional", level=self.level_name(row.level),
-                              conditions="；".join(row.conditions))]
+                              conditions="；".join(c.text for c in row.conditions))]
+            sources = self.cite(*((c.source, c.confidence) for c in row.conditions))
             self.verdict.levels.append(OpenPath(level=row.level, path="exceptional", reasons=reasons,
-                                                sources=self.cite(row.source, row.also), conditional=True))
+                                                sources=sources, conditional=True))
 
     # ---- high-skill ladder -------------------------------------------------------------------
     def _skilled(self) -> None:
@@ -280,15 +326,13 @@ class _Evaluation:
             gap = math.ceil(row.min_years - self.p.years_in_skill)
             missing.append(self.t("eligibility.gap.skill_years", skill=self.t(f"eligibility.names.skill.{row.skill_level}"),
                                   years=_years(gap), level=level_name))
-        if not self.p.appraisals_passed_3y:
-            missing.append(self.t("eligibility.gap.appraisals"))
-        missing.extend(self.ce_missing)
+        missing.extend(self.t(key) for field, key in skilled.conditions.items() if not getattr(self.p, field))
         if missing:
             self.verdict.blocked.append(BlockedPath(level=row.level, path="skilled", missing=missing))
             return
         reasons = [row.reason, self.t("eligibility.reason.skilled_requirements", requirements="；".join(skilled.requirements))]
         self.verdict.levels.append(OpenPath(level=row.level, path="skilled", reasons=reasons,
-                                            sources=self.cite(row.source, skilled.requirements_source)))
+                                            sources=self.cite((row.source, row.confidence), row.also, skilled.requirements_source)))
 
     # ---- 专精特新 -----------------------------------------------------------------------------
     def _zjtx(self) -> None:
@@ -309,16 +353,42 @@ class _Evaluation:
                                                         missing=[self.t("eligibility.gap.zjtx_recommendation", form=zjtx.form)]))
                 continue
             self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[zjtx.reason, quota],
-                                                sources=self.cite(zjtx.source, zjtx.also)))
+                                                sources=self.cite((enterprise.source, enterprise.confidence), zjtx.also),
+                                                estimate=not enterprise.quota_known))
 
     def _pointers(self) -> None:
-        for pointer in (self.book.high_level, self.book.special_groups):
+        pointers = [self.book.high_level, self.book.special_groups]
+        if self.p.skill_level != "none" and self.book.skilled.green_channel is not None:
+            pointers.insert(0, self.book.skilled.green_channel)
+        for pointer in pointers:
             self.verdict.pointers.append(
                 self.t("eligibility.reason.pointer", reason=pointer.reason,
-                       sources="；".join(self.cite(pointer.source, pointer.also)))
+                       sources=self.citer.join(self.cite((pointer.source, pointer.confidence), pointer.also)))
             )
 
     # ---- what follows from the open levels --------------------------------------------------
+    def recommended_only(self) -> bool:
+        """Every open path is a 举荐 one: no years, title or hours apply to them."""
+        exempt = set(self.book.continuing_education.exempt_paths)
+        return bool(self.verdict.levels) and all(p.path in exempt for p in self.verdict.levels)
+
+    def _notes(self) -> None:
+        """Warnings that depend on what opened: the 附件1 note, the waiver estimate, the hours."""
+        v = self.verdict
+        if self.recommended_only():
+            v.blocked = []  # years and hours do not bind a 举荐 applicant; the nearest gaps are noise here
+            return
+        if self.waived:
+            v.warnings.append(self.book.title_waiver.reason)
+            if self.used_ladder:
+                v.warnings.append(self.book.title_waiver.years_note + self.t("eligibility.warn.ladder_estimate"))
+        if self.used_attachment1:
+            v.warnings.insert(0, self.t("eligibility.warn.attachment1"))
+        if v.levels or v.blocked:
+            v.warnings.extend(self.ce_notes)
+            if self.ce_short:
+                v.warnings.append(self.t("eligibility.warn.ce_effect", window=self.book.continuing_education.window_years))
+
     def _dedupe_blocked(self) -> None:
         """A level open by some firm path needs no "blocked" line for the same level and path."""
         open_pairs = {(p.level, p.path) for p in self.verdict.levels}
@@ -340,10 +410,18 @@ class _Evaluation:
         if not self.verdict.levels:
             return
         materials = self.book.materials
-        items = [m.text for m in materials.common]
+        paths = {p.path for p in self.verdict.levels}
+        chosen = [m for m in materials.common if not (m.not_when_only and paths <= set(m.not_when_only))]
         for path in dict.fromkeys(p.path for p in self.verdict.levels):
-            items.extend(m.text for m in materials.by_path.get(path, []))
-        self.verdict.materials = items
+            chosen.extend(materials.by_path.get(path, []))
+        self.verdict.materials = [self._material(m) for m in chosen]
+
+    def _material(self, material: Material) -> str:
+        """A material's text, with its source when that is not a notice's own text."""
+        if self.citer.plain(material.source.document):
+            return material.text
+        return self.t("eligibility.material_sourced", text=material.text,
+                      source=self.citer.item(material.source.document, material.source.section))
 
     def _cycle(self) -> None:
         info = self.verdict.cycle

@@ -47,13 +47,15 @@ class Profile(BaseModel):
     skill_level: SkillLevel = "none"
     years_in_skill: Years = Field(default=0, ge=0, le=70)
     appraisals_passed_3y: bool = False
+    frontline_post: bool = False
     qualification_level: QualificationLevel = "none"
     years_in_qualification: Years = Field(default=0, ge=0, le=70)
-    zjtx_enterprise: Literal["none", "national", "provincial"] = "none"
+    zjtx_enterprise: Literal["none", "national", "provincial", "champion"] = "none"
     zjtx_recommended: bool = False
     ce_hours: list[CeYear] = Field(default_factory=list)
 
-    @field_validator("works_in_shandong", "industrial_internet_work", "appraisals_passed_3y", "zjtx_recommended", mode="before")
+    @field_validator("works_in_shandong", "industrial_internet_work", "appraisals_passed_3y", "frontline_post", "zjtx_recommended",
+                     mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> object:
         """Only true/false: "yes" or 1 in a profile file is more likely a mistake than a choice."""
@@ -67,6 +69,16 @@ class Profile(BaseModel):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("must be a number of years (e.g. 3 or 2.5)")
         return value
+
+    @model_validator(mode="after")
+    def _work_covers_title(self) -> Profile:
+        """Years of work include the years in the current title: derived when not given, an error
+        when given smaller (a rule reading years of work would otherwise see too few)."""
+        if self.years_of_work < self.years_in_title:
+            if "years_of_work" in self.model_fields_set:
+                raise ValueError("years_of_work must be at least years_in_title")
+            self.years_of_work = self.years_in_title
+        return self
 
     @field_validator("ce_hours")
     @classmethod

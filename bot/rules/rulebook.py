@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from bot.content.documents import Document, load_documents
 from bot.content.loader import ContentError, ContentProblem, load_model
 from bot.rules.sources import Confidence, Source
 
@@ -47,6 +48,32 @@ class TitleWaiver(_Strict):
     confidence: Confidence
 
 
+class NotCovered(_Strict):
+    """Applicants the notices do not speak of at all: no verdict, a referral to the office."""
+
+    origins: list[str] = Field(min_length=1)
+    reason: str
+    source: Source
+    confidence: Confidence
+
+
+class Input(_Strict):
+    """A profile field the rules read, and when: ``when`` (all hold) and ``unless`` (none holds)
+    narrow it down. ``python -m bot check`` fails when a dialog path that reaches an evaluation
+    neither asks nor derives a field whose condition holds on that path."""
+
+    field: str
+    when: dict[str, Any] = Field(default_factory=dict)
+    unless: dict[str, Any] = Field(default_factory=dict)
+
+    def needed(self, values: dict[str, Any]) -> bool:
+        def hit(field: str, want: Any) -> bool:
+            value = values.get(field)
+            return value in want if isinstance(want, list) else value == want
+
+        return all(hit(f, w) for f, w in self.when.items()) and not any(hit(f, w) for f, w in self.unless.items())
+
+
 class StandardRow(_Strict):
     id: str
     level: Level
@@ -68,11 +95,19 @@ class StandardRow(_Strict):
         return self
 
 
+class CitedCondition(_Strict):
+    """One condition of a path, with the source that states it."""
+
+    text: str
+    source: Source
+    confidence: Confidence
+
+
 class ExceptionalRow(_Strict):
     id: str
     level: Level
     requires_title: Title
-    conditions: list[str] = Field(min_length=1)
+    conditions: list[CitedCondition] = Field(min_length=1)
     source: Source
     also: Source | None = None
     confidence: Confidence
@@ -93,23 +128,35 @@ class SkilledRow(_Strict):
     level: Level
     reason: str
     source: Source
+    also: Source | None = None
     confidence: Confidence
 
 
 class Skilled(_Strict):
     requirements: list[str]
+    #: profile fields that must be true (each with the text key of its gap)
+    conditions: dict[str, str] = Field(default_factory=dict)
+    #: a pointer shown to applicants with a skill level (direct routes for award winners)
+    green_channel: Pointer | None = None
     requirements_source: Source
     rows: list[SkilledRow] = Field(min_length=1)
 
 
 class ZjtxEnterprise(_Strict):
     levels: list[Level] = Field(min_length=1)
-    max_per_year: int = Field(ge=0)
-    max_senior_per_year: int = Field(ge=0)
+    #: None: no source gives this kind of enterprise a quota of its own (the office decides)
+    max_per_year: int | None = Field(default=None, ge=0)
+    max_senior_per_year: int | None = Field(default=None, ge=0)
+    source: Source
+    confidence: Confidence
+
+    @property
+    def quota_known(self) -> bool:
+        return self.max_per_year is not None
 
 
 class Zjtx(_Strict):
-    enterprises: dict[Literal["national", "provincial"], ZjtxEnterprise]
+    enterprises: dict[Literal["national", "provincial", "champion"], ZjtxEnterprise]
     reason: str
     form: str
     source: Source
@@ -135,6 +182,8 @@ class ContinuingEducation(_Strict):
 class Material(_Strict):
     text: str
     source: Source
+    #: left out when every open path is one of these (e.g. the CE record for 举荐-only verdicts)
+    not_when_only: list[str] = Field(default_factory=list)
 
 
 class Materials(_Strict):
@@ -143,9 +192,12 @@ class Materials(_Strict):
 
 
 class Rulebook(_Strict):
-    documents: dict[str, str] = Field(min_length=1)
     exclusions: list[Exclusion]
     title_waiver: TitleWaiver
+    not_covered: NotCovered
+    #: the title above which nothing can be applied for; the evaluation stops there
+    top_title: Title
+    inputs: list[Input] = Field(min_length=1)
     standard: list[StandardRow] = Field(min_length=1)
     exceptional: list[ExceptionalRow]
     qualification: Pointer
@@ -156,8 +208,12 @@ class Rulebook(_Strict):
     continuing_education: ContinuingEducation
     materials: Materials
 
-    def cite(self, source: Source | None) -> list[str]:
-        return [source.cite(self.documents)] if source is not None else []
+    #: the document registry (knowledge/documents.yaml), attached by ``load_rulebook``
+    _documents: dict[str, Document] = PrivateAttr(default_factory=dict)
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self._documents
 
     def all_sources(self) -> list[tuple[str, Source]]:
         """Every source cited anywhere in the rulebook, with a label saying where."""
@@ -195,7 +251,10 @@ class Qualifications(_Strict):
 
 
 def load_rulebook(root: Path) -> Rulebook:
-    return load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
+    """The rules, with the document registry their sources cite."""
+    book = load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
+    book._documents = load_documents(root)
+    return book
 
 
 def load_qualifications(root: Path) -> Qualifications:
@@ -203,7 +262,8 @@ def load_qualifications(root: Path) -> Qualifications:
 
 
 def check_rulebook(root: Path) -> list[ContentProblem]:
-    """Rules load, and every cited document id is declared in ``documents``."""
+    """Rules load (pydantic refuses a row without its source), and every cited document id is in
+    knowledge/documents.yaml."""
     problems: list[ContentProblem] = []
     try:
         book = load_rulebook(root)

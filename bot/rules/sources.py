@@ -1,4 +1,4 @@
-"""Where a rule or fact comes from: a document id (``rules/eligibility.yaml`` → documents) and section."""
+"""Where a rule or fact comes from: a document id (``knowledge/documents.yaml``) and its section."""
 
 from __future__ import annotations
 
@@ -14,6 +14,3 @@ class Source(BaseModel):
     document: str
     section: str
 
-    def cite(self, documents: dict[str, str]) -> str:
-        """Readable citation, e.g. ``人社部发〔2019〕16号《…》 工程师``."""
-        return f"{documents.get(self.document, self.document)} {self.section}"

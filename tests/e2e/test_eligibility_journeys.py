@@ -71,15 +71,24 @@ async def up_to_years_in_title(user: TgUser, first: dict) -> dict:
     return question
 
 
-async def finish_after_years(user: TgUser, question7: dict) -> tuple[dict, dict]:
-    """Questions 7–10 (no 专精特新, no skill, no qualification, CE met); returns the two verdict messages."""
-    assert "第7题" in question7["text"]
-    (q8,) = await choose(user, question7, "否/不清楚")
-    assert "第8题" in q8["text"]
-    (q9,) = await choose(user, q8, "没有")
-    (q10,) = await choose(user, q9, "没有/不清楚")
-    summary, details = await choose(user, q10, "每年都达标", expect=2)
+async def finish_after_years(user: TgUser, question: dict, number: int = 8) -> tuple[dict, dict]:
+    """The 专精特新 question (numbered ``number``) and the rest: no 专精特新, no skill, no
+    qualification, CE met; returns the two verdict messages."""
+    assert f"第{number}题" in question["text"]
+    (skill,) = await choose(user, question, "否/不清楚")
+    assert f"第{number + 1}题" in skill["text"]
+    (qualification,) = await choose(user, skill, "没有")
+    (ce,) = await choose(user, qualification, "没有/不清楚")
+    summary, details = await choose(user, ce, "每年都达标", expect=2)
     return summary, details
+
+
+async def answer_years_of_work(user: TgUser, years: str) -> dict:
+    """Question 7 (years of work, asked with a title too); returns question 8."""
+    (q7,) = await user.say(years)
+    assert "第7题：您从事专业技术工作一共满几年了" in q7["text"]
+    (q8,) = await user.say(years)
+    return q8
 
 
 def assert_engineer_verdict(summary: dict, details: dict) -> None:
@@ -99,11 +108,11 @@ async def test_menu_button_buttons_and_a_typed_number_lead_to_the_verdict(bot, t
     answer = await tg_user.press(menu, button_data(menu)["资格自测"])
     assert STALE not in (answer.get("text") or "")
     (first,) = await tg_user.replies(1)
-    assert "第1题：您目前的身份是？" in first["text"] and "最多12题" in first["text"]
+    assert "第1题：您目前的身份是？" in first["text"] and "最多14题" in first["text"]
     assert list(button_data(first))[-3:] == NAV
     q6 = await up_to_years_in_title(tg_user, first)
-    (q7,) = await tg_user.say("4")
-    summary, details = await finish_after_years(tg_user, q7)
+    q8 = await answer_years_of_work(tg_user, "4")
+    summary, details = await finish_after_years(tg_user, q8)
     assert_engineer_verdict(summary, details)
     assert dialog_step(bot, tg_user) is None  # answers are not kept after the verdict
     # the old question's buttons are stale now
@@ -114,14 +123,43 @@ async def test_menu_button_buttons_and_a_typed_number_lead_to_the_verdict(bot, t
 async def test_a_typed_invalid_number_is_asked_again_with_the_reason(bot, tg_user):
     (first,) = await tg_user.say("/eligibility")
     await up_to_years_in_title(tg_user, first)
-    for bad in ("abc", "51", "2.5", "-1"):
+    for bad in ("abc", "51", "好几年", "-1"):
         (again,) = await tg_user.say(bad)
         assert "请输入0到50之间的整数。" in again["text"], bad
         assert "第6题" in again["text"] and "第7题" not in again["text"], bad
         assert dialog_step(bot, tg_user) == "years_in_title", bad
-    (q7,) = await tg_user.say("3年")
-    assert "第7题" in q7["text"]
-    assert dialog_step(bot, tg_user) == "zjtx_enterprise"
+    (q7,) = await tg_user.say("三年半")
+    assert "第7题" in q7["text"] and "年限只算满的整年，已按3年记下" in q7["text"]
+    assert dialog_step(bot, tg_user) == "years_of_work"
+
+
+async def test_a_technician_with_a_bachelor_degree_is_told_assistant_is_open(bot, tg_user):
+    """本科 + 技术员 held 3 years: once refused 助理 because years of work were never asked."""
+    (question,) = await tg_user.say("/eligibility")
+    for label in (EMPLOYEE, IN_SCOPE, MAINLAND, BACHELOR, "技术员"):
+        (question,) = await choose(tg_user, question, label)
+    assert "第6题：取得现有职称到现在满几年了" in question["text"]
+    q8 = await answer_years_of_work(tg_user, "3")
+    summary, details = await finish_after_years(tg_user, q8)
+    text = summary["text"]
+    assert "您可以申报：助理工程师" in text and "暂时还不符合" not in text
+    assert "• 助理工程师（助理级）— 常规申报" in text
+    assert "以上结果仅供参考" in details["text"]
+
+
+async def test_hong_kong_bachelor_with_six_years_gets_an_estimate(bot, tg_user):
+    """港澳台, 本科, no title, 6 years: 助理 and (estimated) 工程师, never 正高; the office confirms."""
+    (question,) = await tg_user.say("/eligibility")
+    for label in (EMPLOYEE, IN_SCOPE, "港澳台居民", BACHELOR, "没有"):
+        (question,) = await choose(tg_user, question, label)
+    assert "第6题：您从事专业技术工作一共满几年了" in question["text"]
+    (q7,) = await tg_user.say("6")
+    summary, details = await finish_after_years(tg_user, q7, number=7)
+    text = summary["text"]
+    assert "您可以申报：助理工程师、工程师" in text
+    assert "• 工程师（中级）— 常规申报（估算，须向办事机构确认）" in text
+    assert "正高级工程师" not in text and "高级工程师" not in text
+    assert "没有说明这类申报人的工作年限怎样计算" in details["text"] and "0532-85161632" in details["text"]
 
 
 async def test_a_retiree_is_told_at_once(bot, tg_user):
@@ -150,8 +188,8 @@ async def test_kill_9_in_the_middle_of_the_dialog_then_restart_and_continue(bot,
     (q5,) = await choose(tg_user, question, BACHELOR)  # the button seen before the crash still works
     assert "第5题" in q5["text"]
     await choose(tg_user, q5, ASSISTANT)
-    (q7,) = await tg_user.say("4")
-    summary, details = await finish_after_years(tg_user, q7)
+    q8 = await answer_years_of_work(tg_user, "4")
+    summary, details = await finish_after_years(tg_user, q8)
     assert_engineer_verdict(summary, details)
     assert count_rows(bot.db_path, "SELECT count(*) FROM dialog_states d JOIN users u ON u.id=d.user_id "
                       "WHERE u.external_id=?", str(tg_user.id)) == 0

@@ -26,7 +26,7 @@ async def bot(emulator, framework, tmp_path_factory):
 async def test_answer_has_source_line_and_votes_are_stored(bot, tg_user):
     (reply,) = await tg_user.say("評審費多少錢？")
     assert "360元" in reply["text"]
-    assert reply["text"].rstrip().endswith("来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文")
+    assert reply["text"].rstrip().endswith("来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文，可信度中等")
     buttons = button_data(reply)
     assert buttons == {"👍 有帮助": "kb:up:fee-amounts", "👎 没帮助": "kb:dn:fee-amounts"}
     answer = await tg_user.press(reply, buttons["👍 有帮助"])

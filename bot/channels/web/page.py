@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.content.loader import ContentProblem
@@ -37,9 +37,31 @@ def template() -> str:
     return (STATIC_DIR / "index.html").read_text(encoding="utf-8")
 
 
-def render(text: Callable[[str], str]) -> str:
-    """index.html with every ``{{ key }}`` replaced by the HTML-escaped text (done once, at start-up)."""
-    return PLACEHOLDER.sub(lambda m: html.escape(text(m.group(1)), quote=True), template())
+#: placeholders filled with content built at start-up, not with a text key
+BLOCK_KEYS = ("sources.page",)
+
+
+def render(text: Callable[[str], str], blocks: Mapping[str, str] | None = None) -> str:
+    """index.html with every ``{{ key }}`` replaced by the HTML-escaped text (done once, at start-up);
+    ``blocks`` fill the BLOCK_KEYS placeholders."""
+    blocks = blocks or {}
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return html.escape(blocks.get(key, "") if key in BLOCK_KEYS else text(key), quote=True)
+
+    return PLACEHOLDER.sub(fill, template())
+
+
+def sources_block(root: Path, text: Callable[..., str]) -> str:
+    """The documents the bot relies on, for the page's sources section (empty when unreadable)."""
+    from bot.content.documents import describe, load_documents
+    from bot.content.loader import ContentError
+
+    try:
+        return describe(load_documents(root).values(), text)
+    except ContentError:
+        return ""
 
 
 def check_web(root: Path) -> list[ContentProblem]:
@@ -49,7 +71,7 @@ def check_web(root: Path) -> list[ContentProblem]:
 
     texts = Texts.load(text_files(root), root)
     problems: list[ContentProblem] = []
-    keys = [*PLACEHOLDER.findall(template()), *SCRIPT_TEXT_KEYS, "web.source_prefixes"]
+    keys = [k for k in PLACEHOLDER.findall(template()) if k not in BLOCK_KEYS] + [*SCRIPT_TEXT_KEYS, "web.source_prefixes"]
     for key in keys:
         if not texts.has(key):
             problems.append(ContentProblem("dialogs/texts_web.yaml", None, f"text key {key!r} is missing (the web page uses it)"))

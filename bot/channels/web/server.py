@@ -37,6 +37,7 @@ from bot.core.basics import MENU_KEYS
 from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
+from bot.paths import content_root
 from bot.storage.models import User
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ class WebChannel:
         return self.texts.get(key, **(self.contacts | values))
 
     def _render_page(self) -> str:
-        return page.render(self.t)
+        root = self.app.services.extras.get("content_root") or content_root()
+        return page.render(self.t, {"sources.page": page.sources_block(root, self.t)})
 
     def client_ip(self, request: web.Request) -> str:
         if self.config.trust_proxy:

@@ -94,7 +94,9 @@ class StatusService:
 
     @property
     def salt(self) -> str:
-        return self.services.settings.hash_salt.get_secret_value()
+        salt = self.services.settings.hash_salt
+        assert salt is not None, "build_app fills hash_salt (bot.settings.with_hash_salt)"
+        return salt.get_secret_value()
 
     def t(self, key: str, **values: Any) -> str:
         return self.services.t(key, **values)

@@ -86,6 +86,7 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.bind.bad_tail"))]
         service = StatusService(ctx.services)
         chat_key, target = service.chat_key(ctx.user), service.target_hash("bind", number)
+        await service.hold_attempt_locks(ctx.session, "bind", chat_key, target)
         locked = await service.locked_until(ctx.session, "bind", chat_key, target)
         if locked is not None:
             await ctx.clear_dialog()
@@ -111,6 +112,7 @@ class StatusFeature(Feature):
 
     async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
         service = StatusService(ctx.services)
+        await service.hold_attempt_locks(ctx.session, "hr", service.chat_key(ctx.user), None)
         locked = await service.locked_until(ctx.session, "hr", service.chat_key(ctx.user), None)
         if locked is not None:
             await ctx.clear_dialog()

@@ -30,6 +30,7 @@ from bot.status.personal import (
 )
 from bot.status.rules import StatusRules, format_date, format_time
 from bot.status.workflow import TransitionRefused
+from bot.storage.db import lock_names
 from bot.storage.models import AuditEntry, User
 
 INVITE_VALID = timedelta(days=7)
@@ -293,6 +294,17 @@ class StatusService:
 
     def target_hash(self, kind: str, target: str) -> str:
         return keyed_hash(self.salt, "attempt", kind, target.upper())
+
+    async def hold_attempt_locks(self, session: AsyncSession, kind: str, chat_key: str, target_hash: str | None) -> None:
+        """Serialise check-and-record of attempts on this chat and target across processes.
+
+        Call before ``locked_until`` when an attempt may follow: without it, concurrent transactions
+        all read the count below the limit and all record a failure (40 of 40 on PostgreSQL).
+        """
+        names = [f"attempt:{kind}:chat:{chat_key}"]
+        if target_hash is not None:
+            names.append(f"attempt:{kind}:target:{target_hash}")
+        await lock_names(session, *names)
 
     async def locked_until(self, session: AsyncSession, kind: str, chat_key: str, target_hash: str | None) -> datetime | None:
         """When the lock on this chat (or target) lifts; None when not locked.

@@ -37,6 +37,9 @@ class Inbound(BaseModel):
     language: str = "zh"
     media_type: str = ""
     attachment: Attachment | None = None
+    #: the client's network address where the channel knows it (the web: the peer, or
+    #: X-Forwarded-For behind a trusted proxy). Limits that a new cookie must not reset use it.
+    client_address: str = ""
 
 
 class Button(BaseModel):

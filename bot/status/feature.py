@@ -31,6 +31,11 @@ def _until(ctx: Context, moment) -> str:  # noqa: ANN001
     return f"{local.hour:02d}:{local.minute:02d}" if local.date() == ctx.now.astimezone(LOCAL_TZ).date() else format_time(moment)
 
 
+def _source(ctx: Context, service: StatusService) -> str:
+    """Who the bind lock counts for this update (``bot.status.service.attempt_source``), hashed."""
+    return service.source_hash(ctx.user.channel, ctx.user.external_id, ctx.inbound.client_address)
+
+
 class StatusFeature(Feature):
     name = "status"
     dialogs = frozenset({BIND_DIALOG, HR_DIALOG})
@@ -72,7 +77,7 @@ class StatusFeature(Feature):
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
             return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.data.application_number_hint))]
-        locked = await service.locked_until(ctx.session, "bind", service.chat_key(ctx.user), service.target_hash("bind", number))
+        locked = await service.locked_until(ctx.session, "bind", _source(ctx, service), service.target_hash("bind", number))
         if locked is not None:
             await ctx.clear_dialog()
             await ctx.audit("status.bind.locked")
@@ -85,16 +90,16 @@ class StatusFeature(Feature):
         if tail is None:
             return [Outbound(text=ctx.t("status.bind.bad_tail"))]
         service = StatusService(ctx.services)
-        chat_key, target = service.chat_key(ctx.user), service.target_hash("bind", number)
-        await service.hold_attempt_locks(ctx.session, "bind", chat_key, target)
-        locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+        source, target = _source(ctx, service), service.target_hash("bind", number)
+        await service.hold_attempt_locks(ctx.session, "bind", source, target)
+        locked = await service.locked_until(ctx.session, "bind", source, target)
         if locked is not None:
             await ctx.clear_dialog()
             await ctx.audit("status.bind.locked")
             return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
-        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail)
+        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail, source)
         if app is None:
-            locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+            locked = await service.locked_until(ctx.session, "bind", source, target)
             if locked is not None:
                 await ctx.clear_dialog()
                 return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
@@ -112,12 +117,13 @@ class StatusFeature(Feature):
 
     async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
         service = StatusService(ctx.services)
-        await service.hold_attempt_locks(ctx.session, "hr", service.chat_key(ctx.user), None)
-        locked = await service.locked_until(ctx.session, "hr", service.chat_key(ctx.user), None)
+        source = _source(ctx, service)
+        await service.hold_attempt_locks(ctx.session, "hr", source, None)
+        locked = await service.locked_until(ctx.session, "hr", source, None)
         if locked is not None:
             await ctx.clear_dialog()
             return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
-        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64])
+        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64], source)
         if unit is None:
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.failed"))]

@@ -223,7 +223,7 @@ class WebChannel:
                 raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
 
         async with self._locks.hold(key):
-            result = await self.exchange(key, kind, text, data, client_id)
+            result = await self.exchange(key, kind, text, data, client_id, address=self.client_ip(request))
         return web.json_response(result, headers={"Cache-Control": "no-store"})
 
     def parse(self, body: Any) -> tuple[str, str, str, str]:
@@ -250,7 +250,9 @@ class WebChannel:
             raise ApiError(403, "web.session_expired")
 
     # ---- the exchange with the core --------------------------------------------------------
-    async def exchange(self, key: str, kind: str, text: str, data: str, client_id: str) -> dict[str, Any]:
+    async def exchange(
+        self, key: str, kind: str, text: str, data: str, client_id: str, address: str = ""
+    ) -> dict[str, Any]:
         """Hand one action to the core and record it; called with the session's lock held."""
         inbound = Inbound(
             channel=CHANNEL,
@@ -261,6 +263,7 @@ class WebChannel:
             callback_data=data if kind == "button" else "",
             update_id=sess.update_id(key, client_id),
             language="zh",
+            client_address=address,
         )
         replies = await self.app.conversation.handle(inbound)
         toasts = [r.toast for r in replies if r.toast]

@@ -1,0 +1,96 @@
+"""The web channel under attack: the bind lock per client address, session ids the server issued
+(rotated at /bind and /forget, ``__Host-`` over HTTPS), and secrets kept out of the stored history."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from aiohttp import CookieJar
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.web import session as sess
+from bot.channels.web.server import WebConfig, create_app
+from bot.status.service import SOURCE_FAILURES
+from tests.helpers import ChatUser, make_app
+from tests.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
+
+NUMBER = "SD2024-000001"
+RIGHT_TAIL = "123X"
+
+
+@pytest.fixture
+async def wapp(tmp_path, clock):
+    """The bot on SQLite with one application imported."""
+    bot_app = await make_app("sqlite", tmp_path, clock=clock, staff_ids=[f"test:{STAFF_ID}"])
+    staff = ChatUser(bot_app, user_id=STAFF_ID)
+    await send_file(staff, "s.xlsx", xlsx_bytes([row(NUMBER, tail=RIGHT_TAIL, state="审核受理")]))
+    assert "导入完成" in staff.text
+    try:
+        yield bot_app
+    finally:
+        await bot_app.close()
+
+
+class Browser:
+    """One browser (its own cookie jar) against one server; ``headers`` go with every request."""
+
+    def __init__(self, server: TestServer, **headers: str) -> None:
+        self.client = TestClient(server, cookie_jar=CookieJar(unsafe=True))
+        self.headers = headers
+        self.csrf = ""
+
+    async def open(self) -> Browser:
+        await self.client.start_server()
+        resp = await self.client.get("/api/state", headers=self.headers)
+        assert resp.status == 200
+        self.csrf = (await resp.json())["csrf"]
+        return self
+
+    async def post(self, text: str) -> tuple[int, dict]:
+        headers = self.headers | {sess.CSRF_HEADER: self.csrf}
+        resp = await self.client.post(
+            "/api/message", json={"kind": "text", "text": text, "client_id": uuid.uuid4().hex}, headers=headers
+        )
+        return resp.status, await resp.json()
+
+    async def say(self, text: str) -> str:
+        status, body = await self.post(text)
+        assert status == 200, body
+        return "\n".join(m["text"] for m in body["messages"] if m["role"] == "bot")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+@pytest.fixture
+async def server(wapp):
+    srv = TestServer(create_app(wapp, WebConfig(trust_proxy=True, session_burst=100, ip_burst=1000)))
+    await srv.start_server()
+    browsers: list[Browser] = []
+
+    async def browser(**headers: str) -> Browser:
+        b = await Browser(srv, **headers).open()
+        browsers.append(b)
+        return b
+
+    try:
+        yield browser
+    finally:
+        for b in browsers:
+            await b.close()
+        await srv.close()
+
+
+# ---- the bind lock counts client addresses, not cookies -----------------------------------------------
+async def test_fresh_cookies_from_one_address_do_not_reset_the_count(server):
+    attacker = {"X-Forwarded-For": "203.0.113.7"}
+    for i in range(SOURCE_FAILURES):
+        b = await server(**attacker)
+        await b.say(f"/bind {NUMBER}")
+        await b.say(f"{i:03d}1")
+    fresh = await server(**attacker)
+    assert "尝试次数过多" in await fresh.say(f"/bind {NUMBER}")
+    owner = await server(**{"X-Forwarded-For": "198.51.100.20"})  # the applicant at home
+    await owner.say(f"/bind {NUMBER}")
+    assert "绑定成功" in await owner.say(RIGHT_TAIL)

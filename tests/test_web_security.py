@@ -94,3 +94,37 @@ async def test_fresh_cookies_from_one_address_do_not_reset_the_count(server):
     owner = await server(**{"X-Forwarded-For": "198.51.100.20"})  # the applicant at home
     await owner.say(f"/bind {NUMBER}")
     assert "绑定成功" in await owner.say(RIGHT_TAIL)
+
+
+# ---- secrets never stored in the web history ----------------------------------------------------------
+async def stored_texts(bot_app) -> list[str]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from bot.channels.web.models import WebMessage
+    from bot.knowledge.models import UnansweredQuestion
+
+    async with bot_app.db.session() as s:
+        history = [m.payload["text"] for m in (await s.execute(select(WebMessage))).scalars()]
+        gaps = [q.text for q in (await s.execute(select(UnansweredQuestion))).scalars()]
+    return history + gaps
+
+
+async def test_the_id_tail_is_masked_in_history_also_after_a_lock(server, wapp):
+    b = await server(**{"X-Forwarded-For": "203.0.113.9"})
+    await b.say(f"/bind {NUMBER}")
+    await b.say("7771")
+    await b.say(f"/bind {NUMBER} 7772")
+    for i in range(SOURCE_FAILURES):
+        await b.say(f"/bind {NUMBER}")
+        await b.say(f"{i + 3:03d}9")
+    assert "尝试次数过多" in await b.say(RIGHT_TAIL)
+    stored = await stored_texts(wapp)
+    assert f"/bind {NUMBER}" in stored and "****" in stored and f"/bind {NUMBER} ****" in stored
+    secrets = {"7771", "7772", RIGHT_TAIL, *(f"{i + 3:03d}9" for i in range(SOURCE_FAILURES))}
+    assert not [t for t in stored if any(s in t for s in secrets)]
+    resp = await b.client.get("/api/state", headers=b.headers)  # what a reload shows
+    shown = [m["text"] for m in (await resp.json())["messages"] if m["role"] == "user"]
+    assert shown and not [t for t in shown if any(s in t for s in secrets)]
+    owner = await server(**{"X-Forwarded-For": "198.51.100.20"})
+    assert "绑定成功" in await owner.say(f"/bind {NUMBER} {RIGHT_TAIL}")
+    assert not [t for t in await stored_texts(wapp) if RIGHT_TAIL in t]

@@ -189,9 +189,12 @@ class Conversation:
         state = await ctx.dialog()
         if state is not None:
             owner = self._dialog_owner.get(state.dialog)
-            if owner is not None:
-                return prefix + await owner.on_dialog_text(ctx, text)
-            await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
+            if owner is None:
+                await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
+            else:
+                replies = await owner.on_dialog_text(ctx, text)
+                if replies is not None:
+                    return prefix + replies
         menu_key = self._menu_key_for_label(text)
         if menu_key is not None:
             return prefix + await self.run_menu(ctx, menu_key)

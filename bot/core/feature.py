@@ -38,8 +38,9 @@ class Feature:
         """(command, text key of its description) for the channel's command menu."""
         return []
 
-    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
-        """Text typed while the user is inside one of ``dialogs``."""
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound] | None:
+        """Text typed while the user is inside one of ``dialogs``; None hands it on (the dialog
+        is over and the text is a question, a menu label…), routed as if no dialog were open."""
         return []
 
     async def on_document(self, ctx: Context) -> list[Outbound] | None:

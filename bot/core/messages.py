@@ -63,6 +63,9 @@ class Outbound(BaseModel):
     #: the reply asks for a typed answer (a number or free text): channels that map digits to
     #: buttons (the terminal) must then pass a bare number through as text
     expects_typed_answer: bool = False
+    #: the user's turn this answers held a secret (an ID tail, an invite code): a channel that keeps
+    #: a copy of the user's turn (the web history) stores this text in its place
+    input_mask: str | None = None
 
     @classmethod
     def toast_only(cls, toast: str) -> Outbound:

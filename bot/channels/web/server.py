@@ -286,7 +286,10 @@ class WebChannel:
     ) -> list[WebMessage]:
         """Store the user's turn and the replies (edits replace the message they belong to)."""
         now = self.app.services.clock.now()
-        if kind == "text":
+        mask = next((r.input_mask for r in replies if r.input_mask is not None), None)
+        if mask is not None:  # the user's turn held a secret (an ID tail): keep the core's mask only
+            shown = mask
+        elif kind == "text":
             shown = text.strip()
         else:  # the pressed button's label, as the user saw it
             shown = history.button_label(await history.load(session, key, 30), data) or ""

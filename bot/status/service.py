@@ -46,6 +46,8 @@ TARGET_ALERT = 10
 TARGET_WINDOW = timedelta(hours=24)
 ATTEMPT_RETENTION = TARGET_WINDOW + LOCK_DURATION
 NOTE_MAX = 500
+#: what stands where a forgotten user's id stood (history rows, audit details)
+FORGOTTEN_ACTOR = "forgotten"
 _DUE_RE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -456,9 +458,16 @@ class StatusService:
         return unit
 
     async def forget(self, session: AsyncSession, user: User) -> None:
-        """Drop the user's links (bindings, HR roles); the office's application records stay."""
+        """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the
+        history rows they wrote); the office's application records stay.
+
+        Failed attempts of the last hours stay, keyed by a salted hash of the account: deleting them
+        would let a guesser reset the lock with /forget. They expire with the lock window.
+        """
         await session.execute(delete(Binding).where(Binding.user_id == user.id))
         await session.execute(delete(HrContact).where(HrContact.user_id == user.id))
+        await session.execute(update(InviteCode).where(InviteCode.used_by_user_id == user.id).values(used_by_user_id=None))
+        await session.execute(update(StatusHistory).where(StatusHistory.actor == f"user:{user.id}").values(actor=FORGOTTEN_ACTOR))
         # rows written before sources were hashed carry the raw chat key
         await session.execute(delete(BindAttempt).where(BindAttempt.chat_key == f"{user.channel}:{user.chat_id}"))
 

@@ -38,6 +38,7 @@ HANDLED = {
     "status_bind_attempts": "no success rows; failures keyed by a salted hash of the source, expire in 25 h",
     "web_messages": "rows of the session deleted",
     "web_inbox": "rows of the session deleted",
+    "web_sessions": "issued ids of the session deleted",
 }
 
 

@@ -38,6 +38,7 @@ class BasicsFeature(Feature):
 
     name = "basics"
     dialogs = frozenset({FORGET_DIALOG})
+    group_commands = frozenset({"help"})
 
     def __init__(self) -> None:
         self._conversation = None

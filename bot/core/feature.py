@@ -21,6 +21,10 @@ class Feature:
     name: str = ""
     #: dialog names (``DialogState.dialog``) whose text input this feature handles
     dialogs: frozenset[str] = frozenset()
+    #: commands and callback prefixes that may answer in a group (nothing personal in them); all
+    #: others answer only in a private chat, so a new command is private unless declared here
+    group_commands: frozenset[str] = frozenset()
+    group_callbacks: frozenset[str] = frozenset()
 
     def commands(self) -> dict[str, Handler]:
         """Command name (no slash, lower case) → handler(ctx, arguments)."""

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 InboundKind = Literal["text", "callback", "media", "document"]
+#: where the update was written: only a private chat is the user's own (web and terminal always are)
+ChatType = Literal["private", "group", "supergroup", "channel"]
 
 
 class Attachment(BaseModel):
@@ -40,6 +42,11 @@ class Inbound(BaseModel):
     #: the client's network address where the channel knows it (the web: the peer, or
     #: X-Forwarded-For behind a trusted proxy). Limits that a new cookie must not reset use it.
     client_address: str = ""
+    chat_type: ChatType = "private"
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
 
 
 class Button(BaseModel):

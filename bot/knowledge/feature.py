@@ -34,6 +34,8 @@ _BARE_CODE = re.compile(r"[0-9０-９xX\s]{1,12}")
 
 class KnowledgeFeature(FreeTextHandler):
     name = "knowledge"
+    #: answers and votes are the same for everybody: fine in a group
+    group_callbacks = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()

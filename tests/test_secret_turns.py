@@ -82,3 +82,17 @@ async def test_invite_codes_are_masked(sapp, staff):  # noqa: F811
     assert masks(user) == {"/hr ****"}
     await user.say("ANOTHERONE")
     assert masks(user) == {"****"}
+
+
+async def test_an_invite_code_typed_after_the_hr_lock_stays_out_of_the_knowledge_base(sapp, staff):  # noqa: F811
+    user = ChatUser(sapp, user_id="36")
+    for i in range(SOURCE_FAILURES + 1):
+        await user.say(f"/hr WRONG{i:05d}")
+    assert "尝试次数过多" in user.text
+    await user.say("ABCD-EF23GH")
+    assert "尝试次数过多" in user.text and masks(user) == {"****"}
+    await user.say("评审费多少钱")
+    assert "尝试次数过多" not in user.text and masks(user) == {None}
+    async with sapp.db.session() as s:
+        gaps, _ = await top_gaps(s)
+    assert not [g for g in gaps if "ABCD" in g.text.upper()]

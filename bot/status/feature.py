@@ -8,6 +8,7 @@ exists, so the bot cannot be used to probe numbers.
 from __future__ import annotations
 
 import math
+import re
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
@@ -15,7 +16,7 @@ from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.status.importer import Importer, render_report
 from bot.status.models import Application, Unit
-from bot.status.personal import mask_name, normalize_id_tail
+from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
 from bot.status.rules import format_time
 from bot.status.service import StatusInputError, StatusService, TransitionRefused, audit
 
@@ -26,6 +27,8 @@ IMPORT_SUFFIXES = (".xlsx", ".csv", ".xls")
 MAX_REPORT_ERRORS = 30
 #: what a stored copy of a secret turn shows instead of it
 SECRET_MASK = "****"
+#: what may be an invite code (letters and digits, no CJK): typed after an HR lock, it stays masked
+_INVITE_LIKE = re.compile(r"[A-Z0-9]{4,20}")
 
 
 def _until(ctx: Context, moment) -> str:  # noqa: ANN001
@@ -142,7 +145,8 @@ class StatusFeature(Feature):
         await service.hold_attempt_locks(ctx.session, "hr", source, None)
         locked = await service.locked_until(ctx.session, "hr", source, None)
         if locked is not None:
-            await ctx.clear_dialog()
+            # the dialog stays open (step "locked"), so a code typed next is answered here, masked
+            await ctx.set_dialog(HR_DIALOG, "locked")
             return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
         unit = await service.redeem_invite(ctx.session, ctx.user, code[:64], source)
         if unit is None:
@@ -161,6 +165,9 @@ class StatusFeature(Feature):
         if state is None:
             return []
         if state.dialog == HR_DIALOG:
+            if state.step == "locked" and not _INVITE_LIKE.fullmatch(normalize_invite(text)):
+                await ctx.clear_dialog()
+                return None  # a question after the lock message: route it as usual
             return _masked(await self._hr_code(ctx, text.strip()), SECRET_MASK)
         number = str(state.data.get("number") or "")
         if state.step == "locked":

@@ -235,14 +235,16 @@ class WebChannel:
             raise ApiError(400, "web.bad_request") from None
         kind, text, data, client_id = self.parse(body)
 
-        async with self.app.db.session() as session:
-            key = await issued.lookup(session, token, self.app.services.clock.now())
-        if key is None:  # a value the server never issued (or rotated away): no session
-            raise ApiError(403, "web.session_expired")
+        key = sess.session_key(token)
         for limiter, scope in ((self.session_limit, key), (self.ip_limit, self.client_ip(request))):
             wait = limiter.take(scope)
             if wait:
                 raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
+        # after the limits, so made-up cookie values cost a lookup only within them
+        async with self.app.db.session() as session:
+            key = await issued.lookup(session, token, self.app.services.clock.now())
+        if key is None:  # a value the server never issued (or rotated away): no session
+            raise ApiError(403, "web.session_expired")
 
         async with self._locks.hold(key):
             result = await self.exchange(key, kind, text, data, client_id, address=self.client_ip(request))

@@ -21,7 +21,7 @@ from bot.core.conversation import Conversation
 from bot.core.feature import Feature, FreeTextHandler
 from bot.core.sending import Sender
 from bot.paths import content_root
-from bot.settings import Settings
+from bot.settings import Settings, with_hash_salt
 from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
 
 
@@ -94,6 +94,7 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     only briefly for another process's write lock and retry asynchronously (see ``bot.storage.db``).
     """
     root = root or content_root()
+    settings = with_hash_salt(settings)
     services = Services(
         settings=settings,
         db=Database(settings.database_url, lock_wait=SERVING_LOCK_WAIT if serving else TOOL_LOCK_WAIT),

@@ -41,11 +41,14 @@ def settings_or_exit(**overrides: object):  # noqa: ANN201
 def build_app_or_exit(settings, clock=None, serving: bool = False):  # noqa: ANN001, ANN201
     from bot.app import build_app
     from bot.content.loader import ContentError
+    from bot.settings import SettingsError
 
     try:
         return build_app(settings, clock=clock, serving=serving)
     except ContentError as exc:
         fail(f"content is invalid (run `python -m bot check`):\n{exc}")
+    except SettingsError as exc:
+        fail(str(exc))
 
 
 async def start_or_exit(bot_app) -> None:  # noqa: ANN001
@@ -97,6 +100,19 @@ def check() -> None:
     if total:
         fail(f"{total} content problem(s) found", code=1)
     typer.echo("all content is valid")
+    _warn_about_settings()
+
+
+def _warn_about_settings() -> None:
+    """Settings that work but should be set explicitly in production (a warning, exit code 0)."""
+    from bot.settings import SettingsError, load_settings, salt_warning
+
+    try:
+        warning = salt_warning(load_settings())
+    except SettingsError as exc:
+        warning = str(exc)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @db_app.command("upgrade")

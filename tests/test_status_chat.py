@@ -126,16 +126,13 @@ async def test_bad_tail_format_is_not_counted(sapp, staff):  # noqa: F811
     assert "绑定成功" in a.text
 
 
-async def test_five_failures_per_number_lock_every_chat_for_an_hour(sapp, staff, clock):  # noqa: F811
+async def test_five_failures_from_other_chats_do_not_lock_the_owner_out(sapp, staff, clock):  # noqa: F811
     await seed(staff)
     for i in range(5):
         attacker = ChatUser(sapp, user_id=f"70{i}")
         await attacker.say(f"/bind {NUMBER}")
         await attacker.say("9999")
     owner = ChatUser(sapp, user_id="800")
-    await owner.say(f"/bind {NUMBER}")
-    assert "尝试次数过多" in owner.text
-    clock.advance(minutes=61)
     await owner.say(f"/bind {NUMBER}")
     await owner.say("123X")
     assert "绑定成功" in owner.text

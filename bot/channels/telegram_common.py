@@ -90,6 +90,18 @@ class Incoming:
                         self.callback_id, self.message_id, self.file_id)
 
 
+_CHAT_TYPES = {"private", "group", "supergroup", "channel"}
+
+
+def _chat_type(chat: dict, sender: dict) -> str:
+    """Telegram's chat.type; an unknown or missing type counts as shared unless the chat is the
+    sender's own (a private chat's id is the user's id)."""
+    kind = str(chat.get("type") or "")
+    if kind in _CHAT_TYPES:
+        return kind
+    return "private" if "id" in chat and chat.get("id") == sender.get("id") else "group"
+
+
 def _language(user: dict) -> str:
     # The bot speaks Simplified Chinese; the Telegram client language is not a reliable signal.
     return "zh"
@@ -119,6 +131,7 @@ def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
         "chat_id": str(chat_id),
         "update_id": update_id,
         "language": _language(sender),
+        "chat_type": _chat_type(chat, sender),
     }
     if isinstance(message.get("text"), str):
         return Incoming(Inbound(kind="text", text=message["text"], **base), chat_id)
@@ -154,6 +167,7 @@ def _parse_callback(query: dict, update_id: str | None) -> Incoming | None:
         callback_data=str(query.get("data") or ""),
         update_id=update_id,
         language=_language(sender),
+        chat_type=_chat_type(chat, sender) if chat else "private",
     )
     message_id = message.get("message_id")
     return Incoming(inbound, chat_id, callback_id=str(query.get("id")),
@@ -356,7 +370,8 @@ def text_update_as_dict(update: Any, full: Callable[[], dict]) -> dict:
     message = update.message
     if update.callback_query is not None or message is None or message.text is None or message.document is not None:
         return full()
-    out: dict = {"message_id": message.message_id, "chat": {"id": message.chat.id}, "text": message.text}
+    chat_type = getattr(message.chat.type, "value", message.chat.type)
+    out: dict = {"message_id": message.message_id, "chat": {"id": message.chat.id, "type": str(chat_type)}, "text": message.text}
     sender = message.from_user
     if sender is not None:
         out["from"] = {"id": sender.id, "is_bot": sender.is_bot}

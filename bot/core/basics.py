@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
@@ -20,11 +21,24 @@ def main_menu(ctx: Context) -> list[list[Button]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
+async def anonymise_audit(session: AsyncSession, user_id: int) -> None:
+    """Remove a forgotten user's id from the audit log (the actor column and ``user:<id>`` values
+    in details); the rows stay, so counts of what happened are kept."""
+    marker = f"user:{user_id}"
+    rows = await session.execute(select(AuditEntry).where(AuditEntry.actor_user_id == user_id))
+    for entry in rows.scalars():
+        entry.actor_user_id = None
+        detail = entry.detail or {}
+        if marker in detail.values():
+            entry.detail = {key: ("forgotten" if value == marker else value) for key, value in detail.items()}
+
+
 class BasicsFeature(Feature):
     """Welcome, help, menu, cancel and the privacy commands."""
 
     name = "basics"
     dialogs = frozenset({FORGET_DIALOG})
+    group_commands = frozenset({"help"})
 
     def __init__(self) -> None:
         self._conversation = None
@@ -119,7 +133,8 @@ class BasicsFeature(Feature):
             await self._conversation.forget_user(ctx)
         user_id = ctx.user.id
         await ctx.clear_dialog()
-        # The audit row must not point back at the person: no actor id once they are gone.
+        # The audit log must not point back at the person: no actor id once they are gone.
+        await anonymise_audit(ctx.session, user_id)
         ctx.session.add(AuditEntry(at=ctx.now, actor_user_id=None, action="user.forget", detail={}))
         await ctx.session.execute(delete(User).where(User.id == user_id))
         return [Outbound(text=ctx.t("forget.done"), edit=True)]

@@ -61,6 +61,8 @@ class Conversation:
         self._callbacks: dict[str, Handler] = {}
         self._menu: dict[str, Handler] = {}
         self._dialog_owner: dict[str, Feature] = {}
+        self._group_commands: set[str] = set()
+        self._group_callbacks: set[str] = set()
         for feature in self.features:
             self._register(feature)
         self._locks = KeyedLocks()
@@ -80,6 +82,8 @@ class Conversation:
                 table[key] = handler
         for dialog in feature.dialogs:
             self._dialog_owner[dialog] = feature
+        self._group_commands |= feature.group_commands
+        self._group_callbacks |= feature.group_callbacks
 
     @property
     def command_names(self) -> list[str]:
@@ -149,15 +153,19 @@ class Conversation:
         """
         now = self.services.clock.now()
         user, dialog = await turn.load_user(inbound.channel, inbound.user_id)
+        private = inbound.is_private
         if user is None:
             language = inbound.language or self.services.settings.default_language
-            return await turn.create_user(inbound.channel, inbound.user_id, inbound.chat_id, language, now), None
+            # first seen in a group: no private chat is known yet, so nothing may be pushed to them
+            chat_id = inbound.chat_id if private else ""
+            return await turn.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private), None
         changes: dict[str, object] = {}
         if now - user.last_seen_at > LAST_SEEN_GRANULARITY:
             changes["last_seen_at"] = now
-        if user.chat_id != inbound.chat_id:
+        # only the user's private chat is theirs: a group's id must never become where pushes go
+        if private and user.chat_id != inbound.chat_id:
             changes["chat_id"] = inbound.chat_id
-        if user.blocked or not user.active:  # writing to us again means they unblocked the bot
+        if private and (user.blocked or not user.active):  # writing to us again means they unblocked the bot
             changes.update(blocked=False, active=True)
         if changes:
             await turn.update_user(user.id, **changes)
@@ -167,6 +175,8 @@ class Conversation:
     # ---- routing ----------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> list[Outbound]:
         inbound = ctx.inbound
+        if not inbound.is_private:
+            return await self._route_shared_chat(ctx)
         if inbound.kind == "callback":
             return await self._route_callback(ctx)
         if inbound.kind == "document":
@@ -189,15 +199,45 @@ class Conversation:
         state = await ctx.dialog()
         if state is not None:
             owner = self._dialog_owner.get(state.dialog)
-            if owner is not None:
-                return prefix + await owner.on_dialog_text(ctx, text)
-            await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
+            if owner is None:
+                await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
+            else:
+                replies = await owner.on_dialog_text(ctx, text)
+                if replies is not None:
+                    return prefix + replies
         menu_key = self._menu_key_for_label(text)
         if menu_key is not None:
             return prefix + await self.run_menu(ctx, menu_key)
         if self.free_text is None:
             return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
         return prefix + await self.free_text.answer(ctx, text)
+
+    async def _route_shared_chat(self, ctx: Context) -> list[Outbound]:
+        """A group, supergroup or channel: only what is not personal answers there (questions to the
+        knowledge base, /help); everything else gets a short "write to me privately". Dialogs are
+        not continued (a step's answer may be personal) and files are not taken."""
+        inbound = ctx.inbound
+        private_only = [Outbound(text=ctx.t("input.private_only"))]
+        if inbound.kind == "callback":
+            prefix = inbound.callback_data.partition(":")[0]
+            if prefix in self._group_callbacks and len(inbound.callback_data.encode()) <= 64:
+                return await self._route_callback(ctx)
+            return [Outbound.toast_only(ctx.t("input.private_only"))]
+        if inbound.kind == "media":
+            return []  # a photo in a group is not addressed to the bot
+        if inbound.kind == "document":
+            return private_only
+        text = clean_text(inbound.text)
+        if not text or len(text) > MAX_TEXT_LENGTH:
+            return []
+        if text.startswith("/"):
+            name = text.partition(" ")[0][1:].split("@", 1)[0].lower()
+            if name in self._group_commands:
+                return await self._route_command(ctx, text)
+            return private_only if name in self._commands else []
+        if self._menu_key_for_label(text) is not None or self.free_text is None:
+            return private_only
+        return await self.free_text.answer(ctx, text)
 
     async def _expire_idle_dialog(self, ctx: Context) -> list[Outbound]:
         state = await ctx.dialog()

@@ -21,6 +21,10 @@ class Feature:
     name: str = ""
     #: dialog names (``DialogState.dialog``) whose text input this feature handles
     dialogs: frozenset[str] = frozenset()
+    #: commands and callback prefixes that may answer in a group (nothing personal in them); all
+    #: others answer only in a private chat, so a new command is private unless declared here
+    group_commands: frozenset[str] = frozenset()
+    group_callbacks: frozenset[str] = frozenset()
 
     def commands(self) -> dict[str, Handler]:
         """Command name (no slash, lower case) → handler(ctx, arguments)."""
@@ -38,8 +42,9 @@ class Feature:
         """(command, text key of its description) for the channel's command menu."""
         return []
 
-    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
-        """Text typed while the user is inside one of ``dialogs``."""
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound] | None:
+        """Text typed while the user is inside one of ``dialogs``; None hands it on (the dialog
+        is over and the text is a question, a menu label…), routed as if no dialog were open."""
         return []
 
     async def on_document(self, ctx: Context) -> list[Outbound] | None:

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 InboundKind = Literal["text", "callback", "media", "document"]
+#: where the update was written: only a private chat is the user's own (web and terminal always are)
+ChatType = Literal["private", "group", "supergroup", "channel"]
 
 
 class Attachment(BaseModel):
@@ -37,6 +39,14 @@ class Inbound(BaseModel):
     language: str = "zh"
     media_type: str = ""
     attachment: Attachment | None = None
+    #: the client's network address where the channel knows it (the web: the peer, or
+    #: X-Forwarded-For behind a trusted proxy). Limits that a new cookie must not reset use it.
+    client_address: str = ""
+    chat_type: ChatType = "private"
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
 
 
 class Button(BaseModel):
@@ -60,6 +70,9 @@ class Outbound(BaseModel):
     #: the reply asks for a typed answer (a number or free text): channels that map digits to
     #: buttons (the terminal) must then pass a bare number through as text
     expects_typed_answer: bool = False
+    #: the user's turn this answers held a secret (an ID tail, an invite code): a channel that keeps
+    #: a copy of the user's turn (the web history) stores this text in its place
+    input_mask: str | None = None
 
     @classmethod
     def toast_only(cls, toast: str) -> Outbound:

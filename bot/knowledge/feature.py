@@ -10,6 +10,7 @@ counted (scrubbed, no user id) for ``python -m bot kb gaps``.
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.content.documents import describe
 from bot.content.loader import ContentError
@@ -27,10 +28,15 @@ log = logging.getLogger(__name__)
 PREFIX = "kb"
 TELEGRAM_LIMIT = 4096
 LABEL_LIMIT = 60
+#: a few digits (and X), nothing else: an ID tail or a code typed in the wrong place, never a
+#: question worth keeping for ``kb gaps``
+_BARE_CODE = re.compile(r"[0-9０-９xX\s]{1,12}")
 
 
 class KnowledgeFeature(FreeTextHandler):
     name = "knowledge"
+    #: answers and votes are the same for everybody: fine in a group
+    group_callbacks = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()
@@ -64,7 +70,7 @@ class KnowledgeFeature(FreeTextHandler):
         if self.answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         reply = self.answerer.respond(text, ctx.now)
-        if reply.outcome != "answer":
+        if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         return self.render(ctx, reply)
 

@@ -8,6 +8,7 @@ exists, so the bot cannot be used to probe numbers.
 from __future__ import annotations
 
 import math
+import re
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
@@ -15,7 +16,7 @@ from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.status.importer import Importer, render_report
 from bot.status.models import Application, Unit
-from bot.status.personal import mask_name, normalize_id_tail
+from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
 from bot.status.rules import format_time
 from bot.status.service import StatusInputError, StatusService, TransitionRefused, audit
 
@@ -24,11 +25,31 @@ HR_DIALOG = "status_hr"
 PAGE_SIZE = 10
 IMPORT_SUFFIXES = (".xlsx", ".csv", ".xls")
 MAX_REPORT_ERRORS = 30
+#: what a stored copy of a secret turn shows instead of it
+SECRET_MASK = "****"
+#: what may be an invite code (letters and digits, no CJK): typed after an HR lock, it stays masked
+_INVITE_LIKE = re.compile(r"[A-Z0-9]{4,20}")
 
 
 def _until(ctx: Context, moment) -> str:  # noqa: ANN001
     local = moment.astimezone(LOCAL_TZ)
     return f"{local.hour:02d}:{local.minute:02d}" if local.date() == ctx.now.astimezone(LOCAL_TZ).date() else format_time(moment)
+
+
+def _masked(replies: list[Outbound], mask: str) -> list[Outbound]:
+    """Replies to a turn that held a secret: channels store ``mask`` instead of what was typed."""
+    return [reply.model_copy(update={"input_mask": mask}) for reply in replies]
+
+
+def _looks_secret(text: str) -> bool:
+    """Short input of digits and X (a mistyped ID tail): never a question for the knowledge base."""
+    compact = "".join(text.split()).upper()
+    return 0 < len(compact) <= 8 and all(c.isdigit() or c == "X" for c in compact)
+
+
+def _source(ctx: Context, service: StatusService) -> str:
+    """Who the bind lock counts for this update (``bot.status.service.attempt_source``), hashed."""
+    return service.source_hash(ctx.user.channel, ctx.user.external_id, ctx.inbound.client_address)
 
 
 class StatusFeature(Feature):
@@ -60,43 +81,52 @@ class StatusFeature(Feature):
 
     # ---- /bind ------------------------------------------------------------------------------
     async def bind(self, ctx: Context, args: str) -> list[Outbound]:
-        number = args.split()[0] if args.split() else ""
-        if not number:
+        """``/bind``, ``/bind NUMBER`` or the one-liner ``/bind NUMBER TAIL``."""
+        parts = args.split()
+        if not parts:
             await ctx.set_dialog(BIND_DIALOG, "number")
             return [Outbound(text=ctx.t("status.bind.ask_number"))]
-        return await self._bind_number(ctx, number)
+        if len(parts) > 1:
+            return _masked(await self._bind_number(ctx, parts[0], " ".join(parts[1:])), f"/bind {parts[0][:40]} {SECRET_MASK}")
+        return await self._bind_number(ctx, parts[0])
 
-    async def _bind_number(self, ctx: Context, number: str) -> list[Outbound]:
+    async def _bind_number(self, ctx: Context, number: str, tail: str | None = None) -> list[Outbound]:
         service = StatusService(ctx.services)
         number = service.workflow.normalize_number(number)
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
             return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.data.application_number_hint))]
-        locked = await service.locked_until(ctx.session, "bind", service.chat_key(ctx.user), service.target_hash("bind", number))
+        locked = await service.locked_until(ctx.session, "bind", _source(ctx, service), service.target_hash("bind", number))
         if locked is not None:
-            await ctx.clear_dialog()
             await ctx.audit("status.bind.locked")
-            return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
+            return await self._locked(ctx, number, locked)
         await ctx.set_dialog(BIND_DIALOG, "tail", {"number": number})
+        if tail is not None:
+            return await self._bind_tail(ctx, number, tail)
         return [Outbound(text=ctx.t("status.bind.ask_tail"))]
+
+    async def _locked(self, ctx: Context, number: str, until) -> list[Outbound]:  # noqa: ANN001
+        """The lock message. The dialog stays open at a ``locked`` step, so a tail typed next (people
+        type it anyway) is answered here and masked, instead of reaching the knowledge base."""
+        await ctx.set_dialog(BIND_DIALOG, "locked", {"number": number})
+        return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, until)))]
 
     async def _bind_tail(self, ctx: Context, number: str, text: str) -> list[Outbound]:
         tail = normalize_id_tail(text)
         if tail is None:
             return [Outbound(text=ctx.t("status.bind.bad_tail"))]
         service = StatusService(ctx.services)
-        chat_key, target = service.chat_key(ctx.user), service.target_hash("bind", number)
-        locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+        source, target = _source(ctx, service), service.target_hash("bind", number)
+        await service.hold_attempt_locks(ctx.session, "bind", source, target)
+        locked = await service.locked_until(ctx.session, "bind", source, target)
         if locked is not None:
-            await ctx.clear_dialog()
             await ctx.audit("status.bind.locked")
-            return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
-        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail)
+            return await self._locked(ctx, number, locked)
+        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail, source)
         if app is None:
-            locked = await service.locked_until(ctx.session, "bind", chat_key, target)
+            locked = await service.locked_until(ctx.session, "bind", source, target)
             if locked is not None:
-                await ctx.clear_dialog()
-                return [Outbound(text=ctx.t("status.bind.locked", until=_until(ctx, locked)))]
+                return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
         card = service.render(app, await service.history(ctx.session, app), await service.unit_of(ctx.session, app))
@@ -107,15 +137,18 @@ class StatusFeature(Feature):
         if not args.strip():
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.ask_code"))]
-        return await self._hr_code(ctx, args.strip())
+        return _masked(await self._hr_code(ctx, args.strip()), f"/hr {SECRET_MASK}")
 
     async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
         service = StatusService(ctx.services)
-        locked = await service.locked_until(ctx.session, "hr", service.chat_key(ctx.user), None)
+        source = _source(ctx, service)
+        await service.hold_attempt_locks(ctx.session, "hr", source, None)
+        locked = await service.locked_until(ctx.session, "hr", source, None)
         if locked is not None:
-            await ctx.clear_dialog()
+            # the dialog stays open (step "locked"), so a code typed next is answered here, masked
+            await ctx.set_dialog(HR_DIALOG, "locked")
             return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
-        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64])
+        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64], source)
         if unit is None:
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.failed"))]
@@ -125,15 +158,33 @@ class StatusFeature(Feature):
         return [Outbound(text=ctx.t("status.hr.done", unit=unit.name))]
 
     # ---- dialog text ------------------------------------------------------------------------
-    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
+    async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound] | None:
+        """Text inside the bind or HR dialog. Whatever is typed at a secret step (the invite code,
+        the ID tail, and anything tail-shaped after a lock) is answered with ``input_mask`` set."""
         state = await ctx.dialog()
         if state is None:
             return []
         if state.dialog == HR_DIALOG:
-            return await self._hr_code(ctx, text.strip())
-        if state.step == "tail" and state.data.get("number"):
-            return await self._bind_tail(ctx, str(state.data["number"]), text)
-        return await self._bind_number(ctx, text.strip().split()[0] if text.strip() else "")
+            if state.step == "locked" and not _INVITE_LIKE.fullmatch(normalize_invite(text)):
+                await ctx.clear_dialog()
+                return None  # a question after the lock message: route it as usual
+            return _masked(await self._hr_code(ctx, text.strip()), SECRET_MASK)
+        number = str(state.data.get("number") or "")
+        if state.step == "locked":
+            if normalize_id_tail(text) is None and not _looks_secret(text):
+                await ctx.clear_dialog()
+                return None  # a question after the lock message: route it as usual
+            service = StatusService(ctx.services)
+            locked = await service.locked_until(ctx.session, "bind", _source(ctx, service), service.target_hash("bind", number))
+            if locked is None:
+                return _masked(await self._bind_tail(ctx, number, text), SECRET_MASK)
+            return _masked(await self._locked(ctx, number, locked), SECRET_MASK)
+        if state.step == "tail" and number:
+            return _masked(await self._bind_tail(ctx, number, text), SECRET_MASK)
+        parts = text.split()
+        if len(parts) > 1:  # number and tail on one line
+            return _masked(await self._bind_number(ctx, parts[0], " ".join(parts[1:])), f"{parts[0][:40]} {SECRET_MASK}")
+        return await self._bind_number(ctx, parts[0] if parts else "")
 
     # ---- /status ----------------------------------------------------------------------------
     async def status(self, ctx: Context, args: str) -> list[Outbound]:

@@ -98,7 +98,9 @@ class InviteCode(Base):
 
 
 class BindAttempt(Base):
-    """A verification attempt (bind or HR invite), keyed by chat and by hashed target, for the lockout."""
+    """A failed verification attempt (bind or HR invite) for the lock: who tried (``chat_key``: the
+    hashed source, see ``bot.status.service.attempt_source``) and the hashed target. Rows older than
+    the longest lock window are deleted when the next attempt is recorded."""
 
     __tablename__ = "status_bind_attempts"
 

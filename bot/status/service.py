@@ -8,12 +8,13 @@ notice: the outbox key is per application, history row and user).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.texts import Texts
@@ -30,13 +31,23 @@ from bot.status.personal import (
 )
 from bot.status.rules import StatusRules, format_date, format_time
 from bot.status.workflow import TransitionRefused
+from bot.storage.db import lock_names
 from bot.storage.models import AuditEntry, User
 
 INVITE_VALID = timedelta(days=7)
+#: one source (a Telegram account, a web client address, a terminal user): this many failures
+#: within LOCK_WINDOW lock it for LOCK_DURATION after the last of them
+SOURCE_FAILURES = 5
 LOCK_WINDOW = timedelta(hours=1)
-LOCK_FAILURES = 5
 LOCK_DURATION = timedelta(hours=1)
+#: one application number: after this many failures from all sources within TARGET_WINDOW, each
+#: source that failed on it waits TARGET_WINDOW after its own last failure there
+TARGET_ALERT = 10
+TARGET_WINDOW = timedelta(hours=24)
+ATTEMPT_RETENTION = TARGET_WINDOW + LOCK_DURATION
 NOTE_MAX = 500
+#: what stands where a forgotten user's id stood (history rows, audit details)
+FORGOTTEN_ACTOR = "forgotten"
 _DUE_RE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
@@ -76,6 +87,34 @@ def audit(session: AsyncSession, at: datetime, actor_user_id: int | None, action
     session.add(AuditEntry(at=at, actor_user_id=actor_user_id, action=action, subject=subject, detail=detail))
 
 
+def attempt_source(channel: str, external_id: str, client_address: str = "") -> str:
+    """Whom the lock counts: the client's address where the channel gives one (the web: a new cookie
+    must not reset the count; an IPv6 client owns a whole /64, so the /64 counts), else the
+    channel's user id (a Telegram account, whichever chat it writes from)."""
+    if client_address:
+        try:
+            address = ipaddress.ip_address(client_address)
+        except ValueError:
+            return f"{channel}:addr:{client_address[:64]}"
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped is not None:
+                return f"{channel}:addr:{address.ipv4_mapped}"
+            return f"{channel}:addr:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+        return f"{channel}:addr:{address}"
+    return f"{channel}:user:{external_id}"
+
+
+def _window_lock_end(times: list[datetime], failures: int, window: timedelta, duration: timedelta, now: datetime) -> datetime | None:
+    """The end of the latest lock ``failures`` failures within ``window`` started, if still running."""
+    until: datetime | None = None
+    for i in range(failures - 1, len(times)):
+        if times[i] - times[i - failures + 1] <= window:
+            end = times[i] + duration
+            if end > now and (until is None or end > until):
+                until = end
+    return until
+
+
 @dataclass
 class Recipients:
     applicants: list[User]
@@ -94,7 +133,9 @@ class StatusService:
 
     @property
     def salt(self) -> str:
-        return self.services.settings.hash_salt.get_secret_value()
+        salt = self.services.settings.hash_salt
+        assert salt is not None, "build_app fills hash_salt (bot.settings.with_hash_salt)"
+        return salt.get_secret_value()
 
     def t(self, key: str, **values: Any) -> str:
         return self.services.t(key, **values)
@@ -286,48 +327,72 @@ class StatusService:
         return added
 
     # ---- binding ----------------------------------------------------------------------------
-    def chat_key(self, user: User) -> str:
-        return f"{user.channel}:{user.chat_id}"
-
     def target_hash(self, kind: str, target: str) -> str:
         return keyed_hash(self.salt, "attempt", kind, target.upper())
 
-    async def locked_until(self, session: AsyncSession, kind: str, chat_key: str, target_hash: str | None) -> datetime | None:
-        """When the lock on this chat (or target) lifts; None when not locked.
+    def source_hash(self, channel: str, external_id: str, client_address: str = "") -> str:
+        """Who is trying, as the lock counts them; see ``attempt_source``. Stored hashed."""
+        return "h:" + keyed_hash(self.salt, "source", attempt_source(channel, external_id, client_address))
 
-        Five failures within one hour lock for one hour after the fifth.
+    async def hold_attempt_locks(self, session: AsyncSession, kind: str, source: str, target_hash: str | None) -> None:
+        """Serialise check-and-record of attempts from this source and on this target across processes.
+
+        Call before ``locked_until`` when an attempt may follow: without it, concurrent transactions
+        all read the count below the limit and all record a failure (40 of 40 on PostgreSQL).
+        """
+        names = [f"attempt:{kind}:source:{source}"]
+        if target_hash is not None:
+            names.append(f"attempt:{kind}:target:{target_hash}")
+        await lock_names(session, *names)
+
+    async def locked_until(self, session: AsyncSession, kind: str, source: str, target_hash: str | None) -> datetime | None:
+        """When this source may try again (on this target); None when it may try now.
+
+        The policy (README, "Lock policy"): ``SOURCE_FAILURES`` failures from one source within
+        ``LOCK_WINDOW`` lock that source for ``LOCK_DURATION`` after the last of them, whatever the
+        numbers. Failures of other sources never lock it, except that once a target has had
+        ``TARGET_ALERT`` failures within ``TARGET_WINDOW`` (someone is guessing it from many
+        places), a source that already failed on that target is held off it until
+        ``TARGET_WINDOW`` after its own last failure there. A source that has not failed on the
+        target (the applicant on their own phone) is never held off by anyone else's failures.
         """
         now = self.services.clock.now()
-        since = now - LOCK_WINDOW - LOCK_DURATION
-        until: datetime | None = None
-        conditions = [BindAttempt.chat_key == chat_key]
-        if target_hash is not None:
-            conditions.append(BindAttempt.target_hash == target_hash)
-        for condition in conditions:
-            result = await session.execute(
-                select(BindAttempt.at)
-                .where(condition, BindAttempt.kind == kind, BindAttempt.success.is_(False), BindAttempt.at >= since)
-                .order_by(BindAttempt.at)
-            )
-            times = [row[0] for row in result]
-            for i in range(LOCK_FAILURES - 1, len(times)):
-                if times[i] - times[i - LOCK_FAILURES + 1] <= LOCK_WINDOW:
-                    end = times[i] + LOCK_DURATION
-                    if end > now and (until is None or end > until):
-                        until = end
+        until = _window_lock_end(
+            await self._failure_times(session, kind, now - LOCK_WINDOW - LOCK_DURATION, BindAttempt.chat_key == source),
+            SOURCE_FAILURES, LOCK_WINDOW, LOCK_DURATION, now,
+        )
+        if target_hash is not None and kind == "bind":
+            since = now - TARGET_WINDOW
+            own = await self._failure_times(session, kind, since, BindAttempt.chat_key == source, BindAttempt.target_hash == target_hash)
+            if own and len(await self._failure_times(session, kind, since, BindAttempt.target_hash == target_hash)) >= TARGET_ALERT:
+                end = own[-1] + TARGET_WINDOW
+                if until is None or end > until:
+                    until = end
         return until
 
-    async def record_attempt(self, session: AsyncSession, kind: str, chat_key: str, target_hash: str, success: bool) -> None:
-        session.add(
-            BindAttempt(kind=kind, chat_key=chat_key, target_hash=target_hash, success=success, at=self.services.clock.now())
+    async def _failure_times(self, session: AsyncSession, kind: str, since: datetime, *conditions: Any) -> list[datetime]:
+        result = await session.execute(
+            select(BindAttempt.at)
+            .where(*conditions, BindAttempt.kind == kind, BindAttempt.success.is_(False), BindAttempt.at >= since)
+            .order_by(BindAttempt.at)
         )
+        return [row[0] for row in result]
+
+    async def record_failure(self, session: AsyncSession, kind: str, source: str, target_hash: str) -> None:
+        """Count a failed attempt. Successes are not kept: the lock needs failures only, and a
+        success row would say which source bound which number."""
+        now = self.services.clock.now()
+        # nothing older than the longest window counts: keep the table (and what it says) small
+        await session.execute(delete(BindAttempt).where(BindAttempt.at < now - ATTEMPT_RETENTION))
+        session.add(BindAttempt(kind=kind, chat_key=source, target_hash=target_hash, success=False, at=now))
         await session.flush()
 
-    async def verify_and_bind(self, session: AsyncSession, user: User, number: str, tail: str) -> Application | None:
+    async def verify_and_bind(self, session: AsyncSession, user: User, number: str, tail: str, source: str) -> Application | None:
         """Bind when number and ID tail match; the caller checked the lock and the formats."""
         app = await self.find(session, number)
         ok = app is not None and app.id_tail_hash == id_tail_hash(self.salt, number, tail)
-        await self.record_attempt(session, "bind", self.chat_key(user), self.target_hash("bind", number), ok)
+        if not ok:
+            await self.record_failure(session, "bind", source, self.target_hash("bind", number))
         now = self.services.clock.now()
         audit(session, now, user.id, "status.bind.ok" if ok else "status.bind.fail", number if ok else None)
         if not ok or app is None:
@@ -366,15 +431,15 @@ class StatusService:
         await session.flush()
         return code, now + INVITE_VALID, unit
 
-    async def redeem_invite(self, session: AsyncSession, user: User, code: str) -> Unit | None:
+    async def redeem_invite(self, session: AsyncSession, user: User, code: str, source: str) -> Unit | None:
         code = normalize_invite(code)
         now = self.services.clock.now()
         code_hash = keyed_hash(self.salt, "invite", code)
         result = await session.execute(select(InviteCode).where(InviteCode.code_hash == code_hash))
         invite = result.scalar_one_or_none()
         ok = invite is not None and invite.used_at is None and invite.expires_at > now
-        await self.record_attempt(session, "hr", self.chat_key(user), self.target_hash("hr", code), ok)
         if not ok or invite is None:
+            await self.record_failure(session, "hr", source, self.target_hash("hr", code))
             audit(session, now, user.id, "status.hr.fail", None)
             return None
         invite.used_at = now
@@ -393,12 +458,18 @@ class StatusService:
         return unit
 
     async def forget(self, session: AsyncSession, user: User) -> None:
-        """Drop the user's links (bindings, HR roles); the office's application records stay."""
-        from sqlalchemy import delete
+        """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the
+        history rows they wrote); the office's application records stay.
 
+        Failed attempts of the last hours stay, keyed by a salted hash of the account: deleting them
+        would let a guesser reset the lock with /forget. They expire with the lock window.
+        """
         await session.execute(delete(Binding).where(Binding.user_id == user.id))
         await session.execute(delete(HrContact).where(HrContact.user_id == user.id))
-        await session.execute(delete(BindAttempt).where(BindAttempt.chat_key == self.chat_key(user), BindAttempt.success.is_(True)))
+        await session.execute(update(InviteCode).where(InviteCode.used_by_user_id == user.id).values(used_by_user_id=None))
+        await session.execute(update(StatusHistory).where(StatusHistory.actor == f"user:{user.id}").values(actor=FORGOTTEN_ACTOR))
+        # rows written before sources were hashed carry the raw chat key
+        await session.execute(delete(BindAttempt).where(BindAttempt.chat_key == f"{user.channel}:{user.chat_id}"))
 
 
 __all__ = ["StatusService", "StatusInputError", "TransitionRefused", "Recipients", "parse_due", "audit", "rules_for"]

@@ -214,3 +214,22 @@ def _lock_key(name: str) -> int:
 
 
 advisory_key = _lock_key
+
+
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+async def lock_names(session: AsyncSession, *names: str) -> None:
+    """Hold a lock on each name until the session's transaction ends, across processes.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in sorted order so two transactions wanting
+    overlapping names never wait for each other in a cycle. SQLite needs nothing: an update's
+    transaction starts with BEGIN IMMEDIATE, which already admits one writer at a time across
+    processes. Use it where a check and the write that depends on it must not interleave with
+    another transaction's (a read-then-insert under READ COMMITTED does not see a concurrent insert).
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})

@@ -204,11 +204,13 @@ class TurnStatements:
             )
         return user, dialog
 
-    async def create_user(self, channel: str, external_id: str, chat_id: str, language: str, now: datetime) -> UserRecord:
+    async def create_user(
+        self, channel: str, external_id: str, chat_id: str, language: str, now: datetime, active: bool = True
+    ) -> UserRecord:
         rows, _ = await self._run(
             CREATE_USER,
             {"channel": channel, "external_id": external_id, "chat_id": chat_id, "role": "applicant",
-             "language": language, "active": True, "blocked": False, "created_at": now, "last_seen_at": now},
+             "language": language, "active": active, "blocked": False, "created_at": now, "last_seen_at": now},
         )
         return UserRecord(**rows[0])
 

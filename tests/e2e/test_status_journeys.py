@@ -170,15 +170,41 @@ async def test_five_wrong_codes_lock_and_nothing_reveals_whether_the_number_exis
     # the sixth attempt: locked for this chat, even with the right code …
     (again,) = await tg_user.say(f"/bind {number}")
     assert "尝试次数过多" in again["text"]
-    # … and for this number, even from the real applicant's chat with the right code
-    (refused,) = await holder.say("7777")
-    assert "尝试次数过多" in refused["text"]
-    assert bindings(bot, number) == 0
+    # … but a guesser never locks out the real applicant on their own account
+    done, _card = await holder.say("7777", expect=2)
+    assert "绑定成功" in done["text"]
+    assert bindings(bot, number) == 1
     # lookups without binding do not reveal existence either
     (seen,) = await tg_user.say(f"/status {number}")
     (unseen,) = await tg_user.say(f"/status {missing}")
     assert seen["text"] == unseen["text"] and "没有找到该申报，或您无权查看" in seen["text"]
     assert count_rows(bot.db_path, "SELECT count(*) FROM audit_log WHERE action='status.bind.fail'") >= 10
+
+
+async def test_in_a_group_personal_commands_say_write_privately_and_pushes_stay_private(bot, staff, emulator, tg_user):
+    number = "QD2024-5001"
+    await import_rows(staff, [row(number, "周小青", "3456", unit=UNIT, level="中级", state="评委会办事机构审核")])
+    await tg_user.say(f"/bind {number}")
+    await tg_user.say("3456", expect=2)
+    group = emulator.add_group(-1009000000000 - tg_user.id)
+    seen = 0
+    for command in (f"/status {number}", "/status", f"/bind {number}", "/unit", "/privacy"):
+        emulator.send_text(tg_user.id, command, chat=group)
+        messages = await emulator.wait_for_messages(group, seen + 1, 10)
+        seen += 1
+        reply = messages[-1]["text"]
+        assert "请私聊我" in reply, (command, reply)
+        assert number not in reply and "周" not in reply
+    emulator.send_text(tg_user.id, "评审费多少钱", chat=group)
+    messages = await emulator.wait_for_messages(group, seen + 1, 10)
+    assert "请私聊我" not in messages[-1]["text"]  # policy questions are answered in the group
+    # the stored chat is still the private one: the state change notice goes there, not to the group
+    (done,) = await staff.say(f"/setstatus {number} 申报结束")
+    assert "已生成1条通知" in done["text"]
+    (notice,) = await tg_user.replies(1, timeout=20)
+    assert number in notice["text"]
+    assert len(emulator.messages_to(group)) == seen + 1
+    assert count_rows(bot.db_path, "SELECT count(*) FROM users WHERE chat_id=?", str(group)) == 0
 
 
 async def test_a_state_change_reaches_the_applicant_and_the_hr_contact(bot, staff, emulator, tg_user):

@@ -71,7 +71,10 @@ def user_dict(user_id: int) -> dict:
     return {"id": int(user_id), "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
 
 
-def chat_dict(chat_id: int) -> dict:
+def chat_dict(chat_id: int, groups: dict[int, dict] | None = None) -> dict:
+    """A chat as the Bot API describes it: a group made with ``add_group``, else a private chat."""
+    if groups and int(chat_id) in groups:
+        return dict(groups[int(chat_id)])
     return {"id": int(chat_id), "type": "private", "first_name": f"用户{chat_id}"}
 
 
@@ -103,6 +106,8 @@ class BotApiEmulator:
         self._new_update = asyncio.Event()
         self._poller: asyncio.Future | None = None
         self.known_chats: set[int] = set()
+        #: group chats (negative ids) users can write in: chat id → the Bot API chat object
+        self.groups: dict[int, dict] = {}
         self.messages: dict[tuple[int, int], dict] = {}  # (chat, message id) -> current bot message
         self.sent: list[dict] = []  # every message the bot sent, in order (as first sent)
         self.edits: list[dict] = []  # {"chat_id", "message_id", "text", "reply_markup"}
@@ -166,18 +171,25 @@ class BotApiEmulator:
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids[int(chat_id)])
 
-    def _user_message(self, user: int, **content: Any) -> dict:
-        self.known_chats.add(int(user))
-        return {"message_id": self._next_message_id(user), "date": int(time.time()),
-                "chat": chat_dict(user), "from": user_dict(user), **content}
+    def add_group(self, chat_id: int, kind: str = "supergroup", title: str = "申报交流群") -> int:
+        """A group chat the bot is a member of (``kind``: group, supergroup or channel)."""
+        self.groups[int(chat_id)] = {"id": int(chat_id), "type": kind, "title": title}
+        return int(chat_id)
 
-    def send_text(self, user: int, text: str) -> dict:
-        """The user types ``text``; returns the update (commands carry a bot_command entity)."""
+    def _user_message(self, user: int, chat: int | None = None, **content: Any) -> dict:
+        chat_id = int(user if chat is None else chat)
+        self.known_chats.add(chat_id)
+        return {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                "chat": chat_dict(chat_id, self.groups), "from": user_dict(user), **content}
+
+    def send_text(self, user: int, text: str, chat: int | None = None) -> dict:
+        """The user types ``text`` (in ``chat``, a group from ``add_group``; by default their private
+        chat); returns the update (commands carry a bot_command entity)."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
-        return self.push_update({"message": self._user_message(user, **content)})
+        return self.push_update({"message": self._user_message(user, chat, **content)})
 
     def _store_file(self, data: bytes, name: str) -> tuple[str, str]:
         file_id = "F" + uuid.uuid4().hex
@@ -472,7 +484,7 @@ class BotApiEmulator:
         return markup
 
     def _bot_message(self, chat_id: int, **content: Any) -> dict:
-        message = {"message_id": self._next_message_id(chat_id), "from": dict(self.bot), "chat": chat_dict(chat_id),
+        message = {"message_id": self._next_message_id(chat_id), "from": dict(self.bot), "chat": chat_dict(chat_id, self.groups),
                    "date": int(time.time()), **{k: v for k, v in content.items() if v is not None}}
         self.messages[(chat_id, message["message_id"])] = message
         self.sent.append(message)

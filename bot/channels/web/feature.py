@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.web import history
+from bot.channels.web import history, issued
 from bot.core.context import Context
 from bot.core.feature import Feature
 
@@ -34,4 +34,5 @@ class WebHistoryFeature(Feature):
     async def forget_user(self, ctx: Context) -> None:
         if ctx.user.channel == CHANNEL:
             await history.forget(ctx.session, ctx.user.external_id)
+            await issued.revoke(ctx.session, ctx.user.external_id)
             self._forgotten.add(ctx.user.external_id)

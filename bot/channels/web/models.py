@@ -36,6 +36,21 @@ class WebMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class WebSession(Base):
+    """A session id the server issued (only its hash): a cookie value not found here is refused.
+
+    Several ids may map to one session key over time: the id is replaced (rotated) when the user
+    hands over a secret (binding, an invite code), so an id planted before (session fixation) stops
+    working exactly when the session starts to matter.
+    """
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class WebInboxItem(Base):
     """A push for a web user, waiting until their page next opens."""
 

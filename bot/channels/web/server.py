@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.web import history, page, render
+from bot.channels.web import history, issued, page, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
 from bot.channels.web.models import WebMessage
@@ -129,20 +129,37 @@ class WebChannel:
             return True
         return self.config.trust_proxy and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
+    def secure_context(self, request: web.Request) -> bool:
+        return self.config.secure_cookie or self.is_https(request)
+
+    def cookie_name(self, request: web.Request) -> str:
+        """``__Host-zc_session`` over HTTPS (Secure, host-only), ``zc_session`` over plain HTTP."""
+        return sess.SECURE_COOKIE_NAME if self.secure_context(request) else sess.COOKIE_NAME
+
     def set_cookie(self, request: web.Request, response: web.StreamResponse, token: str) -> None:
         response.set_cookie(
-            sess.COOKIE_NAME,
+            self.cookie_name(request),
             token,
             max_age=sess.COOKIE_MAX_AGE,
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=self.config.secure_cookie or self.is_https(request),
+            secure=self.secure_context(request),
         )
 
     def session_token(self, request: web.Request) -> str | None:
-        token = request.cookies.get(sess.COOKIE_NAME)
+        """The cookie's value if well-formed (over HTTPS only the ``__Host-`` cookie counts);
+        whether the server issued it is ``session_of``'s question."""
+        token = request.cookies.get(self.cookie_name(request))
         return token if sess.valid_token(token) else None
+
+    async def session_of(self, session: AsyncSession, request: web.Request) -> tuple[str, str] | None:
+        """(token, session key) of the request's cookie when the server issued it, else None."""
+        token = self.session_token(request)
+        if token is None:
+            return None
+        key = await issued.lookup(session, token, self.app.services.clock.now())
+        return (token, key) if key is not None else None
 
     def error(self, status: int, key: str, **values: Any) -> web.Response:
         body = {"error": self.t(key, **values)}
@@ -155,8 +172,9 @@ class WebChannel:
     async def index(self, request: web.Request) -> web.Response:
         response = web.Response(text=self.page, content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-store"
-        if self.session_token(request) is None:
-            self.set_cookie(request, response, sess.new_token())
+        async with self.app.db.session() as session:
+            if await self.session_of(session, request) is None:
+                self.set_cookie(request, response, issued.issue(session, self.app.services.clock.now()))
         return response
 
     async def health(self, _request: web.Request) -> web.Response:
@@ -167,16 +185,17 @@ class WebChannel:
         return web.Response(status=204, headers={"Cache-Control": "max-age=86400"})
 
     async def state(self, request: web.Request) -> web.Response:
-        token = self.session_token(request)
-        fresh = token is None
-        if token is None:
-            token = sess.new_token()
-        key = sess.session_key(token)
         entries: list[dict[str, Any]] = []
         delivered = 0
-        if not fresh:
-            async with self.app.db.session() as session:
-                delivered = await history.deliver_inbox(session, key, self.app.services.clock.now())
+        now = self.app.services.clock.now()
+        async with self.app.db.session() as session:
+            current = await self.session_of(session, request)
+            fresh = current is None
+            if current is None:
+                token = issued.issue(session, now)
+            else:
+                token, key = current
+                delivered = await history.deliver_inbox(session, key, now)
                 if delivered:
                     await history.trim(session, key, self.config.history_limit)
                 rows = await history.load(session, key, self.config.history_limit)
@@ -223,10 +242,31 @@ class WebChannel:
             wait = limiter.take(scope)
             if wait:
                 raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
+        # after the limits, so made-up cookie values cost a lookup only within them
+        async with self.app.db.session() as session:
+            key = await issued.lookup(session, token, self.app.services.clock.now())
+        if key is None:  # a value the server never issued (or rotated away): no session
+            raise ApiError(403, "web.session_expired")
 
         async with self._locks.hold(key):
-            result = await self.exchange(key, kind, text, data, client_id)
-        return web.json_response(result, headers={"Cache-Control": "no-store"})
+            result = await self.exchange(key, kind, text, data, client_id, address=self.client_ip(request))
+            new_token = await self.renew_session(key, result)
+        if new_token is not None:
+            result["csrf"] = sess.csrf_token(new_token)
+        response = web.json_response(result, headers={"Cache-Control": "no-store"})
+        if new_token is not None:
+            self.set_cookie(request, response, new_token)
+        return response
+
+    async def renew_session(self, key: str, result: dict[str, Any]) -> str | None:
+        """A new session id after a secret was handed over (rotated: same session) or after /forget
+        (a new, empty session; the core's /forget already revoked the old ids)."""
+        rotate = result.pop("rotate", False)
+        if not rotate and not result.get("reset"):
+            return None
+        now = self.app.services.clock.now()
+        async with self.app.db.session() as session:
+            return await issued.rotate(session, key, now) if rotate else issued.issue(session, now)
 
     def parse(self, body: Any) -> tuple[str, str, str, str]:
         if not isinstance(body, dict):
@@ -252,7 +292,9 @@ class WebChannel:
             raise ApiError(403, "web.session_expired")
 
     # ---- the exchange with the core --------------------------------------------------------
-    async def exchange(self, key: str, kind: str, text: str, data: str, client_id: str) -> dict[str, Any]:
+    async def exchange(
+        self, key: str, kind: str, text: str, data: str, client_id: str, address: str = ""
+    ) -> dict[str, Any]:
         """Hand one action to the core and record it; called with the session's lock held."""
         inbound = Inbound(
             channel=CHANNEL,
@@ -263,6 +305,7 @@ class WebChannel:
             callback_data=data if kind == "button" else "",
             update_id=sess.update_id(key, client_id),
             language="zh",
+            client_address=address,
         )
         replies = await self.app.conversation.handle(inbound)
         toasts = [r.toast for r in replies if r.toast]
@@ -278,14 +321,19 @@ class WebChannel:
                 return {"messages": shown, "toasts": toasts, "reset": True}
             out = await self.record(session, key, kind, text, data, client_id, replies)
             entries = [render.entry(r, self.source_prefixes) for r in out if r.role != "user" or r.payload["text"]]
-        return {"messages": entries, "toasts": toasts}
+        # a secret was handed over (an ID tail, an invite code): the session id is replaced
+        rotate = any(r.input_mask is not None for r in replies)
+        return {"messages": entries, "toasts": toasts, "rotate": rotate}
 
     async def record(
         self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list
     ) -> list[WebMessage]:
         """Store the user's turn and the replies (edits replace the message they belong to)."""
         now = self.app.services.clock.now()
-        if kind == "text":
+        mask = next((r.input_mask for r in replies if r.input_mask is not None), None)
+        if mask is not None:  # the user's turn held a secret (an ID tail): keep the core's mask only
+            shown = mask
+        elif kind == "text":
             shown = text.strip()
         else:  # the pressed button's label, as the user saw it
             shown = history.button_label(await history.load(session, key, 30), data) or ""
@@ -374,6 +422,7 @@ async def _purge_loop(bot_app, config: WebConfig) -> None:  # noqa: ANN001
             before = bot_app.services.clock.now() - timedelta(days=config.retention_days)
             async with bot_app.db.session() as session:
                 await history.purge(session, before)
+                await issued.purge(session, bot_app.services.clock.now())
         except Exception as exc:  # noqa: BLE001
             log.warning("web history purge failed: %s", type(exc).__name__)
 

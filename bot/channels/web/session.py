@@ -1,6 +1,7 @@
 """Browser sessions: an opaque random token in an HttpOnly cookie, and what is derived from it.
 
-The cookie token is the only secret. The database never sees it: the web user's id (the session key,
+The cookie token is the only secret, and only tokens the server issued are sessions
+(``bot.channels.web.issued``). The database never sees it: the web user's id (the session key,
 used as ``Inbound.user_id``) is a hash of it, so a leaked database does not hand out live sessions.
 The session key always starts with ``w`` and contains hex digits, so it can never equal a numeric
 Telegram id in ``STAFF_IDS`` (web users are never staff by configuration). The CSRF token is another
@@ -16,6 +17,9 @@ import re
 import secrets
 
 COOKIE_NAME = "zc_session"
+#: the cookie's name over HTTPS: browsers accept a ``__Host-`` cookie only with Secure, Path=/ and no
+#: Domain, so a sibling subdomain (or a plain-HTTP page) cannot plant or overwrite it
+SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME
 COOKIE_MAX_AGE = 30 * 24 * 3600  # seconds; the history is kept as long as the cookie lives
 CSRF_HEADER = "X-CSRF-Token"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -210,6 +210,7 @@
       } catch (e) { res = null; }
       if (res && res.ok) {
         var result = await res.json();
+        if (result.csrf) { csrf = result.csrf; }  // the session id was replaced (bind, forget)
         if (reconnected) { setStatus(t("reconnected"), true); } else { setStatus(""); }
         return result;
       }

@@ -1,4 +1,4 @@
-"""Command line of the knowledge base: ``ask``, ``kb eval``, ``kb calibrate``, ``kb gaps``.
+"""Command line of the knowledge base: ``ask``, ``kb eval``, ``kb calibrate``, ``kb gaps``, ``kb learn``.
 
 ``ask`` never touches the database and imports no chat framework or SQLAlchemy: it loads the
 content, builds the index and answers (a cold process answers in well under the 3-second budget).
@@ -201,6 +201,90 @@ def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
                 typer.echo(f"  {down:4d} / {up:<4d} {entry_id}")
 
     asyncio.run(main())
+
+
+@kb_app.command("learn")
+def kb_learn(
+    accept_ids: Annotated[
+        list[int] | None, typer.Option("--accept", help="Write these candidates into their entries' YAML as phrasings.")
+    ] = None,
+    reject_ids: Annotated[list[int] | None, typer.Option("--reject", help="Drop these candidates.")] = None,
+    ids: Annotated[list[int] | None, typer.Argument(help="More ids for --accept or --reject.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """Phrasing candidates learnt in chat (suggestion pressed, rephrase after 👎), most frequent first.
+
+    `kb learn` lists them; `kb learn --accept 3 5` adds them to their entries as alternatives
+    (comments and order of the file kept; refused with the reason when the text is already a
+    phrasing, too short or too long); `kb learn --reject 4` drops them.
+    """
+    import asyncio
+
+    from bot.cli import settings_or_exit
+    from bot.content.loader import ContentError
+    from bot.knowledge import curation
+    from bot.knowledge.loader import load_knowledge
+    from bot.paths import content_root
+    from bot.storage.db import Database
+
+    accept_list = list(accept_ids or [])
+    reject_list = list(reject_ids or [])
+    if accept_list and reject_list:
+        _fail("give either --accept or --reject, not both")
+    if ids:
+        if not (accept_list or reject_list):
+            _fail("candidate ids need --accept or --reject")
+        (accept_list if accept_list else reject_list).extend(ids)
+    settings = settings_or_exit()
+    root = content_root()
+    refused = 0
+
+    async def main() -> None:
+        nonlocal refused
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            if reject_list:
+                async with db.session() as session:
+                    gone = await curation.reject(session, reject_list)
+                for cid in reject_list:
+                    typer.echo(f"  {cid}: rejected" if cid in gone else f"  {cid}: no such candidate")
+                    refused += cid not in gone
+                return
+            for cid in dict.fromkeys(accept_list):
+                try:
+                    async with db.session() as session:  # one transaction per candidate
+                        row, path = await curation.accept(session, root, cid)
+                except curation.Refused as exc:
+                    typer.echo(f"  {cid}: refused: {exc}")
+                    refused += 1
+                    continue
+                typer.echo(f"  {cid}: added {row.text!r} to {row.entry_id} in {path}")
+            if accept_list:
+                return
+            async with db.session() as session:
+                try:
+                    kb = load_knowledge(root)
+                except ContentError:
+                    kb = None
+                rows, total = await curation.list_candidates(session, kb, limit)
+        except Exception as exc:  # noqa: BLE001
+            _fail(f"database {db.dialect} is not usable: {type(exc).__name__}")
+        finally:
+            await db.dispose()
+        if not rows:
+            typer.echo("no phrasing candidates yet")
+            return
+        typer.echo(f"phrasing candidates ({total}), most frequent first:")
+        typer.echo(f"  {'id':>5}  {'count':>5}  text  →  entry (its question)")
+        for r in rows:
+            question = r.entry_question if r.entry_question is not None else "(entry no longer exists)"
+            typer.echo(f"  {r.id:5d}  {r.count:5d}  {r.text}  →  {r.entry_id} ({question})")
+        typer.echo("accept: kb learn --accept ID…   reject: kb learn --reject ID…")
+
+    asyncio.run(main())
+    if refused:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,3 +28,6 @@ register("web", check_web)
 from bot.content.consistency import check_fee_agreement  # noqa: E402
 
 register("consistency", check_fee_agreement)
+from bot.knowledge.personal import check_personal_cases  # noqa: E402
+
+register("personal_cases", check_personal_cases)

@@ -13,6 +13,9 @@ suggestion pressed, or a rephrase answered after 👎, becomes a phrasing candid
 from __future__ import annotations
 
 import logging
+import secrets
+from dataclasses import replace
+from datetime import timedelta
 
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
@@ -20,6 +23,13 @@ from bot.core.feature import FreeTextHandler, Handler
 from bot.core.messages import Button, Outbound
 from bot.core.notes import clear_note, forget_notes, get_note, set_note
 from bot.core.textsplit import split_text
+from bot.eligibility.answers import (
+    PREFILL_NOTE,
+    PREFILL_TTL_HOURS,
+    describe_facts,
+    prefill_button_data,
+    whole_years,
+)
 from bot.knowledge.answering import Answerer, Reply
 from bot.knowledge.feedback import question_key, record_unanswered, record_vote
 from bot.knowledge.learning import (
@@ -30,6 +40,7 @@ from bot.knowledge.learning import (
     remember_question,
     valid_ref,
 )
+from bot.knowledge.personal import Case, PersonalCases, load_personal_cases
 from bot.knowledge.runtime import load_runtime
 from bot.paths import content_root
 
@@ -48,8 +59,11 @@ class KnowledgeFeature(FreeTextHandler):
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()
         self.answerer: Answerer | None = None
+        self.personal: PersonalCases | None = None
         try:
             self.answerer = Answerer(load_runtime(root), services.t, root)
+            kb = self.answerer.runtime.kb
+            self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
         except ContentError as exc:
             # A broken knowledge file must not take the whole bot down (status, reminders and the
             # eligibility check still work); questions get the office's contacts meanwhile and
@@ -64,6 +78,9 @@ class KnowledgeFeature(FreeTextHandler):
         if self.answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         reply = self.answerer.respond(text, ctx.now)
+        case = self.personal.detect(text) if self.personal is not None else None
+        if case is not None:
+            reply = self._personal_reply(ctx, case, reply)
         if reply.outcome != "answer":
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
@@ -71,7 +88,29 @@ class KnowledgeFeature(FreeTextHandler):
             key, scrubbed = question_key(text, reply.normalized)
             ref = await remember_question(ctx.run_text, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
-        return self.render(ctx, reply, ref)
+        replies = self.render(ctx, reply, ref)
+        if case is not None:
+            token = secrets.token_urlsafe(6)
+            data = {"token": token, "answers": case.answers, "level": case.level}
+            await set_note(ctx, PREFILL_NOTE, data, timedelta(hours=PREFILL_TTL_HOURS))
+            check = [Button(text=ctx.t("knowledge.personal.button"), data=prefill_button_data(token))]
+            replies[-1] = replies[-1].model_copy(update={"buttons": [check, *replies[-1].buttons]})
+        return replies
+
+    def _personal_reply(self, ctx: Context, case: Case, reply: Reply) -> Reply:
+        """The level's baseline entry (or the matcher's answer when it is about the same level),
+        under a line that repeats what the question told."""
+        assert self.answerer is not None
+        kb = self.answerer.runtime.kb
+        entry = self.answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
+        if entry is None or case.level not in entry.levels:
+            entry = self.answerer.entry(case.entry_id)
+        if entry is None:
+            return reply
+        level = next((lvl.label for lvl in kb.levels.levels if lvl.id == case.level), case.level)
+        header = ctx.t("knowledge.personal.header", facts=describe_facts(ctx.t, whole_years(case.answers)), level=level)
+        answered = self.answerer.answer_entry(entry, ctx.now, score=reply.score, normalized=reply.normalized)
+        return replace(answered, text=f"{header}\n\n{answered.text}")
 
     def render(self, ctx: Context, reply: Reply, ref: str | None = None) -> list[Outbound]:
         tail = f":{ref}" if ref else ""
@@ -140,9 +179,12 @@ class KnowledgeFeature(FreeTextHandler):
 
     # ---- privacy ------------------------------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:
-        if await get_note(ctx, REPHRASE_NOTE) is None:
-            return []
-        return [ctx.t("knowledge.privacy.rephrase_note")]
+        lines = []
+        if await get_note(ctx, REPHRASE_NOTE) is not None:
+            lines.append(ctx.t("knowledge.privacy.rephrase_note"))
+        if await get_note(ctx, PREFILL_NOTE) is not None:
+            lines.append(ctx.t("knowledge.personal.privacy_note"))
+        return lines
 
     async def forget_user(self, ctx: Context) -> None:
         """Phrasing candidates and question references hold no user id: nothing of them is the

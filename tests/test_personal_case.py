@@ -183,3 +183,16 @@ async def test_prefill_note_is_listed_and_forgotten(app, user):
 async def test_other_questions_get_no_self_check_button(app, user):
     await user.say("评审费多少钱")
     assert BUTTON not in user.button_labels
+
+
+def test_ask_command_says_what_the_chat_says():
+    import json
+
+    from tests.test_knowledge_cli import run_bot
+
+    proc = run_bot("ask", "--json", "我本科毕业8年能报中级吗")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["answered"] and data["entry_id"] == "elig-intermediate"
+    assert data["answer"].startswith("按您说的情况（学历本科（学士）、从事技术工作8年）")
+    assert data["sources"][0]["confidence"] == "medium"

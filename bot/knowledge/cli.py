@@ -64,14 +64,45 @@ def ask(
             lines = file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {file}: {type(exc).__name__}")
-        answerer = _answerer()
+        respond = _Responder(_answerer())
         now = _now()
         for line in lines:
             if line.strip():
-                _print_reply(answerer.respond(line.strip(), now), as_json, question=line.strip())
+                _print_reply(respond(line.strip(), now), as_json, question=line.strip())
         return
     answerer = _answerer()
-    _print_reply(answerer.respond(question, _now()), as_json)
+    _print_reply(_Responder(answerer)(question, _now()), as_json)
+
+
+class _Responder:
+    """The answer the chat gives: a personal-case question gets the level's rule under the facts it
+    told (the chat adds the 资格自测 button)."""
+
+    def __init__(self, answerer) -> None:  # noqa: ANN001
+        from bot.knowledge.personal import load_personal_cases
+        from bot.paths import content_root
+
+        self.answerer = answerer
+        self.root = content_root()
+        kb = answerer.runtime.kb
+        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id))
+        self._texts = None
+
+    def t(self, key: str, **values) -> str:  # noqa: ANN003
+        if key.startswith("knowledge."):
+            return self.answerer.t(key, **values)
+        if self._texts is None:
+            from bot.content.texts import Texts
+
+            self._texts = Texts.load([self.root / "dialogs" / "texts_eligibility.yaml"], self.root)
+        return self._texts.get(key, **values)
+
+    def __call__(self, question: str, now):  # noqa: ANN001, ANN204
+        from bot.knowledge.personal import personal_reply
+
+        reply = self.answerer.respond(question, now)
+        case = self.personal.detect(question) if self.personal is not None else None
+        return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t)
 
 
 def _load_cases(files: list[Path]):  # noqa: ANN202

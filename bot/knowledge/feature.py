@@ -7,14 +7,15 @@ something, the reference of the question it was shown for (``kb:a:<id>:<ref>``, 
 ``kb:dn:<id>:<ref>``), checked against the loaded entries and the stored references on arrival.
 Suggestions and fallbacks are counted (scrubbed, no user id) for ``python -m bot kb gaps``; a
 suggestion pressed, or a rephrase answered after 👎, becomes a phrasing candidate for
-``python -m bot kb learn`` (see ``bot.knowledge.learning``).
+``python -m bot kb learn`` (see ``bot.knowledge.learning``). A personal-case question (我本科毕业8年
+能报中级吗, see ``bot.knowledge.personal``) gets the level's rule and a 资格自测 button that starts the
+self-check with the facts it told, kept meanwhile in a short-lived note of the user.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.content.loader import ContentError
@@ -26,9 +27,7 @@ from bot.core.textsplit import split_text
 from bot.eligibility.answers import (
     PREFILL_NOTE,
     PREFILL_TTL_HOURS,
-    describe_facts,
     prefill_button_data,
-    whole_years,
 )
 from bot.knowledge.answering import Answerer, Reply
 from bot.knowledge.feedback import question_key, record_unanswered, record_vote
@@ -40,7 +39,7 @@ from bot.knowledge.learning import (
     remember_question,
     valid_ref,
 )
-from bot.knowledge.personal import Case, PersonalCases, load_personal_cases
+from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
 from bot.paths import content_root
 
@@ -80,7 +79,7 @@ class KnowledgeFeature(FreeTextHandler):
         reply = self.answerer.respond(text, ctx.now)
         case = self.personal.detect(text) if self.personal is not None else None
         if case is not None:
-            reply = self._personal_reply(ctx, case, reply)
+            reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
         if reply.outcome != "answer":
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
@@ -96,21 +95,6 @@ class KnowledgeFeature(FreeTextHandler):
             check = [Button(text=ctx.t("knowledge.personal.button"), data=prefill_button_data(token))]
             replies[-1] = replies[-1].model_copy(update={"buttons": [check, *replies[-1].buttons]})
         return replies
-
-    def _personal_reply(self, ctx: Context, case: Case, reply: Reply) -> Reply:
-        """The level's baseline entry (or the matcher's answer when it is about the same level),
-        under a line that repeats what the question told."""
-        assert self.answerer is not None
-        kb = self.answerer.runtime.kb
-        entry = self.answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
-        if entry is None or case.level not in entry.levels:
-            entry = self.answerer.entry(case.entry_id)
-        if entry is None:
-            return reply
-        level = next((lvl.label for lvl in kb.levels.levels if lvl.id == case.level), case.level)
-        header = ctx.t("knowledge.personal.header", facts=describe_facts(ctx.t, whole_years(case.answers)), level=level)
-        answered = self.answerer.answer_entry(entry, ctx.now, score=reply.score, normalized=reply.normalized)
-        return replace(answered, text=f"{header}\n\n{answered.text}")
 
     def render(self, ctx: Context, reply: Reply, ref: str | None = None) -> list[Outbound]:
         tail = f":{ref}" if ref else ""

@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.content.loader import ContentError, ContentProblem, load_model
 from bot.knowledge.normalize import to_simplified
 from bot.knowledge.schema import LevelsFile
+
+if TYPE_CHECKING:
+    from bot.knowledge.answering import Answerer, Reply
 
 FILE = "personal_case.yaml"
 YEARS_MAX = 50  # the self-check's number questions go to 50
@@ -219,6 +224,23 @@ class PersonalCases:
 
 def _years(value: float) -> int | float:
     return int(value) if value == int(value) else value
+
+
+def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, t: Callable[..., str]) -> Reply:
+    """The level's baseline entry (or the matcher's answer when it is about the same level) under a
+    line that repeats what the question told. ``t`` resolves the knowledge and eligibility texts."""
+    from bot.eligibility.answers import describe_facts, whole_years
+
+    entry = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
+    if entry is None or case.level not in entry.levels:
+        entry = answerer.entry(case.entry_id)
+    if entry is None:
+        return reply
+    levels = answerer.runtime.kb.levels.levels
+    level = next((lvl.label for lvl in levels if lvl.id == case.level), case.level)
+    header = t("knowledge.personal.header", facts=describe_facts(t, whole_years(case.answers)), level=level)
+    answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
+    return replace(answered, text=f"{header}\n\n{answered.text}")
 
 
 def load_personal_cases(root: Path, levels: LevelsFile, entry_ids: set[str]) -> PersonalCases | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,13 @@ class Backend:
         self.backend, self.tmp_path, self.schema = backend, tmp_path, schema
         self.clock = make_clock()
 
-    async def open(self):  # noqa: ANN201
-        return await make_app(self.backend, self.tmp_path, clock=self.clock, schema=self.schema)
+    @asynccontextmanager
+    async def running(self):  # noqa: ANN201
+        app = await make_app(self.backend, self.tmp_path, clock=self.clock, schema=self.schema)
+        try:
+            yield app
+        finally:
+            await app.close()
 
 
 @pytest.fixture
@@ -60,8 +66,7 @@ async def press_suggestion(user: ChatUser, question: str, label: str) -> None:
 
 
 async def test_pressed_suggestion_is_learnt_accepted_and_then_answered_directly(db, content):
-    app = await db.open()
-    try:
+    async with db.running() as app:
         await press_suggestion(ChatUser(app, user_id="11"), "评审费", "评审费怎么交？")
         await press_suggestion(ChatUser(app, user_id="12"), "評審費！", "评审费怎么交？")  # normalises alike
         async with app.db.session() as session:
@@ -73,22 +78,16 @@ async def test_pressed_suggestion_is_learnt_accepted_and_then_answered_directly(
             _candidate, path = await curation.accept(session, content, row.id)
         assert path.parent == content / "knowledge" / "entries"
         assert await all_rows(app, PhrasingCandidate) == []
-    finally:
-        await app.close()
     assert "评审费" in load_knowledge(content).by_id["fee-payment"].alternatives
-    app = await db.open()  # a restart loads the changed content
-    try:
+    async with db.running() as app:  # a restart loads the changed content
         user = ChatUser(app, user_id="13")
         await user.say("评审费")
         assert "扫描二维码" in user.text and "您是不是想问" not in user.text
         assert user.button_data[0] == "kb:up:fee-payment"
-    finally:
-        await app.close()
 
 
 async def test_dislike_then_rephrase_teaches_the_first_question(db, content):
-    app = await db.open()
-    try:
+    async with db.running() as app:
         user = ChatUser(app, user_id="21")
         await user.say("评审费交多少")  # answered with the amounts
         assert "360元" in user.text
@@ -103,21 +102,16 @@ async def test_dislike_then_rephrase_teaches_the_first_question(db, content):
         # without 👎 a second question teaches nothing
         await user.say("纸质材料送到哪里")
         assert len(await all_rows(app, PhrasingCandidate)) == 1
-    finally:
-        await app.close()
 
 
 async def test_dislike_then_suggestion_pressed_teaches_both_questions(db, content):
-    app = await db.open()
-    try:
+    async with db.running() as app:
         user = ChatUser(app, user_id="22")
         await user.say("评审费交多少")
         await user.press(user.button_data[1])
         await press_suggestion(user, "评审费", "评审费怎么交？")
         got = {(c.text, c.entry_id) for c in await all_rows(app, PhrasingCandidate)}
         assert got == {("评审费交多少", "fee-payment"), ("评审费", "fee-payment")}
-    finally:
-        await app.close()
 
 
 async def test_nothing_learnt_is_linked_to_a_user_and_forget_leaves_it(db, content):
@@ -125,8 +119,7 @@ async def test_nothing_learnt_is_linked_to_a_user_and_forget_leaves_it(db, conte
         columns = {c.name for c in model.__table__.columns}
         assert not any("user" in c or "chat" in c for c in columns), columns
         assert not model.__table__.foreign_keys
-    app = await db.open()
-    try:
+    async with db.running() as app:
         user = ChatUser(app, user_id="31")
         await press_suggestion(user, "我的电话13912345678，评审费交多少", "评审费是多少？")
         await press_suggestion(user, "评审费", "评审费怎么交？")
@@ -145,32 +138,24 @@ async def test_nothing_learnt_is_linked_to_a_user_and_forget_leaves_it(db, conte
         async with app.db.session() as s:
             users = (await s.execute(text("SELECT count(*) FROM users WHERE external_id = '31'"))).scalar_one()
         assert users == 0
-    finally:
-        await app.close()
 
 
 @pytest.mark.parametrize("data", ["kb:a:fee-payment:aaaaaaaaa", "kb:a:online-deadline:REF", "kb:up:fee-amounts:aaaaaaaaa"])
 async def test_forged_or_unknown_references_teach_nothing(db, content, data):
-    app = await db.open()
-    try:
+    async with db.running() as app:
         user = ChatUser(app, user_id="41")
         await user.press(data)
         assert await all_rows(app, PhrasingCandidate) == []
-    finally:
-        await app.close()
 
 
 async def test_a_reference_to_an_entry_the_question_does_not_rank_teaches_nothing(db, content):
-    app = await db.open()
-    try:
+    async with db.running() as app:
         user = ChatUser(app, user_id="42")
         await user.say("评审费")
         ref = user.button_data[0].rsplit(":", 1)[1]
         await user.press(f"kb:a:online-deadline:{ref}")  # a valid reference, an entry it does not rank
         assert "8月30日" in user.text
         assert await all_rows(app, PhrasingCandidate) == []
-    finally:
-        await app.close()
 
 
 # ---- writing the YAML --------------------------------------------------------------------------

@@ -195,43 +195,52 @@ def kb_calibrate(
         typer.echo(f"written to {path}")
 
 
-@kb_app.command("gaps")
-def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
-    """The most frequent questions the bot could not answer, for staff to curate."""
+def _on_database(work):  # noqa: ANN001, ANN202
+    """Run ``await work(db)`` on the configured database, migrated first; returns its result. A
+    database that cannot be used is one error line (exit 2), not a traceback."""
     import asyncio
 
     from bot.cli import settings_or_exit
-    from bot.knowledge.feedback import top_gaps, vote_totals
     from bot.storage.db import Database
 
     settings = settings_or_exit()
 
-    async def main() -> None:
+    async def main():  # noqa: ANN202
         db = Database(settings.database_url)
         try:
             await db.upgrade()
-            async with db.session() as session:
-                rows, total = await top_gaps(session, limit)
-                votes = await vote_totals(session)
+            return await work(db)
         except Exception as exc:  # noqa: BLE001
             _fail(f"database {db.dialect} is not usable: {type(exc).__name__}")
         finally:
             await db.dispose()
-        if not rows:
-            typer.echo("no unanswered questions recorded yet")
-        else:
-            typer.echo(f"most frequent unanswered questions ({total} distinct):")
-            for row in rows:
-                last = row.last_at.strftime("%Y-%m-%d")
-                near = f"  nearest: {row.top_entry_id}" if row.top_entry_id else ""
-                typer.echo(f"  {row.count:4d}×  [{row.outcome}] {row.text}  (last {last}){near}")
-        unhelpful = sorted(((d, u, e) for e, (u, d) in votes.items() if d), reverse=True)[:limit]
-        if unhelpful:
-            typer.echo("answers voted not helpful (👎 / 👍):")
-            for down, up, entry_id in unhelpful:
-                typer.echo(f"  {down:4d} / {up:<4d} {entry_id}")
 
-    asyncio.run(main())
+    return asyncio.run(main())
+
+
+@kb_app.command("gaps")
+def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
+    """The most frequent questions the bot could not answer, for staff to curate."""
+    from bot.knowledge.feedback import top_gaps, vote_totals
+
+    async def read(db):  # noqa: ANN001, ANN202
+        async with db.session() as session:
+            return *(await top_gaps(session, limit)), await vote_totals(session)
+
+    rows, total, votes = _on_database(read)
+    if not rows:
+        typer.echo("no unanswered questions recorded yet")
+    else:
+        typer.echo(f"most frequent unanswered questions ({total} distinct):")
+        for row in rows:
+            last = row.last_at.strftime("%Y-%m-%d")
+            near = f"  nearest: {row.top_entry_id}" if row.top_entry_id else ""
+            typer.echo(f"  {row.count:4d}×  [{row.outcome}] {row.text}  (last {last}){near}")
+    unhelpful = sorted(((d, u, e) for e, (u, d) in votes.items() if d), reverse=True)[:limit]
+    if unhelpful:
+        typer.echo("answers voted not helpful (👎 / 👍):")
+        for down, up, entry_id in unhelpful:
+            typer.echo(f"  {down:4d} / {up:<4d} {entry_id}")
 
 
 @kb_app.command("learn")
@@ -249,14 +258,10 @@ def kb_learn(
     (comments and order of the file kept; refused with the reason when the text is already a
     phrasing, too short or too long); `kb learn --reject 4` drops them.
     """
-    import asyncio
-
-    from bot.cli import settings_or_exit
     from bot.content.loader import ContentError
     from bot.knowledge import curation
     from bot.knowledge.loader import load_knowledge
     from bot.paths import content_root
-    from bot.storage.db import Database
 
     accept_list = list(accept_ids or [])
     reject_list = list(reject_ids or [])
@@ -266,56 +271,50 @@ def kb_learn(
         if not (accept_list or reject_list):
             _fail("candidate ids need --accept or --reject")
         (accept_list if accept_list else reject_list).extend(ids)
-    settings = settings_or_exit()
     root = content_root()
-    refused = 0
 
-    async def main() -> None:
-        nonlocal refused
-        db = Database(settings.database_url)
+    async def reject(db):  # noqa: ANN001, ANN202
+        async with db.session() as session:
+            gone = await curation.reject(session, reject_list)
+        for cid in reject_list:
+            typer.echo(f"  {cid}: rejected" if cid in gone else f"  {cid}: no such candidate")
+        return sum(cid not in gone for cid in reject_list)
+
+    async def accept(db):  # noqa: ANN001, ANN202
+        refused = 0
+        for cid in dict.fromkeys(accept_list):
+            try:
+                async with db.session() as session:  # one transaction per candidate
+                    row, path = await curation.accept(session, root, cid)
+            except curation.Refused as exc:
+                typer.echo(f"  {cid}: refused: {exc}")
+                refused += 1
+                continue
+            typer.echo(f"  {cid}: added {row.text!r} to {row.entry_id} in {path}")
+        return refused
+
+    async def listing(db):  # noqa: ANN001, ANN202
         try:
-            await db.upgrade()
-            if reject_list:
-                async with db.session() as session:
-                    gone = await curation.reject(session, reject_list)
-                for cid in reject_list:
-                    typer.echo(f"  {cid}: rejected" if cid in gone else f"  {cid}: no such candidate")
-                    refused += cid not in gone
-                return
-            for cid in dict.fromkeys(accept_list):
-                try:
-                    async with db.session() as session:  # one transaction per candidate
-                        row, path = await curation.accept(session, root, cid)
-                except curation.Refused as exc:
-                    typer.echo(f"  {cid}: refused: {exc}")
-                    refused += 1
-                    continue
-                typer.echo(f"  {cid}: added {row.text!r} to {row.entry_id} in {path}")
-            if accept_list:
-                return
-            async with db.session() as session:
-                try:
-                    kb = load_knowledge(root)
-                except ContentError:
-                    kb = None
-                rows, total = await curation.list_candidates(session, kb, limit)
-        except Exception as exc:  # noqa: BLE001
-            _fail(f"database {db.dialect} is not usable: {type(exc).__name__}")
-        finally:
-            await db.dispose()
-        if not rows:
-            typer.echo("no phrasing candidates yet")
-            return
-        typer.echo(f"phrasing candidates ({total}), most frequent first:")
-        typer.echo(f"  {'id':>5}  {'count':>5}  text  →  entry (its question)")
-        for r in rows:
-            question = r.entry_question if r.entry_question is not None else "(entry no longer exists)"
-            typer.echo(f"  {r.id:5d}  {r.count:5d}  {r.text}  →  {r.entry_id} ({question})")
-        typer.echo("accept: kb learn --accept ID…   reject: kb learn --reject ID…")
+            kb = load_knowledge(root)
+        except ContentError:
+            kb = None
+        async with db.session() as session:
+            return await curation.list_candidates(session, kb, limit)
 
-    asyncio.run(main())
-    if refused:
-        raise typer.Exit(1)
+    if reject_list or accept_list:
+        if _on_database(reject if reject_list else accept):
+            raise typer.Exit(1)
+        return
+    rows, total = _on_database(listing)
+    if not rows:
+        typer.echo("no phrasing candidates yet")
+        return
+    typer.echo(f"phrasing candidates ({total}), most frequent first:")
+    typer.echo(f"  {'id':>5}  {'count':>5}  text  →  entry (its question)")
+    for r in rows:
+        question = r.entry_question if r.entry_question is not None else "(entry no longer exists)"
+        typer.echo(f"  {r.id:5d}  {r.count:5d}  {r.text}  →  {r.entry_id} ({question})")
+    typer.echo("accept: kb learn --accept ID…   reject: kb learn --reject ID…")
 
 
 def register(app: typer.Typer) -> None:

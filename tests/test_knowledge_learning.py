@@ -233,3 +233,17 @@ async def test_kb_learn_command_lists_accepts_and_rejects(tmp_path, content):
     assert "no phrasing candidates" in run_bot("kb", "learn", env=env).stdout
     proc = run_bot("kb", "learn", "--accept", "1", "--reject", "2", env=env)
     assert proc.returncode == 2 and "either" in proc.stderr
+
+
+async def test_question_references_are_deleted_after_a_month(db, content):
+    async with db.running() as app:
+        user = ChatUser(app, user_id="51")
+        await user.say("评审费")
+        old_suggestions = list(user.last)
+        db.clock.advance(days=31)
+        await user.say("纸质材料送到哪里")  # a new question: references past their age go
+        assert [r.text for r in await all_rows(app, QuestionRef)] == ["纸质材料送到哪里"]
+        user.last = old_suggestions
+        await user.press_label("评审费怎么交？")  # still answers, teaches nothing
+        assert "扫描二维码" in user.text
+        assert await all_rows(app, PhrasingCandidate) == []

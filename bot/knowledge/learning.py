@@ -75,7 +75,9 @@ async def remember_question(run: RunText, key: str, text_: str, now: datetime) -
     if not key or not text_:
         return None
     ref = ref_for(key)
-    await run(_REMEMBER, {"ref": ref, "key": key, "text": text_, "now": now})
+    if await run(_REMEMBER, {"ref": ref, "key": key, "text": text_, "now": now}):
+        # a question not seen before (or not for a month): drop the references past their age
+        await run(_PRUNE, {"cutoff": now - REF_MAX_AGE})
     return ref
 
 
@@ -94,9 +96,8 @@ def worth_learning(text_: str) -> bool:
 
 
 async def record_candidate(run: RunText, key: str, text_: str, entry_id: str, now: datetime) -> bool:
-    """Count (key → entry) as a candidate phrasing; old references are pruned on the way."""
+    """Count (key → entry) as a candidate phrasing."""
     if not key or not worth_learning(text_):
         return False
     await run(_COUNT, {"key": key, "entry_id": entry_id, "text": text_, "now": now})
-    await run(_PRUNE, {"cutoff": now - REF_MAX_AGE})
     return True

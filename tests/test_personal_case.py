@@ -3,10 +3,13 @@ with the level's baseline and a 资格自测 button, and the self-check prefille
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.dialogs.loader import load_dialog
@@ -196,3 +199,21 @@ def test_ask_command_says_what_the_chat_says():
     assert data["answered"] and data["entry_id"] == "elig-intermediate"
     assert data["answer"].startswith("按您说的情况（学历本科（学士）、从事技术工作8年）")
     assert data["sources"][0]["confidence"] == "medium"
+
+
+@functools.lru_cache(maxsize=1)
+def _real_content():  # noqa: ANN202
+    kb = load_knowledge(PROJECT_ROOT)
+    return kb, load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("我本科大专毕业干了工作年半八十二两3.5能报评中级高工助理技术员满已是吗？ 😀a")), max_size=40))
+def test_extractor_never_throws_and_stays_in_range(question):
+    kb, detector = _real_content()
+    case = detector.detect(question)
+    if case is not None:
+        assert case.answers and case.entry_id in kb.by_id
+        for name, value in case.answers.items():
+            if name.startswith("years_"):
+                assert 0 <= value <= 50

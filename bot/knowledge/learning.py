@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,7 @@ _COUNT = text(
 ).bindparams(_now_param())
 
 #: reads a ``text()`` query's rows (``Context.fetch_text``)
-FetchText = Any
+FetchText = Callable[[Any, dict[str, Any]], Awaitable[list[tuple]]]
 
 
 def ref_for(key: str) -> str:

@@ -137,6 +137,7 @@ async def test_personal_question_gets_the_level_rule_and_a_prefilled_check(app, 
     assert data.startswith("elg:pre:") and len(data.encode()) <= 64  # an id only: the facts stay on the server
     await user.press_label(BUTTON)
     assert "已按您问题里说的情况填好：学历本科（学士）、从事技术工作8年" in user.text
+    assert "结果里可以看到工程师能不能报" in user.text  # the level asked about
     assert "第1题：您目前的身份是？" in user.text  # the first question asked is one the question did not answer
     await answer_basics(user)
     assert "第5题：" + Q_TITLE in user.text  # education (4) was filled in and skipped

@@ -87,6 +87,9 @@ class EligibilityFeature(Feature):
         prefill = self.engine.usable_prefill(whole_years(answers))
         facts = describe_facts(ctx.t, prefill)
         intro = ctx.t("eligibility.intro") + "\n" + ctx.t("eligibility.prefill.applied", facts=facts)
+        level = note.get("level") if note is not None else None
+        if isinstance(level, str) and ctx.services.texts.has(f"eligibility.names.title.{level}"):
+            intro += ctx.t("eligibility.prefill.wanted", level=ctx.t(f"eligibility.names.title.{level}"))
         return [Outbound.toast_only(""), *await self.engine.start(ctx, note=intro, prefill=prefill)]
 
     async def pressed(self, ctx: Context, payload: str) -> list[Outbound]:

@@ -247,3 +247,12 @@ async def test_question_references_are_deleted_after_a_month(db, content):
         await user.press_label("评审费怎么交？")  # still answers, teaches nothing
         assert "扫描二维码" in user.text
         assert await all_rows(app, PhrasingCandidate) == []
+
+
+def test_button_data_with_a_reference_fits_telegram_for_the_longest_entry_id():
+    from bot.knowledge.learning import ref_for
+    from bot.knowledge.schema import ENTRY_ID_MAX
+
+    longest = "x" * ENTRY_ID_MAX
+    for action in ("a", "dn"):
+        assert len(f"kb:{action}:{longest}:{ref_for('评审费')}".encode()) <= 64

@@ -297,6 +297,7 @@ def kb_learn(
         try:
             kb = load_knowledge(root)
         except ContentError:
+            typer.echo("warning: the knowledge base does not load (run `python -m bot check`); entry questions unknown")
             kb = None
         async with db.session() as session:
             return await curation.list_candidates(session, kb, limit)

@@ -39,6 +39,7 @@ HANDLED = {
     "web_messages": "rows of the session deleted",
     "web_inbox": "rows of the session deleted",
     "web_sessions": "issued ids of the session deleted",
+    "user_notes": "rows deleted (cascade)",
 }
 
 

@@ -4,6 +4,7 @@ the office's contacts, votes and unanswered questions stored without personal da
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime
 
 import pytest
@@ -49,7 +50,9 @@ async def test_answer_ends_with_source_line_and_has_vote_buttons(kb_app):
     await user.say("评审费多少钱？")
     assert "360元" in user.text
     assert user.text.rstrip().splitlines()[-1] == "来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文，可信度中等"
-    assert user.button_data == ["kb:up:fee-amounts", "kb:dn:fee-amounts"]
+    up, down = user.button_data
+    assert up == "kb:up:fee-amounts"
+    assert re.fullmatch(r"kb:dn:fee-amounts:[a-z2-7]{9}", down)  # 👎 names the question it was asked for
     assert user.button_labels == ["👍 有帮助", "👎 没帮助"]
     assert await rows(kb_app, UnansweredQuestion) == []
 
@@ -86,7 +89,8 @@ async def test_ambiguous_question_offers_top_three_as_buttons_and_pressing_answe
     await user.press_label("评审费怎么交？")
     assert "扫描二维码" in user.text
     assert user.text.rstrip().endswith("来源：2024年新区通知 三(五)1")
-    assert user.button_data == ["kb:up:fee-payment", "kb:dn:fee-payment"]
+    question_ref = user.button_data[1].rsplit(":", 1)[1]
+    assert user.button_data == ["kb:up:fee-payment", f"kb:dn:fee-payment:{question_ref}"]
     stored = await rows(kb_app, UnansweredQuestion)
     assert [(r.outcome, r.count) for r in stored] == [("suggest", 1)]
 

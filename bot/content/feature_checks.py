@@ -37,3 +37,6 @@ register("eligibility_inputs", check_inputs)
 from bot.content.consistency import check_no_later_years  # noqa: E402
 
 register("later_years", check_no_later_years)
+from bot.knowledge.personal import check_personal_cases  # noqa: E402
+
+register("personal_cases", check_personal_cases)

@@ -106,6 +106,12 @@ class Context:
             return await self._tx.run_text(clause, params)
         return (await self.session.execute(clause, params)).rowcount
 
+    async def fetch_text(self, clause: Any, params: dict[str, Any]) -> list[tuple]:
+        """One ``text()`` read in the update's transaction, without opening an ORM session."""
+        if self._tx is not None:
+            return await self._tx.fetch_text(clause, params)
+        return [tuple(r) for r in (await self.session.execute(clause, params)).fetchall()]
+
     async def _statements(self) -> TurnStatements:
         if self._turn is None:
             self._turn = TurnStatements(await self.session.connection())

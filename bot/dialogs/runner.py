@@ -5,6 +5,11 @@ taken (``history``), ``version`` the hash of the definition. Because everything 
 database row, a restarted process continues where the user stopped; a changed definition restarts
 the dialog politely instead of resuming in a state that may no longer mean the same.
 
+Answers known up front (``start(prefill=…)``, e.g. what a question already told) are applied when
+their state is reached: the state is recorded in ``history`` as if answered and not asked, so 上一步
+still leads back to it (then it is asked, and its prefilled value is used up). The unused rest
+waits in ``data["prefill"]``.
+
 Buttons carry ``<prefix>:<step>.<state>.<choice>`` — the step number, the index of the state and the
 option index (or ``b`` back, ``r`` restart, ``x`` exit, ``h`` help). A press is honoured only when
 step and state match the user's current position, so a stale or forged press gets a toast.
@@ -50,8 +55,11 @@ class DialogEngine:
         self.actions = actions
 
     # ---- entry points ------------------------------------------------------------------------
-    async def start(self, ctx: Context, note: str | None = None) -> list[Outbound]:
-        """Begin at the start state (discarding any earlier answers)."""
+    async def start(self, ctx: Context, note: str | None = None, prefill: dict[str, Any] | None = None) -> list[Outbound]:
+        """Begin at the start state (discarding any earlier answers); ``prefill`` holds answers
+        given up front, by answer name: their questions are skipped when reached."""
+        if prefill:
+            return await self._settle(ctx, [self.dialog.start], {}, self.usable_prefill(prefill), note)
         await self._save(ctx, [self.dialog.start], {})
         return self._ask(ctx, self.dialog.start, 1, note=note)
 
@@ -193,20 +201,60 @@ class DialogEngine:
                        note: str | None = None) -> list[Outbound]:
         current = history[-1]
         answers = {**answers, self.dialog.answer_name(current): value}
-        target = self.next_state(current, answers)
-        if target is None or target not in self.dialog.states:  # the linter rules this out; stay safe
-            await ctx.clear_dialog()
-            return [Outbound(text=ctx.t(f"{T}.broken"))]
-        state = self.dialog.states[target]
-        if state.terminal:
-            await ctx.clear_dialog()
-            action = self.actions.get(state.action or "")
-            if action is None:
+        return await self._settle(ctx, history, answers, await self._pending_prefill(ctx), note)
+
+    async def _settle(
+        self, ctx: Context, history: list[str], answers: dict[str, Any], prefill: dict[str, Any], note: str | None = None
+    ) -> list[Outbound]:
+        """Move on from the last state of ``history`` while its answer is known (answered, or
+        given up front), then ask the next question or run the terminal action."""
+        for _ in range(len(self.dialog.states) + 1):
+            current = history[-1]
+            name = self.dialog.answer_name(current)
+            if name not in answers:
+                if name not in prefill or not self.accepts(self.dialog.states[current], prefill[name]):
+                    break
+                answers = {**answers, name: prefill[name]}
+                prefill = {k: v for k, v in prefill.items() if k != name}
+            target = self.next_state(current, answers)
+            if target is None or target not in self.dialog.states:  # the linter rules this out; stay safe
+                await ctx.clear_dialog()
                 return [Outbound(text=ctx.t(f"{T}.broken"))]
-            return ([Outbound(text=note)] if note else []) + await action(ctx, answers)
-        history = [*history, target]
-        await self._save(ctx, history, answers)
-        return self._ask(ctx, target, len(history), note=note)
+            state = self.dialog.states[target]
+            if state.terminal:
+                await ctx.clear_dialog()
+                action = self.actions.get(state.action or "")
+                if action is None:
+                    return [Outbound(text=ctx.t(f"{T}.broken"))]
+                return ([Outbound(text=note)] if note else []) + await action(ctx, answers)
+            history = [*history, target]
+        await self._save(ctx, history, answers, prefill)
+        return self._ask(ctx, history[-1], len(history), note=note)
+
+    def accepts(self, state: State, value: Any) -> bool:
+        """Whether a value given up front is a valid answer to the state (else it is asked)."""
+        spec = state.input
+        if isinstance(spec, ButtonsInput):
+            return any(o.value == value and type(o.value) is type(value) for o in spec.options)
+        if isinstance(spec, YesNoInput):
+            return isinstance(value, bool)
+        if isinstance(spec, NumberInput):
+            lo = spec.min if spec.min is not None else 0
+            hi = spec.max if spec.max is not None else 10**6
+            return isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
+        if isinstance(spec, TextInput):
+            return isinstance(value, str) and len(value) <= spec.max_length and bool(re.fullmatch(spec.pattern, value))
+        return False
+
+    def usable_prefill(self, prefill: dict[str, Any]) -> dict[str, Any]:
+        """The given answers whose name is a question of this dialog."""
+        names = {self.dialog.answer_name(s) for s, st in self.dialog.states.items() if not st.terminal}
+        return {k: v for k, v in prefill.items() if k in names}
+
+    async def _pending_prefill(self, ctx: Context) -> dict[str, Any]:
+        state = await ctx.dialog()
+        pending = (state.data or {}).get("prefill") if state is not None else None
+        return dict(pending) if isinstance(pending, dict) else {}
 
     async def _back(self, ctx: Context, history: list[str], answers: dict[str, Any]) -> list[Outbound]:
         if len(history) <= 1:
@@ -214,7 +262,7 @@ class DialogEngine:
         history = history[:-1]
         kept = {self.dialog.answer_name(s) for s in history[:-1]}
         answers = {k: v for k, v in answers.items() if k in kept}
-        await self._save(ctx, history, answers)
+        await self._save(ctx, history, answers, await self._pending_prefill(ctx))
         return self._ask(ctx, history[-1], len(history))
 
     async def _exit(self, ctx: Context) -> list[Outbound]:
@@ -222,8 +270,12 @@ class DialogEngine:
         return [Outbound(text=ctx.t(f"{T}.exited", title=ctx.t(self.dialog.title)))]
 
     # ---- storage -----------------------------------------------------------------------------
-    async def _save(self, ctx: Context, history: list[str], answers: dict[str, Any]) -> None:
-        data = {"history": history, "answers": answers}
+    async def _save(
+        self, ctx: Context, history: list[str], answers: dict[str, Any], prefill: dict[str, Any] | None = None
+    ) -> None:
+        data: dict[str, Any] = {"history": history, "answers": answers}
+        if prefill:
+            data["prefill"] = prefill
         await ctx.set_dialog(self.dialog.dialog, history[-1], data, version=self.dialog.version)
 
     async def _position(self, ctx: Context) -> tuple[list[str], dict[str, Any]] | str | None:

@@ -6,6 +6,7 @@ internet work") and ``ce_status`` (a self-report instead of per-year hours) are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.rules.eligibility import CeSelfReport
@@ -34,3 +35,43 @@ def profile_from_answers(answers: dict[str, Any]) -> tuple[Profile, CeSelfReport
     ce = answers.get("ce_status")
     report: CeSelfReport = ce if ce in ("met", "short") else None
     return Profile.model_validate(data), report
+
+
+# ---- answers known before the check starts (a personal-case question told them) -------------------
+#: the ``user_notes`` kind holding them; the 资格自测 button under such an answer carries only a token
+PREFILL_NOTE = "eligibility_prefill"
+PREFILL_TTL_HOURS = 24
+PREFILL_PAYLOAD = "pre"
+#: the order in which facts are listed back to the user
+FACT_ORDER = ("education", "current_title", "years_in_title", "years_of_work")
+
+
+def prefill_button_data(token: str) -> str:
+    """``elg:pre:<token>`` — the eligibility feature's prefix, an action and an id, nothing else."""
+    return f"elg:{PREFILL_PAYLOAD}:{token}"
+
+
+def whole_years(answers: dict[str, Any]) -> dict[str, Any]:
+    """Years as the check asks them, in whole years completed (3年半 → 3)."""
+    return {k: (int(v) if k.startswith("years_") and isinstance(v, int | float) and not isinstance(v, bool) else v)
+            for k, v in answers.items()}
+
+
+def describe_facts(t: Callable[..., str], answers: dict[str, Any]) -> str:
+    """"学历本科（学士）、从事技术工作8年": the facts in the user's terms."""
+    parts = []
+    for name in FACT_ORDER:
+        if name not in answers:
+            continue
+        value = answers[name]
+        if name == "current_title" and value == "none":
+            parts.append(t("eligibility.prefill.fact.no_title"))
+            continue
+        if name == "education":
+            value = t(f"eligibility.opt.education.{value}")
+        elif name == "current_title":
+            value = t(f"eligibility.names.title.{value}")
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(t(f"eligibility.prefill.fact.{name}", value=value))
+    return t("eligibility.prefill.separator").join(parts)

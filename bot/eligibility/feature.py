@@ -15,9 +15,16 @@ from bot.core.context import Context, Services
 from bot.core.conversation import DIALOG_IDLE_LIMIT
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
+from bot.core.notes import clear_note, get_note
 from bot.dialogs.loader import load_dialog
 from bot.dialogs.runner import DialogEngine
-from bot.eligibility.answers import profile_from_answers
+from bot.eligibility.answers import (
+    PREFILL_NOTE,
+    PREFILL_PAYLOAD,
+    describe_facts,
+    profile_from_answers,
+    whole_years,
+)
 from bot.eligibility.render import detail_lines, summary_lines
 from bot.paths import content_root
 from bot.rules.cycles import cycle_for, load_cycles
@@ -68,7 +75,27 @@ class EligibilityFeature(Feature):
             return await self.engine.resume_or_start(ctx)
         return await self.engine.start(ctx, note=ctx.t("eligibility.intro", max_steps=self.engine.dialog.max_steps))
 
+    async def start_prefilled(self, ctx: Context, token: str) -> list[Outbound]:
+        """资格自测 under a personal-case answer: begin with what the question told (kept for the
+        user in a short-lived note under the button's token), those questions skipped."""
+        note = await get_note(ctx, PREFILL_NOTE)
+        answers = note.get("answers") if note is not None and note.get("token") == token else None
+        if not isinstance(answers, dict) or not answers:
+            intro = ctx.t("eligibility.prefill.expired") + "\n\n" + ctx.t("eligibility.intro")
+            return [Outbound.toast_only(""), *await self.engine.start(ctx, note=intro)]
+        await clear_note(ctx, PREFILL_NOTE)
+        prefill = self.engine.usable_prefill(whole_years(answers))
+        facts = describe_facts(ctx.t, prefill)
+        intro = ctx.t("eligibility.intro") + "\n" + ctx.t("eligibility.prefill.applied", facts=facts)
+        level = note.get("level") if note is not None else None
+        if isinstance(level, str) and ctx.services.texts.has(f"eligibility.names.title.{level}"):
+            intro += ctx.t("eligibility.prefill.wanted", level=ctx.t(f"eligibility.names.title.{level}"))
+        return [Outbound.toast_only(""), *await self.engine.start(ctx, note=intro, prefill=prefill)]
+
     async def pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        action, _, token = payload.partition(":")
+        if action == PREFILL_PAYLOAD:
+            return await self.start_prefilled(ctx, token)
         # The core expires idle dialogs on text; a button pressed after a day is expired here too.
         state = await ctx.dialog()
         if state is not None and state.dialog == DIALOG and ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:

@@ -1,4 +1,4 @@
-"""Command line of the knowledge base: ``ask``, ``kb eval``, ``kb calibrate``, ``kb gaps``.
+"""Command line of the knowledge base: ``ask``, ``kb eval``, ``kb calibrate``, ``kb gaps``, ``kb learn``.
 
 ``ask`` never touches the database and imports no chat framework or SQLAlchemy: it loads the
 content, builds the index and answers (a cold process answers in well under the 3-second budget).
@@ -64,14 +64,45 @@ def ask(
             lines = file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {file}: {type(exc).__name__}")
-        answerer = _answerer()
+        respond = _Responder(_answerer())
         now = _now()
         for line in lines:
             if line.strip():
-                _print_reply(answerer.respond(line.strip(), now), as_json, question=line.strip())
+                _print_reply(respond(line.strip(), now), as_json, question=line.strip())
         return
     answerer = _answerer()
-    _print_reply(answerer.respond(question, _now()), as_json)
+    _print_reply(_Responder(answerer)(question, _now()), as_json)
+
+
+class _Responder:
+    """The answer the chat gives: a personal-case question gets the level's rule under the facts it
+    told (the chat adds the 资格自测 button)."""
+
+    def __init__(self, answerer) -> None:  # noqa: ANN001
+        from bot.knowledge.personal import load_personal_cases
+        from bot.paths import content_root
+
+        self.answerer = answerer
+        self.root = content_root()
+        kb = answerer.runtime.kb
+        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id))
+        self._texts = None
+
+    def t(self, key: str, **values) -> str:  # noqa: ANN003
+        if key.startswith("knowledge."):
+            return self.answerer.t(key, **values)
+        if self._texts is None:
+            from bot.content.texts import Texts
+
+            self._texts = Texts.load([self.root / "dialogs" / "texts_eligibility.yaml"], self.root)
+        return self._texts.get(key, **values)
+
+    def __call__(self, question: str, now):  # noqa: ANN001, ANN204
+        from bot.knowledge.personal import personal_reply
+
+        reply = self.answerer.respond(question, now)
+        case = self.personal.detect(question) if self.personal is not None else None
+        return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t)
 
 
 def _load_cases(files: list[Path]):  # noqa: ANN202
@@ -164,43 +195,127 @@ def kb_calibrate(
         typer.echo(f"written to {path}")
 
 
-@kb_app.command("gaps")
-def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
-    """The most frequent questions the bot could not answer, for staff to curate."""
+def _on_database(work):  # noqa: ANN001, ANN202
+    """Run ``await work(db)`` on the configured database, migrated first; returns its result. A
+    database that cannot be used is one error line (exit 2), not a traceback."""
     import asyncio
 
     from bot.cli import settings_or_exit
-    from bot.knowledge.feedback import top_gaps, vote_totals
     from bot.storage.db import Database
 
     settings = settings_or_exit()
 
-    async def main() -> None:
+    async def main():  # noqa: ANN202
         db = Database(settings.database_url)
         try:
             await db.upgrade()
-            async with db.session() as session:
-                rows, total = await top_gaps(session, limit)
-                votes = await vote_totals(session)
+            return await work(db)
         except Exception as exc:  # noqa: BLE001
             _fail(f"database {db.dialect} is not usable: {type(exc).__name__}")
         finally:
             await db.dispose()
-        if not rows:
-            typer.echo("no unanswered questions recorded yet")
-        else:
-            typer.echo(f"most frequent unanswered questions ({total} distinct):")
-            for row in rows:
-                last = row.last_at.strftime("%Y-%m-%d")
-                near = f"  nearest: {row.top_entry_id}" if row.top_entry_id else ""
-                typer.echo(f"  {row.count:4d}×  [{row.outcome}] {row.text}  (last {last}){near}")
-        unhelpful = sorted(((d, u, e) for e, (u, d) in votes.items() if d), reverse=True)[:limit]
-        if unhelpful:
-            typer.echo("answers voted not helpful (👎 / 👍):")
-            for down, up, entry_id in unhelpful:
-                typer.echo(f"  {down:4d} / {up:<4d} {entry_id}")
 
-    asyncio.run(main())
+    return asyncio.run(main())
+
+
+@kb_app.command("gaps")
+def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
+    """The most frequent questions the bot could not answer, for staff to curate."""
+    from bot.knowledge.feedback import top_gaps, vote_totals
+
+    async def read(db):  # noqa: ANN001, ANN202
+        async with db.session() as session:
+            return *(await top_gaps(session, limit)), await vote_totals(session)
+
+    rows, total, votes = _on_database(read)
+    if not rows:
+        typer.echo("no unanswered questions recorded yet")
+    else:
+        typer.echo(f"most frequent unanswered questions ({total} distinct):")
+        for row in rows:
+            last = row.last_at.strftime("%Y-%m-%d")
+            near = f"  nearest: {row.top_entry_id}" if row.top_entry_id else ""
+            typer.echo(f"  {row.count:4d}×  [{row.outcome}] {row.text}  (last {last}){near}")
+    unhelpful = sorted(((d, u, e) for e, (u, d) in votes.items() if d), reverse=True)[:limit]
+    if unhelpful:
+        typer.echo("answers voted not helpful (👎 / 👍):")
+        for down, up, entry_id in unhelpful:
+            typer.echo(f"  {down:4d} / {up:<4d} {entry_id}")
+
+
+@kb_app.command("learn")
+def kb_learn(
+    accept_ids: Annotated[
+        list[int] | None, typer.Option("--accept", help="Write these candidates into their entries' YAML as phrasings.")
+    ] = None,
+    reject_ids: Annotated[list[int] | None, typer.Option("--reject", help="Drop these candidates.")] = None,
+    ids: Annotated[list[int] | None, typer.Argument(help="More ids for --accept or --reject.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """Phrasing candidates learnt in chat (suggestion pressed, rephrase after 👎), most frequent first.
+
+    `kb learn` lists them; `kb learn --accept 3 5` adds them to their entries as alternatives
+    (comments and order of the file kept; refused with the reason when the text is already a
+    phrasing, too short or too long); `kb learn --reject 4` drops them.
+    """
+    from bot.content.loader import ContentError
+    from bot.knowledge import curation
+    from bot.knowledge.loader import load_knowledge
+    from bot.paths import content_root
+
+    accept_list = list(accept_ids or [])
+    reject_list = list(reject_ids or [])
+    if accept_list and reject_list:
+        _fail("give either --accept or --reject, not both")
+    if ids:
+        if not (accept_list or reject_list):
+            _fail("candidate ids need --accept or --reject")
+        (accept_list if accept_list else reject_list).extend(ids)
+    root = content_root()
+
+    async def reject(db):  # noqa: ANN001, ANN202
+        async with db.session() as session:
+            gone = await curation.reject(session, reject_list)
+        for cid in reject_list:
+            typer.echo(f"  {cid}: rejected" if cid in gone else f"  {cid}: no such candidate")
+        return sum(cid not in gone for cid in reject_list)
+
+    async def accept(db):  # noqa: ANN001, ANN202
+        refused = 0
+        for cid in dict.fromkeys(accept_list):
+            try:
+                async with db.session() as session:  # one transaction per candidate
+                    row, path = await curation.accept(session, root, cid)
+            except curation.Refused as exc:
+                typer.echo(f"  {cid}: refused: {exc}")
+                refused += 1
+                continue
+            typer.echo(f"  {cid}: added {row.text!r} to {row.entry_id} in {path}")
+        return refused
+
+    async def listing(db):  # noqa: ANN001, ANN202
+        try:
+            kb = load_knowledge(root)
+        except ContentError:
+            typer.echo("warning: the knowledge base does not load (run `python -m bot check`); entry questions unknown")
+            kb = None
+        async with db.session() as session:
+            return await curation.list_candidates(session, kb, limit)
+
+    if reject_list or accept_list:
+        if _on_database(reject if reject_list else accept):
+            raise typer.Exit(1)
+        return
+    rows, total = _on_database(listing)
+    if not rows:
+        typer.echo("no phrasing candidates yet")
+        return
+    typer.echo(f"phrasing candidates ({total}), most frequent first:")
+    typer.echo(f"  {'id':>5}  {'count':>5}  text  →  entry (its question)")
+    for r in rows:
+        question = r.entry_question if r.entry_question is not None else "(entry no longer exists)"
+        typer.echo(f"  {r.id:5d}  {r.count:5d}  {r.text}  →  {r.entry_id} ({question})")
+    typer.echo("accept: kb learn --accept ID…   reject: kb learn --reject ID…")
 
 
 def register(app: typer.Typer) -> None:

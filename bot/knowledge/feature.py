@@ -2,24 +2,46 @@
 
 Free text gets one of three replies (see ``matcher``): the answer with its source line and 👍/👎
 buttons; "您是不是想问" with the top three questions as buttons; or the fallback with the office's
-phone and e-mail. Button data carries only an action and an entry id (``kb:a:<id>``, ``kb:up:<id>``,
-``kb:dn:<id>``), checked against the loaded entries on arrival. Suggestions and fallbacks are
-counted (scrubbed, no user id) for ``python -m bot kb gaps``.
+phone and e-mail. Button data carries only an action, an entry id and, where the press teaches
+something, the reference of the question it was shown for (``kb:a:<id>:<ref>``, ``kb:up:<id>``,
+``kb:dn:<id>:<ref>``), checked against the loaded entries and the stored references on arrival.
+Suggestions and fallbacks are counted (scrubbed, no user id) for ``python -m bot kb gaps``; a
+suggestion pressed, or a rephrase answered after 👎, becomes a phrasing candidate for
+``python -m bot kb learn`` (see ``bot.knowledge.learning``). A personal-case question (我本科毕业8年
+能报中级吗, see ``bot.knowledge.personal``) gets the level's rule and a 资格自测 button that starts the
+self-check with the facts it told, kept meanwhile in a short-lived note of the user.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
+from datetime import timedelta
 
 from bot.content.documents import describe
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
 from bot.core.messages import Button, Outbound
+from bot.core.notes import clear_note, forget_notes, get_note, set_note
 from bot.core.textsplit import split_text
+from bot.eligibility.answers import (
+    PREFILL_NOTE,
+    PREFILL_TTL_HOURS,
+    prefill_button_data,
+)
 from bot.knowledge.answering import Answerer, Reply
-from bot.knowledge.feedback import record_unanswered, record_vote
+from bot.knowledge.feedback import question_key, record_unanswered, record_vote
+from bot.knowledge.learning import (
+    REPHRASE_NOTE,
+    REPHRASE_WINDOW,
+    question_of,
+    record_candidate,
+    remember_question,
+    valid_ref,
+)
+from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
 from bot.paths import content_root
 
@@ -31,6 +53,8 @@ LABEL_LIMIT = 60
 #: a few digits (and X), nothing else: an ID tail or a code typed in the wrong place, never a
 #: question worth keeping for ``kb gaps``
 _BARE_CODE = re.compile(r"[0-9０-９xX\s]{1,12}")
+#: a pressed suggestion teaches only when its entry is among this many candidates of the question
+LEARN_DEPTH = 5
 
 
 class KnowledgeFeature(FreeTextHandler):
@@ -41,8 +65,11 @@ class KnowledgeFeature(FreeTextHandler):
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()
         self.answerer: Answerer | None = None
+        self.personal: PersonalCases | None = None
         try:
             self.answerer = Answerer(load_runtime(root), services.t, root)
+            kb = self.answerer.runtime.kb
+            self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
         except ContentError as exc:
             # A broken knowledge file must not take the whole bot down (status, reminders and the
             # eligibility check still work); questions get the office's contacts meanwhile and
@@ -70,37 +97,103 @@ class KnowledgeFeature(FreeTextHandler):
         if self.answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         reply = self.answerer.respond(text, ctx.now)
+        case = self.personal.detect(text) if self.personal is not None else None
+        if case is not None:
+            reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
-        return self.render(ctx, reply)
+        ref = None
+        if reply.outcome in ("answer", "suggest"):
+            key, scrubbed = question_key(text, reply.normalized)
+            ref = await remember_question(ctx.run_text, key, scrubbed, ctx.now)
+            await self._learn_from_rephrase(ctx, key, reply.entry_id)
+        replies = self.render(ctx, reply, ref)
+        if case is not None:
+            token = secrets.token_urlsafe(6)
+            data = {"token": token, "answers": case.answers, "level": case.level}
+            await set_note(ctx, PREFILL_NOTE, data, timedelta(hours=PREFILL_TTL_HOURS))
+            check = [Button(text=ctx.t("knowledge.personal.button"), data=prefill_button_data(token))]
+            replies[-1] = replies[-1].model_copy(update={"buttons": [check, *replies[-1].buttons]})
+        return replies
 
-    def render(self, ctx: Context, reply: Reply) -> list[Outbound]:
+    def render(self, ctx: Context, reply: Reply, ref: str | None = None) -> list[Outbound]:
+        tail = f":{ref}" if ref else ""
         if reply.outcome == "answer" and reply.entry_id:
             chunks = split_text(reply.text, TELEGRAM_LIMIT)
             votes = [
                 [
                     Button(text=ctx.t("knowledge.feedback_up"), data=f"{PREFIX}:up:{reply.entry_id}"),
-                    Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}"),
+                    Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}{tail}"),
                 ]
             ]
             return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=votes)]
         if reply.outcome == "suggest":
-            rows = [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}")] for s in reply.suggestions]
+            rows = [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}{tail}")] for s in reply.suggestions]
             return [Outbound(text=reply.text, buttons=rows)]
         return [Outbound(text=reply.text)]
 
     # ---- buttons ----------------------------------------------------------------------------
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:
-        action, _, entry_id = payload.partition(":")
+        action, _, rest = payload.partition(":")
+        entry_id, _, ref = rest.partition(":")
         entry = self.answerer.entry(entry_id) if self.answerer else None
-        if action not in {"a", "up", "dn"} or entry is None:
+        bad_ref = bool(ref) and (action == "up" or not valid_ref(ref))
+        if action not in {"a", "up", "dn"} or entry is None or bad_ref:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         if action == "a" and self.answerer is not None:
+            if ref:
+                await self._learn_from_press(ctx, entry.id, ref)
             reply = self.answerer.answer_entry(entry, ctx.now)
-            return [Outbound.toast_only(""), *self.render(ctx, reply)]
+            return [Outbound.toast_only(""), *self.render(ctx, reply, ref or None)]
         await record_vote(ctx.session, entry.id, 1 if action == "up" else -1, ctx.now)
-        key = "knowledge.feedback_thanks" if action == "up" else "knowledge.feedback_sorry"
-        return [Outbound.toast_only(ctx.t(key))]
+        if action == "up":
+            return [Outbound.toast_only(ctx.t("knowledge.feedback_thanks"))]
+        if ref and await question_of(ctx.fetch_text, ref) is not None:
+            await set_note(ctx, REPHRASE_NOTE, {"ref": ref, "entry": entry.id}, REPHRASE_WINDOW)
+            return [Outbound.toast_only(ctx.t("knowledge.feedback_sorry_rephrase"))]
+        return [Outbound.toast_only(ctx.t("knowledge.feedback_sorry"))]
+
+    # ---- the learning loop --------------------------------------------------------------------
+    async def _learn_from_press(self, ctx: Context, entry_id: str, ref: str) -> None:
+        """A suggestion pressed: the question it was shown for meant this entry. The reference is
+        checked by matching the stored question again (a forged or stale pair whose entry is not
+        among the question's candidates teaches nothing)."""
+        question = await question_of(ctx.fetch_text, ref)
+        if question is None or self.answerer is None:
+            return
+        key, text = question
+        ranked = [c.entry_id for c in self.answerer.matcher.match(text).candidates[:LEARN_DEPTH]]
+        if entry_id not in ranked:
+            return
+        await record_candidate(ctx.run_text, key, text, entry_id, ctx.now)
+        await self._learn_from_rephrase(ctx, key, entry_id)
+
+    async def _learn_from_rephrase(self, ctx: Context, key: str, entry_id: str | None) -> None:
+        """After 👎 the user asked again: once the new question reaches an entry other than the
+        disliked one, the question they disliked the answer to meant that entry."""
+        if entry_id is None:
+            return
+        note = await get_note(ctx, REPHRASE_NOTE)
+        if note is None or note.get("entry") == entry_id:
+            return
+        disliked = await question_of(ctx.fetch_text, str(note.get("ref", "")))
+        if disliked is not None and disliked[0] != key:
+            await record_candidate(ctx.run_text, disliked[0], disliked[1], entry_id, ctx.now)
+        await clear_note(ctx, REPHRASE_NOTE)
+
+    # ---- privacy ------------------------------------------------------------------------------
+    async def describe_user_data(self, ctx: Context) -> list[str]:
+        lines = []
+        if await get_note(ctx, REPHRASE_NOTE) is not None:
+            lines.append(ctx.t("knowledge.privacy.rephrase_note"))
+        if await get_note(ctx, PREFILL_NOTE) is not None:
+            lines.append(ctx.t("knowledge.personal.privacy_note"))
+        return lines
+
+    async def forget_user(self, ctx: Context) -> None:
+        """Phrasing candidates and question references hold no user id: nothing of them is the
+        user's. Their short-lived notes are."""
+        await forget_notes(ctx)
 
 
 def _label(question: str) -> str:

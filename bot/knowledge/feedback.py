@@ -35,6 +35,13 @@ def scrub(text: str) -> str:
     return " ".join(text.split())[:TEXT_LIMIT]
 
 
+def question_key(question: str, normalized: str) -> tuple[str, str]:
+    """(key, text): the scrubbed normalised question, under which rephrasings that normalise alike
+    add up, and the scrubbed question as typed."""
+    text_ = scrub(question)
+    return scrub(normalized or question)[:KEY_LIMIT] or text_[:KEY_LIMIT], text_
+
+
 async def record_vote(session: AsyncSession, entry_id: str, vote: int, now: datetime) -> None:
     session.add(AnswerFeedback(entry_id=entry_id, vote=1 if vote > 0 else -1, at=now))
     await session.flush()
@@ -57,8 +64,7 @@ async def record_unanswered(
     both count). ``run`` executes a ``text()`` clause: ``Context.run_text`` in the bot (no ORM
     session needed) or a session's ``execute``.
     """
-    text_ = scrub(question)
-    key = scrub(normalized or question)[:KEY_LIMIT] or text_[:KEY_LIMIT]
+    key, text_ = question_key(question, normalized)
     if not key:
         return
     await run(_COUNT_UNANSWERED, {"key": key, "text": text_, "outcome": outcome, "top_entry_id": top_entry_id, "now": now})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, SmallInteger, String
+from sqlalchemy import Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
@@ -36,3 +36,31 @@ class UnansweredQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class QuestionRef(Base):
+    """A scrubbed question under a short hash of its normalised form, so a button can name the
+    question it was shown for (``kb:a:<entry>:<ref>``) without carrying text or a user id."""
+
+    __tablename__ = "kb_question_refs"
+
+    ref: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PhrasingCandidate(Base):
+    """A way of asking that turned out to mean an entry (a suggestion pressed, or a rephrase after 👎),
+    counted per normalised text and entry for ``python -m bot kb learn``. No user id."""
+
+    __tablename__ = "kb_candidates"
+    __table_args__ = (UniqueConstraint("key", "entry_id", name="uq_kb_candidates_key_entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    entry_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(300))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)

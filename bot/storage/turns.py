@@ -175,6 +175,22 @@ class TurnStatements:
         cursor.close()
         return count
 
+    async def fetch_text(self, clause: TextClause, params: Mapping[str, Any]) -> list[tuple]:
+        """Rows of a module-level ``text()`` query, as plain tuples. Only the parameters are typed:
+        select columns whose raw value reads the same on both backends (text, numbers)."""
+        if self.dialect.name != "sqlite":
+            return [tuple(r) for r in (await self.conn.execute(clause, dict(params))).fetchall()]
+        handle = await self._sqlite_handle()
+        binders = _text_binders(clause, self.dialect)
+        bound = {k: (binders[k](v) if k in binders and v is not None else v) for k, v in params.items()}
+        try:
+            cursor = handle.execute(clause.text, bound)
+            rows = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(clause.text, bound, exc, sqlite3.Error) from exc
+        cursor.close()
+        return rows
+
     # ---- the statements -----------------------------------------------------------------------
     async def record_update(self, channel: str, update_id: str, at: datetime) -> bool:
         """Record the update id; False when it was recorded before (a redelivery).
@@ -296,6 +312,12 @@ class UpdateTransaction:
         if self._session is None:
             return await self.statements.run_text(clause, params)
         return (await self._session.execute(clause, dict(params))).rowcount
+
+    async def fetch_text(self, clause: TextClause, params: Mapping[str, Any]) -> list[tuple]:
+        """A ``text()`` read, at the driver level unless a session is open."""
+        if self._session is None:
+            return await self.statements.fetch_text(clause, params)
+        return [tuple(r) for r in (await self._session.execute(clause, dict(params))).fetchall()]
 
     async def close(self) -> None:
         if self._session is not None:

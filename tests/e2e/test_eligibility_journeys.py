@@ -201,6 +201,29 @@ async def test_kill_9_in_the_middle_of_the_dialog_then_restart_and_continue(bot,
     assert dialog_step(bot, other) == "origin"
 
 
+async def test_a_personal_case_question_offers_the_check_prefilled(bot, tg_user):
+    """我本科毕业8年能报中级吗 → the 中级 rule with its source and a 资格自测 button; pressing it starts
+    the check with education and years of work filled in: they are never asked."""
+    (reply,) = await tg_user.say("我本科毕业8年能报中级吗")
+    assert "申报中级的基本条件" in reply["text"] and "取得助理工程师后满4年" in reply["text"]
+    assert reply["text"].rstrip().splitlines()[-1].startswith("来源：")
+    buttons = button_data(reply)
+    data = buttons["📝 资格自测（已预填）"]
+    assert data.startswith("elg:pre:") and len(data.encode()) <= 64
+    answer = await tg_user.press(reply, data)
+    assert STALE not in (answer.get("text") or "")
+    (first,) = await tg_user.replies(1)
+    assert "已按您问题里说的情况填好：学历本科（学士）、从事技术工作8年" in first["text"]
+    assert "第1题：您目前的身份是？" in first["text"]  # a question the question did not answer
+    question = first
+    for label in (EMPLOYEE, IN_SCOPE, MAINLAND):
+        (question,) = await choose(tg_user, question, label)
+    assert "第5题：您目前已取得的工程技术类职称是？" in question["text"]  # 学历 (4) skipped
+    (question,) = await choose(tg_user, question, "没有")
+    assert "满几年" not in question["text"] and "第7题" in question["text"]  # years of work (6) skipped
+    assert dialog_step(bot, tg_user) == "zjtx_enterprise"
+
+
 async def test_sigterm_leaves_no_errors_in_the_log(bot):
     assert await bot.stop() == 0
     log = bot.log_path.read_text(errors="replace")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import traceback
 from dataclasses import replace
 from datetime import timedelta
 
@@ -22,7 +24,7 @@ from bot.core.context import Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
-from bot.core.sanitize import clean_text
+from bot.core.sanitize import clean_inbound, clean_text
 from bot.storage.db import StorageUnavailable, advisory_key
 from bot.storage.inline_sqlite import is_locked_error
 from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
@@ -40,6 +42,15 @@ LOCKED_MAX_PAUSE = 0.5
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def raised_at(exc: BaseException) -> str:
+    """``file.py:line in function`` of the innermost frame of the exception's traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
 
 
 class Conversation:
@@ -103,13 +114,17 @@ class Conversation:
         texts = self.services.texts
         contacts = self.services.contact_values()
         try:
+            inbound = clean_inbound(inbound)
             async with self._slots, self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
                 return await self._handle_retrying_locks(inbound)
         except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
             return [Outbound(text=texts.get("errors.storage", **contacts))]
-        except Exception:  # noqa: BLE001 - the user must never see a stack trace
-            log.exception("handler failed for a %s %s update", inbound.channel, inbound.kind)
+        except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
+            # One line: the class and where it was raised. Not the message (it may quote what the
+            # user sent) and not the traceback (crafted input repeated would flood the log).
+            log.error("handler failed for a %s %s update: %s at %s", inbound.channel, inbound.kind,
+                      type(exc).__name__, raised_at(exc))
             return [Outbound(text=texts.get("errors.internal", **contacts))]
 
     async def _handle_retrying_locks(self, inbound: Inbound) -> list[Outbound]:

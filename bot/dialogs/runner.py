@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.messages import Button, Outbound
+from bot.core.sanitize import small_number
 from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, State, TextInput, YesNoInput
 
 Action = Callable[[Context, dict[str, Any]], Awaitable[list[Outbound]]]
@@ -112,9 +113,10 @@ class DialogEngine:
         if code == "h":
             return [Outbound.toast_only("")] + self._help(ctx, current, len(history))
         choices = self.choices(ctx, state)
-        if not code.isdigit() or not 0 <= int(code) < len(choices):
+        index = small_number(code)
+        if index is None or index >= len(choices):
             return stale
-        value, label = choices[int(code)]
+        value, label = choices[index]
         echo = Outbound(text=ctx.t(f"{T}.answered", question=ctx.t(state.prompt or ""), answer=label), edit=True)
         return [echo] + await self._advance(ctx, history, answers, value)
 

@@ -13,6 +13,7 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
+from bot.core.sanitize import small_number
 from bot.status.importer import Importer, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail
@@ -178,14 +179,15 @@ class StatusFeature(Feature):
 
     async def unit_page(self, ctx: Context, payload: str) -> list[Outbound]:
         unit_part, _, page_part = payload.partition(":")
-        if not unit_part.isdigit() or not page_part.isdigit():
+        unit_id, page_no = small_number(unit_part), small_number(page_part)
+        if unit_id is None or page_no is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         service = StatusService(ctx.services)
-        unit = await ctx.session.get(Unit, int(unit_part))
+        unit = await ctx.session.get(Unit, unit_id)
         allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.hr_units(ctx.session, ctx.user)})
         if not allowed or unit is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        page = await self._page(ctx, service, unit, int(page_part))
+        page = await self._page(ctx, service, unit, page_no)
         return [Outbound.toast_only(""), page.model_copy(update={"edit": True})]
 
     async def _page(self, ctx: Context, service: StatusService, unit: Unit, page: int) -> Outbound:

@@ -7,7 +7,9 @@ the dialog politely instead of resuming in a state that may no longer mean the s
 
 Buttons carry ``<prefix>:<step>.<state>.<choice>`` — the step number, the index of the state and the
 option index (or ``b`` back, ``r`` restart, ``x`` exit, ``h`` help). A press is honoured only when
-step and state match the user's current position, so a stale or forged press gets a toast.
+step and state match the user's current position. A button of an earlier question of the dialog in
+flight brings the current question back (its message may have been lost when the process died
+between saving the step and sending the reply); a forged press gets a toast.
 """
 
 from __future__ import annotations
@@ -100,8 +102,12 @@ class DialogEngine:
         history, answers = position
         parts = payload.split(".")
         current = history[-1]
-        if len(parts) != 3 or parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
+        if len(parts) != 3 or small_number(parts[0]) is None or small_number(parts[1]) is None:
             return stale
+        if parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
+            # A button of an earlier question of this dialog: the reply that asked the current one
+            # may never have arrived (the process died after saving the step), so ask it again.
+            return [Outbound.toast_only(ctx.t(f"{T}.stale_reasked"))] + self._ask(ctx, current, len(history))
         code = parts[2]
         state = self.dialog.states[current]
         if code == "b":

@@ -20,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.core.context import Context, Services
+from bot.core.context import STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
@@ -42,6 +42,7 @@ LOCKED_MAX_PAUSE = 0.5
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
 
 
 def raised_at(exc: BaseException) -> str:
@@ -252,6 +253,21 @@ class Conversation:
         if handler is None:
             return [Outbound(text=ctx.t("input.feature_unavailable"))]
         return await handler(ctx, "")
+
+    # ---- documents ----------------------------------------------------------------------------
+    async def wants_document(self, inbound: Inbound) -> bool:
+        """Whether a document from this sender is worth downloading: only staff send files (the
+        status import), so anyone else's is declined by the core without fetching it. One read
+        outside any update transaction; an unknown sender is not staff."""
+        if self.services.is_configured_staff(inbound.channel, inbound.user_id):
+            return True
+        try:
+            async with self.services.db.engine.connect() as conn:
+                role = await conn.scalar(_ROLE_OF, {"channel": inbound.channel, "external_id": inbound.user_id})
+        except (OperationalError, DBAPIError, OSError) as exc:
+            log.warning("role lookup for a %s document failed: %s", inbound.channel, type(exc).__name__)
+            return False
+        return role in STAFF_ROLES
 
     # ---- used by the basics feature ---------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:

@@ -66,3 +66,14 @@ async def test_a_redelivered_webhook_update_is_processed_once(bot, emulator, tg_
     (marker,) = await tg_user.say("/menu")
     await asyncio.sleep(0.3)
     assert [m["text"] for m in tg_user.all_messages()] == [first["text"], marker["text"]]
+
+
+async def test_a_malformed_update_is_skipped_with_one_line_and_later_updates_are_answered(bot, emulator, tg_user):
+    message = emulator._user_message(tg_user.id, text="机密内容 13812345678")
+    del message["date"]
+    emulator.push_update({"message": message})
+    (reply,) = await tg_user.say("/help")
+    assert "使用帮助" in reply["text"]
+    log = bot.log_path.read_text(errors="replace")
+    assert "机密内容" not in log and "13812345678" not in log and "Traceback" not in log
+    assert len([line for line in log.splitlines() if "malformed update" in line]) == 1

@@ -78,6 +78,8 @@ class Conversation:
         self._locks = KeyedLocks()
         limit = max_concurrency or services.settings.max_concurrent_updates
         self._slots = asyncio.Semaphore(limit)
+        #: documents are read one at a time (each may take the import limits' worth of memory)
+        self._documents = asyncio.Semaphore(1)
 
     # ---- registration -----------------------------------------------------------------------
     def _register(self, feature: Feature) -> None:
@@ -116,8 +118,10 @@ class Conversation:
         contacts = self.services.contact_values()
         try:
             inbound = clean_inbound(inbound)
-            async with self._slots, self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
-                return await self._handle_retrying_locks(inbound)
+            async with self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
+                prepared = await self._prepare_document(inbound) if inbound.kind == "document" else None
+                async with self._slots:
+                    return await self._handle_retrying_locks(inbound, prepared)
         except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
             return [Outbound(text=texts.get("errors.storage", **contacts))]
@@ -128,14 +132,14 @@ class Conversation:
                       type(exc).__name__, raised_at(exc))
             return [Outbound(text=texts.get("errors.internal", **contacts))]
 
-    async def _handle_retrying_locks(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle_retrying_locks(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         """Run the update's transaction; while another process holds SQLite's write lock, wait
         asynchronously and run it again (the failed attempt was rolled back, so nothing doubles)."""
         waited = 0.0
         pause = LOCKED_FIRST_PAUSE
         while True:
             try:
-                return await self._handle_in_transaction(inbound)
+                return await self._handle_in_transaction(inbound, prepared)
             except OperationalError as exc:
                 if not is_locked_error(exc) or waited >= LOCKED_GIVE_UP_AFTER:
                     raise
@@ -143,7 +147,7 @@ class Conversation:
             waited += pause
             pause = min(pause * 2, LOCKED_MAX_PAUSE)
 
-    async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         db = self.services.db
         async with db.update_transaction() as tx:
             if db.is_postgres:
@@ -154,7 +158,7 @@ class Conversation:
             if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
                 return []  # a redelivery: handled the first time
             user, dialog = await self._load_user(turn, inbound)
-            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True)
+            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared)
             return await self._route(ctx)
 
     async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
@@ -255,6 +259,20 @@ class Conversation:
         return await handler(ctx, "")
 
     # ---- documents ----------------------------------------------------------------------------
+    async def _prepare_document(self, inbound: Inbound) -> object:
+        """A staff member's document, read before the update's transaction (see
+        ``Feature.prepare_document``), one at a time, in a worker thread so the event loop keeps
+        answering everyone else meanwhile."""
+        attachment = inbound.attachment
+        if attachment is None or attachment.content is None or not await self.wants_document(inbound):
+            return None
+        for feature in self.features:
+            work = feature.prepare_document(inbound, self.services)
+            if work is not None:
+                async with self._documents:
+                    return await asyncio.to_thread(work)
+        return None
+
     async def wants_document(self, inbound: Inbound) -> bool:
         """Whether a document from this sender is worth downloading: only staff send files (the
         status import), so anyone else's is declined by the core without fetching it. One read

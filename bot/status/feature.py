@@ -8,13 +8,14 @@ exists, so the bot cannot be used to probe numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from bot.clock import LOCAL_TZ
-from bot.core.context import Context
+from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
-from bot.core.messages import Button, Outbound
+from bot.core.messages import Button, Inbound, Outbound
 from bot.core.sanitize import small_number
-from bot.status.importer import Importer, render_report
+from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail
 from bot.status.rules import format_time
@@ -263,6 +264,14 @@ class StatusFeature(Feature):
             )
         ]
 
+    def prepare_document(self, inbound: Inbound, services: Services) -> Callable[[], PreparedImport] | None:
+        attachment = inbound.attachment
+        if attachment is None or attachment.content is None or not attachment.file_name.lower().endswith(IMPORT_SUFFIXES):
+            return None
+        importer = Importer(services, actor="", actor_user_id=None)
+        name, content = attachment.file_name, attachment.content
+        return lambda: importer.prepare(name, content)
+
     async def on_document(self, ctx: Context) -> list[Outbound] | None:
         attachment = ctx.inbound.attachment
         if attachment is None or not attachment.file_name.lower().endswith(IMPORT_SUFFIXES):
@@ -275,7 +284,10 @@ class StatusFeature(Feature):
         caption = ctx.inbound.text or ""
         partial = "部分导入" in caption or "partial" in caption.lower()
         importer = Importer(ctx.services, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id)
-        report = await importer.run(ctx.session, attachment.file_name, attachment.content, partial=partial)
+        prepared = ctx.prepared if isinstance(ctx.prepared, PreparedImport) else None
+        if prepared is None:  # not read ahead (a role granted since): read it here
+            prepared = importer.prepare(attachment.file_name, attachment.content)
+        report = await importer.apply(ctx.session, prepared, partial=partial)
         return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS))]
 
     # ---- privacy ----------------------------------------------------------------------------

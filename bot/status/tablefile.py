@@ -250,12 +250,15 @@ class _Workbook:
             return [element for _event, element in iterparse(stream, events=("end",))]
 
 
-def _relations(book: _Workbook, part: str) -> dict[str, str]:
-    """Relation id → member path, for the relations of ``part``."""
+def _relations(book: _Workbook, part: str, kind: str = "") -> dict[str, str]:
+    """Relation id → member path, for the relations of ``part`` (only those whose type ends with
+    ``kind`` when given)."""
     folder, base = posixpath.split(part)
     out: dict[str, str] = {}
     for element in book.small(posixpath.join(folder, "_rels", base + ".rels")):
         if element.tag == f"{_PKG_REL}Relationship" and element.get("Id") and element.get("Target"):
+            if kind and not element.get("Type", "").endswith(kind):
+                continue
             target = element.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             out[element.get("Id", "")] = path
@@ -264,7 +267,7 @@ def _relations(book: _Workbook, part: str) -> dict[str, str]:
 
 def _sheet_and_strings(book: _Workbook) -> tuple[str, str | None, bool]:
     """The active sheet's member path, the shared strings' path, and whether dates count from 1904."""
-    workbook = "xl/workbook.xml"
+    workbook = next(iter(_relations(book, "", "/officeDocument").values()), "xl/workbook.xml")
     elements = book.small(workbook)
     if not elements:
         raise TableFileError("xlsx_unreadable", kind="workbook")

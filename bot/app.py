@@ -81,10 +81,13 @@ def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler |
 
 
 def build_background(app: App) -> None:
-    """Register background jobs (outbox worker, reminder scheduler) on the app."""
+    """Register background jobs (outbox worker, reminder scheduler, pruning of old update ids)."""
     from bot.reminders.jobs import register_background
+    from bot.storage.housekeeping import prune_job
 
     register_background(app)
+    if prune_job not in app.background:
+        app.background.append(prune_job)
 
 
 def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None, serving: bool = False) -> App:

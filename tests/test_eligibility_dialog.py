@@ -230,17 +230,38 @@ async def test_typed_navigation_words(user):
     assert await stored_state(user.app) is None
 
 
-async def test_stale_and_forged_buttons_get_a_toast(user):
+async def test_an_earlier_questions_button_asks_the_current_question_again(user):
     await user.say("/eligibility")
     first_buttons = user.button_data
     await user.press(first_buttons[0])
     assert "第2题" in user.text
+    second_buttons = user.button_data
     replies = await user.press(first_buttons[1])  # the old question's button
-    assert replies == [replies[0]] and replies[0].toast == "该按钮已失效，请重新操作。"
-    for forged in ("elg:2.1.99", "elg:9.1.0", "elg:2.0.0", "elg:junk", "elg:2.1.", "elg:2.1.-1"):
+    assert replies[0].toast == "这个按钮属于前面的题目，请回答下面这道题。"
+    assert "第2题" in user.text and user.button_data == second_buttons
+    assert (await stored_state(user.app)).step == "scope"
+
+
+async def test_forged_buttons_get_a_toast(user):
+    await user.say("/eligibility")
+    await user.press(user.button_data[0])
+    for forged in ("elg:2.1.99", "elg:junk", "elg:2.1.", "elg:2.1.-1", "elg:².1.0", "elg:2.1.²"):
         replies = await user.press(forged)
+        assert replies == [replies[0]], forged
         assert replies[0].toast == "该按钮已失效，请重新操作。" and not replies[0].text, forged
     assert (await stored_state(user.app)).step == "scope"
+
+
+async def test_a_reply_lost_after_the_step_was_saved_is_asked_again(user):
+    """kill -9 between committing a step and sending its reply: the user still sees the old
+    question; pressing its buttons brings up the question the dialog is at."""
+    await user.say("/eligibility")
+    old_buttons = user.button_data
+    await user.press(old_buttons[0])  # step 2 saved; pretend its reply never reached the user
+    await user.press(old_buttons[0])
+    assert "已失效" not in (user.last[0].toast or "") and "第2题" in user.text
+    await user.press_label(user.button_labels[0])
+    assert "第3题" in user.text or "以上结果仅供参考" in user.text
 
 
 async def test_menu_action_and_privacy(user):

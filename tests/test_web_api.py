@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import uuid
 from pathlib import Path
@@ -280,10 +282,32 @@ async def test_an_oversized_body_is_refused_in_chinese(client):
     assert status == 413 and "精简" in body["error"]
 
 
-async def test_a_long_text_within_the_body_limit_gets_the_cores_message(client, sqlite_app):
+async def test_a_long_text_within_the_body_limit_is_refused_before_it_is_stored(client, sqlite_app):
     csrf = await csrf_of(client)
-    body = await say(client, csrf, "问" * 1200)
-    assert "太长" in texts_of(body)
+    status, body = await post(client, {"kind": "text", "text": "问" * 1200}, csrf)
+    assert status == 413 and "1000字以内" in body["error"]
+    status, _ = await post(client, {"kind": "text", "text": "问" * 999 + "\x00" * 600}, csrf)
+    assert status == 200  # what counts is the text the core would see
+    async with sqlite_app.db.session() as session:
+        stored = (await session.execute(select(WebMessage))).scalars().all()
+    assert stored and max(len(m.payload["text"]) for m in stored if m.role == "user") == 999
+    assert all("问" * 1000 not in str(m.payload) for m in stored)
+
+
+async def test_deeply_nested_json_and_lone_surrogates_get_a_clear_answer(client, sqlite_app, caplog):
+    csrf = await csrf_of(client)
+    headers = {sess.CSRF_HEADER: csrf, "Content-Type": "application/json"}
+    deep = b"[" * 5_000 + b"]" * 5_000  # 10 KB, within the body limit; Python's json recurses per level
+    resp = await client.post("/api/message", data=deep, headers=headers)
+    assert resp.status == 400 and (await resp.json())["error"] == "请求格式不正确，请刷新页面后重试。"
+    for body in ({"kind": "text", "text": "你好\ud800"}, {"kind": "button", "data": "unit:\ud800:0"}):
+        raw = json.dumps(dict(body, client_id=cid())).encode()  # json escapes the surrogate as \\ud800
+        resp = await client.post("/api/message", data=raw, headers=headers)
+        assert resp.status == 200, await resp.text()
+    async with sqlite_app.db.session() as session:
+        stored = (await session.execute(select(WebMessage))).scalars().all()
+    assert "你好" in [m.payload["text"] for m in stored]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize(

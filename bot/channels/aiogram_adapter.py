@@ -11,11 +11,13 @@ import asyncio
 import io
 import json
 import logging
+import warnings
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -26,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiohttp import BytesPayload
+from pydantic import ValidationError
 
 from bot.app import App
 from bot.channels.telegram_common import (
@@ -40,6 +43,8 @@ from bot.channels.telegram_common import (
     SendText,
     classify_description,
     commands_json,
+    log_malformed,
+    parse_each,
     process_update,
     text_update_as_dict,
 )
@@ -97,6 +102,22 @@ class JsonBodySession(AiohttpSession):
     process's time per reply. Uploads still go as multipart through aiogram's own code.
     """
 
+    def check_response(self, bot: Bot, method, status_code: int, content: str):  # noqa: ANN001, ANN201
+        """aiogram validates a getUpdates answer as a whole: one malformed update (say, without
+        ``date``) failed every poll of the same batch forever and logged its text. Such a batch is
+        parsed update by update instead (``parse_each``); other answers are aiogram's business."""
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError:
+            if not isinstance(method, methods.GetUpdates):
+                raise
+            body = self.json_loads(content)
+            if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+                raise
+            updates = parse_each(body["result"], lambda raw: Update.model_validate(raw, context={"bot": bot}),
+                                 lambda update_id: Update(update_id=update_id), FRAMEWORK)
+            return Response[list[Update]](ok=True, result=updates)
+
     def build_form_data(self, bot: Bot, method):  # noqa: ANN001, ANN201 - aiogram's signature
         files: dict = {}
         params: dict = {}
@@ -128,6 +149,9 @@ class AiogramChannel:
         # dialog state lives in our database (bot/core), so aiogram's FSM and its per-update
         # storage lookup are not used
         self.dp = Dispatcher(disable_fsm=True)
+        # a malformed update is replaced by a bare one (see JsonBodySession.check_response), which
+        # aiogram skips with a warning about unknown update types; the skip is logged once already
+        warnings.filterwarnings("ignore", message="Detected unknown update type", category=RuntimeWarning)
         self.dp.message.register(self._on_message)
         self.dp.callback_query.register(self._on_callback)
         self._slots = asyncio.Semaphore(options.concurrency)
@@ -228,6 +252,8 @@ class AiogramChannel:
     async def _feed(self, raw: dict) -> None:
         try:
             await self.dp.feed_raw_update(self.bot, raw)
+        except ValidationError:  # the update itself (handlers run on a parsed update)
+            log_malformed(FRAMEWORK, raw)
         except Exception as exc:  # noqa: BLE001 - one bad update must not stop the others
             log.warning("telegram (%s): update failed (%s)", FRAMEWORK, type(exc).__name__)
         finally:

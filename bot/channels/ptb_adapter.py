@@ -14,7 +14,7 @@ import logging
 
 from telegram import BotCommand, InputFile, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from bot.app import App
 from bot.channels.ptb_request import AiohttpRequest
@@ -29,6 +29,8 @@ from bot.channels.telegram_common import (
     SendText,
     classify_description,
     commands_json,
+    log_malformed,
+    parse_each,
     process_update,
     text_update_as_dict,
 )
@@ -69,22 +71,52 @@ def _keyboard(reply_markup: dict | None) -> dict | None:
     return {"reply_markup": reply_markup} if reply_markup else None
 
 
+class TolerantBot(ExtBot):
+    """PTB's bot, parsing a getUpdates batch update by update.
+
+    PTB parses the batch as a whole: one malformed update (say, without ``date``) failed every poll
+    of the same batch forever, logging the batch's content at CRITICAL. Here ``_post`` parses the
+    batch with ``parse_each`` (a malformed update becomes a bare one with its id, one log line) and
+    ``get_updates`` returns that; each update is still parsed once.
+    """
+
+    _parsed: list[Update] | None = None
+
+    async def _post(self, endpoint: str, data=None, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        result = await super()._post(endpoint, data, *args, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list) and result:
+            self._parsed = parse_each(result, lambda raw: Update.de_json(raw, self), lambda i: Update(update_id=i), FRAMEWORK)
+            return []  # PTB's own parsing gets nothing to parse
+        return result
+
+    async def get_updates(self, *args, **kwargs) -> tuple[Update, ...]:  # noqa: ANN002, ANN003
+        self._parsed = None
+        updates = await super().get_updates(*args, **kwargs)
+        parsed, self._parsed = self._parsed, None
+        if parsed is None:
+            return updates
+        for update in parsed:
+            self.insert_callback_data(update)
+        return tuple(parsed)
+
+
 class PtbChannel:
     """Owns the PTB ``Application`` for one run."""
 
     def __init__(self, app: App, options: RunOptions) -> None:
         self.app = app
         self.options = options
-        builder = (
-            ApplicationBuilder()
-            .token(options.token)
-            .concurrent_updates(options.concurrency)
-            .request(AiohttpRequest(connection_pool_size=SEND_CONNECTIONS))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
-        )
+        urls = {}
         if options.api_url:
             base = options.api_url.rstrip("/")
-            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+            urls = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"}
+        bot = TolerantBot(
+            options.token,
+            request=AiohttpRequest(connection_pool_size=SEND_CONNECTIONS),
+            get_updates_request=AiohttpRequest(connection_pool_size=1),
+            **urls,
+        )
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(options.concurrency)
         if options.webhook_url:
             builder = builder.updater(None)  # our own aiohttp receiver feeds update_queue
         self.application: Application = builder.build()
@@ -151,7 +183,11 @@ class PtbChannel:
         application = self.application
 
         async def enqueue(raw: dict) -> None:
-            update = Update.de_json(raw, application.bot)
+            try:
+                update = Update.de_json(raw, application.bot)
+            except Exception:  # noqa: BLE001 - PTB raises KeyError, TypeError, ... for a malformed update
+                log_malformed(FRAMEWORK, raw)
+                return
             if update is not None:
                 await application.update_queue.put(update)
 

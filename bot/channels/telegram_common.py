@@ -380,6 +380,33 @@ def text_update_as_dict(update: Any, full: Callable[[], dict]) -> dict:
     return {"update_id": update.update_id, "message": out}
 
 
+# ---- malformed updates ------------------------------------------------------------------------------
+Parsed = TypeVar("Parsed")
+
+
+def log_malformed(framework: str, raw: object) -> None:
+    """One line for an update the framework cannot read: its id, never its content."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    log.warning("telegram (%s): malformed update %s skipped", framework, update_id if isinstance(update_id, int) else "?")
+
+
+def parse_each(raw_updates: list, parse: Callable[[dict], Parsed], placeholder: Callable[[int], Parsed],
+               framework: str) -> list[Parsed]:
+    """A batch of raw updates parsed one by one: an update the framework cannot read (a missing
+    ``date``, a wrong type) becomes a bare placeholder with its id, so polling confirms it and moves
+    on instead of fetching the same batch forever, and the other updates of the batch are answered."""
+    out: list[Parsed] = []
+    for raw in raw_updates:
+        try:
+            out.append(parse(raw))
+        except Exception:  # noqa: BLE001 - whatever the framework raises, one update must not stop the rest
+            log_malformed(framework, raw)
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if isinstance(update_id, int):
+                out.append(placeholder(update_id))
+    return out
+
+
 # ---- one update, start to finish ------------------------------------------------------------------
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -391,7 +418,7 @@ async def process_update(
     classify: Callable[[Exception], Failure],
     fetch: Fetch | None = None,
 ) -> None:
-    """Translate, fetch a small document, let the core answer, deliver; never raises."""
+    """Translate, fetch a small document (sent by staff), let the core answer, deliver; never raises."""
     try:
         incoming = parse_update(update)
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -399,7 +426,8 @@ async def process_update(
         return
     if incoming is None:
         return
-    if incoming.wants_download and fetch is not None and incoming.file_id:
+    if (incoming.wants_download and fetch is not None and incoming.file_id
+            and await conversation.wants_document(incoming.inbound)):  # staff only: no download for anyone else
         try:
             content = await fetch(incoming.file_id)
             if len(content) <= DOCUMENT_FETCH_LIMIT:

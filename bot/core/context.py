@@ -76,6 +76,7 @@ class Context:
         tx: UpdateTransaction | None = None,
         dialog: DialogRecord | None = None,
         dialog_known: bool = False,
+        prepared: Any = None,
     ) -> None:
         if session is None and tx is None:
             raise ValueError("a Context needs the update's transaction or a session")
@@ -89,6 +90,8 @@ class Context:
         #: ``_dialog_known`` is False until it has been read once
         self._dialog = dialog
         self._dialog_known = dialog_known
+        #: what a feature's ``prepare_document`` produced for this update before its transaction
+        self.prepared = prepared
 
     # ---- the update's transaction -----------------------------------------------------------
     @property

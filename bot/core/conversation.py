@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import traceback
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.core.context import Context, Services
+from bot.core.context import STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
-from bot.core.sanitize import clean_text
+from bot.core.sanitize import clean_inbound, clean_text
 from bot.storage.db import StorageUnavailable, advisory_key
 from bot.storage.inline_sqlite import is_locked_error
 from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
@@ -40,6 +42,16 @@ LOCKED_MAX_PAUSE = 0.5
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
+
+
+def raised_at(exc: BaseException) -> str:
+    """``file.py:line in function`` of the innermost frame of the exception's traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
 
 
 class Conversation:
@@ -68,6 +80,8 @@ class Conversation:
         self._locks = KeyedLocks()
         limit = max_concurrency or services.settings.max_concurrent_updates
         self._slots = asyncio.Semaphore(limit)
+        #: documents are read one at a time (each may take the import limits' worth of memory)
+        self._documents = asyncio.Semaphore(1)
 
     # ---- registration -----------------------------------------------------------------------
     def _register(self, feature: Feature) -> None:
@@ -107,23 +121,29 @@ class Conversation:
         texts = self.services.texts
         contacts = self.services.contact_values()
         try:
-            async with self._slots, self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
-                return await self._handle_retrying_locks(inbound)
+            inbound = clean_inbound(inbound)
+            async with self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
+                prepared = await self._prepare_document(inbound) if inbound.kind == "document" else None
+                async with self._slots:
+                    return await self._handle_retrying_locks(inbound, prepared)
         except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
             return [Outbound(text=texts.get("errors.storage", **contacts))]
-        except Exception:  # noqa: BLE001 - the user must never see a stack trace
-            log.exception("handler failed for a %s %s update", inbound.channel, inbound.kind)
+        except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
+            # One line: the class and where it was raised. Not the message (it may quote what the
+            # user sent) and not the traceback (crafted input repeated would flood the log).
+            log.error("handler failed for a %s %s update: %s at %s", inbound.channel, inbound.kind,
+                      type(exc).__name__, raised_at(exc))
             return [Outbound(text=texts.get("errors.internal", **contacts))]
 
-    async def _handle_retrying_locks(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle_retrying_locks(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         """Run the update's transaction; while another process holds SQLite's write lock, wait
         asynchronously and run it again (the failed attempt was rolled back, so nothing doubles)."""
         waited = 0.0
         pause = LOCKED_FIRST_PAUSE
         while True:
             try:
-                return await self._handle_in_transaction(inbound)
+                return await self._handle_in_transaction(inbound, prepared)
             except OperationalError as exc:
                 if not is_locked_error(exc) or waited >= LOCKED_GIVE_UP_AFTER:
                     raise
@@ -131,7 +151,7 @@ class Conversation:
             waited += pause
             pause = min(pause * 2, LOCKED_MAX_PAUSE)
 
-    async def _handle_in_transaction(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         db = self.services.db
         async with db.update_transaction() as tx:
             if db.is_postgres:
@@ -142,7 +162,7 @@ class Conversation:
             if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
                 return []  # a redelivery: handled the first time
             user, dialog = await self._load_user(turn, inbound)
-            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True)
+            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared)
             return await self._route(ctx)
 
     async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
@@ -277,6 +297,35 @@ class Conversation:
         if handler is None:
             return [Outbound(text=ctx.t("input.feature_unavailable"))]
         return await handler(ctx, "")
+
+    # ---- documents ----------------------------------------------------------------------------
+    async def _prepare_document(self, inbound: Inbound) -> object:
+        """A staff member's document, read before the update's transaction (see
+        ``Feature.prepare_document``), one at a time, in a worker thread so the event loop keeps
+        answering everyone else meanwhile."""
+        attachment = inbound.attachment
+        if attachment is None or attachment.content is None or not await self.wants_document(inbound):
+            return None
+        for feature in self.features:
+            work = feature.prepare_document(inbound, self.services)
+            if work is not None:
+                async with self._documents:
+                    return await asyncio.to_thread(work)
+        return None
+
+    async def wants_document(self, inbound: Inbound) -> bool:
+        """Whether a document from this sender is worth downloading: only staff send files (the
+        status import), so anyone else's is declined by the core without fetching it. One read
+        outside any update transaction; an unknown sender is not staff."""
+        if self.services.is_configured_staff(inbound.channel, inbound.user_id):
+            return True
+        try:
+            async with self.services.db.engine.connect() as conn:
+                role = await conn.scalar(_ROLE_OF, {"channel": inbound.channel, "external_id": inbound.user_id})
+        except (OperationalError, DBAPIError, OSError) as exc:
+            log.warning("role lookup for a %s document failed: %s", inbound.channel, type(exc).__name__)
+            return False
+        return role in STAFF_ROLES
 
     # ---- used by the basics feature ---------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:

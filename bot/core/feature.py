@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.context import Context
-from bot.core.messages import Outbound
+from bot.core.context import Context, Services
+from bot.core.messages import Inbound, Outbound
 
 Handler = Callable[[Context, str], Awaitable[list[Outbound]]]
 
@@ -46,6 +46,15 @@ class Feature:
         """Text typed while the user is inside one of ``dialogs``; None hands it on (the dialog
         is over and the text is a question, a menu label…), routed as if no dialog were open."""
         return []
+
+    def prepare_document(self, inbound: Inbound, services: Services) -> Callable[[], object] | None:
+        """Work on a document that needs no database (reading and checking a file), or None.
+
+        The core runs it in a worker thread before the update's transaction, for staff only, and
+        hands the result to ``on_document`` as ``ctx.prepared``: a slow file then never holds the
+        transaction (on SQLite the one writer turn every other user's update waits for).
+        """
+        return None
 
     async def on_document(self, ctx: Context) -> list[Outbound] | None:
         """A document the user sent; None when this feature does not take documents."""

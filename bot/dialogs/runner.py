@@ -12,7 +12,9 @@ waits in ``data["prefill"]``.
 
 Buttons carry ``<prefix>:<step>.<state>.<choice>`` — the step number, the index of the state and the
 option index (or ``b`` back, ``r`` restart, ``x`` exit, ``h`` help). A press is honoured only when
-step and state match the user's current position, so a stale or forged press gets a toast.
+step and state match the user's current position. A button of an earlier question of the dialog in
+flight brings the current question back (its message may have been lost when the process died
+between saving the step and sending the reply); a forged press gets a toast.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from bot.core.context import Context
 from bot.core.messages import Button, Outbound
 from bot.core.numbers import parse_years
+from bot.core.sanitize import small_number
 from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, State, TextInput, YesNoInput
 
 Action = Callable[[Context, dict[str, Any]], Awaitable[list[Outbound]]]
@@ -108,8 +111,12 @@ class DialogEngine:
         history, answers = position
         parts = payload.split(".")
         current = history[-1]
-        if len(parts) != 3 or parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
+        if len(parts) != 3 or small_number(parts[0]) is None or small_number(parts[1]) is None:
             return stale
+        if parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
+            # A button of an earlier question of this dialog: the reply that asked the current one
+            # may never have arrived (the process died after saving the step), so ask it again.
+            return [Outbound.toast_only(ctx.t(f"{T}.stale_reasked"))] + self._ask(ctx, current, len(history))
         code = parts[2]
         state = self.dialog.states[current]
         if code == "b":
@@ -121,9 +128,10 @@ class DialogEngine:
         if code == "h":
             return [Outbound.toast_only("")] + self._help(ctx, current, len(history))
         choices = self.choices(ctx, state)
-        if not code.isdigit() or not 0 <= int(code) < len(choices):
+        index = small_number(code)
+        if index is None or index >= len(choices):
             return stale
-        value, label = choices[int(code)]
+        value, label = choices[index]
         echo = Outbound(text=ctx.t(f"{T}.answered", question=ctx.t(state.prompt or ""), answer=label), edit=True)
         return [echo] + await self._advance(ctx, history, answers, value)
 

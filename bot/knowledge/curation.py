@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import ContentError
-from bot.knowledge.feedback import MASK
+from bot.core.sanitize import MASK
 from bot.knowledge.learning import PHRASING_MAX, PHRASING_MIN
 from bot.knowledge.loader import KnowledgeBase, collect, entry_files, load_knowledge
 from bot.knowledge.models import PhrasingCandidate

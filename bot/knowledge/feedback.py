@@ -1,13 +1,12 @@
 """Store votes and unanswered questions, without personal data.
 
-``scrub`` removes what could identify the asker before anything is stored: digit runs that look like
-phone, ID or account numbers (7 digits or more, spaces and dashes allowed inside; an ID number's
-final X included) and e-mail addresses. Years and small numbers (2024, 5个工作日) stay.
+``scrub`` removes what could identify the asker before anything is stored (``mask_personal`` of the
+core: digit runs that look like phone, ID or account numbers, whatever separates the groups, and
+e-mail addresses). Years and small numbers (2024, 5个工作日) stay.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -15,12 +14,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.sanitize import mask_personal
 from bot.knowledge.models import AnswerFeedback, UnansweredQuestion
 from bot.storage.base import UTCDateTime
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_DIGITS = re.compile(r"(?<![0-9０-９])[0-9０-９](?:[ \-－—]?[0-9０-９]){6,}(?:[xX])?")
-MASK = "＊"
 TEXT_LIMIT = 300
 KEY_LIMIT = 200
 
@@ -30,8 +27,7 @@ RunText = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 
 def scrub(text: str) -> str:
     """The question with e-mail addresses and long digit runs replaced by ＊."""
-    text = _EMAIL.sub(MASK, text)
-    text = _LONG_DIGITS.sub(MASK, text)
+    text = mask_personal(text)
     return " ".join(text.split())[:TEXT_LIMIT]
 
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
-from bot.knowledge.feedback import MASK, RunText
+from bot.core.sanitize import MASK
+from bot.knowledge.feedback import RunText
 from bot.storage.base import UTCDateTime
 
 #: a reference as buttons carry it (9 base32 characters: 45 bits of the key's hash)

@@ -21,7 +21,7 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.core.sanitize import clean_text
+from bot.core.sanitize import clean_text, small_number
 from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions
 from bot.reminders.broadcast import TEXT_LIMIT, cancel_broadcast, count_recipients, create_broadcast, figures
 from bot.reminders.models import Broadcast, ReminderLog, Subscription
@@ -180,8 +180,9 @@ class RemindersFeature(Feature):
         if kind == "st" and value in self.workflow.states:
             label = ctx.t("reminders.broadcast.segment_state", value=self.workflow.label(value))
             return await self._ask_text(ctx, Segment("state", value), label)
-        if kind == "u" and value.isdigit():
-            unit = await ctx.session.get(Unit, int(value))
+        unit_id = small_number(value) if kind == "u" else None
+        if unit_id is not None:
+            unit = await ctx.session.get(Unit, unit_id)
             if unit is not None:
                 label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
                 return await self._ask_text(ctx, Segment("unit", str(unit.id)), label)
@@ -239,8 +240,10 @@ class RemindersFeature(Feature):
     async def broadcast_cancel(self, ctx: Context, args: str) -> list[Outbound]:
         if denied := await self._deny(ctx, "broadcast_cancel"):
             return denied
-        if args.strip().lstrip("#").isdigit():
-            broadcast = await ctx.session.get(Broadcast, int(args.strip().lstrip("#")))
+        wanted = args.strip().lstrip("#")
+        number = small_number(wanted)
+        if wanted.isdigit():  # an id was given: that one or none (never the latest instead)
+            broadcast = await ctx.session.get(Broadcast, number) if number is not None else None
             if broadcast is None:
                 return [Outbound(text=ctx.t("reminders.broadcast.cancel_not_found", id=args.strip()[:12]))]
         else:

@@ -32,7 +32,8 @@ def import_command(
     from bot.cli import build_app_or_exit, fail, settings_or_exit, start_or_exit
 
     try:
-        content = file.read_bytes()
+        stream = file.open("rb")
+        size = file.stat().st_size if file.is_file() else None  # a pipe or device has no size
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or type(exc).__name__}")
     settings = settings_or_exit()
@@ -40,7 +41,8 @@ def import_command(
     async def main() -> int:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from bot.status.importer import Importer, render_report
+        from bot.status.importer import Importer, ImportReport, PreparedImport, render_report
+        from bot.status.tablefile import TableFileError, read_file_bounded, too_big
 
         bot_app = build_app_or_exit(settings)
         await start_or_exit(bot_app)
@@ -49,7 +51,7 @@ def import_command(
         try:
             with Progress(
                 "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                transient=True, disable=len(content) < 50_000,
+                transient=True, disable=size is not None and size < 50_000,
             ) as bar:
                 task = bar.add_task(t("status.import.progress"), total=None)
 
@@ -58,8 +60,20 @@ def import_command(
                         bar.update(task, completed=done, total=total)
 
                 importer = Importer(bot_app.services, actor="cli", actor_user_id=None, progress=progress)
+                limits = importer.workflow.import_limits
+                try:  # the size limit holds before reading: a 2 GB file or /dev/zero is never read whole
+                    if size is not None and (error := too_big(size, limits)) is not None:
+                        raise error
+                    with stream:
+                        content = read_file_bounded(stream, limits)
+                except TableFileError as exc:
+                    prepared = PreparedImport(ImportReport(file_error=importer.t_error(exc)), [])
+                else:
+                    # read and check the rows before the transaction: on SQLite it holds the writer
+                    # lock a running bot needs for every update
+                    prepared = importer.prepare(file.name, content)
                 async with bot_app.db.session() as session:
-                    report = await importer.run(session, file.name, content, partial=partial)
+                    report = await importer.apply(session, prepared, partial=partial)
             typer.echo(render_report(report, t))
             return 0 if report.ok else 1
         finally:

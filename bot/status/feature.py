@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from bot.clock import LOCAL_TZ
-from bot.core.context import Context
+from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
-from bot.core.messages import Button, Outbound
-from bot.status.importer import Importer, render_report
+from bot.core.messages import Button, Inbound, Outbound
+from bot.core.sanitize import small_number
+from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
 from bot.status.rules import format_time
@@ -229,14 +231,15 @@ class StatusFeature(Feature):
 
     async def unit_page(self, ctx: Context, payload: str) -> list[Outbound]:
         unit_part, _, page_part = payload.partition(":")
-        if not unit_part.isdigit() or not page_part.isdigit():
+        unit_id, page_no = small_number(unit_part), small_number(page_part)
+        if unit_id is None or page_no is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         service = StatusService(ctx.services)
-        unit = await ctx.session.get(Unit, int(unit_part))
+        unit = await ctx.session.get(Unit, unit_id)
         allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.hr_units(ctx.session, ctx.user)})
         if not allowed or unit is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        page = await self._page(ctx, service, unit, int(page_part))
+        page = await self._page(ctx, service, unit, page_no)
         return [Outbound.toast_only(""), page.model_copy(update={"edit": True})]
 
     async def _page(self, ctx: Context, service: StatusService, unit: Unit, page: int) -> Outbound:
@@ -312,6 +315,14 @@ class StatusFeature(Feature):
             )
         ]
 
+    def prepare_document(self, inbound: Inbound, services: Services) -> Callable[[], PreparedImport] | None:
+        attachment = inbound.attachment
+        if attachment is None or attachment.content is None or not attachment.file_name.lower().endswith(IMPORT_SUFFIXES):
+            return None
+        importer = Importer(services, actor="", actor_user_id=None)
+        name, content = attachment.file_name, attachment.content
+        return lambda: importer.prepare(name, content)
+
     async def on_document(self, ctx: Context) -> list[Outbound] | None:
         attachment = ctx.inbound.attachment
         if attachment is None or not attachment.file_name.lower().endswith(IMPORT_SUFFIXES):
@@ -324,7 +335,10 @@ class StatusFeature(Feature):
         caption = ctx.inbound.text or ""
         partial = "部分导入" in caption or "partial" in caption.lower()
         importer = Importer(ctx.services, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id)
-        report = await importer.run(ctx.session, attachment.file_name, attachment.content, partial=partial)
+        prepared = ctx.prepared if isinstance(ctx.prepared, PreparedImport) else None
+        if prepared is None:  # not read ahead (a role granted since): read it here
+            prepared = importer.prepare(attachment.file_name, attachment.content)
+        report = await importer.apply(ctx.session, prepared, partial=partial)
         return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS))]
 
     # ---- privacy ----------------------------------------------------------------------------

@@ -89,6 +89,14 @@ class ParsedRow:
     due: date | None
 
 
+@dataclass
+class PreparedImport:
+    """A file read and its rows checked on their own (``Importer.prepare``), ready to be applied."""
+
+    report: ImportReport
+    rows: list[ParsedRow]
+
+
 def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None) -> str:
     """The staff-facing report: outcome, figures, ignored columns and the row-by-row errors."""
     if report.file_error:
@@ -160,13 +168,30 @@ class Importer:
         """Staff-facing wording of an import problem, from dialogs/texts_status.yaml."""
         return self.services.texts.get(f"status.import_errors.{key}", **values)
 
+    def t_error(self, error: TableFileError) -> str:
+        """The wording of a whole-file problem."""
+        return self._t(error.key, **error.values)
+
     async def run(self, session: AsyncSession, file_name: str, content: bytes, partial: bool = False) -> ImportReport:
-        report = ImportReport()
+        """Read, check and apply in one go (tests, small files); the bot and the CLI call ``prepare``
+        before opening the transaction and ``apply`` inside it."""
+        return await self.apply(session, self.prepare(file_name, content), partial)
+
+    def prepare(self, file_name: str, content: bytes) -> PreparedImport:
+        """Read the file and check every row on its own, without the database.
+
+        This is the costly part of an import (a hostile file costs at most the limits in
+        rules/status.yaml). It needs no transaction, so callers run it before theirs, in a worker
+        thread: on SQLite an update's transaction holds the only writer turn, and other users'
+        updates wait for it.
+        """
+        prepared = PreparedImport(ImportReport(), [])
+        report = prepared.report
         try:
-            table = read_table(file_name, content)
+            table = read_table(file_name, content, self.workflow.import_limits)
         except TableFileError as exc:
-            report.file_error = self._t(exc.key, **exc.values)
-            return report
+            report.file_error = self.t_error(exc)
+            return prepared
         columns: dict[str, int] = {}
         for index, header in enumerate(table.headers):
             column = column_for(header)
@@ -175,18 +200,23 @@ class Importer:
                     report.ignored_columns.append(header)
             elif column in columns:
                 report.file_error = self._t("column_twice", column=column, first=columns[column] + 1, second=index + 1)
-                return report
+                return prepared
             else:
                 columns[column] = index
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             known = "、".join(COLUMNS)
             report.file_error = self._t("missing_columns", missing="、".join(missing), known=known)
-            return report
+            return prepared
         report.total = len(table.rows)
-        now = self.services.clock.now()
-        parsed = self._parse(table, columns, now, report)
-        await self._plan_and_apply(session, parsed, report, partial)
+        prepared.rows = self._parse(table, columns, self.services.clock.now(), report)
+        return prepared
+
+    async def apply(self, session: AsyncSession, prepared: PreparedImport, partial: bool = False) -> ImportReport:
+        """Check the prepared rows against the database and write them (in the caller's transaction)."""
+        report = prepared.report
+        if report.file_error is None:
+            await self._plan_and_apply(session, prepared.rows, report, partial)
         return report
 
     # ---- phase 1: each row on its own ---------------------------------------------------------

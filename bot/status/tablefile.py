@@ -1,18 +1,31 @@
-"""Reading the staff's spreadsheets (.xlsx via openpyxl, .csv in UTF-8 or GBK) into plain rows.
+"""Reading the staff's spreadsheets (.xlsx, .csv in UTF-8 or GB18030/GBK) into plain rows, within limits.
 
 Staff export from Excel or WPS, so CSV files arrive in GBK as often as in UTF-8, and headers carry
 stray spaces or English names. Anything that is not a readable table becomes ``TableFileError`` with
 a Chinese sentence, never an exception from a library.
+
+A hostile or broken file must not cost more than a legitimate one: every limit (``Limits``, from
+``import_limits`` in rules/status.yaml) is checked while reading, before anything is allocated for
+it. An .xlsx is a zip of XML: the zip's declared sizes and compression ratios are checked before
+any member is opened, members are read through a byte budget, and the sheet is parsed as a stream
+(``iterparse``) that never trusts the sheet's declared dimension (a 5 KB file may declare
+A1:XFD1048576), pads no row and stops at the first limit crossed. Shared strings are counted and
+capped as they are read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
+import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
 #: canonical Chinese column → accepted header spellings (compared without case, spaces, _ and -)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -27,8 +40,37 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "补正截止": ("补正截止", "补正截止日期", "截止日期", "duedate", "due"),
 }
 REQUIRED = ("申报编号", "姓名", "身份证后四位", "单位", "申报级别", "状态")
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
+MB = 1024 * 1024
+#: zip members smaller than this may compress as well as they like (tiny XML parts do)
+RATIO_FLOOR = 1 * MB
+#: workbook parts read whole (workbook.xml, its relations, styles.xml) get this budget
+SMALL_PART = 4 * MB
+#: encodings accepted for CSV besides UTF-8 (charset-normalizer's names)
+GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "hz"})
+#: share of the Chinese characters a GBK file's text has in GB2312 (the 6,763 common ones); Big5
+#: or Shift-JIS bytes read as GBK land mostly outside it
+GB2312_SHARE = 0.9
+#: how charset-normalizer's names read to staff
+ENCODING_NAMES = {
+    "big5": "Big5（繁体中文）", "big5hkscs": "Big5-HKSCS（繁体中文）", "cp950": "Big5（繁体中文）",
+    "shift_jis": "Shift-JIS（日文）", "cp932": "Shift-JIS（日文）", "euc_jp": "EUC-JP（日文）",
+    "euc_jis_2004": "EUC-JP（日文）", "iso2022_jp": "ISO-2022-JP（日文）",
+    "euc_kr": "EUC-KR（韩文）", "cp949": "EUC-KR（韩文）",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may hold; the values live in rules/status.yaml (``import_limits``)."""
+
+    max_file_bytes: int
+    max_rows: int
+    max_columns: int
+    max_cell_chars: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+    max_shared_strings: int
+    max_blank_rows: int
 
 
 class TableFileError(Exception):
@@ -59,74 +101,411 @@ def column_for(header: str) -> str | None:
     return _ALIASES.get(_norm(header))
 
 
-def read_table(file_name: str, content: bytes) -> Table:
+def too_big(size: int, limits: Limits) -> TableFileError | None:
+    """The refusal for a file of ``size`` bytes, or None; callers check before reading the file."""
+    if size > limits.max_file_bytes:
+        return TableFileError("too_big", mb=limits.max_file_bytes // MB)
+    return None
+
+
+def read_file_bounded(stream: IO[bytes], limits: Limits) -> bytes:
+    """Read at most the size limit from a file or pipe (``/dev/zero`` never ends); refuse more."""
+    content = stream.read(limits.max_file_bytes + 1)
+    if (error := too_big(len(content), limits)) is not None:
+        raise error
+    return content
+
+
+def read_table(file_name: str, content: bytes, limits: Limits) -> Table:
     """Parse an .xlsx or .csv file; raises TableFileError with the reason."""
     name = (file_name or "").lower()
     if not content:
         raise TableFileError("empty")
-    if len(content) > MAX_BYTES:
-        raise TableFileError("too_big", mb=MAX_BYTES // 1024 // 1024)
+    if (error := too_big(len(content), limits)) is not None:
+        raise error
     if name.endswith(".xlsx"):
-        raw = _read_xlsx(content)
+        raw = _read_xlsx(content, limits)
     elif name.endswith(".csv"):
-        raw = _read_csv(content)
+        raw = _read_csv(content, limits)
     elif name.endswith(".xls"):
         raise TableFileError("old_xls")
     else:
         raise TableFileError("wrong_type")
-    numbered = [(i, row) for i, row in enumerate(raw, 1) if any(_present(c) for c in row)]
-    if not numbered:
-        raise TableFileError("no_content")
-    header_row, headers = numbered[0]
-    rows = numbered[1:]
-    if len(rows) > MAX_ROWS:
-        raise TableFileError("too_many_rows", rows=len(rows), limit=MAX_ROWS)
-    return Table(header_row=header_row, headers=[str(h).strip() if h is not None else "" for h in headers], rows=rows)
+    return _table(raw, limits)
 
 
 def _present(cell: Any) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
-def _read_xlsx(content: bytes) -> list[list[Any]]:
+def _table(raw: Iterator[tuple[int, list[Any]]], limits: Limits) -> Table:
+    """Non-empty rows of ``raw`` (row number, cells): the first is the header; limits on rows,
+    columns, cell size and blank rows are checked row by row, so reading stops at the first one."""
+    header: tuple[int, list[Any]] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    blank = 0
+    for number, cells in raw:
+        if not any(_present(c) for c in cells):
+            blank += 1
+            if blank > limits.max_blank_rows:
+                raise TableFileError("too_many_blank_rows", limit=limits.max_blank_rows)
+            continue
+        while cells and not _present(cells[-1]):
+            cells.pop()
+        if len(cells) > limits.max_columns:
+            raise TableFileError("too_many_columns", row=number, limit=limits.max_columns)
+        for index, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                raise TableFileError("cell_too_long", row=number, column=index + 1, limit=limits.max_cell_chars)
+        if header is None:
+            header = (number, cells)
+        elif len(rows) >= limits.max_rows:
+            raise TableFileError("too_many_rows", limit=limits.max_rows)
+        else:
+            rows.append((number, cells))
+    if header is None:
+        raise TableFileError("no_content")
+    header_row, headers = header
+    return Table(header_row=header_row, headers=[str(h).strip() if h is not None else "" for h in headers], rows=rows)
+
+
+# ---- .xlsx -----------------------------------------------------------------------------------------
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+class _Budget(io.RawIOBase):
+    """A zip member read through a byte budget shared by the whole workbook."""
+
+    def __init__(self, source: IO[bytes], budget: list[int]) -> None:
+        self.source = source
+        self.budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(min(len(buffer), 1 << 16))
+        self.budget[0] -= len(data)
+        if self.budget[0] < 0:
+            raise TableFileError("xlsx_too_large_inside")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Workbook:
+    """The few parts of an .xlsx the import needs, each read within the limits."""
+
+    def __init__(self, content: bytes, limits: Limits) -> None:
+        self.limits = limits
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(content))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise TableFileError("not_xlsx") from None
+        self.members = {info.filename: info for info in infos}
+        total = sum(info.file_size for info in infos)
+        if total > limits.max_uncompressed_bytes:
+            raise TableFileError("xlsx_too_large_inside")
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > RATIO_FLOOR and ratio > limits.max_compression_ratio:
+                raise TableFileError("xlsx_compression", ratio=int(ratio))
+        self.budget = [limits.max_uncompressed_bytes]
+
+    def open(self, name: str) -> IO[bytes] | None:
+        if name not in self.members:
+            return None
+        try:
+            return io.BufferedReader(_Budget(self.zip.open(name), self.budget))
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+            raise TableFileError("xlsx_unreadable", kind="zip") from None
+
+    def elements(self, name: str, tag: str) -> Iterator[Element]:
+        """``tag`` elements of a part as they end (each cleared after use by the caller's loop)."""
+        stream = self.open(name)
+        if stream is None:
+            return
+        with stream:
+            root: Element | None = None
+            for event, element in iterparse(stream, events=("start", "end")):
+                if root is None:
+                    root = element
+                elif event == "end" and element.tag == tag:
+                    yield element
+                    root.clear()  # drop what was read: the tree must not grow with the part
+
+    def small(self, name: str) -> list[Element]:
+        """All elements of a small part (the workbook, its relations, styles)."""
+        info = self.members.get(name)
+        if info is None:
+            return []
+        if info.file_size > SMALL_PART:
+            raise TableFileError("xlsx_too_large_inside")
+        stream = self.open(name)
+        assert stream is not None
+        with stream:
+            return [element for _event, element in iterparse(stream, events=("end",))]
+
+
+def _relations(book: _Workbook, part: str, kind: str = "") -> dict[str, str]:
+    """Relation id → member path, for the relations of ``part`` (only those whose type ends with
+    ``kind`` when given)."""
+    folder, base = posixpath.split(part)
+    out: dict[str, str] = {}
+    for element in book.small(posixpath.join(folder, "_rels", base + ".rels")):
+        if element.tag == f"{_PKG_REL}Relationship" and element.get("Id") and element.get("Target"):
+            if kind and not element.get("Type", "").endswith(kind):
+                continue
+            target = element.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[element.get("Id", "")] = path
+    return out
+
+
+def _sheet_and_strings(book: _Workbook) -> tuple[str, str | None, bool]:
+    """The active sheet's member path, the shared strings' path, and whether dates count from 1904."""
+    workbook = next(iter(_relations(book, "", "/officeDocument").values()), "xl/workbook.xml")
+    elements = book.small(workbook)
+    if not elements:
+        raise TableFileError("xlsx_unreadable", kind="workbook")
+    relations = _relations(book, workbook)
+    sheets = [e.get(f"{_REL}id", "") for e in elements if e.tag == f"{_MAIN}sheet"]
+    if not sheets:
+        raise TableFileError("no_sheet")
+    active = 0
+    epoch_1904 = False
+    for element in elements:
+        if element.tag == f"{_MAIN}workbookView" and (element.get("activeTab") or "0").isdigit():
+            active = int(element.get("activeTab") or 0)
+        if element.tag == f"{_MAIN}workbookPr" and element.get("date1904") in ("1", "true"):
+            epoch_1904 = True
+    sheet = relations.get(sheets[active] if active < len(sheets) else sheets[0])
+    if sheet is None or sheet not in book.members:
+        raise TableFileError("no_sheet")
+    strings = next((path for path in relations.values() if path.endswith("sharedStrings.xml")), None)
+    return sheet, strings, epoch_1904
+
+
+def _text_of(element: Element) -> str:
+    """The text of a shared or inline string: its ``t`` runs, without phonetic guides (``rPh``)."""
+    direct = element.find(f"{_MAIN}t")
+    if direct is not None:
+        return direct.text or ""
+    return "".join(run.findtext(f"{_MAIN}t") or "" for run in element.iter(f"{_MAIN}r"))
+
+
+def _shared_strings(book: _Workbook, path: str | None) -> list[str]:
+    """The shared string table, capped in count; a string too long for a cell is kept as a marker
+    (refused only if a cell of the sheet uses it)."""
+    strings: list[str] = []
+    if path is None:
+        return strings
+    limit, chars = book.limits.max_shared_strings, book.limits.max_cell_chars
+    for element in book.elements(path, f"{_MAIN}si"):
+        if len(strings) >= limit:
+            raise TableFileError("too_many_strings", limit=limit)
+        text = _text_of(element)
+        strings.append(text if len(text) <= chars else _TOO_LONG)
+    return strings
+
+
+_TOO_LONG = "\x00too long\x00"
+
+
+def _date_styles(book: _Workbook) -> set[int]:
+    """Indexes of the cell formats (``s`` of a cell) that show a number as a date or time."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    elements = book.small("xl/styles.xml")
+    custom = {int(e.get("numFmtId", "0")): e.get("formatCode", "") for e in elements
+              if e.tag == f"{_MAIN}numFmt" and (e.get("numFmtId") or "").isdigit()}
+    dates: set[int] = set()
+    cell_formats = next((e for e in elements if e.tag == f"{_MAIN}cellXfs"), None)
+    if cell_formats is None:
+        return dates
+    for index, xf in enumerate(cell_formats.findall(f"{_MAIN}xf")):
+        number_format = int(xf.get("numFmtId", "0")) if (xf.get("numFmtId") or "0").isdigit() else 0
+        code = custom.get(number_format) or BUILTIN_FORMATS.get(number_format) or ""
+        if code and is_date_format(code):
+            dates.add(index)
+    return dates
+
+
+def _column_index(reference: str | None, fallback: int) -> int:
+    """0-based column of a cell reference like ``C7`` (the next column when there is none)."""
+    match = _CELL_REF.match(reference or "")
+    if match is None:
+        return fallback
+    index = 0
+    for letter in match.group(1):
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _read_xlsx(content: bytes, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise TableFileError("not_xlsx")
-    from openpyxl import load_workbook
-
+    book = _Workbook(content, limits)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
-        raise TableFileError("xlsx_unreadable", kind=type(exc).__name__) from None
+        sheet, strings_path, epoch_1904 = _sheet_and_strings(book)
+        strings = _shared_strings(book, strings_path)
+        dates = _date_styles(book)
+    except ParseError:
+        raise TableFileError("xlsx_unreadable", kind="XML") from None
+    return _sheet_rows(book, sheet, strings, dates, epoch_1904)
+
+
+def _sheet_rows(book: _Workbook, sheet: str, strings: list[str], dates: set[int],
+                epoch_1904: bool) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of the sheet as it is parsed; cells beyond the column limit that hold
+    something stop the import, empty ones are not stored."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+    epoch = CALENDAR_MAC_1904 if epoch_1904 else CALENDAR_WINDOWS_1900
+    limits = book.limits
+    row_tag, cell_tag = f"{_MAIN}row", f"{_MAIN}c"
+    value_tag, inline_tag = f"{_MAIN}v", f"{_MAIN}is"
+    stream = book.open(sheet)
+    assert stream is not None
+    previous = 0
     try:
-        sheet = workbook.active
-        if sheet is None:
-            raise TableFileError("no_sheet")
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    except TableFileError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise TableFileError("xlsx_unreadable", kind=type(exc).__name__) from None
-    finally:
-        workbook.close()
+        with stream:
+            parent: Element | None = None
+            for event, element in iterparse(stream, events=("start", "end")):
+                if event == "start":
+                    if element.tag == f"{_MAIN}sheetData":
+                        parent = element
+                    continue
+                if element.tag != row_tag:
+                    continue
+                number = int(element.get("r") or previous + 1) if (element.get("r") or "").isdigit() else previous + 1
+                previous = number
+                cells: list[Any] = []
+                for cell in element.iter(cell_tag):
+                    index = _column_index(cell.get("r"), len(cells))
+                    value = _cell_value(cell, strings, dates, epoch, value_tag, inline_tag, from_excel)
+                    if value is None or value == "":
+                        continue
+                    if index >= limits.max_columns:
+                        raise TableFileError("too_many_columns", row=number, limit=limits.max_columns)
+                    if value is _TOO_LONG or (isinstance(value, str) and len(value) > limits.max_cell_chars):
+                        raise TableFileError("cell_too_long", row=number, column=index + 1, limit=limits.max_cell_chars)
+                    if index >= len(cells):
+                        cells.extend([None] * (index + 1 - len(cells)))
+                    cells[index] = value
+                if parent is not None:
+                    parent.clear()  # drop the rows read so far: the tree must not grow with the sheet
+                yield number, cells
+    except ParseError:
+        raise TableFileError("xlsx_unreadable", kind="XML") from None
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise TableFileError("xlsx_unreadable", kind="zip") from None
 
 
+def _cell_value(cell: Element, strings: list[str], dates: set[int], epoch: datetime, value_tag: str,
+                inline_tag: str, from_excel: Any) -> Any:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(inline_tag)
+        return _text_of(inline) if inline is not None else None
+    raw = cell.findtext(value_tag)
+    if raw is None:
+        return None
+    if kind == "s":
+        index = int(raw) if raw.isdigit() else -1
+        return strings[index] if 0 <= index < len(strings) else None
+    if kind in ("str", "e"):
+        return raw
+    if kind == "b":
+        return raw == "1"
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    style = cell.get("s")
+    if style is not None and style.isdigit() and int(style) in dates:
+        try:
+            return from_excel(number, epoch)
+        except (ValueError, OverflowError):
+            return raw
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+# ---- .csv ------------------------------------------------------------------------------------------
 def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GBK/GB18030; binary data is refused."""
+    """UTF-8 (with or without BOM) or GB18030/GBK; anything else is refused with its likely name.
+
+    Big5 and Shift-JIS bytes mostly decode as GB18030 too, into nonsense; charset-normalizer names
+    the likely encoding, and the text's share of common simplified characters (GB2312) confirms a
+    GBK reading, which short files leave ambiguous.
+    """
     if b"\x00" in content[:4096]:
         raise TableFileError("csv_binary")
-    for encoding in ("utf-8-sig", "gb18030"):
+    if content.startswith(b"\xef\xbb\xbf"):
         try:
-            return content.decode(encoding)
+            return content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            continue
-    raise TableFileError("csv_encoding")
+            raise TableFileError("csv_encoding") from None
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(content[: 256 * 1024]).best()
+    guess = best.encoding if best is not None else None
+    try:
+        text = content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise TableFileError("csv_encoding_named", encoding=_encoding_name(guess)) from None
+    if guess in GB_FAMILY or _common_simplified_share(text) >= GB2312_SHARE:
+        return text
+    raise TableFileError("csv_encoding_named", encoding=_encoding_name(guess))
 
 
-def _read_csv(content: bytes) -> list[list[Any]]:
+def _encoding_name(guess: str | None) -> str:
+    if guess is None:
+        return "无法识别"
+    return ENCODING_NAMES.get(guess, guess.upper().replace("_", "-"))
+
+
+def _common_simplified_share(text: str) -> float:
+    """Share of the Chinese characters of ``text`` that are among GB2312's common ones (1.0 when none)."""
+    han = [c for c in text[:100_000] if unicodedata.category(c) == "Lo" and c > "\u2e80"]
+    if not han:
+        return 1.0
+    common = 0
+    for char in han:
+        try:
+            char.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(han)
+
+
+def _read_csv(content: bytes, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
     text = decode_text(content)
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
+    return _csv_rows(text, delimiter, limits)
+
+
+def _csv_rows(text: str, delimiter: str, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
+    longest = limits.max_columns * (limits.max_cell_chars + 3)  # a line no table within the limits has
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(io.StringIO(text), 1):
+            if len(line) > longest:
+                raise TableFileError("line_too_long", row=number)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
     try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        for number, row in enumerate(reader, 1):
+            yield number, list(row)
     except csv.Error as exc:
-        raise TableFileError("csv_malformed", detail=str(exc)) from None
+        raise TableFileError("csv_malformed", detail=str(exc)[:200]) from None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
 from bot.content.office import SourceRef
 from bot.content.texts import Texts
+from bot.status.tablefile import MB, REQUIRED, Limits
 
 STATUS_FILE = Path("rules") / "status.yaml"
 #: placeholders the code fills in explanations and next steps
@@ -70,6 +71,28 @@ class LevelDef(BaseModel):
     assessment: bool
 
 
+class ImportLimitsDef(BaseModel):
+    """``import_limits``: what one spreadsheet import may hold (checked while the file is read)."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_file_mb: int = Field(ge=1, le=100)
+    max_rows: int = Field(ge=1, le=1_000_000)
+    max_columns: int = Field(ge=len(REQUIRED), le=1000)
+    max_cell_chars: int = Field(ge=100, le=100_000)
+    max_uncompressed_mb: int = Field(ge=1, le=2000)
+    max_compression_ratio: int = Field(ge=10, le=10_000)
+    max_shared_strings: int = Field(ge=1, le=10_000_000)
+    max_blank_rows: int = Field(ge=0, le=1_000_000)
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_file_bytes=self.max_file_mb * MB, max_rows=self.max_rows, max_columns=self.max_columns,
+            max_cell_chars=self.max_cell_chars, max_uncompressed_bytes=self.max_uncompressed_mb * MB,
+            max_compression_ratio=self.max_compression_ratio, max_shared_strings=self.max_shared_strings,
+            max_blank_rows=self.max_blank_rows,
+        )
+
+
 class WorkflowFile(BaseModel):
     """The whole ``rules/status.yaml``; cross-references are validated here."""
 
@@ -84,6 +107,7 @@ class WorkflowFile(BaseModel):
     resubmission: Resubmission
     levels: list[LevelDef] = Field(min_length=1)
     level_sources: list[SourceRef] = Field(min_length=1)
+    import_limits: ImportLimitsDef
 
     @field_validator("application_number_pattern")
     @classmethod
@@ -168,6 +192,10 @@ class Workflow:
             for w in [s.id, s.label, *s.aliases, *([s.platform_label] if s.platform_label else [])]
         }
         self._level_names = {_norm(w): lv.id for lv in data.levels for w in [lv.id, lv.label, *lv.aliases]}
+
+    @cached_property
+    def import_limits(self) -> Limits:
+        return self.data.import_limits.limits()
 
     @cached_property
     def texts(self) -> Texts:

@@ -52,4 +52,17 @@ async def start_bot(emulator: BotApiEmulator, framework: str, tmp: Path, **kwarg
     return proc
 
 
-__all__ = ["count_rows", "start_bot", "BotProcess"]
+async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEmulator, tg_user: TgUser) -> None:
+    """An update the framework cannot parse (no ``date``) is skipped with one log line that does not
+    quote it, and the user's next update is answered."""
+    message = emulator._user_message(tg_user.id, text="机密内容 13812345678")
+    del message["date"]
+    emulator.push_update({"message": message})
+    (reply,) = await tg_user.say("/help")
+    assert "使用帮助" in reply["text"]
+    log = bot.log_path.read_text(errors="replace")
+    assert "机密内容" not in log and "13812345678" not in log and "Traceback" not in log
+    assert len([line for line in log.splitlines() if "malformed update" in line]) == 1
+
+
+__all__ = ["assert_malformed_update_is_skipped", "count_rows", "start_bot", "BotProcess"]

@@ -12,7 +12,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from tests.e2e.conftest import count_rows, start_bot
+from tests.e2e.conftest import assert_malformed_update_is_skipped, count_rows, start_bot
 from tests.emulator import TgUser, button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
@@ -65,16 +65,15 @@ async def test_non_text_messages_get_a_polite_reply(bot, emulator, tg_user, kind
     assert "只能处理文字" in reply["text"]
 
 
-async def test_a_document_is_fetched_only_when_small_and_answered_politely(bot, emulator, tg_user):
+async def test_a_document_from_a_non_staff_user_is_declined_without_downloading_it(bot, emulator, tg_user):
     before = emulator.calls.get("getfile", 0)
     emulator.send_document(tg_user.id, b"a,b\n1,2\n", "list.csv", "text/csv")
     (reply,) = await tg_user.replies(1)
-    assert reply["text"] and "Traceback" not in reply["text"]
-    assert emulator.calls.get("getfile", 0) == before + 1  # ≤ 10 MB: downloaded for the core
+    assert "无权限" in reply["text"] and "Traceback" not in reply["text"]
     emulator.send_document(tg_user.id, b"x", "huge.xlsx", declared_size=11 * 1024 * 1024)
     (reply,) = await tg_user.replies(1)
     assert reply["text"]
-    assert emulator.calls.get("getfile", 0) == before + 1  # > 10 MB: not downloaded
+    assert emulator.calls.get("getfile", 0) == before  # the role is checked before any download
 
 
 async def test_unknown_command_gets_short_help_and_markup_is_escaped(bot, tg_user):
@@ -145,8 +144,13 @@ async def test_kill_9_between_forget_and_its_confirmation_then_restart(bot, emul
     assert user_rows(bot, tg_user) == 0
 
 
+async def test_a_malformed_update_is_skipped_with_one_line_and_later_updates_are_answered(bot, emulator, tg_user):
+    await assert_malformed_update_is_skipped(bot, emulator, tg_user)
+
+
 async def test_sigterm_shuts_down_cleanly_and_nothing_was_logged_as_an_error(bot):
     assert await bot.stop() == 0
     log = bot.log_path.read_text(errors="replace")
     assert "Traceback" not in log
     assert [line for line in log.splitlines() if " ERROR " in line] == []
+

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.botproc import free_port
-from tests.e2e.conftest import start_bot
+from tests.e2e.conftest import assert_malformed_update_is_skipped, start_bot
 from tests.emulator import button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
@@ -66,3 +66,7 @@ async def test_a_redelivered_webhook_update_is_processed_once(bot, emulator, tg_
     (marker,) = await tg_user.say("/menu")
     await asyncio.sleep(0.3)
     assert [m["text"] for m in tg_user.all_messages()] == [first["text"], marker["text"]]
+
+
+async def test_a_malformed_update_is_skipped_with_one_line_and_later_updates_are_answered(bot, emulator, tg_user):
+    await assert_malformed_update_is_skipped(bot, emulator, tg_user)

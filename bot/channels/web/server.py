@@ -37,6 +37,7 @@ from bot.core.basics import MENU_KEYS
 from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
+from bot.core.sanitize import clean_text, drop_unencodable
 from bot.paths import content_root
 from bot.storage.models import User
 
@@ -233,7 +234,7 @@ class WebChannel:
             raise ApiError(413, "web.too_large", limit=MAX_TEXT_LENGTH)
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deeply nested JSON
             raise ApiError(400, "web.bad_request") from None
         kind, text, data, client_id = self.parse(body)
 
@@ -279,8 +280,11 @@ class WebChannel:
         data = body.get("data", "")
         if not isinstance(text, str) or not isinstance(data, str):
             raise ApiError(400, "web.bad_request")
+        text, data = clean_text(text), drop_unencodable(data)
         if kind == "button" and (not data or len(data.encode()) > 64):
             raise ApiError(400, "web.bad_request")
+        if len(text) > MAX_TEXT_LENGTH:  # refused here, so the history never keeps it
+            raise ApiError(413, "web.too_long", limit=MAX_TEXT_LENGTH)
         return kind, text, data, client_id
 
     def check_origin(self, request: web.Request) -> None:

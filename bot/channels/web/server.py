@@ -178,14 +178,13 @@ class WebChannel:
                 if delivered:
                     await history.trim(session, key, self.config.history_limit)
                 rows = await history.load(session, key, self.config.history_limit)
-                entries = [render.entry(row, self.source_prefixes) for row in rows]
+                entries = self.shown(rows)
         body = {
             "csrf": sess.csrf_token(token),
             "messages": entries,
             "new_notices": delivered,
-            "intro": render.message(
-                {"text": self.t("start.welcome"), "buttons": self.menu_buttons()}, "bot", self.source_prefixes
-            ),
+            # the menu strip sits right below the greeting: the greeting does not repeat its buttons
+            "intro": render.message({"text": self.t("start.welcome"), "buttons": []}, "bot", self.source_prefixes),
             "menu": self.menu_buttons()[0],
             "texts": {k.removeprefix("web."): self.t(k) for k in SCRIPT_TEXT_KEYS},
             "max_length": MAX_TEXT_LENGTH,
@@ -275,8 +274,19 @@ class WebChannel:
                 shown = [render.message(history.payload_of(r), "bot", self.source_prefixes) for r in replies if r.text]
                 return {"messages": shown, "toasts": toasts, "reset": True}
             out = await self.record(session, key, kind, text, data, client_id, replies)
-            entries = [render.entry(r, self.source_prefixes) for r in out if r.role != "user" or r.payload["text"]]
-        return {"messages": entries, "toasts": toasts}
+        return {"messages": self.shown(out), "toasts": toasts}
+
+    def shown(self, rows: list[WebMessage]) -> list[dict[str, Any]]:
+        """History rows as the page shows them; a user turn without a label (kept only so that a
+        retried request is recognised) is not a bubble."""
+        return [render.entry(r, self.source_prefixes) for r in rows if r.role != "user" or r.payload.get("text")]
+
+    def menu_label(self, data: str) -> str | None:
+        """The label of a main-menu button (the menu strip is not part of the stored history)."""
+        for button in self.menu_buttons()[0]:
+            if button["data"] == data:
+                return button["text"]
+        return None
 
     async def record(
         self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list
@@ -286,7 +296,8 @@ class WebChannel:
         if kind == "text":
             shown = text.strip()
         else:  # the pressed button's label, as the user saw it
-            shown = history.button_label(await history.load(session, key, 30), data) or ""
+            offered = history.button_label(await history.load(session, key, 30), data)
+            shown = offered or self.menu_label(data) or ""
         out = [history.add(session, key, "user", {"text": shown, "buttons": []}, now, client_id)]
         for reply in replies:
             if not reply.text and not reply.buttons:

@@ -176,7 +176,7 @@ def kb_gaps(limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
     settings = settings_or_exit()
 
     async def main() -> None:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, schema=settings.database_schema)
         try:
             await db.upgrade()
             async with db.session() as session:

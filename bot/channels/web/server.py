@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.web import history, page, render
+from bot.channels.web import history, page, ratelimit, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
 from bot.channels.web.models import WebMessage
@@ -98,8 +99,8 @@ class WebChannel:
         self.config = config or WebConfig()
         self.texts = bot_app.services.texts
         self.contacts = bot_app.services.contact_values()
-        self.session_limit = RateLimiter(self.config.session_burst, self.config.session_per_minute)
-        self.ip_limit = RateLimiter(self.config.ip_burst, self.config.ip_per_minute)
+        self.session_limit = RateLimiter("session", self.config.session_burst, self.config.session_per_minute)
+        self.ip_limit = RateLimiter("ip", self.config.ip_burst, self.config.ip_per_minute)
         self._locks = KeyedLocks()
         prefixes = self.t("web.source_prefixes")
         self.source_prefixes = tuple(p.strip() for p in prefixes.split("|") if p.strip())
@@ -216,14 +217,33 @@ class WebChannel:
         kind, text, data, client_id = self.parse(body)
 
         key = sess.session_key(token)
-        for limiter, scope in ((self.session_limit, key), (self.ip_limit, self.client_ip(request))):
-            wait = limiter.take(scope)
-            if wait:
-                raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
+        wait = await self.rate_limit_wait(key, self.client_ip(request))
+        if wait:
+            raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
 
         async with self._locks.hold(key):
             result = await self.exchange(key, kind, text, data, client_id)
         return web.json_response(result, headers={"Cache-Control": "no-store"})
+
+    async def rate_limit_wait(self, key: str, address: str) -> float:
+        """Seconds this message must wait under the session's or the address's limit (0: go ahead).
+
+        The counters are shared by every web process through the database. When the database is
+        briefly locked (SQLite under another process's write) the message is let through rather
+        than refused: the limits guard against floods, not against one message.
+        """
+        limiters = [(lim, k) for lim, k in ((self.session_limit, key), (self.ip_limit, address)) if lim.enabled]
+        if not limiters:
+            return 0.0
+        try:
+            async with self.app.db.session() as session:
+                for limiter, scope_key in limiters:
+                    wait = await limiter.take(session, scope_key)
+                    if wait:
+                        return wait
+        except OperationalError:
+            log.warning("web rate limit not checked: the database is busy")
+        return 0.0
 
     def parse(self, body: Any) -> tuple[str, str, str, str]:
         if not isinstance(body, dict):
@@ -383,6 +403,7 @@ async def _purge_loop(bot_app, config: WebConfig) -> None:  # noqa: ANN001
             before = bot_app.services.clock.now() - timedelta(days=config.retention_days)
             async with bot_app.db.session() as session:
                 await history.purge(session, before)
+                await ratelimit.purge(session)
         except Exception as exc:  # noqa: BLE001
             log.warning("web history purge failed: %s", type(exc).__name__)
 

@@ -235,10 +235,11 @@ class WebChannel:
         limiters = [(lim, k) for lim, k in ((self.session_limit, key), (self.ip_limit, address)) if lim.enabled]
         if not limiters:
             return 0.0
+        db = self.app.db
         try:
-            async with self.app.db.session() as session:
+            async with db.writer_turn(), db.engine.begin() as conn:
                 for limiter, scope_key in limiters:
-                    wait = await limiter.take(session, scope_key)
+                    wait = await limiter.take(conn, scope_key)
                     if wait:
                         return wait
         except OperationalError:

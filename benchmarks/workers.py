@@ -42,7 +42,8 @@ from tests.emulator import BotApiEmulator  # noqa: E402
 HIGH_LIMITS = ("--session-limit", "1000000", "--ip-limit", "1000000")
 
 
-def figures(latencies: list[float], wall: float, cpu: float, driver_cpu: float) -> dict:
+def figures(latencies: list[float], wall: float, cpu: float, driver_cpu: float, postgres_cpu: float,
+            machine_busy: float) -> dict:
     ordered = sorted(latencies)
     return {
         "messages": len(ordered),
@@ -52,7 +53,45 @@ def figures(latencies: list[float], wall: float, cpu: float, driver_cpu: float) 
         "cpu_ms_per_message": round(cpu * 1000 / len(ordered), 2),
         # this process: the emulator, the proxy and the simulated users (a saturated driver caps the figures)
         "driver_cpu_share": round(driver_cpu / wall, 2),
+        # every PostgreSQL backend on the machine (other jobs' sessions included)
+        "postgres_cpu_ms_per_message": round(postgres_cpu * 1000 / len(ordered), 2),
+        # share of all cores busy during the run (other jobs included): near 1.0, no worker count helps
+        "machine_busy": round(machine_busy, 2),
     }
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def machine_busy_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+class Meter:
+    """CPU of the given processes, of this process, of PostgreSQL and of the machine over one phase."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.pg = postgres_pids()
+        self.start = (cpu_seconds(pids), time.process_time(), cpu_seconds(self.pg), machine_busy_ticks())
+
+    def figures(self, latencies: list[float], wall: float) -> dict:
+        cpu, driver, pg, (busy, total) = self.start
+        busy_now, total_now = machine_busy_ticks()
+        return figures(latencies, wall, cpu_seconds(self.pids) - cpu, time.process_time() - driver,
+                       cpu_seconds(self.pg) - pg, (busy_now - busy) / max(1, total_now - total))
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -125,12 +164,12 @@ async def measure(args: argparse.Namespace, n: int, replies: dict[str, int] | No
         bot_pids = [b.proc.pid for b in cluster.bots]
         web_pids = [w.proc.pid for w in cluster.webs]
         users = [1_000_000 + i for i in range(args.users)]
-        before, driver = cpu_seconds(bot_pids), time.process_time()
+        meter = Meter(bot_pids)
         lat, wall = await telegram(emu, users, args.per_user, replies)
-        tg = figures(lat, wall, cpu_seconds(bot_pids) - before, time.process_time() - driver)
-        before, driver = cpu_seconds(web_pids), time.process_time()
+        tg = meter.figures(lat, wall)
+        meter = Meter(web_pids)
         lat, wall = await web(cluster.web_proxy.url, args.users, args.per_user, base=n)
-        wb = figures(lat, wall, cpu_seconds(web_pids) - before, time.process_time() - driver)
+        wb = meter.figures(lat, wall)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
         raise
@@ -154,7 +193,8 @@ async def bench(args: argparse.Namespace) -> dict:
             f = result[channel]
             print(f"[{n} worker{'s' if n > 1 else ''}] {channel:8} {f['throughput_per_s']:7.1f} msg/s  "
                   f"median {f['median_ms']} ms  p95 {f['p95_ms']} ms  CPU {f['cpu_ms_per_message']} ms/msg "
-                  f"({f['messages']} messages; driver busy {f['driver_cpu_share']:.0%})", flush=True)
+                  f"+ PostgreSQL {f['postgres_cpu_ms_per_message']} ms/msg ({f['messages']} messages; driver busy "
+                  f"{f['driver_cpu_share']:.0%}, machine busy {f['machine_busy']:.0%})", flush=True)
     out = {"benchmark": "workers", "users": args.users, "per_user": args.per_user, "framework": args.framework,
            "database": "postgresql", "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
            "runs": results}

@@ -273,8 +273,11 @@
     if (result.toasts && result.toasts.length) { setStatus(result.toasts.join(" "), true); }
     settleButtons();
     scrollDown();
-    // keyboard users continue a dialog from its first offered button; typing users stay in the box
+    // keyboard users continue a dialog from its first offered button; typing users stay in the box;
+    // a pressed button that is now spent hands the focus to the conversation (not to the input box,
+    // which would open a phone's keyboard)
     if (pressed && firstButton) { firstButton.focus(); } else if (!pressed) { input.focus(); }
+    else if (document.activeElement && document.activeElement.disabled) { log.focus(); }
   }
 
   function press(data) {

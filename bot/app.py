@@ -100,7 +100,7 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     settings = with_hash_salt(settings)
     services = Services(
         settings=settings,
-        db=Database(settings.database_url, lock_wait=SERVING_LOCK_WAIT if serving else TOOL_LOCK_WAIT),
+        db=Database(settings.database_url, schema=settings.database_schema, lock_wait=SERVING_LOCK_WAIT if serving else TOOL_LOCK_WAIT),
         texts=Texts.load(text_files(root), root),
         office=load_office(root),
         clock=clock or SystemClock(),

@@ -123,7 +123,7 @@ def db_upgrade() -> None:
     settings = settings_or_exit()
 
     async def main() -> None:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, schema=settings.database_schema)
         try:
             await db.upgrade()
             typer.echo(f"database at revision {await db.current_revision()}")

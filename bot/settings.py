@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     database_url: str = "sqlite+aiosqlite:///var/bot.db"
+    #: PostgreSQL only: the schema to use (search_path), so several bots or test runs share a database
+    database_schema: str | None = None
     telegram_api_url: str | None = None
     staff_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: str = "zh"
@@ -61,6 +64,15 @@ class Settings(BaseSettings):
         if not value.startswith(allowed):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("database_schema")
+    @classmethod
+    def _check_schema(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value.strip()):
+            raise ValueError("must be a PostgreSQL schema name: lower-case letters, digits and _ (not first)")
+        return value.strip()
 
     @field_validator("bot_token")
     @classmethod

@@ -56,10 +56,17 @@ async def test_403_and_429_map_onto_sender_errors(emu, sender):
     assert info.value.retry_after == 3 and info.value.scope == "chat"
 
 
-async def test_idempotency_key_makes_a_resend_a_replay(emu, sender):
+async def test_idempotency_key_makes_a_resend_a_replay_behind_a_deduplicating_proxy(emu, sender):
+    emu.honor_idempotency_key = True  # a proxy in front of the Bot API; Telegram itself ignores the key
     await sender.send("781", Outbound(text="once"), idempotency_key="k1")
     await sender.send("781", Outbound(text="once"), idempotency_key="k1")
     assert len(emu.messages_to(781)) == 1 and emu.faults.stats.idempotent_replays == 1
+
+
+async def test_without_a_deduplicating_proxy_a_resend_reaches_the_user_twice(emu, sender):
+    await sender.send("782", Outbound(text="twice"), idempotency_key="k2")
+    await sender.send("782", Outbound(text="twice"), idempotency_key="k2")
+    assert len(emu.messages_to(782)) == 2 and emu.faults.stats.duplicates == 1
 
 
 async def test_server_errors_and_unreachable_servers_are_transient():

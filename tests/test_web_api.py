@@ -177,7 +177,18 @@ async def test_the_main_menu_and_intro_are_offered_before_any_message(client, sq
     labels = [b["text"] for b in state["menu"]]
     assert sqlite_app.services.texts.get("menu.qa") in labels
     assert all(b["data"].startswith("menu:") for b in state["menu"])
-    assert state["messages"] == [] and state["intro"]["buttons"]
+    # the greeting does not repeat the menu strip shown right below it
+    assert state["messages"] == [] and state["intro"]["text"] and state["intro"]["buttons"] == []
+
+
+async def test_a_pressed_menu_button_is_stored_with_its_label(client, sqlite_app):
+    csrf = await csrf_of(client)
+    status, body = await post(client, {"kind": "button", "data": "menu:help"}, csrf)
+    assert status == 200
+    label = sqlite_app.services.texts.get("menu.help")
+    assert texts_of(body, "user") == label
+    state = await (await client.get("/api/state")).json()
+    assert [m["text"] for m in state["messages"] if m["role"] == "user"] == [label]
 
 
 async def test_a_retried_request_is_answered_from_history_not_handled_twice(client, sqlite_app):

@@ -256,3 +256,114 @@ async def test_eligibility_dialog_runs_to_a_verdict_by_pressing_buttons(browser,
     assert footer in verdict and any(h in verdict for h in headlines), verdict[-500:]
     OUTPUT.mkdir(exist_ok=True)
     await page.screenshot(path=str(OUTPUT / "web-eligibility.png"))
+
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PHONE_CONTEXT = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+LAYOUT_JS = """
+() => {
+  const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}; };
+  const log = document.getElementById('log');
+  return {
+    pageHeight: document.scrollingElement.scrollHeight, windowHeight: window.innerHeight,
+    scrollY: window.scrollY, header: box('.top'), composer: box('#composer'), log: box('#log'),
+    logScrolls: log.scrollHeight > log.clientHeight + 10,
+    menu: [...document.querySelectorAll('#menu button')].map((b) => { const r = b.getBoundingClientRect();
+            return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }),
+  };
+}
+"""
+
+
+async def fill_the_log(page, rounds: int) -> None:
+    """``rounds`` questions whose answers carry a source line (each round adds two messages)."""
+    for _ in range(rounds):
+        await ask(page, "评审费多少钱？")
+
+
+@pytest.mark.parametrize("context", [{"viewport": DESKTOP}, PHONE_CONTEXT], ids=["desktop", "phone"])
+async def test_only_the_message_list_scrolls_after_a_long_conversation(browser, site, context):
+    page = await open_page(browser, site, **context)
+    await fill_the_log(page, 16)
+    await page.mouse.move(context["viewport"]["width"] / 2, context["viewport"]["height"] / 2)
+    for _ in range(3):  # three swipes or wheel turns over the conversation
+        await page.mouse.wheel(0, 1500)
+    await page.evaluate("window.scrollTo(0, 100000)")
+    layout = await page.evaluate(LAYOUT_JS)
+    assert layout["pageHeight"] <= layout["windowHeight"], layout
+    assert layout["scrollY"] == 0
+    assert layout["logScrolls"]
+    assert layout["header"]["top"] >= 0
+    assert layout["composer"]["bottom"] <= layout["windowHeight"] + 0.5
+    await expect(page.locator("#input")).to_be_in_viewport()
+    name = "desktop" if context["viewport"] == DESKTOP else "phone"
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / f"web-long-{name}.png"))
+    assert page.errors == []
+
+
+async def test_a_pressed_menu_button_is_shown_by_its_label_after_a_reload(browser, site, sqlite_app):
+    texts = sqlite_app.services.texts
+    page = await open_page(browser, site)
+    await press(page, texts.get("menu.help"), "#menu")
+    await expect(page.locator("#log .msg.user .text").last).to_have_text(texts.get("menu.help"))
+    await page.reload()
+    await expect(page.locator("#log .msg.bot").first).to_be_visible()
+    bubbles = page.locator("#log .msg.user")
+    await expect(bubbles).to_have_count(1)
+    await expect(bubbles.locator(".text")).to_have_text([texts.get("menu.help")])
+
+
+async def test_phone_view_leaves_the_room_to_the_conversation(browser, site, sqlite_app):
+    texts = sqlite_app.services.texts
+    page = await open_page(browser, site, **PHONE_CONTEXT)
+    layout = await page.evaluate(LAYOUT_JS)
+    # the conversation gets at least 70 % of the height (header, menu, input and footer the rest)
+    assert layout["log"]["height"] >= 0.7 * PHONE["height"], layout
+    # every menu button is wholly on screen, no hidden fifth button
+    assert len(layout["menu"]) == 5
+    for button in layout["menu"]:
+        assert button["left"] >= 0 and button["right"] <= PHONE["width"], layout["menu"]
+        assert button["bottom"] <= PHONE["height"]
+    # the greeting does not repeat the menu strip right below it
+    greeting = page.locator("#log .msg.bot").first
+    await expect(greeting).to_contain_text(texts.get("start.welcome").splitlines()[0])
+    assert await greeting.locator("button").count() == 0
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-phone-start.png"))
+    await page.set_viewport_size(DESKTOP)
+    await page.screenshot(path=str(OUTPUT / "web-desktop-start.png"))
+    assert page.errors == []
+
+
+async def test_after_exit_the_old_buttons_are_disabled_and_the_menu_is_pointed_at(browser, site, sqlite_app):
+    texts = sqlite_app.services.texts
+    if sqlite_app.conversation.menu_action("eligibility") is None:
+        pytest.skip("the eligibility feature is not registered")
+    page = await open_page(browser, site, **PHONE_CONTEXT)
+    await press(page, texts.get("menu.eligibility"), "#menu")
+    question = last_bot(page)
+    await expect(question.locator(".buttons button").first).to_be_enabled()
+    await press(page, texts.get("dialog_engine.nav_exit"))
+    await expect(last_bot(page)).to_contain_text(texts.get("dialog_engine.exited").split("“")[0])
+    assert "/menu" not in (await last_bot(page).text_content() or "")
+    old = page.locator("#log .buttons button")
+    assert await old.count() > 0
+    for button in await old.all():
+        await expect(button).to_be_disabled()
+    for button in await page.locator("#menu button").all():
+        await expect(button).to_be_enabled()
+    assert await page.evaluate("document.activeElement.id") == "log"  # focus not lost on a spent button
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-phone-after-exit.png"))
+    # the same after a reload: the history comes back with the old buttons still greyed out
+    await page.reload()
+    await expect(last_bot(page)).to_contain_text(texts.get("dialog_engine.exited").split("“")[0])
+    for button in await page.locator("#log .buttons button").all():
+        await expect(button).to_be_disabled()
+    # and a live dialog's current question still answers
+    await press(page, texts.get("menu.eligibility"), "#menu")
+    await expect(last_bot(page).locator(".buttons button").first).to_be_enabled()

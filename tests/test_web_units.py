@@ -13,41 +13,62 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select as sql_select
 
+from bot.channels.web import ratelimit
+from bot.channels.web.models import WebRateLimit
 from bot.channels.web.page import check_web
 from bot.channels.web.ratelimit import RateLimiter
 from bot.channels.web.render import split_source
 from bot.paths import PROJECT_ROOT
 
 
-class FakeMonotonic:
+class FakeTime:
     def __init__(self) -> None:
-        self.now = 100.0
+        self.now = 1_700_000_000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def test_rate_limiter_allows_a_burst_then_refills_at_the_rate():
-    clock = FakeMonotonic()
-    limiter = RateLimiter(capacity=3, per_minute=30, monotonic=clock)  # one token every 2 s
-    assert [limiter.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
-    wait = limiter.take("a")
+async def take(app, limiter: RateLimiter, key: str) -> float:
+    async with app.db.session() as session:
+        return await limiter.take(session, key)
+
+
+async def test_rate_limiter_allows_a_burst_then_refills_at_the_rate(app):
+    clock = FakeTime()
+    limiter = RateLimiter("session", burst=3, per_minute=30, clock=clock)  # one message every 2 s
+    assert [await take(app, limiter, "a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = await take(app, limiter, "a")
     assert wait == pytest.approx(2.0)
     assert RateLimiter.seconds(wait) == 2
-    assert limiter.take("b") == 0.0  # other keys are independent
+    assert await take(app, limiter, "b") == 0.0  # other keys are independent
+    assert await take(app, RateLimiter("ip", 3, 30, clock=clock), "a") == 0.0  # and other scopes
     clock.now += 2.0
-    assert limiter.take("a") == 0.0
-    assert limiter.take("a") > 0
+    assert await take(app, limiter, "a") == 0.0
+    assert await take(app, limiter, "a") > 0
 
 
-def test_rate_limiter_memory_is_bounded_and_zero_disables_it():
-    limiter = RateLimiter(capacity=1, per_minute=1, max_keys=10)
-    for i in range(100):
-        limiter.take(str(i))
-    assert len(limiter._buckets) == 10
-    off = RateLimiter(capacity=0, per_minute=0)
-    assert all(off.take("x") == 0.0 for _ in range(1000))
+async def test_two_limiters_on_one_database_share_the_allowance(app):
+    """Two web processes each have their own limiter object; the allowance is one."""
+    clock = FakeTime()
+    first, second = (RateLimiter("session", burst=4, per_minute=6, clock=clock) for _ in range(2))
+    allowed = [await take(app, limiter, "k") == 0.0 for _ in range(4) for limiter in (first, second)]
+    assert allowed.count(True) == 4
+
+
+async def test_rate_limiter_stores_no_raw_key_purges_full_rows_and_zero_disables_it(app):
+    clock = FakeTime()
+    limiter = RateLimiter("ip", burst=2, per_minute=60, clock=clock)
+    await take(app, limiter, "203.0.113.9")
+    async with app.db.session() as session:
+        keys = (await session.execute(sql_select(WebRateLimit.key))).scalars().all()
+        assert keys == [limiter.row_key("203.0.113.9")] and "203.0.113" not in keys[0]
+        assert await ratelimit.purge(session, clock.now) == 0  # still counting
+        assert await ratelimit.purge(session, clock.now + 2) == 1  # back to a full allowance
+    off = RateLimiter("session", burst=0, per_minute=0, clock=clock)
+    assert all([await take(app, off, "x") == 0.0 for _ in range(50)])
 
 
 @pytest.mark.parametrize(

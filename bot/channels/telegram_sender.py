@@ -15,8 +15,10 @@ module maps Bot API answers onto ``bot.core.sending`` errors:
 Text is HTML-escaped (the core's texts are plain), so user-supplied text can never inject markup.
 
 Idempotency: Telegram has no idempotency key for ``sendMessage``. The sender adds the outbox key as
-the ``X-Idempotency-Key`` header; api.telegram.org ignores it, while a deduplicating proxy or the
-local emulator uses it to drop the resend that follows a crash between delivery and our commit.
+the ``X-Idempotency-Key`` header; api.telegram.org ignores it, so after a crash between delivery and
+our commit the resend reaches the user twice (at most the sends in flight at the crash). Only a
+deduplicating proxy in front of the Bot API (or the emulator with ``honor_idempotency_key``) can use
+the header to drop that resend.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def _on_database(work):  # noqa: ANN001, ANN202
     settings = settings_or_exit()
 
     async def main():  # noqa: ANN202
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, schema=settings.database_schema)
         try:
             await db.upgrade()
             return await work(db)

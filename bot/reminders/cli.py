@@ -130,7 +130,7 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
 
     console = Console()
     root = content_root()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, schema=settings.database_schema)
     clock = SystemClock()
     texts = Texts.load(text_files(root), root)
     t = texts.get
@@ -215,7 +215,7 @@ def cancel_command(broadcast_id: Annotated[int, typer.Argument(help="The broadca
         from bot.reminders.models import Broadcast
         from bot.storage.db import Database
 
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, schema=settings.database_schema)
         try:
             await db.upgrade()
             async with db.session() as session:
@@ -248,7 +248,7 @@ def history_command(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) ->
         from bot.reminders.models import Broadcast
         from bot.storage.db import Database
 
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, schema=settings.database_schema)
         table = Table("#", "created", "source", "segment", "state", "total", "sent", "blocked", "failed", "cancelled")
         try:
             await db.upgrade()

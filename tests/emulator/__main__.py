@@ -57,8 +57,8 @@ class ControlledEmulator(BotApiEmulator):
         return web.json_response({**stats.as_dict(), "per_chat": {str(k): v for k, v in stats.deliveries.items()}})
 
 
-async def _main(host: str, port: int) -> None:
-    emu = ControlledEmulator()
+async def _main(host: str, port: int, honor_idempotency_key: bool) -> None:
+    emu = ControlledEmulator(honor_idempotency_key=honor_idempotency_key)
     url = await emu.start(host, port)
     print(f"EMULATOR_URL {url}", flush=True)
     stop = asyncio.Event()
@@ -73,5 +73,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--honor-idempotency-key", action="store_true",
+                        help="answer a resend with a known X-Idempotency-Key from memory, as a deduplicating "
+                             "proxy would (Telegram ignores the header)")
     args = parser.parse_args()
-    asyncio.run(_main(args.host, args.port))
+    asyncio.run(_main(args.host, args.port, args.honor_idempotency_key))

@@ -88,9 +88,12 @@ class BotApiEmulator:
         token: str | None = None,
         strict_chats: bool = False,
         webhook_retry_delay: float = 0.3,
+        honor_idempotency_key: bool = False,
     ) -> None:
         """``token`` (when given) is the only one accepted; ``strict_chats`` answers "chat not found"
-        for chats that never wrote to the bot, as Telegram does."""
+        for chats that never wrote to the bot, as Telegram does. ``honor_idempotency_key`` plays a
+        deduplicating proxy in front of the Bot API; off by default, because Telegram ignores the header
+        and a resend after a crash reaches the user twice there."""
         self.bot = {"id": bot_id, "is_bot": True, "first_name": "职称助手", "username": username,
                     "can_join_groups": False, "can_read_all_group_messages": False,
                     "supports_inline_queries": False}
@@ -126,7 +129,7 @@ class BotApiEmulator:
         self._webhook_task: asyncio.Task | None = None
         self._http: ClientSession | None = None
         #: an ``X-Idempotency-Key`` seen before gets the earlier result instead of a second send
-        self.honor_idempotency_key = True
+        self.honor_idempotency_key = honor_idempotency_key
         self._idempotent: dict[tuple[str, str], Any] = {}
         self.on_request: Callable[[str, dict], Awaitable[None]] | None = None
 

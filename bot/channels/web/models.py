@@ -3,6 +3,7 @@
 A browser page cannot be pushed to while it is closed, so pushes for web users (announcements,
 reminders) land in ``web_inbox`` and move into the history the next time the page opens. Both tables
 are keyed by the session key (the web user's ``external_id``), never by the cookie itself.
+``web_rate_limits`` holds the message limits shared by every web process (``ratelimit.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
@@ -63,3 +64,13 @@ class WebInboxItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # Outbound.model_dump()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebRateLimit(Base):
+    """One limited key (a hashed session key or client address) and when its next message is due."""
+
+    __tablename__ = "web_rate_limits"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: seconds since the epoch; the key may send while this is at most the burst allowance ahead of now
+    tat: Mapped[float] = mapped_column(Float, index=True)

@@ -1,65 +1,83 @@
-"""Token buckets for per-session and per-IP message limits (in memory, bounded).
+"""Per-session and per-address message limits of the web chat, counted in the database.
 
-The limits protect the core from floods; they live in each process's memory, which is enough for
-that purpose (behind several processes the effective limit is the per-process one times N).
+The limits protect the core from floods. They are kept in the database, not in a process's memory:
+behind several web processes (``--workers``, or several machines on one PostgreSQL) a limit kept per
+process would let a visitor send N times as much, one share per process.
+
+Each limited key has one row holding the earliest time its next message would be due if the key
+sent at exactly the allowed rate (the generic cell rate algorithm, the single-number form of a token
+bucket): a message is allowed when that time is no further ahead of now than the burst allows, and
+then moves it on by one interval. Check and update are one statement (an upsert whose update is
+conditional), so two processes can never both spend the last allowance. Keys are stored hashed (a
+session key or a client address never appears in the table), and rows whose due time has passed
+carry nothing and are purged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+from bot.channels.web.models import WebRateLimit
+
+_TABLE = WebRateLimit.__table__
 
 
 class RateLimiter:
-    """``capacity`` messages at once, refilled at ``per_minute`` / 60 per second, per key."""
+    """``burst`` messages at once, then ``per_minute``, per key of one ``scope`` ("session", "ip")."""
 
-    def __init__(
-        self,
-        capacity: int,
-        per_minute: float,
-        max_keys: int = 50_000,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.capacity = float(capacity)
-        self.rate = per_minute / 60.0
-        self.max_keys = max_keys
-        self._now = monotonic
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+    def __init__(self, scope: str, burst: int, per_minute: float, clock: Callable[[], float] = time.time) -> None:
+        self.scope = scope
+        self.enabled = burst > 0 and per_minute > 0
+        self.interval = 60.0 / per_minute if self.enabled else 0.0
+        self.tolerance = (burst - 1) * self.interval if self.enabled else 0.0
+        self._now = clock
 
-    @property
-    def enabled(self) -> bool:
-        return self.capacity > 0 and self.rate > 0
+    def row_key(self, key: str) -> str:
+        return hashlib.blake2b(f"{self.scope}:{key}".encode(), digest_size=16, person=b"zc-web-limit").hexdigest()
 
-    def take(self, key: str) -> float:
-        """Spend one token; returns 0 when allowed, else the seconds until one is available."""
+    async def take(self, session: AsyncConnection | AsyncSession, key: str) -> float:
+        """Spend one message; returns 0 when allowed, else the seconds until the next is allowed.
+
+        ``session`` may be a plain connection in a transaction: the web channel uses one, because an
+        ORM session costs more CPU than these two statements."""
         if not self.enabled:
             return 0.0
         now = self._now()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = _Bucket(tokens=self.capacity, updated=now)
-            self._buckets[key] = bucket
-            if len(self._buckets) > self.max_keys:  # forget the least recently seen key
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end(key)
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        row_key = self.row_key(key)
+        postgres = session.bind.dialect.name == "postgresql" if isinstance(session, AsyncSession) else (
+            session.dialect.name == "postgresql")
+        insert = pg_insert if postgres else sqlite_insert
+        due = (func.greatest if postgres else func.max)(_TABLE.c.tat, now)
+        stmt = (
+            insert(_TABLE)
+            .values(key=row_key, tat=now + self.interval)
+            .on_conflict_do_update(
+                index_elements=[_TABLE.c.key],
+                set_={"tat": due + self.interval},
+                where=due - now <= self.tolerance,
+            )
+            .returning(_TABLE.c.tat)
+        )
+        if (await session.execute(stmt)).first() is not None:
             return 0.0
-        return (1.0 - bucket.tokens) / self.rate
+        tat = (await session.execute(select(_TABLE.c.tat).where(_TABLE.c.key == row_key))).scalar_one()
+        return max(0.001, tat - self.tolerance - now)
 
     @staticmethod
     def seconds(wait: float) -> int:
         """A wait rounded up to whole seconds, for the message shown to the user."""
         return max(1, math.ceil(wait))
+
+
+async def purge(session: AsyncSession, now: float | None = None) -> int:
+    """Delete the rows of keys that are back to a full allowance (they would allow a full burst)."""
+    result = await session.execute(delete(_TABLE).where(_TABLE.c.tat < (time.time() if now is None else now)))
+    return int(result.rowcount or 0)

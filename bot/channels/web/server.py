@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.web import history, issued, page, render
+from bot.channels.web import history, issued, page, ratelimit, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
 from bot.channels.web.models import WebMessage
@@ -100,8 +101,8 @@ class WebChannel:
         self.config = config or WebConfig()
         self.texts = bot_app.services.texts
         self.contacts = bot_app.services.contact_values()
-        self.session_limit = RateLimiter(self.config.session_burst, self.config.session_per_minute)
-        self.ip_limit = RateLimiter(self.config.ip_burst, self.config.ip_per_minute)
+        self.session_limit = RateLimiter("session", self.config.session_burst, self.config.session_per_minute)
+        self.ip_limit = RateLimiter("ip", self.config.ip_burst, self.config.ip_per_minute)
         self._locks = KeyedLocks()
         prefixes = self.t("web.source_prefixes")
         self.source_prefixes = tuple(p.strip() for p in prefixes.split("|") if p.strip())
@@ -200,14 +201,13 @@ class WebChannel:
                 if delivered:
                     await history.trim(session, key, self.config.history_limit)
                 rows = await history.load(session, key, self.config.history_limit)
-                entries = [render.entry(row, self.source_prefixes) for row in rows]
+                entries = self.shown(rows)
         body = {
             "csrf": sess.csrf_token(token),
             "messages": entries,
             "new_notices": delivered,
-            "intro": render.message(
-                {"text": self.t("start.welcome"), "buttons": self.menu_buttons()}, "bot", self.source_prefixes
-            ),
+            # the menu strip sits right below the greeting: the greeting does not repeat its buttons
+            "intro": render.message({"text": self.t("start.welcome"), "buttons": []}, "bot", self.source_prefixes),
             "menu": self.menu_buttons()[0],
             "texts": {k.removeprefix("web."): self.t(k) for k in SCRIPT_TEXT_KEYS},
             "max_length": MAX_TEXT_LENGTH,
@@ -239,10 +239,9 @@ class WebChannel:
         kind, text, data, client_id = self.parse(body)
 
         key = sess.session_key(token)
-        for limiter, scope in ((self.session_limit, key), (self.ip_limit, self.client_ip(request))):
-            wait = limiter.take(scope)
-            if wait:
-                raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
+        wait = await self.rate_limit_wait(key, self.client_ip(request))
+        if wait:
+            raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
         # after the limits, so made-up cookie values cost a lookup only within them
         async with self.app.db.session() as session:
             key = await issued.lookup(session, token, self.app.services.clock.now())
@@ -268,6 +267,27 @@ class WebChannel:
         now = self.app.services.clock.now()
         async with self.app.db.session() as session:
             return await issued.rotate(session, key, now) if rotate else issued.issue(session, now)
+
+    async def rate_limit_wait(self, key: str, address: str) -> float:
+        """Seconds this message must wait under the session's or the address's limit (0: go ahead).
+
+        The counters are shared by every web process through the database. When the database is
+        briefly locked (SQLite under another process's write) the message is let through rather
+        than refused: the limits guard against floods, not against one message.
+        """
+        limiters = [(lim, k) for lim, k in ((self.session_limit, key), (self.ip_limit, address)) if lim.enabled]
+        if not limiters:
+            return 0.0
+        db = self.app.db
+        try:
+            async with db.writer_turn(), db.engine.begin() as conn:
+                for limiter, scope_key in limiters:
+                    wait = await limiter.take(conn, scope_key)
+                    if wait:
+                        return wait
+        except OperationalError:
+            log.warning("web rate limit not checked: the database is busy")
+        return 0.0
 
     def parse(self, body: Any) -> tuple[str, str, str, str]:
         if not isinstance(body, dict):
@@ -324,10 +344,22 @@ class WebChannel:
                 shown = [render.message(history.payload_of(r), "bot", self.source_prefixes) for r in replies if r.text]
                 return {"messages": shown, "toasts": toasts, "reset": True}
             out = await self.record(session, key, kind, text, data, client_id, replies)
-            entries = [render.entry(r, self.source_prefixes) for r in out if r.role != "user" or r.payload["text"]]
+            entries = self.shown(out)
         # a secret was handed over (an ID tail, an invite code): the session id is replaced
         rotate = any(r.input_mask is not None for r in replies)
         return {"messages": entries, "toasts": toasts, "rotate": rotate}
+
+    def shown(self, rows: list[WebMessage]) -> list[dict[str, Any]]:
+        """History rows as the page shows them; a user turn without a label (kept only so that a
+        retried request is recognised) is not a bubble."""
+        return [render.entry(r, self.source_prefixes) for r in rows if r.role != "user" or r.payload.get("text")]
+
+    def menu_label(self, data: str) -> str | None:
+        """The label of a main-menu button (the menu strip is not part of the stored history)."""
+        for button in self.menu_buttons()[0]:
+            if button["data"] == data:
+                return button["text"]
+        return None
 
     async def record(
         self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list
@@ -340,7 +372,8 @@ class WebChannel:
         elif kind == "text":
             shown = text.strip()
         else:  # the pressed button's label, as the user saw it
-            shown = history.button_label(await history.load(session, key, 30), data) or ""
+            offered = history.button_label(await history.load(session, key, 30), data)
+            shown = offered or self.menu_label(data) or ""
         out = [history.add(session, key, "user", {"text": shown, "buttons": []}, now, client_id)]
         for reply in replies:
             if not reply.text and not reply.buttons:
@@ -427,6 +460,7 @@ async def _purge_loop(bot_app, config: WebConfig) -> None:  # noqa: ANN001
             async with bot_app.db.session() as session:
                 await history.purge(session, before)
                 await issued.purge(session, bot_app.services.clock.now())
+                await ratelimit.purge(session)
         except Exception as exc:  # noqa: BLE001
             log.warning("web history purge failed: %s", type(exc).__name__)
 

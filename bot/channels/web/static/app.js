@@ -133,7 +133,24 @@
     log.textContent = "";
     if (!state.messages.length && state.intro) { upsert(state.intro); }
     state.messages.forEach(upsert);
+    settleButtons();
     scrollDown();
+  }
+
+  /**
+   * Buttons stay live only in the messages after the user's latest turn. Once the user has moved on
+   * (answered, left a dialog, asked something else) the older buttons are spent: they are disabled
+   * and greyed out, so nobody presses a question that is no longer asked. The menu strip is always live.
+   */
+  function settleButtons() {
+    var messages = log.querySelectorAll(".msg");
+    var live = true;
+    for (var i = messages.length - 1; i >= 0; i--) {
+      if (!live) {
+        messages[i].querySelectorAll(".buttons button").forEach(function (b) { b.disabled = true; });
+      }
+      if (messages[i].classList.contains("user")) { live = false; }
+    }
   }
 
   function renderMenu(buttons) {
@@ -255,9 +272,13 @@
       if (!firstButton && m.role !== "user") { firstButton = node.querySelector(".buttons button"); }
     });
     if (result.toasts && result.toasts.length) { setStatus(result.toasts.join(" "), true); }
+    settleButtons();
     scrollDown();
-    // keyboard users continue a dialog from its first offered button; typing users stay in the box
+    // keyboard users continue a dialog from its first offered button; typing users stay in the box;
+    // a pressed button that is now spent hands the focus to the conversation (not to the input box,
+    // which would open a phone's keyboard)
     if (pressed && firstButton) { firstButton.focus(); } else if (!pressed) { input.focus(); }
+    else if (document.activeElement && document.activeElement.disabled) { log.focus(); }
   }
 
   function press(data) {

@@ -1,7 +1,8 @@
 """The knowledge base in chat: the ``free_text`` handler of the conversation core.
 
 Free text gets one of three replies (see ``matcher``): the answer with its source line and 👍/👎
-buttons; "您是不是想问" with the top three questions as buttons; or the fallback with the office's
+buttons (a guided answer also starts with a header naming the question it answers and offers the
+runner-ups as buttons under "不是这个？"); "您是不是想问" with the top three questions as buttons; or the fallback with the office's
 phone and e-mail. Button data carries only an action and an entry id (``kb:a:<id>``, ``kb:up:<id>``,
 ``kb:dn:<id>``), checked against the loaded entries on arrival. Suggestions and fallbacks are
 counted (scrubbed, no user id) for ``python -m bot kb gaps``.
@@ -63,11 +64,17 @@ class KnowledgeFeature(FreeTextHandler):
                     Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}"),
                 ]
             ]
-            return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=votes)]
+            # a guided answer's runner-ups ("不是这个？") come first, the votes on the answer last
+            rows = self._choices(reply) + votes
+            return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=rows)]
         if reply.outcome == "suggest":
-            rows = [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}")] for s in reply.suggestions]
-            return [Outbound(text=reply.text, buttons=rows)]
+            return [Outbound(text=reply.text, buttons=self._choices(reply))]
         return [Outbound(text=reply.text)]
+
+    @staticmethod
+    def _choices(reply: Reply) -> list[list[Button]]:
+        """One button per offered entry; pressing it answers that entry."""
+        return [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}")] for s in reply.suggestions]
 
     # ---- buttons ----------------------------------------------------------------------------
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:

@@ -51,6 +51,9 @@ Outcome = Literal["answer", "suggest", "fallback"]
 MAX_QUERY_CHARS = 300
 #: how many distinct question texts ``Matcher.match`` remembers (least recently asked dropped first)
 MATCH_MEMORY = 4096
+#: entries offered in a "您是不是想问" list, and runner-ups offered under a guided answer
+SUGGESTIONS = 3
+RUNNER_UPS = 2
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class MatchResult:
     exact: bool = False
     #: title levels the question names (ids of knowledge/levels.yaml)
     levels: tuple[str, ...] = ()
+    #: a direct answer at middle confidence: shown under a header naming the entry's question,
+    #: with the runner-ups offered as buttons
+    guided: bool = False
+    #: entry ids offered as buttons (see ``Decision.offered``)
+    offered: tuple[str, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -93,6 +101,30 @@ def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
         return np.zeros(ids.shape, dtype=bool)
     positions = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
     return sorted_ids[positions] == ids
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What ``Matcher.decide`` chose; ``lead`` is the best entry's lead in the normalised rank score."""
+
+    outcome: Outcome
+    margin: float = 0.0
+    lead: float = 0.0
+    guided: bool = False
+    exact: bool = False
+    #: entry ids offered as buttons: the suggestion list, or a guided answer's runner-ups
+    offered: tuple[str, ...] = ()
+
+
+def _lead(candidates: list[Candidate]) -> float:
+    """1 − runner-up's rank score / best's: how far ahead the best entry is, on a 0..1 scale that
+    does not depend on how long the question is (BM25 and coverage sums grow with it)."""
+    if len(candidates) < 2:
+        return 1.0
+    top = candidates[0].rank_score
+    if top <= 0:
+        return 0.0
+    return max(0.0, 1.0 - max(c.rank_score for c in candidates[1:]) / top)
 
 
 @dataclass(frozen=True)
@@ -290,31 +322,34 @@ class Matcher:
         named = tuple(level for level in self.levels.ids if level in levels.named)
         return Scored(norm, candidates, exact_index is not None, content, named)
 
-    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> tuple[Outcome, float]:
+    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
 
-        A near-verbatim phrasing is answered. Otherwise answering needs a high confidence, a lead
-        over the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries
-        equally well), and no foreign word the entry does not explain (会计中级职称多少钱 is not a
-        question about this review's fee)."""
+        A near-verbatim phrasing is answered. A sure answer needs a high confidence, a lead over
+        the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries equally
+        well), and no foreign word the entry does not explain (会计中级职称多少钱 is not a question
+        about this review's fee). Below that, a clearly best entry — a middle confidence, but far
+        ahead of the runner-up in the normalised rank score — is still answered, *guided*: under a
+        header naming the question it answers, with the runner-ups as buttons, so a wrong guess
+        costs one press. Only when entries are close does the user get a list to choose from."""
         t = (config or self.config).thresholds
         candidates = scored.candidates
         if not candidates:
-            return "fallback", 0.0
+            return Decision("fallback")
         best = candidates[0]
         margin = best.confidence - candidates[1].confidence if len(candidates) > 1 else best.confidence
+        lead = _lead(candidates)
         if scored.exact or best.fuzzy * 100 >= t.exact_ratio:
-            return "answer", margin
-        if (
-            best.confidence >= t.answer
-            and margin >= t.margin
-            and scored.content_chars >= t.min_content_chars
-            and best.explains_foreign
-        ):
-            return "answer", margin
+            return Decision("answer", margin, lead, exact=True)
+        if best.explains_foreign:
+            if best.confidence >= t.answer and margin >= t.margin and scored.content_chars >= t.min_content_chars:
+                return Decision("answer", margin, lead)
+            if best.confidence >= t.guided and lead >= t.lead:
+                runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
+                return Decision("answer", margin, lead, guided=True, offered=runner_ups)
         if best.confidence >= t.suggest:
-            return "suggest", margin
-        return "fallback", margin
+            return Decision("suggest", margin, lead, offered=tuple(c.entry_id for c in candidates[:SUGGESTIONS]))
+        return Decision("fallback", margin, lead)
 
     def match(self, query: str) -> MatchResult:
         """Never raises: a failure anywhere is logged by class name only and becomes a fallback.
@@ -330,9 +365,16 @@ class Matcher:
             return remembered
         try:
             scored = self.score(query)
-            outcome, margin = self.decide(scored)
+            decision = self.decide(scored)
             result = MatchResult(
-                outcome, scored.normalized, tuple(scored.candidates), round(margin, 4), scored.exact, scored.levels
+                decision.outcome,
+                scored.normalized,
+                tuple(scored.candidates),
+                round(decision.margin, 4),
+                scored.exact,
+                scored.levels,
+                decision.guided,
+                decision.offered,
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

@@ -157,6 +157,11 @@ class Thresholds(_Strict):
     exact_ratio: float = Field(ge=50, le=100)
     #: fewer meaningful characters than this (公示, 截止) is too vague for a direct answer
     min_content_chars: int = Field(default=3, ge=0, le=20)
+    #: a clearly best entry is answered under a header naming its question (and its runner-ups as
+    #: buttons) when confidence ≥ guided and its lead in the normalised rank score (1 − runner-up's
+    #: score / best score) ≥ lead; 1.0 switches this tier off
+    guided: float = Field(default=1.0, ge=0, le=1)
+    lead: float = Field(default=1.0, ge=0, le=1)
 
 
 class Weights(_Strict):

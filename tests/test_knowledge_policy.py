@@ -137,3 +137,28 @@ def test_eval_report_counts_what_the_asker_sees(matcher, tmp_path):
     assert report.per_topic["deadlines"]["direct_right"] == 1.0
     assert report.per_topic["paper_and_fee"]["direct_wrong"] == 0.25  # of four fee and paper questions
     assert [r["q"] for r in report.wrong_confident] == ["网上报名最后一天", "评审费多少钱"]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{}, {"answer": 0.6, "margin": 0.05, "guided": 0.3, "lead": 0.2}, {"answer": 0.9, "margin": 0.2, "guided": 1.0, "lead": 1.0}],
+)
+def test_calibration_replays_decide_exactly(update):
+    """The grid search replays ``decide`` on arrays; both must answer the same cases."""
+    import numpy as np
+
+    from bot.knowledge.evaluate import _Features
+    from bot.knowledge.runtime import load_runtime
+    from bot.paths import PROJECT_ROOT
+
+    real = load_runtime(PROJECT_ROOT).matcher
+    cases = score_cases(real, load_dev([PROJECT_ROOT / "tests" / "data" / "kb_dev"]))
+    t = real.config.thresholds.model_copy(update=update)
+    config = real.config.model_copy(update={"thresholds": t})
+    features = _Features.of(real, cases, t.exact_ratio)
+    sure = features.sure(t)
+    one = np.array([t.guided]), np.array([t.lead])
+    guided = [bool(features.guided_counts(~sure & (np.arange(len(cases)) == i), *one)[0, 0]) for i in range(len(cases))]
+    replayed = sure | np.array(guided)
+    decided = np.array([real.decide(c.scored, config).outcome == "answer" for c in cases])
+    assert replayed.any() and (replayed == decided).all()

@@ -8,7 +8,10 @@ scored with two signals that say how well it *explains* the question:
   counts fully, answer wording partly; a token the knowledge base has never seen counts as the
   rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制");
 * fuzzy — rapidfuzz's similarity to the closest phrasing of the entry (a pressed suggestion or a
-  repeated question is near-verbatim).
+  repeated question is near-verbatim);
+* support — the same weighted share, per phrasing, averaged over the entry's phrasings: how central
+  the question's words are to the entry. Coverage cannot tell 退回 (the entry about returned
+  applications, whose every phrasing says it) from an entry that says it once in one phrasing.
 
 Confidence mixes the two; the final rank adds BM25 relative to the best. A wrong confident answer is
 worse than a suggestion, so answering needs both a high confidence and a lead over the runner-up;
@@ -42,6 +45,7 @@ from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import Entry, MatcherConfig
+from bot.knowledge.typos import HomophoneFixer, is_cjk, word_bigrams
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +150,10 @@ class _Prepared:
     #: 10,000 entries in tens of megabytes, where Python sets would take gigabytes)
     question_ids: np.ndarray
     answer_ids: np.ndarray
-    #: the whole entry, normalised and without spaces (to check foreign words against)
+    #: sorted token ids of each phrasing
+    phrasing_ids: list[np.ndarray]
+    #: the entry's phrasings, normalised and without spaces (to check foreign words against: an
+    #: answer that mentions 居住证 in passing does not make the entry about it)
     text: str
 
 
@@ -180,7 +187,8 @@ class Matcher:
         corpus: list[list[str]] = []
         for index, entry in enumerate(kb.entries):
             q_norms = [norm.normalize(q) for q in entry.questions]
-            q_tokens = [t for q in q_norms for t in norm.tokens(q)]
+            per_phrasing = [norm.tokens(q) for q in q_norms]
+            q_tokens = [t for tokens in per_phrasing for t in tokens]
             a_tokens = norm.tokens(norm.normalize(entry.answer))
             compacts = [norm.compact(q) for q in q_norms]
             for compact in compacts:
@@ -190,10 +198,16 @@ class Matcher:
             a_ids = {self._id(t, df) for t in a_tokens} - q_ids
             for token_id in q_ids | a_ids:
                 df[token_id] += 1
-            text = "".join(compacts) + norm.compact(norm.normalize(entry.answer))
+            text = " ".join(compacts)
+            phrasing_ids = [np.array(sorted({self._ids[t] for t in tokens}), np.int32) for tokens in per_phrasing]
             self._prepared.append(
                 _Prepared(
-                    entry, compacts, np.array(sorted(q_ids), np.int32), np.array(sorted(a_ids), np.int32), text
+                    entry,
+                    compacts,
+                    np.array(sorted(q_ids), np.int32),
+                    np.array(sorted(a_ids), np.int32),
+                    phrasing_ids,
+                    text,
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
@@ -204,6 +218,16 @@ class Matcher:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+        self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
+
+    def _vocabulary_texts(self) -> list[str]:
+        """What the knowledge base and its word lists say, before synonyms: the bigrams a typo is
+        corrected towards."""
+        norm = self.normalizer
+        texts = [norm.prepare(t) for p in self._prepared for t in (*p.entry.questions, p.entry.answer)]
+        texts += list(norm.mapping) + [v for v in set(norm.mapping.values()) if v.strip()]
+        texts += [norm.prepare(term) for level in self.kb.levels.levels for term in level.terms]
+        return texts
 
     def _id(self, token: str, df: list[int]) -> int:
         token_id = self._ids.get(token)
@@ -220,11 +244,28 @@ class Matcher:
         return self.kb.by_id.get(entry_id)
 
     # ---- scoring ----------------------------------------------------------------------------
-    def _query_weights(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _query_weights(self, tokens: list[str], content_chars: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Token ids (-1 when the knowledge base never uses the token) and their weights: IDF, the
-        rarest IDF for unknown tokens, scaled down for stop words."""
+        rarest IDF for unknown tokens, scaled down for stop words.
+
+        An unknown bigram that is no word of Chinese (jieba's dictionary) is the seam between two
+        words (报还 in 现在报还来得及) and says nothing about the topic: it weighs ``junction`` of an
+        unknown word such as 社保 or 德国.
+
+        In a long question unknown tokens weigh less (``context_chars`` / content characters): a
+        short question made of words the knowledge base never uses asks about something else, a long
+        one mostly wraps its ask in the asker's own situation (我是公司人事，领导让我问下…)."""
         ids = np.array([self._ids.get(t, -1) for t in tokens], dtype=np.int32)
-        weights = np.where(ids >= 0, self._idf[np.maximum(ids, 0)], self._unknown_idf)
+        w = self.config.weights
+        unknown = self._unknown_idf
+        if w.context_chars and content_chars > w.context_chars:
+            unknown *= w.context_chars / content_chars
+        unknown_weights = np.full(len(tokens), unknown)
+        if w.junction < 1.0:
+            words = word_bigrams()
+            junctions = [i for i, t in enumerate(tokens) if ids[i] < 0 and len(t) == 2 and is_cjk(t) and t not in words]
+            unknown_weights[junctions] *= w.junction
+        weights = np.where(ids >= 0, self._idf[np.maximum(ids, 0)], unknown_weights)
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
@@ -249,6 +290,26 @@ class Matcher:
         return float((weights * share).sum() / total) if total > 0 else 0.0
 
     @staticmethod
+    def _support(
+        ids: np.ndarray,
+        weights: np.ndarray,
+        total: float,
+        prepared: _Prepared,
+        level_fit: Fit = "neutral",
+        levels: LevelQuery | None = None,
+    ) -> float:
+        """Mean over the entry's phrasings of the weighted share of the query each one explains."""
+        if total <= 0 or not prepared.phrasing_ids:
+            return 0.0
+        shares = 0.0
+        for phrasing in prepared.phrasing_ids:
+            share = _members(ids, phrasing).astype(np.float64)
+            if levels is not None:
+                share = levels.explain(share, prepared.entry.levels, level_fit)
+            shares += float((weights * share).sum())
+        return shares / (total * len(prepared.phrasing_ids))
+
+    @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
         best = 0.0
         for phrasing in prepared.question_compacts:
@@ -261,7 +322,7 @@ class Matcher:
 
     def score(self, query: str) -> Scored:
         """Rank candidates for ``query`` (all of the rerank depth, best first)."""
-        norm = self.normalizer.normalize(query[:MAX_QUERY_CHARS])
+        norm = self.normalizer.normalize(self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS])))
         compact = self.normalizer.compact(norm)
         if not compact or not self._prepared:
             return Scored(norm, [], False, 0)
@@ -290,9 +351,9 @@ class Matcher:
         if not indices:
             return Scored(norm, [], False, content)
         top_bm25 = max(bm25_scores.values()) or 1.0
-        mix = w.coverage + w.fuzzy or 1.0
+        mix = w.coverage + w.fuzzy + w.support or 1.0
         foreign = [word for word in self.normalizer.foreign_words if word in compact]
-        ids, weights = self._query_weights(tokens)
+        ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
         candidates = []
@@ -301,13 +362,14 @@ class Matcher:
             level_fit = fit(prepared.entry.levels, levels.named)
             coverage = self._coverage(ids, weights, total, prepared, level_fit, levels)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
-            confidence = (w.coverage * coverage + w.fuzzy * fuzzy) / mix
+            support = self._support(ids, weights, total, prepared, level_fit, levels) if w.support else 0.0
+            confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             relative = bm25_scores[i] / top_bm25
             candidates.append(
                 Candidate(
                     entry_id=prepared.entry.id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * relative,
+                    rank_score=confidence + w.bm25 * relative - (w.level_conflict if level_fit == "conflict" else 0.0),
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),

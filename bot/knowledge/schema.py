@@ -170,10 +170,19 @@ class Weights(_Strict):
     question_repeat: int = Field(ge=1, le=10)
     coverage: float = Field(ge=0)
     fuzzy: float = Field(ge=0)
+    #: weight of the mean per-phrasing coverage (see bot/knowledge/matcher.py); 0 leaves it out
+    support: float = Field(default=0.0, ge=0)
     bm25: float = Field(ge=0)
     answer_coverage: float = Field(ge=0, le=1)
     stopword: float = Field(ge=0, le=1)
     unknown_idf: float = Field(ge=0)
+    #: subtracted from the rank of an entry written for a level other than the one the question
+    #: names (its confidence, the share of the question it explains, is left as it is)
+    level_conflict: float = Field(default=0.0, ge=0, le=1)
+    #: weight of an unknown bigram that is no word (the seam of two words) relative to an unknown word
+    junction: float = Field(default=1.0, ge=0, le=1)
+    #: above this many content characters, unknown tokens weigh proportionally less (0: never)
+    context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)
     bm25_k1: float = Field(gt=0)
     bm25_b: float = Field(ge=0, le=1)

@@ -52,8 +52,10 @@ def test_dev_questions_are_not_copied_from_the_entries(runtime):
     assert len(copied) <= len(phrasings) * 0.02, f"dev questions identical to entry phrasings: {copied}"
 
 
-#: in-scope dev questions answered directly with the right entry (what the asker feels)
-DIRECT_RIGHT_FLOOR = 0.85
+#: in-scope dev questions answered directly with the right entry (what the asker feels); the
+#: thresholds are calibrated on the dev set and the real phrasings' tuning half together, which
+#: costs the dev set a few points (see the README)
+DIRECT_RIGHT_FLOOR = 0.75
 
 
 def test_dev_set_figures(report):

@@ -53,6 +53,19 @@ def test_nothing_fitting_falls_back(matcher, question):
     assert result.outcome == "fallback" and result.offered == ()
 
 
+def test_two_topics_answer_the_main_one_and_offer_the_other(tmp_path):
+    two = copy.deepcopy(GUIDED)
+    two["thresholds"] |= {"second_topic": 0.25}
+    both = Matcher(load_knowledge(write_knowledge(tmp_path / "on", matcher=two)))
+    result = both.match("评审费多少，怎么交")
+    assert result.outcome == "answer" and result.guided, result
+    assert result.entry_id == "fee-amounts" and result.offered[0] == "fee-payment"
+    off = Matcher(load_knowledge(write_knowledge(tmp_path / "off", matcher=GUIDED)))
+    assert off.match("评审费多少，怎么交").outcome == "suggest"
+    # one topic asked two ways is not two topics
+    assert both.match("评审费").outcome == "suggest"
+
+
 def test_guided_tier_off_turns_the_same_question_into_suggestions(tmp_path):
     off = Matcher(load_knowledge(write_knowledge(tmp_path, matcher=MATCHER)))
     assert off.match("网上报名最后一天").outcome == "suggest"
@@ -141,7 +154,11 @@ def test_eval_report_counts_what_the_asker_sees(matcher, tmp_path):
 
 @pytest.mark.parametrize(
     "update",
-    [{}, {"answer": 0.6, "margin": 0.05, "guided": 0.3, "lead": 0.2}, {"answer": 0.9, "margin": 0.2, "guided": 1.0, "lead": 1.0}],
+    [
+        {},
+        {"answer": 0.6, "margin": 0.05, "guided": 0.3, "lead": 0.2, "second_topic": 0.25},
+        {"answer": 0.9, "margin": 0.2, "guided": 1.0, "lead": 1.0, "second_topic": 1.0},
+    ],
 )
 def test_calibration_replays_decide_exactly(update):
     """The grid search replays ``decide`` on arrays; both must answer the same cases."""
@@ -155,7 +172,7 @@ def test_calibration_replays_decide_exactly(update):
     cases = score_cases(real, load_dev([PROJECT_ROOT / "tests" / "data" / "kb_dev"]))
     t = real.config.thresholds.model_copy(update=update)
     config = real.config.model_copy(update={"thresholds": t})
-    features = _Features.of(real, cases, t.exact_ratio)
+    features = _Features.of(real, cases, t)
     sure = features.sure(t)
     one = np.array([t.guided]), np.array([t.lead])
     guided = [bool(features.guided_counts(~sure & (np.arange(len(cases)) == i), *one)[0, 0]) for i in range(len(cases))]

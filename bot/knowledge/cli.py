@@ -74,17 +74,26 @@ def ask(
     _print_reply(answerer.respond(question, _now()), as_json)
 
 
-def _load_cases(files: list[Path]):  # noqa: ANN202
+def _load_groups(files: list[Path]):  # noqa: ANN202
+    """The matcher and, per file or directory named, its scored dev questions."""
     from bot.content.loader import ContentError
     from bot.knowledge.evaluate import load_dev, score_cases
 
     answerer = _answerer()
-    try:
-        pairs = load_dev(files)
-    except ContentError as exc:
-        _fail(f"no dev questions in {', '.join(map(str, files))}" if not exc.problems else str(exc))
     matcher = answerer.matcher
-    return matcher, score_cases(matcher, pairs)
+    groups = []
+    for path in files:
+        try:
+            pairs = load_dev([path])
+        except ContentError as exc:
+            _fail(f"no dev questions in {path}" if not exc.problems else str(exc))
+        groups.append((str(path), score_cases(matcher, pairs)))
+    return matcher, groups
+
+
+def _load_cases(files: list[Path]):  # noqa: ANN202
+    matcher, groups = _load_groups(files)
+    return matcher, [case for _, cases in groups for case in cases]
 
 
 _IN_SCOPE_LABELS = (
@@ -181,18 +190,24 @@ def kb_calibrate(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     write: Annotated[bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml.")] = False,
 ) -> None:
-    """Search the answer/suggest thresholds on the dev set and show the resulting figures."""
-    from bot.knowledge.evaluate import calibrate
+    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures."""
+    from bot.knowledge.evaluate import calibrate, evaluate
 
-    matcher, cases = _load_cases(files)
-    thresholds, report = calibrate(matcher, cases)
+    matcher, groups = _load_groups(files)
+    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases])
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False)
+    config = matcher.config.model_copy(update={"thresholds": thresholds})
+    per_file = {name: evaluate(matcher, cases, config).figures for name, cases in groups}
+    if len(per_file) > 1:
+        for name, f in per_file.items():
+            shown = ", ".join(f"{label} {f[key] * 100:.1f}%" for key, label in _IN_SCOPE_LABELS[:2] + _OUT_OF_SCOPE_LABELS[:1])
+            typer.echo(f"{name}: {shown}")
     if write:
         from bot.knowledge.tuning import write_thresholds
         from bot.paths import content_root
 
-        path = write_thresholds(content_root(), thresholds, report.figures)
+        path = write_thresholds(content_root(), thresholds, report.figures, per_file)
         typer.echo(f"written to {path}")
 
 

@@ -9,8 +9,8 @@ on a phone it reads like "I don't know"):
   wrong, suggested with the expected entry among the buttons, suggested without it, fallback;
 * out of scope — answered (bad), suggested, fallback;
 
-overall, per topic of the expected entry and per question source (the ``source`` field, else the
-file name). Secondary lines: top-1 / top-3 (the expected entry ranked first / among the first
+overall, per topic of the expected entry and per question source (the ``source`` field — a web
+page counts by its site — else the file name). Secondary lines: top-1 / top-3 (the expected entry ranked first / among the first
 three), guided answers (direct answers under a header, with runner-ups as buttons), wrong answers
 whose runner-up buttons hold the right entry, and fallback precision / recall.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,8 @@ from bot.knowledge.matcher import SUGGESTIONS, Candidate, Decision, Matcher, Sco
 from bot.knowledge.schema import MatcherConfig, Thresholds
 
 OUT_OF_SCOPE = "out_of_scope"
+#: the topic of in-scope questions whose expected entry does not exist
+UNKNOWN_ENTRY = "unknown_entry"
 #: what an in-scope asker sees, in the order the report prints them
 IN_SCOPE_KINDS = ("direct_right", "direct_wrong", "suggested_right", "suggested_wrong", "fallback")
 #: what an out-of-scope asker sees
@@ -41,6 +44,8 @@ MIN_GUIDED = 0.2
 #: the calibration keeps this much headroom below the floors the tests hold the dev set to
 MAX_WRONG = 0.02
 MAX_OOS_ANSWERED = 0.05
+#: second-topic shares the calibration tries (1.0: never)
+SECOND_TOPICS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 1.0)
 
 
 class DevQuestion(BaseModel):
@@ -94,10 +99,17 @@ def load_dev(paths: list[Path]) -> list[tuple[str, DevQuestion]]:
     pairs: list[tuple[str, DevQuestion]] = []
     for path in dev_files(paths):
         parsed = load_model(path, DevFile)
-        pairs.extend((q.source or path.name, q) for q in parsed.questions)
+        pairs.extend((_source(q.source) or path.name, q) for q in parsed.questions)
     if not pairs:
         raise ContentError([])
     return pairs
+
+
+def _source(source: str | None) -> str | None:
+    """A source for grouping: a web page counts by its site (one line per page would be noise)."""
+    if source and source.startswith(("http://", "https://")):
+        return urlparse(source).netloc or source
+    return source
 
 
 def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[Case]:
@@ -151,7 +163,10 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         got = ranked[0] if ranked else None
         if case.expect is not None and case.expect not in kb.by_id:
             report.unknown_expect.append({"q": case.question, "expect": case.expect, "file": case.source})
-        topic = kb.by_id[case.expect].topic if case.expect in kb.by_id else OUT_OF_SCOPE
+        if case.expect is None:
+            topic = OUT_OF_SCOPE
+        else:
+            topic = kb.by_id[case.expect].topic if case.expect in kb.by_id else UNKNOWN_ENTRY
         key = kind if case.expect is not None else "oos_" + kind
         for counter in (overall, groups["topic"][topic], groups["source"][case.source]):
             counter[key] += 1
@@ -228,7 +243,7 @@ class _Features:
     top3_right: np.ndarray
 
     @classmethod
-    def of(cls, matcher: Matcher, cases: list[Case], exact_ratio: float) -> _Features:
+    def of(cls, matcher: Matcher, cases: list[Case], t: Thresholds) -> _Features:
         rows = []
         for case in cases:
             d = matcher.decide(case.scored)
@@ -236,11 +251,12 @@ class _Features:
             ranked = [c.entry_id for c in case.candidates]
             rows.append(
                 (
-                    bool(best) and (case.scored.exact or best.fuzzy * 100 >= exact_ratio),
+                    bool(best) and (case.scored.exact or best.fuzzy * 100 >= t.exact_ratio),
                     bool(best) and best.explains_foreign,
                     best.confidence if best else -1.0,
                     d.margin,
-                    d.lead,
+                    # a second topic makes the guided tier ignore the lead
+                    1.0 if case.scored.second_topic >= t.second_topic else d.lead,
                     case.scored.content_chars,
                     case.expect is not None,
                     bool(ranked) and ranked[0] == case.expect,
@@ -275,47 +291,18 @@ def calibrate(
     max_wrong: float = MAX_WRONG,
     max_oos_answered: float = MAX_OOS_ANSWERED,
 ) -> tuple[Thresholds, Report]:
-    """Grid-search the thresholds: the sure tier (answer, margin) and the guided tier (guided, lead)
-    jointly, keeping direct wrong answers (share of the in-scope questions) and answered
-    out-of-scope questions under the limits (with headroom below the tests' floors) and answering
-    as many questions right as possible, among equals the stricter setting; then the suggestion
-    threshold, trading in-scope help against out-of-scope fallbacks."""
+    """Grid-search the thresholds: the sure tier (answer, margin), the guided tier (guided, lead)
+    and the second-topic share jointly, keeping direct wrong answers (share of the in-scope
+    questions) and answered out-of-scope questions within the limits and answering as many
+    questions right as possible, among equals the stricter setting; then the suggestion threshold,
+    trading in-scope help against out-of-scope fallbacks."""
     base = matcher.config
-    f = _Features.of(matcher, cases, base.thresholds.exact_ratio)
-    n_in, n_out = int(f.in_scope.sum()), int((~f.in_scope).sum())
-    right = f.in_scope & f.top1_right
-    wrong = f.in_scope & ~f.top1_right
-    oos = ~f.in_scope
-    # below half of the question explained, no margin makes a sure answer safe on questions the
-    # dev set does not contain; a tie is never answered, whatever the dev set says; below a fifth
-    # explained, a guess is not worth showing
-    guided = np.array([g / 100 for g in range(int(MIN_GUIDED * 100), 101)])
-    leads = np.array([lead / 100 for lead in range(int(MIN_MARGIN * 100), 61)])
-    best_key = None
-    best = base.thresholds
-    for answer in [i / 100 for i in range(int(MIN_ANSWER * 100), 100)]:
-        for margin in [i / 100 for i in range(int(MIN_MARGIN * 100), 31)]:
-            t = base.thresholds.model_copy(update={"answer": answer, "margin": margin})
-            sure = f.sure(t)
-            # answered: by the sure tier, or else by the guided tier; the last column is the
-            # guided tier off
-            n_right, n_wrong, n_oos = (
-                np.append(f.guided_counts(~sure & kind, guided, leads).ravel(), 0) + int((sure & kind).sum())
-                for kind in (right, wrong, oos)
-            )
-            g_col = np.append(np.repeat(guided, leads.size), 1.0)
-            l_col = np.append(np.tile(leads, guided.size), 1.0)
-            ok = (n_wrong <= max_wrong * n_in + 1e-9) & (n_oos <= max_oos_answered * n_out + 1e-9)
-            if not ok.any():
-                continue
-            allowed = np.flatnonzero(ok)
-            # the most right answers, then the fewest wrong, then the strictest guided tier
-            keys = (l_col[allowed], g_col[allowed], -n_oos[allowed], -n_wrong[allowed], n_right[allowed])
-            column = int(allowed[np.lexsort(keys)[-1]])
-            key = (int(n_right[column]), -int(n_wrong[column]), -int(n_oos[column]), g_col[column], l_col[column], answer, margin)
-            if best_key is None or key > best_key:
-                best_key = key
-                best = t.model_copy(update={"guided": float(g_col[column]), "lead": float(l_col[column])})
+    best_key, best = None, base.thresholds
+    for second in SECOND_TOPICS:
+        t = base.thresholds.model_copy(update={"second_topic": second})
+        found = _search(_Features.of(matcher, cases, t), t, max_wrong, max_oos_answered)
+        if found is not None and (best_key is None or found[0] > best_key):
+            best_key, best = found
     best_key = None
     final = best
     for suggest in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
@@ -325,3 +312,45 @@ def calibrate(
         if best_key is None or key > best_key:
             best_key, final = key, thresholds
     return final, evaluate(matcher, cases, _config(base, final))
+
+
+def _search(
+    f: _Features, base: Thresholds, max_wrong: float, max_oos_answered: float
+) -> tuple[tuple, Thresholds] | None:
+    """The best (answer, margin, guided, lead) for one second-topic share, with its sort key."""
+    n_in, n_out = int(f.in_scope.sum()), int((~f.in_scope).sum())
+    right = f.in_scope & f.top1_right
+    wrong = f.in_scope & ~f.top1_right
+    oos = ~f.in_scope
+    # below half of the question explained, no margin makes a sure answer safe on questions the
+    # dev set does not contain; a tie is never answered, whatever the dev set says; below a fifth
+    # explained, a guess is not worth showing
+    guided = np.array([g / 100 for g in range(int(MIN_GUIDED * 100), 101)])
+    leads = np.array([lead / 100 for lead in range(int(MIN_MARGIN * 100), 61)])
+    # one column per (guided, lead) pair, and a last one with the guided tier off
+    g_col = np.append(np.repeat(guided, leads.size), 1.0)
+    l_col = np.append(np.tile(leads, guided.size), 1.0)
+    best_key, best = None, None
+    for answer in [i / 100 for i in range(int(MIN_ANSWER * 100), 100)]:
+        for margin in [i / 100 for i in range(int(MIN_MARGIN * 100), 31)]:
+            t = base.model_copy(update={"answer": answer, "margin": margin})
+            sure = f.sure(t)
+            # answered: by the sure tier, or else by the guided tier
+            n_right, n_wrong, n_oos = (
+                np.append(f.guided_counts(~sure & kind, guided, leads).ravel(), 0) + int((sure & kind).sum())
+                for kind in (right, wrong, oos)
+            )
+            ok = (n_wrong <= max_wrong * n_in + 1e-9) & (n_oos <= max_oos_answered * n_out + 1e-9)
+            if not ok.any():
+                continue
+            allowed = np.flatnonzero(ok)
+            # the most right answers, then the fewest wrong, then the strictest guided tier
+            keys = (l_col[allowed], g_col[allowed], -n_oos[allowed], -n_wrong[allowed], n_right[allowed])
+            c = int(allowed[np.lexsort(keys)[-1]])
+            # among equals: the stricter guided tier, then a second topic offered wherever it costs
+            # nothing, then the stricter sure tier
+            key = (int(n_right[c]), -int(n_wrong[c]), -int(n_oos[c]), g_col[c], l_col[c], -base.second_topic, answer, margin)
+            if best_key is None or key > best_key:
+                best_key = key
+                best = t.model_copy(update={"guided": float(g_col[c]), "lead": float(l_col[c])})
+    return (best_key, best) if best is not None else None

@@ -60,6 +60,11 @@ SUGGESTIONS = 3
 RUNNER_UPS = 2
 
 
+#: how the fit of an entry's declared levels moves its rank (times ``weights.level_rank``): an entry
+#: written for the level the question names goes up, one written for another level goes down
+_LEVEL_RANK: dict[Fit, float] = {"match": 1.0, "neutral": 0.0, "conflict": -1.0}
+
+
 @dataclass(frozen=True)
 class Candidate:
     entry_id: str
@@ -140,6 +145,9 @@ class Scored:
     exact: bool
     content_chars: int
     levels: tuple[str, ...] = ()
+    #: the weighted share of the question the runner-up explains and the best entry does not: a
+    #: second topic (评审费多少，怎么交 — the amount and the way to pay are two entries)
+    second_topic: float = 0.0
 
 
 @dataclass
@@ -181,6 +189,7 @@ class Matcher:
         w = self.config.weights
         norm = self.normalizer
         self._prepared: list[_Prepared] = []
+        self._index: dict[str, int] = {entry.id: i for i, entry in enumerate(kb.entries)}
         self._exact: dict[str, int] = {}
         self._ids: dict[str, int] = {}
         df: list[int] = []
@@ -269,6 +278,21 @@ class Matcher:
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
+    def _shares(
+        self, ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+    ) -> np.ndarray:
+        """How much of each query token the entry explains (0..1): fully by its phrasings, partly by
+        its answer; level mentions by the entry's declared levels when it declares any (see the
+        module docstring)."""
+        share = np.where(
+            _members(ids, prepared.question_ids),
+            1.0,
+            np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
+        )
+        if levels is not None:
+            share = levels.explain(share, prepared.entry.levels, level_fit)
+        return share
+
     def _coverage(
         self,
         ids: np.ndarray,
@@ -278,15 +302,8 @@ class Matcher:
         level_fit: Fit = "neutral",
         levels: LevelQuery | None = None,
     ) -> float:
-        """IDF-weighted share of the query explained by the entry; level mentions are explained by
-        the entry's declared levels when it declares any (see the module docstring)."""
-        share = np.where(
-            _members(ids, prepared.question_ids),
-            1.0,
-            np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
-        )
-        if levels is not None:
-            share = levels.explain(share, prepared.entry.levels, level_fit)
+        """IDF-weighted share of the query explained by the entry."""
+        share = self._shares(ids, prepared, level_fit, levels)
         return float((weights * share).sum() / total) if total > 0 else 0.0
 
     @staticmethod
@@ -369,7 +386,7 @@ class Matcher:
                 Candidate(
                     entry_id=prepared.entry.id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * relative - (w.level_conflict if level_fit == "conflict" else 0.0),
+                    rank_score=confidence + w.bm25 * relative + _LEVEL_RANK[level_fit] * w.level_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),
@@ -382,7 +399,13 @@ class Matcher:
             exact_id = self._prepared[exact_index].entry.id
             candidates.sort(key=lambda c: c.entry_id != exact_id)
         named = tuple(level for level in self.levels.ids if level in levels.named)
-        return Scored(norm, candidates, exact_index is not None, content, named)
+        second = 0.0
+        if len(candidates) > 1 and total > 0:
+            first, runner = (self._prepared[self._index[c.entry_id]] for c in candidates[:2])
+            explained = self._shares(ids, first, candidates[0].level_fit, levels)
+            also = self._shares(ids, runner, candidates[1].level_fit, levels)
+            second = float((weights * np.maximum(also - explained, 0.0)).sum() / total)
+        return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4))
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
@@ -393,7 +416,9 @@ class Matcher:
         about this review's fee). Below that, a clearly best entry — a middle confidence, but far
         ahead of the runner-up in the normalised rank score — is still answered, *guided*: under a
         header naming the question it answers, with the runner-ups as buttons, so a wrong guess
-        costs one press. Only when entries are close does the user get a list to choose from."""
+        costs one press. So is a question with two topics (the runner-up explains a good part of
+        the question the best entry does not): the main one is answered, the other offered as a
+        button. Only when entries are close does the user get a list to choose from."""
         t = (config or self.config).thresholds
         candidates = scored.candidates
         if not candidates:
@@ -406,7 +431,7 @@ class Matcher:
         if best.explains_foreign:
             if best.confidence >= t.answer and margin >= t.margin and scored.content_chars >= t.min_content_chars:
                 return Decision("answer", margin, lead)
-            if best.confidence >= t.guided and lead >= t.lead:
+            if best.confidence >= t.guided and (lead >= t.lead or scored.second_topic >= t.second_topic):
                 runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
                 return Decision("answer", margin, lead, guided=True, offered=runner_ups)
         if best.confidence >= t.suggest:

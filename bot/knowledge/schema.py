@@ -162,6 +162,9 @@ class Thresholds(_Strict):
     #: score / best score) ≥ lead; 1.0 switches this tier off
     guided: float = Field(default=1.0, ge=0, le=1)
     lead: float = Field(default=1.0, ge=0, le=1)
+    #: … or when the runner-up explains at least this share of the question that the best entry
+    #: does not (a second topic, offered as a button); 1.0 switches this off
+    second_topic: float = Field(default=1.0, ge=0, le=1)
 
 
 class Weights(_Strict):
@@ -176,9 +179,9 @@ class Weights(_Strict):
     answer_coverage: float = Field(ge=0, le=1)
     stopword: float = Field(ge=0, le=1)
     unknown_idf: float = Field(ge=0)
-    #: subtracted from the rank of an entry written for a level other than the one the question
-    #: names (its confidence, the share of the question it explains, is left as it is)
-    level_conflict: float = Field(default=0.0, ge=0, le=1)
+    #: added to the rank of an entry written for the level the question names, subtracted from one
+    #: written for another level (its confidence, the share of the question it explains, stays)
+    level_rank: float = Field(default=0.0, ge=0, le=1)
     #: weight of an unknown bigram that is no word (the seam of two words) relative to an unknown word
     junction: float = Field(default=1.0, ge=0, le=1)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
@@ -191,4 +194,5 @@ class Weights(_Strict):
 class MatcherConfig(_Strict):
     thresholds: Thresholds
     weights: Weights
-    calibration: dict[str, float | int | str] = Field(default_factory=dict)
+    #: what the last calibration measured: figures over all its questions, ``files`` per file
+    calibration: dict[str, float | int | str | dict[str, dict[str, float | int]]] = Field(default_factory=dict)

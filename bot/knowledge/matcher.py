@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -158,8 +158,9 @@ class _Prepared:
     #: 10,000 entries in tens of megabytes, where Python sets would take gigabytes)
     question_ids: np.ndarray
     answer_ids: np.ndarray
-    #: sorted token ids of each phrasing
-    phrasing_ids: list[np.ndarray]
+    #: sorted ids of the tokens of the phrasings, and for each the share of phrasings using it
+    phrasing_ids: np.ndarray
+    phrasing_share: np.ndarray
     #: the entry's phrasings, normalised and without spaces (to check foreign words against: an
     #: answer that mentions 居住证 in passing does not make the entry about it)
     text: str
@@ -208,7 +209,9 @@ class Matcher:
             for token_id in q_ids | a_ids:
                 df[token_id] += 1
             text = " ".join(compacts)
-            phrasing_ids = [np.array(sorted({self._ids[t] for t in tokens}), np.int32) for tokens in per_phrasing]
+            used = Counter(token_id for tokens in per_phrasing for token_id in {self._ids[t] for t in tokens})
+            phrasing_ids = np.array(sorted(used), np.int32)
+            phrasing_share = np.array([used[i] / max(len(per_phrasing), 1) for i in phrasing_ids], np.float64)
             self._prepared.append(
                 _Prepared(
                     entry,
@@ -216,6 +219,7 @@ class Matcher:
                     np.array(sorted(q_ids), np.int32),
                     np.array(sorted(a_ids), np.int32),
                     phrasing_ids,
+                    phrasing_share,
                     text,
                 )
             )
@@ -307,6 +311,7 @@ class Matcher:
         return float((weights * share).sum() / total) if total > 0 else 0.0
 
     @staticmethod
+    @staticmethod
     def _support(
         ids: np.ndarray,
         weights: np.ndarray,
@@ -315,16 +320,16 @@ class Matcher:
         level_fit: Fit = "neutral",
         levels: LevelQuery | None = None,
     ) -> float:
-        """Mean over the entry's phrasings of the weighted share of the query each one explains."""
-        if total <= 0 or not prepared.phrasing_ids:
+        """Mean over the entry's phrasings of the weighted share of the query each one explains:
+        the same as weighting each query token by the share of phrasings that use it (level
+        mentions corrected as in coverage, which sets whole tokens and so commutes with the mean)."""
+        if total <= 0 or prepared.phrasing_ids.size == 0:
             return 0.0
-        shares = 0.0
-        for phrasing in prepared.phrasing_ids:
-            share = _members(ids, phrasing).astype(np.float64)
-            if levels is not None:
-                share = levels.explain(share, prepared.entry.levels, level_fit)
-            shares += float((weights * share).sum())
-        return shares / (total * len(prepared.phrasing_ids))
+        positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
+        share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
+        if levels is not None:
+            share = levels.explain(share, prepared.entry.levels, level_fit)
+        return float((weights * share).sum() / total)
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:

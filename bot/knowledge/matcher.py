@@ -125,6 +125,11 @@ class Decision:
     offered: tuple[str, ...] = ()
 
 
+def _weighted(share: np.ndarray, weights: np.ndarray, total: float) -> float:
+    """The weighted share of the query ``share`` explains."""
+    return float((weights * share).sum() / total) if total > 0 else 0.0
+
+
 def _lead(candidates: list[Candidate]) -> float:
     """1 − runner-up's rank score / best's: how far ahead the best entry is, on a 0..1 scale that
     does not depend on how long the question is (BM25 and coverage sums grow with it)."""
@@ -293,43 +298,20 @@ class Matcher:
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        if levels is not None:
-            share = levels.explain(share, prepared.entry.levels, level_fit)
-        return share
-
-    def _coverage(
-        self,
-        ids: np.ndarray,
-        weights: np.ndarray,
-        total: float,
-        prepared: _Prepared,
-        level_fit: Fit = "neutral",
-        levels: LevelQuery | None = None,
-    ) -> float:
-        """IDF-weighted share of the query explained by the entry."""
-        share = self._shares(ids, prepared, level_fit, levels)
-        return float((weights * share).sum() / total) if total > 0 else 0.0
+        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
 
     @staticmethod
-    @staticmethod
-    def _support(
-        ids: np.ndarray,
-        weights: np.ndarray,
-        total: float,
-        prepared: _Prepared,
-        level_fit: Fit = "neutral",
-        levels: LevelQuery | None = None,
-    ) -> float:
-        """Mean over the entry's phrasings of the weighted share of the query each one explains:
-        the same as weighting each query token by the share of phrasings that use it (level
-        mentions corrected as in coverage, which sets whole tokens and so commutes with the mean)."""
-        if total <= 0 or prepared.phrasing_ids.size == 0:
-            return 0.0
+    def _phrasing_shares(
+        ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+    ) -> np.ndarray:
+        """For each query token, the share of the entry's phrasings that use it. Weighted and summed
+        this is the mean over the phrasings of the share of the query each one explains (the level
+        correction sets whole tokens, so it commutes with the mean)."""
+        if prepared.phrasing_ids.size == 0:
+            return np.zeros(ids.shape)
         positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
         share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
-        if levels is not None:
-            share = levels.explain(share, prepared.entry.levels, level_fit)
-        return float((weights * share).sum() / total)
+        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -382,9 +364,9 @@ class Matcher:
         for i in indices:
             prepared = self._prepared[i]
             level_fit = fit(prepared.entry.levels, levels.named)
-            coverage = self._coverage(ids, weights, total, prepared, level_fit, levels)
+            coverage = _weighted(self._shares(ids, prepared, level_fit, levels), weights, total)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
-            support = self._support(ids, weights, total, prepared, level_fit, levels) if w.support else 0.0
+            support = _weighted(self._phrasing_shares(ids, prepared, level_fit, levels), weights, total) if w.support else 0.0
             confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             relative = bm25_scores[i] / top_bm25
             candidates.append(

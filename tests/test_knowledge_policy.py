@@ -13,11 +13,7 @@ from bot.knowledge.evaluate import evaluate, load_dev, score_cases
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.matcher import Matcher
 from tests.helpers import ChatUser, make_app
-from tests.kb_fixtures import MATCHER, dump, make_content_root, write_knowledge
-
-#: the fixture thresholds with the guided tier on (the real ones are calibrated in matcher.yaml)
-GUIDED = copy.deepcopy(MATCHER)
-GUIDED["thresholds"] |= {"guided": 0.4, "lead": 0.3}
+from tests.kb_fixtures import GUIDED, MATCHER, dump, make_content_root, write_knowledge
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from tests.e2e.conftest import count_rows, start_bot
 from tests.emulator import button_data
-from tests.kb_fixtures import GUIDED, make_content_root, write_knowledge
+from tests.kb_fixtures import make_content_root
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 
@@ -55,24 +55,3 @@ async def test_forged_knowledge_button_gets_a_toast(bot, tg_user):
     answer = await tg_user.press(reply, "kb:a:../../etc/passwd")
     assert "该按钮已失效" in (answer["text"] or "")
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def guided_bot(emulator, framework, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"kb-guided-{framework}")
-    root = make_content_root(tmp)
-    write_knowledge(root, matcher=GUIDED)
-    proc = await start_bot(emulator, framework, tmp, extra_env={"CONTENT_DIR": str(root)})
-    yield proc
-    await proc.stop()
-
-
-async def test_guided_answer_has_header_and_runner_up_buttons(guided_bot, tg_user):
-    (reply,) = await tg_user.say("网上报名最后一天")
-    assert reply["text"].startswith("关于「网上申报什么时候截止」：\n") and "不是这个？" in reply["text"]
-    buttons = button_data(reply)
-    runner_ups = {label: data for label, data in buttons.items() if data.startswith("kb:a:")}
-    assert len(runner_ups) == 2 and "kb:a:online-deadline" not in runner_ups.values()
-    assert buttons["👍 有帮助"] == "kb:up:online-deadline"
-    await tg_user.press(reply, runner_ups["纸质材料送到哪里？"])
-    (answer,) = await tg_user.replies(1)
-    assert "水灵山路188号" in answer["text"] and not answer["text"].startswith("关于「")

@@ -1,33 +1,39 @@
-"""Rank entries for a question and decide between three outcomes: answer, suggest, fall back.
+"""Rank entries for a question and decide what the asker gets: an answer (sure, or guided under a
+header with the runner-ups as buttons), a list of suggestions, or the fallback.
 
-Ranking: BM25 (``bm25s``, pre-tokenised character unigrams + bigrams, one document per entry with
-its questions repeated so they weigh more than the answer) picks candidates; each candidate is then
-scored with two signals that say how well it *explains* the question:
+Before ranking, homophone typos in the question are corrected (``bot.knowledge.typos``). Ranking:
+BM25 (``bm25s``, pre-tokenised character unigrams + bigrams, one document per entry with its
+questions repeated so they weigh more than the answer) picks candidates; each candidate is then
+scored with signals that say how well it *explains* the question:
 
 * coverage — the IDF-weighted share of the question's tokens found in the entry (question wording
   counts fully, answer wording partly; a token the knowledge base has never seen counts as the
-  rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制");
+  rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制" — less so in a
+  long question, which wraps its ask in context, and least for the seam between two words);
 * fuzzy — rapidfuzz's similarity to the closest phrasing of the entry (a pressed suggestion or a
   repeated question is near-verbatim);
 * support — the same weighted share, per phrasing, averaged over the entry's phrasings: how central
   the question's words are to the entry. Coverage cannot tell 退回 (the entry about returned
   applications, whose every phrasing says it) from an entry that says it once in one phrasing.
 
-Confidence mixes the two; the final rank adds BM25 relative to the best. A wrong confident answer is
-worse than a suggestion, so answering needs both a high confidence and a lead over the runner-up;
-the thresholds live in ``knowledge/matcher.yaml`` (calibrated on the dev set). ``match`` never
-raises: any failure is a fallback.
+Confidence mixes them; the final rank adds BM25 relative to the best and moves entries written for
+the level the question names up, those for another level down. A wrong answer is worse than a
+suggestion, so a sure answer needs a high confidence and a margin over the runner-up; a guided one
+(see ``Matcher.decide``) a middle confidence and a clear lead in the rank. The thresholds live in
+``knowledge/matcher.yaml`` (calibrated on the dev set and the tuning half of the real phrasings).
+``match`` never raises: any failure is a fallback.
 
-Title levels (``bot.knowledge.levels``) correct coverage, and nothing else: when the question names
-a level (中级, 高工, 正高…) and an entry declares its levels, the words of that mention are explained
-by the declaration, not by the entry's text. An entry that declares a named level explains the
-mention fully; an entry that declares only other levels explains none of it, nor the bigrams that
-straddle it (the 副高 entry mentions 中级 as its prerequisite, which does not make it an answer to
+Title levels (``bot.knowledge.levels``) correct coverage: when the question names a level (中级,
+高工, 正高…) and an entry declares its levels, the words of that mention are explained by the
+declaration, not by the entry's text. An entry that declares a named level explains the mention
+fully; an entry that declares only other levels explains none of it, nor the bigrams that straddle
+it (the 副高 entry mentions 中级 as its prerequisite, which does not make it an answer to
 中级要什么学历); an entry without levels, or a question without one, is scored by text as before.
-The confidence therefore still means the share of the question the entry explains, and the answer
-threshold and margin are unchanged: a level-matching entry is answered only when it clears both.
-The level mostly helps by lowering runners-up written for another level (widening the margin); it
-raises the matching entry only by the level words its own text lacks.
+The confidence therefore still means the share of the question the entry explains, and a
+level-matching entry is answered only when it clears the thresholds. Besides, ``level_rank`` moves
+the rank (not the confidence) of level-matching entries up and of conflicting ones down: a personal
+case (本科毕业满五年能报中级吗) shares more words with the 副高 entry, whose conditions mention
+本科 and 满5年, than with the 中级 one.
 """
 
 from __future__ import annotations
@@ -120,7 +126,6 @@ class Decision:
     margin: float = 0.0
     lead: float = 0.0
     guided: bool = False
-    exact: bool = False
     #: entry ids offered as buttons: the suggestion list, or a guided answer's runner-ups
     offered: tuple[str, ...] = ()
 
@@ -414,7 +419,7 @@ class Matcher:
         margin = best.confidence - candidates[1].confidence if len(candidates) > 1 else best.confidence
         lead = _lead(candidates)
         if scored.exact or best.fuzzy * 100 >= t.exact_ratio:
-            return Decision("answer", margin, lead, exact=True)
+            return Decision("answer", margin, lead)
         if best.explains_foreign:
             if best.confidence >= t.answer and margin >= t.margin and scored.content_chars >= t.min_content_chars:
                 return Decision("answer", margin, lead)

@@ -175,3 +175,17 @@ def test_calibration_replays_decide_exactly(update):
     replayed = sure | np.array(guided)
     decided = np.array([real.decide(c.scored, config).outcome == "answer" for c in cases])
     assert replayed.any() and (replayed == decided).all()
+
+
+async def test_web_chat_shows_header_and_runner_up_buttons(guided_app):
+    from tests.test_web_api import csrf_of, say, start_client
+
+    client = await start_client(guided_app)
+    try:
+        body = await say(client, await csrf_of(client), "网上报名最后一天")
+    finally:
+        await client.close()
+    shown = body["messages"][-1]
+    assert shown["text"].startswith("关于「网上申报什么时候截止」：") and "不是这个？" in shown["text"]
+    data = [b["data"] for row in shown["buttons"] for b in row]
+    assert len([d for d in data if d.startswith("kb:a:")]) == 2 and data[-1] == "kb:dn:online-deadline"

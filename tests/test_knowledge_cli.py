@@ -84,11 +84,16 @@ def test_ask_is_fast_and_touches_neither_database_nor_frameworks(tmp_path):
 def test_kb_eval_prints_the_figures():
     proc = run_bot("kb", "eval", str(DEV_DIR))
     assert proc.returncode == 0, proc.stderr
-    for label in ("top-1", "top-3", "fallback precision", "fallback recall", "wrong confident", "out-of-scope answered", "per topic"):
+    lines = proc.stdout.splitlines()
+    # what the asker sees comes first, the ranking figures after it
+    assert lines[1] == "what in-scope askers see:" and lines[2].split()[:2] == ["direct", "right"]
+    for label in ("direct wrong", "suggested, right one among them", "answered (bad)", "top-1", "top-3", "per topic", "per source"):
         assert label in proc.stdout
+    assert proc.stdout.index("direct right") < proc.stdout.index("top-1")
     proc = run_bot("kb", "eval", *map(str, sorted(DEV_DIR.glob("*.yaml"))), "--json")
     data = json.loads(proc.stdout)
     assert data["figures"]["questions"] >= 250 and "paper_and_fee" in data["per_topic"]
+    assert "direct_right" in data["figures"] and "dev_a.yaml" in data["per_source"]
 
 
 def test_kb_eval_bad_file_is_reported(tmp_path):

@@ -52,6 +52,12 @@ def test_dev_questions_are_not_copied_from_the_entries(runtime):
     assert len(copied) <= len(phrasings) * 0.02, f"dev questions identical to entry phrasings: {copied}"
 
 
+#: in-scope dev questions answered directly with the right entry (what the asker feels); the
+#: thresholds are calibrated on the dev set and the real phrasings' tuning half together, which
+#: costs the dev set a few points (see the README)
+DIRECT_RIGHT_FLOOR = 0.75
+
+
 def test_dev_set_figures(report):
     f = report.figures
     detail = "\n".join(
@@ -60,7 +66,8 @@ def test_dev_set_figures(report):
     )
     assert f["top1"] >= 0.92, f"top-1 {f['top1']:.3f} < 0.92\n{detail}"
     assert f["top3"] >= 0.98, f"top-3 {f['top3']:.3f} < 0.98\n{detail}"
-    assert f["wrong_confident"] <= 0.02, f"wrong confident {f['wrong_confident']:.3f} > 0.02\n{detail}"
+    assert f["direct_right"] >= DIRECT_RIGHT_FLOOR, f"direct right {f['direct_right']:.3f} < {DIRECT_RIGHT_FLOOR}\n{detail}"
+    assert f["direct_wrong"] <= 0.02, f"direct wrong {f['direct_wrong']:.3f} > 0.02\n{detail}"
     assert f["out_of_scope_answered"] <= 0.05, f"out-of-scope answered {f['out_of_scope_answered']:.3f} > 0.05\n{detail}"
 
 

@@ -12,12 +12,14 @@ from typing import Any
 
 from bot.clock import LOCAL_TZ
 from bot.knowledge.cycles import Cycles
-from bot.knowledge.matcher import MatchResult, Outcome
+from bot.knowledge.matcher import SUGGESTIONS, MatchResult, Outcome
 from bot.knowledge.runtime import Runtime, load_runtime
 from bot.knowledge.schema import Entry
 
 TextFn = Callable[..., str]
-SUGGESTIONS = 3
+#: a header quotes at most this many characters of the entry's question
+HEADER_QUESTION_CHARS = 24
+_TRAILING = "？?。！!，,；;：: "
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Reply:
     suggestions: list[Suggestion] = field(default_factory=list)
     normalized: str = ""
     top_entry_id: str | None = None
+    #: a direct answer at middle confidence: the text starts with a header naming the entry's
+    #: question and ``suggestions`` holds the runner-ups ("不是这个？")
+    guided: bool = False
 
     @property
     def answered(self) -> bool:
@@ -52,6 +57,7 @@ class Reply:
             "score": round(self.score, 4),
             "sources": self.sources,
             "suggestions": [{"id": s.id, "question": s.question} for s in self.suggestions],
+            "guided": self.guided,
         }
 
 
@@ -118,6 +124,21 @@ class Answerer:
             top_entry_id=entry.id,
         )
 
+    def header(self, entry: Entry) -> str:
+        """The first line of a guided answer: the entry's question, without its question mark and
+        cut at a word-agnostic length (the header names the topic, it need not be complete)."""
+        question = entry.question.strip().rstrip(_TRAILING)
+        if len(question) > HEADER_QUESTION_CHARS:
+            question = question[: HEADER_QUESTION_CHARS - 1] + "…"
+        return self.t("knowledge.answer_header", question=question)
+
+    def _offered(self, ids: tuple[str, ...]) -> list[Suggestion]:
+        entries = [self.entry(i) for i in ids]
+        return [Suggestion(e.id, e.question) for e in entries if e is not None]
+
+    def _numbered(self, suggestions: list[Suggestion]) -> list[str]:
+        return [f"{i}. {s.question}" for i, s in enumerate(suggestions, 1)]
+
     def respond(self, question: str, now: dt.datetime) -> Reply:
         result: MatchResult = self.matcher.match(question)
         best = result.best
@@ -125,17 +146,27 @@ class Answerer:
         top = best.entry_id if best else None
         if result.outcome == "answer" and best is not None:
             entry = self.entry(best.entry_id)
-            if entry is not None:
+            if entry is not None and not result.guided:
                 return self.answer_entry(entry, now, score=score, normalized=result.normalized)
+            if entry is not None:
+                runner_ups = self._offered(result.offered)
+                text = f"{self.header(entry)}\n{self.entry_text(entry, now)}"
+                if runner_ups:
+                    text += "\n\n" + "\n".join([self.t("knowledge.runner_ups"), *self._numbered(runner_ups)])
+                return Reply(
+                    "answer",
+                    text,
+                    entry.id,
+                    score,
+                    self.source_refs(entry),
+                    runner_ups,
+                    result.normalized,
+                    top,
+                    guided=True,
+                )
         if result.outcome == "suggest":
-            suggestions = [
-                Suggestion(c.entry_id, self.entry(c.entry_id).question)
-                for c in result.candidates[:SUGGESTIONS]
-                if self.entry(c.entry_id) is not None
-            ]
-            lines = [self.t("knowledge.suggest")]
-            lines += [f"{i}. {s.question}" for i, s in enumerate(suggestions, 1)]
-            lines.append(self.t("knowledge.suggest_footer"))
+            suggestions = self._offered(result.offered or tuple(c.entry_id for c in result.candidates[:SUGGESTIONS]))
+            lines = [self.t("knowledge.suggest"), *self._numbered(suggestions), self.t("knowledge.suggest_footer")]
             return Reply("suggest", "\n".join(lines), None, score, [], suggestions, result.normalized, top)
         return Reply("fallback", self.t("knowledge.fallback"), None, score, [], [], result.normalized, top)
 

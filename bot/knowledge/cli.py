@@ -105,17 +105,50 @@ class _Responder:
         return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t)
 
 
-def _load_cases(files: list[Path]):  # noqa: ANN202
+def _load_groups(files: list[Path]):  # noqa: ANN202
+    """The matcher and, per file or directory named, its scored dev questions."""
     from bot.content.loader import ContentError
     from bot.knowledge.evaluate import load_dev, score_cases
 
     answerer = _answerer()
-    try:
-        pairs = load_dev(files)
-    except ContentError as exc:
-        _fail(f"no dev questions in {', '.join(map(str, files))}" if not exc.problems else str(exc))
     matcher = answerer.matcher
-    return matcher, score_cases(matcher, pairs)
+    groups = []
+    for path in files:
+        try:
+            pairs = load_dev([path])
+        except ContentError as exc:
+            _fail(f"no dev questions in {path}" if not exc.problems else str(exc))
+        groups.append((str(path), score_cases(matcher, pairs)))
+    return matcher, groups
+
+
+def _load_cases(files: list[Path]):  # noqa: ANN202
+    matcher, groups = _load_groups(files)
+    return matcher, [case for _, cases in groups for case in cases]
+
+
+_IN_SCOPE_LABELS = (
+    ("direct_right", "direct right"),
+    ("direct_wrong", "direct wrong"),
+    ("suggested_right", "suggested, right one among them"),
+    ("suggested_wrong", "suggested, right one missing"),
+    ("fallback", "fallback"),
+)
+_OUT_OF_SCOPE_LABELS = (
+    ("out_of_scope_answered", "answered (bad)"),
+    ("out_of_scope_suggested", "suggested"),
+    ("out_of_scope_fallback", "fallback"),
+)
+
+
+def _group_line(name: str, s: dict) -> str:
+    """One per-topic or per-source line: what in-scope and out-of-scope askers saw, in percent."""
+    parts = [f"  {name:22s} n={int(s['n']):3d}"]
+    if s.get("in_scope"):
+        parts.append("  " + " / ".join(f"{s[k] * 100:5.1f}" for k, _ in _IN_SCOPE_LABELS))
+    if s.get("out_of_scope"):
+        parts.append("  oos " + " / ".join(f"{s[k] * 100:5.1f}" for k, _ in _OUT_OF_SCOPE_LABELS))
+    return "".join(parts)
 
 
 def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
@@ -125,6 +158,7 @@ def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
                 {
                     "figures": report.figures,
                     "per_topic": report.per_topic,
+                    "per_source": report.per_source,
                     "wrong_confident": report.wrong_confident,
                     "top3_misses": report.top3_misses,
                     "unknown_expect": report.unknown_expect,
@@ -135,21 +169,27 @@ def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
         return
     f = report.figures
     typer.echo(f"questions: {f['questions']} ({f['in_scope']} in scope, {f['out_of_scope']} out of scope)")
+    typer.echo("what in-scope askers see:")
+    for key, label in _IN_SCOPE_LABELS:
+        typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
+    typer.echo("what out-of-scope askers see:")
+    for key, label in _OUT_OF_SCOPE_LABELS:
+        typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
+    typer.echo("ranking and details:")
     for key, label in (
         ("top1", "top-1"),
         ("top3", "top-3"),
-        ("answered_correctly", "answered correctly"),
-        ("suggested", "suggested (share of all)"),
-        ("wrong_confident", "wrong confident (share of all)"),
-        ("out_of_scope_answered", "out-of-scope answered"),
+        ("guided", "direct right under a header (guided)"),
+        ("wrong_with_right_button", "direct wrong, right one as a button"),
         ("fallback_precision", "fallback precision"),
-        ("fallback_recall", "fallback recall (out of scope)"),
     ):
-        typer.echo(f"  {label:32s} {f[key] * 100:6.1f}%")
-    typer.echo("per topic (top-1 / answered correctly; out_of_scope: not answered):")
-    for topic, s in report.per_topic.items():
-        typer.echo(f"  {topic:22s} n={s['n']:3d}  {s['top1'] * 100:6.1f}%  {s['answered'] * 100:6.1f}%")
-    for title, rows in (("wrong confident answers", report.wrong_confident), ("top-3 misses", report.top3_misses)):
+        typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
+    legend = "direct right / direct wrong / suggested right / suggested wrong / fallback"
+    for title, groups in (("per topic", report.per_topic), ("per source", report.per_source)):
+        typer.echo(f"{title} (in scope: {legend}; oos: answered / suggested / fallback):")
+        for name, s in groups.items():
+            typer.echo(_group_line(name, s))
+    for title, rows in (("wrong direct answers", report.wrong_confident), ("top-3 misses", report.top3_misses)):
         if rows:
             typer.echo(f"{title}:")
             for r in rows:
@@ -168,7 +208,8 @@ def kb_eval(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Top-1, top-3, fallback precision/recall, wrong confident answers and per-topic accuracy."""
+    """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
+    top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
     matcher, cases = _load_cases(files)
@@ -180,18 +221,24 @@ def kb_calibrate(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     write: Annotated[bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml.")] = False,
 ) -> None:
-    """Search the answer/suggest thresholds on the dev set and show the resulting figures."""
-    from bot.knowledge.evaluate import calibrate
+    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures."""
+    from bot.knowledge.evaluate import calibrate, evaluate
 
-    matcher, cases = _load_cases(files)
-    thresholds, report = calibrate(matcher, cases)
+    matcher, groups = _load_groups(files)
+    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases])
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False)
+    config = matcher.config.model_copy(update={"thresholds": thresholds})
+    per_file = {name: evaluate(matcher, cases, config).figures for name, cases in groups}
+    if len(per_file) > 1:
+        for name, f in per_file.items():
+            shown = ", ".join(f"{label} {f[key] * 100:.1f}%" for key, label in _IN_SCOPE_LABELS[:2] + _OUT_OF_SCOPE_LABELS[:1])
+            typer.echo(f"{name}: {shown}")
     if write:
         from bot.knowledge.tuning import write_thresholds
         from bot.paths import content_root
 
-        path = write_thresholds(content_root(), thresholds, report.figures)
+        path = write_thresholds(content_root(), thresholds, report.figures, per_file)
         typer.echo(f"written to {path}")
 
 

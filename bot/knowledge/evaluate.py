@@ -1,39 +1,58 @@
 """Measure the matcher on dev sets (``python -m bot kb eval``) and calibrate its thresholds.
 
-A dev file holds ``questions: [{q: "...", expect: entry-id or null}]``; ``null`` marks a question
-the knowledge base must not answer (out of scope or a near-topic trap). Figures:
+A dev file holds ``questions: [{q: "...", expect: entry-id or null, source: optional}]``; ``null``
+marks a question the knowledge base must not answer (out of scope or a near-topic trap). The figures
+lead with what the asker sees, because that is what a person feels (a list is one more round trip;
+on a phone it reads like "I don't know"):
 
-* top-1 / top-3 — in-scope questions whose expected entry is ranked first / among the first three;
-* answered correctly — in-scope questions answered directly with the expected entry;
-* wrong confident — questions answered directly with a wrong entry (an out-of-scope question that
-  is answered counts too), as a share of all questions;
-* out-of-scope answered — share of the null questions answered directly;
-* fallback precision / recall — of the questions that fell back, the share that were out of scope;
-  of the out-of-scope questions, the share that fell back;
-* per topic — top-1 and answered-correctly by the expected entry's topic.
+* in scope — direct right (answered with the expected entry, with or without a header), direct
+  wrong, suggested with the expected entry among the buttons, suggested without it, fallback;
+* out of scope — answered (bad), suggested, fallback;
+
+overall, per topic of the expected entry and per question source (the ``source`` field — a web
+page counts by its site — else the file name). Secondary lines: top-1 / top-3 (the expected entry ranked first / among the first
+three), guided answers (direct answers under a header, with runner-ups as buttons), wrong answers
+whose runner-up buttons hold the right entry, and fallback precision / recall.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.content.loader import ContentError, load_model
-from bot.knowledge.matcher import Candidate, Matcher, Scored
+from bot.knowledge.matcher import SUGGESTIONS, Candidate, Decision, Matcher, Scored
 from bot.knowledge.schema import MatcherConfig, Thresholds
 
 OUT_OF_SCOPE = "out_of_scope"
+#: the topic of in-scope questions whose expected entry does not exist
+UNKNOWN_ENTRY = "unknown_entry"
+#: what an in-scope asker sees, in the order the report prints them
+IN_SCOPE_KINDS = ("direct_right", "direct_wrong", "suggested_right", "suggested_wrong", "fallback")
+#: what an out-of-scope asker sees
+OUT_OF_SCOPE_KINDS = ("answered", "suggested", "fallback")
 MIN_MARGIN = 0.02
 MIN_ANSWER = 0.5
+#: a guided answer below this confidence explains too little of the question to be a guess worth
+#: showing, whatever its lead
+MIN_GUIDED = 0.2
+#: the calibration keeps this much headroom below the floors the tests hold the dev set to
+MAX_WRONG = 0.02
+MAX_OOS_ANSWERED = 0.05
+#: second-topic shares the calibration tries (1.0: never)
+SECOND_TOPICS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 1.0)
 
 
 class DevQuestion(BaseModel):
     model_config = ConfigDict(extra="ignore")
     q: str
     expect: str | None = None
+    source: str | None = None
 
 
 class DevFile(BaseModel):
@@ -57,6 +76,7 @@ class Case:
 class Report:
     figures: dict[str, float]
     per_topic: dict[str, dict[str, float]]
+    per_source: dict[str, dict[str, float]] = field(default_factory=dict)
     wrong_confident: list[dict] = field(default_factory=list)
     top3_misses: list[dict] = field(default_factory=list)
     unknown_expect: list[dict] = field(default_factory=list)
@@ -74,145 +94,263 @@ def dev_files(paths: list[Path]) -> list[Path]:
 
 
 def load_dev(paths: list[Path]) -> list[tuple[str, DevQuestion]]:
-    """(file name, question) pairs; raises ContentError for a missing or malformed file."""
+    """(source, question) pairs — the question's ``source`` field, else its file name; raises
+    ContentError for a missing or malformed file."""
     pairs: list[tuple[str, DevQuestion]] = []
     for path in dev_files(paths):
         parsed = load_model(path, DevFile)
-        pairs.extend((path.name, q) for q in parsed.questions)
+        pairs.extend((_source(q.source) or path.name, q) for q in parsed.questions)
     if not pairs:
         raise ContentError([])
     return pairs
 
 
+def _source(source: str | None) -> str | None:
+    """A source for grouping: a web page counts by its site (one line per page would be noise)."""
+    if source and source.startswith(("http://", "https://")):
+        return urlparse(source).netloc or source
+    return source
+
+
 def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[Case]:
-    cases = []
-    for source, item in pairs:
-        cases.append(Case(item.q, item.expect, source, matcher.score(item.q)))
-    return cases
+    return [Case(item.q, item.expect, source, matcher.score(item.q)) for source, item in pairs]
+
+
+def seen(case: Case, decision: Decision) -> str:
+    """What the asker of ``case`` sees under ``decision`` (one of the ``*_KINDS``)."""
+    got = case.candidates[0].entry_id if case.candidates else None
+    if case.expect is None:
+        return {"answer": "answered", "suggest": "suggested"}.get(decision.outcome, "fallback")
+    if decision.outcome == "answer":
+        return "direct_right" if got == case.expect else "direct_wrong"
+    if decision.outcome == "suggest":
+        return "suggested_right" if case.expect in decision.offered else "suggested_wrong"
+    return "fallback"
+
+
+def tally(matcher: Matcher, cases: list[Case], config: MatcherConfig | None = None) -> tuple[Counter, int, int]:
+    """Counts of each kind (in scope and out of scope share ``fallback``, so out-of-scope kinds are
+    prefixed ``oos_``), and the numbers of in-scope and out-of-scope cases. Cheap: calibration
+    calls it for every point of its grid."""
+    counts: Counter = Counter()
+    in_scope = 0
+    for case in cases:
+        kind = seen(case, matcher.decide(case.scored, config))
+        if case.expect is None:
+            counts["oos_" + kind] += 1
+        else:
+            in_scope += 1
+            counts[kind] += 1
+    return counts, in_scope, len(cases) - in_scope
+
+
+def _shares(counts: Counter, n_in: int, n_out: int) -> dict[str, float]:
+    shares = {kind: counts[kind] / max(n_in, 1) for kind in IN_SCOPE_KINDS}
+    shares |= {f"out_of_scope_{kind}": counts["oos_" + kind] / max(n_out, 1) for kind in OUT_OF_SCOPE_KINDS}
+    return shares
 
 
 def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None = None) -> Report:
     kb = matcher.kb
-    n = len(cases)
-    in_scope = [c for c in cases if c.expect is not None]
-    oos = [c for c in cases if c.expect is None]
-    top1 = top3 = answered_ok = wrong = oos_answered = fallbacks = oos_fallback = suggested = 0
-    topic_stats: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "top1": 0, "answered": 0})
     report = Report({}, {})
+    overall: Counter = Counter()
+    groups: dict[str, dict[str, Counter]] = {"topic": defaultdict(Counter), "source": defaultdict(Counter)}
+    top1 = top3 = guided = rescued = 0
     for case in cases:
-        outcome, _margin = matcher.decide(case.scored, config)
+        decision = matcher.decide(case.scored, config)
+        kind = seen(case, decision)
         ranked = [c.entry_id for c in case.candidates]
         got = ranked[0] if ranked else None
-        topic = kb.by_id[case.expect].topic if case.expect in kb.by_id else OUT_OF_SCOPE
         if case.expect is not None and case.expect not in kb.by_id:
             report.unknown_expect.append({"q": case.question, "expect": case.expect, "file": case.source})
-        stats = topic_stats[topic]
-        stats["n"] += 1
-        suggested += outcome == "suggest"
-        if outcome == "fallback":
-            fallbacks += 1
-            oos_fallback += case.expect is None
         if case.expect is None:
-            if outcome == "answer":
-                oos_answered += 1
-                wrong += 1
-                report.wrong_confident.append(_row(case, got, outcome))
-            else:
-                stats["top1"] += 1
-                stats["answered"] += 1
-            continue
-        if got == case.expect:
-            top1 += 1
-            stats["top1"] += 1
-        if case.expect in ranked[:3]:
-            top3 += 1
+            topic = OUT_OF_SCOPE
         else:
-            report.top3_misses.append(_row(case, got, outcome))
-        if outcome == "answer":
-            if got == case.expect:
-                answered_ok += 1
-                stats["answered"] += 1
-            else:
-                wrong += 1
-                report.wrong_confident.append(_row(case, got, outcome))
-    ni, no = max(len(in_scope), 1), max(len(oos), 1)
-    report.figures = {
-        "questions": n,
-        "in_scope": len(in_scope),
-        "out_of_scope": len(oos),
-        "top1": top1 / ni,
-        "top3": top3 / ni,
-        "answered_correctly": answered_ok / ni,
-        "suggested": suggested / max(n, 1),
-        "wrong_confident": wrong / max(n, 1),
-        "out_of_scope_answered": oos_answered / no,
-        "fallback_precision": oos_fallback / fallbacks if fallbacks else 1.0,
-        "fallback_recall": oos_fallback / no,
+            topic = kb.by_id[case.expect].topic if case.expect in kb.by_id else UNKNOWN_ENTRY
+        key = kind if case.expect is not None else "oos_" + kind
+        for counter in (overall, groups["topic"][topic], groups["source"][case.source]):
+            counter[key] += 1
+            counter["n_in" if case.expect is not None else "n_out"] += 1
+        if kind in ("direct_wrong", "answered"):
+            report.wrong_confident.append(_row(case, got, decision))
+        if case.expect is None:
+            continue
+        top1 += got == case.expect
+        top3 += case.expect in ranked[:3]
+        if case.expect not in ranked[:3]:
+            report.top3_misses.append(_row(case, got, decision))
+        guided += kind == "direct_right" and decision.guided
+        rescued += kind == "direct_wrong" and case.expect in decision.offered
+    n_in, n_out = overall["n_in"], overall["n_out"]
+    report.figures = {"questions": len(cases), "in_scope": n_in, "out_of_scope": n_out}
+    report.figures |= _shares(overall, n_in, n_out)
+    report.figures |= {
+        "top1": top1 / max(n_in, 1),
+        "top3": top3 / max(n_in, 1),
+        "guided": guided / max(n_in, 1),
+        "wrong_with_right_button": rescued / max(n_in, 1),
+        "fallback_precision": (
+            overall["oos_fallback"] / (overall["fallback"] + overall["oos_fallback"])
+            if overall["fallback"] + overall["oos_fallback"]
+            else 1.0
+        ),
     }
-    report.per_topic = {
-        topic: {"n": s["n"], "top1": s["top1"] / s["n"], "answered": s["answered"] / s["n"]}
-        for topic, s in sorted(topic_stats.items())
-    }
+    report.per_topic = {name: _group(c) for name, c in sorted(groups["topic"].items())}
+    report.per_source = {name: _group(c) for name, c in sorted(groups["source"].items())}
     return report
 
 
-def _row(case: Case, got: str | None, outcome: str) -> dict:
+def _group(counts: Counter) -> dict[str, float]:
+    n_in, n_out = counts["n_in"], counts["n_out"]
+    out: dict[str, float] = {"n": n_in + n_out, "in_scope": n_in, "out_of_scope": n_out}
+    if n_in:
+        out |= {kind: counts[kind] / n_in for kind in IN_SCOPE_KINDS}
+    if n_out:
+        out |= {f"out_of_scope_{kind}": counts["oos_" + kind] / n_out for kind in OUT_OF_SCOPE_KINDS}
+    return out
+
+
+def _row(case: Case, got: str | None, decision: Decision) -> dict:
     best = case.candidates[0] if case.candidates else None
     return {
         "q": case.question,
         "expect": case.expect,
         "got": got,
-        "outcome": outcome,
+        "outcome": decision.outcome + (" (guided)" if decision.guided else ""),
         "confidence": best.confidence if best else 0.0,
         "top3": [c.entry_id for c in case.candidates[:3]],
         "file": case.source,
     }
 
 
+def _config(base: MatcherConfig, thresholds: Thresholds) -> MatcherConfig:
+    return base.model_copy(update={"thresholds": thresholds})
+
+
+@dataclass
+class _Features:
+    """Per case, what ``Matcher.decide`` looks at, as arrays: calibration replays the decision for
+    a whole grid of thresholds at once (``test_knowledge_policy`` checks it agrees with ``decide``)."""
+
+    exact: np.ndarray
+    foreign_ok: np.ndarray
+    confidence: np.ndarray
+    margin: np.ndarray
+    lead: np.ndarray
+    content: np.ndarray
+    in_scope: np.ndarray
+    top1_right: np.ndarray
+    top3_right: np.ndarray
+
+    @classmethod
+    def of(cls, matcher: Matcher, cases: list[Case], t: Thresholds) -> _Features:
+        rows = []
+        for case in cases:
+            d = matcher.decide(case.scored)
+            best = case.candidates[0] if case.candidates else None
+            ranked = [c.entry_id for c in case.candidates]
+            rows.append(
+                (
+                    bool(best) and (case.scored.exact or best.fuzzy * 100 >= t.exact_ratio),
+                    bool(best) and best.explains_foreign,
+                    best.confidence if best else -1.0,
+                    d.margin,
+                    # a second topic makes the guided tier ignore the lead
+                    1.0 if case.scored.second_topic >= t.second_topic else d.lead,
+                    case.scored.content_chars,
+                    case.expect is not None,
+                    bool(ranked) and ranked[0] == case.expect,
+                    case.expect in ranked[:SUGGESTIONS],
+                )
+            )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+        return cls(*(np.array(c) for c in columns))
+
+    def sure(self, t: Thresholds) -> np.ndarray:
+        """Answered by the sure tier (or as a near-verbatim phrasing), per case."""
+        return self.exact | (
+            self.foreign_ok & (self.confidence >= t.answer) & (self.margin >= t.margin) & (self.content >= t.min_content_chars)
+        )
+
+    def guided_counts(self, mask: np.ndarray, guided: np.ndarray, lead: np.ndarray) -> np.ndarray:
+        """For each (guided, lead) pair of a grid (both sorted), how many cases of ``mask`` the
+        guided tier would answer (confidence ≥ guided and lead ≥ lead): a 2-D histogram summed from
+        the top, so the whole grid costs what one case list does."""
+        rows = np.searchsorted(guided, self.confidence, side="right")  # how many grid values ≤ it
+        cols = np.searchsorted(lead, self.lead, side="right")
+        eligible = mask & self.foreign_ok
+        hist = np.zeros((guided.size + 1, lead.size + 1), dtype=np.int64)
+        np.add.at(hist, (rows[eligible], cols[eligible]), 1)
+        above = hist[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
+        return above[1:, 1:]
+
+
 def calibrate(
     matcher: Matcher,
     cases: list[Case],
-    max_wrong: float = 0.01,
-    max_oos_answered: float = 0.03,
+    max_wrong: float = MAX_WRONG,
+    max_oos_answered: float = MAX_OOS_ANSWERED,
 ) -> tuple[Thresholds, Report]:
-    """Grid-search the thresholds: keep wrong confident answers and answered out-of-scope questions
-    under the limits (with headroom below the test's), then answer as many questions correctly as
-    possible; the suggestion threshold then trades in-scope help against out-of-scope fallbacks."""
+    """Grid-search the thresholds: the sure tier (answer, margin), the guided tier (guided, lead)
+    and the second-topic share jointly, keeping direct wrong answers (share of the in-scope
+    questions) and answered out-of-scope questions within the limits and answering as many
+    questions right as possible, among equals the stricter setting; then the suggestion threshold,
+    trading in-scope help against out-of-scope fallbacks."""
     base = matcher.config
+    best_key, best = None, base.thresholds
+    for second in SECOND_TOPICS:
+        t = base.thresholds.model_copy(update={"second_topic": second})
+        found = _search(_Features.of(matcher, cases, t), t, max_wrong, max_oos_answered)
+        if found is not None and (best_key is None or found[0] > best_key):
+            best_key, best = found
     best_key = None
-    best_answer = base.thresholds
-    # below half of the question explained, no margin makes a direct answer safe on questions the
-    # dev set does not contain
-    steps = [i / 100 for i in range(int(MIN_ANSWER * 100), 100)]
-    # a tie is never answered, whatever the dev set says: two entries that fit equally well mean
-    # the question is ambiguous
-    margins = [i / 100 for i in range(int(MIN_MARGIN * 100), 31)]
-    for answer in steps:
-        for margin in margins:
-            thresholds = base.thresholds.model_copy(update={"answer": answer, "margin": margin, "suggest": 0.0})
-            config = base.model_copy(update={"thresholds": thresholds})
-            f = evaluate(matcher, cases, config).figures
-            if f["wrong_confident"] > max_wrong or f["out_of_scope_answered"] > max_oos_answered:
+    final = best
+    for suggest in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
+        thresholds = best.model_copy(update={"suggest": suggest})
+        counts, _, _ = tally(matcher, cases, _config(base, thresholds))
+        key = (counts["suggested_right"] + counts["oos_fallback"], suggest)
+        if best_key is None or key > best_key:
+            best_key, final = key, thresholds
+    return final, evaluate(matcher, cases, _config(base, final))
+
+
+def _search(
+    f: _Features, base: Thresholds, max_wrong: float, max_oos_answered: float
+) -> tuple[tuple, Thresholds] | None:
+    """The best (answer, margin, guided, lead) for one second-topic share, with its sort key."""
+    n_in, n_out = int(f.in_scope.sum()), int((~f.in_scope).sum())
+    right = f.in_scope & f.top1_right
+    wrong = f.in_scope & ~f.top1_right
+    oos = ~f.in_scope
+    # below half of the question explained, no margin makes a sure answer safe on questions the
+    # dev set does not contain; a tie is never answered, whatever the dev set says; below a fifth
+    # explained, a guess is not worth showing
+    guided = np.array([g / 100 for g in range(int(MIN_GUIDED * 100), 101)])
+    leads = np.array([lead / 100 for lead in range(int(MIN_MARGIN * 100), 61)])
+    # one column per (guided, lead) pair, and a last one with the guided tier off
+    g_col = np.append(np.repeat(guided, leads.size), 1.0)
+    l_col = np.append(np.tile(leads, guided.size), 1.0)
+    best_key, best = None, None
+    for answer in [i / 100 for i in range(int(MIN_ANSWER * 100), 100)]:
+        for margin in [i / 100 for i in range(int(MIN_MARGIN * 100), 31)]:
+            t = base.model_copy(update={"answer": answer, "margin": margin})
+            sure = f.sure(t)
+            # answered: by the sure tier, or else by the guided tier
+            n_right, n_wrong, n_oos = (
+                np.append(f.guided_counts(~sure & kind, guided, leads).ravel(), 0) + int((sure & kind).sum())
+                for kind in (right, wrong, oos)
+            )
+            ok = (n_wrong <= max_wrong * n_in + 1e-9) & (n_oos <= max_oos_answered * n_out + 1e-9)
+            if not ok.any():
                 continue
-            # most correct answers; among equals the stricter setting (further from the edge)
-            key = (round(f["answered_correctly"], 6), -round(f["wrong_confident"], 6), answer, margin)
+            allowed = np.flatnonzero(ok)
+            # the most right answers, then the fewest wrong, then the strictest guided tier
+            keys = (l_col[allowed], g_col[allowed], -n_oos[allowed], -n_wrong[allowed], n_right[allowed])
+            c = int(allowed[np.lexsort(keys)[-1]])
+            # among equals: the stricter guided tier, then a second topic offered wherever it costs
+            # nothing, then the stricter sure tier
+            key = (int(n_right[c]), -int(n_wrong[c]), -int(n_oos[c]), g_col[c], l_col[c], -base.second_topic, answer, margin)
             if best_key is None or key > best_key:
-                best_key, best_answer = key, thresholds
-    best_suggest_key = None
-    chosen = best_answer
-    for suggest in [i / 100 for i in range(0, int(best_answer.answer * 100) + 1)]:
-        thresholds = best_answer.model_copy(update={"suggest": suggest})
-        config = base.model_copy(update={"thresholds": thresholds})
-        helped = oos_fallback = 0
-        for case in cases:
-            outcome, _ = matcher.decide(case.scored, config)
-            ranked = [c.entry_id for c in case.candidates[:3]]
-            if case.expect is None:
-                oos_fallback += outcome == "fallback"
-            elif outcome != "fallback" and case.expect in ranked:
-                helped += 1
-        key = (helped + oos_fallback, suggest)
-        if best_suggest_key is None or key > best_suggest_key:
-            best_suggest_key, chosen = key, thresholds
-    final = base.model_copy(update={"thresholds": chosen})
-    return chosen, evaluate(matcher, cases, final)
+                best_key = key
+                best = t.model_copy(update={"guided": float(g_col[c]), "lead": float(l_col[c])})
+    return (best_key, best) if best is not None else None

@@ -1,8 +1,9 @@
 """The knowledge base in chat: the ``free_text`` handler of the conversation core.
 
 Free text gets one of three replies (see ``matcher``): the answer with its source line and 👍/👎
-buttons; "您是不是想问" with the top three questions as buttons; or the fallback with the office's
-phone and e-mail. Button data carries only an action, an entry id and, where the press teaches
+buttons (a guided answer also starts with a header naming the question it answers and
+offers the runner-ups as buttons under "不是这个？"); "您是不是想问" with the top three questions as
+buttons; or the fallback with the office's phone and e-mail. Button data carries only an action, an entry id and, where the press teaches
 something, the reference of the question it was shown for (``kb:a:<id>:<ref>``, ``kb:up:<id>``,
 ``kb:dn:<id>:<ref>``), checked against the loaded entries and the stored references on arrival.
 Suggestions and fallbacks are counted (scrubbed, no user id) for ``python -m bot kb gaps``; a
@@ -126,11 +127,18 @@ class KnowledgeFeature(FreeTextHandler):
                     Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}{tail}"),
                 ]
             ]
-            return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=votes)]
+            # a guided answer's runner-ups ("不是这个？") come first, the votes on the answer last
+            rows = self._choices(reply, tail) + votes
+            return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=rows)]
         if reply.outcome == "suggest":
-            rows = [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}{tail}")] for s in reply.suggestions]
-            return [Outbound(text=reply.text, buttons=rows)]
+            return [Outbound(text=reply.text, buttons=self._choices(reply, tail))]
         return [Outbound(text=reply.text)]
+
+    @staticmethod
+    def _choices(reply: Reply, tail: str = "") -> list[list[Button]]:
+        """One button per offered entry; pressing it answers that entry (and, with the question's
+        reference in ``tail``, teaches the learning loop what the question meant)."""
+        return [[Button(text=_label(s.question), data=f"{PREFIX}:a:{s.id}{tail}")] for s in reply.suggestions]
 
     # ---- buttons ----------------------------------------------------------------------------
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:

@@ -1,37 +1,46 @@
-"""Rank entries for a question and decide between three outcomes: answer, suggest, fall back.
+"""Rank entries for a question and decide what the asker gets: an answer (sure, or guided under a
+header with the runner-ups as buttons), a list of suggestions, or the fallback.
 
-Ranking: BM25 (``bm25s``, pre-tokenised character unigrams + bigrams, one document per entry with
-its questions repeated so they weigh more than the answer) picks candidates; each candidate is then
-scored with two signals that say how well it *explains* the question:
+Before ranking, homophone typos in the question are corrected (``bot.knowledge.typos``). Ranking:
+BM25 (``bm25s``, pre-tokenised character unigrams + bigrams, one document per entry with its
+questions repeated so they weigh more than the answer) picks candidates; each candidate is then
+scored with signals that say how well it *explains* the question:
 
 * coverage — the IDF-weighted share of the question's tokens found in the entry (question wording
   counts fully, answer wording partly; a token the knowledge base has never seen counts as the
-  rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制");
+  rarest, so "有年龄限制吗" is not explained by an entry that merely shares "限制" — less so in a
+  long question, which wraps its ask in context, and least for the seam between two words);
 * fuzzy — rapidfuzz's similarity to the closest phrasing of the entry (a pressed suggestion or a
-  repeated question is near-verbatim).
+  repeated question is near-verbatim);
+* support — the same weighted share, per phrasing, averaged over the entry's phrasings: how central
+  the question's words are to the entry. Coverage cannot tell 退回 (the entry about returned
+  applications, whose every phrasing says it) from an entry that says it once in one phrasing.
 
-Confidence mixes the two; the final rank adds BM25 relative to the best. A wrong confident answer is
-worse than a suggestion, so answering needs both a high confidence and a lead over the runner-up;
-the thresholds live in ``knowledge/matcher.yaml`` (calibrated on the dev set). ``match`` never
-raises: any failure is a fallback.
+Confidence mixes them; the final rank adds BM25 relative to the best and moves entries written for
+the level the question names up, those for another level down. A wrong answer is worse than a
+suggestion, so a sure answer needs a high confidence and a margin over the runner-up; a guided one
+(see ``Matcher.decide``) a middle confidence and a clear lead in the rank. The thresholds live in
+``knowledge/matcher.yaml`` (calibrated on the dev set and the tuning half of the real phrasings).
+``match`` never raises: any failure is a fallback.
 
-Title levels (``bot.knowledge.levels``) correct coverage, and nothing else: when the question names
-a level (中级, 高工, 正高…) and an entry declares its levels, the words of that mention are explained
-by the declaration, not by the entry's text. An entry that declares a named level explains the
-mention fully; an entry that declares only other levels explains none of it, nor the bigrams that
-straddle it (the 副高 entry mentions 中级 as its prerequisite, which does not make it an answer to
+Title levels (``bot.knowledge.levels``) correct coverage: when the question names a level (中级,
+高工, 正高…) and an entry declares its levels, the words of that mention are explained by the
+declaration, not by the entry's text. An entry that declares a named level explains the mention
+fully; an entry that declares only other levels explains none of it, nor the bigrams that straddle
+it (the 副高 entry mentions 中级 as its prerequisite, which does not make it an answer to
 中级要什么学历); an entry without levels, or a question without one, is scored by text as before.
-The confidence therefore still means the share of the question the entry explains, and the answer
-threshold and margin are unchanged: a level-matching entry is answered only when it clears both.
-The level mostly helps by lowering runners-up written for another level (widening the margin); it
-raises the matching entry only by the level words its own text lacks.
+The confidence therefore still means the share of the question the entry explains, and a
+level-matching entry is answered only when it clears the thresholds. Besides, ``level_rank`` moves
+the rank (not the confidence) of level-matching entries up and of conflicting ones down: a personal
+case (本科毕业满五年能报中级吗) shares more words with the 副高 entry, whose conditions mention
+本科 and 满5年, than with the 中级 one.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +51,7 @@ from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import Entry, MatcherConfig
+from bot.knowledge.typos import HomophoneFixer, is_cjk, word_bigrams
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,14 @@ Outcome = Literal["answer", "suggest", "fallback"]
 MAX_QUERY_CHARS = 300
 #: how many distinct question texts ``Matcher.match`` remembers (least recently asked dropped first)
 MATCH_MEMORY = 4096
+#: entries offered in a "您是不是想问" list, and runner-ups offered under a guided answer
+SUGGESTIONS = 3
+RUNNER_UPS = 2
+
+
+#: how the fit of an entry's declared levels moves its rank (times ``weights.level_rank``): an entry
+#: written for the level the question names goes up, one written for another level goes down
+_LEVEL_RANK: dict[Fit, float] = {"match": 1.0, "neutral": 0.0, "conflict": -1.0}
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,11 @@ class MatchResult:
     exact: bool = False
     #: title levels the question names (ids of knowledge/levels.yaml)
     levels: tuple[str, ...] = ()
+    #: a direct answer at middle confidence: shown under a header naming the entry's question,
+    #: with the runner-ups offered as buttons
+    guided: bool = False
+    #: entry ids offered as buttons (see ``Decision.offered``)
+    offered: tuple[str, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -96,6 +119,34 @@ def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What ``Matcher.decide`` chose; ``lead`` is the best entry's lead in the normalised rank score."""
+
+    outcome: Outcome
+    margin: float = 0.0
+    lead: float = 0.0
+    guided: bool = False
+    #: entry ids offered as buttons: the suggestion list, or a guided answer's runner-ups
+    offered: tuple[str, ...] = ()
+
+
+def _weighted(share: np.ndarray, weights: np.ndarray, total: float) -> float:
+    """The weighted share of the query ``share`` explains."""
+    return float((weights * share).sum() / total) if total > 0 else 0.0
+
+
+def _lead(candidates: list[Candidate]) -> float:
+    """1 − runner-up's rank score / best's: how far ahead the best entry is, on a 0..1 scale that
+    does not depend on how long the question is (BM25 and coverage sums grow with it)."""
+    if len(candidates) < 2:
+        return 1.0
+    top = candidates[0].rank_score
+    if top <= 0:
+        return 0.0
+    return max(0.0, 1.0 - max(c.rank_score for c in candidates[1:]) / top)
+
+
+@dataclass(frozen=True)
 class Scored:
     """What ``score`` found; ``decide`` turns it into an outcome under given thresholds."""
 
@@ -104,6 +155,9 @@ class Scored:
     exact: bool
     content_chars: int
     levels: tuple[str, ...] = ()
+    #: the weighted share of the question the runner-up explains and the best entry does not: a
+    #: second topic (评审费多少，怎么交 — the amount and the way to pay are two entries)
+    second_topic: float = 0.0
 
 
 @dataclass
@@ -114,7 +168,11 @@ class _Prepared:
     #: 10,000 entries in tens of megabytes, where Python sets would take gigabytes)
     question_ids: np.ndarray
     answer_ids: np.ndarray
-    #: the whole entry, normalised and without spaces (to check foreign words against)
+    #: sorted ids of the tokens of the phrasings, and for each the share of phrasings using it
+    phrasing_ids: np.ndarray
+    phrasing_share: np.ndarray
+    #: the entry's phrasings, normalised and without spaces (to check foreign words against: an
+    #: answer that mentions 居住证 in passing does not make the entry about it)
     text: str
 
 
@@ -142,13 +200,15 @@ class Matcher:
         w = self.config.weights
         norm = self.normalizer
         self._prepared: list[_Prepared] = []
+        self._index: dict[str, int] = {entry.id: i for i, entry in enumerate(kb.entries)}
         self._exact: dict[str, int] = {}
         self._ids: dict[str, int] = {}
         df: list[int] = []
         corpus: list[list[str]] = []
         for index, entry in enumerate(kb.entries):
             q_norms = [norm.normalize(q) for q in entry.questions]
-            q_tokens = [t for q in q_norms for t in norm.tokens(q)]
+            per_phrasing = [norm.tokens(q) for q in q_norms]
+            q_tokens = [t for tokens in per_phrasing for t in tokens]
             a_tokens = norm.tokens(norm.normalize(entry.answer))
             compacts = [norm.compact(q) for q in q_norms]
             for compact in compacts:
@@ -158,10 +218,19 @@ class Matcher:
             a_ids = {self._id(t, df) for t in a_tokens} - q_ids
             for token_id in q_ids | a_ids:
                 df[token_id] += 1
-            text = "".join(compacts) + norm.compact(norm.normalize(entry.answer))
+            text = " ".join(compacts)
+            used = Counter(token_id for tokens in per_phrasing for token_id in {self._ids[t] for t in tokens})
+            phrasing_ids = np.array(sorted(used), np.int32)
+            phrasing_share = np.array([used[i] / max(len(per_phrasing), 1) for i in phrasing_ids], np.float64)
             self._prepared.append(
                 _Prepared(
-                    entry, compacts, np.array(sorted(q_ids), np.int32), np.array(sorted(a_ids), np.int32), text
+                    entry,
+                    compacts,
+                    np.array(sorted(q_ids), np.int32),
+                    np.array(sorted(a_ids), np.int32),
+                    phrasing_ids,
+                    phrasing_share,
+                    text,
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
@@ -172,6 +241,16 @@ class Matcher:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+        self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
+
+    def _vocabulary_texts(self) -> list[str]:
+        """What the knowledge base and its word lists say, before synonyms: the bigrams a typo is
+        corrected towards."""
+        norm = self.normalizer
+        texts = [norm.prepare(t) for p in self._prepared for t in (*p.entry.questions, p.entry.answer)]
+        texts += list(norm.mapping) + [v for v in set(norm.mapping.values()) if v.strip()]
+        texts += [norm.prepare(term) for level in self.kb.levels.levels for term in level.terms]
+        return texts
 
     def _id(self, token: str, df: list[int]) -> int:
         token_id = self._ids.get(token)
@@ -188,33 +267,56 @@ class Matcher:
         return self.kb.by_id.get(entry_id)
 
     # ---- scoring ----------------------------------------------------------------------------
-    def _query_weights(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _query_weights(self, tokens: list[str], content_chars: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Token ids (-1 when the knowledge base never uses the token) and their weights: IDF, the
-        rarest IDF for unknown tokens, scaled down for stop words."""
+        rarest IDF for unknown tokens, scaled down for stop words.
+
+        An unknown bigram that is no word of Chinese (jieba's dictionary) is the seam between two
+        words (报还 in 现在报还来得及) and says nothing about the topic: it weighs ``junction`` of an
+        unknown word such as 社保 or 德国.
+
+        In a long question unknown tokens weigh less (``context_chars`` / content characters): a
+        short question made of words the knowledge base never uses asks about something else, a long
+        one mostly wraps its ask in the asker's own situation (我是公司人事，领导让我问下…)."""
         ids = np.array([self._ids.get(t, -1) for t in tokens], dtype=np.int32)
-        weights = np.where(ids >= 0, self._idf[np.maximum(ids, 0)], self._unknown_idf)
+        w = self.config.weights
+        unknown = self._unknown_idf
+        if w.context_chars and content_chars > w.context_chars:
+            unknown *= w.context_chars / content_chars
+        unknown_weights = np.full(len(tokens), unknown)
+        if w.junction < 1.0:
+            words = word_bigrams()
+            junctions = [i for i, t in enumerate(tokens) if ids[i] < 0 and len(t) == 2 and is_cjk(t) and t not in words]
+            unknown_weights[junctions] *= w.junction
+        weights = np.where(ids >= 0, self._idf[np.maximum(ids, 0)], unknown_weights)
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
-    def _coverage(
-        self,
-        ids: np.ndarray,
-        weights: np.ndarray,
-        total: float,
-        prepared: _Prepared,
-        level_fit: Fit = "neutral",
-        levels: LevelQuery | None = None,
-    ) -> float:
-        """IDF-weighted share of the query explained by the entry; level mentions are explained by
-        the entry's declared levels when it declares any (see the module docstring)."""
+    def _shares(
+        self, ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+    ) -> np.ndarray:
+        """How much of each query token the entry explains (0..1): fully by its phrasings, partly by
+        its answer; level mentions by the entry's declared levels when it declares any (see the
+        module docstring)."""
         share = np.where(
             _members(ids, prepared.question_ids),
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        if levels is not None:
-            share = levels.explain(share, prepared.entry.levels, level_fit)
-        return float((weights * share).sum() / total) if total > 0 else 0.0
+        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
+
+    @staticmethod
+    def _phrasing_shares(
+        ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+    ) -> np.ndarray:
+        """For each query token, the share of the entry's phrasings that use it. Weighted and summed
+        this is the mean over the phrasings of the share of the query each one explains (the level
+        correction sets whole tokens, so it commutes with the mean)."""
+        if prepared.phrasing_ids.size == 0:
+            return np.zeros(ids.shape)
+        positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
+        share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
+        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -229,7 +331,7 @@ class Matcher:
 
     def score(self, query: str) -> Scored:
         """Rank candidates for ``query`` (all of the rerank depth, best first)."""
-        norm = self.normalizer.normalize(query[:MAX_QUERY_CHARS])
+        norm = self.normalizer.normalize(self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS])))
         compact = self.normalizer.compact(norm)
         if not compact or not self._prepared:
             return Scored(norm, [], False, 0)
@@ -258,24 +360,25 @@ class Matcher:
         if not indices:
             return Scored(norm, [], False, content)
         top_bm25 = max(bm25_scores.values()) or 1.0
-        mix = w.coverage + w.fuzzy or 1.0
+        mix = w.coverage + w.fuzzy + w.support or 1.0
         foreign = [word for word in self.normalizer.foreign_words if word in compact]
-        ids, weights = self._query_weights(tokens)
+        ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
             level_fit = fit(prepared.entry.levels, levels.named)
-            coverage = self._coverage(ids, weights, total, prepared, level_fit, levels)
+            coverage = _weighted(self._shares(ids, prepared, level_fit, levels), weights, total)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
-            confidence = (w.coverage * coverage + w.fuzzy * fuzzy) / mix
+            support = _weighted(self._phrasing_shares(ids, prepared, level_fit, levels), weights, total) if w.support else 0.0
+            confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             relative = bm25_scores[i] / top_bm25
             candidates.append(
                 Candidate(
                     entry_id=prepared.entry.id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * relative,
+                    rank_score=confidence + w.bm25 * relative + _LEVEL_RANK[level_fit] * w.level_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),
@@ -288,33 +391,44 @@ class Matcher:
             exact_id = self._prepared[exact_index].entry.id
             candidates.sort(key=lambda c: c.entry_id != exact_id)
         named = tuple(level for level in self.levels.ids if level in levels.named)
-        return Scored(norm, candidates, exact_index is not None, content, named)
+        second = 0.0
+        if len(candidates) > 1 and total > 0:
+            first, runner = (self._prepared[self._index[c.entry_id]] for c in candidates[:2])
+            explained = self._shares(ids, first, candidates[0].level_fit, levels)
+            also = self._shares(ids, runner, candidates[1].level_fit, levels)
+            second = float((weights * np.maximum(also - explained, 0.0)).sum() / total)
+        return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4))
 
-    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> tuple[Outcome, float]:
+    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
 
-        A near-verbatim phrasing is answered. Otherwise answering needs a high confidence, a lead
-        over the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries
-        equally well), and no foreign word the entry does not explain (会计中级职称多少钱 is not a
-        question about this review's fee)."""
+        A near-verbatim phrasing is answered. A sure answer needs a high confidence, a lead over
+        the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries equally
+        well), and no foreign word the entry does not explain (会计中级职称多少钱 is not a question
+        about this review's fee). Below that, a clearly best entry — a middle confidence, but far
+        ahead of the runner-up in the normalised rank score — is still answered, *guided*: under a
+        header naming the question it answers, with the runner-ups as buttons, so a wrong guess
+        costs one press. So is a question with two topics (the runner-up explains a good part of
+        the question the best entry does not): the main one is answered, the other offered as a
+        button. Only when entries are close does the user get a list to choose from."""
         t = (config or self.config).thresholds
         candidates = scored.candidates
         if not candidates:
-            return "fallback", 0.0
+            return Decision("fallback")
         best = candidates[0]
         margin = best.confidence - candidates[1].confidence if len(candidates) > 1 else best.confidence
+        lead = _lead(candidates)
         if scored.exact or best.fuzzy * 100 >= t.exact_ratio:
-            return "answer", margin
-        if (
-            best.confidence >= t.answer
-            and margin >= t.margin
-            and scored.content_chars >= t.min_content_chars
-            and best.explains_foreign
-        ):
-            return "answer", margin
+            return Decision("answer", margin, lead)
+        if best.explains_foreign:
+            if best.confidence >= t.answer and margin >= t.margin and scored.content_chars >= t.min_content_chars:
+                return Decision("answer", margin, lead)
+            if best.confidence >= t.guided and (lead >= t.lead or scored.second_topic >= t.second_topic):
+                runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
+                return Decision("answer", margin, lead, guided=True, offered=runner_ups)
         if best.confidence >= t.suggest:
-            return "suggest", margin
-        return "fallback", margin
+            return Decision("suggest", margin, lead, offered=tuple(c.entry_id for c in candidates[:SUGGESTIONS]))
+        return Decision("fallback", margin, lead)
 
     def match(self, query: str) -> MatchResult:
         """Never raises: a failure anywhere is logged by class name only and becomes a fallback.
@@ -330,9 +444,16 @@ class Matcher:
             return remembered
         try:
             scored = self.score(query)
-            outcome, margin = self.decide(scored)
+            decision = self.decide(scored)
             result = MatchResult(
-                outcome, scored.normalized, tuple(scored.candidates), round(margin, 4), scored.exact, scored.levels
+                decision.outcome,
+                scored.normalized,
+                tuple(scored.candidates),
+                round(decision.margin, 4),
+                scored.exact,
+                scored.levels,
+                decision.guided,
+                decision.offered,
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

@@ -2,8 +2,9 @@
 
 Applicants type full-width letters, traditional characters, politeness formulas, colloquial words
 (啥时候, 多少钱) and typos. Everything goes through the same pipeline so that both sides meet:
-NFKC → lower case → traditional→simplified (OpenCC ``t2s``) → punctuation to spaces → one
-longest-match pass that maps synonyms to their canonical form and drops fillers.
+NFKC → lower case → traditional→simplified (OpenCC ``t2s``) → Chinese numerals before a counter to
+digits (八年 → 8年, 三百六十元 → 360元) → punctuation to spaces → one longest-match pass that maps
+synonyms to their canonical form and drops fillers.
 
 Tokens are character unigrams and bigrams (bm25s's own tokenizer would turn a whole Chinese clause
 into one token), ASCII words kept whole, plus whole domain words (专精特新, 继续教育…) so long terms
@@ -22,6 +23,35 @@ from bot.knowledge.schema import SynonymsFile
 # Anything that is not a letter, digit or CJK character separates words.
 _SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _UNITS = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_POWERS = {"十": 10, "百": 100, "千": 1000}
+# A numeral only where it counts something (八年, 两个, 三百六十元): elsewhere the same characters are
+# words (一下, 统一, 一建, 十分), and a level or a class (二级, 三类) is a name, not a quantity.
+_NUMERAL = re.compile(
+    "([零〇一二两三四五六七八九十百千]+)(?=年|个|岁|月|天|周|日|篇|项|次|份|名|人|小时|学时|课时|分|万|元|块|家|本|门|张|页|套)"
+)
+
+
+def _numeral_value(numeral: str) -> int | None:
+    """The value of a Chinese numeral below ten thousand (十二 → 12, 三百六十 → 360, 二零二四 → 2024);
+    None when the characters are not one well-formed number."""
+    if all(ch in _DIGITS for ch in numeral):
+        return int("".join(str(_DIGITS[ch]) for ch in numeral)) if len(numeral) > 1 else _DIGITS[numeral]
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _DIGITS:
+            if digit:  # two digits in a row (三四十) are a range, not one number
+                return None
+            digit = _DIGITS[ch]
+        elif ch in _POWERS:
+            total += (1 if digit is None else digit) * _POWERS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def _digits(match: re.Match[str]) -> str:
+    value = _numeral_value(match.group(1))
+    return match.group(1) if value is None else str(value)
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +108,12 @@ class Normalizer:
     def _prepare(text: str) -> str:
         """NFKC, lower case, simplified, punctuation collapsed to single spaces."""
         text = unicodedata.normalize("NFKC", text).lower()
-        text = to_simplified(text)
+        text = _NUMERAL.sub(_digits, to_simplified(text))
         return _SEPARATORS.sub(" ", text).strip()
+
+    def prepare(self, text: str) -> str:
+        """The first steps of ``normalize`` (no synonyms): what typo correction works on."""
+        return self._prepare(text)
 
     def normalize(self, text: str) -> str:
         """The canonical form of ``text``: words separated by single spaces."""

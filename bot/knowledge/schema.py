@@ -139,6 +139,14 @@ class Thresholds(_Strict):
     exact_ratio: float = Field(ge=50, le=100)
     #: fewer meaningful characters than this (公示, 截止) is too vague for a direct answer
     min_content_chars: int = Field(default=3, ge=0, le=20)
+    #: a clearly best entry is answered under a header naming its question (and its runner-ups as
+    #: buttons) when confidence ≥ guided and its lead in the normalised rank score (1 − runner-up's
+    #: score / best score) ≥ lead; 1.0 switches this tier off
+    guided: float = Field(default=1.0, ge=0, le=1)
+    lead: float = Field(default=1.0, ge=0, le=1)
+    #: … or when the runner-up explains at least this share of the question that the best entry
+    #: does not (a second topic, offered as a button); 1.0 switches this off
+    second_topic: float = Field(default=1.0, ge=0, le=1)
 
 
 class Weights(_Strict):
@@ -147,10 +155,19 @@ class Weights(_Strict):
     question_repeat: int = Field(ge=1, le=10)
     coverage: float = Field(ge=0)
     fuzzy: float = Field(ge=0)
+    #: weight of the mean per-phrasing coverage (see bot/knowledge/matcher.py); 0 leaves it out
+    support: float = Field(default=0.0, ge=0)
     bm25: float = Field(ge=0)
     answer_coverage: float = Field(ge=0, le=1)
     stopword: float = Field(ge=0, le=1)
     unknown_idf: float = Field(ge=0)
+    #: added to the rank of an entry written for the level the question names, subtracted from one
+    #: written for another level (its confidence, the share of the question it explains, stays)
+    level_rank: float = Field(default=0.0, ge=0, le=1)
+    #: weight of an unknown bigram that is no word (the seam of two words) relative to an unknown word
+    junction: float = Field(default=1.0, ge=0, le=1)
+    #: above this many content characters, unknown tokens weigh proportionally less (0: never)
+    context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)
     bm25_k1: float = Field(gt=0)
     bm25_b: float = Field(ge=0, le=1)
@@ -159,4 +176,5 @@ class Weights(_Strict):
 class MatcherConfig(_Strict):
     thresholds: Thresholds
     weights: Weights
-    calibration: dict[str, float | int | str] = Field(default_factory=dict)
+    #: what the last calibration measured: figures over all its questions, ``files`` per file
+    calibration: dict[str, float | int | str | dict[str, dict[str, float | int]]] = Field(default_factory=dict)

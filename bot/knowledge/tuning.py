@@ -12,15 +12,26 @@ from bot.knowledge.schema import MatcherConfig, Thresholds
 
 HEADER = """\
 # How the knowledge matcher decides (see bot/knowledge/matcher.py). Thresholds are calibrated on the
-# dev set in tests/data/kb_dev/ with `python -m bot kb calibrate tests/data/kb_dev --write`;
-# `calibration` records the figures that run measured.
+# dev set and the tuning half of the real phrasings with
+# `python -m bot kb calibrate tests/data/kb_dev tests/data/kb_real/tune.yaml --write` (never on the
+# held-out half); `calibration` records what that run measured, overall and per file.
 """
 
 
-def write_thresholds(root: Path, thresholds: Thresholds, figures: dict[str, float]) -> Path:
+def _rounded(figures: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+
+
+def write_thresholds(
+    root: Path, thresholds: Thresholds, figures: dict[str, float], per_file: dict[str, dict[str, float]] | None = None
+) -> Path:
+    """``figures``: what the calibration run measured over all its questions; ``per_file``: the same
+    per dev file or directory it was given."""
     path = root / "knowledge" / "matcher.yaml"
     config = load_model(path, MatcherConfig, root)
-    calibration = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+    calibration: dict = _rounded(figures)
+    if per_file:
+        calibration["files"] = {name: _rounded(f) for name, f in per_file.items()}
     calibration["date"] = dt.date.today().isoformat()
     updated = config.model_copy(update={"thresholds": thresholds, "calibration": calibration})
     body = yaml.safe_dump(updated.model_dump(), allow_unicode=True, sort_keys=False)

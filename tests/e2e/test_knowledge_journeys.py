@@ -55,3 +55,4 @@ async def test_forged_knowledge_button_gets_a_toast(bot, tg_user):
     (reply,) = await tg_user.say("评审费多少钱")
     answer = await tg_user.press(reply, "kb:a:../../etc/passwd")
     assert "该按钮已失效" in (answer["text"] or "")
+

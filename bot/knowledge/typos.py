@@ -1,0 +1,156 @@
+"""Homophone typos: 评审费多稍钱 → 多少钱, 节止时间 → 截止时间, 申报系统的网止 → 网址.
+
+Phone keyboards type Chinese by pinyin, so the commonest typo is a character with the same (or a
+near) reading as the intended one. A character is taken for such a typo when it is *isolated*: it
+forms no known bigram with either neighbour — known to the knowledge base (its entries, synonyms
+and level words) or to Chinese at large (a bigram inside a word of jieba's dictionary: 辞职, 外包 and
+德国 are words, 多稍 and 稍钱 are not). It is then replaced by the character with a matching reading
+that turns a neighbouring bigram into a word the knowledge base uses (多稍 → 多少: a bigram of the
+knowledge base that is also a word, and not made with a stop character, so 讲的 does not become
+件的), preferring the replacement that makes both neighbours known, then the more frequent bigram.
+A stop character is never touched.
+
+Readings come from pypinyin's table of single characters and words from jieba's dictionary; both
+files are read directly (importing either package loads far more than this needs), the word list
+only when a question has a candidate typo. Tones are ignored and the usual near-homophones of spoken
+Mandarin are merged (zh/z, ch/c, sh/s, n/l, -ng/-n), since people who do not distinguish them in
+speech also mix them up when typing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_MERGED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+def is_cjk(text: str) -> bool:
+    """Every character of ``text`` is a CJK ideograph."""
+    return all("\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _key(reading: str) -> str:
+    """A reading without tone, with the near-homophones merged (zhī, zī → zi; líng, nín → lin)."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+    plain = plain.replace("ü", "v")
+    for long, short in _MERGED_INITIALS:
+        if plain.startswith(long):
+            plain = short + plain[len(long) :]
+            break
+    if plain.startswith("n"):
+        plain = "l" + plain[1:]
+    if plain.endswith("ng") and len(plain) > 2:
+        plain = plain[:-1]
+    return plain
+
+
+def _package_file(package: str, name: str) -> str | None:
+    """The text of a data file shipped in ``package``, without importing the package; None (and a
+    warning) when it is missing, which turns the correction off rather than failing."""
+    try:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise FileNotFoundError(package)
+        return (Path(spec.origin).parent / name).read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        log.warning("%s/%s not available: %s", package, name, type(exc).__name__)
+        return None
+
+
+@lru_cache(maxsize=1)
+def readings() -> dict[str, frozenset[str]]:
+    """Character → its reading keys (all readings of a polyphone)."""
+    text = _package_file("pypinyin", "pinyin_dict.json")
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return {chr(int(code)): frozenset(_key(r) for r in value.split(",")) for code, value in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def word_bigrams() -> frozenset[str]:
+    """Every bigram inside a word of jieba's dictionary (lines ``word frequency [tag]``)."""
+    text = _package_file("jieba", "dict.txt") or ""
+    words = [line.split(" ", 1)[0] for line in text.splitlines()]
+    return frozenset(w[i : i + 2] for w in words for i in range(len(w) - 1))
+
+
+class HomophoneFixer:
+    """Built once per matcher from the texts whose bigrams count as known vocabulary."""
+
+    def __init__(self, texts: Iterable[str], protected: Iterable[str] = ()) -> None:
+        """``texts``: prepared (not synonym-mapped) texts; ``protected``: characters never replaced."""
+        table = readings()
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(a + b for a, b in zip(text, text[1:], strict=False) if is_cjk(a) and is_cjk(b))
+        self._known = counts
+        self._protected = frozenset(protected)
+        self._table = table
+        # (position of the kept character, kept character, reading key of the other) → known bigrams
+        self._by_reading: dict[tuple[int, str, str], list[str]] = {}
+        for bigram in counts:
+            first, second = bigram
+            for key in table.get(second, ()):
+                self._by_reading.setdefault((0, first, key), []).append(bigram)
+            for key in table.get(first, ()):
+                self._by_reading.setdefault((1, second, key), []).append(bigram)
+
+    def _known_pair(self, left: str, right: str) -> bool:
+        return left + right in self._known
+
+    def _target(self, bigram: str) -> bool:
+        """A bigram a typo may be corrected to: the knowledge base uses it, it is a word (or part of
+        one), and it has no stop character (讲的 → 件的 would rest on 的 alone)."""
+        return bigram in self._known and not (set(bigram) & self._protected) and bigram in word_bigrams()
+
+    def _is_word(self, left: str, right: str) -> bool:
+        return bool(left and right) and left + right in word_bigrams()
+
+    def correct(self, text: str) -> str:
+        """``text`` (prepared) with isolated characters replaced by known homophones."""
+        if not self._table or not self._known:
+            return text
+        chars = list(text)
+        for i, ch in enumerate(chars):
+            if not is_cjk(ch) or ch in self._protected:
+                continue
+            left = chars[i - 1] if i > 0 and is_cjk(chars[i - 1]) else ""
+            right = chars[i + 1] if i + 1 < len(chars) and is_cjk(chars[i + 1]) else ""
+            if not (left or right):
+                continue
+            if (left and self._known_pair(left, ch)) or (right and self._known_pair(ch, right)):
+                continue
+            best = self._replacement(ch, left, right)
+            if best is not None and not self._is_word(left, ch) and not self._is_word(ch, right):
+                chars[i] = best
+        return "".join(chars)
+
+    def _replacement(self, ch: str, left: str, right: str) -> str | None:
+        """The homophone of ``ch`` that makes the most neighbouring bigrams known (then the most
+        frequent), or None."""
+        options: set[str] = set()
+        for key in self._table.get(ch, ()):
+            if left:
+                options.update(bigram[1] for bigram in self._by_reading.get((0, left, key), ()))
+            if right:
+                options.update(bigram[0] for bigram in self._by_reading.get((1, right, key), ()))
+        best: tuple[int, int] | None = None
+        chosen = None
+        for option in sorted(options - {ch} - self._protected):
+            pairs = ([left + option] if left else []) + ([option + right] if right else [])
+            known = [self._known[p] for p in pairs if self._target(p)]
+            rank = (len(known), sum(known))
+            if known and (best is None or rank > best):
+                best, chosen = rank, option
+        return chosen

@@ -1,0 +1,37 @@
+"""A guided answer through Telegram (the Bot API emulator), for aiogram and for PTB: a clearly best
+entry at middle confidence is answered under a header naming its question, with the two runner-ups
+as buttons; pressing one answers that entry. A module of its own: its bot must be the only one
+polling the emulator (module-scoped bots of another module are stopped by then)."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.conftest import start_bot
+from tests.emulator import button_data
+from tests.kb_fixtures import GUIDED, make_content_root, write_knowledge
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def guided_bot(emulator, framework, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"kb-guided-{framework}")
+    root = make_content_root(tmp)
+    write_knowledge(root, matcher=GUIDED)
+    proc = await start_bot(emulator, framework, tmp, extra_env={"CONTENT_DIR": str(root)})
+    yield proc
+    await proc.stop()
+
+
+async def test_guided_answer_has_header_and_runner_up_buttons(guided_bot, tg_user):
+    (reply,) = await tg_user.say("网上报名最后一天")
+    assert reply["text"].startswith("关于「网上申报什么时候截止」：\n") and "不是这个？" in reply["text"]
+    buttons = button_data(reply)
+    runner_ups = {label: data for label, data in buttons.items() if data.startswith("kb:a:")}
+    assert len(runner_ups) == 2 and "kb:a:online-deadline" not in runner_ups.values()
+    assert buttons["👍 有帮助"] == "kb:up:online-deadline"
+    await tg_user.press(reply, runner_ups["纸质材料送到哪里？"])
+    (answer,) = await tg_user.replies(1)
+    assert "水灵山路188号" in answer["text"] and not answer["text"].startswith("关于「")

@@ -54,8 +54,12 @@ def test_dev_questions_are_not_copied_from_the_entries(runtime):
 
 #: in-scope dev questions answered directly with the right entry (what the asker feels); the
 #: thresholds are calibrated on the dev set and the real phrasings' tuning half together, which
-#: costs the dev set a few points (see the README)
-DIRECT_RIGHT_FLOOR = 0.75
+#: costs the dev set a few points (see the README). Set just under what the last calibration
+#: measured (direct right 87.1 %, top-1 95.6 %, top-3 99.5 %), so a content change that loses
+#: questions shows up here.
+DIRECT_RIGHT_FLOOR = 0.86
+TOP1_FLOOR = 0.95
+TOP3_FLOOR = 0.99
 
 
 def test_dev_set_figures(report):
@@ -64,8 +68,8 @@ def test_dev_set_figures(report):
         f"  {r['q']} expect={r['expect']} got={r['got']} ({r['outcome']})"
         for r in report.wrong_confident + report.top3_misses
     )
-    assert f["top1"] >= 0.92, f"top-1 {f['top1']:.3f} < 0.92\n{detail}"
-    assert f["top3"] >= 0.98, f"top-3 {f['top3']:.3f} < 0.98\n{detail}"
+    assert f["top1"] >= TOP1_FLOOR, f"top-1 {f['top1']:.3f} < {TOP1_FLOOR}\n{detail}"
+    assert f["top3"] >= TOP3_FLOOR, f"top-3 {f['top3']:.3f} < {TOP3_FLOOR}\n{detail}"
     assert f["direct_right"] >= DIRECT_RIGHT_FLOOR, f"direct right {f['direct_right']:.3f} < {DIRECT_RIGHT_FLOOR}\n{detail}"
     assert f["direct_wrong"] <= 0.02, f"direct wrong {f['direct_wrong']:.3f} > 0.02\n{detail}"
     assert f["out_of_scope_answered"] <= 0.05, f"out-of-scope answered {f['out_of_scope_answered']:.3f} > 0.05\n{detail}"

@@ -235,7 +235,7 @@ async def test_resubmission_reminder_before_its_due_date(app, clock):
 
 # ---- end of 公示 in Chinese working days --------------------------------------------------------------
 async def test_unit_publicity_end_counts_chinese_working_days(app, clock):
-    from bot.rules.workdays import WorkdayCalendar
+    from bot.reference.workdays import WorkdayCalendar
 
     entered = at(2024, 9, 27, 10, 0)  # Friday before the National Day holiday; Sun 29 Sep is a make-up workday
     clock.set(entered)

@@ -16,7 +16,7 @@ from bot.content.loader import ContentProblem
 
 
 def check_fee_agreement(root: Path) -> list[ContentProblem]:
-    from bot.rules.cycles import load_cycles
+    from bot.reference.cycles import load_cycles
     from bot.status.workflow import load_workflow
 
     workflow = load_workflow(root)
@@ -57,7 +57,7 @@ def check_no_later_years(root: Path) -> list[ContentProblem]:
     reads (users do ask about next year); they are never shown and are not checked."""
     import yaml
 
-    from bot.rules.cycles import load_cycles
+    from bot.reference.cycles import load_cycles
 
     years = [c.year for c in load_cycles(root)]
     if not years:

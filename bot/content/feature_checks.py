@@ -7,14 +7,14 @@ from bot.content.check import register  # noqa: F401
 from bot.knowledge.loader import check_knowledge  # noqa: E402
 
 register("knowledge", check_knowledge)
-from bot.rules.workdays import check_holidays  # noqa: E402
+from bot.reference.workdays import check_holidays  # noqa: E402
 from bot.status.workflow import check_status_rules  # noqa: E402
 
 register("status", check_status_rules)
 register("holidays", check_holidays)
 from bot.dialogs.linter import check_dialogs  # noqa: E402
-from bot.rules.cycles import check_cycles  # noqa: E402
-from bot.rules.rulebook import check_rulebook  # noqa: E402
+from bot.eligibility.rulebook import check_rulebook  # noqa: E402
+from bot.reference.cycles import check_cycles  # noqa: E402
 
 register("dialogs", check_dialogs)
 register("eligibility_rules", check_rulebook)

@@ -25,11 +25,11 @@ from bot.eligibility.answers import (
     profile_from_answers,
     whole_years,
 )
+from bot.eligibility.evaluation import evaluate
 from bot.eligibility.render import detail_lines, summary_lines
+from bot.eligibility.rulebook import load_rulebook
 from bot.paths import content_root
-from bot.rules.cycles import cycle_for, load_cycles
-from bot.rules.eligibility import evaluate
-from bot.rules.rulebook import load_rulebook
+from bot.reference.cycles import cycle_for, load_cycles
 
 DIALOG = "eligibility"
 PREFIX = "elg"

@@ -85,7 +85,7 @@ class Answerer:
 
     def source_line(self, entry: Entry) -> str:
         """Each source named from the document data, with its caveat and a confidence below high."""
-        from bot.content.documents import Citer
+        from bot.reference.documents import Citer
 
         citer = Citer(self.runtime.kb.documents, self.t)
         items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)

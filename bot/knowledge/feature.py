@@ -19,7 +19,6 @@ import re
 import secrets
 from datetime import timedelta
 
-from bot.content.documents import describe
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
@@ -44,6 +43,7 @@ from bot.knowledge.learning import (
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
 from bot.paths import content_root
+from bot.reference.documents import describe
 
 log = logging.getLogger(__name__)
 

@@ -84,7 +84,7 @@ class ReminderScheduler:
         rules: RemindersFile,
         cycles: list[Cycle],
         workflow,  # noqa: ANN001 - bot.status.workflow.Workflow
-        calendar,  # noqa: ANN001 - bot.rules.workdays.WorkdayCalendar
+        calendar,  # noqa: ANN001 - bot.reference.workdays.WorkdayCalendar
         contacts: dict[str, str],
         channels: tuple[str, ...] | list[str] = PUSH_CHANNELS,
     ) -> None:
@@ -100,7 +100,7 @@ class ReminderScheduler:
 
     @classmethod
     def from_content(cls, db: Database, clock: Clock, root: Path, contacts: dict[str, str], channels=PUSH_CHANNELS):  # noqa: ANN001, ANN206
-        from bot.rules.workdays import WorkdayCalendar
+        from bot.reference.workdays import WorkdayCalendar
         from bot.status.workflow import load_workflow
 
         rules = load_reminder_rules(root)

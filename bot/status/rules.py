@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.clock import LOCAL_TZ
-from bot.rules.workdays import WorkdayCalendar
+from bot.reference.workdays import WorkdayCalendar
 from bot.status.workflow import Workflow, load_workflow
 
 log = logging.getLogger(__name__)

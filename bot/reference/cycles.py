@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.clock import Clock, local_now
 from bot.content.loader import ContentError, ContentProblem, load_model
-from bot.rules.rulebook import Level
-from bot.rules.sources import Source
+from bot.reference.levels import Level
+from bot.reference.sources import Source
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -135,7 +135,7 @@ def current_cycle(root: Path, clock: Clock) -> CycleView | None:
 
 def check_cycles(root: Path) -> list[ContentProblem]:
     """Cycle files load; their document ids exist in knowledge/documents.yaml."""
-    from bot.content.documents import load_documents
+    from bot.reference.documents import load_documents
 
     try:
         cycles = load_cycles(root)

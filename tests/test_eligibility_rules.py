@@ -455,13 +455,14 @@ def test_the_evaluator_is_pure():
 
 # ---- cycle files ------------------------------------------------------------------------------
 def test_current_cycle_from_a_clock():
-    from bot.reference.cycles import current_cycle
+    from bot.reference.cycles import CycleCalendar
     from tests.helpers import make_clock
 
-    view = current_cycle(PROJECT_ROOT, make_clock("2024-08-30T23:00:00"))
+    calendar = CycleCalendar.load(PROJECT_ROOT)
+    view = calendar.current(make_clock("2024-08-30T23:00:00"))
     assert view.cycle.year == 2024 and view.is_open
-    assert not current_cycle(PROJECT_ROOT, make_clock("2024-08-31T00:10:00")).is_open
-    assert current_cycle(PROJECT_ROOT, make_clock("2026-11-22T10:00:00")).phase == "closed"
+    assert not calendar.current(make_clock("2024-08-31T00:10:00")).is_open
+    assert calendar.current(make_clock("2026-11-22T10:00:00")).phase == "closed"
 
 
 def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
@@ -477,14 +478,14 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
     assert cycle.paper_form.days_after_acceptance == 7
     (tmp_path / "rules" / "cycles").mkdir(parents=True)
     text = (PROJECT_ROOT / "rules" / "cycles" / "2024.yaml").read_text(encoding="utf-8")
-    (tmp_path / "rules" / "cycles" / "2024.yaml").write_text(text + "reminders:\n  days_before: [7, 1]\n", encoding="utf-8")
+    (tmp_path / "rules" / "cycles" / "2024.yaml").write_text(text + "extension:\n  days_before: [7, 1]\n", encoding="utf-8")
 
-    class Reminders(BaseModel):
+    class Extension(BaseModel):
         days_before: list[int]
 
     [extended] = load_cycles(tmp_path)
-    assert extended.section("reminders", Reminders).days_before == [7, 1]
-    assert extended.section("absent", Reminders) is None
+    assert extended.section("extension", Extension).days_before == [7, 1]
+    assert extended.section("absent", Extension) is None
     shutil.rmtree(tmp_path / "rules")
 
 

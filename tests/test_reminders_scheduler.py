@@ -26,7 +26,7 @@ def at(y, m, d, hh=9, mm=0) -> datetime:
 
 def scheduler(app) -> ReminderScheduler:
     return ReminderScheduler.from_content(
-        app.db, app.services.clock, content_root(), app.services.contact_values(), ("telegram",)
+        app.db, app.services.clock, content_root(), app.services.cycles, app.services.contact_values(), ("telegram",)
     )
 
 

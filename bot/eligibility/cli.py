@@ -101,16 +101,16 @@ def _evaluate_all(profiles, day: date, fail):  # noqa: ANN001, ANN202
     from bot.eligibility.evaluation import evaluate
     from bot.eligibility.rulebook import load_rulebook
     from bot.paths import content_root
-    from bot.reference.cycles import cycle_for, load_cycles
+    from bot.reference.cycles import CycleCalendar
 
     root = content_root()
     try:
         book = load_rulebook(root)
-        cycles = load_cycles(root)
+        cycles = CycleCalendar.load(root)
         t = _texts()
     except ContentError as exc:
         fail(f"content is invalid (run `python -m bot check`):\n{exc}")
-    view = cycle_for(cycles, day)
+    view = cycles.view(day)
     verdicts = []
     for profile in profiles:
         verdict = evaluate(profile, book, view, day, t)

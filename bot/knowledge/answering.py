@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import LOCAL_TZ
-from bot.knowledge.cycles import Cycles
 from bot.knowledge.matcher import MatchResult, Outcome
 from bot.knowledge.runtime import Runtime, load_runtime
 from bot.knowledge.schema import Entry
+from bot.reference.cycles import CycleCalendar
 
 TextFn = Callable[..., str]
 SUGGESTIONS = 3
@@ -58,10 +58,10 @@ class Reply:
 class Answerer:
     """Formats matches; ``t(key, **values)`` supplies the texts (office contacts included)."""
 
-    def __init__(self, runtime: Runtime, t: TextFn, root: Path) -> None:
+    def __init__(self, runtime: Runtime, t: TextFn, cycles: CycleCalendar) -> None:
         self.runtime = runtime
         self.t = t
-        self.cycles = Cycles(root)
+        self.cycles = cycles
 
     @property
     def matcher(self):  # noqa: ANN201
@@ -152,4 +152,4 @@ def standalone_answerer(root: Path) -> Answerer:
     def t(key: str, **values: Any) -> str:
         return texts.get(key, **(contacts | values))
 
-    return Answerer(load_runtime(root), t, root)
+    return Answerer(load_runtime(root), t, CycleCalendar.load(root))

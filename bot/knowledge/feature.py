@@ -67,7 +67,7 @@ class KnowledgeFeature(FreeTextHandler):
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
         try:
-            self.answerer = Answerer(load_runtime(root), services.t, root)
+            self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
             self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
         except ContentError as exc:

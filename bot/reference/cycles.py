@@ -1,22 +1,29 @@
-"""Review cycles (``rules/cycles/<year>.yaml``) and which one is current by the clock.
+"""Review cycles (``rules/cycles/<year>.yaml``): the one reader of these files and the calendar.
 
-Each file holds one year's facts with their sources. The top-level model keeps sections it does not
-know (``extra="allow"``) so other features can add their own sections additively and read them with
-``Cycle.section(name, Model)``; the known sections stay strict.
+Each file holds one year's facts with their sources. Every section a feature relies on is declared
+here and strict: a file that lacks a value (a fee for a level, the paper-form days) fails
+``python -m bot check`` rather than being filled in with a default somewhere else. The top-level
+model keeps sections it does not know (``extra="allow"``) so a feature can add a section of its own
+and read it with ``Cycle.section(name, Model)``.
+
+``CycleCalendar`` is built once per process (``Services.cycles``) and answers every question about
+cycles: the current one, a year's fee and paper-form days, the span reminders cover, whether a
+cycle has ended.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.clock import Clock, local_now
 from bot.content.loader import ContentError, ContentProblem, load_model
-from bot.reference.levels import Level
+from bot.reference.levels import LEVELS, Level
 from bot.reference.sources import Source
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,6 +54,13 @@ class Fees(_Strict):
     basis: str
     source: Source
 
+    @model_validator(mode="after")
+    def _every_level(self) -> Fees:
+        missing = [level for level in LEVELS if level not in self.yuan]
+        if missing:
+            raise ValueError(f"no fee for {', '.join(missing)}")
+        return self
+
 
 class ByLevel(_Strict):
     by_level: dict[Level, str]
@@ -56,6 +70,12 @@ class ByLevel(_Strict):
 class Announced(_Strict):
     value: str
     source: Source
+
+
+class CycleReminders(_Strict):
+    """Until when reminders of the cycle run (without it: a set number of days after the deadline)."""
+
+    until: date
 
 
 class Cycle(BaseModel):
@@ -70,6 +90,7 @@ class Cycle(BaseModel):
     assessment: ByLevel
     committees: ByLevel
     professional_assessment_date: Announced
+    reminders: CycleReminders | None = None
 
     def section(self, name: str, model: type[M]) -> M | None:
         """An extra section parsed with ``model`` (None when the file has no such section)."""
@@ -128,9 +149,76 @@ def cycle_for(cycles: list[Cycle], today: date) -> CycleView | None:
     return CycleView(cycle=cycle, phase=phase, today=today)
 
 
-def current_cycle(root: Path, clock: Clock) -> CycleView | None:
-    """The current cycle by the clock (Asia/Shanghai date)."""
-    return cycle_for(load_cycles(root), local_now(clock).date())
+@dataclass(frozen=True)
+class CycleStatus:
+    """Whether the cycle a piece of content belongs to is over (its deadline when on file)."""
+
+    year: str
+    deadline: date | None
+    ended: bool
+
+
+class CycleCalendar:
+    """Every review cycle on file, read once; the only place features learn cycle facts from."""
+
+    def __init__(self, cycles: Iterable[Cycle]) -> None:
+        self.cycles: tuple[Cycle, ...] = tuple(sorted(cycles, key=lambda c: c.year))
+        self._by_year = {c.year: c for c in self.cycles}
+
+    @classmethod
+    def load(cls, root: Path) -> CycleCalendar:
+        """Raises ContentError (file and line) on a bad cycle file; ``check`` reports the same."""
+        return cls(load_cycles(root))
+
+    def year(self, year: int) -> Cycle | None:
+        """The cycle of exactly this year, if its file exists."""
+        return self._by_year.get(year)
+
+    def in_force(self, year: int) -> Cycle | None:
+        """The latest cycle of this year or before: its facts hold until a later file says otherwise."""
+        known = [c for c in self.cycles if c.year <= year]
+        return known[-1] if known else None
+
+    def view(self, today: date) -> CycleView | None:
+        return cycle_for(list(self.cycles), today)
+
+    def current(self, clock: Clock) -> CycleView | None:
+        """The current cycle by the clock (Asia/Shanghai date)."""
+        return self.view(local_now(clock).date())
+
+    def fee(self, level: str, year: int) -> int | None:
+        """The review fee (元) of a level id for an application of that year."""
+        cycle = self.in_force(year)
+        return cycle.fees.yuan.get(level) if cycle else None  # type: ignore[call-overload]
+
+    def paper_form_days(self, year: int) -> int | None:
+        """Calendar days after 审核受理 within which the paper form must arrive."""
+        cycle = self.in_force(year)
+        return cycle.paper_form.days_after_acceptance if cycle else None
+
+    @staticmethod
+    def reminders_until(cycle: Cycle, days_after_deadline: int) -> date:
+        """The last day reminders of a cycle run: its own ``reminders.until`` or the default span."""
+        if cycle.reminders is not None:
+            return cycle.reminders.until
+        return cycle.online_deadline.date + timedelta(days=days_after_deadline)
+
+    def reminder_cycle(self, today: date, days_after_deadline: int) -> Cycle | None:
+        """The cycle whose reminder span (notice to the end above) holds today; None between cycles."""
+        live = [c for c in self.cycles if c.notice.date <= today <= self.reminders_until(c, days_after_deadline)]
+        return live[-1] if live else None
+
+    def status(self, cycle: str, today: date) -> CycleStatus | None:
+        """Whether content tagged with a cycle year is out of date; None for ``cycle: all``.
+
+        With the year's file the online deadline decides; without it, a later calendar year does.
+        """
+        if not cycle.isdigit():
+            return None
+        known = self.year(int(cycle))
+        deadline = known.online_deadline.date if known else None
+        ended = today > deadline if deadline is not None else today.year > int(cycle)
+        return CycleStatus(cycle, deadline, ended)
 
 
 def check_cycles(root: Path) -> list[ContentProblem]:

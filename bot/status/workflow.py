@@ -67,7 +67,6 @@ class LevelDef(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
     label: str
     aliases: list[str] = Field(default_factory=list)
-    fee_yuan: int = Field(ge=0, le=100000)
     assessment: bool
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
 from bot.content.office import SourceRef
 from bot.content.texts import Texts
+from bot.reference.levels import Level
 from bot.status.tablefile import MB, REQUIRED, Limits
 
 STATUS_FILE = Path("rules") / "status.yaml"
@@ -64,7 +65,8 @@ class Resubmission(BaseModel):
 
 class LevelDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
+    #: one of the review's level ids, the keys of the fees in ``rules/cycles/<year>.yaml``
+    id: Level
     label: str
     aliases: list[str] = Field(default_factory=list)
     assessment: bool

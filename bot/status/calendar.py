@@ -44,9 +44,9 @@ class StatusCalendar:
         if stored_due is not None:
             return stored_due
         local = state_at.astimezone(LOCAL_TZ).date()
-        if definition.due_calendar_days:
-            days = self.paper_due_days(local.year) if state == "accepted" else definition.due_calendar_days
-            return local + timedelta(days=days or definition.due_calendar_days)
+        if definition.due == "paper_form":
+            days = self.paper_due_days(local.year)
+            return local + timedelta(days=days) if days else None
         return None
 
     def publicity_end(self, state: str, state_at: datetime) -> date | None:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,7 +41,9 @@ class StateDef(BaseModel):
     next_step_without_due: str | None = None
     transitions: list[str] = Field(default_factory=list)
     publicity_working_days: int | None = Field(default=None, ge=1, le=30)
-    due_calendar_days: int | None = Field(default=None, ge=1, le=60)
+    #: ``paper_form``: the next step is due the cycle's paper-form days (``rules/cycles/<year>.yaml``)
+    #: after the state was entered; the number itself is a fact of the review year, not of the workflow
+    due: Literal["paper_form"] | None = None
     requires_reason: bool = False
     levels: list[str] | None = None
     sources: list[SourceRef] = Field(min_length=1)

@@ -189,7 +189,7 @@ class CycleCalendar:
     def fee(self, level: str, year: int) -> int | None:
         """The review fee (元) of a level id for an application of that year."""
         cycle = self.in_force(year)
-        return cycle.fees.yuan.get(level) if cycle else None  # type: ignore[call-overload]
+        return cycle.fees.yuan.get(level) if cycle else None
 
     def paper_form_days(self, year: int) -> int | None:
         """Calendar days after 审核受理 within which the paper form must arrive."""

@@ -162,7 +162,7 @@ class ReminderScheduler:
 
     @staticmethod
     def _fee(cycle: Cycle, level: str) -> str:
-        fee = cycle.fees.yuan.get(level)  # type: ignore[call-overload]
+        fee = cycle.fees.yuan.get(level)
         return str(fee) if fee is not None else "—"
 
     async def _app_occurrences(self, session, rule: ReminderRule, cycle: Cycle, now: datetime) -> list[Occurrence]:  # noqa: ANN001

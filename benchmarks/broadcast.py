@@ -109,7 +109,7 @@ class Run:
         from bot.outbox.models import OutboxMessage
         from bot.reminders.audience import Segment, Subscriptions
         from bot.reminders.broadcast import create_broadcast, figures
-        from bot.reminders.rules import load_reminder_rules
+        from bot.reminders.definitions import load_reminder_rules
         from bot.storage.db import Database
         from bot.storage.models import User
         from tests.emulator.server import BotApiEmulator

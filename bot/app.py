@@ -21,6 +21,7 @@ from bot.core.conversation import Conversation
 from bot.core.feature import Feature, FreeTextHandler
 from bot.core.sending import Sender
 from bot.paths import content_root
+from bot.reference.cycles import CycleCalendar
 from bot.settings import Settings, with_hash_salt
 from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
 
@@ -104,6 +105,7 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
         texts=Texts.load(text_files(root), root),
         office=load_office(root),
         clock=clock or SystemClock(),
+        cycles=CycleCalendar.load(root),
     )
     services.extras["content_root"] = root
     basics = BasicsFeature()

@@ -122,11 +122,11 @@ def test_terminal_number_question_takes_digits_as_the_answer():
     assert chat.to_inbound("2").callback_data == "x:r"
 
 
-def test_check_refuses_fees_that_disagree_between_files(tmp_path):
+def test_check_refuses_a_cycle_without_the_fee_of_a_level(tmp_path):
     root = _copy_content(tmp_path)
     cycle = root / "rules" / "cycles" / "2024.yaml"
-    cycle.write_text(cycle.read_text(encoding="utf-8").replace("intermediate: 160", "intermediate: 170"), encoding="utf-8")
+    cycle.write_text(cycle.read_text(encoding="utf-8").replace("    intermediate: 160\n", "", 1), encoding="utf-8")
     proc = run_bot("check", env=PROJECT_ENV | {"CONTENT_DIR": str(root)})
     assert proc.returncode == 1
-    assert "consistency: 1 problem(s)" in proc.stdout
-    assert "intermediate: fee 160 differs from 170" in proc.stdout
+    assert "cycles: 1 problem(s)" in proc.stdout
+    assert "no fee for intermediate" in proc.stdout

@@ -7,11 +7,11 @@ from datetime import date
 
 from bot.content.check import run_checks
 from bot.eligibility.coverage import check_inputs
+from bot.eligibility.evaluation import evaluate
+from bot.eligibility.profile import Profile
+from bot.eligibility.rulebook import load_rulebook
 from bot.paths import PROJECT_ROOT
-from bot.rules.cycles import cycle_for, load_cycles
-from bot.rules.eligibility import evaluate
-from bot.rules.profile import Profile
-from bot.rules.rulebook import load_rulebook
+from bot.reference.cycles import cycle_for, load_cycles
 from tests.helpers import copy_content
 
 BOOK = load_rulebook(PROJECT_ROOT)

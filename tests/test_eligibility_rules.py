@@ -10,11 +10,11 @@ import pytest
 from bot.app import text_files
 from bot.content.office import load_office
 from bot.content.texts import Texts
+from bot.eligibility.evaluation import Verdict, evaluate
+from bot.eligibility.profile import Profile
+from bot.eligibility.rulebook import load_rulebook
 from bot.paths import PROJECT_ROOT
-from bot.rules.cycles import cycle_for, load_cycles
-from bot.rules.eligibility import Verdict, evaluate
-from bot.rules.profile import Profile
-from bot.rules.rulebook import load_rulebook
+from bot.reference.cycles import cycle_for, load_cycles
 
 BOOK = load_rulebook(PROJECT_ROOT)
 CYCLES = load_cycles(PROJECT_ROOT)
@@ -157,7 +157,7 @@ def test_a_technician_with_a_bachelor_degree_may_apply_for_assistant():
 
 
 def test_years_of_work_below_years_in_title_is_refused():
-    from bot.rules.profile import ProfileError, parse_profile
+    from bot.eligibility.profile import ProfileError, parse_profile
 
     with pytest.raises(ProfileError, match="years_of_work must be at least years_in_title"):
         parse_profile({"current_title": "assistant", "years_in_title": 5, "years_of_work": 3})
@@ -175,7 +175,7 @@ LADDER = [(4, "assistant"), (5, "intermediate"), (9.5, "intermediate"), (10, "de
 def test_waived_years_count_along_the_whole_ladder(origin, years, highest):
     v = judge(education="bachelor", origin=origin, years_of_work=years)
     levels = {p.level for p in v.levels if p.path == "standard" and not p.conditional}
-    from bot.rules.rulebook import LEVELS
+    from bot.reference.levels import LEVELS
 
     assert levels == set(LEVELS[: LEVELS.index(highest) + 1])
     estimates = [p for p in v.levels if p.estimate]
@@ -262,7 +262,7 @@ def test_qualification_not_higher_than_title_is_only_a_note():
 
 
 def test_qualification_mapping_file_holds_no_guesses():
-    from bot.rules.rulebook import load_qualifications
+    from bot.eligibility.rulebook import load_qualifications
 
     quals = load_qualifications(PROJECT_ROOT)
     assert quals.mappings == [] and "鲁人社办发〔2023〕11号" in quals.note
@@ -455,13 +455,14 @@ def test_the_evaluator_is_pure():
 
 # ---- cycle files ------------------------------------------------------------------------------
 def test_current_cycle_from_a_clock():
-    from bot.rules.cycles import current_cycle
+    from bot.reference.cycles import CycleCalendar
     from tests.helpers import make_clock
 
-    view = current_cycle(PROJECT_ROOT, make_clock("2024-08-30T23:00:00"))
+    calendar = CycleCalendar.load(PROJECT_ROOT)
+    view = calendar.current(make_clock("2024-08-30T23:00:00"))
     assert view.cycle.year == 2024 and view.is_open
-    assert not current_cycle(PROJECT_ROOT, make_clock("2024-08-31T00:10:00")).is_open
-    assert current_cycle(PROJECT_ROOT, make_clock("2026-11-22T10:00:00")).phase == "closed"
+    assert not calendar.current(make_clock("2024-08-31T00:10:00")).is_open
+    assert calendar.current(make_clock("2026-11-22T10:00:00")).phase == "closed"
 
 
 def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
@@ -469,7 +470,7 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
 
     from pydantic import BaseModel
 
-    from bot.rules.cycles import load_cycles
+    from bot.reference.cycles import load_cycles
 
     [cycle] = CYCLES
     assert cycle.fees.yuan == {"assistant": 100, "intermediate": 160, "deputy_senior": 360, "senior": 360}
@@ -477,20 +478,20 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
     assert cycle.paper_form.days_after_acceptance == 7
     (tmp_path / "rules" / "cycles").mkdir(parents=True)
     text = (PROJECT_ROOT / "rules" / "cycles" / "2024.yaml").read_text(encoding="utf-8")
-    (tmp_path / "rules" / "cycles" / "2024.yaml").write_text(text + "reminders:\n  days_before: [7, 1]\n", encoding="utf-8")
+    (tmp_path / "rules" / "cycles" / "2024.yaml").write_text(text + "extension:\n  days_before: [7, 1]\n", encoding="utf-8")
 
-    class Reminders(BaseModel):
+    class Extension(BaseModel):
         days_before: list[int]
 
     [extended] = load_cycles(tmp_path)
-    assert extended.section("reminders", Reminders).days_before == [7, 1]
-    assert extended.section("absent", Reminders) is None
+    assert extended.section("extension", Extension).days_before == [7, 1]
+    assert extended.section("absent", Extension) is None
     shutil.rmtree(tmp_path / "rules")
 
 
 def test_check_reports_unknown_documents(tmp_path):
 
-    from bot.rules.rulebook import check_rulebook
+    from bot.eligibility.rulebook import check_rulebook
     from tests.helpers import copy_content
 
     copy_content(tmp_path)

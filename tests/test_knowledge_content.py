@@ -88,8 +88,9 @@ def test_dev_set_figures(report):
 )
 def test_audited_questions_get_the_sourced_answer(runtime, question, entry_id, says):
     from bot.knowledge.answering import Answerer
+    from bot.reference.cycles import CycleCalendar
 
-    answerer = Answerer(runtime, lambda key, **values: key, PROJECT_ROOT)
+    answerer = Answerer(runtime, lambda key, **values: key, CycleCalendar.load(PROJECT_ROOT))
     import datetime as dt
 
     reply = answerer.respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
@@ -125,15 +126,16 @@ def test_new_facts_are_answered_with_their_confidence(runtime, question, entry_i
     import datetime as dt
 
     from bot.knowledge.answering import Answerer
+    from bot.reference.cycles import CycleCalendar
 
-    reply = Answerer(runtime, lambda key, **values: key, PROJECT_ROOT).respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    reply = Answerer(runtime, lambda key, **values: key, CycleCalendar.load(PROJECT_ROOT)).respond(question, dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
     assert reply.answered and reply.entry_id == entry_id, (reply.outcome, reply.entry_id)
     assert says in reply.text
     assert any(s["confidence"] == "medium" for s in reply.sources)
 
 
 def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
-    from bot.content.consistency import check_no_later_years
+    from bot.reference.later_years import check_no_later_years
     from tests.helpers import copy_content
 
     copy_content(tmp_path)

@@ -1,4 +1,4 @@
-"""The end of a review cycle is read from data (rules/cycles/<year>.yaml), leniently."""
+"""Whether an answer's review cycle is over comes from the one cycle calendar (rules/cycles/<year>.yaml)."""
 
 from __future__ import annotations
 
@@ -6,37 +6,51 @@ import datetime as dt
 
 import pytest
 
-from bot.knowledge.cycles import Cycles, read_deadline
+from bot.content.loader import ContentError
+from bot.paths import PROJECT_ROOT
+from bot.reference.cycles import CycleCalendar, check_cycles
+
+CYCLE_2024 = (PROJECT_ROOT / "rules" / "cycles" / "2024.yaml").read_text(encoding="utf-8")
+
+
+def _write(root, year: int, text: str) -> None:
+    path = root / "rules" / "cycles" / f"{year}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _cycle(year: int, deadline: str) -> str:
+    return CYCLE_2024.replace("year: 2024", f"year: {year}").replace("date: 2024-08-30", f"date: {deadline}")
 
 
 @pytest.mark.parametrize(
-    ("body", "expected"),
+    ("old", "new"),
     [
-        ("online_deadline:\n  date: 2024-08-30\n  source: {document: n2024, section: 五(四)}\n", dt.date(2024, 8, 30)),
-        ("online_deadline: 2024-08-30\n", dt.date(2024, 8, 30)),
-        ("online_deadline: '2024-08-30'\n", dt.date(2024, 8, 30)),
-        ("cycle:\n  online_deadline: 2024-08-30\n", dt.date(2024, 8, 30)),
-        ("online_deadline: soon\n", None),
-        ("year: 2024\n", None),
-        ("[not, a, mapping]\n", None),
-        (": : :\n", None),
+        ("date: 2024-08-30", "date: soon"),  # a deadline that is no date
+        ("    intermediate: 160\n", ""),  # a level without its fee
+        ("  days_after_acceptance: 7\n", ""),  # no paper-form days
     ],
 )
-def test_read_deadline_formats(tmp_path, body, expected):
-    path = tmp_path / "rules" / "cycles" / "2024.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(body, encoding="utf-8")
-    assert read_deadline(tmp_path, "2024") == expected
+def test_a_cycle_file_lacking_a_value_fails_instead_of_defaulting(tmp_path, old, new):
+    _write(tmp_path, 2024, CYCLE_2024.replace(old, new))
+    with pytest.raises(ContentError):
+        CycleCalendar.load(tmp_path)
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "documents.yaml").write_text(
+        (PROJECT_ROOT / "knowledge" / "documents.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert check_cycles(tmp_path), "check must report the incomplete cycle file"
 
 
 def test_status_from_the_file_or_the_year(tmp_path):
-    cycles = Cycles(tmp_path)
+    _write(tmp_path, 2024, _cycle(2024, "2024-08-30"))
+    cycles = CycleCalendar.load(tmp_path)
     assert cycles.status("all", dt.date(2030, 1, 1)) is None
-    assert not cycles.status("2024", dt.date(2024, 12, 31)).ended  # no file: the year decides
-    assert cycles.status("2024", dt.date(2025, 1, 1)).ended
-    path = tmp_path / "rules" / "cycles" / "2025.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("online_deadline: {date: 2025-09-15}\n", encoding="utf-8")
+    assert not cycles.status("2023", dt.date(2023, 12, 31)).ended  # no file: the year decides
+    assert cycles.status("2023", dt.date(2024, 1, 1)).ended
+    assert not cycles.status("2024", dt.date(2024, 8, 30)).ended
+    _write(tmp_path, 2025, _cycle(2025, "2025-09-15"))
+    cycles = CycleCalendar.load(tmp_path)
     assert not cycles.status("2025", dt.date(2025, 9, 15)).ended
     status = cycles.status("2025", dt.date(2025, 9, 16))
     assert status.ended and status.deadline == dt.date(2025, 9, 15)

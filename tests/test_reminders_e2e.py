@@ -20,7 +20,7 @@ from bot.outbox.worker import OutboxWorker
 from bot.paths import content_root
 from bot.reminders.audience import Segment, Subscriptions
 from bot.reminders.broadcast import create_broadcast
-from bot.reminders.rules import load_reminder_rules
+from bot.reminders.definitions import load_reminder_rules
 from bot.reminders.scheduler import ReminderScheduler
 from bot.storage.db import Database
 from tests.emulator import BotApiEmulator
@@ -42,7 +42,7 @@ async def test_deadline_reminder_fires_at_its_time_through_the_emulator(sqlite_a
         (subscriber,) = await make_users(app, 1, start=4242)
         async with app.db.session() as s:
             await Subscriptions(load_reminder_rules(content_root())).set(s, subscriber, "deadline", True, clock.now())
-        scheduler = ReminderScheduler.from_content(app.db, clock, content_root(), app.services.contact_values(),
+        scheduler = ReminderScheduler.from_content(app.db, clock, content_root(), app.services.cycles, app.services.contact_values(),
                                                    ("telegram",))
         worker = OutboxWorker(app.db, {"telegram": sender}, clock,
                               DeliveryConfig(global_rate=100, per_chat_interval=0, quiet_hours=None))

@@ -26,7 +26,7 @@ def at(y, m, d, hh=9, mm=0) -> datetime:
 
 def scheduler(app) -> ReminderScheduler:
     return ReminderScheduler.from_content(
-        app.db, app.services.clock, content_root(), app.services.contact_values(), ("telegram",)
+        app.db, app.services.clock, content_root(), app.services.cycles, app.services.contact_values(), ("telegram",)
     )
 
 
@@ -235,7 +235,7 @@ async def test_resubmission_reminder_before_its_due_date(app, clock):
 
 # ---- end of 公示 in Chinese working days --------------------------------------------------------------
 async def test_unit_publicity_end_counts_chinese_working_days(app, clock):
-    from bot.rules.workdays import WorkdayCalendar
+    from bot.reference.workdays import WorkdayCalendar
 
     entered = at(2024, 9, 27, 10, 0)  # Friday before the National Day holiday; Sun 29 Sep is a make-up workday
     clock.set(entered)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import yaml
 
 from bot.content.check import run_checks
-from bot.content.documents import Citer, Document, describe, load_documents
 from bot.paths import PROJECT_ROOT
+from bot.reference.documents import Citer, Document, describe, load_documents
 from tests.helpers import ChatUser, copy_content
 
 TEXTS = {
@@ -70,9 +70,9 @@ def test_the_verdict_source_line_follows_the_document_data(tmp_path):
     """Change a caveat in knowledge/documents.yaml: the verdict's source line changes with it."""
     from datetime import date
 
-    from bot.rules.eligibility import evaluate
-    from bot.rules.profile import Profile
-    from bot.rules.rulebook import load_rulebook
+    from bot.eligibility.evaluation import evaluate
+    from bot.eligibility.profile import Profile
+    from bot.eligibility.rulebook import load_rulebook
 
     root = copy_content(tmp_path)
     path = root / "knowledge" / "documents.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from bot.content.loader import ContentError
 from bot.paths import PROJECT_ROOT
-from bot.rules.workdays import HolidaysFile, WorkdayCalendar, check_holidays
+from bot.reference.workdays import HolidaysFile, WorkdayCalendar, check_holidays
 
 UNKNOWN_YEAR = 2099
 
@@ -33,7 +33,7 @@ def test_period_starting_on_a_holiday_starts_at_the_next_workday():
 
 def test_unknown_year_falls_back_to_weekdays_and_warns_once(caplog):
     cal = WorkdayCalendar()
-    with caplog.at_level(logging.WARNING, logger="bot.rules.workdays"):
+    with caplog.at_level(logging.WARNING, logger="bot.reference.workdays"):
         assert cal.is_workday(date(UNKNOWN_YEAR, 1, 1))  # a Thursday
         assert not cal.is_workday(date(UNKNOWN_YEAR, 1, 3))  # Saturday
         assert cal.period_end(date(UNKNOWN_YEAR, 1, 2), 5) == date(UNKNOWN_YEAR, 1, 8)

@@ -118,21 +118,25 @@ def test_checker_reports_missing_source_section(tmp_path):
     assert info.value.problems[0].line is not None
 
 
-def test_cycle_file_overrides_fee_and_paper_days_and_missing_cycle_falls_back(tmp_path):
+def test_fee_and_paper_days_come_from_the_cycle_in_force(tmp_path):
     from datetime import datetime
 
     from bot.clock import LOCAL_TZ
-    from bot.status.rules import StatusRules
+    from bot.reference.cycles import CycleCalendar
+    from bot.status.calendar import StatusCalendar
 
     root = _copy(tmp_path, lambda t: t)
     (root / "rules" / "cycles").mkdir()
-    (root / "rules" / "cycles" / "2030.yaml").write_text(
-        "year: 2030\npaper_form:\n  days_after_acceptance: 10\nfees:\n  yuan:\n    intermediate: 200\n", encoding="utf-8"
-    )
-    rules = StatusRules.load(root)
+    text = (PROJECT_ROOT / "rules" / "cycles" / "2024.yaml").read_text(encoding="utf-8")
+    (root / "rules" / "cycles" / "2024.yaml").write_text(text, encoding="utf-8")
+    later = (text.replace("year: 2024", "year: 2030").replace("date: 2024-", "date: 2030-")
+             .replace("days_after_acceptance: 7", "days_after_acceptance: 10").replace("intermediate: 160", "intermediate: 200"))
+    (root / "rules" / "cycles" / "2030.yaml").write_text(later, encoding="utf-8")
+    rules = StatusCalendar.load(root, CycleCalendar.load(root))
     assert rules.fee("intermediate", 2030) == 200
-    assert rules.fee("assistant", 2030) == 100  # not in the cycle: rules/status.yaml
-    assert rules.fee("intermediate", 2029) == 160
+    assert rules.fee("assistant", 2030) == 100
+    assert rules.fee("intermediate", 2029) == 160  # no 2029 file: the 2024 cycle still holds
+    assert rules.fee("intermediate", 2023) is None  # before any cycle on file: no fee is invented
     accepted = datetime(2030, 7, 1, 9, tzinfo=LOCAL_TZ)
     assert rules.due_date("accepted", accepted, None).isoformat() == "2030-07-11"
     assert rules.due_date("accepted", accepted.replace(year=2029), None).isoformat() == "2029-07-08"

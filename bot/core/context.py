@@ -21,6 +21,7 @@ from bot.storage.models import AuditEntry, User
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
+    from bot.reference.cycles import CycleCalendar
     from bot.settings import Settings
     from bot.storage.db import Database
 
@@ -36,6 +37,8 @@ class Services:
     texts: Texts
     office: Office
     clock: Clock
+    #: the review cycles on file (current cycle, fees, paper-form days, reminder span), read once
+    cycles: CycleCalendar
     extras: dict[str, Any] = field(default_factory=dict)
 
     def contact_values(self) -> dict[str, str]:

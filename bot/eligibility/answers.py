@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.rules.eligibility import CeSelfReport
-from bot.rules.profile import Profile
+from bot.eligibility.evaluation import CeSelfReport
+from bot.eligibility.profile import Profile
 
 _DIRECT = (
     "person_type", "origin", "education", "current_title", "years_in_title", "years_of_work",

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _read_profiles(path: Path, fail):  # noqa: ANN001, ANN202
-    from bot.rules.profile import ProfileError, parse_profile
+    from bot.eligibility.profile import ProfileError, parse_profile
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -98,19 +98,19 @@ def _texts():  # noqa: ANN202
 
 def _evaluate_all(profiles, day: date, fail):  # noqa: ANN001, ANN202
     from bot.content.loader import ContentError
+    from bot.eligibility.evaluation import evaluate
+    from bot.eligibility.rulebook import load_rulebook
     from bot.paths import content_root
-    from bot.rules.cycles import cycle_for, load_cycles
-    from bot.rules.eligibility import evaluate
-    from bot.rules.rulebook import load_rulebook
+    from bot.reference.cycles import CycleCalendar
 
     root = content_root()
     try:
         book = load_rulebook(root)
-        cycles = load_cycles(root)
+        cycles = CycleCalendar.load(root)
         t = _texts()
     except ContentError as exc:
         fail(f"content is invalid (run `python -m bot check`):\n{exc}")
-    view = cycle_for(cycles, day)
+    view = cycles.view(day)
     verdicts = []
     for profile in profiles:
         verdict = evaluate(profile, book, view, day, t)

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from bot.content.loader import ContentError, ContentProblem
 from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, YesNoInput
 from bot.eligibility.answers import DERIVED, profile_from_answers
-from bot.rules.profile import Profile
-from bot.rules.rulebook import TITLE_RANK, Rulebook
+from bot.eligibility.profile import Profile
+from bot.eligibility.rulebook import TITLE_RANK, Rulebook
 
 DIALOG_FILE = "dialogs/eligibility.yaml"
 
@@ -118,7 +118,7 @@ def unasked_inputs(dialog: Dialog, book: Rulebook) -> list[str]:
 def check_inputs(root: Path) -> list[ContentProblem]:
     """The content checker: fields declared, known to the profile, and asked where needed."""
     from bot.dialogs.loader import load_dialog
-    from bot.rules.rulebook import load_rulebook
+    from bot.eligibility.rulebook import load_rulebook
 
     try:
         book = load_rulebook(root)

@@ -25,11 +25,10 @@ from bot.eligibility.answers import (
     profile_from_answers,
     whole_years,
 )
+from bot.eligibility.evaluation import evaluate
 from bot.eligibility.render import detail_lines, summary_lines
+from bot.eligibility.rulebook import load_rulebook
 from bot.paths import content_root
-from bot.rules.cycles import cycle_for, load_cycles
-from bot.rules.eligibility import evaluate
-from bot.rules.rulebook import load_rulebook
 
 DIALOG = "eligibility"
 PREFIX = "elg"
@@ -52,7 +51,7 @@ class EligibilityFeature(Feature):
     def __init__(self, services: Services) -> None:
         root = services.extras.get("content_root") or content_root()
         self.book = load_rulebook(root)
-        self.cycles = load_cycles(root)
+        self.cycles = services.cycles
         self.engine = DialogEngine(load_dialog(root, DIALOG), PREFIX, {"eligibility_verdict": self.verdict})
 
     def commands(self) -> dict[str, Handler]:
@@ -111,7 +110,7 @@ class EligibilityFeature(Feature):
         profile, ce_report = profile_from_answers(answers)
         today = ctx.now.astimezone(LOCAL_TZ).date()
         t = text_fn(ctx)
-        result = evaluate(profile, self.book, cycle_for(self.cycles, today), today, t, ce_self_report=ce_report)
+        result = evaluate(profile, self.book, self.cycles.view(today), today, t, ce_self_report=ce_report)
         buttons = [[
             Button(text=ctx.t("eligibility.verdict.again_button"), data="menu:eligibility"),
             Button(text=ctx.t("eligibility.verdict.reminders_button"), data="menu:reminders"),

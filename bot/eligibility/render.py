@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.rules.eligibility import Verdict
-from bot.rules.rulebook import LEVELS
+from bot.eligibility.evaluation import Verdict
+from bot.reference.levels import LEVELS
 
 TextFn = Callable[..., str]
 V = "eligibility.verdict"

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import LOCAL_TZ
-from bot.knowledge.cycles import Cycles
 from bot.knowledge.matcher import SUGGESTIONS, MatchResult, Outcome
 from bot.knowledge.runtime import Runtime, load_runtime
 from bot.knowledge.schema import Entry
+from bot.reference.cycles import CycleCalendar
 
 TextFn = Callable[..., str]
 #: a header quotes at most this many characters of the entry's question
@@ -64,10 +64,10 @@ class Reply:
 class Answerer:
     """Formats matches; ``t(key, **values)`` supplies the texts (office contacts included)."""
 
-    def __init__(self, runtime: Runtime, t: TextFn, root: Path) -> None:
+    def __init__(self, runtime: Runtime, t: TextFn, cycles: CycleCalendar) -> None:
         self.runtime = runtime
         self.t = t
-        self.cycles = Cycles(root)
+        self.cycles = cycles
 
     @property
     def matcher(self):  # noqa: ANN201
@@ -91,7 +91,7 @@ class Answerer:
 
     def source_line(self, entry: Entry) -> str:
         """Each source named from the document data, with its caveat and a confidence below high."""
-        from bot.content.documents import Citer
+        from bot.reference.documents import Citer
 
         citer = Citer(self.runtime.kb.documents, self.t)
         items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)
@@ -183,4 +183,4 @@ def standalone_answerer(root: Path) -> Answerer:
     def t(key: str, **values: Any) -> str:
         return texts.get(key, **(contacts | values))
 
-    return Answerer(load_runtime(root), t, root)
+    return Answerer(load_runtime(root), t, CycleCalendar.load(root))

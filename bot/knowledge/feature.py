@@ -20,7 +20,6 @@ import re
 import secrets
 from datetime import timedelta
 
-from bot.content.documents import describe
 from bot.content.loader import ContentError
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
@@ -45,6 +44,7 @@ from bot.knowledge.learning import (
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
 from bot.paths import content_root
+from bot.reference.documents import describe
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class KnowledgeFeature(FreeTextHandler):
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
         try:
-            self.answerer = Answerer(load_runtime(root), services.t, root)
+            self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
             self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
         except ContentError as exc:

@@ -7,8 +7,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.content.documents import Document, DocumentsFile  # noqa: F401  (shared with the rules and /sources)
 from bot.content.office import SourceRef
+from bot.reference.documents import Document, DocumentsFile  # noqa: F401  (shared with the rules and /sources)
 
 Topic = Literal[
     "scope",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reminders.definitions import RemindersFile
 from bot.reminders.models import Subscription
-from bot.reminders.rules import RemindersFile
 from bot.status.models import Application, Binding, HrContact
 from bot.storage.models import User
 

@@ -122,8 +122,8 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
         figures,
         render_final,
     )
+    from bot.reminders.definitions import load_reminder_rules
     from bot.reminders.models import Broadcast
-    from bot.reminders.rules import load_reminder_rules
     from bot.status.models import Unit
     from bot.status.workflow import load_workflow
     from bot.storage.db import Database

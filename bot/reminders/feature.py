@@ -24,8 +24,8 @@ from bot.core.messages import Button, Outbound
 from bot.core.sanitize import clean_text, small_number
 from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions
 from bot.reminders.broadcast import TEXT_LIMIT, cancel_broadcast, count_recipients, create_broadcast, figures
+from bot.reminders.definitions import RemindersFile, load_reminder_rules
 from bot.reminders.models import Broadcast, ReminderLog, Subscription
-from bot.reminders.rules import RemindersFile, load_reminder_rules
 from bot.status.models import Unit
 
 DIALOG = "broadcast"

@@ -29,10 +29,10 @@ from sqlalchemy import text as sql_text
 from bot.clock import LOCAL_TZ, Clock
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
+from bot.reference.cycles import Cycle, CycleCalendar
 from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
-from bot.reminders.cycles import Cycle, current_cycle, load_cycles
+from bot.reminders.definitions import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.models import ReminderLog
-from bot.reminders.rules import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.templates import cn_date, render
 from bot.status.models import Application
 from bot.storage.db import Database, advisory_key
@@ -82,9 +82,9 @@ class ReminderScheduler:
         db: Database,
         clock: Clock,
         rules: RemindersFile,
-        cycles: list[Cycle],
+        cycles: CycleCalendar,
         workflow,  # noqa: ANN001 - bot.status.workflow.Workflow
-        calendar,  # noqa: ANN001 - bot.rules.workdays.WorkdayCalendar
+        calendar,  # noqa: ANN001 - bot.reference.workdays.WorkdayCalendar
         contacts: dict[str, str],
         channels: tuple[str, ...] | list[str] = PUSH_CHANNELS,
     ) -> None:
@@ -99,12 +99,13 @@ class ReminderScheduler:
         self.subscriptions = Subscriptions(rules)
 
     @classmethod
-    def from_content(cls, db: Database, clock: Clock, root: Path, contacts: dict[str, str], channels=PUSH_CHANNELS):  # noqa: ANN001, ANN206
-        from bot.rules.workdays import WorkdayCalendar
+    def from_content(  # noqa: ANN206
+        cls, db: Database, clock: Clock, root: Path, cycles: CycleCalendar, contacts: dict[str, str], channels=PUSH_CHANNELS,  # noqa: ANN001
+    ):
+        from bot.reference.workdays import WorkdayCalendar
         from bot.status.workflow import load_workflow
 
         rules = load_reminder_rules(root)
-        cycles = load_cycles(root, rules.scheduler.cycle_days_after_deadline)
         return cls(db, clock, rules, cycles, load_workflow(root), WorkdayCalendar.load(root), contacts, channels)
 
     # ---- moments -------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ class ReminderScheduler:
         return out
 
     def _cycle_occurrences(self, rule: ReminderRule, cycle: Cycle) -> list[Occurrence]:
-        anchor = cycle.online_deadline
+        anchor = cycle.online_deadline.date
         expiry = start_of(anchor + timedelta(days=1))
         values = {"year": cycle.year, "deadline": cn_date(anchor), "_target": anchor}
         return [
@@ -155,24 +156,21 @@ class ReminderScheduler:
             expiry = start_of(due + timedelta(days=1))
         return anchor, expiry, values
 
-    def _paper_days(self, cycle: Cycle) -> int:
-        if cycle.paper_form_days:
-            return cycle.paper_form_days
-        state = self.workflow.states.get("accepted")
-        return (state.due_calendar_days if state else None) or 7
+    @staticmethod
+    def _paper_days(cycle: Cycle) -> int:
+        return cycle.paper_form.days_after_acceptance
 
-    def _fee(self, cycle: Cycle, level: str) -> str:
-        if level in cycle.fees:
-            return str(cycle.fees[level])
-        lv = self.workflow.levels.get(level)
-        return str(lv.fee_yuan) if lv else "—"
+    @staticmethod
+    def _fee(cycle: Cycle, level: str) -> str:
+        fee = cycle.fees.yuan.get(level)
+        return str(fee) if fee is not None else "—"
 
     async def _app_occurrences(self, session, rule: ReminderRule, cycle: Cycle, now: datetime) -> list[Occurrence]:  # noqa: ANN001
         apps = (await session.execute(select(Application).where(Application.state.in_(rule.states)))).scalars().all()
         out: list[Occurrence] = []
         for app in apps:
             entered = app.state_at.astimezone(LOCAL_TZ).date()
-            if entered < cycle.starts:
+            if entered < cycle.notice.date:
                 continue  # an application left over from an earlier cycle
             anchored = self._app_anchor(rule, app, cycle)
             if anchored is None:
@@ -181,7 +179,7 @@ class ReminderScheduler:
             due = app.due_date if rule.anchor == "due_date" else entered + timedelta(days=self._paper_days(cycle))
             values: dict[str, object] = {
                 "year": cycle.year,
-                "deadline": cn_date(cycle.online_deadline),
+                "deadline": cn_date(cycle.online_deadline.date),
                 "number": app.number,
                 "level": self.workflow.level_label(app.level),
                 "fee": self._fee(cycle, app.level),
@@ -208,7 +206,7 @@ class ReminderScheduler:
         """Decide every reminder whose moment has come; returns what was queued and dropped."""
         now = self.clock.now()
         report = TickReport()
-        cycle = current_cycle(self.cycles, now)
+        cycle = self.cycles.reminder_cycle(now.astimezone(LOCAL_TZ).date(), self.rules.scheduler.cycle_days_after_deadline)
         if cycle is None:
             return report  # between cycles (e.g. the 2024 cycle is over): no reminders at all
         report.cycle = cycle.year
@@ -305,7 +303,7 @@ async def scheduler_job(app, senders) -> None:  # noqa: ANN001 - App, dict[str, 
     """``App.background`` entry: the scheduler for the channels that have a sender."""
     root = app.services.extras.get("content_root")
     scheduler = ReminderScheduler.from_content(
-        app.db, app.services.clock, root, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
+        app.db, app.services.clock, root, app.services.cycles, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
     )
     app.services.extras["reminder_scheduler"] = scheduler
     await scheduler.run()

@@ -16,10 +16,10 @@ from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.sanitize import small_number
+from bot.status.calendar import format_time
 from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
-from bot.status.rules import format_time
 from bot.status.service import StatusInputError, StatusService, TransitionRefused, audit
 
 BIND_DIALOG = "status_bind"

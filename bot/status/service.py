@@ -21,6 +21,7 @@ from bot.content.texts import Texts
 from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
+from bot.status.calendar import StatusCalendar, format_date, format_time
 from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
 from bot.status.personal import (
     id_tail_hash,
@@ -29,7 +30,6 @@ from bot.status.personal import (
     new_invite_code,
     normalize_invite,
 )
-from bot.status.rules import StatusRules, format_date, format_time
 from bot.status.workflow import TransitionRefused
 from bot.storage.db import lock_names
 from bot.storage.models import AuditEntry, User
@@ -55,13 +55,13 @@ class StatusInputError(Exception):
     """Input the workflow cannot accept (e.g. 不予受理 without one of the six grounds); a Chinese message."""
 
 
-def rules_for(services: Services) -> StatusRules:
+def rules_for(services: Services) -> StatusCalendar:
     """The process-wide rules bundle (loaded once, then kept in ``services.extras``)."""
     rules = services.extras.get("status_rules")
     if rules is None:
         from bot.paths import content_root
 
-        rules = StatusRules.load(services.extras.get("content_root") or content_root())
+        rules = StatusCalendar.load(services.extras.get("content_root") or content_root(), services.cycles)
         services.extras["status_rules"] = rules
     return rules
 

@@ -13,12 +13,14 @@ import unicodedata
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
 from bot.content.office import SourceRef
 from bot.content.texts import Texts
+from bot.reference.levels import Level
 from bot.status.tablefile import MB, REQUIRED, Limits
 
 STATUS_FILE = Path("rules") / "status.yaml"
@@ -39,7 +41,9 @@ class StateDef(BaseModel):
     next_step_without_due: str | None = None
     transitions: list[str] = Field(default_factory=list)
     publicity_working_days: int | None = Field(default=None, ge=1, le=30)
-    due_calendar_days: int | None = Field(default=None, ge=1, le=60)
+    #: ``paper_form``: the next step is due the cycle's paper-form days (``rules/cycles/<year>.yaml``)
+    #: after the state was entered; the number itself is a fact of the review year, not of the workflow
+    due: Literal["paper_form"] | None = None
     requires_reason: bool = False
     levels: list[str] | None = None
     sources: list[SourceRef] = Field(min_length=1)
@@ -64,10 +68,10 @@ class Resubmission(BaseModel):
 
 class LevelDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
+    #: one of the review's level ids, the keys of the fees in ``rules/cycles/<year>.yaml``
+    id: Level
     label: str
     aliases: list[str] = Field(default_factory=list)
-    fee_yuan: int = Field(ge=0, le=100000)
     assessment: bool
 
 

@@ -146,7 +146,7 @@ async def test_a_broadcast_reaches_every_user_once_with_four_outbox_workers(clus
     from bot.outbox.models import OutboxMessage
     from bot.reminders.audience import Segment, Subscriptions
     from bot.reminders.broadcast import create_broadcast
-    from bot.reminders.rules import load_reminder_rules
+    from bot.reminders.definitions import load_reminder_rules
     from bot.storage.db import Database
 
     emu = cluster.emu

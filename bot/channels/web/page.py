@@ -55,8 +55,8 @@ def render(text: Callable[[str], str], blocks: Mapping[str, str] | None = None) 
 
 def sources_block(root: Path, text: Callable[..., str]) -> str:
     """The documents the bot relies on, for the page's sources section (empty when unreadable)."""
-    from bot.content.documents import describe, load_documents
     from bot.content.loader import ContentError
+    from bot.reference.documents import describe, load_documents
 
     try:
         return describe(load_documents(root).values(), text)

@@ -11,16 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from bot.content.documents import Document, load_documents
 from bot.content.loader import ContentError, ContentProblem, load_model
-from bot.rules.sources import Confidence, Source
+from bot.reference.documents import Document, load_documents
+from bot.reference.levels import Level
+from bot.reference.sources import Confidence, Source
 
-Level = Literal["assistant", "intermediate", "deputy_senior", "senior"]
 Title = Literal["none", "technician", "assistant", "intermediate", "deputy_senior", "senior"]
 Education = Literal["doctor", "master", "second_bachelor", "bachelor", "college", "secondary", "other"]
 SkillLevel = Literal["none", "senior_worker", "technician", "senior_technician"]
 
-LEVELS: tuple[Level, ...] = ("assistant", "intermediate", "deputy_senior", "senior")
 #: rank of a title held; a level's rank is the rank of the title it confers
 TITLE_RANK: dict[str, int] = {
     "none": 0, "technician": 1, "assistant": 2, "intermediate": 3, "deputy_senior": 4, "senior": 5,
@@ -280,7 +279,7 @@ def check_rulebook(root: Path) -> list[ContentProblem]:
     if quals.document not in known:
         problems.append(ContentProblem("rules/qualifications.yaml", None, f"document: unknown document {quals.document!r}"))
     for exclusion in book.exclusions:
-        from bot.rules.profile import Profile
+        from bot.eligibility.profile import Profile
 
         for field in exclusion.when:
             if field not in Profile.model_fields:

@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.content.documents import Citer
-from bot.rules.cycles import CycleView
-from bot.rules.profile import Profile
-from bot.rules.rulebook import LEVELS, TITLE_RANK, Material, Rulebook, StandardRow
-from bot.rules.sources import Source
+from bot.eligibility.profile import Profile
+from bot.eligibility.rulebook import TITLE_RANK, Material, Rulebook, StandardRow
+from bot.reference.cycles import CycleView
+from bot.reference.documents import Citer
+from bot.reference.levels import LEVELS
+from bot.reference.sources import Source
 
 TextFn = Callable[..., str]
 Path_ = Literal["standard", "exceptional", "qualification", "skilled", "zjtx", "high_level"]

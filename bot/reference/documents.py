@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Confidence = Literal["high", "medium", "low"]
+from bot.reference.sources import Confidence
+
 CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 TextFn = Callable[..., str]
 

@@ -1,9 +1,4 @@
-"""Checks across content files: a fact stated in two files must agree.
-
-The fee per level appears in every review cycle (``rules/cycles/*.yaml``, used by answers,
-eligibility and reminders) and as the fallback in ``rules/status.yaml`` (used by status notices);
-an edit to one without the other would quote two different fees, so ``check`` refuses it.
-"""
+"""``check``: no user-facing text names a year after the latest review cycle on file."""
 
 from __future__ import annotations
 
@@ -12,28 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.content.loader import ContentProblem
-
-
-def check_fee_agreement(root: Path) -> list[ContentProblem]:
-    from bot.rules.cycles import load_cycles
-    from bot.status.workflow import load_workflow
-
-    workflow = load_workflow(root)
-    problems = []
-    for cycle in load_cycles(root):
-        for level, amount in cycle.fees.yuan.items():
-            definition = workflow.levels.get(workflow.level_id(level) or "")
-            if definition is not None and definition.fee_yuan != amount:
-                problems.append(
-                    ContentProblem(
-                        "rules/status.yaml",
-                        None,
-                        f"level {definition.id}: fee {definition.fee_yuan} differs from {amount} in cycle {cycle.year}",
-                    )
-                )
-    return problems
-
+from bot.reference.cycles import load_cycles
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?=\s*年|-\d{1,2}-\d{1,2})")
 
@@ -55,10 +32,6 @@ def check_no_later_years(root: Path) -> list[ContentProblem]:
     The notices at hand are the 2024 ones and no later notice of this review was found, so a 2025
     date or fee in an answer could only be invented. Entry alternatives are phrasings the matcher
     reads (users do ask about next year); they are never shown and are not checked."""
-    import yaml
-
-    from bot.rules.cycles import load_cycles
-
     years = [c.year for c in load_cycles(root)]
     if not years:
         return []

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.rules.rulebook import Education, SkillLevel, Title
+from bot.eligibility.rulebook import Education, SkillLevel, Title
 
 PersonType = Literal["employee", "freelancer", "civil_servant", "civil_servant_managed", "retired"]
 Origin = Literal["mainland", "hk_macao_taiwan", "foreign_permanent_resident", "foreign_high_level_talent", "foreign_other"]

@@ -145,13 +145,11 @@ def load_reminder_rules(root: Path) -> RemindersFile:
 
 def check_reminder_rules(root: Path) -> list[ContentProblem]:
     """``python -m bot check``: the file validates, states exist in the workflow, texts format."""
-    from bot.reminders.cycles import load_cycles
     from bot.reminders.templates import PLACEHOLDERS, unknown_placeholders
 
     data = load_reminder_rules(root)
     name = str(REMINDERS_FILE)
     problems: list[ContentProblem] = []
-    load_cycles(root, data.scheduler.cycle_days_after_deadline)
     known_states: set[str] | None = None
     try:
         from bot.status.workflow import load_workflow

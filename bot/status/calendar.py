@@ -1,0 +1,65 @@
+"""The status feature's dates and fees: due dates, the end of a 公示 period, a level's fee.
+
+Fees and the paper-form days are facts of a review year and come from the cycle calendar
+(``Services.cycles``); working days from ``rules/holidays.yaml``; which state has which deadline from
+the workflow (``rules/status.yaml``). Built once per process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import LOCAL_TZ
+from bot.reference.cycles import CycleCalendar
+from bot.reference.workdays import WorkdayCalendar
+from bot.status.workflow import Workflow, load_workflow
+
+
+@dataclass
+class StatusCalendar:
+    workflow: Workflow
+    workdays: WorkdayCalendar
+    cycles: CycleCalendar
+
+    @classmethod
+    def load(cls, root: Path, cycles: CycleCalendar) -> StatusCalendar:
+        return cls(workflow=load_workflow(root), workdays=WorkdayCalendar.load(root), cycles=cycles)
+
+    def fee(self, level: str, year: int) -> int | None:
+        """The review fee (元) for a level id in a cycle year."""
+        return self.cycles.fee(level, year)
+
+    def paper_due_days(self, year: int) -> int | None:
+        """Calendar days after 审核受理 within which the paper form must arrive."""
+        return self.cycles.paper_form_days(year)
+
+    # ---- dates ---------------------------------------------------------------------------
+    def due_date(self, state: str, state_at: datetime, stored_due: date | None) -> date | None:
+        """When the next step is due: stored (退回补正) or computed from the state's rule."""
+        definition = self.workflow.states.get(state)
+        if definition is None:
+            return None
+        if stored_due is not None:
+            return stored_due
+        local = state_at.astimezone(LOCAL_TZ).date()
+        if definition.due == "paper_form":
+            days = self.paper_due_days(local.year)
+            return local + timedelta(days=days) if days else None
+        return None
+
+    def publicity_end(self, state: str, state_at: datetime) -> date | None:
+        definition = self.workflow.states.get(state)
+        if definition is None or not definition.publicity_working_days:
+            return None
+        return self.workdays.period_end(state_at.astimezone(LOCAL_TZ).date(), definition.publicity_working_days)
+
+
+def format_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def format_time(moment: datetime) -> str:
+    local = moment.astimezone(LOCAL_TZ)
+    return f"{local.year}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"

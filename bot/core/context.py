@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -174,8 +173,3 @@ class Context:
         self.session.add(
             AuditEntry(at=self.now, actor_user_id=self.user.id, action=action, subject=subject, detail=detail)
         )
-
-
-async def find_user(session: AsyncSession, channel: str, external_id: str) -> User | None:
-    result = await session.execute(select(User).where(User.channel == channel, User.external_id == external_id))
-    return result.scalar_one_or_none()

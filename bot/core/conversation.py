@@ -99,10 +99,6 @@ class Conversation:
         self._group_commands |= feature.group_commands
         self._group_callbacks |= feature.group_callbacks
 
-    @property
-    def command_names(self) -> list[str]:
-        return sorted(self._commands)
-
     def menu_action(self, key: str) -> Handler | None:
         return self._menu.get(key)
 

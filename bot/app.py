@@ -8,29 +8,33 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clock import Clock, SystemClock
-from bot.content.office import load_office
-from bot.content.texts import Texts
-from bot.core.basics import BasicsFeature
-from bot.core.context import Services
-from bot.core.conversation import Conversation
-from bot.core.feature import Feature, FreeTextHandler
-from bot.core.sending import Sender
-from bot.paths import content_root
-from bot.settings import Settings, with_hash_salt
-from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
+from bot.channels.web.module import module as web
+from bot.core.feature import FeatureModule, resolve
+from bot.core.module import module as core
+from bot.eligibility.module import module as eligibility
+from bot.knowledge.module import module as knowledge
+from bot.outbox.module import module as outbox
+from bot.reminders.module import module as reminders
+from bot.status.module import module as status
 
+if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` reads MODULES cheaply
+    from bot.clock import Clock
+    from bot.content.loader import ContentProblem
+    from bot.core.context import Services
+    from bot.core.conversation import Conversation
+    from bot.core.sending import Sender
+    from bot.settings import Settings
+    from bot.storage.db import Database
 
-def text_files(root: Path) -> list[Path]:
-    """All text files: the core's ``dialogs/texts.yaml`` first, then each feature's ``dialogs/texts_*.yaml``."""
-    return [root / "dialogs" / "texts.yaml", *sorted((root / "dialogs").glob("texts_*.yaml"))]
+#: every feature module, in routing order: the one list to extend when a feature is added
+MODULES: tuple[FeatureModule, ...] = (core, web, status, eligibility, reminders, knowledge, outbox)
 
-
-BackgroundJob = Callable[["App", dict[str, Sender]], Awaitable[None]]
+BackgroundJob = Callable[["App", dict[str, "Sender"]], Awaitable[None]]
 
 
 @dataclass
@@ -55,47 +59,69 @@ class App:
         await self.services.db.dispose()
 
 
-def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler | None]:
-    """Every feature in routing order, and the free-text answerer (the knowledge base).
+def import_models(modules: Iterable[FeatureModule] = MODULES) -> None:
+    """Import every module that defines tables, so ``Base.metadata`` is complete (Alembic, tests)."""
+    import importlib
 
-    Each feature adds its lines here (imports inside, so unused features cost nothing).
-    """
-    features: list[Feature] = []
-    free_text: FreeTextHandler | None = None
-    from bot.knowledge.feature import KnowledgeFeature
-
-    free_text = KnowledgeFeature(services)
-    from bot.channels.web.feature import WebHistoryFeature
-
-    features.append(WebHistoryFeature())
-    from bot.status.feature import StatusFeature
-
-    features.append(StatusFeature())
-    from bot.eligibility.feature import EligibilityFeature
-
-    features.append(EligibilityFeature(services))
-    from bot.reminders.feature import RemindersFeature
-
-    features.append(RemindersFeature(services))
-    return features, free_text
+    for module in modules:
+        for name in module.models:
+            importlib.import_module(name)
 
 
-def build_background(app: App) -> None:
-    """Register background jobs (outbox worker, reminder scheduler, pruning of old update ids)."""
-    from bot.reminders.jobs import register_background
-    from bot.storage.housekeeping import prune_job
+def content_checkers(modules: Iterable[FeatureModule] = MODULES) -> dict[str, Callable[[Path], list[ContentProblem]]]:
+    """Every module's content checkers by name (``python -m bot check``); the dialog linter learns
+    the actions the modules declare."""
+    from functools import partial
 
-    register_background(app)
-    if prune_job not in app.background:
-        app.background.append(prune_job)
+    from bot.dialogs.linter import check_dialogs
+
+    modules = tuple(modules)
+    actions = frozenset().union(*(module.dialog_actions for module in modules))
+    checkers: dict[str, Callable[[Path], list[ContentProblem]]] = {}
+    for module in modules:
+        for name, ref in module.checks.items():
+            checker = resolve(ref)
+            checkers[name] = partial(check_dialogs, actions=actions) if checker is check_dialogs else checker
+    return checkers
 
 
-def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None, serving: bool = False) -> App:
+def register_commands(typer_app: object, modules: Iterable[FeatureModule] = MODULES) -> None:
+    """Add every module's command-line commands to the typer app."""
+    for module in modules:
+        for ref in module.cli:
+            resolve(ref)(typer_app)
+
+
+def menu_keys(modules: Iterable[FeatureModule] = MODULES) -> tuple[str, ...]:
+    """The main menu's keys in button order."""
+    entries = [entry for module in modules for entry in module.menu]
+    return tuple(entry.key for entry in sorted(entries, key=lambda entry: entry.position))
+
+
+def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    root: Path | None = None,
+    serving: bool = False,
+    modules: Iterable[FeatureModule] = MODULES,
+) -> App:
     """Build the whole bot from settings; nothing here talks to a network.
 
     ``serving``: a long-running process answering users (run, web, chat). Its SQLite connections wait
     only briefly for another process's write lock and retry asynchronously (see ``bot.storage.db``).
+    ``modules``: the features to assemble (tests add a toy one).
     """
+    from bot.clock import SystemClock
+    from bot.content.office import load_office
+    from bot.content.texts import Texts, text_files
+    from bot.core.basics import BasicsFeature
+    from bot.core.context import Services
+    from bot.core.conversation import Conversation
+    from bot.paths import content_root
+    from bot.settings import with_hash_salt
+    from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
+
+    modules = tuple(modules)
     root = root or content_root()
     settings = with_hash_salt(settings)
     services = Services(
@@ -107,11 +133,20 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     )
     services.extras["content_root"] = root
     basics = BasicsFeature()
-    features, free_text = build_features(services)
-    conversation = Conversation(services, [basics, *features], free_text=free_text)
+    features, free_text = [], None
+    for module in modules:
+        if module.build is None:
+            continue
+        feature = resolve(module.build)(services)
+        if module.answers_free_text:
+            free_text = feature
+        else:
+            features.append(feature)
+    conversation = Conversation(services, [basics, *features], free_text=free_text, menu_keys=menu_keys(modules))
     basics.bind(conversation)
     app = App(services=services, conversation=conversation)
-    build_background(app)
+    for module in modules:
+        app.background.extend(resolve(job) for job in module.jobs)
     return app
 
 

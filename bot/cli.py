@@ -86,10 +86,11 @@ def chat(
 @app.command()
 def check() -> None:
     """Validate all content (dialogs/, knowledge/, rules/) and report file, line and reason."""
+    from bot.app import content_checkers
     from bot.content.check import run_checks
     from bot.paths import content_root
 
-    results = run_checks(content_root())
+    results = run_checks(content_root(), content_checkers())
     total = 0
     for area, problems in results.items():
         status = "ok" if not problems else f"{len(problems)} problem(s)"
@@ -136,17 +137,13 @@ def db_upgrade() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Feature command groups live in their own modules (kept out of the import path of --help)."""
-    import importlib
+    """Each feature module's commands, then ``run`` (the modules import their heavy dependencies
+    inside the command functions, so --help stays fast)."""
+    from bot.app import register_commands
+    from bot.cli_run import register as register_run
 
-    for module in ("bot.cli_features",):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    register_commands(app)
+    register_run(app)
 
 
 def main() -> None:

@@ -7,9 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot.app import text_files
 from bot.content.office import load_office
-from bot.content.texts import Texts
+from bot.content.texts import Texts, text_files
 from bot.paths import PROJECT_ROOT
 from bot.rules.cycles import cycle_for, load_cycles
 from bot.rules.eligibility import Verdict, evaluate

@@ -63,6 +63,7 @@ class Conversation:
         features: list[Feature],
         free_text: FreeTextHandler | None = None,
         max_concurrency: int | None = None,
+        menu_keys: tuple[str, ...] = (),
     ) -> None:
         self.services = services
         self.features = list(features)
@@ -77,6 +78,9 @@ class Conversation:
         self._group_callbacks: set[str] = set()
         for feature in self.features:
             self._register(feature)
+        #: the main menu's buttons in order (from the feature modules' menu entries); by default
+        #: every registered menu action in registration order
+        self.menu_keys: tuple[str, ...] = menu_keys or tuple(self._menu)
         self._locks = KeyedLocks()
         limit = max_concurrency or services.settings.max_concurrent_updates
         self._slots = asyncio.Semaphore(limit)
@@ -283,7 +287,7 @@ class Conversation:
 
     def _menu_key_for_label(self, text: str) -> str | None:
         texts = self.services.texts
-        for key in ("qa", "eligibility", "status", "reminders", "help"):
+        for key in self.menu_keys:
             if texts.has(f"menu.{key}") and text == texts.get(f"menu.{key}"):
                 return key
         return None

@@ -79,9 +79,8 @@ def _parse_day(value: str | None, fail) -> date:  # noqa: ANN001
 
 
 def _texts():  # noqa: ANN202
-    from bot.app import text_files
     from bot.content.office import load_office
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
     from bot.paths import content_root
 
     root = content_root()

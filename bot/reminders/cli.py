@@ -109,10 +109,9 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import select
 
-    from bot.app import text_files
     from bot.cli import fail
     from bot.clock import SystemClock
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
     from bot.paths import content_root
     from bot.reminders.audience import Subscriptions
     from bot.reminders.broadcast import (

@@ -6,8 +6,6 @@ temporary database or a fake sender by passing them here.
 
 from __future__ import annotations
 
-import gc
-import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from bot.reminders.module import module as reminders
 from bot.status.module import module as status
 
 if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` reads MODULES cheaply
+    from bot.cli_common import AppBuilder
     from bot.clock import Clock
     from bot.content.loader import ContentProblem
     from bot.core.context import Services
@@ -85,11 +84,12 @@ def content_checkers(modules: Iterable[FeatureModule] = MODULES) -> dict[str, Ca
     return checkers
 
 
-def register_commands(typer_app: object, modules: Iterable[FeatureModule] = MODULES) -> None:
-    """Add every module's command-line commands to the typer app."""
+def register_commands(typer_app: object, build_app_or_exit: AppBuilder, modules: Iterable[FeatureModule] = MODULES) -> None:
+    """Add every module's command-line commands to the typer app; commands that need the whole bot
+    build it with ``build_app_or_exit`` (handed in, so no feature imports the composition root)."""
     for module in modules:
         for ref in module.cli:
-            resolve(ref)(typer_app)
+            resolve(ref)(typer_app, build_app_or_exit)
 
 
 def menu_keys(modules: Iterable[FeatureModule] = MODULES) -> tuple[str, ...]:
@@ -148,57 +148,3 @@ def build_app(
     for module in modules:
         app.background.extend(resolve(job) for job in module.jobs)
     return app
-
-
-class RedactSecrets(logging.Filter):
-    """Replace each secret in a record's message and traceback with ``***`` (records are rewritten
-    in place, so every handler after this one sees the redacted text)."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed call: the handler reports it ("--- Logging error ---")
-            return True
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
-
-
-def freeze_startup_objects() -> None:
-    """Exclude everything built at start-up from later garbage collections.
-
-    The knowledge index, texts, SQLAlchemy metadata and framework classes live as long as the
-    process; without this every full collection walks them again (``gc.freeze``, Python ≥ 3.7).
-    Call once, after the app and the channel are built and before the first update.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
-    """Log lines to stderr; ``secrets`` (the bot token, the webhook secret) never appear in them.
-
-    The frameworks put request URLs in their error messages, and a Bot API URL carries the token
-    (aiogram logs "Failed to fetch updates - …/bot<token>/getUpdates" while Telegram is unreachable).
-    """
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    hidden = tuple(s for s in secrets if s)
-    if hidden:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(hidden))
-    for noisy in ("aiosqlite", "httpx", "httpcore", "alembic.runtime.migration", "bm25s", "aiogram.event", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

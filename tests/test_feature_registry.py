@@ -9,6 +9,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.app import MODULES, build_app, content_checkers, import_models, menu_keys, register_commands
+from bot.cli import build_app_or_exit
 from bot.content.check import run_checks
 from bot.content.loader import ContentProblem
 from bot.paths import PROJECT_ROOT
@@ -78,7 +79,7 @@ def test_the_toy_check_runs_with_the_others(tmp_path):
 
 def test_the_toy_command_line_command_is_registered():
     typer_app = typer.Typer()
-    register_commands(typer_app, WITH_TOY)
+    register_commands(typer_app, build_app_or_exit, WITH_TOY)
     result = CliRunner().invoke(typer_app, ["toy"])
     assert result.exit_code == 0, result.output
     assert "toy here" in result.output

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
@@ -20,6 +18,8 @@ from bot.storage.models import AuditEntry, User
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.settings import Settings
     from bot.storage.db import Database
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.storage.models import AuditEntry, User
+from bot.storage.forget import delete_user_row
 
 FORGET_DIALOG = "forget"
 
@@ -18,18 +15,6 @@ def main_menu(ctx: Context, keys: tuple[str, ...]) -> list[list[Button]]:
     """The main-menu buttons (one per feature module's menu entry), two per row."""
     buttons = [Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}") for key in keys]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
-async def anonymise_audit(session: AsyncSession, user_id: int) -> None:
-    """Remove a forgotten user's id from the audit log (the actor column and ``user:<id>`` values
-    in details); the rows stay, so counts of what happened are kept."""
-    marker = f"user:{user_id}"
-    rows = await session.execute(select(AuditEntry).where(AuditEntry.actor_user_id == user_id))
-    for entry in rows.scalars():
-        entry.actor_user_id = None
-        detail = entry.detail or {}
-        if marker in detail.values():
-            entry.detail = {key: ("forgotten" if value == marker else value) for key, value in detail.items()}
 
 
 class BasicsFeature(Feature):
@@ -135,10 +120,7 @@ class BasicsFeature(Feature):
             await self._conversation.forget_user(ctx)
         user_id = ctx.user.id
         await ctx.clear_dialog()
-        # The audit log must not point back at the person: no actor id once they are gone.
-        await anonymise_audit(ctx.session, user_id)
-        ctx.session.add(AuditEntry(at=ctx.now, actor_user_id=None, action="user.forget", detail={}))
-        await ctx.session.execute(delete(User).where(User.id == user_id))
+        await delete_user_row(ctx.session, user_id, ctx.now)
         return [Outbound(text=ctx.t("forget.done"), edit=True)]
 
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:

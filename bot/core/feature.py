@@ -91,6 +91,15 @@ def resolve(ref: Ref) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
+def without_services(ref: Ref) -> Callable[[Services], Feature]:
+    """A ``build`` for a feature whose constructor takes no arguments (imported when built)."""
+
+    def build(_services: Services) -> Feature:
+        return resolve(ref)()
+
+    return build
+
+
 @dataclass(frozen=True)
 class MenuEntry:
     """A main-menu button: ``menu.<key>`` is its label and the feature's ``menu_actions()[key]``

@@ -1,25 +1,10 @@
 """Application status declares itself."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-from bot.core.feature import Feature, FeatureModule, MenuEntry
-
-if TYPE_CHECKING:
-    from bot.core.context import Services
-
-
-def build(services: Services) -> Feature:
-    """The feature needs no services; imported here so declaring the module stays cheap."""
-    from bot.status.feature import StatusFeature
-
-    return StatusFeature()
-
+from bot.core.feature import FeatureModule, MenuEntry, without_services
 
 module = FeatureModule(
     name="status",
-    build=build,
+    build=without_services("bot.status.feature:StatusFeature"),
     models=("bot.status.models",),
     checks={"status": "bot.status.workflow:check_status_rules"},
     cli=("bot.status.cli:register",),

@@ -11,14 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.channels.web.module import module as web
 from bot.core.feature import FeatureModule, resolve
-from bot.core.module import module as core
-from bot.eligibility.module import module as eligibility
-from bot.knowledge.module import module as knowledge
-from bot.outbox.module import module as outbox
-from bot.reminders.module import module as reminders
-from bot.status.module import module as status
 
 if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` reads MODULES cheaply
     from bot.cli_common import AppBuilder
@@ -30,8 +23,18 @@ if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` read
     from bot.settings import Settings
     from bot.storage.db import Database
 
-#: every feature module, in routing order: the one list to extend when a feature is added
-MODULES: tuple[FeatureModule, ...] = (core, web, status, eligibility, reminders, knowledge, outbox)
+#: every feature module (``<package>.module:module``), in routing order: the one list to extend,
+#: one line per feature
+MODULE_PATHS: tuple[str, ...] = (
+    "bot.core.module",
+    "bot.channels.web.module",
+    "bot.status.module",
+    "bot.eligibility.module",
+    "bot.reminders.module",
+    "bot.knowledge.module",
+    "bot.outbox.module",
+)
+MODULES: tuple[FeatureModule, ...] = tuple(resolve(f"{path}:module") for path in MODULE_PATHS)
 
 BackgroundJob = Callable[["App", dict[str, "Sender"]], Awaitable[None]]
 

@@ -8,10 +8,19 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.app import MODULES, build_app, content_checkers, import_models, menu_keys, register_commands
+from bot.app import (
+    MODULE_PATHS,
+    MODULES,
+    build_app,
+    content_checkers,
+    import_models,
+    menu_keys,
+    register_commands,
+)
 from bot.cli import build_app_or_exit
 from bot.content.check import run_checks
 from bot.content.loader import ContentProblem
+from bot.core.feature import resolve
 from bot.paths import PROJECT_ROOT
 from bot.settings import load_settings
 from bot.storage.base import Base
@@ -19,7 +28,8 @@ from tests.fixtures.toy_feature import feature as toy_feature
 from tests.fixtures.toy_feature.module import module as toy
 from tests.helpers import ChatUser, copy_content, make_clock
 
-WITH_TOY = (*MODULES, toy)
+#: MODULES as bot/app.py builds it, with the one line a new feature adds to MODULE_PATHS
+WITH_TOY = tuple(resolve(f"{path}:module") for path in (*MODULE_PATHS, "tests.fixtures.toy_feature.module"))
 
 
 @pytest.fixture

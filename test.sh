@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh --with-browser || exit 1
 .venv/bin/python -m ruff check bot tests benchmarks || exit 1
+.venv/bin/lint-imports || exit 1
 .venv/bin/python -m bot check || exit 1
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 code=$?

@@ -6,32 +6,37 @@ temporary database or a fake sender by passing them here.
 
 from __future__ import annotations
 
-import gc
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clock import Clock, SystemClock
-from bot.content.office import load_office
-from bot.content.texts import Texts
-from bot.core.basics import BasicsFeature
-from bot.core.context import Services
-from bot.core.conversation import Conversation
-from bot.core.feature import Feature, FreeTextHandler
-from bot.core.sending import Sender
-from bot.paths import content_root
-from bot.reference.cycles import CycleCalendar
-from bot.settings import Settings, with_hash_salt
-from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
+from bot.core.feature import FeatureModule, resolve
 
+if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` reads MODULES cheaply
+    from bot.cli_common import AppBuilder
+    from bot.clock import Clock
+    from bot.content.loader import ContentProblem
+    from bot.core.context import Services
+    from bot.core.conversation import Conversation
+    from bot.core.sending import Sender
+    from bot.settings import Settings
+    from bot.storage.db import Database
 
-def text_files(root: Path) -> list[Path]:
-    """All text files: the core's ``dialogs/texts.yaml`` first, then each feature's ``dialogs/texts_*.yaml``."""
-    return [root / "dialogs" / "texts.yaml", *sorted((root / "dialogs").glob("texts_*.yaml"))]
+#: every feature module (``<package>.module:module``), in routing order: the one list to extend,
+#: one line per feature
+MODULE_PATHS: tuple[str, ...] = (
+    "bot.core.module",
+    "bot.channels.web.module",
+    "bot.status.module",
+    "bot.eligibility.module",
+    "bot.reminders.module",
+    "bot.knowledge.module",
+    "bot.outbox.module",
+)
+MODULES: tuple[FeatureModule, ...] = tuple(resolve(f"{path}:module") for path in MODULE_PATHS)
 
-
-BackgroundJob = Callable[["App", dict[str, Sender]], Awaitable[None]]
+BackgroundJob = Callable[["App", dict[str, "Sender"]], Awaitable[None]]
 
 
 @dataclass
@@ -56,47 +61,71 @@ class App:
         await self.services.db.dispose()
 
 
-def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler | None]:
-    """Every feature in routing order, and the free-text answerer (the knowledge base).
+def import_models(modules: Iterable[FeatureModule] = MODULES) -> None:
+    """Import every module that defines tables, so ``Base.metadata`` is complete (Alembic, tests)."""
+    import importlib
 
-    Each feature adds its lines here (imports inside, so unused features cost nothing).
-    """
-    features: list[Feature] = []
-    free_text: FreeTextHandler | None = None
-    from bot.knowledge.feature import KnowledgeFeature
-
-    free_text = KnowledgeFeature(services)
-    from bot.channels.web.feature import WebHistoryFeature
-
-    features.append(WebHistoryFeature())
-    from bot.status.feature import StatusFeature
-
-    features.append(StatusFeature())
-    from bot.eligibility.feature import EligibilityFeature
-
-    features.append(EligibilityFeature(services))
-    from bot.reminders.feature import RemindersFeature
-
-    features.append(RemindersFeature(services))
-    return features, free_text
+    for module in modules:
+        for name in module.models:
+            importlib.import_module(name)
 
 
-def build_background(app: App) -> None:
-    """Register background jobs (outbox worker, reminder scheduler, pruning of old update ids)."""
-    from bot.reminders.jobs import register_background
-    from bot.storage.housekeeping import prune_job
+def content_checkers(modules: Iterable[FeatureModule] = MODULES) -> dict[str, Callable[[Path], list[ContentProblem]]]:
+    """Every module's content checkers by name (``python -m bot check``); the dialog linter learns
+    the actions the modules declare."""
+    from functools import partial
 
-    register_background(app)
-    if prune_job not in app.background:
-        app.background.append(prune_job)
+    from bot.dialogs.linter import check_dialogs
+
+    modules = tuple(modules)
+    actions = frozenset().union(*(module.dialog_actions for module in modules))
+    checkers: dict[str, Callable[[Path], list[ContentProblem]]] = {}
+    for module in modules:
+        for name, ref in module.checks.items():
+            checker = resolve(ref)
+            checkers[name] = partial(check_dialogs, actions=actions) if checker is check_dialogs else checker
+    return checkers
 
 
-def build_app(settings: Settings, clock: Clock | None = None, root: Path | None = None, serving: bool = False) -> App:
+def register_commands(typer_app: object, build_app_or_exit: AppBuilder, modules: Iterable[FeatureModule] = MODULES) -> None:
+    """Add every module's command-line commands to the typer app; commands that need the whole bot
+    build it with ``build_app_or_exit`` (handed in, so no feature imports the composition root)."""
+    for module in modules:
+        for ref in module.cli:
+            resolve(ref)(typer_app, build_app_or_exit)
+
+
+def menu_keys(modules: Iterable[FeatureModule] = MODULES) -> tuple[str, ...]:
+    """The main menu's keys in button order."""
+    entries = [entry for module in modules for entry in module.menu]
+    return tuple(entry.key for entry in sorted(entries, key=lambda entry: entry.position))
+
+
+def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    root: Path | None = None,
+    serving: bool = False,
+    modules: Iterable[FeatureModule] = MODULES,
+) -> App:
     """Build the whole bot from settings; nothing here talks to a network.
 
     ``serving``: a long-running process answering users (run, web, chat). Its SQLite connections wait
     only briefly for another process's write lock and retry asynchronously (see ``bot.storage.db``).
+    ``modules``: the features to assemble (tests add a toy one).
     """
+    from bot.clock import SystemClock
+    from bot.content.office import load_office
+    from bot.content.texts import Texts, text_files
+    from bot.core.basics import BasicsFeature
+    from bot.core.context import Services
+    from bot.core.conversation import Conversation
+    from bot.paths import content_root
+    from bot.reference.cycles import CycleCalendar
+    from bot.settings import with_hash_salt
+    from bot.storage.db import SERVING_LOCK_WAIT, TOOL_LOCK_WAIT, Database
+
+    modules = tuple(modules)
     root = root or content_root()
     settings = with_hash_salt(settings)
     services = Services(
@@ -109,63 +138,18 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
     )
     services.extras["content_root"] = root
     basics = BasicsFeature()
-    features, free_text = build_features(services)
-    conversation = Conversation(services, [basics, *features], free_text=free_text)
+    features, free_text = [], None
+    for module in modules:
+        if module.build is None:
+            continue
+        feature = resolve(module.build)(services)
+        if module.answers_free_text:
+            free_text = feature
+        else:
+            features.append(feature)
+    conversation = Conversation(services, [basics, *features], free_text=free_text, menu_keys=menu_keys(modules))
     basics.bind(conversation)
     app = App(services=services, conversation=conversation)
-    build_background(app)
+    for module in modules:
+        app.background.extend(resolve(job) for job in module.jobs)
     return app
-
-
-class RedactSecrets(logging.Filter):
-    """Replace each secret in a record's message and traceback with ``***`` (records are rewritten
-    in place, so every handler after this one sees the redacted text)."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed call: the handler reports it ("--- Logging error ---")
-            return True
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
-
-
-def freeze_startup_objects() -> None:
-    """Exclude everything built at start-up from later garbage collections.
-
-    The knowledge index, texts, SQLAlchemy metadata and framework classes live as long as the
-    process; without this every full collection walks them again (``gc.freeze``, Python ≥ 3.7).
-    Call once, after the app and the channel are built and before the first update.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
-    """Log lines to stderr; ``secrets`` (the bot token, the webhook secret) never appear in them.
-
-    The frameworks put request URLs in their error messages, and a Bot API URL carries the token
-    (aiogram logs "Failed to fetch updates - …/bot<token>/getUpdates" while Telegram is unreachable).
-    """
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    hidden = tuple(s for s in secrets if s)
-    if hidden:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecrets(hidden))
-    for noisy in ("aiosqlite", "httpx", "httpcore", "alembic.runtime.migration", "bm25s", "aiogram.event", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_common import fail, settings_or_exit, start_or_exit
+
 app = typer.Typer(
     help="职称助手: chat assistant for the Industrial Internet engineering title review.",
     no_args_is_help=True,
@@ -21,21 +23,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One clear line on stderr and a non-zero exit, never a traceback."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def settings_or_exit(**overrides: object):  # noqa: ANN201
-    from bot.settings import SettingsError, load_settings
-
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        fail(str(exc))
 
 
 def build_app_or_exit(settings, clock=None, serving: bool = False):  # noqa: ANN001, ANN201
@@ -51,22 +38,13 @@ def build_app_or_exit(settings, clock=None, serving: bool = False):  # noqa: ANN
         fail(str(exc))
 
 
-async def start_or_exit(bot_app) -> None:  # noqa: ANN001
-    """Migrate the database; an unreachable database is one clear line, not a traceback."""
-    try:
-        await bot_app.start()
-    except Exception as exc:  # noqa: BLE001
-        await bot_app.close()
-        fail(f"database {bot_app.db.dialect} is not usable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-
-
 @app.command()
 def chat(
     user: Annotated[str, typer.Option(help="Terminal user id (one per person testing).")] = "local",
 ) -> None:
     """Talk to the bot in the terminal (no token needed; SQLite by default)."""
-    from bot.app import configure_logging
     from bot.channels.terminal import TerminalChat
+    from bot.process import configure_logging
 
     settings = settings_or_exit()
     configure_logging("WARNING")
@@ -86,10 +64,11 @@ def chat(
 @app.command()
 def check() -> None:
     """Validate all content (dialogs/, knowledge/, rules/) and report file, line and reason."""
+    from bot.app import content_checkers
     from bot.content.check import run_checks
     from bot.paths import content_root
 
-    results = run_checks(content_root())
+    results = run_checks(content_root(), content_checkers())
     total = 0
     for area, problems in results.items():
         status = "ok" if not problems else f"{len(problems)} problem(s)"
@@ -136,17 +115,13 @@ def db_upgrade() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Feature command groups live in their own modules (kept out of the import path of --help)."""
-    import importlib
+    """Each feature module's commands, then ``run`` (the modules import their heavy dependencies
+    inside the command functions, so --help stays fast)."""
+    from bot.app import register_commands
+    from bot.cli_run import register as register_run
 
-    for module in ("bot.cli_features",):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    register_commands(app, build_app_or_exit)
+    register_run(app, build_app_or_exit)
 
 
 def main() -> None:

@@ -12,11 +12,18 @@ import contextlib
 import logging
 import signal
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_common import AppBuilderSlot
+
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
+
 log = logging.getLogger("bot.run")
+#: builds the whole bot; filled by ``register`` (``bot.cli`` hands it in, so no import goes back)
+build_app_or_exit = AppBuilderSlot()
 
 
 class Framework(StrEnum):
@@ -24,7 +31,8 @@ class Framework(StrEnum):
     ptb = "ptb"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, builder: AppBuilder) -> None:
+    build_app_or_exit.fill(builder)
     app.command("run")(run)
 
 
@@ -39,7 +47,7 @@ def run(
     ] = None,
 ) -> None:
     """Run the Telegram bot (long polling, or webhook with --webhook-url)."""
-    from bot.cli import build_app_or_exit, fail, settings_or_exit
+    from bot.cli_common import fail, settings_or_exit
 
     settings = settings_or_exit()
     if settings.bot_token is None:
@@ -50,9 +58,9 @@ def run(
     if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
         fail("--webhook-url must start with https:// (or http:// for a local test server)")
 
-    from bot.app import configure_logging
     from bot.channels.telegram_common import RunOptions
     from bot.channels.telegram_webhook import new_secret
+    from bot.process import configure_logging
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else new_secret()
     configure_logging(settings.log_level, secrets=(settings.bot_token.get_secret_value(), secret))
@@ -88,8 +96,8 @@ def describe_failure(exc: BaseException, api: str) -> str:
 
 
 async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
-    from bot.app import freeze_startup_objects
-    from bot.cli import start_or_exit
+    from bot.cli_common import start_or_exit
+    from bot.process import freeze_startup_objects
 
     await start_or_exit(bot_app)
     stop = asyncio.Event()

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.app import content_checkers
 from bot.content.loader import ContentError
 from bot.dialogs.graph import mermaid
-from bot.dialogs.linter import check_dialogs, lint, longest_question_path
+from bot.dialogs.linter import lint, longest_question_path
 from bot.dialogs.loader import dialog_files, load_all, load_dialog_file
 from bot.dialogs.runner import DialogEngine
 from bot.dialogs.schema import ButtonsInput, NumberInput, TextInput, YesNoInput
@@ -22,6 +23,9 @@ DEFECT_KINDS = [
     "unknown_state", "unreachable", "no_terminal_path", "undefined_answer", "bad_guard_value",
     "no_default", "missing_text", "bad_bounds", "unknown_action", "cycle", "too_long",
 ]
+
+#: the dialog checker as `python -m bot check` runs it (with the actions the feature modules declare)
+check_dialogs = content_checkers()["dialogs"]
 
 
 def content_root_with(tmp_path: Path, *fixtures: str) -> Path:
@@ -191,8 +195,7 @@ class _FakeCtx:
     """Just enough of a Context for parsing: texts with placeholders filled."""
 
     def __init__(self) -> None:
-        from bot.app import text_files
-        from bot.content.texts import Texts
+        from bot.content.texts import Texts, text_files
 
         self.texts = Texts.load(text_files(PROJECT_ROOT), PROJECT_ROOT)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.eligibility.coverage import check_inputs
 from bot.eligibility.evaluation import evaluate
@@ -31,7 +32,7 @@ def test_a_title_path_without_years_of_work_fails_the_check(tmp_path):
     problems = check_inputs(tmp_path)
     assert len(problems) == 1 and "'years_of_work'" in problems[0].reason
     assert "current_title → years_in_title" in problems[0].reason
-    assert run_checks(tmp_path)["eligibility_inputs"] == problems  # `python -m bot check` reports it
+    assert run_checks(tmp_path, content_checkers())["eligibility_inputs"] == problems  # `python -m bot check` reports it
 
 
 def test_an_unknown_input_field_is_reported(tmp_path):

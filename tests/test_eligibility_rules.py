@@ -7,9 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot.app import text_files
 from bot.content.office import load_office
-from bot.content.texts import Texts
+from bot.content.texts import Texts, text_files
 from bot.eligibility.evaluation import Verdict, evaluate
 from bot.eligibility.profile import Profile
 from bot.eligibility.rulebook import load_rulebook
@@ -491,7 +490,7 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
 
 def test_check_reports_unknown_documents(tmp_path):
 
-    from bot.eligibility.rulebook import check_rulebook
+    from bot.eligibility.rulebook_check import check_rulebook
     from tests.helpers import copy_content
 
     copy_content(tmp_path)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-import bot.storage.all_models  # noqa: F401 - every table in the metadata
+from bot.app import import_models
 from bot.channels.web import history
 from bot.reminders.models import Broadcast
 from bot.status.service import StatusService
@@ -18,6 +18,8 @@ from bot.storage.base import Base
 from bot.storage.models import User
 from tests.helpers import ChatUser
 from tests.status_helpers import STAFF_ID, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+
+import_models()  # every feature module's tables on Base.metadata
 
 NUMBER = "SD2024-000001"
 USER_COLUMN = re.compile(r"user_id|^chat|^actor|^session_key$|^created_by$")

@@ -168,6 +168,7 @@ def real_copy(tmp_path) -> Path:
 
 
 def test_accepting_adds_one_line_and_keeps_the_file_valid(real_copy):
+    from bot.app import content_checkers
     from bot.content.check import run_checks
 
     path = real_copy / "knowledge" / "entries" / "a_eligibility.yaml"
@@ -181,7 +182,7 @@ def test_accepting_adds_one_line_and_keeps_the_file_valid(real_copy):
     added = lines.index("      - 当助理工程师得满足啥条件")
     assert lines[added - 1] == "      - 初级职称申报条件"  # right after the entry's last alternative
     assert before.splitlines()[0].startswith("# ")  # comments kept (the whole rest is unchanged)
-    assert all(not problems for problems in run_checks(real_copy).values())
+    assert all(not problems for problems in run_checks(real_copy, content_checkers()).values())
     assert (PROJECT_ROOT / "knowledge" / "entries" / "a_eligibility.yaml").read_text(encoding="utf-8") == before
 
 

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.knowledge.loader import check_knowledge, load_knowledge
 from bot.paths import PROJECT_ROOT
@@ -31,7 +32,7 @@ def test_fixture_is_valid(tmp_path):
 
 def test_real_content_is_valid_and_registered_with_check():
     assert check_knowledge(PROJECT_ROOT) == []
-    assert run_checks(PROJECT_ROOT)["knowledge"] == []
+    assert run_checks(PROJECT_ROOT, content_checkers())["knowledge"] == []
 
 
 @pytest.mark.parametrize(

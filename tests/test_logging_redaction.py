@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.app import RedactSecrets
+from bot.process import RedactSecrets
 
 TOKEN = "123456:AAE-secret-token"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.content.own_words import NOTICES_DIR, SuffixAutomaton, check_own_words, normalise, shared_runs
 from bot.paths import PROJECT_ROOT
@@ -38,7 +39,7 @@ def _brute_longest(text: str, other: str) -> int:
 
 def test_repository_texts_pass_and_the_check_is_registered():
     assert check_own_words(PROJECT_ROOT) == []
-    assert run_checks(PROJECT_ROOT)["own_words"] == []
+    assert run_checks(PROJECT_ROOT, content_checkers())["own_words"] == []
 
 
 def test_suffix_automaton_finds_the_longest_shared_run():
@@ -109,7 +110,7 @@ def test_a_broken_allow_list_is_reported_with_its_line(tmp_path):
     root = _content(tmp_path)
     names = root / "knowledge" / "proper_names.yaml"
     names.write_text(names.read_text(encoding="utf-8").replace("max_shared_run: 20", "max_shared_run: many"), encoding="utf-8")
-    problems = run_checks(root)["own_words"]
+    problems = run_checks(root, content_checkers())["own_words"]
     assert len(problems) == 1 and problems[0].file == "knowledge/proper_names.yaml" and problems[0].line
 
 
@@ -126,5 +127,5 @@ def test_the_notice_copies_are_the_notices():
 def test_without_the_notices_the_check_says_so_instead_of_passing(tmp_path):
     root = _content(tmp_path)
     shutil.rmtree(root / NOTICES_DIR)
-    problems = run_checks(root)["own_words"]
+    problems = run_checks(root, content_checkers())["own_words"]
     assert [(p.file, p.reason) for p in problems] == [(NOTICES_DIR, "no notice (*.txt) to compare texts with")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.paths import PROJECT_ROOT
 from bot.reference.documents import Citer, Document, describe, load_documents
@@ -89,7 +90,7 @@ def test_check_refuses_a_rule_row_without_a_source(tmp_path):
     row = "    source: {document: rsbf2019_16, section: 工程师}\n"
     assert row in text
     path.write_text(text.replace(row, "", 1), encoding="utf-8")
-    problems = run_checks(root)["eligibility_rules"]
+    problems = run_checks(root, content_checkers())["eligibility_rules"]
     assert problems and any("source" in p.reason and p.line for p in problems)
 
 
@@ -99,7 +100,7 @@ def test_check_refuses_a_quota_without_a_source(tmp_path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["zjtx"]["enterprises"]["national"]["source"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert any("source" in p.reason for p in run_checks(root)["eligibility_rules"])
+    assert any("source" in p.reason for p in run_checks(root, content_checkers())["eligibility_rules"])
 
 
 def test_check_refuses_an_entry_without_a_source(tmp_path):
@@ -108,14 +109,14 @@ def test_check_refuses_an_entry_without_a_source(tmp_path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["entries"][0]["sources"] = []
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert any("sources" in p.reason for p in run_checks(root)["knowledge"])
+    assert any("sources" in p.reason for p in run_checks(root, content_checkers())["knowledge"])
 
 
 def test_check_refuses_a_source_the_registry_does_not_know(tmp_path):
     root = copy_content(tmp_path)
     path = root / "rules" / "eligibility.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("document: rsb2018_crossover", "document: nowhere"), encoding="utf-8")
-    assert any("nowhere" in p.reason for p in run_checks(root)["eligibility_rules"])
+    assert any("nowhere" in p.reason for p in run_checks(root, content_checkers())["eligibility_rules"])
 
 
 async def test_sources_command_lists_every_document(sqlite_app):
@@ -130,9 +131,8 @@ async def test_sources_command_lists_every_document(sqlite_app):
 
 
 def test_the_web_page_has_the_sources_section():
-    from bot.app import text_files
     from bot.channels.web import page
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
 
     texts = Texts.load(text_files(PROJECT_ROOT), PROJECT_ROOT)
     html = page.render(texts.get, {"sources.page": page.sources_block(PROJECT_ROOT, texts.get)})

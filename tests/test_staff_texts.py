@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.app import text_files
 from bot.content.check import check_texts
-from bot.content.texts import Texts
+from bot.content.texts import Texts, text_files
 from bot.paths import PROJECT_ROOT
 from bot.reminders.cli import parse_segment
 from bot.status.importer import ImportReport, RowError, render_report

@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import warnings
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -30,7 +31,6 @@ from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, InlineKe
 from aiohttp import BytesPayload
 from pydantic import ValidationError
 
-from bot.app import App
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     Action,
@@ -52,6 +52,9 @@ from bot.channels.telegram_webhook import WebhookServer, webhook_path
 
 log = logging.getLogger(__name__)
 FRAMEWORK = "aiogram"
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 #: Bot API methods whose answers this adapter parses (``Response[...]`` models kept alive below)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand, InputFile, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
-from bot.app import App
 from bot.channels.ptb_request import AiohttpRequest
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
@@ -38,6 +38,9 @@ from bot.channels.telegram_webhook import WebhookServer, webhook_path
 
 log = logging.getLogger(__name__)
 FRAMEWORK = "ptb"
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def classify(exc: Exception) -> Failure:

@@ -102,11 +102,6 @@ def _chat_type(chat: dict, sender: dict) -> str:
     return "private" if "id" in chat and chat.get("id") == sender.get("id") else "group"
 
 
-def _language(user: dict) -> str:
-    # The bot speaks Simplified Chinese; the Telegram client language is not a reliable signal.
-    return "zh"
-
-
 def parse_update(update: dict) -> Incoming | None:
     """A Bot API update dict → ``Incoming``; None for update kinds the bot does not answer."""
     update_id = update.get("update_id")
@@ -130,7 +125,6 @@ def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
         "user_id": str(sender.get("id", chat_id)),
         "chat_id": str(chat_id),
         "update_id": update_id,
-        "language": _language(sender),
         "chat_type": _chat_type(chat, sender),
     }
     if isinstance(message.get("text"), str):
@@ -166,7 +160,6 @@ def _parse_callback(query: dict, update_id: str | None) -> Incoming | None:
         kind="callback",
         callback_data=str(query.get("data") or ""),
         update_id=update_id,
-        language=_language(sender),
         chat_type=_chat_type(chat, sender) if chat else "private",
     )
     message_id = message.get("message_id")

@@ -1,13 +1,14 @@
 """``python -m bot check``: validate every content file and report file, line and reason.
 
-Each content area registers a checker ``(root) -> list[ContentProblem]`` in ``CHECKERS``; a checker
-that raises ``ContentError`` has its problems collected too, so one run reports everything.
+Each feature module declares its checkers ``(root) -> list[ContentProblem]`` (``FeatureModule.checks``);
+the command line hands them here. A checker that raises ``ContentError`` has its problems collected
+too, so one run reports everything.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.content.loader import ContentError, ContentProblem
@@ -19,8 +20,7 @@ _TEXT_CALL = re.compile(r"""\b(?:t|get|text)\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)
 
 def check_texts(root: Path) -> list[ContentProblem]:
     """Texts load, and every literal text key used in the code exists."""
-    from bot.app import text_files
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
 
     texts = Texts.load(text_files(root), root)
     problems = []
@@ -41,33 +41,10 @@ def check_office(root: Path) -> list[ContentProblem]:
     return []
 
 
-CHECKERS: dict[str, Checker] = {
-    "texts": check_texts,
-    "office": check_office,
-}
-
-
-def register(name: str, checker: Checker) -> None:
-    CHECKERS[name] = checker
-
-
-def _load_feature_checkers() -> None:
-    """Import the modules that register checkers for their content (knowledge, dialogs, rules)."""
-    import importlib
-
-    for module in ("bot.content.feature_checks",):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-def run_checks(root: Path) -> dict[str, list[ContentProblem]]:
+def run_checks(root: Path, checkers: Mapping[str, Checker]) -> dict[str, list[ContentProblem]]:
     """Run every checker; returns problems by area (empty lists when all is well)."""
-    _load_feature_checkers()
     results: dict[str, list[ContentProblem]] = {}
-    for name, checker in CHECKERS.items():
+    for name, checker in checkers.items():
         try:
             results[name] = checker(root)
         except ContentError as exc:

@@ -76,3 +76,8 @@ class _SafeDict(dict):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def text_files(root: Path) -> list[Path]:
+    """All text files: the core's ``dialogs/texts.yaml`` first, then each feature's ``dialogs/texts_*.yaml``."""
+    return [root / "dialogs" / "texts.yaml", *sorted((root / "dialogs").glob("texts_*.yaml"))]

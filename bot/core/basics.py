@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.storage.models import AuditEntry, User
+from bot.storage.forget import delete_user_row
 
-MENU_KEYS = ("qa", "eligibility", "status", "reminders", "help")
 FORGET_DIALOG = "forget"
 
 
-def main_menu(ctx: Context) -> list[list[Button]]:
-    """The five main-menu buttons, two per row."""
-    buttons = [Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}") for key in MENU_KEYS]
+def main_menu(ctx: Context, keys: tuple[str, ...]) -> list[list[Button]]:
+    """The main-menu buttons (one per feature module's menu entry), two per row."""
+    buttons = [Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}") for key in keys]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
-async def anonymise_audit(session: AsyncSession, user_id: int) -> None:
-    """Remove a forgotten user's id from the audit log (the actor column and ``user:<id>`` values
-    in details); the rows stay, so counts of what happened are kept."""
-    marker = f"user:{user_id}"
-    rows = await session.execute(select(AuditEntry).where(AuditEntry.actor_user_id == user_id))
-    for entry in rows.scalars():
-        entry.actor_user_id = None
-        detail = entry.detail or {}
-        if marker in detail.values():
-            entry.detail = {key: ("forgotten" if value == marker else value) for key, value in detail.items()}
 
 
 class BasicsFeature(Feature):
@@ -46,6 +30,9 @@ class BasicsFeature(Feature):
     def bind(self, conversation) -> None:  # noqa: ANN001 - avoids an import cycle
         """Give the feature the conversation it belongs to (for menus, privacy and forget)."""
         self._conversation = conversation
+
+    def main_menu(self, ctx: Context) -> list[list[Button]]:
+        return main_menu(ctx, self._conversation.menu_keys if self._conversation is not None else ())
 
     def commands(self) -> dict[str, Handler]:
         return {
@@ -79,14 +66,14 @@ class BasicsFeature(Feature):
             await ctx.update_user(consent_at=ctx.now)
         return [
             Outbound(text=ctx.t("start.welcome")),
-            Outbound(text=ctx.t("start.menu_prompt"), buttons=main_menu(ctx)),
+            Outbound(text=ctx.t("start.menu_prompt"), buttons=self.main_menu(ctx)),
         ]
 
     async def help(self, ctx: Context, _args: str) -> list[Outbound]:
-        return [Outbound(text=ctx.t("help.text"), buttons=main_menu(ctx))]
+        return [Outbound(text=ctx.t("help.text"), buttons=self.main_menu(ctx))]
 
     async def menu(self, ctx: Context, _args: str) -> list[Outbound]:
-        return [Outbound(text=ctx.t("start.menu_prompt"), buttons=main_menu(ctx))]
+        return [Outbound(text=ctx.t("start.menu_prompt"), buttons=self.main_menu(ctx))]
 
     async def qa_prompt(self, ctx: Context, _args: str) -> list[Outbound]:
         return [Outbound(text=ctx.t("qa.prompt"))]
@@ -94,10 +81,10 @@ class BasicsFeature(Feature):
     async def cancel(self, ctx: Context, _args: str) -> list[Outbound]:
         had_dialog = await ctx.clear_dialog()
         key = "cancel.done" if had_dialog else "cancel.nothing"
-        return [Outbound(text=ctx.t(key), buttons=main_menu(ctx))]
+        return [Outbound(text=ctx.t(key), buttons=self.main_menu(ctx))]
 
     async def menu_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
-        if payload not in MENU_KEYS or self._conversation is None:
+        if self._conversation is None or payload not in self._conversation.menu_keys:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         replies = await self._conversation.run_menu(ctx, payload)
         return [Outbound.toast_only("")] + replies
@@ -133,10 +120,7 @@ class BasicsFeature(Feature):
             await self._conversation.forget_user(ctx)
         user_id = ctx.user.id
         await ctx.clear_dialog()
-        # The audit log must not point back at the person: no actor id once they are gone.
-        await anonymise_audit(ctx.session, user_id)
-        ctx.session.add(AuditEntry(at=ctx.now, actor_user_id=None, action="user.forget", detail={}))
-        await ctx.session.execute(delete(User).where(User.id == user_id))
+        await delete_user_row(ctx.session, user_id, ctx.now)
         return [Outbound(text=ctx.t("forget.done"), edit=True)]
 
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:

@@ -10,9 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
@@ -21,6 +18,8 @@ from bot.storage.models import AuditEntry, User
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.reference.cycles import CycleCalendar
     from bot.settings import Settings
     from bot.storage.db import Database
@@ -177,8 +176,3 @@ class Context:
         self.session.add(
             AuditEntry(at=self.now, actor_user_id=self.user.id, action=action, subject=subject, detail=detail)
         )
-
-
-async def find_user(session: AsyncSession, channel: str, external_id: str) -> User | None:
-    result = await session.execute(select(User).where(User.channel == channel, User.external_id == external_id))
-    return result.scalar_one_or_none()

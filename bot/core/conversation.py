@@ -17,16 +17,12 @@ import traceback
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from bot.core.context import STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_inbound, clean_text
-from bot.storage.db import StorageUnavailable, advisory_key
-from bot.storage.inline_sqlite import is_locked_error
+from bot.storage.db import DRIVER_ERRORS, StorageUnavailable, is_write_lock_busy
 from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
 
 log = logging.getLogger(__name__)
@@ -39,10 +35,6 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 LOCKED_GIVE_UP_AFTER = 20.0
 LOCKED_FIRST_PAUSE = 0.02
 LOCKED_MAX_PAUSE = 0.5
-
-
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
 
 
 def raised_at(exc: BaseException) -> str:
@@ -63,6 +55,7 @@ class Conversation:
         features: list[Feature],
         free_text: FreeTextHandler | None = None,
         max_concurrency: int | None = None,
+        menu_keys: tuple[str, ...] = (),
     ) -> None:
         self.services = services
         self.features = list(features)
@@ -77,6 +70,9 @@ class Conversation:
         self._group_callbacks: set[str] = set()
         for feature in self.features:
             self._register(feature)
+        #: the main menu's buttons in order (from the feature modules' menu entries); by default
+        #: every registered menu action in registration order
+        self.menu_keys: tuple[str, ...] = menu_keys or tuple(self._menu)
         self._locks = KeyedLocks()
         limit = max_concurrency or services.settings.max_concurrent_updates
         self._slots = asyncio.Semaphore(limit)
@@ -98,10 +94,6 @@ class Conversation:
             self._dialog_owner[dialog] = feature
         self._group_commands |= feature.group_commands
         self._group_callbacks |= feature.group_callbacks
-
-    @property
-    def command_names(self) -> list[str]:
-        return sorted(self._commands)
 
     def menu_action(self, key: str) -> Handler | None:
         return self._menu.get(key)
@@ -126,7 +118,7 @@ class Conversation:
                 prepared = await self._prepare_document(inbound) if inbound.kind == "document" else None
                 async with self._slots:
                     return await self._handle_retrying_locks(inbound, prepared)
-        except (StorageUnavailable, OperationalError, DBAPIError, OSError) as exc:
+        except (StorageUnavailable, *DRIVER_ERRORS, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
             return [Outbound(text=texts.get("errors.storage", **contacts))]
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
@@ -144,8 +136,8 @@ class Conversation:
         while True:
             try:
                 return await self._handle_in_transaction(inbound, prepared)
-            except OperationalError as exc:
-                if not is_locked_error(exc) or waited >= LOCKED_GIVE_UP_AFTER:
+            except DRIVER_ERRORS as exc:
+                if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
                     raise
             await asyncio.sleep(pause)
             waited += pause
@@ -154,9 +146,7 @@ class Conversation:
     async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         db = self.services.db
         async with db.update_transaction() as tx:
-            if db.is_postgres:
-                key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
-                await tx.conn.execute(_ADVISORY_LOCK, {"k": key})
+            await db.lock_in_update(tx, f"user:{inbound.channel}:{inbound.user_id}")
             turn = tx.statements
             now = self.services.clock.now()
             if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
@@ -287,7 +277,7 @@ class Conversation:
 
     def _menu_key_for_label(self, text: str) -> str | None:
         texts = self.services.texts
-        for key in ("qa", "eligibility", "status", "reminders", "help"):
+        for key in self.menu_keys:
             if texts.has(f"menu.{key}") and text == texts.get(f"menu.{key}"):
                 return key
         return None
@@ -320,9 +310,8 @@ class Conversation:
         if self.services.is_configured_staff(inbound.channel, inbound.user_id):
             return True
         try:
-            async with self.services.db.engine.connect() as conn:
-                role = await conn.scalar(_ROLE_OF, {"channel": inbound.channel, "external_id": inbound.user_id})
-        except (OperationalError, DBAPIError, OSError) as exc:
+            role = await self.services.db.role_of(inbound.channel, inbound.user_id)
+        except (*DRIVER_ERRORS, OSError) as exc:
             log.warning("role lookup for a %s document failed: %s", inbound.channel, type(exc).__name__)
             return False
         return role in STAFF_ROLES

@@ -7,12 +7,16 @@ what they need.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from bot.core.context import Context, Services
-from bot.core.messages import Inbound, Outbound
+if TYPE_CHECKING:  # not at run time: declaring a module (``--help``) must not load the ORM
+    from bot.core.context import Context, Services
+    from bot.core.messages import Inbound, Outbound
 
-Handler = Callable[[Context, str], Awaitable[list[Outbound]]]
+Handler = Callable[["Context", str], Awaitable[list["Outbound"]]]
 
 
 class Feature:
@@ -73,3 +77,62 @@ class FreeTextHandler(Feature):
 
     async def answer(self, ctx: Context, text: str) -> list[Outbound]:
         raise NotImplementedError
+
+
+#: ``"package.module:attribute"``, imported only when used (so ``--help`` stays fast), or the object
+Ref = str | Callable[..., Any]
+
+
+def resolve(ref: Ref) -> Any:
+    """The object a ``Ref`` names; a callable is returned as it is (tests pass their own)."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, attribute = ref.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def without_services(ref: Ref) -> Callable[[Services], Feature]:
+    """A ``build`` for a feature whose constructor takes no arguments (imported when built)."""
+
+    def build(_services: Services) -> Feature:
+        return resolve(ref)()
+
+    return build
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A main-menu button: ``menu.<key>`` is its label and the feature's ``menu_actions()[key]``
+    its handler; buttons are shown by ``position`` (lowest first), two per row."""
+
+    key: str
+    position: int
+
+
+@dataclass(frozen=True)
+class FeatureModule:
+    """Everything a feature package declares about itself, in one object (``bot/<feature>/module.py``).
+
+    ``bot/app.py`` lists the modules once, in routing order; the app, Alembic's environment,
+    ``python -m bot check``, the command line and the main menu all loop over that list, so adding a
+    feature is one package and one line there. References are strings so that declaring a module
+    imports nothing heavy. Privacy hooks are the built feature's ``describe_user_data`` and
+    ``forget_user``.
+    """
+
+    name: str
+    #: builds the conversation feature from the services (None: a module without one, e.g. the outbox)
+    build: Ref | None = None
+    #: the built feature also answers free text outside any dialog (at most one module)
+    answers_free_text: bool = False
+    #: modules whose import defines this feature's tables on ``Base.metadata``
+    models: tuple[str, ...] = ()
+    #: content checker name → ``(root) -> list[ContentProblem]``
+    checks: Mapping[str, Ref] = field(default_factory=dict)
+    #: ``register(typer_app)`` functions adding this feature's commands
+    cli: tuple[Ref, ...] = ()
+    #: background jobs ``(app, senders_by_channel) -> None`` started beside a channel's update loop
+    jobs: tuple[Ref, ...] = ()
+    #: names of the terminal actions this feature's dialogs may call (checked by the dialog linter)
+    dialog_actions: frozenset[str] = frozenset()
+    menu: tuple[MenuEntry, ...] = ()

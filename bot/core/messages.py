@@ -36,6 +36,8 @@ class Inbound(BaseModel):
     text: str = ""
     callback_data: str = ""
     update_id: str | None = None
+    #: the bot speaks Simplified Chinese; a client's own language setting (Telegram's language_code)
+    #: is not a reliable signal, so channels leave this at its default
     language: str = "zh"
     media_type: str = ""
     attachment: Attachment | None = None

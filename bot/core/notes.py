@@ -14,29 +14,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
-
 from bot.core.context import Context
-from bot.storage.base import UTCDateTime
-
-_GET = text(
-    "SELECT data FROM user_notes WHERE user_id = :user_id AND kind = :kind AND expires_at > :now"
-).bindparams(bindparam("now", type_=UTCDateTime()))
-_SET = text(
-    "INSERT INTO user_notes (user_id, kind, data, expires_at) VALUES (:user_id, :kind, :data, :expires_at) "
-    "ON CONFLICT (user_id, kind) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
-).bindparams(bindparam("expires_at", type_=UTCDateTime()))
-_PRUNE = text("DELETE FROM user_notes WHERE expires_at <= :now").bindparams(bindparam("now", type_=UTCDateTime()))
-_DELETE = text("DELETE FROM user_notes WHERE user_id = :user_id AND kind = :kind")
-_FORGET = text("DELETE FROM user_notes WHERE user_id = :user_id")
-_COUNT = text("SELECT kind FROM user_notes WHERE user_id = :user_id AND expires_at > :now").bindparams(
-    bindparam("now", type_=UTCDateTime())
-)
+from bot.storage import user_notes as sql
 
 
 async def get_note(ctx: Context, kind: str) -> dict[str, Any] | None:
     """The user's unexpired note of this kind, or None."""
-    rows = await ctx.fetch_text(_GET, {"user_id": ctx.user.id, "kind": kind, "now": ctx.now})
+    rows = await ctx.fetch_text(sql.GET, {"user_id": ctx.user.id, "kind": kind, "now": ctx.now})
     if not rows:
         return None
     try:
@@ -48,19 +32,19 @@ async def get_note(ctx: Context, kind: str) -> dict[str, Any] | None:
 
 async def set_note(ctx: Context, kind: str, data: dict[str, Any], ttl: timedelta) -> None:
     """Write (or replace) the note; expired notes of every user are dropped on the way."""
-    await ctx.run_text(_PRUNE, {"now": ctx.now})
+    await ctx.run_text(sql.PRUNE, {"now": ctx.now})
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    await ctx.run_text(_SET, {"user_id": ctx.user.id, "kind": kind, "data": payload, "expires_at": ctx.now + ttl})
+    await ctx.run_text(sql.SET, {"user_id": ctx.user.id, "kind": kind, "data": payload, "expires_at": ctx.now + ttl})
 
 
 async def clear_note(ctx: Context, kind: str) -> None:
-    await ctx.run_text(_DELETE, {"user_id": ctx.user.id, "kind": kind})
+    await ctx.run_text(sql.DELETE, {"user_id": ctx.user.id, "kind": kind})
 
 
 async def note_kinds(ctx: Context) -> list[str]:
     """Kinds of the user's unexpired notes (for /privacy)."""
-    return sorted(r[0] for r in await ctx.fetch_text(_COUNT, {"user_id": ctx.user.id, "now": ctx.now}))
+    return sorted(r[0] for r in await ctx.fetch_text(sql.COUNT, {"user_id": ctx.user.id, "now": ctx.now}))
 
 
 async def forget_notes(ctx: Context) -> None:
-    await ctx.run_text(_FORGET, {"user_id": ctx.user.id})
+    await ctx.run_text(sql.FORGET, {"user_id": ctx.user.id})

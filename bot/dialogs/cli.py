@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @dialogs_app.command("graph")
     def graph(name: Annotated[str, typer.Argument(help="Dialog name, e.g. eligibility.")]) -> None:
         """Print the dialog as a Mermaid state diagram."""
-        from bot.cli import fail
+        from bot.cli_common import fail
         from bot.content.loader import ContentError
         from bot.dialogs.graph import mermaid
         from bot.dialogs.loader import dialog_files, load_dialog

@@ -18,7 +18,7 @@ Each defect has a kind so that tests (and staff) can tell them apart:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,20 +213,13 @@ def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def known_actions() -> set[str]:
-    """Actions registered by features (imported lazily so the linter works without the bot)."""
-    from bot.dialogs.actions import registered_actions
-
-    return set(registered_actions())
-
-
-def check_dialogs(root: Path) -> list[ContentProblem]:
-    """The content checker: every dialog under ``root/dialogs`` against the texts and actions."""
-    from bot.app import text_files
-    from bot.content.texts import Texts
+def check_dialogs(root: Path, actions: Collection[str] = frozenset()) -> list[ContentProblem]:
+    """The content checker: every dialog under ``root/dialogs`` against the texts and the actions the
+    feature modules declare (``FeatureModule.dialog_actions``, handed in by ``bot.app``)."""
+    from bot.content.texts import Texts, text_files
 
     texts = Texts.load(text_files(root), root)
     problems: list[ContentProblem] = []
     for path in dialog_files(root / "dialogs"):
-        problems.extend(lint_file(path, root, texts.has, known_actions()))
+        problems.extend(lint_file(path, root, texts.has, set(actions)))
     return problems

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 #: fields whose default is a guess worth telling the user about
 _WORTH_STATING = ("person_type", "education", "current_title")
 
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
 
-def register(app: typer.Typer) -> None:
+
+def register(app: typer.Typer, _build_app_or_exit: AppBuilder) -> None:
     from bot.dialogs.cli import register as register_dialogs
 
     register_dialogs(app)
@@ -25,7 +28,7 @@ def register(app: typer.Typer) -> None:
         today: Annotated[str | None, typer.Option(help="Evaluate as of this date (YYYY-MM-DD); default: today.")] = None,
     ) -> None:
         """The eligibility verdict for one or more applicant profiles."""
-        from bot.cli import fail
+        from bot.cli_common import fail
 
         profiles, single = _read_profiles(profile, fail)
         day = _parse_day(today, fail)
@@ -79,9 +82,8 @@ def _parse_day(value: str | None, fail) -> date:  # noqa: ANN001
 
 
 def _texts():  # noqa: ANN202
-    from bot.app import text_files
     from bot.content.office import load_office
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
     from bot.paths import content_root
 
     root = content_root()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from bot.content.loader import ContentError, ContentProblem, load_model
+from bot.content.loader import load_model
 from bot.reference.documents import Document, load_documents
 from bot.reference.levels import Level
 from bot.reference.sources import Confidence, Source
@@ -258,30 +258,3 @@ def load_rulebook(root: Path) -> Rulebook:
 
 def load_qualifications(root: Path) -> Qualifications:
     return load_model(root / "rules" / "qualifications.yaml", Qualifications, root)
-
-
-def check_rulebook(root: Path) -> list[ContentProblem]:
-    """Rules load (pydantic refuses a row without its source), and every cited document id is in
-    knowledge/documents.yaml."""
-    problems: list[ContentProblem] = []
-    try:
-        book = load_rulebook(root)
-        quals = load_qualifications(root)
-    except ContentError as exc:
-        return exc.problems
-    known = set(book.documents)
-    for label, source in book.all_sources():
-        if source.document not in known:
-            problems.append(ContentProblem("rules/eligibility.yaml", None, f"{label}: unknown document {source.document!r}"))
-    for label, source in [("source", quals.source)] + [(f"mappings[{i}]", m.source) for i, m in enumerate(quals.mappings)]:
-        if source.document not in known:
-            problems.append(ContentProblem("rules/qualifications.yaml", None, f"{label}: unknown document {source.document!r}"))
-    if quals.document not in known:
-        problems.append(ContentProblem("rules/qualifications.yaml", None, f"document: unknown document {quals.document!r}"))
-    for exclusion in book.exclusions:
-        from bot.eligibility.profile import Profile
-
-        for field in exclusion.when:
-            if field not in Profile.model_fields:
-                problems.append(ContentProblem("rules/eligibility.yaml", None, f"exclusion {exclusion.id}: unknown profile field {field!r}"))
-    return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -247,7 +247,7 @@ def _on_database(work):  # noqa: ANN001, ANN202
     database that cannot be used is one error line (exit 2), not a traceback."""
     import asyncio
 
-    from bot.cli import settings_or_exit
+    from bot.cli_common import settings_or_exit
     from bot.storage.db import Database
 
     settings = settings_or_exit()
@@ -364,7 +364,10 @@ def kb_learn(
         typer.echo(f"  {r.id:5d}  {r.count:5d}  {r.text}  →  {r.entry_id} ({question})")
     typer.echo("accept: kb learn --accept ID…   reject: kb learn --reject ID…")
 
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
 
-def register(app: typer.Typer) -> None:
+
+def register(app: typer.Typer, _build_app_or_exit: AppBuilder) -> None:
     app.command("ask")(ask)
     app.add_typer(kb_app, name="kb")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 
 from bot.knowledge.schema import SynonymsFile
@@ -142,10 +141,3 @@ class Normalizer:
             return True
         # a bigram made only of stop characters (的是, 了吗) is no more meaningful than its parts
         return len(token) == 2 and token[0] in self.stopwords and token[1] in self.stopwords
-
-
-def all_tokens(normalizer: Normalizer, texts: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for text in texts:
-        out.extend(normalizer.tokens(normalizer.normalize(text)))
-    return out

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.storage.all_models  # noqa: F401 - registers every table on Base.metadata
+from bot.app import import_models
 from bot.storage.base import Base
 
+import_models()  # every feature module's tables on Base.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable by running the alembic CLI by hand
     raise SystemExit("run migrations with: python -m bot db upgrade")

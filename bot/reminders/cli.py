@@ -16,22 +16,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 #: the forms ``--segment`` accepts (level and state by id, label or alias; unit by its full name)
 SEGMENT_FORMS = "all, applicants, hr, level:<level>, state:<state> or unit:<full unit name>"
 
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
 
-def register(app: typer.Typer) -> None:
+
+def register(app: typer.Typer, _build_app_or_exit: AppBuilder) -> None:
     app.command("broadcast")(broadcast_command)
     app.command("broadcast-cancel")(cancel_command)
     app.command("broadcast-history")(history_command)
 
 
 def _read_text(path: Path) -> str:
-    from bot.cli import fail
+    from bot.cli_common import fail
 
     try:
         raw = path.read_bytes()
@@ -89,7 +92,7 @@ def broadcast_command(
     urgent: Annotated[bool, typer.Option("--urgent", help="Send during quiet hours too (22:00–08:00).")] = False,
 ) -> None:
     """Send a staff broadcast to a segment, with a preview, a confirmation and a progress bar."""
-    from bot.cli import fail, settings_or_exit
+    from bot.cli_common import fail, settings_or_exit
 
     text = _read_text(text_file)
     settings = settings_or_exit()
@@ -109,10 +112,9 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import select
 
-    from bot.app import text_files
-    from bot.cli import fail
+    from bot.cli_common import fail
     from bot.clock import SystemClock
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
     from bot.paths import content_root
     from bot.reminders.audience import Subscriptions
     from bot.reminders.broadcast import (
@@ -205,7 +207,7 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
 
 def cancel_command(broadcast_id: Annotated[int, typer.Argument(help="The broadcast number (#).")]) -> None:
     """Stop a broadcast: recipients not yet sent are cancelled."""
-    from bot.cli import fail, settings_or_exit
+    from bot.cli_common import fail, settings_or_exit
 
     settings = settings_or_exit()
 
@@ -234,7 +236,7 @@ def cancel_command(broadcast_id: Annotated[int, typer.Argument(help="The broadca
 
 def history_command(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     """List recent broadcasts with their figures."""
-    from bot.cli import settings_or_exit
+    from bot.cli_common import settings_or_exit
 
     settings = settings_or_exit()
 

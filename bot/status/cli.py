@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_common import AppBuilderSlot
 from bot.status.tablefile import REQUIRED  # the template's column headers (a light module: csv, zipfile)
 
 status_app = typer.Typer(help="Application statuses (staff).", no_args_is_help=True)
 hr_app = typer.Typer(help="HR contacts of units (staff).", no_args_is_help=True)
 PROGRESS_THRESHOLD = 1000
 
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
 
-def register(app: typer.Typer) -> None:
+#: builds the whole bot; filled by ``register`` (a feature package never imports bot.app)
+build_app_or_exit = AppBuilderSlot()
+
+
+def register(app: typer.Typer, builder: AppBuilder) -> None:
+    build_app_or_exit.fill(builder)
     app.add_typer(status_app, name="status")
     app.add_typer(hr_app, name="hr")
 
@@ -29,7 +37,7 @@ def import_command(
     partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows and report the bad ones.")] = False,
 ) -> None:
     """Import statuses: every row is validated first; any bad row → nothing applied (unless --partial)."""
-    from bot.cli import build_app_or_exit, fail, settings_or_exit, start_or_exit
+    from bot.cli_common import fail, settings_or_exit, start_or_exit
 
     try:
         stream = file.open("rb")
@@ -85,7 +93,7 @@ def import_command(
 @hr_app.command("invite")
 def invite_command(unit: Annotated[str, typer.Argument(help="The unit's full name, as in the import files.")]) -> None:
     """Print a one-time invite code (valid 7 days) for a unit's HR contact to send as /hr CODE."""
-    from bot.cli import build_app_or_exit, fail, settings_or_exit, start_or_exit
+    from bot.cli_common import fail, settings_or_exit, start_or_exit
 
     name = unit.strip()
     if not name or len(name) > 100:

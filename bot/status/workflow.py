@@ -281,7 +281,7 @@ def load_workflow(root: Path) -> Workflow:
 
 
 def _load_texts(root: Path) -> Texts:
-    from bot.app import text_files  # the one list of text files; imported late (bot.app builds the whole bot)
+    from bot.content.texts import text_files
 
     return Texts.load(text_files(root), root)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.storage.inline_sqlite import inline_creator
+from bot.storage.inline_sqlite import inline_creator, is_locked_error
 from bot.storage.turns import TurnStatements, UpdateTransaction, run_sqlite, sqlite_handle
 from bot.storage.writer_turn import WriterTurn
 
@@ -39,6 +40,16 @@ SERVING_LOCK_WAIT = 0.05
 
 class StorageUnavailable(Exception):
     """The database cannot be reached or answered with an operational error."""
+
+
+#: what the database driver raises when it cannot do what was asked (the core answers these with
+#: one message instead of a stack trace, without importing the database library)
+DRIVER_ERRORS: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
+
+
+def is_write_lock_busy(exc: BaseException) -> bool:
+    """SQLite's write lock is held by another process: the update can run again a moment later."""
+    return isinstance(exc, OperationalError) and is_locked_error(exc)
 
 
 def _sqlite_pragmas(lock_wait: float):  # noqa: ANN202
@@ -153,6 +164,17 @@ class Database:
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
+    async def lock_in_update(self, tx: UpdateTransaction, name: str) -> None:
+        """Hold a lock on ``name`` until the update's transaction ends, across processes.
+        PostgreSQL: an advisory lock; SQLite needs nothing (BEGIN IMMEDIATE admits one writer)."""
+        if self.is_postgres:
+            await tx.conn.execute(_XACT_LOCK, {"k": _lock_key(name)})
+
+    async def role_of(self, channel: str, external_id: str) -> str | None:
+        """A user's role, read outside any update transaction (None for an unknown user)."""
+        async with self.engine.connect() as conn:
+            return await conn.scalar(_ROLE_OF, {"channel": channel, "external_id": external_id})
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error.
@@ -168,7 +190,7 @@ class Database:
         async with self.engine.begin() as conn:
             if self.is_postgres:
                 # Two processes starting together must not migrate concurrently.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("migrate")})
+                await conn.execute(_XACT_LOCK, {"k": _lock_key("migrate")})
             await conn.run_sync(_run_alembic, revision)
 
     async def current_revision(self) -> str | None:
@@ -217,6 +239,7 @@ advisory_key = _lock_key
 
 
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
 
 
 async def lock_names(session: AsyncSession, *names: str) -> None:

@@ -17,8 +17,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from bot.app import text_files
-from bot.content.texts import Texts
+from bot.content.texts import Texts, text_files
 from bot.paths import content_root
 from tests.cluster import Cluster, WebVisitor
 from tests.emulator import BotApiEmulator, TgUser, button_data

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_common import AppBuilderSlot
 
-def register(app: typer.Typer) -> None:
+if TYPE_CHECKING:
+    from bot.cli_common import AppBuilder
+
+#: builds the whole bot; filled by ``register`` (a feature package never imports bot.app)
+build_app_or_exit = AppBuilderSlot()
+
+
+def register(app: typer.Typer, builder: AppBuilder) -> None:
+    build_app_or_exit.fill(builder)
     app.command("web")(web)
 
 
@@ -34,9 +43,9 @@ def web(
     """The web chat page and its JSON API over the same conversation core."""
     import asyncio
 
-    from bot.app import configure_logging
     from bot.channels.web.server import WebConfig
-    from bot.cli import build_app_or_exit, settings_or_exit, start_or_exit
+    from bot.cli_common import settings_or_exit, start_or_exit
+    from bot.process import configure_logging
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
@@ -105,9 +114,8 @@ def _run(settings, config, announce: bool) -> int:  # noqa: ANN001
     """Serve until SIGTERM or Ctrl-C; returns the exit code."""
     import asyncio
 
-    from bot.app import freeze_startup_objects
     from bot.channels.web.server import serve
-    from bot.cli import build_app_or_exit
+    from bot.process import freeze_startup_objects
 
     async def main() -> int:
         bot_app = build_app_or_exit(settings, serving=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.web.models import WebInboxItem, WebMessage
@@ -137,12 +137,3 @@ async def purge(session: AsyncSession, before: datetime) -> int:
         delete(WebInboxItem).where(WebInboxItem.delivered_at.is_not(None), WebInboxItem.delivered_at < before)
     )
     return int(result.rowcount or 0)
-
-
-async def mark_all_delivered(session: AsyncSession, key: str, now: datetime) -> None:
-    """Used when history is reset: nothing left waiting should pop up later."""
-    await session.execute(
-        update(WebInboxItem)
-        .where(WebInboxItem.session_key == key, WebInboxItem.delivered_at.is_(None))
-        .values(delivered_at=now)
-    )

@@ -66,8 +66,7 @@ def sources_block(root: Path, text: Callable[..., str]) -> str:
 
 def check_web(root: Path) -> list[ContentProblem]:
     """Every text the page uses exists, and the source-line prefixes are set."""
-    from bot.app import text_files
-    from bot.content.texts import Texts
+    from bot.content.texts import Texts, text_files
 
     texts = Texts.load(text_files(root), root)
     problems: list[ContentProblem] = []

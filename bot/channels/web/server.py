@@ -34,7 +34,6 @@ from bot.channels.web.models import WebMessage
 from bot.channels.web.page import SCRIPT_TEXT_KEYS, STATIC_DIR
 from bot.channels.web.ratelimit import RateLimiter
 from bot.channels.web.sender import WebInboxSender
-from bot.core.basics import MENU_KEYS
 from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
@@ -219,7 +218,7 @@ class WebChannel:
 
     def menu_buttons(self) -> list[list[dict[str, str]]]:
         """The main menu as the core defines it (``menu:<key>`` callbacks, labels from texts)."""
-        return [[{"text": self.t(f"menu.{k}"), "data": f"menu:{k}"} for k in MENU_KEYS]]
+        return [[{"text": self.t(f"menu.{k}"), "data": f"menu:{k}"} for k in self.app.conversation.menu_keys]]
 
     async def message(self, request: web.Request) -> web.Response:
         token = self.session_token(request)

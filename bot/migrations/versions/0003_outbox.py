@@ -1,4 +1,4 @@
-"""outbox table (foundation for issues 4 and 5)
+"""outbox table (every push: status notices, reminders, broadcasts)
 
 Revision ID: 0003
 Revises: 0002

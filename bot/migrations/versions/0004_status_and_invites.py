@@ -1,4 +1,4 @@
-"""application status, bindings, HR contacts, invites (issue 4)
+"""application status, bindings, HR contacts, invites
 
 Tables of ``bot/status/models.py``. (The file keeps its reserved name so the chain never forks.)
 

@@ -1,4 +1,4 @@
-"""web chat sessions and inbox (issue 6)
+"""web chat sessions and inbox
 
 Recent history per browser session (``web_messages``) and the inbox of pushes waiting for a web
 user's next visit (``web_inbox``).

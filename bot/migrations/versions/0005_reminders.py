@@ -1,4 +1,4 @@
-"""subscriptions, broadcasts, reminder log (issue 5)
+"""subscriptions, broadcasts, reminder log
 
 Tables of ``bot/reminders/models.py``. (The file keeps its reserved name so the chain never forks.)
 

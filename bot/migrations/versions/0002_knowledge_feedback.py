@@ -1,4 +1,4 @@
-"""knowledge feedback and unanswered questions (issue 3)
+"""knowledge feedback and unanswered questions
 
 Two tables without any user id: votes per answer (entry) and scrubbed unanswered questions.
 

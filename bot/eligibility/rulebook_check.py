@@ -1,0 +1,39 @@
+"""``python -m bot check`` for the eligibility rulebook: every source names a known document, and
+every exclusion reads a field the profile has.
+
+Kept apart from the rulebook because it reads the profile, which itself is built on the rulebook's
+vocabularies (education, titles, skill levels).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.loader import ContentError, ContentProblem
+from bot.eligibility.profile import Profile
+from bot.eligibility.rulebook import load_qualifications, load_rulebook
+
+
+def check_rulebook(root: Path) -> list[ContentProblem]:
+    """Rules load (pydantic refuses a row without its source), and every cited document id is in
+    knowledge/documents.yaml."""
+    problems: list[ContentProblem] = []
+    try:
+        book = load_rulebook(root)
+        quals = load_qualifications(root)
+    except ContentError as exc:
+        return exc.problems
+    known = set(book.documents)
+    for label, source in book.all_sources():
+        if source.document not in known:
+            problems.append(ContentProblem("rules/eligibility.yaml", None, f"{label}: unknown document {source.document!r}"))
+    for label, source in [("source", quals.source)] + [(f"mappings[{i}]", m.source) for i, m in enumerate(quals.mappings)]:
+        if source.document not in known:
+            problems.append(ContentProblem("rules/qualifications.yaml", None, f"{label}: unknown document {source.document!r}"))
+    if quals.document not in known:
+        problems.append(ContentProblem("rules/qualifications.yaml", None, f"document: unknown document {quals.document!r}"))
+    for exclusion in book.exclusions:
+        for field in exclusion.when:
+            if field not in Profile.model_fields:
+                problems.append(ContentProblem("rules/eligibility.yaml", None, f"exclusion {exclusion.id}: unknown profile field {field!r}"))
+    return problems

@@ -1,0 +1,12 @@
+"""The knowledge base declares itself: it answers free text outside any dialog."""
+
+from bot.core.feature import FeatureModule
+
+module = FeatureModule(
+    name="knowledge",
+    build="bot.knowledge.feature:KnowledgeFeature",
+    answers_free_text=True,
+    models=("bot.knowledge.models",),
+    checks={"knowledge": "bot.knowledge.loader:check_knowledge", "personal_cases": "bot.knowledge.personal:check_personal_cases"},
+    cli=("bot.knowledge.cli:register",),
+)

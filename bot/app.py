@@ -82,9 +82,12 @@ def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler |
 
 def build_background(app: App) -> None:
     """Register background jobs (outbox worker, reminder scheduler, pruning of old update ids)."""
+    from bot.outbox.worker import outbox_job
     from bot.reminders.jobs import register_background
     from bot.storage.housekeeping import prune_job
 
+    if outbox_job not in app.background:
+        app.background.append(outbox_job)
     register_background(app)
     if prune_job not in app.background:
         app.background.append(prune_job)
@@ -104,8 +107,8 @@ def build_app(settings: Settings, clock: Clock | None = None, root: Path | None 
         texts=Texts.load(text_files(root), root),
         office=load_office(root),
         clock=clock or SystemClock(),
+        content_root=root,
     )
-    services.extras["content_root"] = root
     basics = BasicsFeature()
     features, free_text = build_features(services)
     conversation = Conversation(services, [basics, *features], free_text=free_text)

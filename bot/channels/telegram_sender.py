@@ -49,7 +49,6 @@ class TelegramHttpSender:
     """Implements ``bot.core.sending.Sender`` for Telegram over HTTP."""
 
     channel = "telegram"
-    accepts_idempotency_key = True
 
     def __init__(
         self,

@@ -22,6 +22,9 @@ register("cycles", check_cycles)
 from bot.reminders.rules import check_reminder_rules  # noqa: E402
 
 register("reminders", check_reminder_rules)
+from bot.outbox.config import check_outbox_config  # noqa: E402
+
+register("outbox", check_outbox_config)
 from bot.channels.web.page import check_web  # noqa: E402
 
 register("web", check_web)

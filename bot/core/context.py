@@ -6,9 +6,11 @@ transaction per update) and helpers for texts, the user row, dialog state and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
 
 STAFF_ROLES = frozenset({"staff", "admin"})
+C = TypeVar("C")
 
 
 @dataclass
@@ -36,7 +39,22 @@ class Services:
     texts: Texts
     office: Office
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: the directory holding ``dialogs/``, ``knowledge/`` and ``rules/`` (tests pass a copy)
+    content_root: Path
+    #: a feature's own long-lived objects (its service, its loaded rules), one per class; the core
+    #: cannot name feature classes, so they are keyed by class and looked up with ``component``
+    _components: dict[type, object] = field(default_factory=dict, repr=False)
+
+    def component(self, kind: type[C], build: Callable[[], C]) -> C:
+        """The one ``kind`` object of this process, built by ``build`` the first time it is asked for.
+
+        Features build theirs when the app is built (so content errors stop start-up); tools that
+        build ``Services`` without a feature get it on first use.
+        """
+        found = self._components.get(kind)
+        if found is None:
+            found = self._components[kind] = build()
+        return cast(C, found)
 
     def contact_values(self) -> dict[str, str]:
         """Placeholders every text may use: the office's phone, e-mail and address."""

@@ -26,7 +26,6 @@ from bot.eligibility.answers import (
     whole_years,
 )
 from bot.eligibility.render import detail_lines, summary_lines
-from bot.paths import content_root
 from bot.rules.cycles import cycle_for, load_cycles
 from bot.rules.eligibility import evaluate
 from bot.rules.rulebook import load_rulebook
@@ -50,7 +49,7 @@ class EligibilityFeature(Feature):
     dialogs = frozenset({DIALOG})
 
     def __init__(self, services: Services) -> None:
-        root = services.extras.get("content_root") or content_root()
+        root = services.content_root
         self.book = load_rulebook(root)
         self.cycles = load_cycles(root)
         self.engine = DialogEngine(load_dialog(root, DIALOG), PREFIX, {"eligibility_verdict": self.verdict})

@@ -43,7 +43,6 @@ from bot.knowledge.learning import (
 )
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
-from bot.paths import content_root
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class KnowledgeFeature(FreeTextHandler):
     group_callbacks = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
-        root = services.extras.get("content_root") or content_root()
+        root = services.content_root
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
         try:

@@ -303,9 +303,7 @@ class ReminderScheduler:
 
 async def scheduler_job(app, senders) -> None:  # noqa: ANN001 - App, dict[str, Sender]
     """``App.background`` entry: the scheduler for the channels that have a sender."""
-    root = app.services.extras.get("content_root")
     scheduler = ReminderScheduler.from_content(
-        app.db, app.services.clock, root, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
+        app.db, app.services.clock, app.services.content_root, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
     )
-    app.services.extras["reminder_scheduler"] = scheduler
     await scheduler.run()

@@ -56,14 +56,8 @@ class StatusInputError(Exception):
 
 
 def rules_for(services: Services) -> StatusRules:
-    """The process-wide rules bundle (loaded once, then kept in ``services.extras``)."""
-    rules = services.extras.get("status_rules")
-    if rules is None:
-        from bot.paths import content_root
-
-        rules = StatusRules.load(services.extras.get("content_root") or content_root())
-        services.extras["status_rules"] = rules
-    return rules
+    """The process-wide rules bundle, loaded once per ``Services``."""
+    return services.component(StatusRules, lambda: StatusRules.load(services.content_root))
 
 
 def parse_due(note: str) -> date | None:

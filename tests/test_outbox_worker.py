@@ -338,3 +338,37 @@ async def test_global_limiter_never_grants_more_than_rate_in_one_second():
     worst = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
     assert worst <= 52  # the rate, give or take the event loop's timing jitter (no window: ~65)
     assert stamps[-1] - stamps[0] >= 79 / 50 - 0.3 - 0.05  # and the stall was only partly caught up
+
+
+class _SendOnly:
+    """A channel that can send but not edit (the web inbox is one)."""
+
+    channel = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str | None]] = []
+
+    async def send(self, chat_id: str, message, idempotency_key: str | None = None) -> str:  # noqa: ANN001
+        self.sent.append((chat_id, message.text, idempotency_key))
+        return str(len(self.sent))
+
+
+async def test_an_edit_goes_to_editable_senders_and_is_sent_anew_elsewhere(app):
+    from bot.core.messages import Outbound
+    from bot.core.sending import EditableSender, Sender
+    from bot.outbox.queue import enqueue
+
+    assert isinstance(FakeSender(), EditableSender) and isinstance(_SendOnly(), Sender)
+    assert not isinstance(_SendOnly(), EditableSender)
+    [user] = await make_users(app, 1)
+    for suffix in ("a", "b"):
+        async with app.db.session() as session:
+            row = await enqueue(session, user=user, message=Outbound(text="进度 50%"), key=f"edit:{suffix}",
+                                kind="notice", now=app.services.clock.now())
+            row.payload = {**row.payload, "edit_message_id": "7"}  # as the broadcast monitor marks it
+        editable, plain = FakeSender(), _SendOnly()
+        await worker(app, editable if suffix == "a" else plain).drain()
+        if suffix == "a":
+            assert editable.sent == [(user.chat_id, "[edit 7] 进度 50%", None)]
+        else:
+            assert plain.sent == [(user.chat_id, "进度 50%", "edit:b")]

@@ -158,7 +158,7 @@ class ReminderScheduler:
     def _paper_days(self, cycle: Cycle) -> int:
         if cycle.paper_form_days:
             return cycle.paper_form_days
-        state = self.workflow.states.get("accepted")
+        state = self.workflow.with_role("paper_form")
         return (state.due_calendar_days if state else None) or 7
 
     def _fee(self, cycle: Cycle, level: str) -> str:

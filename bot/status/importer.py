@@ -21,7 +21,7 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Services
 from bot.status.models import Application, Binding, HrContact, StatusHistory, Unit
 from bot.status.personal import id_tail_hash, normalize_id_tail
-from bot.status.service import NOTE_MAX, Recipients, StatusInputError, StatusService, audit, parse_due
+from bot.status.service import NOTE_MAX, Recipients, StatusInputError, StatusService, audit
 from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
 from bot.status.workflow import TransitionRefused
 from bot.storage.models import AuditEntry, User
@@ -360,7 +360,7 @@ class Importer:
                     {
                         "number": row.number, "level": row.level, "unit_id": unit_id, "applicant_name": row.name,
                         "id_tail_hash": tail_hash, "state": row.state, "state_at": row.at or now,
-                        "due_date": (row.due or parse_due(row.note)) if row.state == "returned" else None,
+                        "due_date": self.workflow.kept_due(row.state, row.due, row.note),
                         "created_at": now, "updated_at": now,
                     }
                     for row, unit_id, tail_hash in chunk
@@ -400,7 +400,7 @@ class Importer:
         for row, app in changes:
             source = app.state
             moment = row.at or now
-            due = (row.due or parse_due(row.note)) if row.state == "returned" else None
+            due = self.workflow.kept_due(row.state, row.due, row.note)
             updates.append({"b_id": app.id, "b_state": row.state, "b_at": moment, "b_due": due, "b_now": now})
             for key, value in (("state", row.state), ("state_at", moment), ("due_date", due), ("updated_at", now)):
                 set_committed_value(app, key, value)  # the UPDATE below is the write; keep the objects in step

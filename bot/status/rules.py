@@ -81,7 +81,8 @@ class StatusRules:
         for value in candidates:
             if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 60:
                 return value
-        return self.workflow.states["accepted"].due_calendar_days if "accepted" in self.workflow.states else None
+        state = self.workflow.with_role("paper_form")
+        return state.due_calendar_days if state else None
 
     # ---- dates ---------------------------------------------------------------------------
     def due_date(self, state: str, state_at: datetime, stored_due: date | None) -> date | None:
@@ -93,7 +94,7 @@ class StatusRules:
             return stored_due
         local = state_at.astimezone(LOCAL_TZ).date()
         if definition.due_calendar_days:
-            days = self.paper_due_days(local.year) if state == "accepted" else definition.due_calendar_days
+            days = self.paper_due_days(local.year) if definition.role == "paper_form" else definition.due_calendar_days
             return local + timedelta(days=days or definition.due_calendar_days)
         return None
 

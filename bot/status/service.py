@@ -9,7 +9,6 @@ notice: the outbox key is per application, history row and user).
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +29,7 @@ from bot.status.personal import (
     normalize_invite,
 )
 from bot.status.rules import StatusRules, format_date, format_time
-from bot.status.workflow import TransitionRefused
+from bot.status.workflow import TransitionRefused, parse_due
 from bot.storage.db import lock_names
 from bot.storage.models import AuditEntry, User
 
@@ -48,7 +47,6 @@ ATTEMPT_RETENTION = TARGET_WINDOW + LOCK_DURATION
 NOTE_MAX = 500
 #: what stands where a forgotten user's id stood (history rows, audit details)
 FORGOTTEN_ACTOR = "forgotten"
-_DUE_RE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
 class StatusInputError(Exception):
@@ -58,17 +56,6 @@ class StatusInputError(Exception):
 def rules_for(services: Services) -> StatusRules:
     """The process-wide rules bundle, loaded once per ``Services``."""
     return services.component(StatusRules, lambda: StatusRules.load(services.content_root))
-
-
-def parse_due(note: str) -> date | None:
-    """A resubmission due date written in a staff note (2024-09-05, 2024/9/5 or 2024年9月5日)."""
-    match = _DUE_RE.search(note or "")
-    if not match:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
 
 
 def fill(template: str, **values: Any) -> str:
@@ -276,7 +263,7 @@ class StatusService:
         app.state = target
         app.state_at = moment
         app.updated_at = now
-        app.due_date = (due_date or parse_due(note)) if target == "returned" else None
+        app.due_date = self.workflow.kept_due(target, due_date, note)
         await session.flush()
         audit(session, now, actor_user_id, "status.change", app.number, source=source, target=target, history_id=row.id, actor=actor)
         await self.notify(session, app, row, recipients)

@@ -70,7 +70,7 @@ def build_features(services: Services) -> tuple[list[Feature], FreeTextHandler |
     features.append(WebHistoryFeature())
     from bot.status.feature import StatusFeature
 
-    features.append(StatusFeature())
+    features.append(StatusFeature(services))
     from bot.eligibility.feature import EligibilityFeature
 
     features.append(EligibilityFeature(services))

@@ -9,7 +9,7 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.storage.models import AuditEntry, User
+from bot.storage.models import AuditEntry, User, add_audit
 
 MENU_KEYS = ("qa", "eligibility", "status", "reminders", "help")
 FORGET_DIALOG = "forget"
@@ -135,7 +135,7 @@ class BasicsFeature(Feature):
         await ctx.clear_dialog()
         # The audit log must not point back at the person: no actor id once they are gone.
         await anonymise_audit(ctx.session, user_id)
-        ctx.session.add(AuditEntry(at=ctx.now, actor_user_id=None, action="user.forget", detail={}))
+        add_audit(ctx.session, ctx.now, None, "user.forget")
         await ctx.session.execute(delete(User).where(User.id == user_id))
         return [Outbound(text=ctx.t("forget.done"), edit=True)]
 

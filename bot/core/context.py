@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
 from bot.core.messages import Inbound
-from bot.storage.models import AuditEntry, User
+from bot.storage.models import User, add_audit
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
@@ -189,9 +189,7 @@ class Context:
     # ---- audit -----------------------------------------------------------------------------
     async def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:
         """Record an action. Never pass names, ID digits or phone numbers in ``detail``."""
-        self.session.add(
-            AuditEntry(at=self.now, actor_user_id=self.user.id, action=action, subject=subject, detail=detail)
-        )
+        add_audit(self.session, self.now, self.user.id, action, subject, **detail)
 
 
 async def find_user(session: AsyncSession, channel: str, external_id: str) -> User | None:

@@ -27,13 +27,13 @@ from sqlalchemy import select
 from sqlalchemy import text as sql_text
 
 from bot.clock import LOCAL_TZ, Clock
+from bot.content.texts import cn_date, fill
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
 from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
 from bot.reminders.cycles import Cycle, current_cycle, load_cycles
 from bot.reminders.models import ReminderLog
 from bot.reminders.rules import ReminderRule, RemindersFile, load_reminder_rules
-from bot.reminders.templates import cn_date, render
 from bot.status.models import Application
 from bot.storage.db import Database, advisory_key
 from bot.storage.inline_sqlite import is_locked_error
@@ -260,7 +260,7 @@ class ReminderScheduler:
                 anchor_days = self._days_left(occ, today)
                 if anchor_days is not None:
                     values["days_left"] = anchor_days
-                text = render(occ.template, self.contacts | values)
+                text = fill(occ.template, self.contacts | values)
                 await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="reminder", now=now,
                               urgent=occ.rule.urgent)
                 outcome, reason = "queued", ""

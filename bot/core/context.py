@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
 
 STAFF_ROLES = frozenset({"staff", "admin"})
+#: a dialog untouched this long is over: the next text or button press starts afresh
+DIALOG_IDLE_LIMIT = timedelta(hours=24)
 C = TypeVar("C")
 
 
@@ -185,6 +187,18 @@ class Context:
         removed = await (await self._statements()).delete_dialog(self.user.id)
         self._dialog, self._dialog_known = None, True
         return removed
+
+    async def expire_idle_dialog(self, dialog: str | None = None) -> bool:
+        """End the user's dialog (only ``dialog``, when given) if untouched for ``DIALOG_IDLE_LIMIT``;
+        True when it was ended, so the caller says so (``dialog.expired``) instead of answering a
+        step the user has long forgotten."""
+        state = await self.dialog()
+        if state is None or state.updated_at is None or (dialog is not None and state.dialog != dialog):
+            return False
+        if self.now - state.updated_at <= DIALOG_IDLE_LIMIT:
+            return False
+        await self.clear_dialog()
+        return True
 
     # ---- audit -----------------------------------------------------------------------------
     async def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:

@@ -25,14 +25,13 @@ from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_inbound, clean_text
-from bot.storage.db import StorageUnavailable, advisory_key
+from bot.storage.db import StorageUnavailable, hold_locks
 from bot.storage.inline_sqlite import is_locked_error
 from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 1000
-DIALOG_IDLE_LIMIT = timedelta(hours=24)
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 #: SQLite locked by another process (an import, a second bot process): retry the update's
 #: transaction with growing pauses for up to this long before telling the user to try later
@@ -41,7 +40,6 @@ LOCKED_FIRST_PAUSE = 0.02
 LOCKED_MAX_PAUSE = 0.5
 
 
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
 
 
@@ -154,9 +152,7 @@ class Conversation:
     async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
         db = self.services.db
         async with db.update_transaction() as tx:
-            if db.is_postgres:
-                key = advisory_key(f"user:{inbound.channel}:{inbound.user_id}")
-                await tx.conn.execute(_ADVISORY_LOCK, {"k": key})
+            await hold_locks(tx.conn, f"user:{inbound.channel}:{inbound.user_id}")  # PostgreSQL only
             turn = tx.statements
             now = self.services.clock.now()
             if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
@@ -260,11 +256,7 @@ class Conversation:
         return await self.free_text.answer(ctx, text)
 
     async def _expire_idle_dialog(self, ctx: Context) -> list[Outbound]:
-        state = await ctx.dialog()
-        if state is None or state.updated_at is None:
-            return []
-        if ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
-            await ctx.clear_dialog()
+        if await ctx.expire_idle_dialog():
             return [Outbound(text=ctx.t("dialog.expired"))]
         return []
 

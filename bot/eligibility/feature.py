@@ -12,7 +12,6 @@ from typing import Any
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context, Services
-from bot.core.conversation import DIALOG_IDLE_LIMIT
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.core.notes import clear_note, get_note
@@ -96,9 +95,7 @@ class EligibilityFeature(Feature):
         if action == PREFILL_PAYLOAD:
             return await self.start_prefilled(ctx, token)
         # The core expires idle dialogs on text; a button pressed after a day is expired here too.
-        state = await ctx.dialog()
-        if state is not None and state.dialog == DIALOG and ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
-            await ctx.clear_dialog()
+        if await ctx.expire_idle_dialog(DIALOG):
             return [Outbound.toast_only(""), Outbound(text=ctx.t("dialog.expired"))]
         return await self.engine.on_callback(ctx, payload)
 

@@ -24,7 +24,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy import text as sql_text
 
 from bot.clock import LOCAL_TZ, Clock
 from bot.content.texts import cn_date, fill
@@ -35,7 +34,7 @@ from bot.reminders.cycles import Cycle, current_cycle, load_cycles
 from bot.reminders.models import ReminderLog
 from bot.reminders.rules import ReminderRule, RemindersFile, load_reminder_rules
 from bot.status.models import Application
-from bot.storage.db import Database, advisory_key
+from bot.storage.db import Database, lock_names
 from bot.storage.inline_sqlite import is_locked_error
 
 log = logging.getLogger(__name__)
@@ -213,8 +212,7 @@ class ReminderScheduler:
             return report  # between cycles (e.g. the 2024 cycle is over): no reminders at all
         report.cycle = cycle.year
         async with self.db.session() as session:
-            if self.db.is_postgres:  # one scheduler tick at a time across processes
-                await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("reminder-tick")})
+            await lock_names(session, "reminder-tick")  # one scheduler tick at a time across processes
             for rule in self.rules.rules:
                 if rule.anchor == "cycle.online_deadline":
                     occurrences = [o for o in self._cycle_occurrences(rule, cycle) if o.moment <= now]

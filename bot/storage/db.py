@@ -168,7 +168,7 @@ class Database:
         async with self.engine.begin() as conn:
             if self.is_postgres:
                 # Two processes starting together must not migrate concurrently.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("migrate")})
+                await hold_locks(conn, "migrate")
             await conn.run_sync(_run_alembic, revision)
 
     async def current_revision(self) -> str | None:
@@ -213,10 +213,15 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-advisory_key = _lock_key
-
-
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+async def hold_locks(connection: AsyncConnection, *names: str) -> None:
+    """``lock_names`` on a connection already in a transaction (migrations, an update's own)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})
 
 
 async def lock_names(session: AsyncSession, *names: str) -> None:
@@ -228,8 +233,4 @@ async def lock_names(session: AsyncSession, *names: str) -> None:
     processes. Use it where a check and the write that depends on it must not interleave with
     another transaction's (a read-then-insert under READ COMMITTED does not see a concurrent insert).
     """
-    connection = await session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    for name in sorted(set(names)):
-        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})
+    await hold_locks(await session.connection(), *names)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,16 @@ from bot.storage.models import User
 
 #: applications per recipients query (keeps the IN list within every database's limits)
 CHUNK = 500
+
+
+async def _users_by(session: AsyncSession, key: Any, user_id: Any, keys: list[int]) -> dict[int, list[User]]:
+    """Users linked through ``key``/``user_id`` (a link table's columns), grouped by ``key``."""
+    found: dict[int, list[User]] = {}
+    for i in range(0, len(keys), CHUNK):
+        result = await session.execute(select(key, User).join(User, User.id == user_id).where(key.in_(keys[i : i + CHUNK])))
+        for value, user in result:
+            found.setdefault(value, []).append(user)
+    return found
 
 
 @dataclass(frozen=True)
@@ -58,23 +69,9 @@ class StatusNotices:
         """Bound applicants and unit HR contacts of many applications: one query per kind and batch."""
         if not apps:
             return {}
-        ids = sorted({a.id for a in apps})
-        unit_ids = sorted({a.unit_id for a in apps})
-        by_app: dict[int, list[User]] = {i: [] for i in ids}
-        for i in range(0, len(ids), CHUNK):
-            result = await session.execute(
-                select(Binding.application_id, User).join(User, User.id == Binding.user_id).where(Binding.application_id.in_(ids[i : i + CHUNK]))
-            )
-            for app_id, user in result:
-                by_app[app_id].append(user)
-        by_unit: dict[int, list[User]] = {u: [] for u in unit_ids}
-        for i in range(0, len(unit_ids), CHUNK):
-            result = await session.execute(
-                select(HrContact.unit_id, User).join(User, User.id == HrContact.user_id).where(HrContact.unit_id.in_(unit_ids[i : i + CHUNK]))
-            )
-            for unit_id, user in result:
-                by_unit[unit_id].append(user)
-        return {a.id: Recipients(applicants=by_app[a.id], hr=by_unit[a.unit_id]) for a in apps}
+        by_app = await _users_by(session, Binding.application_id, Binding.user_id, sorted({a.id for a in apps}))
+        by_unit = await _users_by(session, HrContact.unit_id, HrContact.user_id, sorted({a.unit_id for a in apps}))
+        return {a.id: Recipients(applicants=by_app.get(a.id, []), hr=by_unit.get(a.unit_id, [])) for a in apps}
 
     async def on_changed(
         self, session: AsyncSession, events: Sequence[StatusChanged], recipients: Mapping[int, Recipients] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import datetime, timedelta
 
@@ -372,3 +373,24 @@ async def test_an_edit_goes_to_editable_senders_and_is_sent_anew_elsewhere(app):
             assert editable.sent == [(user.chat_id, "[edit 7] 进度 50%", None)]
         else:
             assert plain.sent == [(user.chat_id, "进度 50%", "edit:b")]
+
+
+async def test_the_outbox_job_is_registered_with_the_app_and_delivers_until_cancelled(app):
+    from bot.outbox.worker import outbox_job
+
+    assert outbox_job in app.background
+    [user] = await make_users(app, 1)
+    await push(app, user, "通知", urgent=True)
+    sender = FakeSender()
+    task = asyncio.create_task(outbox_job(app, {"telegram": sender}))
+    try:
+        for _ in range(200):
+            if sender.sent:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert [text for _, text, _ in sender.sent] == ["通知"]
+    assert await states(app) == {"sent": 1}

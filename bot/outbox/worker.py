@@ -33,11 +33,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from bot.clock import Clock
+from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.core.sending import (
     EditableSender,
@@ -53,9 +54,6 @@ from bot.outbox.pacing import ChatPacer, GlobalLimiter
 from bot.storage.base import UTCDateTime
 from bot.storage.db import Database
 from bot.storage.models import User
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -411,10 +409,17 @@ def _reason(exc: Exception, default: str) -> str:
     return text[:_MAX_ERROR] if text else default
 
 
-async def outbox_job(app: App, senders: dict[str, Sender]) -> None:
+class _HasServices(Protocol):
+    """What the job needs of ``bot.app.App`` (the outbox sits below the app and cannot import it)."""
+
+    services: Services
+
+
+async def outbox_job(app: _HasServices, senders: dict[str, Sender]) -> None:
     """The background job that delivers every push: one worker per process, paced by
     ``rules/outbox.yaml``. Register it once in ``App.background``; it runs until cancelled."""
     from bot.outbox.config import load_delivery_config
 
-    worker = OutboxWorker(app.db, senders, app.services.clock, load_delivery_config(app.services.content_root))
+    services = app.services
+    worker = OutboxWorker(services.db, senders, services.clock, load_delivery_config(services.content_root))
     await worker.run()

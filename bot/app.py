@@ -135,8 +135,8 @@ def build_app(
         office=load_office(root),
         clock=clock or SystemClock(),
         cycles=CycleCalendar.load(root),
+        content_root=root,
     )
-    services.extras["content_root"] = root
     basics = BasicsFeature()
     features, free_text = [], None
     for module in modules:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -43,3 +43,21 @@ class FakeClock:
 def local_now(clock: Clock) -> datetime:
     """The clock's time in Asia/Shanghai."""
     return clock.now().astimezone(LOCAL_TZ)
+
+
+def parse_clock_time(value: object) -> object:
+    """A pydantic ``before`` validator for a local time of day written as ``HH:MM`` in YAML.
+
+    YAML 1.1 reads an unquoted ``09:00`` as a sexagesimal number (540 minutes), so an int is taken
+    as minutes after midnight; anything else is left for pydantic to judge.
+    """
+    if isinstance(value, str):
+        hour, _, minute = value.partition(":")
+        if not hour.isdigit() or not minute.isdigit() or int(hour) > 23 or int(minute) > 59:
+            raise ValueError(f"{value!r} is not HH:MM")
+        return time(int(hour), int(minute))
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 24 * 60:
+            raise ValueError(f"{value!r} is not HH:MM")
+        return time(value // 60, value % 60)
+    return value

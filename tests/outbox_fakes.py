@@ -18,7 +18,6 @@ class FakeSender:
     """Records every send; ``script[chat]`` lists exceptions to raise on that chat's next sends."""
 
     channel = "telegram"
-    accepts_idempotency_key = True
 
     def __init__(self, delay: float = 0.0) -> None:
         self.sent: list[tuple[str, str, str | None]] = []

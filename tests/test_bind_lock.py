@@ -11,8 +11,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from bot.status.lockout import SOURCE_FAILURES, TARGET_ALERT
 from bot.status.models import BindAttempt, Binding
-from bot.status.service import SOURCE_FAILURES, TARGET_ALERT
 from tests.helpers import ChatUser, make_app, pg_schema, postgres_available
 from tests.status_helpers import STAFF_ID, count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 

@@ -79,7 +79,7 @@ async def test_forget_leaves_no_link_in_any_table(sapp, staff):  # noqa: F811
     await person.say("123X")
     assert "绑定成功" in person.text
     async with sapp.db.session() as s:
-        code, _, _ = await StatusService(sapp.services).create_invite(s, "青岛示例科技有限公司")
+        code, _, _ = await StatusService.of(sapp.services).commands.create_invite(s, "青岛示例科技有限公司")
     await person.say(f"/hr {code}")
     assert "登记成功" in person.text
     await person.say("/subscribe")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.knowledge.feedback import top_gaps
 from bot.knowledge.models import UnansweredQuestion
-from bot.status.service import SOURCE_FAILURES
+from bot.status.lockout import SOURCE_FAILURES
 from tests.helpers import ChatUser
 from tests.status_helpers import count, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 

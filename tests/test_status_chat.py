@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.outbox.models import OutboxMessage
 from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory
-from bot.status.service import StatusService
+from bot.status.service import StatusChanged, StatusService
 from bot.storage.models import AuditEntry, User
 from tests.helpers import ChatUser
 from tests.status_helpers import count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
@@ -23,7 +23,7 @@ async def seed(staff_user: ChatUser, rows=None) -> None:  # noqa: ANN001
 
 async def invite(app, unit: str = UNIT) -> str:  # noqa: ANN001
     async with app.db.session() as session:
-        code, _, _ = await StatusService(app.services).create_invite(session, unit)
+        code, _, _ = await StatusService.of(app.services).commands.create_invite(session, unit)
     return code
 
 
@@ -232,11 +232,12 @@ async def test_notices_are_idempotent_per_history_row_and_user(sapp, staff):  # 
     await applicant.say("123X")
     await staff.say(f"/setstatus {NUMBER} 纸质材料已送达")
     assert "1条通知" in staff.text
-    service = StatusService(sapp.services)
+    service = StatusService.of(sapp.services)
     async with sapp.db.session() as s:
         app = (await s.execute(select(Application))).scalar_one()
         history = (await s.execute(select(StatusHistory).order_by(StatusHistory.id.desc()))).scalars().first()
-        assert await service.notify(s, app, history) == 0
+        # the change event handled a second time (a replay) adds no notice
+        assert await service.notices.on_changed(s, [StatusChanged(app, history)]) == 0
     [notice] = await rows_of(sapp, OutboxMessage)
     assert notice.idempotency_key.startswith(f"status:{NUMBER}:{history.id}:")
 
@@ -273,3 +274,14 @@ async def test_full_width_and_lower_case_input_still_binds(sapp, staff):  # noqa
     await applicant.say("/bind ｓｄ２０２４－０００００１")
     await applicant.say("１２３ｘ")
     assert "绑定成功" in applicant.text
+
+
+async def test_the_status_service_is_built_with_the_app_and_shared_by_every_update(sapp, staff):  # noqa: F811
+    built = sapp.services._components.get(StatusService)
+    assert isinstance(built, StatusService)  # built by the feature when the app was built
+    await seed(staff)
+    await staff.say(f"/status {NUMBER}")
+    assert NUMBER in staff.text
+    assert StatusService.of(sapp.services) is built
+    # one rules bundle for every part
+    assert built.cards.rules is built.rules and built.notices.workflow is built.workflow is built.commands.workflow

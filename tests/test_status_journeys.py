@@ -72,7 +72,7 @@ async def test_journey_five_wrong_codes_lock(sapp, staff, clock):  # noqa: F811
 async def test_journey_a_state_change_reaches_applicant_and_hr(sapp, staff):  # noqa: F811
     await send_file(staff, "s.xlsx", xlsx_bytes(ROWS))
     async with sapp.db.session() as session:
-        code, _, _ = await StatusService(sapp.services).create_invite(session, UNIT)
+        code, _, _ = await StatusService.of(sapp.services).commands.create_invite(session, UNIT)
     hr = ChatUser(sapp, user_id="601")
     await hr.say(f"/hr {code}")
     applicant = ChatUser(sapp, user_id="602")

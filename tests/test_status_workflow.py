@@ -147,3 +147,25 @@ def test_checker_rejects_an_unknown_placeholder(tmp_path):
     with pytest.raises(ContentError) as info:
         load_workflow(root)
     assert "fees" in str(info.value)
+
+
+def test_roles_not_state_ids_decide_what_the_code_does():
+    assert WORKFLOW.with_role("resubmission").id == "returned"
+    assert WORKFLOW.with_role("paper_form").id == "accepted"
+    due = WORKFLOW.kept_due("returned", None, "请于2024年9月5日前补正")
+    assert due is not None and due.isoformat() == "2024-09-05"
+    assert WORKFLOW.kept_due("accepted", due, "2024-09-05") is None
+
+
+def test_a_renamed_resubmission_state_keeps_its_role(tmp_path):
+    root = _copy(tmp_path, lambda t: t.replace("id: returned", "id: sent_back").replace(" returned,", " sent_back,").replace(", returned]", ", sent_back]"))
+    workflow = load_workflow(root)
+    assert "returned" not in workflow.states
+    assert workflow.kept_due("sent_back", None, "2024/9/5") is not None
+
+
+def test_checker_rejects_a_role_given_to_two_states(tmp_path):
+    root = _copy(tmp_path, lambda t: t.replace("role: paper_form", "role: resubmission", 1))
+    with pytest.raises(ContentError) as info:
+        load_workflow(root)
+    assert "resubmission" in str(info.value)

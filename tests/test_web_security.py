@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.web import session as sess
 from bot.channels.web.server import WebConfig, create_app
-from bot.status.service import SOURCE_FAILURES
+from bot.status.lockout import SOURCE_FAILURES
 from tests.helpers import ChatUser, make_app
 from tests.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from bot.core.messages import Attachment, Button, Inbound, Outbound
-from bot.core.textsplit import split_text
+from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-MAX_MESSAGE = 4096
+MAX_MESSAGE = TELEGRAM_TEXT_LIMIT
 MAX_CAPTION = 1024
 MAX_TOAST = 200
 #: documents up to this size are downloaded and handed to the core (staff imports); larger ones are not

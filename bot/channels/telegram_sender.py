@@ -27,29 +27,19 @@ import html
 import json
 from typing import Any
 
+from bot.channels.telegram_common import keyboard_json
 from bot.core.messages import Outbound
 from bot.core.sending import PermanentFailure, RecipientBlocked, RetryLater, TransientFailure
-from bot.core.textsplit import split_text
+from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 
 DEFAULT_API_URL = "https://api.telegram.org"
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
-TELEGRAM_TEXT_LIMIT = 4096
-
-
-def inline_keyboard(message: Outbound) -> dict[str, Any] | None:
-    """Bot API ``reply_markup`` for the message's buttons (None when it has none)."""
-    if not message.buttons:
-        return None
-    return {
-        "inline_keyboard": [[{"text": b.text, "callback_data": b.data} for b in row] for row in message.buttons]
-    }
 
 
 class TelegramHttpSender:
-    """Implements ``bot.core.sending.Sender`` for Telegram over HTTP."""
+    """Implements ``bot.core.sending.EditableSender`` for Telegram over HTTP."""
 
     channel = "telegram"
-    accepts_idempotency_key = True
 
     def __init__(
         self,
@@ -95,7 +85,7 @@ class TelegramHttpSender:
         last: str | None = None
         for index, part in enumerate(parts):
             body: dict[str, Any] = {"chat_id": chat_id, "text": html.escape(part, quote=False), "parse_mode": "HTML"}
-            markup = inline_keyboard(message) if index == len(parts) - 1 else None
+            markup = keyboard_json(message.buttons) if index == len(parts) - 1 else None
             if markup:
                 body["reply_markup"] = markup
             key = None if idempotency_key is None else (idempotency_key if index == 0 else f"{idempotency_key}#{index}")
@@ -111,7 +101,7 @@ class TelegramHttpSender:
             "text": html.escape(message.text[:TELEGRAM_TEXT_LIMIT], quote=False),
             "parse_mode": "HTML",
         }
-        markup = inline_keyboard(message)
+        markup = keyboard_json(message.buttons)
         if markup:
             body["reply_markup"] = markup
         try:

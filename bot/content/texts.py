@@ -6,6 +6,7 @@ fails loudly in tests (KeyError) when code asks for a key that the data lacks.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,21 @@ class Texts:
         template = self._entries[key]
         if not values:
             return template
-        return template.format_map(_SafeDict(values))
+        return fill(template, values)
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{placeholders}`` in a content template; an unknown one stays visible as ``{name}``.
+
+    Every template of the bot goes through here (texts, workflow next steps, reminder rules), so
+    they all treat a typo the same way: visible in the reply, reported by ``check``, never a crash.
+    """
+    return template.format_map(_SafeDict(values))
+
+
+def cn_date(day: date | None) -> str:
+    """A date as Chinese readers write it (2024年8月30日); empty when there is none."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 class _SafeDict(dict):

@@ -6,15 +6,17 @@ transaction per update) and helpers for texts, the user row, dialog state and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import Texts
 from bot.core.messages import Inbound
-from bot.storage.models import AuditEntry, User
+from bot.storage.models import User, add_audit
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from bot.storage.db import Database
 
 STAFF_ROLES = frozenset({"staff", "admin"})
+#: a dialog untouched this long is over: the next text or button press starts afresh
+DIALOG_IDLE_LIMIT = timedelta(hours=24)
+C = TypeVar("C")
 
 
 @dataclass
@@ -38,7 +43,22 @@ class Services:
     clock: Clock
     #: the review cycles on file (current cycle, fees, paper-form days, reminder span), read once
     cycles: CycleCalendar
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: the directory holding ``dialogs/``, ``knowledge/`` and ``rules/`` (tests pass a copy)
+    content_root: Path
+    #: a feature's own long-lived objects (its service, its loaded rules), one per class; the core
+    #: cannot name feature classes, so they are keyed by class and looked up with ``component``
+    _components: dict[type, object] = field(default_factory=dict, repr=False)
+
+    def component(self, kind: type[C], build: Callable[[], C]) -> C:
+        """The one ``kind`` object of this process, built by ``build`` the first time it is asked for.
+
+        Features build theirs when the app is built (so content errors stop start-up); tools that
+        build ``Services`` without a feature get it on first use.
+        """
+        found = self._components.get(kind)
+        if found is None:
+            found = self._components[kind] = build()
+        return cast(C, found)
 
     def contact_values(self) -> dict[str, str]:
         """Placeholders every text may use: the office's phone, e-mail and address."""
@@ -170,9 +190,19 @@ class Context:
         self._dialog, self._dialog_known = None, True
         return removed
 
+    async def expire_idle_dialog(self, dialog: str | None = None) -> bool:
+        """End the user's dialog (only ``dialog``, when given) if untouched for ``DIALOG_IDLE_LIMIT``;
+        True when it was ended, so the caller says so (``dialog.expired``) instead of answering a
+        step the user has long forgotten."""
+        state = await self.dialog()
+        if state is None or state.updated_at is None or (dialog is not None and state.dialog != dialog):
+            return False
+        if self.now - state.updated_at <= DIALOG_IDLE_LIMIT:
+            return False
+        await self.clear_dialog()
+        return True
+
     # ---- audit -----------------------------------------------------------------------------
     async def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:
         """Record an action. Never pass names, ID digits or phone numbers in ``detail``."""
-        self.session.add(
-            AuditEntry(at=self.now, actor_user_id=self.user.id, action=action, subject=subject, detail=detail)
-        )
+        add_audit(self.session, self.now, self.user.id, action, subject, **detail)

@@ -28,7 +28,6 @@ from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 1000
-DIALOG_IDLE_LIMIT = timedelta(hours=24)
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 #: SQLite locked by another process (an import, a second bot process): retry the update's
 #: transaction with growing pauses for up to this long before telling the user to try later
@@ -250,11 +249,7 @@ class Conversation:
         return await self.free_text.answer(ctx, text)
 
     async def _expire_idle_dialog(self, ctx: Context) -> list[Outbound]:
-        state = await ctx.dialog()
-        if state is None or state.updated_at is None:
-            return []
-        if ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
-            await ctx.clear_dialog()
+        if await ctx.expire_idle_dialog():
             return [Outbound(text=ctx.t("dialog.expired"))]
         return []
 

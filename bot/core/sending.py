@@ -8,7 +8,7 @@ logic is written once and tested with fakes. Telegram senders map Bot API errors
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.core.messages import Outbound
 
@@ -38,9 +38,22 @@ class TransientFailure(SendError):
     """Server error, timeout or network trouble: retry with bounded backoff."""
 
 
+@runtime_checkable
 class Sender(Protocol):
-    """Delivers one ``Outbound`` to one chat of one channel; returns the platform message id."""
+    """Delivers one ``Outbound`` to one chat of one channel; returns the platform message id.
+
+    ``idempotency_key`` identifies the push, not the attempt: a channel that honours it (the web
+    inbox; a deduplicating Bot API proxy) drops a retry of a send whose outcome was never recorded.
+    A channel without such a key ignores it.
+    """
 
     channel: str
 
-    async def send(self, chat_id: str, message: Outbound) -> str | None: ...
+    async def send(self, chat_id: str, message: Outbound, idempotency_key: str | None = None) -> str | None: ...
+
+
+@runtime_checkable
+class EditableSender(Sender, Protocol):
+    """A sender that can also replace the text of a message it sent before (broadcast progress)."""
+
+    async def edit(self, chat_id: str, message_id: str, message: Outbound) -> str | None: ...

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+#: the longest text one Telegram message may carry; features that answer at length split to it too,
+#: so a reply reaches every channel in the same pieces
+TELEGRAM_TEXT_LIMIT = 4096
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split on paragraph, then line, then hard boundaries so no chunk exceeds ``limit``."""
     if limit < 1:
         raise ValueError("limit must be positive")

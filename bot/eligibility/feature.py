@@ -12,7 +12,6 @@ from typing import Any
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context, Services
-from bot.core.conversation import DIALOG_IDLE_LIMIT
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.core.notes import clear_note, get_note
@@ -28,7 +27,6 @@ from bot.eligibility.answers import (
 from bot.eligibility.evaluation import evaluate
 from bot.eligibility.render import detail_lines, summary_lines
 from bot.eligibility.rulebook import load_rulebook
-from bot.paths import content_root
 
 DIALOG = "eligibility"
 PREFIX = "elg"
@@ -49,7 +47,7 @@ class EligibilityFeature(Feature):
     dialogs = frozenset({DIALOG})
 
     def __init__(self, services: Services) -> None:
-        root = services.extras.get("content_root") or content_root()
+        root = services.content_root
         self.book = load_rulebook(root)
         self.cycles = services.cycles
         self.engine = DialogEngine(load_dialog(root, DIALOG), PREFIX, {"eligibility_verdict": self.verdict})
@@ -96,9 +94,7 @@ class EligibilityFeature(Feature):
         if action == PREFILL_PAYLOAD:
             return await self.start_prefilled(ctx, token)
         # The core expires idle dialogs on text; a button pressed after a day is expired here too.
-        state = await ctx.dialog()
-        if state is not None and state.dialog == DIALOG and ctx.now - state.updated_at > DIALOG_IDLE_LIMIT:
-            await ctx.clear_dialog()
+        if await ctx.expire_idle_dialog(DIALOG):
             return [Outbound.toast_only(""), Outbound(text=ctx.t("dialog.expired"))]
         return await self.engine.on_callback(ctx, payload)
 

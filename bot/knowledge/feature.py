@@ -25,7 +25,7 @@ from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
 from bot.core.messages import Button, Outbound
 from bot.core.notes import clear_note, forget_notes, get_note, set_note
-from bot.core.textsplit import split_text
+from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 from bot.eligibility.answers import (
     PREFILL_NOTE,
     PREFILL_TTL_HOURS,
@@ -43,13 +43,11 @@ from bot.knowledge.learning import (
 )
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
-from bot.paths import content_root
 from bot.reference.documents import describe
 
 log = logging.getLogger(__name__)
 
 PREFIX = "kb"
-TELEGRAM_LIMIT = 4096
 LABEL_LIMIT = 60
 #: a few digits (and X), nothing else: an ID tail or a code typed in the wrong place, never a
 #: question worth keeping for ``kb gaps``
@@ -64,7 +62,7 @@ class KnowledgeFeature(FreeTextHandler):
     group_callbacks = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
-        root = services.extras.get("content_root") or content_root()
+        root = services.content_root
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
         try:
@@ -91,7 +89,7 @@ class KnowledgeFeature(FreeTextHandler):
         if self.answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         text = describe(self.answerer.runtime.kb.documents.values(), ctx.t)
-        return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_LIMIT)]
+        return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_TEXT_LIMIT)]
 
     # ---- free text --------------------------------------------------------------------------
     async def answer(self, ctx: Context, text: str) -> list[Outbound]:
@@ -120,7 +118,7 @@ class KnowledgeFeature(FreeTextHandler):
     def render(self, ctx: Context, reply: Reply, ref: str | None = None) -> list[Outbound]:
         tail = f":{ref}" if ref else ""
         if reply.outcome == "answer" and reply.entry_id:
-            chunks = split_text(reply.text, TELEGRAM_LIMIT)
+            chunks = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
             votes = [
                 [
                     Button(text=ctx.t("knowledge.feedback_up"), data=f"{PREFIX}:up:{reply.entry_id}"),

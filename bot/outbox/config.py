@@ -1,18 +1,22 @@
 """Delivery settings: pacing, leases, retries and quiet hours.
 
 The defaults follow Telegram's published limits (30 messages per second overall, 1 per second per
-chat). Office staff may change them in the ``delivery:`` section of ``rules/reminders.yaml``; the
-benchmark raises the global rate to match a self-hosted Bot API server's cap.
+chat). Office staff may change them in ``rules/outbox.yaml`` (the outbox serves every feature, so its
+settings live in a file of their own); the benchmark raises the global rate to match a self-hosted
+Bot API server's cap.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.clock import LOCAL_TZ
+from bot.clock import LOCAL_TZ, parse_clock_time
+from bot.content.loader import ContentProblem, load_model
+
+OUTBOX_FILE = Path("rules") / "outbox.yaml"
 
 
 class QuietHours(BaseModel):
@@ -25,14 +29,7 @@ class QuietHours(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _parse(cls, value: object) -> object:
-        if isinstance(value, str):
-            hour, _, minute = value.partition(":")
-            if not hour.isdigit() or not minute.isdigit():
-                raise ValueError(f"{value!r} is not HH:MM")
-            return time(int(hour), int(minute))
-        if isinstance(value, int):  # YAML 1.1 reads an unquoted 22:00 as minutes (1320)
-            return time(value // 60 % 24, value % 60)
-        return value
+        return parse_clock_time(value)
 
     def contains(self, moment: datetime) -> bool:
         local = moment.astimezone(LOCAL_TZ).time()
@@ -41,16 +38,6 @@ class QuietHours(BaseModel):
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
-
-    def next_end(self, moment: datetime) -> datetime:
-        """The first moment at or after ``moment`` outside quiet hours."""
-        if not self.contains(moment):
-            return moment
-        local = moment.astimezone(LOCAL_TZ)
-        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
-        if end <= local:
-            end += timedelta(days=1)
-        return end
 
 
 class DeliveryConfig(BaseModel):
@@ -78,13 +65,24 @@ class DeliveryConfig(BaseModel):
         return min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1))
 
 
-def load_delivery_config(root: Path) -> DeliveryConfig:
-    """The ``delivery:`` section of ``rules/reminders.yaml``, or defaults when absent."""
-    from bot.content.loader import read_yaml
+class OutboxFile(BaseModel):
+    """The whole ``rules/outbox.yaml``."""
 
-    path = root / "rules" / "reminders.yaml"
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+
+
+def load_delivery_config(root: Path) -> DeliveryConfig:
+    """The ``delivery:`` section of ``rules/outbox.yaml``, or defaults when the file is absent."""
+    path = root / OUTBOX_FILE
     if not path.exists():
         return DeliveryConfig()
-    data, _ = read_yaml(path, root)
-    section = (data or {}).get("delivery") or {}
-    return DeliveryConfig.model_validate(section)
+    return load_model(path, OutboxFile, root).delivery
+
+
+def check_outbox_config(root: Path) -> list[ContentProblem]:
+    """``python -m bot check``: the file validates (a defect raises ``ContentError`` with its line)."""
+    if (root / OUTBOX_FILE).exists():
+        load_model(root / OUTBOX_FILE, OutboxFile, root)
+    return []

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
 
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked", "cancelled")
-
 
 class OutboxMessage(Base):
+    """One push; ``state`` is pending, sending, sent, failed, blocked or cancelled."""
+
     __tablename__ = "outbox"
+    #: the worker's claim query filters on (state, not_before)
+    __table_args__ = (Index("ix_outbox_claim", "state", "not_before"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -1,13 +1,13 @@
 """The outbox worker: claims rows, sends them through the channel's ``Sender``, records the result.
 
-Guarantees (issue 5):
+Guarantees:
 - A row is claimed atomically (one ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) …
   RETURNING``), so two workers — two processes on PostgreSQL, or two tasks on SQLite — never send the
   same row. The claim carries a lease; a worker that dies leaves its rows to be reclaimed once the
   lease expires, and a live worker keeps extending its leases.
 - Results are written only while the row is still ours (``claimed_by`` matches and the state is
   ``sending``), so a slow worker whose lease was taken over cannot overwrite the newer outcome.
-- The send is keyed: senders that accept ``idempotency_key`` get the row's key, so a retry after an
+- The send is keyed: every send carries the row's ``idempotency_key``, so a retry after an
   uncertain send (crash between the platform's answer and our commit) is dropped by channels that
   honour the key (the web inbox; a deduplicating proxy). Telegram itself has no such key: there a
   crash duplicates the sends in flight — requests already made whose outcome is not committed yet.
@@ -33,13 +33,21 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from bot.clock import Clock
+from bot.core.context import Services
 from bot.core.messages import Outbound
-from bot.core.sending import PermanentFailure, RecipientBlocked, RetryLater, Sender, TransientFailure
+from bot.core.sending import (
+    EditableSender,
+    PermanentFailure,
+    RecipientBlocked,
+    RetryLater,
+    Sender,
+    TransientFailure,
+)
 from bot.outbox.config import DeliveryConfig
 from bot.outbox.models import OutboxMessage
 from bot.outbox.pacing import ChatPacer, GlobalLimiter
@@ -208,12 +216,10 @@ class OutboxWorker:
         try:
             message = Outbound.model_validate(row.payload)
             edit_of = row.payload.get("edit_message_id")
-            if edit_of and hasattr(sender, "edit"):
-                platform_id = await sender.edit(row.chat_id, str(edit_of), message)  # type: ignore[attr-defined]
-            elif getattr(sender, "accepts_idempotency_key", False):
-                platform_id = await sender.send(row.chat_id, message, idempotency_key=row.key)  # type: ignore[call-arg]
+            if edit_of and isinstance(sender, EditableSender):
+                platform_id = await sender.edit(row.chat_id, str(edit_of), message)
             else:
-                platform_id = await sender.send(row.chat_id, message)
+                platform_id = await sender.send(row.chat_id, message, idempotency_key=row.key)
         except RecipientBlocked as exc:
             return Outcome(row.id, "blocked", error=_reason(exc, "403 blocked"), user_id=row.user_id)
         except RetryLater as exc:
@@ -403,12 +409,17 @@ def _reason(exc: Exception, default: str) -> str:
     return text[:_MAX_ERROR] if text else default
 
 
-async def outbox_job(app, senders: dict[str, Sender]) -> None:  # noqa: ANN001 - App (import cycle)
-    """``App.background`` entry: one worker per process, configured from ``rules/reminders.yaml``."""
+class _HasServices(Protocol):
+    """What the job needs of ``bot.app.App`` (the outbox sits below the app and cannot import it)."""
+
+    services: Services
+
+
+async def outbox_job(app: _HasServices, senders: dict[str, Sender]) -> None:
+    """The background job that delivers every push: one worker per process, paced by
+    ``rules/outbox.yaml``. Register it once in ``App.background``; it runs until cancelled."""
     from bot.outbox.config import load_delivery_config
 
-    root = app.services.extras.get("content_root")
-    config = app.services.extras.get("delivery_config") or (load_delivery_config(root) if root else DeliveryConfig())
-    worker = OutboxWorker(app.db, senders, app.services.clock, config)
-    app.services.extras["outbox_worker"] = worker
+    services = app.services
+    worker = OutboxWorker(services.db, senders, services.clock, load_delivery_config(services.content_root))
     await worker.run()

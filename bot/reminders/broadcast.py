@@ -237,5 +237,4 @@ class BroadcastMonitor:
 
 async def monitor_job(app, senders) -> None:  # noqa: ANN001 - App, dict[str, Sender]
     monitor = BroadcastMonitor(app.db, app.services.clock, app.services.texts)
-    app.services.extras["broadcast_monitor"] = monitor
     await monitor.run()

@@ -1,4 +1,4 @@
-"""``rules/reminders.yaml``: topics, reminder rules and delivery settings, validated with pydantic.
+"""``rules/reminders.yaml``: topics, reminder rules and scheduler settings, validated with pydantic.
 
 A rule says what to send (a text template), to whom (audiences), when (a schedule of day offsets
 from an anchor date, each at a local time) and while what is true (the application's states). The
@@ -21,24 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.clock import parse_clock_time
 from bot.content.loader import ContentProblem, load_model
-from bot.outbox.config import DeliveryConfig
 
 REMINDERS_FILE = Path("rules") / "reminders.yaml"
 Anchor = Literal["cycle.online_deadline", "state_entered", "due_date", "publicity_end"]
 Audience = Literal["subscribers", "hr_all", "bound", "unit_hr"]
 Role = Literal["applicant", "bound", "hr", "staff"]
-
-
-def _parse_time(value: object) -> object:
-    if isinstance(value, str):
-        hour, _, minute = value.partition(":")
-        if not hour.isdigit() or not minute.isdigit() or int(hour) > 23 or int(minute) > 59:
-            raise ValueError(f"{value!r} is not HH:MM")
-        return time(int(hour), int(minute))
-    if isinstance(value, int):  # YAML 1.1 reads 09:00 as a sexagesimal number
-        return time(value // 60, value % 60)
-    return value
 
 
 class Topic(BaseModel):
@@ -62,7 +51,7 @@ class ScheduleEntry(BaseModel):
     @field_validator("at", mode="before")
     @classmethod
     def _time(cls, value: object) -> object:
-        return _parse_time(value)
+        return parse_clock_time(value)
 
 
 class ReminderRule(BaseModel):
@@ -109,7 +98,7 @@ class SchedulerSettings(BaseModel):
     @field_validator("default_at", mode="before")
     @classmethod
     def _time(cls, value: object) -> object:
-        return _parse_time(value)
+        return parse_clock_time(value)
 
 
 class RemindersFile(BaseModel):
@@ -120,7 +109,6 @@ class RemindersFile(BaseModel):
     rules: list[ReminderRule] = Field(default_factory=list)
     #: channels a staff broadcast reaches (each needs a running process with its sender)
     push_channels: list[Literal["telegram", "web"]] = Field(default_factory=lambda: ["telegram", "web"], min_length=1)
-    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @model_validator(mode="after")
     def _cross(self) -> RemindersFile:

@@ -43,7 +43,7 @@ class RemindersFeature(Feature):
 
     @property
     def _root(self) -> Path:
-        return self.services.extras["content_root"]
+        return self.services.content_root
 
     @cached_property
     def workflow(self):  # noqa: ANN201

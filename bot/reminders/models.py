@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.outbox.models import OutboxMessage
 from bot.storage.base import Base, UTCDateTime
 
 BROADCAST_STATES = ("sending", "done", "cancelled")
@@ -68,8 +67,3 @@ class ReminderLog(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # queued | dropped
     reason: Mapped[str] = mapped_column(String(200), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-# The outbox worker's claim query filters on (state, not_before); declared here because the index
-# is created by this feature's migration (0005), and attached to the outbox table's metadata.
-Index("ix_outbox_claim", OutboxMessage.state, OutboxMessage.not_before)

@@ -24,18 +24,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy import text as sql_text
 
 from bot.clock import LOCAL_TZ, Clock
+from bot.content.texts import cn_date, fill
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
 from bot.reference.cycles import Cycle, CycleCalendar
 from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
 from bot.reminders.definitions import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.models import ReminderLog
-from bot.reminders.templates import cn_date, render
 from bot.status.models import Application
-from bot.storage.db import Database, advisory_key
+from bot.storage.db import Database, lock_names
 from bot.storage.inline_sqlite import is_locked_error
 
 log = logging.getLogger(__name__)
@@ -211,8 +210,7 @@ class ReminderScheduler:
             return report  # between cycles (e.g. the 2024 cycle is over): no reminders at all
         report.cycle = cycle.year
         async with self.db.session() as session:
-            if self.db.is_postgres:  # one scheduler tick at a time across processes
-                await session.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("reminder-tick")})
+            await lock_names(session, "reminder-tick")  # one scheduler tick at a time across processes
             for rule in self.rules.rules:
                 if rule.anchor == "cycle.online_deadline":
                     occurrences = [o for o in self._cycle_occurrences(rule, cycle) if o.moment <= now]
@@ -258,7 +256,7 @@ class ReminderScheduler:
                 anchor_days = self._days_left(occ, today)
                 if anchor_days is not None:
                     values["days_left"] = anchor_days
-                text = render(occ.template, self.contacts | values)
+                text = fill(occ.template, self.contacts | values)
                 await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="reminder", now=now,
                               urgent=occ.rule.urgent)
                 outcome, reason = "queued", ""
@@ -301,9 +299,7 @@ class ReminderScheduler:
 
 async def scheduler_job(app, senders) -> None:  # noqa: ANN001 - App, dict[str, Sender]
     """``App.background`` entry: the scheduler for the channels that have a sender."""
-    root = app.services.extras.get("content_root")
     scheduler = ReminderScheduler.from_content(
-        app.db, app.services.clock, root, app.services.cycles, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
+        app.db, app.services.clock, app.services.content_root, app.services.cycles, app.services.contact_values(), tuple(senders) or PUSH_CHANNELS
     )
-    app.services.extras["reminder_scheduler"] = scheduler
     await scheduler.run()

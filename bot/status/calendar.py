@@ -56,10 +56,6 @@ class StatusCalendar:
         return self.workdays.period_end(state_at.astimezone(LOCAL_TZ).date(), definition.publicity_working_days)
 
 
-def format_date(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
-
-
 def format_time(moment: datetime) -> str:
     local = moment.astimezone(LOCAL_TZ)
     return f"{local.year}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"

@@ -108,7 +108,7 @@ def invite_command(unit: Annotated[str, typer.Argument(help="The unit's full nam
         await start_or_exit(bot_app)
         try:
             async with bot_app.db.session() as session:
-                code, expires, row = await StatusService(bot_app.services).create_invite(session, name)
+                code, expires, row = await StatusService.of(bot_app.services).commands.create_invite(session, name)
             local = expires.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
             texts = bot_app.services.texts
             typer.echo(texts.get("status.invite_cli", unit=row.name, code=code, until=local))

@@ -20,7 +20,8 @@ from bot.status.calendar import format_time
 from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
-from bot.status.service import StatusInputError, StatusService, TransitionRefused, audit
+from bot.status.service import StatusInputError, StatusService, TransitionRefused
+from bot.storage.models import add_audit
 
 BIND_DIALOG = "status_bind"
 HR_DIALOG = "status_hr"
@@ -50,13 +51,18 @@ def _looks_secret(text: str) -> bool:
 
 
 def _source(ctx: Context, service: StatusService) -> str:
-    """Who the bind lock counts for this update (``bot.status.service.attempt_source``), hashed."""
-    return service.source_hash(ctx.user.channel, ctx.user.external_id, ctx.inbound.client_address)
+    """Who the bind lock counts for this update (``bot.status.lockout.attempt_source``), hashed."""
+    return service.lockout.source_hash(ctx.user.channel, ctx.user.external_id, ctx.inbound.client_address)
 
 
 class StatusFeature(Feature):
     name = "status"
     dialogs = frozenset({BIND_DIALOG, HR_DIALOG})
+
+    def __init__(self, services: Services | None = None) -> None:
+        # built with the app, so a broken rules/status.yaml stops start-up, not the first /status
+        if services is not None:
+            StatusService.of(services)
 
     def commands(self) -> dict[str, Handler]:
         return {
@@ -93,12 +99,12 @@ class StatusFeature(Feature):
         return await self._bind_number(ctx, parts[0])
 
     async def _bind_number(self, ctx: Context, number: str, tail: str | None = None) -> list[Outbound]:
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         number = service.workflow.normalize_number(number)
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
             return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.data.application_number_hint))]
-        locked = await service.locked_until(ctx.session, "bind", _source(ctx, service), service.target_hash("bind", number))
+        locked = await service.lockout.locked_until(ctx.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
         if locked is not None:
             await ctx.audit("status.bind.locked")
             return await self._locked(ctx, number, locked)
@@ -117,21 +123,21 @@ class StatusFeature(Feature):
         tail = normalize_id_tail(text)
         if tail is None:
             return [Outbound(text=ctx.t("status.bind.bad_tail"))]
-        service = StatusService(ctx.services)
-        source, target = _source(ctx, service), service.target_hash("bind", number)
-        await service.hold_attempt_locks(ctx.session, "bind", source, target)
-        locked = await service.locked_until(ctx.session, "bind", source, target)
+        service = StatusService.of(ctx.services)
+        source, target = _source(ctx, service), service.lockout.target_hash("bind", number)
+        await service.lockout.hold_attempt_locks(ctx.session, "bind", source, target)
+        locked = await service.lockout.locked_until(ctx.session, "bind", source, target)
         if locked is not None:
             await ctx.audit("status.bind.locked")
             return await self._locked(ctx, number, locked)
-        app = await service.verify_and_bind(ctx.session, ctx.user, number, tail, source)
+        app = await service.commands.verify_and_bind(ctx.session, ctx.user, number, tail, source)
         if app is None:
-            locked = await service.locked_until(ctx.session, "bind", source, target)
+            locked = await service.lockout.locked_until(ctx.session, "bind", source, target)
             if locked is not None:
                 return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
-        card = service.render(app, await service.history(ctx.session, app), await service.unit_of(ctx.session, app))
+        card = service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app))
         return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=card)]
 
     # ---- /hr --------------------------------------------------------------------------------
@@ -142,15 +148,15 @@ class StatusFeature(Feature):
         return _masked(await self._hr_code(ctx, args.strip()), f"/hr {SECRET_MASK}")
 
     async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         source = _source(ctx, service)
-        await service.hold_attempt_locks(ctx.session, "hr", source, None)
-        locked = await service.locked_until(ctx.session, "hr", source, None)
+        await service.lockout.hold_attempt_locks(ctx.session, "hr", source, None)
+        locked = await service.lockout.locked_until(ctx.session, "hr", source, None)
         if locked is not None:
             # the dialog stays open (step "locked"), so a code typed next is answered here, masked
             await ctx.set_dialog(HR_DIALOG, "locked")
             return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
-        unit = await service.redeem_invite(ctx.session, ctx.user, code[:64], source)
+        unit = await service.commands.redeem_invite(ctx.session, ctx.user, code[:64], source)
         if unit is None:
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.failed"))]
@@ -176,8 +182,8 @@ class StatusFeature(Feature):
             if normalize_id_tail(text) is None and not _looks_secret(text):
                 await ctx.clear_dialog()
                 return None  # a question after the lock message: route it as usual
-            service = StatusService(ctx.services)
-            locked = await service.locked_until(ctx.session, "bind", _source(ctx, service), service.target_hash("bind", number))
+            service = StatusService.of(ctx.services)
+            locked = await service.lockout.locked_until(ctx.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
             if locked is None:
                 return _masked(await self._bind_tail(ctx, number, text), SECRET_MASK)
             return _masked(await self._locked(ctx, number, locked), SECRET_MASK)
@@ -190,40 +196,40 @@ class StatusFeature(Feature):
 
     # ---- /status ----------------------------------------------------------------------------
     async def status(self, ctx: Context, args: str) -> list[Outbound]:
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         number = service.workflow.normalize_number(args.split()[0]) if args.split() else ""
         is_staff = ctx.is_staff
         if number:
             if not service.workflow.valid_number(number):
                 return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.data.application_number_hint))]
-            app = await service.find(ctx.session, number)
-            if app is None or not await service.may_view(ctx.session, ctx.user, is_staff, app):
+            app = await service.queries.find(ctx.session, number)
+            if app is None or not await service.queries.may_view(ctx.session, ctx.user, is_staff, app):
                 await ctx.audit("status.lookup.denied" if not is_staff else "status.lookup.missing")
                 key = "status.lookup.not_found_staff" if is_staff else "status.lookup.not_found"
                 return [Outbound(text=ctx.t(key, number=number))]
             await ctx.audit("status.lookup", app.number)
             return [Outbound(text=await self._card(ctx, service, app))]
-        apps = await service.bound_applications(ctx.session, ctx.user)
+        apps = await service.queries.bound_applications(ctx.session, ctx.user)
         if apps:
             return [Outbound(text=await self._card(ctx, service, app)) for app in apps]
         if is_staff:
             return [Outbound(text=ctx.t("status.lookup.staff_hint"))]
-        if await service.hr_units(ctx.session, ctx.user):
+        if await service.queries.hr_units(ctx.session, ctx.user):
             return [Outbound(text=ctx.t("status.lookup.none_bound_hr"))]
         return [Outbound(text=ctx.t("status.lookup.none_bound"))]
 
     async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
-        return service.render(app, await service.history(ctx.session, app), await service.unit_of(ctx.session, app))
+        return service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app))
 
     # ---- /unit ------------------------------------------------------------------------------
     async def unit(self, ctx: Context, args: str) -> list[Outbound]:
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         if ctx.is_staff and args.strip():
-            unit = await service.unit(ctx.session, args.strip(), create=False)
+            unit = await service.queries.unit_named(ctx.session, args)
             if unit is None:
                 return [Outbound(text=ctx.t("status.unit.unknown_unit", unit=args.strip()[:100]))]
             return [await self._page(ctx, service, unit, 0)]
-        units = await service.hr_units(ctx.session, ctx.user)
+        units = await service.queries.hr_units(ctx.session, ctx.user)
         if not units:
             key = "status.unit.staff_usage" if ctx.is_staff else "status.unit.not_hr"
             return [Outbound(text=ctx.t(key))]
@@ -234,22 +240,22 @@ class StatusFeature(Feature):
         unit_id, page_no = small_number(unit_part), small_number(page_part)
         if unit_id is None or page_no is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         unit = await ctx.session.get(Unit, unit_id)
-        allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.hr_units(ctx.session, ctx.user)})
+        allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.queries.hr_units(ctx.session, ctx.user)})
         if not allowed or unit is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         page = await self._page(ctx, service, unit, page_no)
         return [Outbound.toast_only(""), page.model_copy(update={"edit": True})]
 
     async def _page(self, ctx: Context, service: StatusService, unit: Unit, page: int) -> Outbound:
-        apps, total = await service.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+        apps, total = await service.queries.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
         if total == 0:
             return Outbound(text=ctx.t("status.unit.empty", unit=unit.name))
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(page, pages - 1)
         if not apps:
-            apps, total = await service.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+            apps, total = await service.queries.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
         workflow = service.workflow
         lines = [ctx.t("status.unit.header", unit=unit.name, total=total, page=page + 1, pages=pages)]
         for app in apps:
@@ -281,7 +287,7 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.setstatus.usage"))]
         number, state_name = parts[0], parts[1]
         note = parts[2] if len(parts) > 2 else ""
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         workflow = service.workflow
         number = workflow.normalize_number(number)
         if not workflow.valid_number(number):
@@ -290,14 +296,14 @@ class StatusFeature(Feature):
         if target is None:
             states = "、".join(s.label for s in workflow.data.states)
             return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
-        app = await service.find(ctx.session, number)
+        app = await service.queries.find(ctx.session, number)
         if app is None:
             return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
         if app.state == target:
             return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target)))]
         source = app.state
         try:
-            await service.change_state(
+            outcome = await service.commands.change_state(
                 ctx.session, app, target, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id, note=note
             )
         except (TransitionRefused, StatusInputError) as exc:
@@ -310,7 +316,7 @@ class StatusFeature(Feature):
                     number=number,
                     source=workflow.label(source),
                     target=workflow.label(target),
-                    notices=service.notices_written,
+                    notices=outcome.notices,
                 )
             )
         ]
@@ -343,15 +349,15 @@ class StatusFeature(Feature):
 
     # ---- privacy ----------------------------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:
-        service = StatusService(ctx.services)
+        service = StatusService.of(ctx.services)
         lines = [
             ctx.t("status.privacy.binding_line", number=app.number, name=mask_name(app.applicant_name))
-            for app in await service.bound_applications(ctx.session, ctx.user)
+            for app in await service.queries.bound_applications(ctx.session, ctx.user)
         ]
-        lines += [ctx.t("status.privacy.hr_line", unit=unit.name) for unit in await service.hr_units(ctx.session, ctx.user)]
+        lines += [ctx.t("status.privacy.hr_line", unit=unit.name) for unit in await service.queries.hr_units(ctx.session, ctx.user)]
         return lines
 
     async def forget_user(self, ctx: Context) -> None:
-        await StatusService(ctx.services).forget(ctx.session, ctx.user)
+        await StatusService.of(ctx.services).commands.forget(ctx.session, ctx.user)
         # No actor id: after /forget the audit log must not point back at the person.
-        audit(ctx.session, ctx.now, None, "status.forget", None)
+        add_audit(ctx.session, ctx.now, None, "status.forget")

@@ -19,12 +19,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Services
-from bot.status.models import Application, Binding, HrContact, StatusHistory, Unit
+from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import id_tail_hash, normalize_id_tail
-from bot.status.service import NOTE_MAX, Recipients, StatusInputError, StatusService, audit, parse_due
+from bot.status.service import NOTE_MAX, StatusChanged, StatusInputError, StatusService
 from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
 from bot.status.workflow import TransitionRefused
-from bot.storage.models import AuditEntry, User
+from bot.storage.models import AuditEntry, add_audit
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -158,7 +158,7 @@ class Importer:
 
     def __init__(self, services: Services, actor: str, actor_user_id: int | None, progress: Progress | None = None) -> None:
         self.services = services
-        self.service = StatusService(services)
+        self.service = StatusService.of(services)
         self.workflow = self.service.workflow
         self.actor = actor
         self.actor_user_id = actor_user_id
@@ -303,7 +303,7 @@ class Importer:
             change = False
             if app is not None and app.state != row.state:
                 try:
-                    self.service.validate_change(app, row.state, row.note)
+                    self.service.commands.validate_change(app, row.state, row.note)
                 except (TransitionRefused, StatusInputError) as exc:
                     report.errors.append(RowError(row.row, "状态", str(exc)))
                     continue
@@ -333,7 +333,7 @@ class Importer:
                     setattr(app, key, fields[key])
                 app.updated_at = now
                 report.updated += 1
-                audit(session, now, self.actor_user_id, "status.import.update", app.number, fields=sorted(differing), actor=self.actor)
+                add_audit(session, now, self.actor_user_id, "status.import.update", app.number, fields=sorted(differing), actor=self.actor)
             if change:
                 changes.append((row, app))
             elif not differing:
@@ -341,10 +341,9 @@ class Importer:
         await session.flush()
         await self._insert_new(session, new_rows, now, report.total)
         report.created = len(new_rows)
-        await self._apply_changes(session, changes, now, report.total)
+        report.notices = await self._apply_changes(session, changes, now, report.total)
         report.changed = len(changes)
-        report.notices = self.service.notices_written
-        audit(session, now, self.actor_user_id, "status.import", None, actor=self.actor,
+        add_audit(session, now, self.actor_user_id, "status.import", None, actor=self.actor,
               **{k: v for k, v in report.figures().items() if k != "applied"})
         await session.flush()
         self.progress(report.total, report.total)
@@ -360,7 +359,7 @@ class Importer:
                     {
                         "number": row.number, "level": row.level, "unit_id": unit_id, "applicant_name": row.name,
                         "id_tail_hash": tail_hash, "state": row.state, "state_at": row.at or now,
-                        "due_date": (row.due or parse_due(row.note)) if row.state == "returned" else None,
+                        "due_date": self.workflow.kept_due(row.state, row.due, row.note),
                         "created_at": now, "updated_at": now,
                     }
                     for row, unit_id, tail_hash in chunk
@@ -386,29 +385,31 @@ class Importer:
             )
             self.progress(total // 2 + (start + len(chunk)) // 4, total)
 
-    async def _apply_changes(self, session: AsyncSession, changes: list[tuple[ParsedRow, Application]], now: datetime, total: int) -> None:
-        """State changes of known applications. Those with someone to notify go one by one (the
-        notice key needs the history id); the rest are written with executemany."""
+    async def _apply_changes(self, session: AsyncSession, changes: list[tuple[ParsedRow, Application]], now: datetime, total: int) -> int:
+        """State changes of known applications; returns how many notices were written.
+
+        Those with someone to notify get their history rows one by one (the notice key needs the
+        history id) and raise ``StatusChanged`` together, handled once for the whole import; the
+        rest are written with executemany."""
         if not changes:
-            return
-        recipients = await self._recipients(session, [app for _, app in changes])
+            return 0
+        recipients = await self.service.notices.recipients(session, [app for _, app in changes])
         apps, history, audits = Application.__table__, StatusHistory.__table__, AuditEntry.__table__
         updates: list[dict[str, Any]] = []
         quiet_history: list[dict[str, Any]] = []
         quiet_audits: list[dict[str, Any]] = []
-        loud: list[tuple[Application, dict[str, Any], Recipients, str]] = []
+        loud: list[tuple[Application, dict[str, Any], str]] = []
         for row, app in changes:
             source = app.state
             moment = row.at or now
-            due = (row.due or parse_due(row.note)) if row.state == "returned" else None
+            due = self.workflow.kept_due(row.state, row.due, row.note)
             updates.append({"b_id": app.id, "b_state": row.state, "b_at": moment, "b_due": due, "b_now": now})
             for key, value in (("state", row.state), ("state_at", moment), ("due_date", due), ("updated_at", now)):
                 set_committed_value(app, key, value)  # the UPDATE below is the write; keep the objects in step
             entry = {"application_id": app.id, "state": row.state, "at": moment, "actor": self.actor, "note": row.note,
                      "reason_code": self._reason(row), "recorded_at": now}
-            people = recipients.get(app.id)
-            if people is not None and (people.applicants or people.hr):
-                loud.append((app, entry, people, source))
+            if recipients.get(app.id):
+                loud.append((app, entry, source))
             else:
                 quiet_history.append(entry)
                 quiet_audits.append({"at": now, "actor_user_id": self.actor_user_id, "action": "status.change", "subject": app.number,
@@ -424,13 +425,15 @@ class Importer:
         for rows, table in ((quiet_history, history), (quiet_audits, audits)):
             for start in range(0, len(rows), CHUNK):
                 await session.execute(insert(table), rows[start : start + CHUNK])
-        for app, entry, people, source in loud:
+        events: list[StatusChanged] = []
+        for app, entry, source in loud:
             record = StatusHistory(**entry)
             session.add(record)
             await session.flush()
-            audit(session, now, self.actor_user_id, "status.change", app.number, source=source, target=record.state,
-                  history_id=record.id, actor=self.actor)
-            await self.service.notify(session, app, record, people)
+            add_audit(session, now, self.actor_user_id, "status.change", app.number, source=source, target=record.state,
+                      history_id=record.id, actor=self.actor)
+            events.append(StatusChanged(app, record))
+        return await self.service.notices.on_changed(session, events, recipients)
 
     def _reason(self, row: ParsedRow) -> int | None:
         if self.workflow.states[row.state].requires_reason:
@@ -451,24 +454,3 @@ class Importer:
                 session.add(units[name])
         await session.flush()
         return units
-
-    async def _recipients(self, session: AsyncSession, apps: list[Application]) -> dict[int, Recipients]:
-        """Bound applicants and unit HR contacts for many applications in two queries."""
-        if not apps:
-            return {}
-        ids = [a.id for a in apps]
-        unit_ids = sorted({a.unit_id for a in apps})
-        by_app: dict[int, list[User]] = {i: [] for i in ids}
-        for i in range(0, len(ids), CHUNK):
-            result = await session.execute(
-                select(Binding.application_id, User).join(User, User.id == Binding.user_id).where(Binding.application_id.in_(ids[i : i + CHUNK]))
-            )
-            for app_id, user in result:
-                by_app[app_id].append(user)
-        by_unit: dict[int, list[User]] = {u: [] for u in unit_ids}
-        result = await session.execute(
-            select(HrContact.unit_id, User).join(User, User.id == HrContact.user_id).where(HrContact.unit_id.in_(unit_ids))
-        )
-        for unit_id, user in result:
-            by_unit[unit_id].append(user)
-        return {a.id: Recipients(applicants=by_app[a.id], hr=by_unit[a.unit_id]) for a in apps}

@@ -11,6 +11,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Callable
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,11 @@ from bot.status.tablefile import MB, REQUIRED, Limits
 STATUS_FILE = Path("rules") / "status.yaml"
 #: placeholders the code fills in explanations and next steps
 PLACEHOLDERS = frozenset({"fee", "due", "publicity_end", "publicity_days", "address", "phone", "email", "qq_group"})
+#: what the code does specially for a state, named by its ``role`` in the file (at most one state each):
+#: ``resubmission`` — the applicant must resubmit by a due date, which is stored with the state (退回补正);
+#: ``paper_form`` — the paper form is due within the cycle's paper-form days after it (审核受理)
+StateRole = Literal["resubmission", "paper_form"]
+_DUE_RE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
 class StateDef(BaseModel):
@@ -45,6 +51,7 @@ class StateDef(BaseModel):
     #: after the state was entered; the number itself is a fact of the review year, not of the workflow
     due: Literal["paper_form"] | None = None
     requires_reason: bool = False
+    role: StateRole | None = None
     levels: list[str] | None = None
     sources: list[SourceRef] = Field(min_length=1)
 
@@ -152,6 +159,9 @@ class WorkflowFile(BaseModel):
                 if names.get(key, state.id) != state.id:
                     raise ValueError(f"state name {word!r} is used by both {names[key]} and {state.id}")
                 names[key] = state.id
+        roles = [s.role for s in self.states if s.role]
+        if len(set(roles)) != len(roles):
+            raise ValueError(f"a state role is given to more than one state: {sorted({r for r in roles if roles.count(r) > 1})}")
         if self.resubmission.missed_due_state not in ids:
             raise ValueError(f"resubmission.missed_due_state: unknown state {self.resubmission.missed_due_state!r}")
         codes = [r.code for r in self.rejection_reasons]
@@ -170,6 +180,17 @@ class WorkflowFile(BaseModel):
 def _norm(word: str) -> str:
     """Names compare without spaces and case, so 'Accepted', ' 申报结束 ' and '申报结束' match."""
     return re.sub(r"\s+", "", word).lower()
+
+
+def parse_due(note: str) -> date | None:
+    """A resubmission due date written in a staff note (2024-09-05, 2024/9/5 or 2024年9月5日)."""
+    match = _DUE_RE.search(note or "")
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
 
 
 class TransitionRefused(Exception):
@@ -229,6 +250,19 @@ class Workflow:
 
     def level_id(self, name: str) -> str | None:
         return self._level_names.get(_norm(name or ""))
+
+    def with_role(self, role: StateRole) -> StateDef | None:
+        """The state that plays ``role`` (``rules/status.yaml``), if the workflow has one."""
+        return next((s for s in self.data.states if s.role == role), None)
+
+    def has_role(self, state_id: str, role: StateRole) -> bool:
+        state = self.states.get(state_id)
+        return state is not None and state.role == role
+
+    def kept_due(self, state_id: str, given: date | None, note: str) -> date | None:
+        """The due date stored with a change to ``state_id``: only a resubmission state keeps one,
+        given explicitly or written in the staff note; every other state clears it."""
+        return (given or parse_due(note)) if self.has_role(state_id, "resubmission") else None
 
     def label(self, state_id: str) -> str:
         state = self.states.get(state_id)

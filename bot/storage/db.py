@@ -167,8 +167,7 @@ class Database:
     async def lock_in_update(self, tx: UpdateTransaction, name: str) -> None:
         """Hold a lock on ``name`` until the update's transaction ends, across processes.
         PostgreSQL: an advisory lock; SQLite needs nothing (BEGIN IMMEDIATE admits one writer)."""
-        if self.is_postgres:
-            await tx.conn.execute(_XACT_LOCK, {"k": _lock_key(name)})
+        await hold_locks(tx.conn, name)
 
     async def role_of(self, channel: str, external_id: str) -> str | None:
         """A user's role, read outside any update transaction (None for an unknown user)."""
@@ -190,7 +189,7 @@ class Database:
         async with self.engine.begin() as conn:
             if self.is_postgres:
                 # Two processes starting together must not migrate concurrently.
-                await conn.execute(_XACT_LOCK, {"k": _lock_key("migrate")})
+                await hold_locks(conn, "migrate")
             await conn.run_sync(_run_alembic, revision)
 
     async def current_revision(self) -> str | None:
@@ -235,11 +234,16 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-advisory_key = _lock_key
-
-
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
+
+
+async def hold_locks(connection: AsyncConnection, *names: str) -> None:
+    """``lock_names`` on a connection already in a transaction (migrations, an update's own)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})
 
 
 async def lock_names(session: AsyncSession, *names: str) -> None:
@@ -251,8 +255,4 @@ async def lock_names(session: AsyncSession, *names: str) -> None:
     processes. Use it where a check and the write that depends on it must not interleave with
     another transaction's (a read-then-insert under READ COMMITTED does not see a concurrent insert).
     """
-    connection = await session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    for name in sorted(set(names)):
-        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})
+    await hold_locks(await session.connection(), *names)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import AuditEntry, User
+from bot.storage.models import AuditEntry, User, add_audit
 
 
 async def anonymise_audit(session: AsyncSession, user_id: int) -> None:
@@ -26,5 +26,5 @@ async def delete_user_row(session: AsyncSession, user_id: int, now: datetime) ->
     """Anonymise the user's audit entries, record that a user was forgotten (no actor), delete the
     row (what other tables keep about the user is the features' ``forget_user`` hooks' work)."""
     await anonymise_audit(session, user_id)
-    session.add(AuditEntry(at=now, actor_user_id=None, action="user.forget", detail={}))
+    add_audit(session, now, None, "user.forget")
     await session.execute(delete(User).where(User.id == user_id))

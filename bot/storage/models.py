@@ -6,12 +6,15 @@ Features add their own tables in their own modules (same ``Base``), each with it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class User(Base):
@@ -67,6 +70,16 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject: Mapped[str | None] = mapped_column(String(128), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def add_audit(
+    session: AsyncSession, at: datetime, actor_user_id: int | None, action: str, subject: str | None = None, **detail: Any
+) -> None:
+    """Add one audit row to the session (the one way every feature records an action).
+
+    Never pass names, ID digits or phone numbers in ``detail``: numbers, states and counts only.
+    """
+    session.add(AuditEntry(at=at, actor_user_id=actor_user_id, action=action, subject=subject, detail=detail))
 
 
 class UserNote(Base):

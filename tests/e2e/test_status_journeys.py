@@ -42,11 +42,11 @@ async def bot(emulator, framework, tmp_path_factory):
     for name in ("dialogs", "knowledge"):
         (content / name).symlink_to(ROOT / name)
     shutil.copytree(ROOT / "rules", content / "rules")
-    reminders = content / "rules" / "reminders.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", reminders.read_text("utf-8"),
+    outbox = content / "rules" / "outbox.yaml"
+    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
                       flags=re.S)
-    assert n == 1, "the quiet_hours block of rules/reminders.yaml changed shape"
-    reminders.write_text(text, "utf-8")
+    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
+    outbox.write_text(text, "utf-8")
     proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
     yield proc
     await proc.stop()

@@ -25,7 +25,6 @@ class WebInboxSender:
     """Writes pushes into ``web_inbox``; returns ``inbox:<row id>`` as the platform message id."""
 
     channel = "web"
-    accepts_idempotency_key = True
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db

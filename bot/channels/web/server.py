@@ -38,7 +38,6 @@ from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
 from bot.core.sanitize import clean_text, drop_unencodable
-from bot.paths import content_root
 from bot.storage.models import User
 
 log = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ class WebChannel:
         return self.texts.get(key, **(self.contacts | values))
 
     def _render_page(self) -> str:
-        root = self.app.services.extras.get("content_root") or content_root()
+        root = self.app.services.content_root
         return page.render(self.t, {"sources.page": page.sources_block(root, self.t)})
 
     def client_ip(self, request: web.Request) -> str:

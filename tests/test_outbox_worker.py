@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import datetime, timedelta
 
@@ -307,34 +308,56 @@ async def test_two_concurrent_workers_drain_one_outbox_without_duplicates(app):
     assert owners == {"one", "two"}
 
 
-def test_global_limiter_spacing_bounded_catch_up_and_no_idle_burst():
-    from bot.outbox.pacing import GlobalLimiter
+class _SendOnly:
+    """A channel that can send but not edit (the web inbox is one)."""
 
-    now = [100.0]
-    limiter = GlobalLimiter(100, now=lambda: now[0], slack=0.05)  # 10 ms apart, ≤ 50 ms catch-up
-    assert limiter.reserve() == 0 and abs(limiter.reserve() - 0.01) < 1e-9  # no burst from idle
-    now[0] += 0.02
-    limiter.reserve()
-    now[0] += 0.5  # the event loop stalled for half a second while busy
-    immediate = 0
-    while limiter.reserve() == 0:
-        immediate += 1
-    assert immediate <= 6  # only ~slack worth of missed slots is caught up, not 50
-    now[0] += 10  # idle for a while: the next grant is not a catch-up burst
-    assert limiter.reserve() == 0 and limiter.reserve() > 0
+    channel = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str | None]] = []
+
+    async def send(self, chat_id: str, message, idempotency_key: str | None = None) -> str:  # noqa: ANN001
+        self.sent.append((chat_id, message.text, idempotency_key))
+        return str(len(self.sent))
 
 
-async def test_global_limiter_never_grants_more_than_rate_in_one_second():
-    from bot.outbox.pacing import GlobalLimiter
+async def test_an_edit_goes_to_editable_senders_and_is_sent_anew_elsewhere(app):
+    from bot.core.messages import Outbound
+    from bot.core.sending import EditableSender, Sender
+    from bot.outbox.queue import enqueue
 
-    limiter = GlobalLimiter(50, slack=0.5)  # a generous catch-up, to show the window still holds
-    loop = asyncio.get_running_loop()
-    stamps = []
-    for i in range(80):
-        if i == 20:
-            time.sleep(0.3)  # a stall: up to 0.3 s of slots may be caught up at once
-        await limiter.acquire()
-        stamps.append(loop.time())
-    worst = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
-    assert worst <= 52  # the rate, give or take the event loop's timing jitter (no window: ~65)
-    assert stamps[-1] - stamps[0] >= 79 / 50 - 0.3 - 0.05  # and the stall was only partly caught up
+    assert isinstance(FakeSender(), EditableSender) and isinstance(_SendOnly(), Sender)
+    assert not isinstance(_SendOnly(), EditableSender)
+    [user] = await make_users(app, 1)
+    for suffix in ("a", "b"):
+        async with app.db.session() as session:
+            row = await enqueue(session, user=user, message=Outbound(text="进度 50%"), key=f"edit:{suffix}",
+                                kind="notice", now=app.services.clock.now())
+            row.payload = {**row.payload, "edit_message_id": "7"}  # as the broadcast monitor marks it
+        editable, plain = FakeSender(), _SendOnly()
+        await worker(app, editable if suffix == "a" else plain).drain()
+        if suffix == "a":
+            assert editable.sent == [(user.chat_id, "[edit 7] 进度 50%", None)]
+        else:
+            assert plain.sent == [(user.chat_id, "进度 50%", "edit:b")]
+
+
+async def test_the_outbox_job_is_registered_with_the_app_and_delivers_until_cancelled(app):
+    from bot.outbox.worker import outbox_job
+
+    assert outbox_job in app.background
+    [user] = await make_users(app, 1)
+    await push(app, user, "通知", urgent=True)
+    sender = FakeSender()
+    task = asyncio.create_task(outbox_job(app, {"telegram": sender}))
+    try:
+        for _ in range(200):
+            if sender.sent:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert [text for _, text, _ in sender.sent] == ["通知"]
+    assert await states(app) == {"sent": 1}

@@ -1,0 +1,67 @@
+"""What an application's state means to a person: the status card, the next step and its due date,
+filled from ``rules/status.yaml`` and the office's contacts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.content.texts import cn_date, fill
+from bot.core.context import Services
+from bot.status.calendar import StatusCalendar, format_time
+from bot.status.models import Application, StatusHistory, Unit
+from bot.status.personal import mask_name
+
+
+class StatusCards:
+    """Renders texts only (no database); built once with the rest of ``StatusService``."""
+
+    def __init__(self, services: Services, rules: StatusCalendar) -> None:
+        self.services = services
+        self.rules = rules
+        self.workflow = rules.workflow
+
+    def next_step(self, app: Application) -> tuple[str, date | None]:
+        """The next step sentence for the application's state, and its due date if any."""
+        state = self.workflow.states.get(app.state)
+        if state is None:
+            return "", None
+        due = self.rules.due_date(app.state, app.state_at, app.due_date)
+        template = state.next_step if (due or not state.next_step_without_due) else state.next_step_without_due
+        year = app.state_at.year
+        values = self.services.contact_values() | {
+            "fee": str(self.rules.fee(app.level, year) or ""),
+            "due": cn_date(due),
+            "publicity_end": cn_date(self.rules.publicity_end(app.state, app.state_at)),
+            "publicity_days": str(state.publicity_working_days or ""),
+        }
+        return fill(template, values), due
+
+    def explanation(self, app: Application) -> str:
+        state = self.workflow.states.get(app.state)
+        if state is None:
+            return ""
+        return fill(state.explanation, {"publicity_days": str(state.publicity_working_days or "")})
+
+    def render(self, app: Application, history: list[StatusHistory], unit: Unit | None) -> str:
+        """The full status card: state, explanation, history, next step and due date."""
+        t = self.services.t
+        step, due = self.next_step(app)
+        lines = [
+            t(
+                "status.card.header",
+                number=app.number,
+                name=mask_name(app.applicant_name),
+                level=self.workflow.level_label(app.level),
+                unit=unit.name if unit else "",
+            ),
+            t("status.card.state", state=self.workflow.label(app.state), since=format_time(app.state_at)),
+            self.explanation(app),
+            t("status.card.history_header"),
+        ]
+        for row in history[-10:]:
+            note = f"（{row.note}）" if row.note else ""
+            lines.append(t("status.card.history_line", at=format_time(row.at), state=self.workflow.label(row.state), note=note))
+        lines.append(t("status.card.next_step", step=step))
+        if due:
+            lines.append(t("status.card.due", due=cn_date(due)))
+        return "\n".join(line for line in lines if line)

@@ -1,0 +1,188 @@
+"""Status commands: every write of the status feature (state changes, binding, units and HR
+invites, /forget), each inside the caller's transaction.
+
+A state change writes its history row and audit entry, then raises ``StatusChanged``; the notices
+handler writes the outbox rows in the same transaction, so the change and its notices commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import Services
+from bot.status.lockout import Lockout, salt_of
+from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
+from bot.status.notices import Recipients, StatusChanged
+from bot.status.personal import id_tail_hash, keyed_hash, new_invite_code, normalize_invite
+from bot.status.queries import StatusQueries
+from bot.status.workflow import Workflow
+from bot.storage.models import User, add_audit
+
+INVITE_VALID = timedelta(days=7)
+NOTE_MAX = 500
+#: what stands where a forgotten user's id stood (history rows, audit details)
+FORGOTTEN_ACTOR = "forgotten"
+
+#: the handler a command hands its ``StatusChanged`` events to; returns how many notices it wrote
+ChangeHandler = Callable[[AsyncSession, Sequence[StatusChanged], Mapping[int, Recipients] | None], Awaitable[int]]
+
+
+class StatusInputError(Exception):
+    """Input the workflow cannot accept (e.g. 不予受理 without one of the six grounds); a Chinese message."""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What one state change did: its event, and how many notices the handler wrote for it."""
+
+    event: StatusChanged
+    notices: int
+
+
+class StatusCommands:
+    """The writes; stateless between calls (built once with the rest of ``StatusService``)."""
+
+    def __init__(
+        self, services: Services, workflow: Workflow, queries: StatusQueries, lockout: Lockout, on_changed: ChangeHandler
+    ) -> None:
+        self.services = services
+        self.workflow = workflow
+        self.queries = queries
+        self.lockout = lockout
+        self.on_changed = on_changed
+
+    # ---- changing ---------------------------------------------------------------------------
+    def validate_change(self, app: Application, target: str, note: str) -> int | None:
+        """Raise TransitionRefused / StatusInputError; returns the rejection ground code if any."""
+        self.workflow.check_transition(app.state, target, app.level)
+        t = self.services.t
+        if len(note) > NOTE_MAX:
+            raise StatusInputError(t("status.errors.note_too_long", limit=NOTE_MAX))
+        if self.workflow.states[target].requires_reason:
+            reason = self.workflow.rejection_reason(note)
+            if reason is None:
+                grounds = "；".join(f"{r.code}.{r.label}" for r in self.workflow.data.rejection_reasons)
+                raise StatusInputError(t("status.errors.reason_required", state=self.workflow.label(target), grounds=grounds))
+            return reason[0]
+        return None
+
+    async def change_state(
+        self,
+        session: AsyncSession,
+        app: Application,
+        target: str,
+        *,
+        actor: str,
+        actor_user_id: int | None,
+        note: str = "",
+        at: datetime | None = None,
+        due_date: date | None = None,
+    ) -> ChangeOutcome:
+        """Move ``app`` to ``target`` following the workflow; history, audit and notices in one go."""
+        now = self.services.clock.now()
+        note = (note or "").strip()
+        reason_code = self.validate_change(app, target, note)
+        source = app.state
+        moment = at or now
+        row = StatusHistory(
+            application_id=app.id, state=target, at=moment, actor=actor, note=note, reason_code=reason_code, recorded_at=now
+        )
+        session.add(row)
+        app.state = target
+        app.state_at = moment
+        app.updated_at = now
+        app.due_date = self.workflow.kept_due(target, due_date, note)
+        await session.flush()
+        add_audit(session, now, actor_user_id, "status.change", app.number, source=source, target=target, history_id=row.id, actor=actor)
+        event = StatusChanged(app, row)
+        return ChangeOutcome(event, await self.on_changed(session, [event], None))
+
+    # ---- binding ----------------------------------------------------------------------------
+    async def verify_and_bind(self, session: AsyncSession, user: User, number: str, tail: str, source: str) -> Application | None:
+        """Bind when number and ID tail match; the caller checked the lock and the formats."""
+        app = await self.queries.find(session, number)
+        ok = app is not None and app.id_tail_hash == id_tail_hash(salt_of(self.services), number, tail)
+        if not ok:
+            await self.lockout.record_failure(session, "bind", source, self.lockout.target_hash("bind", number))
+        now = self.services.clock.now()
+        add_audit(session, now, user.id, "status.bind.ok" if ok else "status.bind.fail", number if ok else None)
+        if not ok or app is None:
+            return None
+        exists = await session.execute(
+            select(Binding.id).where(Binding.user_id == user.id, Binding.application_id == app.id)
+        )
+        if exists.first() is None:
+            session.add(Binding(user_id=user.id, application_id=app.id, created_at=now))
+            await session.flush()
+        return app
+
+    # ---- units and HR contacts --------------------------------------------------------------
+    async def unit(self, session: AsyncSession, name: str) -> Unit:
+        """The unit called ``name``, created when new."""
+        unit = await self.queries.unit_named(session, name)
+        if unit is None:
+            unit = Unit(name=name.strip(), created_at=self.services.clock.now())
+            session.add(unit)
+            await session.flush()
+        return unit
+
+    async def create_invite(self, session: AsyncSession, unit_name: str) -> tuple[str, datetime, Unit]:
+        """A new one-time code for the unit's HR contact (only its hash is stored)."""
+        unit = await self.unit(session, unit_name)
+        now = self.services.clock.now()
+        code = new_invite_code()
+        session.add(
+            InviteCode(
+                code_hash=keyed_hash(salt_of(self.services), "invite", code), unit_id=unit.id, created_at=now,
+                expires_at=now + INVITE_VALID,
+            )
+        )
+        add_audit(session, now, None, "status.hr.invite", unit.name, expires_days=INVITE_VALID.days)
+        await session.flush()
+        return code, now + INVITE_VALID, unit
+
+    async def redeem_invite(self, session: AsyncSession, user: User, code: str, source: str) -> Unit | None:
+        code = normalize_invite(code)
+        now = self.services.clock.now()
+        code_hash = keyed_hash(salt_of(self.services), "invite", code)
+        result = await session.execute(select(InviteCode).where(InviteCode.code_hash == code_hash))
+        invite = result.scalar_one_or_none()
+        ok = invite is not None and invite.used_at is None and invite.expires_at > now
+        if not ok or invite is None:
+            await self.lockout.record_failure(session, "hr", source, self.lockout.target_hash("hr", code))
+            add_audit(session, now, user.id, "status.hr.fail", None)
+            return None
+        invite.used_at = now
+        invite.used_by_user_id = user.id
+        unit = await session.get(Unit, invite.unit_id)
+        exists = await session.execute(
+            select(HrContact.id).where(HrContact.user_id == user.id, HrContact.unit_id == invite.unit_id)
+        )
+        if exists.first() is None:
+            session.add(HrContact(user_id=user.id, unit_id=invite.unit_id, created_at=now))
+        if user.role == "applicant":
+            # an explicit statement: the caller's user may be a read-only record of the row
+            await session.execute(update(User).where(User.id == user.id).values(role="hr"))
+        add_audit(session, now, user.id, "status.hr.ok", unit.name if unit else None)
+        await session.flush()
+        return unit
+
+    async def forget(self, session: AsyncSession, user: User) -> None:
+        """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the
+        history rows they wrote); the office's application records stay.
+
+        Failed attempts of the last hours stay, keyed by a salted hash of the account: deleting them
+        would let a guesser reset the lock with /forget. They expire with the lock window.
+        """
+        await session.execute(delete(Binding).where(Binding.user_id == user.id))
+        await session.execute(delete(HrContact).where(HrContact.user_id == user.id))
+        await session.execute(update(InviteCode).where(InviteCode.used_by_user_id == user.id).values(used_by_user_id=None))
+        await session.execute(update(StatusHistory).where(StatusHistory.actor == f"user:{user.id}").values(actor=FORGOTTEN_ACTOR))
+        # rows written before sources were hashed carry the raw chat key
+        await session.execute(delete(BindAttempt).where(BindAttempt.chat_key == f"{user.channel}:{user.chat_id}"))

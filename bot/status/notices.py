@@ -1,0 +1,119 @@
+"""Status notices: the ``StatusChanged`` event and its one handler, which writes the notices into
+the outbox in the same transaction as the change.
+
+Every state change (``/setstatus``, the CLI, a spreadsheet import) raises ``StatusChanged`` once
+its history row exists; ``StatusNotices.on_changed`` takes a batch of them, finds the recipients of
+the whole batch in one query per kind (bound applicants, unit HR contacts) and enqueues one notice
+per person. The outbox key is per application, history row and user, so a replayed event adds
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.texts import cn_date
+from bot.core.context import Services
+from bot.core.messages import Outbound
+from bot.outbox.queue import enqueue
+from bot.status.cards import StatusCards
+from bot.status.models import Application, Binding, HrContact, StatusHistory
+from bot.status.personal import mask_name
+from bot.storage.models import User
+
+#: applications per recipients query (keeps the IN list within every database's limits)
+CHUNK = 500
+
+
+async def _users_by(session: AsyncSession, key: Any, user_id: Any, keys: list[int]) -> dict[int, list[User]]:
+    """Users linked through ``key``/``user_id`` (a link table's columns), grouped by ``key``."""
+    found: dict[int, list[User]] = {}
+    for i in range(0, len(keys), CHUNK):
+        result = await session.execute(select(key, User).join(User, User.id == user_id).where(key.in_(keys[i : i + CHUNK])))
+        for value, user in result:
+            found.setdefault(value, []).append(user)
+    return found
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """An application entered a new state; ``history`` is its (flushed) history row."""
+
+    application: Application
+    history: StatusHistory
+
+
+@dataclass
+class Recipients:
+    applicants: list[User]
+    hr: list[User]
+
+    def __bool__(self) -> bool:
+        return bool(self.applicants or self.hr)
+
+
+class StatusNotices:
+    """The handler of ``StatusChanged``; built once with the rest of ``StatusService``."""
+
+    def __init__(self, services: Services, cards: StatusCards) -> None:
+        self.services = services
+        self.cards = cards
+        self.workflow = cards.workflow
+
+    async def recipients(self, session: AsyncSession, apps: Sequence[Application]) -> dict[int, Recipients]:
+        """Bound applicants and unit HR contacts of many applications: one query per kind and batch."""
+        if not apps:
+            return {}
+        by_app = await _users_by(session, Binding.application_id, Binding.user_id, sorted({a.id for a in apps}))
+        by_unit = await _users_by(session, HrContact.unit_id, HrContact.user_id, sorted({a.unit_id for a in apps}))
+        return {a.id: Recipients(applicants=by_app.get(a.id, []), hr=by_unit.get(a.unit_id, [])) for a in apps}
+
+    async def on_changed(
+        self, session: AsyncSession, events: Sequence[StatusChanged], recipients: Mapping[int, Recipients] | None = None
+    ) -> int:
+        """Write the notices of ``events`` into the outbox; returns how many were added.
+
+        ``recipients`` (by application id) may be passed when the caller has them already.
+        """
+        if not events:
+            return 0
+        if recipients is None:
+            recipients = await self.recipients(session, [e.application for e in events])
+        added = 0
+        for event in events:
+            people = recipients.get(event.application.id)
+            if people:
+                added += await self._notify(session, event, people)
+        return added
+
+    async def _notify(self, session: AsyncSession, event: StatusChanged, recipients: Recipients) -> int:
+        app, row = event.application, event.history
+        t = self.services.t
+        now = self.services.clock.now()
+        step, due = self.cards.next_step(app)
+        values = {
+            "number": app.number,
+            "name": mask_name(app.applicant_name),
+            "state": self.workflow.label(app.state),
+            "explanation": self.cards.explanation(app),
+            "note": t("status.notice.note", note=row.note) if row.note else "",
+            "step": step,
+            "due": t("status.notice.due", due=cn_date(due)) if due else "",
+        }
+        added = 0
+        seen: set[int] = set()
+        for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
+            for user in users:
+                if user.id in seen or user.blocked:
+                    continue
+                seen.add(user.id)
+                message = Outbound(text=t(f"status.notice.{kind}", **values))
+                key = f"status:{app.number}:{row.id}:{user.id}"
+                if await enqueue(session, user=user, message=message, key=key, kind="status", now=now) is not None:
+                    added += 1
+        return added

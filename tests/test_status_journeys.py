@@ -1,5 +1,5 @@
-"""The four status journeys at core level (the lead wires the same journeys through the Telegram
-emulator): staff imports a file; an applicant binds and sees the status; five wrong codes lock; a
+"""The four status journeys at core level (tests/e2e runs the same journeys through the Telegram
+emulator): staff imports a file; an applicant binds and sees the status; wrong codes lock the guesser; a
 state change reaches the applicant and the unit's HR contact through the outbox."""
 
 from __future__ import annotations

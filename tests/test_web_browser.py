@@ -217,8 +217,7 @@ async def test_text_contrast_passes_wcag_aa(browser, site):
 async def test_eligibility_dialog_runs_to_a_verdict_by_pressing_buttons(browser, site, sqlite_app):
     """Pressing buttons only (typing a number where a step asks for one) reaches the verdict."""
     conversation = sqlite_app.conversation
-    if conversation.menu_action("eligibility") is None:
-        pytest.skip("the eligibility feature is not registered yet (issue 7)")
+    assert conversation.menu_action("eligibility") is not None, "the eligibility feature is registered"
     texts = sqlite_app.services.texts
     preferred = [texts.get(k) for k in (
         "eligibility.opt.person_type.employee", "eligibility.opt.scope.ok", "eligibility.opt.origin.mainland",

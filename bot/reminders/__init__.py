@@ -1,1 +1,1 @@
-"""Reminders, subscriptions and staff broadcasts (issue 5)."""
+"""Reminders, subscriptions and staff broadcasts."""

@@ -1,1 +1,1 @@
-"""Application status: workflow, imports, bindings, HR contacts and change notices (issue 4)."""
+"""Application status: workflow, imports, bindings, HR contacts and change notices."""

@@ -6,7 +6,9 @@ temporary database or a fake sender by passing them here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +61,32 @@ class App:
 
     async def close(self) -> None:
         await self.services.db.dispose()
+
+    @contextlib.asynccontextmanager
+    async def background_running(
+        self, senders: dict[str, Sender], extra: Iterable[Coroutine[object, object, None]] = ()
+    ) -> AsyncIterator[None]:
+        """Run the background jobs (plus a channel's own ``extra`` loops) while the block runs.
+
+        Every channel process starts and stops its jobs the same way: on leaving the block the jobs
+        are cancelled and awaited (a job's failure must not hide the reason for leaving), then every
+        sender that holds a connection is closed.
+        """
+        tasks = [asyncio.create_task(job(self, senders)) for job in self.background]
+        tasks.extend(asyncio.create_task(coro) for coro in extra)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for sender in senders.values():
+                close = getattr(sender, "close", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        await close()
 
 
 def import_models(modules: Iterable[FeatureModule] = MODULES) -> None:

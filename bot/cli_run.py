@@ -8,7 +8,6 @@ loop, and on SIGTERM/SIGINT stops taking updates, cancels the jobs and closes th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from enum import StrEnum
@@ -110,21 +109,13 @@ async def _main(bot_app, framework: str, options) -> None:  # noqa: ANN001
     else:
         from bot.channels import aiogram_adapter as adapter  # type: ignore[no-redef]
     freeze_startup_objects()
-    jobs = [asyncio.create_task(job(bot_app, senders)) for job in bot_app.background]
     try:
-        await adapter.serve(bot_app, options, stop)
+        async with bot_app.background_running(senders):
+            try:
+                await adapter.serve(bot_app, options, stop)
+            finally:
+                log.info("shutting down")
     finally:
-        log.info("shutting down")
-        for job in jobs:
-            job.cancel()
-        for job in jobs:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await job
-        for sender in senders.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    await close()
         await bot_app.close()
 
 

@@ -469,19 +469,15 @@ async def serve(bot_app, config: WebConfig, ready: asyncio.Event | None = None) 
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, reuse_port=config.workers > 1 or None)
     await site.start()
-    tasks: list[asyncio.Task] = []
-    if config.run_background:
-        senders = {"web": WebInboxSender(bot_app.db, bot_app.services.clock)}
-        tasks = [asyncio.create_task(job(bot_app, senders)) for job in bot_app.background]
-        tasks.append(asyncio.create_task(_purge_loop(bot_app, config)))
-    if ready is not None:
-        ready.set()
     try:
-        await asyncio.Event().wait()
+        async with contextlib.AsyncExitStack() as stack:
+            if config.run_background:
+                senders = {"web": WebInboxSender(bot_app.db, bot_app.services.clock)}
+                await stack.enter_async_context(
+                    bot_app.background_running(senders, extra=[_purge_loop(bot_app, config)])
+                )
+            if ready is not None:
+                ready.set()
+            await asyncio.Event().wait()
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
         await runner.cleanup()

@@ -151,7 +151,7 @@ def test_checker_rejects_an_unknown_placeholder(tmp_path):
 
 def test_roles_not_state_ids_decide_what_the_code_does():
     assert WORKFLOW.with_role("resubmission").id == "returned"
-    assert WORKFLOW.with_role("paper_form").id == "accepted"
+    assert WORKFLOW.states["accepted"].due == "paper_form"
     due = WORKFLOW.kept_due("returned", None, "请于2024年9月5日前补正")
     assert due is not None and due.isoformat() == "2024-09-05"
     assert WORKFLOW.kept_due("accepted", due, "2024-09-05") is None
@@ -165,7 +165,7 @@ def test_a_renamed_resubmission_state_keeps_its_role(tmp_path):
 
 
 def test_checker_rejects_a_role_given_to_two_states(tmp_path):
-    root = _copy(tmp_path, lambda t: t.replace("role: paper_form", "role: resubmission", 1))
+    root = _copy(tmp_path, lambda t: t.replace("    transitions: [paper_received,", "    role: resubmission\n    transitions: [paper_received,", 1))
     with pytest.raises(ContentError) as info:
         load_workflow(root)
     assert "resubmission" in str(info.value)

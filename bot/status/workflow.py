@@ -28,9 +28,9 @@ STATUS_FILE = Path("rules") / "status.yaml"
 #: placeholders the code fills in explanations and next steps
 PLACEHOLDERS = frozenset({"fee", "due", "publicity_end", "publicity_days", "address", "phone", "email", "qq_group"})
 #: what the code does specially for a state, named by its ``role`` in the file (at most one state each):
-#: ``resubmission`` — the applicant must resubmit by a due date, which is stored with the state (退回补正);
-#: ``paper_form`` — the paper form is due within the cycle's paper-form days after it (审核受理)
-StateRole = Literal["resubmission", "paper_form"]
+#: ``resubmission`` — the applicant must resubmit by a due date, which is stored with the state (退回补正).
+#: The paper-form days are not a role: a state's ``due: paper_form`` starts them.
+StateRole = Literal["resubmission"]
 _DUE_RE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 

@@ -68,6 +68,8 @@ class Answerer:
         self.runtime = runtime
         self.t = t
         self.cycles = cycles
+        #: source lines by entry id: built from static data, so once per entry, not per answer
+        self._source_lines: dict[str, str] = {}
 
     @property
     def matcher(self):  # noqa: ANN201
@@ -91,11 +93,14 @@ class Answerer:
 
     def source_line(self, entry: Entry) -> str:
         """Each source named from the document data, with its caveat and a confidence below high."""
-        from bot.reference.documents import Citer
+        line = self._source_lines.get(entry.id)
+        if line is None:
+            from bot.reference.documents import Citer
 
-        citer = Citer(self.runtime.kb.documents, self.t)
-        items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)
-        return self.t("knowledge.source_line", sources=citer.join(items))
+            citer = Citer(self.runtime.kb.documents, self.t)
+            items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)
+            line = self._source_lines[entry.id] = self.t("knowledge.source_line", sources=citer.join(items))
+        return line
 
     def cycle_note(self, entry: Entry, now: dt.datetime) -> str | None:
         today = now.astimezone(LOCAL_TZ).date()

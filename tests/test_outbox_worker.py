@@ -361,3 +361,30 @@ async def test_the_outbox_job_is_registered_with_the_app_and_delivers_until_canc
             await task
     assert [text for _, text, _ in sender.sent] == ["通知"]
     assert await states(app) == {"sent": 1}
+
+
+async def test_a_flush_cancelled_mid_write_keeps_its_outcomes_for_the_next_flush(app, monkeypatch):
+    """Shutdown cancels the flusher; outcomes it had taken must not vanish (the row would stay
+    ``sending`` and be sent a second time when its lease ends)."""
+    [user] = await make_users(app, 1)
+    await push(app, user, "通知", urgent=True)
+    w = worker(app, FakeSender())
+    assert await w.step() == 1
+    await asyncio.wait(set(w._inflight))
+    real_session = w.db.session
+
+    @contextlib.asynccontextmanager
+    async def stalled_session():
+        async with real_session() as session:
+            await asyncio.sleep(10)  # the cancellation arrives here, mid-write
+            yield session
+
+    monkeypatch.setattr(w.db, "session", stalled_session)
+    flushing = asyncio.create_task(w.flush())
+    await asyncio.sleep(0.05)
+    flushing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flushing
+    monkeypatch.setattr(w.db, "session", real_session)
+    assert await w.flush() == 1
+    assert await states(app) == {"sent": 1}

@@ -315,8 +315,10 @@ class OutboxWorker:
                     await session.execute(
                         update(User).where(User.id.in_(blocked_users)).values(blocked=True, active=False)
                     )
-        except Exception:
-            # Put them back: the next flush retries; if we die, the lease brings the rows back.
+        except BaseException:
+            # Put them back (also when cancelled mid-write, as at shutdown): the next flush retries,
+            # and a row already written is skipped by the ``state == "sending"`` condition; if the
+            # process dies, the lease brings the rows back.
             self._outcomes = batch + self._outcomes
             self._outcome_event.set()
             raise
@@ -374,6 +376,8 @@ class OutboxWorker:
         finally:
             for task in (flusher, renewer):
                 task.cancel()
+            # a flush cut short puts its batch back only once the flusher has seen its cancellation
+            await asyncio.gather(flusher, renewer, return_exceptions=True)
             if self._inflight:
                 await asyncio.wait(set(self._inflight), timeout=5)
             with contextlib.suppress(Exception):

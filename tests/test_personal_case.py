@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.core.numbers import chinese_to_int
 from bot.dialogs.loader import load_dialog
 from bot.dialogs.runner import DialogEngine
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.personal import check_personal_cases, chinese_number, load_personal_cases, prepare
+from bot.knowledge.personal import check_personal_cases, load_personal_cases, prepare
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import UserNote
 from tests.helpers import ChatUser
@@ -80,7 +81,7 @@ def test_extractor_leaves_other_questions_alone(cases, question):
 
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])
 def test_chinese_numbers(text, value):
-    assert chinese_number(text) == value
+    assert chinese_to_int(text) == value
 
 
 def test_numerals_before_years_become_digits_only_there():

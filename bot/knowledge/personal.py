@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.content.loader import ContentError, ContentProblem, load_model
+from bot.core.numbers import chinese_to_int
 from bot.knowledge.normalize import to_simplified
 from bot.knowledge.schema import LevelsFile
 
@@ -67,23 +68,8 @@ class Case:
 
 
 # ---- numbers ---------------------------------------------------------------------------------------
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+(?=个?年|个?多年)")
 _YEARS = re.compile(r"(\d+(?:\.\d+)?)\s*个?\s*(?:多)?\s*年(半)?|(?<![\d年])半年")
-
-
-def chinese_number(text: str) -> int | None:
-    """十二 → 12, 二十 → 20, 八 → 8, 二十三 → 23; None for what is not a number below 100."""
-    if not text:
-        return None
-    if "十" not in text:
-        if len(text) != 1 or text not in _DIGITS:
-            return None
-        return _DIGITS[text]
-    head, _, tail = text.partition("十")
-    if len(head) > 1 or len(tail) > 1 or (head and head not in _DIGITS) or (tail and tail not in _DIGITS):
-        return None
-    return (_DIGITS[head] if head else 1) * 10 + (_DIGITS[tail] if tail else 0)
 
 
 def prepare(question: str) -> str:
@@ -92,7 +78,7 @@ def prepare(question: str) -> str:
     text = "".join(text.split())
 
     def digits(match: re.Match[str]) -> str:
-        value = chinese_number(match.group(0))
+        value = chinese_to_int(match.group(0))
         return match.group(0) if value is None else str(value)
 
     return _CN_NUMBER.sub(digits, text)

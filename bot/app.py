@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the heavy modules load in ``build_app``, so ``--help`` read
 MODULE_PATHS: tuple[str, ...] = (
     "bot.core.module",
     "bot.channels.web.module",
+    "bot.console.module",
     "bot.status.module",
     "bot.eligibility.module",
     "bot.reminders.module",

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: None: a random salt is generated on first start and kept beside the database (``with_hash_salt``)
     hash_salt: SecretStr | None = None
+    #: the staff console's address as staff reach it (setup links printed by ``staff add`` start with it)
+    console_url: str = "http://127.0.0.1:8081"
+    #: the console stands behind a reverse proxy that sets X-Forwarded-For / X-Forwarded-Proto
+    console_trust_proxy: bool = False
 
     @field_validator("staff_ids", mode="before")
     @classmethod

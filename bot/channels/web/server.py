@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.web import history, issued, page, ratelimit, render
+from bot.channels.web import history, issued, page, proxy, ratelimit, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
 from bot.channels.web.models import WebMessage
@@ -117,17 +117,10 @@ class WebChannel:
         return page.render(self.t, {"sources.page": page.sources_block(root, self.t)})
 
     def client_ip(self, request: web.Request) -> str:
-        if self.config.trust_proxy:
-            forwarded = request.headers.get("X-Forwarded-For", "")
-            hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-            if hops:
-                return hops[-1]  # the address the proxy itself saw
-        return request.remote or "?"
+        return proxy.client_ip(request, self.config.trust_proxy)
 
     def is_https(self, request: web.Request) -> bool:
-        if request.secure:
-            return True
-        return self.config.trust_proxy and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        return proxy.is_https(request, self.config.trust_proxy)
 
     def secure_context(self, request: web.Request) -> bool:
         return self.config.secure_cookie or self.is_https(request)

@@ -1,0 +1,172 @@
+"""Staff accounts: creation, setup links, password choice, sign-in check, disable and reset.
+
+Every function works inside the caller's transaction (``AsyncSession``) and takes ``now`` from the
+caller's clock, so the command line, the pages and the tests share one implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.console.models import ConsoleSession, StaffAccount, StaffSetupToken
+from bot.console.passwords import hash_password, policy_problem, verify_password
+
+ROLES = ("staff", "admin")
+SETUP_LIFETIME = timedelta(hours=24)
+LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+class AccountError(Exception):
+    """An expected refusal; ``key`` is the text key of the message shown or printed."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """What pages and the command line show about an account (never the hash)."""
+
+    id: int
+    login: str
+    role: str
+    disabled: bool
+    has_password: bool
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+    @classmethod
+    def of(cls, row: StaffAccount) -> AccountView:
+        return cls(row.id, row.login, row.role, row.disabled, row.password_hash is not None,
+                   row.created_at, row.last_sign_in_at)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def valid_login(login: str) -> bool:
+    return bool(LOGIN_PATTERN.match(login))
+
+
+async def find(session: AsyncSession, login: str) -> StaffAccount | None:
+    return (await session.execute(select(StaffAccount).where(StaffAccount.login == login))).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, account_id: int) -> StaffAccount | None:
+    return await session.get(StaffAccount, account_id)
+
+
+async def list_accounts(session: AsyncSession) -> list[AccountView]:
+    rows = (await session.execute(select(StaffAccount).order_by(StaffAccount.login))).scalars()
+    return [AccountView.of(row) for row in rows]
+
+
+async def add(session: AsyncSession, login: str, role: str, now: datetime) -> tuple[StaffAccount, str]:
+    """A new account without a password, and the token of its setup link."""
+    login = login.strip().lower()
+    if not valid_login(login):
+        raise AccountError("console.accounts.bad_login")
+    if role not in ROLES:
+        raise AccountError("console.accounts.bad_role")
+    if await find(session, login) is not None:
+        raise AccountError("console.accounts.exists", login=login)
+    account = StaffAccount(login=login, role=role, disabled=False, created_at=now)
+    session.add(account)
+    await session.flush()
+    return account, await new_setup_token(session, account, now)
+
+
+async def new_setup_token(session: AsyncSession, account: StaffAccount, now: datetime) -> str:
+    """A fresh one-time setup token; earlier unused ones of the account stop working."""
+    await session.execute(delete(StaffSetupToken).where(StaffSetupToken.account_id == account.id))
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSetupToken(token_hash=token_hash(token), account_id=account.id, created_at=now,
+                                expires_at=now + SETUP_LIFETIME))
+    await session.flush()
+    return token
+
+
+async def disable(session: AsyncSession, login: str) -> StaffAccount:
+    """Disable the account and end its sessions and setup links at once."""
+    account = await _existing(session, login)
+    account.disabled = True
+    await _end_access(session, account.id)
+    return account
+
+
+async def reset(session: AsyncSession, login: str, now: datetime) -> tuple[StaffAccount, str]:
+    """Forget the password (it may be known to someone else), end the sessions, issue a new link.
+
+    A disabled account is enabled again by a reset: the new link is how an administrator hands an
+    account back."""
+    account = await _existing(session, login)
+    account.password_hash = None
+    account.disabled = False
+    await _end_access(session, account.id)
+    return account, await new_setup_token(session, account, now)
+
+
+async def setup_account(session: AsyncSession, token: str, now: datetime) -> StaffAccount | None:
+    """The account a setup link is for, while the link is valid (unused, not expired, not disabled)."""
+    if not _TOKEN_PATTERN.match(token or ""):
+        return None
+    row = await session.get(StaffSetupToken, token_hash(token))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    account = await get(session, row.account_id)
+    return None if account is None or account.disabled else account
+
+
+async def choose_password(session: AsyncSession, token: str, password: str, repeated: str, now: datetime) -> StaffAccount:
+    """Set the password through a setup link; the link is used up only when the password is taken."""
+    account = await setup_account(session, token, now)
+    if account is None:
+        raise AccountError("console.setup.invalid_link")
+    if password != repeated:
+        raise AccountError("console.password.mismatch")
+    problem = policy_problem(password, account.login)
+    if problem is not None:
+        raise AccountError(problem)
+    account.password_hash = hash_password(password)
+    await session.execute(update(StaffSetupToken).where(StaffSetupToken.token_hash == token_hash(token)).values(used_at=now))
+    await _end_access(session, account.id, keep_tokens=True)
+    return account
+
+
+async def check_sign_in(session: AsyncSession, login: str, password: str) -> StaffAccount | None:
+    """The account when login and password match an enabled account, else None.
+
+    An unknown login, a disabled account and an account without a password all verify against a
+    dummy hash, so none of them answers faster than a wrong password."""
+    account = await find(session, login.strip().lower()) if valid_login(login.strip().lower()) else None
+    usable = account is not None and not account.disabled and account.password_hash is not None
+    ok = verify_password(account.password_hash if usable and account else None, password)
+    return account if ok and usable else None
+
+
+async def _existing(session: AsyncSession, login: str) -> StaffAccount:
+    account = await find(session, login.strip().lower())
+    if account is None:
+        raise AccountError("console.accounts.unknown", login=login)
+    return account
+
+
+async def _end_access(session: AsyncSession, account_id: int, keep_tokens: bool = False) -> None:
+    await session.execute(delete(ConsoleSession).where(ConsoleSession.account_id == account_id))
+    if not keep_tokens:
+        await session.execute(delete(StaffSetupToken).where(StaffSetupToken.account_id == account_id))

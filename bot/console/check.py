@@ -1,0 +1,39 @@
+"""``python -m bot check`` for the console: every text key its templates and code use exists.
+
+Keys are found where they are written literally (``t("console.…")`` in templates, ``"console.…"``
+strings in the package's modules); keys built from a prefix (``console.nav.`` + a page key,
+``console.role.`` + a role) are checked from the lists they come from.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.content.loader import ContentError, ContentProblem
+
+PACKAGE = Path(__file__).resolve().parent
+_LITERAL = re.compile(r"""["'](console\.[a-z0-9_.]+[a-z0-9_])["']""")
+
+
+def used_keys() -> set[str]:
+    from bot.console.accounts import ROLES
+    from bot.console.pages.placeholders import NOT_YET
+
+    keys: set[str] = set()
+    for path in [*PACKAGE.glob("templates/*.html"), *PACKAGE.rglob("*.py")]:
+        keys.update(_LITERAL.findall(path.read_text(encoding="utf-8")))
+    keys.update(f"console.nav.{key}" for key in ("overview", "audit", "accounts", *NOT_YET))
+    keys.update(f"console.role.{role}" for role in ROLES)
+    return {key for key in keys if not key.endswith(".")}
+
+
+def check_console(root: Path) -> list[ContentProblem]:
+    from bot.content.texts import Texts, text_files
+
+    try:
+        texts = Texts.load(text_files(root), root)
+    except ContentError as exc:
+        return list(exc.problems)
+    return [ContentProblem("dialogs/texts_console.yaml", None, f"text key {key!r} is used by the console but missing")
+            for key in sorted(used_keys()) if not texts.has(key)]

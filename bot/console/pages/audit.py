@@ -1,0 +1,70 @@
+"""The audit log: filter by account, action and date; export the filtered entries as CSV."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.console import audit
+from bot.console.audit import AuditFilter
+from bot.console.routing import NavItem, Route
+
+if TYPE_CHECKING:
+    from bot.console.server import Console
+
+NAV = (NavItem("audit", "/audit", 80),)
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filter_of(query) -> tuple[AuditFilter, dict[str, str]]:  # noqa: ANN001 - a MultiDict
+    """The filter a query string asks for (a malformed date is ignored) and the values to show."""
+    login = query.get("login", "").strip().lower()[:40]
+    action = query.get("action", "").strip()[:40]
+    since, until = _day(query.get("since", "")), _day(query.get("until", ""))
+    where = AuditFilter(
+        login=login,
+        action=action,
+        since=datetime.combine(since, time(), ZONE) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), ZONE) if until else None,
+    )
+    shown = {"login": login, "action": action, "since": since.isoformat() if since else "",
+             "until": until.isoformat() if until else ""}
+    return where, shown
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def routes(console: Console) -> list[Route]:
+    async def listing(request: web.Request) -> web.StreamResponse:
+        where, shown = filter_of(request.query)
+        async with console.db() as session:
+            rows = await audit.entries(session, where)
+            actions = await audit.actions(session)
+        template = "audit_table.html" if request.headers.get("HX-Request") else "audit.html"
+        return console.render(request, template, rows=rows, actions=actions, shown=shown, local=local,
+                              limit=audit.PAGE_SIZE)
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        where, _shown = filter_of(request.query)
+        async with console.db() as session:
+            rows = await audit.entries(session, where, limit=audit.EXPORT_LIMIT)
+            console.audit(session, request, "audit_export", details={"rows": len(rows)})
+        header = [console.t(f"console.audit.col_{c}") for c in ("at", "login", "action", "target", "details", "address")]
+        body = audit.to_csv(header, ([local(r.at), r.login, r.action, r.target, json.dumps(r.details, ensure_ascii=False), r.address] for r in rows))
+        return web.Response(body=body.encode("utf-8"), content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+    return [Route("GET", "/audit", listing), Route("GET", "/audit.csv", export)]

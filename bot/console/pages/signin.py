@@ -1,0 +1,91 @@
+"""Sign-in, sign-out and choosing a password through a setup link."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.console import accounts, sessions
+from bot.console.accounts import AccountError
+from bot.console.routing import Route, signed_in
+
+if TYPE_CHECKING:
+    from bot.console.server import Console
+
+
+def routes(console: Console) -> list[Route]:
+    async def signin_form(request: web.Request) -> web.StreamResponse:
+        async with console.db() as session:
+            if await sessions.load(session, request.cookies.get(console.cookie_name(request)), console.now()):
+                raise web.HTTPSeeOther("/")
+        notice = console.t("console.setup.done") if request.query.get("done") == "1" else ""
+        return console.render(request, "signin.html", login="", message="", notice=notice)
+
+    async def signin(request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        login = str(form.get("login", "")).strip().lower()[:80]
+        password = str(form.get("password", ""))
+        address = console.client_ip(request)
+        now = console.now()
+        async with console.db() as session:
+            wait = await console.throttle.wait_seconds(session, login, address, now)
+            account = None if wait else await accounts.check_sign_in(session, login, password)
+            if wait:
+                message, status = console.t("console.signin.slow_down", seconds=wait), 429
+            elif account is None:
+                await console.throttle.failed(session, login, address, now)
+                known = await accounts.find(session, login) if accounts.valid_login(login) else None
+                # a failure is audited against a real account only: what was typed may be a password
+                console.audit(session, request, "sign_in_failed", target=known.login if known else "", login="")
+                message, status = console.t("console.signin.failed"), 401
+            else:
+                await console.throttle.succeeded(session, login, address)
+                session_id = await sessions.start(session, account, now)
+                console.audit(session, request, "sign_in", login=account.login)
+        if wait or account is None:
+            return console.render(request, "signin.html", status=status, login=login, message=message, notice="")
+        response = web.HTTPSeeOther("/")
+        console.set_cookie(request, response, session_id)
+        console.clear_cookie(request, response, "zc_console_pre")
+        raise response
+
+    async def signout(request: web.Request) -> web.StreamResponse:
+        user = signed_in(request)
+        async with console.db() as session:
+            await sessions.end(session, user.id_hash)
+            console.audit(session, request, "sign_out")
+        response = web.HTTPSeeOther("/signin")
+        console.clear_cookie(request, response)
+        raise response
+
+    async def setup_form(request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+        async with console.db() as session:
+            account = await accounts.setup_account(session, token, console.now())
+        if account is None:
+            return console.render(request, "setup.html", status=404, login="", valid=False, message="")
+        return console.render(request, "setup.html", login=account.login, valid=True, message="")
+
+    async def setup(request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+        form = await request.post()
+        try:
+            async with console.db() as session:
+                account = await accounts.choose_password(
+                    session, token, str(form.get("password", "")), str(form.get("repeat", "")), console.now())
+                console.audit(session, request, "password_set", target=account.login, login=account.login)
+        except AccountError as exc:
+            async with console.db() as session:
+                account = await accounts.setup_account(session, token, console.now())
+            return console.render(request, "setup.html", status=400, login=account.login if account else "",
+                                  valid=account is not None, message=console.t(exc.key, **exc.values))
+        raise web.HTTPSeeOther("/signin?done=1")
+
+    return [
+        Route("GET", "/signin", signin_form, access="public"),
+        Route("POST", "/signin", signin, access="public"),
+        Route("POST", "/signout", signout),
+        Route("GET", "/setup/{token}", setup_form, access="public"),
+        Route("POST", "/setup/{token}", setup, access="public"),
+    ]

@@ -1,0 +1,99 @@
+"""The growing delay between failed sign-ins, per login (as typed) and per client address.
+
+A key may fail ``FREE_FAILURES`` times freely; after that each further attempt must wait a delay
+that doubles with every failure, up to ``MAX_DELAY``. The login key is a hash of what was typed, so
+an unknown login is slowed down exactly like a real one and the answers never tell them apart. An
+address gets more free failures (an office behind one NAT address shares it). A success clears the
+login's count; a day without failures clears any count.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.console.models import ConsoleSignInAttempt
+from bot.status.personal import keyed_hash
+
+MAX_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    free_failures: int
+    first_delay: timedelta
+
+
+ACCOUNT = Scope("account", free_failures=4, first_delay=timedelta(seconds=30))
+ADDRESS = Scope("address", free_failures=20, first_delay=timedelta(seconds=30))
+
+
+def delay_after(scope: Scope, failures: int) -> timedelta:
+    """How long the next attempt waits after ``failures`` failures in a row."""
+    if failures <= scope.free_failures:
+        return timedelta(0)
+    doubling = min(failures - scope.free_failures - 1, 20)
+    return min(scope.first_delay * (2**doubling), MAX_DELAY)
+
+
+def network_of(address: str) -> str:
+    """The unit an address limit counts: the address itself, an IPv6 client's whole /64."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+class SignInThrottle:
+    """Counts failures in the caller's transaction; keys are keyed hashes under the bot's salt."""
+
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+
+    def keys(self, login: str, address: str) -> list[tuple[Scope, str]]:
+        return [
+            (ACCOUNT, keyed_hash(self.salt, "console-login", login.strip().lower()[:80])),
+            (ADDRESS, keyed_hash(self.salt, "console-address", network_of(address))),
+        ]
+
+    async def wait_seconds(self, session: AsyncSession, login: str, address: str, now: datetime) -> int:
+        """Whole seconds before this login may be tried from this address (0: now)."""
+        wait = timedelta(0)
+        for scope, key in self.keys(login, address):
+            row = await session.get(ConsoleSignInAttempt, key)
+            if row is None or now - row.last_failure_at > FORGET_AFTER:
+                continue
+            wait = max(wait, row.last_failure_at + delay_after(scope, row.failures) - now)
+        return math.ceil(wait.total_seconds()) if wait > timedelta(0) else 0
+
+    async def failed(self, session: AsyncSession, login: str, address: str, now: datetime) -> None:
+        for scope, key in self.keys(login, address):
+            row = await session.get(ConsoleSignInAttempt, key)
+            if row is None:
+                session.add(ConsoleSignInAttempt(key_hash=key, scope=scope.name, failures=1, last_failure_at=now))
+                continue
+            row.failures = 1 if now - row.last_failure_at > FORGET_AFTER else row.failures + 1
+            row.last_failure_at = now
+        await session.flush()
+
+    async def succeeded(self, session: AsyncSession, login: str, address: str) -> None:
+        account_key = self.keys(login, address)[0][1]
+        await session.execute(delete(ConsoleSignInAttempt).where(ConsoleSignInAttempt.key_hash == account_key))
+
+
+async def purge(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(ConsoleSignInAttempt).where(
+        ConsoleSignInAttempt.last_failure_at < now - FORGET_AFTER))
+    return int(result.rowcount or 0)

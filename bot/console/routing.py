@@ -3,17 +3,18 @@
 A page module (``bot/console/pages/<page>.py``) exposes ``routes(console) -> list[Route]`` and may
 expose ``NAV``; ``bot/console/pages/__init__.py`` lists the modules once. The server wraps every
 handler in the checks its ``access`` asks for, so a handler never repeats them. Kept free of aiohttp
-so that ``python -m bot check`` can read the navigation cheaply.
+so that its imports stay light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from bot.console.sessions import SignedIn
+from aiohttp import web
+
+from bot.console.sessions import SignedIn
 
 #: public: no account (sign-in, setup link); staff: any signed-in account; admin: admins only
 Access = Literal["public", "staff", "admin"]
@@ -50,6 +51,13 @@ class ConsoleError(Exception):
         self.values = values
 
 
-def signed_in(request: Any) -> SignedIn:
+#: what the guard puts on a request: the signed-in account (staff and admin routes)
+SIGNED_IN = web.RequestKey("signed_in", SignedIn)
+#: public routes: the CSRF token of the signed-out forms, and a new anchor cookie to set
+SIGNED_OUT_CSRF = web.RequestKey("signed_out_csrf", str)
+NEW_PRE_TOKEN = web.RequestKey("new_pre_token", str)
+
+
+def signed_in(request: web.Request) -> SignedIn:
     """The account of a request to a ``staff`` or ``admin`` route (the guard has put it there)."""
-    return request["signed_in"]
+    return request[SIGNED_IN]

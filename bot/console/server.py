@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.web import proxy
 from bot.console import audit, sessions, throttle
 from bot.console.pages import PAGE_MODULES
-from bot.console.routing import ConsoleError, NavItem, Route
+from bot.console.routing import NEW_PRE_TOKEN, SIGNED_IN, SIGNED_OUT_CSRF, ConsoleError, NavItem, Route
 from bot.console.sessions import SignedIn
 from bot.status.lockout import salt_of
 from bot.status.personal import keyed_hash
@@ -107,7 +107,7 @@ class Console:
     def audit(self, session: AsyncSession, request: web.Request, action: str, target: str = "",
               details: dict[str, Any] | None = None, login: str | None = None) -> None:
         """Record an action of the signed-in account (or ``login``) in the caller's transaction."""
-        user = request.get("signed_in")
+        user = request.get(SIGNED_IN)
         who = login if login is not None else (user.account.login if user else "")
         audit.record(session, who, action, self.now(), target, details, self.client_ip(request))
 
@@ -134,12 +134,12 @@ class Console:
     # ---- rendering -----------------------------------------------------------------------------
     def render(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
         """A page (or an htmx fragment) with the layout's context: texts, navigation, CSRF token."""
-        user: SignedIn | None = request.get("signed_in")
+        user: SignedIn | None = request.get(SIGNED_IN)
         nav = [item for item in self.nav if user and (item.access != "admin" or user.account.is_admin)]
         base = {"t": self.t, "user": user, "nav": nav, "path": request.path, "zone": ZONE,
-                "csrf": user.csrf if user else request.get("signed_out_csrf", "")}
+                "csrf": user.csrf if user else request.get(SIGNED_OUT_CSRF, "")}
         response = aiohttp_jinja2.render_template(template, request, base | context, status=status)
-        anchor = request.get("new_pre_token")
+        anchor = request.get(NEW_PRE_TOKEN)
         if anchor:
             self.set_cookie(request, response, anchor, PRE_COOKIE)
         return response
@@ -157,9 +157,9 @@ class Console:
                 anchor = self.pre_token(request)
                 if anchor is None:
                     anchor = secrets.token_urlsafe(32)
-                    request["new_pre_token"] = anchor
-                request["signed_out_csrf"] = self.signed_out_csrf(anchor)
-                if changes and not await self.csrf_presented(request, request["signed_out_csrf"], fresh=anchor is None):
+                    request[NEW_PRE_TOKEN] = anchor
+                request[SIGNED_OUT_CSRF] = self.signed_out_csrf(anchor)
+                if changes and not await self.csrf_presented(request, request[SIGNED_OUT_CSRF], fresh=anchor is None):
                     raise ConsoleError(403, "console.error.csrf")
                 return await route.handler(request)
             async with self.db() as session:
@@ -168,7 +168,7 @@ class Console:
                 if request.headers.get("HX-Request"):  # an htmx call: have the whole page go to sign-in
                     return web.Response(status=204, headers={"HX-Redirect": "/signin"})
                 raise web.HTTPSeeOther("/signin")
-            request["signed_in"] = user
+            request[SIGNED_IN] = user
             if route.access == "admin" and not user.account.is_admin:
                 raise ConsoleError(403, "console.error.admin_only")
             if changes and not await self.csrf_presented(request, user.csrf):

@@ -69,8 +69,8 @@ class ConsoleBrowser:
     async def __aexit__(self, *exc: object) -> None:
         await self.client.close()
 
-    async def get(self, path: str, **kwargs):  # noqa: ANN003, ANN201
-        response = await self.client.get(path, headers=self.headers, **kwargs)
+    async def get(self, path: str, headers: dict[str, str] | None = None, **kwargs):  # noqa: ANN003, ANN201
+        response = await self.client.get(path, headers=self.headers | (headers or {}), **kwargs)
         body = await response.text()
         found = _CSRF.search(body)
         if found:

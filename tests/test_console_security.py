@@ -270,3 +270,20 @@ async def test_https_behind_a_trusted_proxy_marks_the_cookie_secure(console_app)
             assert any(c.startswith("__Host-zc_console_pre=") and "Secure" in c and "SameSite=Strict" in c for c in raw)
     finally:
         await server.close()
+
+
+async def test_audit_page_filters_and_exports_csv(console_server, console_app, clock):
+    async with console_app.db.session() as session:
+        audit.record(session, "clerk", "account_add", clock.now() - timedelta(days=3), "=cmd|' /C calc'!A0", {}, "10.1.1.1")
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("chief")
+        page = await browser.get("/audit?login=clerk")
+        assert page.status == 200 and "10.1.1.x" in page.body_text and "10.1.1.1" not in page.body_text
+        assert "登录" not in page.body_text.split("<tbody>")[1]  # chief's sign-in is filtered out
+        export = await browser.get("/audit.csv?login=clerk&since=2020-01-01&until=bad-date")
+        assert export.status == 200 and export.headers["Content-Type"].startswith("text/csv")
+        lines = export.body_text.lstrip("\ufeff").splitlines()
+        assert lines[0].startswith("时间,账号,操作")
+        assert len(lines) == 2 and ",'=cmd|" in lines[1]  # the formula is text, never run
+        fragment = await browser.get("/audit?action=sign_in", headers={"HX-Request": "true"})
+        assert "<html" not in fragment.body_text and "chief" in fragment.body_text

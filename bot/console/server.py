@@ -137,12 +137,18 @@ class Console:
         user: SignedIn | None = request.get(SIGNED_IN)
         nav = [item for item in self.nav if user and (item.access != "admin" or user.account.is_admin)]
         base = {"t": self.t, "user": user, "nav": nav, "path": request.path, "zone": ZONE,
+                "action_label": self.action_label,
                 "csrf": user.csrf if user else request.get(SIGNED_OUT_CSRF, "")}
         response = aiohttp_jinja2.render_template(template, request, base | context, status=status)
         anchor = request.get(NEW_PRE_TOKEN)
         if anchor:
             self.set_cookie(request, response, anchor, PRE_COOKIE)
         return response
+
+    def action_label(self, action: str) -> str:
+        """An audit action's Chinese name (``console.action.<action>``), else the action itself."""
+        key = f"console.action.{action}"
+        return self.t(key) if self.texts.has(key) else action
 
     def error_page(self, request: web.Request, status: int, key: str, **values: Any) -> web.Response:
         return self.render(request, "error.html", status=status, message=self.t(key, **values),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console_fixtures import console_app, console_server  # noqa: F401 - the staff console's fixtures
+from tests.console_fixtures import console_any_app, console_app, console_server  # noqa: F401 - the staff console's fixtures
 from tests.helpers import ChatUser, make_app, make_clock, pg_schema, postgres_available
 
 

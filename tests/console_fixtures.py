@@ -2,7 +2,7 @@
 server on a fresh database, and an HTTP "browser" that signs in and posts forms with their CSRF token.
 
 ``tests/conftest.py`` imports the fixtures, so every test module can ask for ``console_app`` and
-``console_server``; import ``ConsoleBrowser``, ``add_account`` and ``PASSWORD`` from here.
+``console_server`` (and ``console_any_app`` for both database backends); import ``ConsoleBrowser``, ``add_account`` and ``PASSWORD`` from here.
 """
 
 from __future__ import annotations
@@ -42,6 +42,14 @@ async def console_app(tmp_path, clock):
         yield bot_app
     finally:
         await bot_app.close()
+
+
+@pytest.fixture
+async def console_any_app(app):
+    """``chief`` and ``clerk`` on the bot of each backend (SQLite, and PostgreSQL when it answers)."""
+    await add_account(app, "chief", "admin")
+    await add_account(app, "clerk", "staff")
+    return app
 
 
 @pytest.fixture

@@ -48,39 +48,39 @@ def test_hash_is_argon2id_and_verifies_only_the_right_password():
 # ---- setup links and accounts -------------------------------------------------------------------
 
 
-async def test_a_setup_link_works_once_and_for_24_hours(console_app, clock):
-    token = await add_account(console_app, "newbie", "staff", password=None)
-    async with console_app.db.session() as session:
+async def test_a_setup_link_works_once_and_for_24_hours(console_any_app, clock):
+    token = await add_account(console_any_app, "newbie", "staff", password=None)
+    async with console_any_app.db.session() as session:
         assert (await accounts.setup_account(session, token, clock.now())).login == "newbie"
         assert await accounts.setup_account(session, token, clock.now() + timedelta(hours=24, seconds=1)) is None
         with pytest.raises(accounts.AccountError) as refused:
             await accounts.choose_password(session, token, "1234567890", "1234567890", clock.now())
         assert refused.value.key == "console.password.too_common"
         await accounts.choose_password(session, token, PASSWORD, PASSWORD, clock.now())
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         assert await accounts.setup_account(session, token, clock.now()) is None  # used up
         assert (await accounts.check_sign_in(session, "newbie", PASSWORD)).login == "newbie"
 
 
-async def test_reset_forgets_the_password_and_ends_sessions_disable_stops_sign_in(console_app, clock):
-    async with console_app.db.session() as session:
+async def test_reset_forgets_the_password_and_ends_sessions_disable_stops_sign_in(console_any_app, clock):
+    async with console_any_app.db.session() as session:
         account = await accounts.find(session, "clerk")
         session_id = await sessions.start(session, account, clock.now())
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         _account, token = await accounts.reset(session, "clerk", clock.now())
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         assert await sessions.load(session, session_id, clock.now()) is None
         assert await accounts.check_sign_in(session, "clerk", PASSWORD) is None
         await accounts.choose_password(session, token, "another-long-phrase", "another-long-phrase", clock.now())
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         assert await accounts.check_sign_in(session, "clerk", "another-long-phrase") is not None
         await accounts.disable(session, "clerk")
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         assert await accounts.check_sign_in(session, "clerk", "another-long-phrase") is None
 
 
-async def test_bad_logins_and_roles_are_refused(console_app, clock):
-    async with console_app.db.session() as session:
+async def test_bad_logins_and_roles_are_refused(console_any_app, clock):
+    async with console_any_app.db.session() as session:
         for login, role, key in [("9lives", "staff", "console.accounts.bad_login"), ("a b", "staff", "console.accounts.bad_login"),
                                  ("ok.name", "root", "console.accounts.bad_role"), ("clerk", "staff", "console.accounts.exists")]:
             with pytest.raises(accounts.AccountError) as refused:
@@ -91,11 +91,11 @@ async def test_bad_logins_and_roles_are_refused(console_app, clock):
 # ---- sessions -----------------------------------------------------------------------------------
 
 
-async def test_session_idle_timeout_and_hashed_storage(console_app, clock):
-    async with console_app.db.session() as session:
+async def test_session_idle_timeout_and_hashed_storage(console_any_app, clock):
+    async with console_any_app.db.session() as session:
         account = await accounts.find(session, "clerk")
         session_id = await sessions.start(session, account, clock.now())
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         rows = (await session.execute(ConsoleSession.__table__.select())).all()
         assert all(session_id not in str(tuple(row)) for row in rows)  # only the hash is stored
         clock.advance(minutes=29)
@@ -125,9 +125,9 @@ def test_delay_grows_after_the_free_failures_and_is_capped():
     assert max(delays) <= throttle.MAX_DELAY.total_seconds()
 
 
-async def test_the_same_wait_for_a_real_and_an_unknown_login(console_app, clock):
+async def test_the_same_wait_for_a_real_and_an_unknown_login(console_any_app, clock):
     limit = throttle.SignInThrottle("salt")
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         for login in ("clerk", "nobody-here"):
             for _ in range(5):
                 await limit.failed(session, login, "10.0.0.1" if login == "clerk" else "10.0.0.2", clock.now())
@@ -141,9 +141,9 @@ async def test_the_same_wait_for_a_real_and_an_unknown_login(console_app, clock)
         assert await limit.wait_seconds(session, "clerk", "10.0.0.1", clock.now()) == 0  # count restarted
 
 
-async def test_an_address_is_slowed_down_across_logins(console_app, clock):
+async def test_an_address_is_slowed_down_across_logins(console_any_app, clock):
     limit = throttle.SignInThrottle("salt")
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         for i in range(throttle.ADDRESS.free_failures + 1):
             await limit.failed(session, f"guess{i}", "2001:db8::1", clock.now())
         # another login from the same IPv6 /64 waits too
@@ -170,11 +170,11 @@ def test_addresses_are_masked():
     assert audit.mask_address("cli") == "cli"
 
 
-async def test_audit_filter(console_app, clock):
-    async with console_app.db.session() as session:
+async def test_audit_filter(console_any_app, clock):
+    async with console_any_app.db.session() as session:
         audit.record(session, "chief", "account_add", clock.now(), "a", {"role": "staff"}, "10.0.0.9")
         audit.record(session, "clerk", "sign_in", clock.now() + timedelta(days=2), address="10.0.0.8")
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         assert [r.login for r in await audit.entries(session, audit.AuditFilter(login="chief"))] == ["chief"]
         assert [r.action for r in await audit.entries(session, audit.AuditFilter(since=clock.now() + timedelta(days=1)))] == ["sign_in"]
         assert await audit.entries(session, audit.AuditFilter(action="nothing")) == []

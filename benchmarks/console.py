@@ -1,0 +1,92 @@
+"""Staff console page times: each page rendered N times over HTTP by a signed-in admin.
+
+Runs the console application in-process on 127.0.0.1 over a fresh SQLite database seeded with
+``--audit`` audit entries, signs in like a browser (CSRF token from the form, session cookie), then
+requests every page in ``PAGES`` ``--rounds`` times one after another and prints the median and p95
+per page. Later phases add their pages to ``PAGES`` and their data to ``seed``.
+
+    .venv/bin/python -m benchmarks.console [--rounds 50] [--audit 10000]
+
+Target (issue): p95 ≤ 200 ms per page on this machine. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["/", "/audit", "/audit?action=sign_in", "/accounts", "/applications"]
+PASSWORD = "harbour-lights-at-dusk"
+
+
+async def seed(bot_app, audit_rows: int) -> None:
+    from bot.console import accounts, audit
+
+    now = bot_app.services.clock.now()
+    async with bot_app.db.session() as session:
+        _account, token = await accounts.add(session, "bench", "admin", now)
+        await accounts.choose_password(session, token, PASSWORD, PASSWORD, now)
+        for i in range(20):
+            await accounts.add(session, f"staff{i:02d}", "staff", now)
+        for i in range(audit_rows):
+            audit.record(session, f"staff{i % 20:02d}", ("sign_in", "account_add", "audit_export")[i % 3],
+                         now - timedelta(minutes=i), f"t{i}", {"n": i}, f"10.0.{i % 250}.{i % 7}")
+
+
+async def main(rounds: int, audit_rows: int) -> dict[str, object]:
+    from aiohttp import CookieJar
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import build_app
+    from bot.console.server import create_app
+    from bot.settings import load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db", hash_salt="benchmark-salt-0123456789abcdef")
+        bot_app = build_app(settings, serving=True)
+        await bot_app.start()
+        await seed(bot_app, audit_rows)
+        client = TestClient(TestServer(create_app(bot_app), host="127.0.0.1"), cookie_jar=CookieJar(unsafe=True))
+        await client.start_server()
+        try:
+            form = await (await client.get("/signin")).text()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+            signed = await client.post("/signin", data={"csrf": csrf, "login": "bench", "password": PASSWORD})
+            assert signed.status == 200 and str(signed.url).endswith("/"), "sign-in failed"
+            figures: dict[str, dict[str, float]] = {}
+            for path in PAGES:
+                times = []
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    response = await client.get(path)
+                    await response.read()
+                    times.append((time.perf_counter() - started) * 1000)
+                    assert response.status == 200, f"{path}: {response.status}"
+                times.sort()
+                figures[path] = {"median_ms": round(statistics.median(times), 1),
+                                 "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+                print(f"{path:28s} median {figures[path]['median_ms']:7.1f} ms   p95 {figures[path]['p95_ms']:7.1f} ms")
+        finally:
+            await client.close()
+            await bot_app.close()
+    return {"rounds": rounds, "audit_rows": audit_rows, "pages": figures,
+            "worst_p95_ms": max(f["p95_ms"] for f in figures.values())}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--audit", type=int, default=10_000)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.rounds, args.audit)), ensure_ascii=False))

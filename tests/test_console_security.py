@@ -287,3 +287,14 @@ async def test_audit_page_filters_and_exports_csv(console_server, console_app, c
         assert len(lines) == 2 and ",'=cmd|" in lines[1]  # the formula is text, never run
         fragment = await browser.get("/audit?action=sign_in", headers={"HX-Request": "true"})
         assert "<html" not in fragment.body_text and "chief" in fragment.body_text
+
+
+async def test_a_day_without_failures_starts_the_count_again(console_any_app, clock):
+    limit = throttle.SignInThrottle("salt")
+    async with console_any_app.db.session() as session:
+        for _ in range(8):
+            await limit.failed(session, "clerk", "10.0.0.1", clock.now())
+        assert await limit.wait_seconds(session, "clerk", "10.0.0.1", clock.now()) > 0
+        clock.advance(hours=25)
+        await limit.failed(session, "clerk", "10.0.0.1", clock.now())  # counted as the first again
+        assert await limit.wait_seconds(session, "clerk", "10.0.0.1", clock.now()) == 0

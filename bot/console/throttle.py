@@ -14,7 +14,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import case, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.models import ConsoleSignInAttempt
@@ -79,14 +81,21 @@ class SignInThrottle:
         return math.ceil(wait.total_seconds()) if wait > timedelta(0) else 0
 
     async def failed(self, session: AsyncSession, login: str, address: str, now: datetime) -> None:
+        """Count one failure on both keys: one upsert each, so two processes never lose a count
+        or trip over each other's first insert."""
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        table = ConsoleSignInAttempt.__table__
         for scope, key in self.keys(login, address):
-            row = await session.get(ConsoleSignInAttempt, key)
-            if row is None:
-                session.add(ConsoleSignInAttempt(key_hash=key, scope=scope.name, failures=1, last_failure_at=now))
-                continue
-            row.failures = 1 if now - row.last_failure_at > FORGET_AFTER else row.failures + 1
-            row.last_failure_at = now
-        await session.flush()
+            stmt = insert(table).values(key_hash=key, scope=scope.name, failures=1, last_failure_at=now)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.key_hash],
+                set_={
+                    "failures": case((table.c.last_failure_at < now - FORGET_AFTER, 1), else_=table.c.failures + 1),
+                    "last_failure_at": now,
+                },
+            )
+            await session.execute(stmt)
+        session.expire_all()  # rows read before are stale now
 
     async def succeeded(self, session: AsyncSession, login: str, address: str) -> None:
         account_key = self.keys(login, address)[0][1]

@@ -3,7 +3,9 @@
 Runs the console application in-process on 127.0.0.1 over a fresh SQLite database seeded with
 ``--audit`` audit entries, signs in like a browser (CSRF token from the form, session cookie), then
 requests every page in ``PAGES`` ``--rounds`` times one after another and prints the median and p95
-per page. Later phases add their pages to ``PAGES`` and their data to ``seed``.
+per page. Later phases add their pages to ``PAGES`` and their data to ``seed``. It also times failed
+sign-ins of real logins (wrong password) against unknown logins: the two medians should be close
+(an unknown login is checked against a dummy hash), so timing does not tell which logins exist.
 
     .venv/bin/python -m benchmarks.console [--rounds 50] [--audit 10000]
 
@@ -38,10 +40,28 @@ async def seed(bot_app, audit_rows: int) -> None:
         _account, token = await accounts.add(session, "bench", "admin", now)
         await accounts.choose_password(session, token, PASSWORD, PASSWORD, now)
         for i in range(20):
-            await accounts.add(session, f"staff{i:02d}", "staff", now)
+            _account, token = await accounts.add(session, f"staff{i:02d}", "staff", now)
+            await accounts.choose_password(session, token, PASSWORD, PASSWORD, now)
         for i in range(audit_rows):
             audit.record(session, f"staff{i % 20:02d}", ("sign_in", "account_add", "audit_export")[i % 3],
                          now - timedelta(minutes=i), f"t{i}", {"n": i}, f"10.0.{i % 250}.{i % 7}")
+
+
+async def sign_in_times(client) -> dict[str, float]:  # noqa: ANN001 - a TestClient
+    """Median time of a failed sign-in: 3 per real account (below the delay), 60 unknown logins;
+    each from its own address so that no limit answers early."""
+    form = await (await client.get("/signin")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    attempts = [(f"staff{i:02d}", "real") for i in range(20) for _ in range(3)] + [(f"ghost{i:03d}", "unknown") for i in range(60)]
+    times: dict[str, list[float]] = {"real": [], "unknown": []}
+    for n, (login, kind) in enumerate(sorted(attempts, key=lambda a: hash(a[0]))):
+        started = time.perf_counter()
+        response = await client.post("/signin", data={"csrf": csrf, "login": login, "password": "wrong-password-123"},
+                                     headers={"X-Forwarded-For": f"10.9.{n // 250}.{n % 250}"})
+        await response.read()
+        assert response.status == 401, f"{login}: {response.status}"
+        times[kind].append((time.perf_counter() - started) * 1000)
+    return {f"{kind}_ms": round(statistics.median(values), 1) for kind, values in times.items()}
 
 
 async def main(rounds: int, audit_rows: int) -> dict[str, object]:
@@ -49,7 +69,7 @@ async def main(rounds: int, audit_rows: int) -> dict[str, object]:
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.app import build_app
-    from bot.console.server import create_app
+    from bot.console.server import ConsoleConfig, create_app
     from bot.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,9 +77,11 @@ async def main(rounds: int, audit_rows: int) -> dict[str, object]:
         bot_app = build_app(settings, serving=True)
         await bot_app.start()
         await seed(bot_app, audit_rows)
-        client = TestClient(TestServer(create_app(bot_app), host="127.0.0.1"), cookie_jar=CookieJar(unsafe=True))
+        client = TestClient(TestServer(create_app(bot_app, ConsoleConfig(trust_proxy=True)), host="127.0.0.1"), cookie_jar=CookieJar(unsafe=True))
         await client.start_server()
         try:
+            sign_in = await sign_in_times(client)
+            print(f"failed sign-in median: real login {sign_in['real_ms']:.1f} ms, unknown login {sign_in['unknown_ms']:.1f} ms")
             form = await (await client.get("/signin")).text()
             csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
             signed = await client.post("/signin", data={"csrf": csrf, "login": "bench", "password": PASSWORD})
@@ -80,7 +102,7 @@ async def main(rounds: int, audit_rows: int) -> dict[str, object]:
         finally:
             await client.close()
             await bot_app.close()
-    return {"rounds": rounds, "audit_rows": audit_rows, "pages": figures,
+    return {"rounds": rounds, "audit_rows": audit_rows, "pages": figures, "failed_sign_in": sign_in,
             "worst_p95_ms": max(f["p95_ms"] for f in figures.values())}
 
 

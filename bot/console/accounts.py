@@ -133,7 +133,17 @@ async def setup_account(session: AsyncSession, token: str, now: datetime) -> Sta
 
 
 async def choose_password(session: AsyncSession, token: str, password: str, repeated: str, now: datetime) -> StaffAccount:
-    """Set the password through a setup link; the link is used up only when the password is taken."""
+    """Set the password through a setup link; the link is used up only when the password is taken.
+
+    Hashing takes a good fraction of a second on purpose: callers serving requests use
+    ``check_new_password`` + ``hash_password`` in a worker thread + ``store_password`` instead, so
+    that neither the event loop nor a database transaction waits for it."""
+    account = await check_new_password(session, token, password, repeated, now)
+    return await store_password(session, token, hash_password(password), now) or account
+
+
+async def check_new_password(session: AsyncSession, token: str, password: str, repeated: str, now: datetime) -> StaffAccount:
+    """The setup link's account when ``password`` may be chosen; else AccountError."""
     account = await setup_account(session, token, now)
     if account is None:
         raise AccountError("console.setup.invalid_link")
@@ -142,21 +152,38 @@ async def choose_password(session: AsyncSession, token: str, password: str, repe
     problem = policy_problem(password, account.login)
     if problem is not None:
         raise AccountError(problem)
-    account.password_hash = hash_password(password)
+    return account
+
+
+async def store_password(session: AsyncSession, token: str, password_hash: str, now: datetime) -> StaffAccount:
+    """Store a hash computed from a password ``check_new_password`` accepted; uses the link up."""
+    account = await setup_account(session, token, now)
+    if account is None:  # used or expired while the hash was computed
+        raise AccountError("console.setup.invalid_link")
+    account.password_hash = password_hash
     await session.execute(update(StaffSetupToken).where(StaffSetupToken.token_hash == token_hash(token)).values(used_at=now))
     await _end_access(session, account.id, keep_tokens=True)
     return account
 
 
-async def check_sign_in(session: AsyncSession, login: str, password: str) -> StaffAccount | None:
-    """The account when login and password match an enabled account, else None.
+async def sign_in_candidate(session: AsyncSession, login: str) -> tuple[int | None, str | None]:
+    """(account id, password hash) of an enabled account with a password, else (None, None).
 
-    An unknown login, a disabled account and an account without a password all verify against a
-    dummy hash, so none of them answers faster than a wrong password."""
-    account = await find(session, login.strip().lower()) if valid_login(login.strip().lower()) else None
-    usable = account is not None and not account.disabled and account.password_hash is not None
-    ok = verify_password(account.password_hash if usable and account else None, password)
-    return account if ok and usable else None
+    The caller verifies the password outside the transaction with ``verify_password``: with a None
+    hash it checks a dummy one, so an unknown, disabled or password-less login answers no faster
+    than a wrong password."""
+    login = login.strip().lower()
+    account = await find(session, login) if valid_login(login) else None
+    if account is None or account.disabled or account.password_hash is None:
+        return None, None
+    return account.id, account.password_hash
+
+
+async def check_sign_in(session: AsyncSession, login: str, password: str) -> StaffAccount | None:
+    """The account when login and password match an enabled account, else None (tests, tools)."""
+    account_id, stored = await sign_in_candidate(session, login)
+    ok = verify_password(stored, password)
+    return await get(session, account_id) if ok and account_id is not None else None
 
 
 async def _existing(session: AsyncSession, login: str) -> StaffAccount:

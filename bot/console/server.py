@@ -31,7 +31,7 @@ from bot.channels.web import proxy
 from bot.console import audit, sessions, throttle
 from bot.console.pages import PAGE_MODULES
 from bot.console.routing import NEW_PRE_TOKEN, SIGNED_IN, SIGNED_OUT_CSRF, ConsoleError, NavItem, Route
-from bot.console.sessions import SignedIn
+from bot.console.sessions import COOKIE, PRE_COOKIE, SignedIn
 from bot.status.lockout import salt_of
 from bot.status.personal import keyed_hash
 
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
-COOKIE = "zc_console"
-PRE_COOKIE = "zc_console_pre"  # signed out: the anchor of the sign-in and setup forms' CSRF token
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_FORM_BYTES = 64 * 1024

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.console.accounts import AccountView, token_hash
 from bot.console.models import ConsoleSession, StaffAccount
 
+COOKIE = "zc_console"
+PRE_COOKIE = "zc_console_pre"  # signed out: the anchor of the sign-in and setup forms' CSRF token
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_AGE = timedelta(hours=12)
 #: last_seen is written at most this often, so reading pages does not write on every request

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.console import accounts, sessions
 from bot.console.accounts import AccountError
+from bot.console.passwords import hash_password, verify_password
 from bot.console.routing import Route, signed_in
+from bot.console.sessions import PRE_COOKIE
 
 if TYPE_CHECKING:
     from bot.console.server import Console
@@ -30,24 +33,31 @@ def routes(console: Console) -> list[Route]:
         now = console.now()
         async with console.db() as session:
             wait = await console.throttle.wait_seconds(session, login, address, now)
-            account = None if wait else await accounts.check_sign_in(session, login, password)
-            if wait:
-                message, status = console.t("console.signin.slow_down", seconds=wait), 429
-            elif account is None:
+            account_id, stored = await accounts.sign_in_candidate(session, login)
+        if wait:
+            return console.render(request, "signin.html", status=429, login=login, notice="",
+                                  message=console.t("console.signin.slow_down", seconds=wait))
+        # Argon2 takes a good fraction of a second: in a worker thread, outside any transaction
+        ok = await asyncio.to_thread(verify_password, stored, password)
+        async with console.db() as session:
+            account = await accounts.get(session, account_id) if ok and account_id is not None else None
+            if account is None or account.disabled:
                 await console.throttle.failed(session, login, address, now)
                 known = await accounts.find(session, login) if accounts.valid_login(login) else None
                 # a failure is audited against a real account only: what was typed may be a password
                 console.audit(session, request, "sign_in_failed", target=known.login if known else "", login="")
-                message, status = console.t("console.signin.failed"), 401
+                failed = True
             else:
                 await console.throttle.succeeded(session, login, address)
                 session_id = await sessions.start(session, account, now)
                 console.audit(session, request, "sign_in", login=account.login)
-        if wait or account is None:
-            return console.render(request, "signin.html", status=status, login=login, message=message, notice="")
+                failed = False
+        if failed:
+            return console.render(request, "signin.html", status=401, login=login, notice="",
+                                  message=console.t("console.signin.failed"))
         response = web.HTTPSeeOther("/")
         console.set_cookie(request, response, session_id)
-        console.clear_cookie(request, response, "zc_console_pre")
+        console.clear_cookie(request, response, PRE_COOKIE)
         raise response
 
     async def signout(request: web.Request) -> web.StreamResponse:
@@ -70,10 +80,13 @@ def routes(console: Console) -> list[Route]:
     async def setup(request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         form = await request.post()
+        password = str(form.get("password", ""))
         try:
             async with console.db() as session:
-                account = await accounts.choose_password(
-                    session, token, str(form.get("password", "")), str(form.get("repeat", "")), console.now())
+                await accounts.check_new_password(session, token, password, str(form.get("repeat", "")), console.now())
+            password_hash = await asyncio.to_thread(hash_password, password)  # slow on purpose: not in the loop
+            async with console.db() as session:
+                account = await accounts.store_password(session, token, password_hash, console.now())
                 console.audit(session, request, "password_set", target=account.login, login=account.login)
         except AccountError as exc:
             async with console.db() as session:

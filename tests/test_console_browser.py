@@ -162,3 +162,26 @@ async def test_after_sign_out_the_back_button_shows_nothing(browser, console_ser
     await expect(page.locator("#audit-rows")).to_have_count(0)
     assert "chief" not in await page.content()  # nothing of the signed-in pages is shown again
     assert page.errors == []
+
+
+async def test_choose_a_password_through_the_setup_link(browser, console_server, console_app):
+    from tests.console_fixtures import add_account
+
+    texts = console_app.services.texts
+    token = await add_account(console_app, "newcomer", "staff", password=None)
+    page = await new_page(browser, console_server)
+    await page.goto(f"/setup/{token}")
+    await page.fill("input[name=password]", "qwertyuiop123")
+    await page.fill("input[name=repeat]", "qwertyuiop123")
+    await page.click("form button[type=submit]")
+    await expect(page.locator("#setup-error")).to_have_text(texts.get("console.password.too_common"))
+    await page.screenshot(path=shot("setup"))
+    await page.fill("input[name=password]", "tides-turn-twice-daily")
+    await page.fill("input[name=repeat]", "tides-turn-twice-daily")
+    await page.click("form button[type=submit]")
+    await expect(page.locator("p.notice")).to_have_text(texts.get("console.setup.done"))
+    await sign_in(page, "newcomer", "tides-turn-twice-daily")
+    await expect(page.locator("header .who")).to_contain_text("newcomer")
+    await page.goto(f"/setup/{token}")  # used up
+    await expect(page.locator("main .error")).to_have_text(texts.get("console.setup.invalid_link"))
+    assert page.errors == []

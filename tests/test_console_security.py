@@ -298,3 +298,18 @@ async def test_a_day_without_failures_starts_the_count_again(console_any_app, cl
         clock.advance(hours=25)
         await limit.failed(session, "clerk", "10.0.0.1", clock.now())  # counted as the first again
         assert await limit.wait_seconds(session, "clerk", "10.0.0.1", clock.now()) == 0
+
+
+def test_check_reports_a_console_text_the_file_lacks(tmp_path):
+    import shutil
+
+    from bot.console.check import check_console, used_keys
+    from bot.paths import content_root
+
+    shutil.copytree(content_root() / "dialogs", tmp_path / "dialogs")
+    assert check_console(tmp_path) == []
+    assert {"console.signin.failed", "console.nav.units", "console.role.admin"} <= used_keys()
+    path = tmp_path / "dialogs" / "texts_console.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    slow_down:", "    slow_down_renamed:"), encoding="utf-8")
+    problems = check_console(tmp_path)
+    assert [p.reason for p in problems] == ["text key 'console.signin.slow_down' is used by the console but missing"]

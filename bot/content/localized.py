@@ -1,4 +1,4 @@
-"""User-facing fields of data files in two languages, and dates written for each language.
+"""User-facing fields of data files in two languages.
 
 A rules file keeps a user-facing field ``x`` in Chinese and its English version beside it as ``x_en``
 (a string, a list of strings or a mapping of strings, shaped like ``x``). The schemas declare both,
@@ -9,20 +9,17 @@ so the loaders accept them; ``pick`` chooses by the reader's language; ``english
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
 from bot.content.loader import ContentProblem, line_of
+from bot.content.texts import placeholders
 
 EN = "en"
 SUFFIX = "_en"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def is_english(lang: str | None) -> bool:
@@ -38,25 +35,6 @@ def pick(model: Any, field: str, lang: str | None) -> Any:
     return getattr(model, field)
 
 
-def en_date(day: date | None) -> str:
-    """A date as English readers write it (5 June 2024); empty when there is none."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else ""
-
-
-def local_date(day: date | None, lang: str | None) -> str:
-    """A date in the reader's language: 2024年6月5日 or 5 June 2024."""
-    from bot.content.texts import cn_date
-
-    return en_date(day) if is_english(lang) else cn_date(day)
-
-
-def _placeholders(text: str) -> set[str]:
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    except ValueError:
-        return set()
-
-
 def _compare(zh: Any, en: Any, where: str) -> list[str]:
     """Why ``en`` is not a full English counterpart of ``zh`` ([] when it is)."""
     if en is None or en == "" or en == [] or en == {}:
@@ -64,8 +42,8 @@ def _compare(zh: Any, en: Any, where: str) -> list[str]:
     if isinstance(zh, str):
         if not isinstance(en, str):
             return [f"{where}{SUFFIX}: must be text like {where}"]
-        if _placeholders(zh) != _placeholders(en):
-            return [f"{where}{SUFFIX}: placeholders {sorted(_placeholders(en))} differ from {sorted(_placeholders(zh))}"]
+        if placeholders(zh) != placeholders(en):
+            return [f"{where}{SUFFIX}: placeholders {sorted(placeholders(en))} differ from {sorted(placeholders(zh))}"]
         return []
     if isinstance(zh, list):
         if not isinstance(en, list) or len(en) != len(zh):

@@ -285,7 +285,7 @@ class RemindersFeature(Feature):
         if not explicit:
             return []
         labels = [t.label for t in self.rules.topics if t.id in set(rows)]
-        return [ctx.t("reminders.privacy_line", topics="、".join(labels) or ctx.t("reminders.privacy_none"))]
+        return [ctx.t("reminders.privacy_line", topics=ctx.t("reminders.privacy_separator").join(labels) or ctx.t("reminders.privacy_none"))]
 
     async def forget_user(self, ctx: Context) -> None:
         await ctx.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))

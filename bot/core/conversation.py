@@ -20,6 +20,7 @@ from datetime import timedelta
 from bot.content.texts import DEFAULT_LANGUAGE, normalize_language
 from bot.core.context import STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
+from bot.core.language import detect_language
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_inbound, clean_text
@@ -227,9 +228,22 @@ class Conversation:
         menu_key = self._menu_key_for_label(text)
         if menu_key is not None:
             return prefix + await self.run_menu(ctx, menu_key)
+        prefix += await self._follow_written_language(ctx, text)
         if self.free_text is None:
             return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
         return prefix + await self.free_text.answer(ctx, text)
+
+    async def _follow_written_language(self, ctx: Context, text: str) -> list[Outbound]:
+        """A question written clearly in the other language switches the user to it, with one line
+        (in the new language) saying so and how to switch back. Only questions count: a dialog's
+        typed answers are numbers and codes, and a message that does not tell (digits, emoji, "ok",
+        an acronym) keeps the language; a message with Chinese in it is Chinese
+        (``bot.core.language``), so a Chinese user is never switched by an English acronym."""
+        written = detect_language(text)
+        if written is None or written == ctx.language:
+            return []
+        await ctx.update_user(language=written)
+        return [Outbound(text=ctx.t("lang.switched"))]
 
     async def _route_shared_chat(self, ctx: Context) -> list[Outbound]:
         """A group, supergroup or channel: only what is not personal answers there (questions to the

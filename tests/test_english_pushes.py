@@ -41,7 +41,7 @@ async def test_deadline_reminder_goes_out_in_english_and_chinese_in_one_tick(app
     rows = await outbox(app, "online_deadline")
     assert report.queued == 2 and world.chats(rows) == ["hr", "subscriber"]
     en, zh = text_to(rows, world.subscriber), text_to(rows, world.hr)
-    assert "close on 30 August 2024 (14 days left)" in en and app.services.office.phone in en
+    assert "close on 30 August 2024 (14 day(s) left)" in en and app.services.office.phone in en
     assert "山东省专业技术人员管理服务平台 (the Shandong professional" in en and english(en)
     assert "2024年8月30日" in zh and "还有14天" in zh and "August" not in zh
 
@@ -169,3 +169,40 @@ async def test_no_english_step_when_nobody_reads_english(sapp, staff):  # noqa: 
     await staff.say("【通知】周五下午暂停服务。")
     assert "群发预览" in staff.text and "其中使用中文 1 人，使用英文 0 人" in staff.text
     assert "英文版" not in staff.text and staff.button_labels == ["确认发送", "取消"]
+
+
+async def test_english_and_chinese_deadline_reminders_are_delivered_through_the_emulator(sqlite_app, clock):
+    """The scheduler and the outbox worker in-process (a fake clock puts us inside the 2024 cycle),
+    the Bot API emulator as Telegram: each chat receives its own language."""
+    from bot.channels.telegram_sender import TelegramHttpSender
+    from bot.outbox.config import DeliveryConfig
+    from bot.outbox.worker import OutboxWorker
+    from tests.emulator import BotApiEmulator
+    from tests.outbox_fakes import make_users
+
+    token = "123456:EN-DATA"
+    emu = BotApiEmulator(token=token)
+    url = await emu.start()
+    sender = TelegramHttpSender(token, api_url=url)
+    try:
+        clock.set(at(2024, 8, 29, 9, 0))  # T-1 of the online deadline
+        en_user, zh_user = await make_users(sqlite_app, 2, start=8801)
+        await set_language(sqlite_app, [en_user], "en")
+        rules = scheduler(sqlite_app).rules
+        from bot.reminders.audience import Subscriptions
+
+        async with sqlite_app.db.session() as s:
+            for user in (en_user, zh_user):
+                await Subscriptions(rules).set(s, user, "deadline", True, clock.now())
+        await scheduler(sqlite_app).tick()
+        worker = OutboxWorker(sqlite_app.db, {"telegram": sender}, clock,
+                              DeliveryConfig(global_rate=100, per_chat_interval=0, quiet_hours=None))
+        await worker.drain()
+        (en,) = emu.messages_to(8801)
+        (zh,) = emu.messages_to(8802)
+        assert en["text"].startswith("[Deadline] Online applications for the 2024 industrial internet engineering title")
+        assert "close on 30 August 2024 (1 day(s) left)" in en["text"] and english(en["text"])
+        assert zh["text"].startswith("【截止提醒】2024年度") and "还有1天" in zh["text"]
+    finally:
+        await sender.close()
+        await emu.stop()

@@ -147,7 +147,7 @@ def test_check_fails_when_an_english_text_loses_a_placeholder(tmp_path):
     root = content_copy(tmp_path)
     path = root / "rules" / "reminders.yaml"
     text = path.read_text("utf-8")
-    path.write_text(text.replace("close on {deadline} ({days_left} days left)", "close on {deadline}", 1), "utf-8")
+    path.write_text(text.replace("close on {deadline} ({days_left} day(s) left)", "close on {deadline}", 1), "utf-8")
     found = problems_of(check_reminder_rules, root)
     assert any("rules.0.text_en: placeholders ['deadline', 'phone', 'year'] differ" in p for p in found), found
 

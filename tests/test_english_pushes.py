@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.outbox.models import OutboxMessage
 from bot.reminders.models import Broadcast
+from bot.storage.db import Database
 from bot.storage.models import User
 from tests.helpers import ChatUser
 from tests.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
@@ -205,4 +207,40 @@ async def test_english_and_chinese_deadline_reminders_are_delivered_through_the_
         assert zh["text"].startswith("【截止提醒】2024年度") and "还有1天" in zh["text"]
     finally:
         await sender.close()
+        await emu.stop()
+
+
+@pytest.mark.timeout(120)
+async def test_cli_broadcast_with_an_english_text_file(tmp_path):
+    """``python -m bot broadcast --text-en-file``: the preview counts both languages and shows the
+    English version; each chat of the emulator receives its own language."""
+    from tests.emulator import BotApiEmulator
+    from tests.test_reminders_cli import TOKEN, run_cli, seed
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    await seed(url, 3)  # users 5000–5002, Chinese
+    db = Database(url)
+    async with db.session() as s:
+        await s.execute(update(User).where(User.external_id == "5002").values(language="en"))
+    await db.dispose()
+    emu = BotApiEmulator(token=TOKEN)
+    api = await emu.start()
+    zh_file, en_file = tmp_path / "notice.txt", tmp_path / "notice.en.txt"
+    zh_file.write_text("周五下午系统维护，暂停受理。\n", encoding="utf-8")
+    en_file.write_text("System maintenance on Friday afternoon: no applications are taken.\n", encoding="utf-8")
+    env = {"DATABASE_URL": url, "BOT_TOKEN": TOKEN, "STAFF_IDS": ""}
+    try:
+        code, out = await run_cli("broadcast", "--segment", "all", "--text-file", str(zh_file), "--text-en-file",
+                                  str(en_file), "--yes", "--urgent", "--api-url", api, env=env)
+        assert code == 0, out
+        assert "收件人数：3 人" in out and "其中使用中文 2 人，使用英文 1 人。" in out
+        assert "英文版：\nSystem maintenance on Friday afternoon" in out
+        assert [m["text"] for m in emu.messages_to(5002)] == ["System maintenance on Friday afternoon: no applications are taken."]
+        assert [m["text"] for m in emu.messages_to(5000)] == ["周五下午系统维护，暂停受理。"]
+        empty = tmp_path / "empty.txt"
+        empty.write_text("", encoding="utf-8")
+        code, out = await run_cli("broadcast", "--segment", "all", "--text-file", str(zh_file), "--text-en-file",
+                                  str(empty), "--yes", env=env)
+        assert code == 2 and "the English text file is empty" in out and "Traceback" not in out
+    finally:
         await emu.stop()

@@ -168,3 +168,23 @@ def test_pick_and_the_gap_walker():
     bare = workflow.data.model_copy(update={"application_number_hint_en": None})
     assert english_gaps(bare) == [(("application_number_hint",), "application_number_hint: no English version "
                                                                   "(application_number_hint_en)")]
+
+
+def test_eligibility_cli_speaks_english_with_lang_en(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import _register_optional_commands, app
+
+    _register_optional_commands()
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"person_type": "employee", "education": "doctor", "current_title": "none",
+                                   "years_of_work": 0}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["eligibility", "--profile", str(profile), "--today", "2024-07-10", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "From your answers, you can apply for: Assistant Engineer (助理工程师), Engineer (工程师)." in result.output
+    assert "Online applications for 2024 close on 30 August 2024 (51 day(s) left)" in result.output
+    assert english_lines(result.output) == []
+    result = CliRunner().invoke(app, ["eligibility", "--profile", str(profile), "--lang", "fr"])
+    assert result.exit_code == 2 and "--lang must be zh or en" in result.output

@@ -244,3 +244,33 @@ async def test_cli_broadcast_with_an_english_text_file(tmp_path):
         assert code == 2 and "the English text file is empty" in out and "Traceback" not in out
     finally:
         await emu.stop()
+
+
+async def test_an_english_staff_member_runs_a_broadcast_in_english(tmp_path, clock):
+    """Prompts, preview, progress and the final report in the staff member's language."""
+    from bot.reminders.broadcast import BroadcastMonitor
+    from tests.helpers import make_app
+
+    app = await make_app("sqlite", tmp_path, clock=clock, staff_ids=["900"])  # a Telegram staff id
+    try:
+        staff = ChatUser(app, user_id="900", channel="telegram")
+        await staff.say("/start", language="en")
+        await readers(app)
+        await staff.say("/broadcast")
+        assert "Broadcast: please choose who receives it." in staff.text
+        await staff.press_label("All users")
+        await staff.say("【通知】周五下午暂停服务。")
+        assert "2 of the recipients read English" in staff.text
+        await staff.press_label("No English version")
+        assert "Of them: 1 read Chinese, 2 read English." in staff.text and "one-line note in English on top" in staff.text
+        await staff.press_label("Send now")
+        assert "Broadcast #1 has started, 3 people." in staff.text
+        (progress,) = await rows_of(app, OutboxMessage, OutboxMessage.kind == "broadcast_report")
+        assert progress.payload["text"].startswith("Broadcast #1 (All users) progress: 0%")
+        async with app.db.session() as s:
+            await s.execute(update(OutboxMessage).where(OutboxMessage.kind == "broadcast").values(state="sent"))
+        await BroadcastMonitor(app.db, clock, app.services.texts).tick()
+        reports = [r.payload["text"] for r in await rows_of(app, OutboxMessage, OutboxMessage.kind == "broadcast_report")]
+        assert any(r.startswith("Broadcast #1 (All users) is complete.") and "sent 3" in r for r in reports), reports
+    finally:
+        await app.close()

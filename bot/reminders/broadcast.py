@@ -135,7 +135,7 @@ async def create_broadcast(
     await session.flush()
     if created_by is not None and texts is not None and created_by.channel in channels:
         key = f"bc:{broadcast.id}:progress"
-        progress = render_progress(texts, broadcast, Figures(), 0)
+        progress = render_progress(texts, broadcast, Figures(), 0, normalize_language(created_by.language))
         await enqueue(session, user=created_by, message=Outbound(text=progress), key=key,
                       kind="broadcast_report", now=now, urgent=True)
         broadcast.progress_key = key
@@ -162,21 +162,23 @@ async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast, now: dat
     return int(result.rowcount or 0)
 
 
-def render_progress(texts: Texts, broadcast: Broadcast, fig: Figures, pct: int) -> str:
-    return texts.get("reminders.broadcast.progress", id=broadcast.id, segment=broadcast.segment_label, pct=pct,
+def render_progress(texts: Texts, broadcast: Broadcast, fig: Figures, pct: int, lang: str = "zh") -> str:
+    """The staff member's progress line, in their language."""
+    return texts.get("reminders.broadcast.progress", lang, id=broadcast.id, segment=broadcast.segment_label, pct=pct,
                      sent=fig.sent, blocked=fig.blocked, failed=fig.failed, total=broadcast.total)
 
 
-def render_final(texts: Texts, broadcast: Broadcast, fig: Figures) -> str:
+def render_final(texts: Texts, broadcast: Broadcast, fig: Figures, lang: str = "zh") -> str:
+    """The final report (sent, blocked, failed with reasons, cancelled), in the staff member's language."""
     result = texts.get("reminders.broadcast.final_cancelled" if broadcast.state == "cancelled"
-                       else "reminders.broadcast.final_done")
-    lines = [texts.get("reminders.broadcast.final", id=broadcast.id, segment=broadcast.segment_label, result=result,
+                       else "reminders.broadcast.final_done", lang)
+    lines = [texts.get("reminders.broadcast.final", lang, id=broadcast.id, segment=broadcast.segment_label, result=result,
                        total=broadcast.total, sent=fig.sent, blocked=fig.blocked, failed=fig.failed,
                        cancelled=fig.cancelled)]
     if fig.reasons:
-        lines.append(texts.get("reminders.broadcast.reasons_header"))
+        lines.append(texts.get("reminders.broadcast.reasons_header", lang))
         for reason, count in sorted(fig.reasons.items(), key=lambda kv: -kv[1]):
-            lines.append(texts.get("reminders.broadcast.reason_line", reason=reason, count=count))
+            lines.append(texts.get("reminders.broadcast.reason_line", lang, reason=reason, count=count))
     return "\n".join(lines)
 
 
@@ -222,7 +224,7 @@ class BroadcastMonitor:
         message_id = await self._progress_message_id(session, broadcast)
         if message_id is None:
             return False  # the progress message itself is not out yet; catch up next tick
-        text = render_progress(self.texts, broadcast, fig, step)
+        text = render_progress(self.texts, broadcast, fig, step, normalize_language(creator.language))
         row = await enqueue(session, user=creator, message=Outbound(text=text), key=f"bc:{broadcast.id}:p{step}",
                             kind="broadcast_report", now=now, urgent=True)
         if row is not None:
@@ -240,7 +242,7 @@ class BroadcastMonitor:
             await self._edit_progress(session, broadcast, fig, creator, 100, now)
         broadcast.last_progress_pct = 100
         if creator is not None:
-            await enqueue(session, user=creator, message=Outbound(text=render_final(self.texts, broadcast, fig)),
+            await enqueue(session, user=creator, message=Outbound(text=render_final(self.texts, broadcast, fig, normalize_language(creator.language))),
                           key=f"bc:{broadcast.id}:final", kind="broadcast_report", now=now, urgent=True)
         log.info("broadcast %s finished: %s sent, %s blocked, %s failed, %s cancelled",
                  broadcast.id, fig.sent, fig.blocked, fig.failed, fig.cancelled)

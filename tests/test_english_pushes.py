@@ -274,3 +274,12 @@ async def test_an_english_staff_member_runs_a_broadcast_in_english(tmp_path, clo
         assert any(r.startswith("Broadcast #1 (All users) is complete.") and "sent 3" in r for r in reports), reports
     finally:
         await app.close()
+
+
+async def test_an_english_staff_member_sets_a_status_by_its_english_name(sapp, staff):  # noqa: F811
+    await staff.say("/start", language="en")
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000401", state="评委会办事机构审核")]))
+    await staff.say("/setstatus SD2024-000401 Approved")
+    assert '"Approved" is not a known status.' in staff.text and "Filling in, Employer review, " in staff.text
+    await staff.say("/setstatus SD2024-000401 Accepted")
+    assert 'Application SD2024-000401 changed from "Committee office review" to "Accepted"; 0 notice(s) queued.' in staff.text

@@ -304,13 +304,13 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.number_hint(ctx.language)))]
         target = workflow.state_id(state_name)
         if target is None:
-            states = "、".join(s.label for s in workflow.data.states)
+            states = ctx.t("status.separator").join(workflow.label(s.id, ctx.language) for s in workflow.data.states)
             return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
         app = await service.queries.find(ctx.session, number)
         if app is None:
             return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
         if app.state == target:
-            return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target)))]
+            return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target, ctx.language)))]
         source = app.state
         try:
             outcome = await service.commands.change_state(
@@ -324,8 +324,8 @@ class StatusFeature(Feature):
                 text=ctx.t(
                     "status.setstatus.done",
                     number=number,
-                    source=workflow.label(source),
-                    target=workflow.label(target),
+                    source=workflow.label(source, ctx.language),
+                    target=workflow.label(target, ctx.language),
                     notices=outcome.notices,
                 )
             )

@@ -283,3 +283,17 @@ async def test_an_english_staff_member_sets_a_status_by_its_english_name(sapp, s
     assert '"Approved" is not a known status.' in staff.text and "Filling in, Employer review, " in staff.text
     await staff.say("/setstatus SD2024-000401 Accepted")
     assert 'Application SD2024-000401 changed from "Committee office review" to "Accepted"; 0 notice(s) queued.' in staff.text
+
+
+async def test_subscriptions_are_offered_with_english_topic_names(sqlite_app):
+    user = ChatUser(sqlite_app, user_id="en-subs", channel="telegram")
+    await user.say("/start", language="en")
+    await user.say("/subscribe")
+    assert "Reminder subscriptions (tap a button to subscribe or unsubscribe):" in user.text
+    assert "Deadlines: Reminders before the online application deadline" in user.text
+    assert user.button_labels == ["⬜ Deadlines", "⬜ My application", "✅ Announcements"]
+    await user.press_label("⬜ Deadlines")
+    assert 'Subscribed to "Deadlines".' in user.text
+    await user.press_label("⬜ My application")
+    await user.say("/privacy")
+    assert "Reminder subscriptions: Deadlines, My application" in user.text  # the rows the user chose

@@ -98,7 +98,7 @@ class WebConfig:
 
 
 class ApiError(Exception):
-    """An expected refusal: HTTP status and a text key of the Chinese message shown to the user."""
+    """An expected refusal: HTTP status and the text key of the message shown to the user (in the page's language)."""
 
     def __init__(self, status: int, key: str, **values: Any) -> None:
         super().__init__(key)

@@ -26,20 +26,23 @@ def register(app: typer.Typer, _build_app_or_exit: AppBuilder) -> None:
         profile: Annotated[Path, typer.Option("--profile", help="JSON file: one profile object or a list of them.")],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
         today: Annotated[str | None, typer.Option(help="Evaluate as of this date (YYYY-MM-DD); default: today.")] = None,
+        lang: Annotated[str, typer.Option("--lang", help="Language of the verdict: zh or en.")] = "zh",
     ) -> None:
         """The eligibility verdict for one or more applicant profiles."""
         from bot.cli_common import fail
 
+        if lang not in ("zh", "en"):
+            fail(f"--lang must be zh or en, not {lang!r}")
         profiles, single = _read_profiles(profile, fail)
         day = _parse_day(today, fail)
-        verdicts = _evaluate_all(profiles, day, fail)
+        verdicts = _evaluate_all(profiles, day, fail, lang)
         if as_json:
             payload = [v.model_dump(mode="json") for v in verdicts]
             typer.echo(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
             return
         from bot.eligibility.render import render_text
 
-        t = _texts()
+        t = _texts(lang)
         for index, verdict in enumerate(verdicts):
             if not single:
                 typer.echo(f"=== [{index}] ===")
@@ -81,7 +84,7 @@ def _parse_day(value: str | None, fail) -> date:  # noqa: ANN001
         fail(f"--today: not a date (YYYY-MM-DD): {value!r}")
 
 
-def _texts():  # noqa: ANN202
+def _texts(lang: str = "zh"):  # noqa: ANN202
     from bot.content.office import load_office
     from bot.content.texts import Texts, text_files
     from bot.paths import content_root
@@ -93,12 +96,12 @@ def _texts():  # noqa: ANN202
               "qq_group": office.qq_group, "news_column": office.news_column}
 
     def t(key: str, **extra: object) -> str:
-        return texts.get(key, **(values | extra))
+        return texts.get(key, lang, **(values | extra))
 
     return t
 
 
-def _evaluate_all(profiles, day: date, fail):  # noqa: ANN001, ANN202
+def _evaluate_all(profiles, day: date, fail, lang: str = "zh"):  # noqa: ANN001, ANN202
     from bot.content.loader import ContentError
     from bot.eligibility.evaluation import evaluate
     from bot.eligibility.rulebook import load_rulebook
@@ -109,15 +112,15 @@ def _evaluate_all(profiles, day: date, fail):  # noqa: ANN001, ANN202
     try:
         book = load_rulebook(root)
         cycles = CycleCalendar.load(root)
-        t = _texts()
+        t = _texts(lang)
     except ContentError as exc:
         fail(f"content is invalid (run `python -m bot check`):\n{exc}")
     view = cycles.view(day)
     verdicts = []
     for profile in profiles:
-        verdict = evaluate(profile, book, view, day, t)
+        verdict = evaluate(profile, book, view, day, t, lang=lang)
         unset = [f for f in _WORTH_STATING if f not in profile.model_fields_set]
         if unset:
-            verdict.warnings.append(t("eligibility.warn.defaults", fields="、".join(unset)))
+            verdict.warnings.append(t("eligibility.warn.defaults", fields=t("eligibility.separator.list").join(unset)))
         verdicts.append(verdict)
     return verdicts

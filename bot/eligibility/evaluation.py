@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.content.localized import is_english, pick
+from bot.content.texts import local_date
 from bot.eligibility.profile import Profile
 from bot.eligibility.rulebook import TITLE_RANK, Material, Rulebook, StandardRow
 from bot.reference.cycles import CycleView
@@ -91,8 +93,9 @@ class _Evaluation:
     """One evaluation; split into small methods per path, all reading the same inputs."""
 
     def __init__(self, profile: Profile, book: Rulebook, cycle: CycleView | None, today: date, t: TextFn,
-                 ce_self_report: CeSelfReport) -> None:
+                 ce_self_report: CeSelfReport, lang: str | None) -> None:
         self.p = profile
+        self.lang = lang
         self.book = book
         self.cycle = cycle
         self.today = today
@@ -108,6 +111,17 @@ class _Evaluation:
         self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------
+    def say(self, item: object, field: str) -> Any:
+        """A user-facing field of the rules in the reader's language (``field_en`` for English)."""
+        return pick(item, field, self.lang)
+
+    def day(self, value: date) -> str:
+        """A date of the cycle: ISO for Chinese (as the verdict has always shown it), 30 August 2024 in English."""
+        return local_date(value, "en") if is_english(self.lang) else value.isoformat()
+
+    def joined(self, items: list[str], kind: str = "clauses") -> str:
+        return self.t(f"eligibility.separator.{kind}").join(items)
+
     def level_name(self, level: str) -> str:
         return self.t(f"eligibility.names.title.{level}")
 
@@ -126,13 +140,13 @@ class _Evaluation:
         for exclusion in self.book.exclusions:
             if all(self._matches(getattr(self.p, f), want) for f, want in exclusion.when.items()):
                 self.verdict.excluded = Exclusion(
-                    id=exclusion.id, reason=exclusion.reason, advice=exclusion.advice,
+                    id=exclusion.id, reason=self.say(exclusion, "reason"), advice=self.say(exclusion, "advice"),
                     sources=self.cite((exclusion.source, exclusion.confidence))
                 )
                 return self.verdict
         uncovered = self.book.not_covered
         if self.p.origin in uncovered.origins:
-            self.verdict.excluded = Exclusion(id="not_covered", kind="not_covered", reason=uncovered.reason,
+            self.verdict.excluded = Exclusion(id="not_covered", kind="not_covered", reason=self.say(uncovered, "reason"),
                                               advice=self.t("eligibility.not_covered_advice"),
                                               sources=self.cite((uncovered.source, uncovered.confidence)))
             return self.verdict
@@ -186,7 +200,7 @@ class _Evaluation:
                                             professional=_years(row.professional), min=ce.min_hours_per_year))
         unknown = [y for y in years if y not in recorded]
         if unknown:
-            self.ce_notes.append(self.t("eligibility.warn.ce_unknown", years="、".join(map(str, unknown)),
+            self.ce_notes.append(self.t("eligibility.warn.ce_unknown", years=self.joined([str(y) for y in unknown], "list"),
                                         min=ce.min_hours_per_year))
 
     # ---- standard path and the rows it shares with the qualification path --------------------
@@ -247,7 +261,7 @@ class _Evaluation:
             return None, [self.t("eligibility.gap.ladder_years", years=_years(_gap(need, self.p.years_of_work)),
                                  level=name, need=_years(need))]
         reasons = [self.t("eligibility.reason.ladder", level=name, need=_years(need), have=_years(self.p.years_of_work)),
-                   self.book.title_waiver.reason]
+                   self.say(self.book.title_waiver, "reason")]
         return OpenPath(level=level, path="standard", reasons=reasons, estimate=True,
                         sources=self.cite(self.book.title_waiver.source, (row.source, row.confidence))), []
 
@@ -257,7 +271,7 @@ class _Evaluation:
             row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title)
             if row is not None:
                 self.used_attachment1 |= row.per_attachment1
-                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=[row.reason],
+                self.verdict.levels.append(OpenPath(level=level, path="standard", reasons=[self.say(row, "reason")],
                                                     sources=self.cite((row.source, row.confidence))))
                 continue
             if self.waived:
@@ -289,7 +303,7 @@ class _Evaluation:
             self.verdict.blocked.append(BlockedPath(level=level, path="qualification", missing=[held_note, *gap]))
             return
         self.used_attachment1 |= row.per_attachment1
-        reasons = [self.book.qualification.reason, held_note, row.reason]
+        reasons = [self.say(self.book.qualification, "reason"), held_note, self.say(row, "reason")]
         self.verdict.levels.append(OpenPath(level=level, path="qualification", reasons=reasons,
                                             sources=self.cite(self.book.qualification.source, (row.source, row.confidence))))
 
@@ -305,7 +319,7 @@ class _Evaluation:
                 continue
             self.used_attachment1 |= row.per_attachment1
             reasons = [self.t("eligibility.reason.exceptional", level=self.level_name(row.level),
-                              conditions="；".join(c.text for c in row.conditions))]
+                              conditions=self.joined([self.say(c, "text") for c in row.conditions]))]
             sources = self.cite(*((c.source, c.confidence) for c in row.conditions))
             self.verdict.levels.append(OpenPath(level=row.level, path="exceptional", reasons=reasons,
                                                 sources=sources, conditional=True))
@@ -331,7 +345,8 @@ class _Evaluation:
         if missing:
             self.verdict.blocked.append(BlockedPath(level=row.level, path="skilled", missing=missing))
             return
-        reasons = [row.reason, self.t("eligibility.reason.skilled_requirements", requirements="；".join(skilled.requirements))]
+        requirements = self.joined(self.say(skilled, "requirements"))
+        reasons = [self.say(row, "reason"), self.t("eligibility.reason.skilled_requirements", requirements=requirements)]
         self.verdict.levels.append(OpenPath(level=row.level, path="skilled", reasons=reasons,
                                             sources=self.cite((row.source, row.confidence), row.also, skilled.requirements_source)))
 
@@ -351,9 +366,9 @@ class _Evaluation:
         for level in levels:
             if not self.p.zjtx_recommended:
                 self.verdict.blocked.append(BlockedPath(level=level, path="zjtx",
-                                                        missing=[self.t("eligibility.gap.zjtx_recommendation", form=zjtx.form)]))
+                                                        missing=[self.t("eligibility.gap.zjtx_recommendation", form=self.say(zjtx, "form"))]))
                 continue
-            self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[zjtx.reason, quota],
+            self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[self.say(zjtx, "reason"), quota],
                                                 sources=self.cite((enterprise.source, enterprise.confidence), zjtx.also),
                                                 estimate=not enterprise.quota_known))
 
@@ -363,7 +378,7 @@ class _Evaluation:
             pointers.insert(0, self.book.skilled.green_channel)
         for pointer in pointers:
             self.verdict.pointers.append(
-                self.t("eligibility.reason.pointer", reason=pointer.reason,
+                self.t("eligibility.reason.pointer", reason=self.say(pointer, "reason"),
                        sources=self.citer.join(self.cite((pointer.source, pointer.confidence), pointer.also)))
             )
 
@@ -380,9 +395,9 @@ class _Evaluation:
             v.blocked = []  # years and hours do not bind a 举荐 applicant; the nearest gaps are noise here
             return
         if self.waived:
-            v.warnings.append(self.book.title_waiver.reason)
+            v.warnings.append(self.say(self.book.title_waiver, "reason"))
             if self.used_ladder:
-                v.warnings.append(self.book.title_waiver.years_note + self.t("eligibility.warn.ladder_estimate"))
+                v.warnings.append(self.say(self.book.title_waiver, "years_note") + self.t("eligibility.warn.ladder_estimate"))
         if self.used_attachment1:
             v.warnings.insert(0, self.t("eligibility.warn.attachment1"))
         if v.levels or v.blocked:
@@ -402,8 +417,9 @@ class _Evaluation:
         for level in sorted({p.level for p in self.verdict.levels}, key=LEVELS.index):
             if level in cycle.fees.yuan:
                 self.verdict.fee[level] = cycle.fees.yuan[level]
-            if level in cycle.assessment.by_level:
-                self.verdict.assessment[level] = cycle.assessment.by_level[level]
+            assessment = self.say(cycle.assessment, "by_level")
+            if level in assessment:
+                self.verdict.assessment[level] = assessment[level]
             if level in cycle.committees.by_level:
                 self.verdict.committees[level] = cycle.committees.by_level[level]
 
@@ -419,9 +435,10 @@ class _Evaluation:
 
     def _material(self, material: Material) -> str:
         """A material's text, with its source when that is not a notice's own text."""
+        text = self.say(material, "text")
         if self.citer.plain(material.source.document):
-            return material.text
-        return self.t("eligibility.material_sourced", text=material.text,
+            return text
+        return self.t("eligibility.material_sourced", text=text,
                       source=self.citer.item(material.source.document, material.source.section))
 
     def _cycle(self) -> None:
@@ -434,21 +451,22 @@ class _Evaluation:
         info.phase = self.cycle.phase
         if self.cycle.is_open:
             info.lines.append(self.t("eligibility.cycle.online_deadline", year=cycle.year,
-                                     date=cycle.online_deadline.date.isoformat(),
+                                     date=self.day(cycle.online_deadline.date),
                                      days=(cycle.online_deadline.date - self.today).days))
             info.lines.append(self.t("eligibility.cycle.paper_form", days=cycle.paper_form.days_after_acceptance,
                                      copies=cycle.paper_form.copies))
-            info.lines.append(self.t("eligibility.cycle.assessment_date", value=cycle.professional_assessment_date.value))
+            info.lines.append(self.t("eligibility.cycle.assessment_date", value=self.say(cycle.professional_assessment_date, "value")))
         else:
             info.lines.append(self.t("eligibility.cycle.closed", year=cycle.year,
-                                     date=cycle.online_deadline.date.isoformat()))
+                                     date=self.day(cycle.online_deadline.date)))
 
 
 def evaluate(profile: Profile, book: Rulebook, cycle: CycleView | None, today: date, t: TextFn,
-             ce_self_report: CeSelfReport = None) -> Verdict:
+             ce_self_report: CeSelfReport = None, lang: str | None = None) -> Verdict:
     """The verdict for one profile. Pure: same inputs, same verdict; no clock, no I/O.
 
     ``ce_self_report`` lets the dialog pass "all years met" / "some year short" when the applicant
-    did not enter per-year hours.
+    did not enter per-year hours. ``lang`` is the reader's language: ``t`` must speak it too, and
+    the rules' own sentences are taken from their ``_en`` fields for English.
     """
-    return _Evaluation(profile, book, cycle, today, t, ce_self_report).run()
+    return _Evaluation(profile, book, cycle, today, t, ce_self_report, lang).run()

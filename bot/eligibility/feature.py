@@ -106,7 +106,7 @@ class EligibilityFeature(Feature):
         profile, ce_report = profile_from_answers(answers)
         today = ctx.now.astimezone(LOCAL_TZ).date()
         t = text_fn(ctx)
-        result = evaluate(profile, self.book, self.cycles.view(today), today, t, ce_self_report=ce_report)
+        result = evaluate(profile, self.book, self.cycles.view(today), today, t, ce_self_report=ce_report, lang=ctx.language)
         buttons = [[
             Button(text=ctx.t("eligibility.verdict.again_button"), data="menu:eligibility"),
             Button(text=ctx.t("eligibility.verdict.reminders_button"), data="menu:reminders"),

@@ -1,4 +1,5 @@
-"""Lay a verdict out as chat text (Chinese, plain text; adapters escape it for their medium)."""
+"""Lay a verdict out as chat text (plain text in the reader's language, through ``t``; adapters
+escape it for their medium)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
     """Headline, open and blocked paths, and per-level facts (fee, assessment, committee)."""
     if verdict.excluded is not None:
         ex = verdict.excluded
-        return [t(f"{V}.{ex.kind}", reason=ex.reason, advice=ex.advice, sources="；".join(ex.sources))]
+        return [t(f"{V}.{ex.kind}", reason=ex.reason, advice=ex.advice, sources=t("eligibility.separator.clauses").join(ex.sources))]
     lines: list[str] = []
     firm = [p for p in verdict.levels if not p.conditional]
     best = sorted({p.level for p in firm}, key=LEVELS.index)
     if best:
         headline = "headline_estimate" if all(p.estimate for p in firm) else "headline_yes"
-        lines.append(t(f"{V}.{headline}", levels="、".join(t(f"eligibility.names.title.{lv}") for lv in best)))
+        lines.append(t(f"{V}.{headline}", levels=t("eligibility.separator.list").join(t(f"eligibility.names.title.{lv}") for lv in best)))
     elif verdict.levels:
         lines.append(t(f"{V}.headline_conditional"))
     elif not verdict.blocked and any(w == t("eligibility.warn.top") for w in verdict.warnings):
@@ -45,7 +46,7 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
             for reason in item.reasons:
                 lines.append(t(f"{V}.reason_line", text=reason))
             if item.sources:
-                lines.append(t(f"{V}.source_line", text="；".join(item.sources)))
+                lines.append(t(f"{V}.source_line", text=t("eligibility.separator.clauses").join(item.sources)))
     if verdict.blocked:
         lines.append("")
         lines.append(t(f"{V}.blocked_header"))

@@ -34,7 +34,9 @@ class Exclusion(_Strict):
     id: str
     when: dict[str, Any] = Field(min_length=1)
     reason: str
+    reason_en: str | None = None
     advice: str
+    advice_en: str | None = None
     source: Source
     confidence: Confidence
 
@@ -42,7 +44,9 @@ class Exclusion(_Strict):
 class TitleWaiver(_Strict):
     origins: list[str] = Field(min_length=1)
     reason: str
+    reason_en: str | None = None
     years_note: str
+    years_note_en: str | None = None
     source: Source
     confidence: Confidence
 
@@ -52,6 +56,7 @@ class NotCovered(_Strict):
 
     origins: list[str] = Field(min_length=1)
     reason: str
+    reason_en: str | None = None
     source: Source
     confidence: Confidence
 
@@ -81,6 +86,7 @@ class StandardRow(_Strict):
     years_of: Literal["none", "work", "title"]
     min_years: float = Field(ge=0, le=30)
     reason: str
+    reason_en: str | None = None
     source: Source
     confidence: Confidence
     per_attachment1: bool
@@ -98,6 +104,7 @@ class CitedCondition(_Strict):
     """One condition of a path, with the source that states it."""
 
     text: str
+    text_en: str | None = None
     source: Source
     confidence: Confidence
 
@@ -115,6 +122,7 @@ class ExceptionalRow(_Strict):
 
 class Pointer(_Strict):
     reason: str
+    reason_en: str | None = None
     source: Source
     also: Source | None = None
     confidence: Confidence
@@ -126,6 +134,7 @@ class SkilledRow(_Strict):
     min_years: float = Field(ge=0, le=30)
     level: Level
     reason: str
+    reason_en: str | None = None
     source: Source
     also: Source | None = None
     confidence: Confidence
@@ -133,6 +142,7 @@ class SkilledRow(_Strict):
 
 class Skilled(_Strict):
     requirements: list[str]
+    requirements_en: list[str] | None = None
     #: profile fields that must be true (each with the text key of its gap)
     conditions: dict[str, str] = Field(default_factory=dict)
     #: a pointer shown to applicants with a skill level (direct routes for award winners)
@@ -157,7 +167,9 @@ class ZjtxEnterprise(_Strict):
 class Zjtx(_Strict):
     enterprises: dict[Literal["national", "provincial", "champion"], ZjtxEnterprise]
     reason: str
+    reason_en: str | None = None
     form: str
+    form_en: str | None = None
     source: Source
     also: Source | None = None
     confidence: Confidence
@@ -174,12 +186,14 @@ class ContinuingEducation(_Strict):
     window_years: int = Field(ge=1, le=10)
     exempt_paths: list[str]
     reason: str
+    reason_en: str | None = None
     source: Source
     confidence: Confidence
 
 
 class Material(_Strict):
     text: str
+    text_en: str | None = None
     source: Source
     #: left out when every open path is one of these (e.g. the CE record for 举荐-only verdicts)
     not_when_only: list[str] = Field(default_factory=list)
@@ -246,6 +260,7 @@ class Qualifications(_Strict):
     document: str
     source: Source
     note: str
+    note_en: str | None = None
     mappings: list[QualificationMapping] = Field(default_factory=list)
 
 

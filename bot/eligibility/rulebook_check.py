@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content.loader import ContentError, ContentProblem
+from bot.content.loader import ContentError, ContentProblem, read_yaml
+from bot.content.localized import english_problems
 from bot.eligibility.profile import Profile
 from bot.eligibility.rulebook import load_qualifications, load_rulebook
 
 
 def check_rulebook(root: Path) -> list[ContentProblem]:
-    """Rules load (pydantic refuses a row without its source), and every cited document id is in
-    knowledge/documents.yaml."""
+    """Rules load (pydantic refuses a row without its source), every user-facing field has its
+    English sibling, and every cited document id is in knowledge/documents.yaml."""
     problems: list[ContentProblem] = []
     try:
         book = load_rulebook(root)
         quals = load_qualifications(root)
     except ContentError as exc:
         return exc.problems
+    problems += english_problems(book, "rules/eligibility.yaml", read_yaml(root / "rules" / "eligibility.yaml", root)[1])
+    problems += english_problems(quals, "rules/qualifications.yaml", read_yaml(root / "rules" / "qualifications.yaml", root)[1])
     known = set(book.documents)
     for label, source in book.all_sources():
         if source.document not in known:

@@ -22,7 +22,8 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.clock import Clock, local_now
-from bot.content.loader import ContentError, ContentProblem, load_model
+from bot.content.loader import ContentError, ContentProblem, load_model, read_yaml
+from bot.content.localized import english_problems
 from bot.reference.levels import LEVELS, Level
 from bot.reference.sources import Source
 
@@ -67,8 +68,17 @@ class ByLevel(_Strict):
     source: Source
 
 
+class Wording(_Strict):
+    """Per-level wording a reader sees (the assessment form), in Chinese and English."""
+
+    by_level: dict[Level, str]
+    by_level_en: dict[Level, str] | None = None
+    source: Source
+
+
 class Announced(_Strict):
     value: str
+    value_en: str | None = None
     source: Source
 
 
@@ -87,7 +97,7 @@ class Cycle(BaseModel):
     online_deadline: Deadline
     paper_form: PaperForm
     fees: Fees
-    assessment: ByLevel
+    assessment: Wording
     committees: ByLevel
     professional_assessment_date: Announced
     reminders: CycleReminders | None = None
@@ -232,6 +242,8 @@ def check_cycles(root: Path) -> list[ContentProblem]:
         return exc.problems
     problems = []
     for cycle in cycles:
+        name = f"rules/cycles/{cycle.year}.yaml"
+        problems += english_problems(cycle, name, read_yaml(root / name, root)[1])
         for name, source in cycle.sources():
             if source.document not in documents:
                 problems.append(ContentProblem(f"rules/cycles/{cycle.year}.yaml", None, f"{name}: unknown document {source.document!r}"))

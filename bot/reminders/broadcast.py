@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.content.texts import Texts
+from bot.content.texts import LANGUAGES, Texts, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
@@ -86,6 +86,25 @@ async def count_recipients(session: AsyncSession, segment: Segment, subscription
     return len(await segment_recipients(session, segment, subscriptions, channels))
 
 
+async def count_by_language(session: AsyncSession, segment: Segment, subscriptions: Subscriptions,
+                            channels=PUSH_CHANNELS) -> dict[str, int]:  # noqa: ANN001
+    """Recipients of a segment by the language they read ({"zh": …, "en": …}), for the preview."""
+    counts = dict.fromkeys(LANGUAGES, 0)
+    for user in await segment_recipients(session, segment, subscriptions, channels):
+        counts[normalize_language(user.language)] += 1
+    return counts
+
+
+def text_for(lang: str, text: str, text_en: str | None, english_note: str | None) -> str:
+    """What one reader of a broadcast gets: the English version for English readers when there is
+    one, else the Chinese text with the one-line English note on top (when the note is known)."""
+    if lang != "en":
+        return text
+    if text_en:
+        return text_en
+    return f"{english_note}\n{text}" if english_note else text
+
+
 async def create_broadcast(
     session: AsyncSession,
     *,
@@ -99,13 +118,16 @@ async def create_broadcast(
     texts: Texts | None = None,
     urgent: bool = False,
     channels=PUSH_CHANNELS,  # noqa: ANN001
+    text_en: str | None = None,
 ) -> Broadcast:
     """Create the broadcast and its outbox rows (and the staff's progress message) in ``session``.
 
-    ``urgent`` rows ignore quiet hours (for notices that cannot wait until the morning)."""
+    ``urgent`` rows ignore quiet hours (for notices that cannot wait until the morning). Each
+    recipient gets the text in their language (``text_for``): ``text_en`` for English readers, or
+    without it the Chinese text under the English note of ``texts``."""
     recipients = await segment_recipients(session, segment, subscriptions, channels)
     broadcast = Broadcast(
-        text=text, segment=segment.as_dict(), segment_label=segment_label[:100], state="sending",
+        text=text, text_en=text_en or None, segment=segment.as_dict(), segment_label=segment_label[:100], state="sending",
         created_by=created_by.id if created_by else None, source=source, created_at=now,
         total=len(recipients), sent=0, blocked=0, failed=0, cancelled=0, reasons={}, last_progress_pct=0,
     )
@@ -113,12 +135,14 @@ async def create_broadcast(
     await session.flush()
     if created_by is not None and texts is not None and created_by.channel in channels:
         key = f"bc:{broadcast.id}:progress"
-        progress = render_progress(texts, broadcast, Figures(), 0)
+        progress = render_progress(texts, broadcast, Figures(), 0, normalize_language(created_by.language))
         await enqueue(session, user=created_by, message=Outbound(text=progress), key=key,
                       kind="broadcast_report", now=now, urgent=True)
         broadcast.progress_key = key
-    message = Outbound(text=text)
+    note = texts.get("reminders.broadcast.english_note", "en") if texts is not None else None
+    messages = {lang: Outbound(text=text_for(lang, text, text_en, note)) for lang in LANGUAGES}
     for user in recipients:
+        message = messages[normalize_language(user.language)]
         await enqueue(session, user=user, message=message, key=f"bc:{broadcast.id}:{user.id}", kind="broadcast",
                       now=now, broadcast_id=broadcast.id, urgent=urgent)
     await session.flush()
@@ -138,21 +162,23 @@ async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast, now: dat
     return int(result.rowcount or 0)
 
 
-def render_progress(texts: Texts, broadcast: Broadcast, fig: Figures, pct: int) -> str:
-    return texts.get("reminders.broadcast.progress", id=broadcast.id, segment=broadcast.segment_label, pct=pct,
+def render_progress(texts: Texts, broadcast: Broadcast, fig: Figures, pct: int, lang: str = "zh") -> str:
+    """The staff member's progress line, in their language."""
+    return texts.get("reminders.broadcast.progress", lang, id=broadcast.id, segment=broadcast.segment_label, pct=pct,
                      sent=fig.sent, blocked=fig.blocked, failed=fig.failed, total=broadcast.total)
 
 
-def render_final(texts: Texts, broadcast: Broadcast, fig: Figures) -> str:
+def render_final(texts: Texts, broadcast: Broadcast, fig: Figures, lang: str = "zh") -> str:
+    """The final report (sent, blocked, failed with reasons, cancelled), in the staff member's language."""
     result = texts.get("reminders.broadcast.final_cancelled" if broadcast.state == "cancelled"
-                       else "reminders.broadcast.final_done")
-    lines = [texts.get("reminders.broadcast.final", id=broadcast.id, segment=broadcast.segment_label, result=result,
+                       else "reminders.broadcast.final_done", lang)
+    lines = [texts.get("reminders.broadcast.final", lang, id=broadcast.id, segment=broadcast.segment_label, result=result,
                        total=broadcast.total, sent=fig.sent, blocked=fig.blocked, failed=fig.failed,
                        cancelled=fig.cancelled)]
     if fig.reasons:
-        lines.append(texts.get("reminders.broadcast.reasons_header"))
+        lines.append(texts.get("reminders.broadcast.reasons_header", lang))
         for reason, count in sorted(fig.reasons.items(), key=lambda kv: -kv[1]):
-            lines.append(texts.get("reminders.broadcast.reason_line", reason=reason, count=count))
+            lines.append(texts.get("reminders.broadcast.reason_line", lang, reason=reason, count=count))
     return "\n".join(lines)
 
 
@@ -198,7 +224,7 @@ class BroadcastMonitor:
         message_id = await self._progress_message_id(session, broadcast)
         if message_id is None:
             return False  # the progress message itself is not out yet; catch up next tick
-        text = render_progress(self.texts, broadcast, fig, step)
+        text = render_progress(self.texts, broadcast, fig, step, normalize_language(creator.language))
         row = await enqueue(session, user=creator, message=Outbound(text=text), key=f"bc:{broadcast.id}:p{step}",
                             kind="broadcast_report", now=now, urgent=True)
         if row is not None:
@@ -216,7 +242,7 @@ class BroadcastMonitor:
             await self._edit_progress(session, broadcast, fig, creator, 100, now)
         broadcast.last_progress_pct = 100
         if creator is not None:
-            await enqueue(session, user=creator, message=Outbound(text=render_final(self.texts, broadcast, fig)),
+            await enqueue(session, user=creator, message=Outbound(text=render_final(self.texts, broadcast, fig, normalize_language(creator.language))),
                           key=f"bc:{broadcast.id}:final", kind="broadcast_report", now=now, urgent=True)
         log.info("broadcast %s finished: %s sent, %s blocked, %s failed, %s cancelled",
                  broadcast.id, fig.sent, fig.blocked, fig.failed, fig.cancelled)

@@ -1,10 +1,11 @@
 """Command line for staff broadcasts: ``broadcast``, ``broadcast-cancel``, ``broadcast-history``.
 
-    python -m bot broadcast --segment all --text-file notice.txt [--yes] [--no-deliver]
+    python -m bot broadcast --segment all --text-file notice.txt [--text-en-file notice.en.txt] [--yes] [--no-deliver]
 
 Segments: ``all``, ``applicants``, ``hr``, ``level:<level>``, ``state:<state>``, ``unit:<full unit name>``
-(levels and states by id, label or alias from ``rules/status.yaml``). The command previews the
-recipient count, asks for confirmation, writes the outbox rows and then shows a rich progress bar
+(levels and states by id, label or alias from ``rules/status.yaml``). ``--text-en-file`` gives the
+English version English readers get (without it they get the Chinese text under a one-line English
+note). The command previews the recipient count by language, asks for confirmation, writes the outbox rows and then shows a rich progress bar
 until every recipient is settled; its wording is ``reminders.broadcast_cli`` in
 ``dialogs/texts_reminders.yaml``. With a ``BOT_TOKEN`` it delivers itself (an outbox worker in this
 process, safe beside a running bot: rows are claimed atomically); without one, or with
@@ -90,23 +91,28 @@ def broadcast_command(
     deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Deliver from this process when BOT_TOKEN is set.")] = True,
     api_url: Annotated[str | None, typer.Option(help="Bot API server (default TELEGRAM_API_URL or Telegram).")] = None,
     urgent: Annotated[bool, typer.Option("--urgent", help="Send during quiet hours too (22:00–08:00).")] = False,
+    text_en_file: Annotated[Path | None, typer.Option("--text-en-file", help="The English version for English readers (plain text).")] = None,
 ) -> None:
     """Send a staff broadcast to a segment, with a preview, a confirmation and a progress bar."""
     from bot.cli_common import fail, settings_or_exit
 
     text = _read_text(text_file)
+    text_en = _read_text(text_en_file) if text_en_file is not None else None
     settings = settings_or_exit()
     from bot.reminders.broadcast import TEXT_LIMIT
 
     if not text:
         fail("the text file is empty")
-    if len(text) > TEXT_LIMIT:
-        fail(f"the text has {len(text)} characters; the limit is {TEXT_LIMIT}")
-    asyncio.run(_broadcast(settings, segment, text, yes, deliver, api_url, urgent))
+    if text_en_file is not None and not text_en:
+        fail("the English text file is empty")
+    for name, body in (("text", text), ("English text", text_en or "")):
+        if len(body) > TEXT_LIMIT:
+            fail(f"the {name} has {len(body)} characters; the limit is {TEXT_LIMIT}")
+    asyncio.run(_broadcast(settings, segment, text, yes, deliver, api_url, urgent, text_en))
 
 
 async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, api_url: str | None,  # noqa: ANN001
-                     urgent: bool) -> None:
+                     urgent: bool, text_en: str | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -119,7 +125,7 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
     from bot.reminders.audience import Subscriptions
     from bot.reminders.broadcast import (
         BroadcastMonitor,
-        count_recipients,
+        count_by_language,
         create_broadcast,
         figures,
         render_final,
@@ -148,10 +154,17 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
                 segment, label = parse_segment(spec, load_workflow(root), units, t)
             except ValueError as exc:
                 fail(str(exc))
-            count = await count_recipients(session, segment, subs, rules.push_channels)
+            counts = await count_by_language(session, segment, subs, rules.push_channels)
+        count = sum(counts.values())
         # the template carries rich markup; the values are escaped so a "[...]" in a notice prints as typed
         console.print(t("reminders.broadcast_cli.preview", segment=escape(label), count=count, text=escape(text)),
                       markup=True, highlight=False)
+        lines = [t("reminders.broadcast.preview_languages", count_zh=counts["zh"], count_en=counts["en"])]
+        if text_en:
+            lines.append(t("reminders.broadcast.preview_english", text_en=text_en))
+        elif counts["en"]:
+            lines.append(t("reminders.broadcast.preview_no_english"))
+        console.print("\n".join(lines), markup=False, highlight=False)
         if count == 0:
             fail("no reachable recipient in this segment", code=1)
         if not yes and not typer.confirm(t("reminders.broadcast_cli.confirm"), default=False):
@@ -160,7 +173,7 @@ async def _broadcast(settings, spec: str, text: str, yes: bool, deliver: bool, a
         async with db.session() as session:
             broadcast = await create_broadcast(session, text=text, segment=segment, segment_label=label,
                                                subscriptions=subs, now=clock.now(), source="cli", urgent=urgent,
-                                               channels=rules.push_channels)
+                                               channels=rules.push_channels, texts=texts, text_en=text_en)
             broadcast_id = broadcast.id
         console.print(t("reminders.broadcast_cli.queued", id=broadcast_id, count=count), markup=False, highlight=False)
         token = settings.bot_token.get_secret_value() if settings.bot_token else None

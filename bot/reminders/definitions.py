@@ -22,7 +22,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.clock import parse_clock_time
-from bot.content.loader import ContentProblem, load_model
+from bot.content.loader import ContentProblem, load_model, read_yaml
+from bot.content.localized import english_problems, pick
 
 REMINDERS_FILE = Path("rules") / "reminders.yaml"
 Anchor = Literal["cycle.online_deadline", "state_entered", "due_date", "publicity_end"]
@@ -36,7 +37,9 @@ class Topic(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
     label: str = Field(min_length=1, max_length=12)
+    label_en: str | None = Field(default=None, max_length=30)
     description: str = Field(min_length=1)
+    description_en: str | None = None
     default_for: list[Role] = Field(default_factory=list)
 
 
@@ -47,6 +50,7 @@ class ScheduleEntry(BaseModel):
     days: int = Field(ge=-120, le=120)
     at: time | None = None
     text: str | None = None
+    text_en: str | None = None
 
     @field_validator("at", mode="before")
     @classmethod
@@ -69,6 +73,11 @@ class ReminderRule(BaseModel):
     expires: Literal["anchor_end", "paper_form_due"] | None = None
     urgent: bool = False
     text: str = Field(min_length=1)
+    text_en: str | None = None
+
+    def template(self, entry: ScheduleEntry, lang: str | None) -> str:
+        """The text of one moment in the reader's language: the entry's own, else the rule's."""
+        return pick(entry, "text", lang) if entry.text else pick(self, "text", lang)
 
     @model_validator(mode="after")
     def _check(self) -> ReminderRule:
@@ -137,7 +146,7 @@ def check_reminder_rules(root: Path) -> list[ContentProblem]:
 
     data = load_reminder_rules(root)
     name = str(REMINDERS_FILE)
-    problems: list[ContentProblem] = []
+    problems = english_problems(data, name, read_yaml(root / REMINDERS_FILE, root)[1])
     known_states: set[str] | None = None
     try:
         from bot.status.workflow import load_workflow
@@ -150,7 +159,8 @@ def check_reminder_rules(root: Path) -> list[ContentProblem]:
         for state in rule.states:
             if known_states is not None and state not in known_states:
                 problems.append(ContentProblem(name, None, f"rule {rule.id}: state {state!r} is not in rules/status.yaml"))
-        for text in [rule.text, *[e.text for e in rule.schedule if e.text]]:
+        texts = [rule.text, rule.text_en, *[e.text for e in rule.schedule], *[e.text_en for e in rule.schedule]]
+        for text in filter(None, texts):
             for bad in unknown_placeholders(text):
                 problems.append(
                     ContentProblem(name, None, f"rule {rule.id}: unknown placeholder {{{bad}}} (known: {', '.join(PLACEHOLDERS)})")

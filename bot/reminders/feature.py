@@ -1,12 +1,13 @@
 """Chat side of reminders: /subscribe, /unsubscribe, the 提醒订阅 menu action, and staff broadcasts.
 
 Broadcast flow (staff only, checked on every step): /broadcast → segment buttons (all, applicants,
-HR contacts, by level, by state, by unit) → the text → a preview with the recipient count → confirm
-→ outbox rows; progress and the final report arrive as pushes (``bot.reminders.broadcast``).
+HR contacts, by level, by state, by unit) → the text → its English version when some recipients
+read English (or a button to go without) → a preview with the recipient counts by language → confirm
+→ outbox rows, each in its reader's language; progress and the final report arrive as pushes (``bot.reminders.broadcast``).
 /broadcast_cancel stops what has not been sent; /broadcasts lists the history with figures.
 
 Callback data stays short and holds ids only: ``sub:t:<topic>``, ``sub:x:<topic|all>``,
-``bc:s:<kind>``, ``bc:l:<level>``, ``bc:st:<state>``, ``bc:u:<unit id>``, ``bc:ok``, ``bc:no``.
+``bc:s:<kind>``, ``bc:l:<level>``, ``bc:st:<state>``, ``bc:u:<unit id>``, ``bc:skip``, ``bc:ok``, ``bc:no``.
 Everything pending lives in the dialog state, so a restart between steps loses nothing.
 """
 
@@ -18,12 +19,20 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from bot.clock import LOCAL_TZ
+from bot.content.localized import pick
 from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.core.sanitize import clean_text, small_number
 from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions
-from bot.reminders.broadcast import TEXT_LIMIT, cancel_broadcast, count_recipients, create_broadcast, figures
+from bot.reminders.broadcast import (
+    TEXT_LIMIT,
+    cancel_broadcast,
+    count_by_language,
+    count_recipients,
+    create_broadcast,
+    figures,
+)
 from bot.reminders.definitions import RemindersFile, load_reminder_rules
 from bot.reminders.models import Broadcast, ReminderLog, Subscription
 from bot.status.models import Unit
@@ -81,9 +90,10 @@ class RemindersFeature(Feature):
         for topic in self.rules.topics:
             on = await self.subscriptions.is_subscribed(ctx.session, ctx.user, topic.id)
             mark = ctx.t("reminders.subscribe.on_mark" if on else "reminders.subscribe.off_mark")
-            lines.append(ctx.t("reminders.subscribe.line", mark=mark, label=topic.label, description=topic.description))
+            label = pick(topic, "label", ctx.language)
+            lines.append(ctx.t("reminders.subscribe.line", mark=mark, label=label, description=pick(topic, "description", ctx.language)))
             key = "reminders.subscribe.button_on" if on else "reminders.subscribe.button_off"
-            buttons.append([Button(text=ctx.t(key, label=topic.label), data=f"sub:t:{topic.id}")])
+            buttons.append([Button(text=ctx.t(key, label=label), data=f"sub:t:{topic.id}")])
         lines.append(ctx.t("reminders.subscribe.footer"))
         return [Outbound(text="\n".join(lines), buttons=buttons, edit=edit)]
 
@@ -94,7 +104,8 @@ class RemindersFeature(Feature):
         active = [t for t in self.rules.topics if await self.subscriptions.is_subscribed(ctx.session, ctx.user, t.id)]
         if not active:
             return [Outbound(text=ctx.t("reminders.unsubscribe.none"))]
-        buttons = [[Button(text=ctx.t("reminders.subscribe.button_on", label=t.label), data=f"sub:x:{t.id}")] for t in active]
+        buttons = [[Button(text=ctx.t("reminders.subscribe.button_on", label=pick(t, "label", ctx.language)), data=f"sub:x:{t.id}")]
+                   for t in active]
         buttons.append([Button(text=ctx.t("reminders.unsubscribe.all_button"), data="sub:x:all")])
         return [Outbound(text=ctx.t("reminders.unsubscribe.header"), buttons=buttons)]
 
@@ -111,7 +122,7 @@ class RemindersFeature(Feature):
         new = False if action == "x" else not on
         await self.subscriptions.set(ctx.session, ctx.user, topic.id, new, ctx.now)
         await ctx.audit("reminders.subscription", subject=topic.id, active=new)
-        note = ctx.t("reminders.subscribe.subscribed" if new else "reminders.subscribe.unsubscribed", label=topic.label)
+        note = ctx.t("reminders.subscribe.subscribed" if new else "reminders.subscribe.unsubscribed", label=pick(topic, "label", ctx.language))
         return [Outbound.toast_only(note), *await self._view(ctx, edit=True, note=note)]
 
     # ---- broadcasts ----------------------------------------------------------------------------
@@ -141,6 +152,8 @@ class RemindersFeature(Feature):
             return await self._segment_chosen(ctx, value)
         if kind in ("l", "st", "u") and state.step == "value":
             return await self._value_chosen(ctx, kind, value)
+        if kind == "skip" and state.step == "text_en":
+            return [Outbound.toast_only(""), *await self._preview(ctx, state.data)]
         if kind == "ok" and state.step == "confirm":
             return await self._confirm(ctx, state.data)
         if kind == "no":
@@ -154,10 +167,10 @@ class RemindersFeature(Feature):
         if kind in ("all", "applicants", "hr"):
             return await self._ask_text(ctx, Segment(kind), ctx.t(f"reminders.broadcast.segments.{kind}"))
         if kind == "level":
-            buttons = [Button(text=lv.label, data=f"bc:l:{lv.id}") for lv in self.workflow.levels.values()]
+            buttons = [Button(text=pick(lv, "label", ctx.language), data=f"bc:l:{lv.id}") for lv in self.workflow.levels.values()]
             text = ctx.t("reminders.broadcast.choose_level")
         elif kind == "state":
-            buttons = [Button(text=s.label, data=f"bc:st:{s.id}") for s in self.workflow.states.values()]
+            buttons = [Button(text=pick(s, "label", ctx.language), data=f"bc:st:{s.id}") for s in self.workflow.states.values()]
             text = ctx.t("reminders.broadcast.choose_state")
         else:
             units = (await ctx.session.execute(select(Unit).order_by(Unit.name).limit(UNIT_BUTTON_LIMIT + 1))).scalars().all()
@@ -207,23 +220,45 @@ class RemindersFeature(Feature):
                 return [Outbound(text=ctx.t("reminders.broadcast.unit_not_found", name=text.strip()[:50]))]
             label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
             return await self._ask_text(ctx, Segment("unit", str(unit.id)), label)
-        if state.step != "text":
+        if state.step not in ("text", "text_en"):
             return await self.broadcast(ctx, "")  # buttons expected: show the start again
         body = clean_text(text)
         if not body:
             return [Outbound(text=ctx.t("reminders.broadcast.text_empty"))]
         if len(body) > TEXT_LIMIT:
             return [Outbound(text=ctx.t("reminders.broadcast.text_too_long", length=len(body), limit=TEXT_LIMIT))]
+        if state.step == "text_en":
+            return await self._preview(ctx, {**state.data, "text_en": body})
         segment = Segment.from_dict(state.data["segment"])
-        label = state.data["label"]
-        count = await count_recipients(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        counts = await count_by_language(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        data = {**state.data, "text": body}
+        if counts["en"]:
+            await ctx.set_dialog(DIALOG, "text_en", data)
+            skip = [[Button(text=ctx.t("reminders.broadcast.skip_english_button"), data="bc:skip")]]
+            return [Outbound(text=ctx.t("reminders.broadcast.ask_text_en", count_en=counts["en"], limit=TEXT_LIMIT),
+                             buttons=skip)]
+        return await self._preview(ctx, data, counts)
+
+    async def _preview(self, ctx: Context, data: dict, counts: dict[str, int] | None = None) -> list[Outbound]:
+        """The preview with the recipients by language and what English readers get; then confirm."""
+        segment = Segment.from_dict(data["segment"])
+        label = data["label"]
+        if counts is None:
+            counts = await count_by_language(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        count = sum(counts.values())
         if count == 0:
             await ctx.clear_dialog()
             return [Outbound(text=ctx.t("reminders.broadcast.preview_empty", segment=label))]
-        await ctx.set_dialog(DIALOG, "confirm", {**state.data, "text": body, "count": count})
+        await ctx.set_dialog(DIALOG, "confirm", {**data, "count": count})
+        lines = [ctx.t("reminders.broadcast.preview", segment=label, count=count, text=data["text"]),
+                 ctx.t("reminders.broadcast.preview_languages", count_zh=counts["zh"], count_en=counts["en"])]
+        if data.get("text_en"):
+            lines.append(ctx.t("reminders.broadcast.preview_english", text_en=data["text_en"]))
+        elif counts["en"]:
+            lines.append(ctx.t("reminders.broadcast.preview_no_english"))
         buttons = [[Button(text=ctx.t("reminders.broadcast.confirm_button"), data="bc:ok"),
                     Button(text=ctx.t("reminders.broadcast.cancel_button"), data="bc:no")]]
-        return [Outbound(text=ctx.t("reminders.broadcast.preview", segment=label, count=count, text=body), buttons=buttons)]
+        return [Outbound(text="\n".join(lines), buttons=buttons)]
 
     async def _confirm(self, ctx: Context, data: dict) -> list[Outbound]:
         segment = Segment.from_dict(data["segment"])
@@ -231,6 +266,7 @@ class RemindersFeature(Feature):
         broadcast = await create_broadcast(
             ctx.session, text=data["text"], segment=segment, segment_label=label, subscriptions=self.subscriptions,
             now=ctx.now, created_by=ctx.user, source="chat", texts=ctx.services.texts, channels=self.rules.push_channels,
+            text_en=data.get("text_en"),
         )
         await ctx.clear_dialog()
         await ctx.audit("broadcast.created", subject=str(broadcast.id), segment=segment.as_dict(), total=broadcast.total)
@@ -284,8 +320,8 @@ class RemindersFeature(Feature):
         )).scalar_one()
         if not explicit:
             return []
-        labels = [t.label for t in self.rules.topics if t.id in set(rows)]
-        return [ctx.t("reminders.privacy_line", topics="、".join(labels) or ctx.t("reminders.privacy_none"))]
+        labels = [pick(t, "label", ctx.language) for t in self.rules.topics if t.id in set(rows)]
+        return [ctx.t("reminders.privacy_line", topics=ctx.t("reminders.privacy_separator").join(labels) or ctx.t("reminders.privacy_none"))]
 
     async def forget_user(self, ctx: Context) -> None:
         await ctx.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))

@@ -37,6 +37,8 @@ class Broadcast(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     text: Mapped[str] = mapped_column(Text)
+    #: the English version for English readers (None: they get ``text`` with a one-line English note)
+    text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     segment: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"kind": "level", "value": "intermediate"}
     segment_label: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(16), index=True)

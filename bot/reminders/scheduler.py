@@ -26,12 +26,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.clock import LOCAL_TZ, Clock
-from bot.content.texts import cn_date, fill
+from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
 from bot.reference.cycles import Cycle, CycleCalendar
 from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
-from bot.reminders.definitions import ReminderRule, RemindersFile, load_reminder_rules
+from bot.reminders.definitions import ReminderRule, RemindersFile, ScheduleEntry, load_reminder_rules
 from bot.reminders.models import ReminderLog
 from bot.status.models import Application
 from bot.storage.db import Database, lock_names
@@ -60,7 +60,9 @@ class Occurrence:
     subject: str
     moment: datetime
     relevant_until: datetime
-    template: str
+    entry: ScheduleEntry
+    #: placeholder values; dates, level and state are kept as ``_date:`` / ``_level`` / ``_state``
+    #: entries and written in each recipient's language when the text is rendered
     values: dict[str, object]
     audience: dict[str, set[int]]  # audience name → user ids (before the topic filter)
 
@@ -108,8 +110,8 @@ class ReminderScheduler:
         return cls(db, clock, rules, cycles, load_workflow(root), WorkdayCalendar.load(root), contacts, channels)
 
     # ---- moments -------------------------------------------------------------------------------
-    def _moments(self, rule: ReminderRule, anchor: date, expiry: datetime | None) -> list[tuple[datetime, datetime, str]]:
-        """(moment, relevant_until, template) for each schedule entry."""
+    def _moments(self, rule: ReminderRule, anchor: date, expiry: datetime | None) -> list[tuple[datetime, datetime, ScheduleEntry]]:
+        """(moment, relevant_until, schedule entry) for each schedule entry."""
         default_at = self.rules.scheduler.default_at
         moments = [at_local(anchor + timedelta(days=e.days), e.at or default_at) for e in rule.schedule]
         stale = timedelta(hours=self.rules.scheduler.stale_after_hours)
@@ -118,16 +120,16 @@ class ReminderScheduler:
             until = moments[i + 1] if i + 1 < len(moments) else (expiry or moment + stale)
             if expiry is not None:
                 until = min(until, expiry)
-            out.append((moment, until, entry.text or rule.text))
+            out.append((moment, until, entry))
         return out
 
     def _cycle_occurrences(self, rule: ReminderRule, cycle: Cycle) -> list[Occurrence]:
         anchor = cycle.online_deadline.date
         expiry = start_of(anchor + timedelta(days=1))
-        values = {"year": cycle.year, "deadline": cn_date(anchor), "_target": anchor}
+        values = {"year": cycle.year, "_date:deadline": anchor, "_target": anchor}
         return [
-            Occurrence(rule, f"c{cycle.year}", moment, until, template, dict(values), {})
-            for moment, until, template in self._moments(rule, anchor, expiry)
+            Occurrence(rule, f"c{cycle.year}", moment, until, entry, dict(values), {})
+            for moment, until, entry in self._moments(rule, anchor, expiry)
         ]
 
     def _app_anchor(self, rule: ReminderRule, app: Application, cycle: Cycle) -> tuple[date, datetime | None, dict] | None:
@@ -146,7 +148,7 @@ class ReminderScheduler:
                 return None
             anchor = self.calendar.period_end(entered, days)
             values["publicity_days"] = days
-            values["publicity_end"] = cn_date(anchor)
+            values["_date:publicity_end"] = anchor
         expiry: datetime | None = None
         if rule.expires == "anchor_end":
             expiry = start_of(anchor + timedelta(days=1))
@@ -178,12 +180,12 @@ class ReminderScheduler:
             due = app.due_date if rule.anchor == "due_date" else entered + timedelta(days=self._paper_days(cycle))
             values: dict[str, object] = {
                 "year": cycle.year,
-                "deadline": cn_date(cycle.online_deadline.date),
+                "_date:deadline": cycle.online_deadline.date,
                 "number": app.number,
-                "level": self.workflow.level_label(app.level),
+                "_level": app.level,
                 "fee": self._fee(cycle, app.level),
-                "state": self.workflow.label(app.state),
-                "due": cn_date(due) if due else "",
+                "_state": app.state,
+                "_date:due": due,
                 "_target": anchor if rule.anchor != "state_entered" else due,
                 **extra,
             }
@@ -196,8 +198,8 @@ class ReminderScheduler:
                 audience["bound"] = await bound_user_ids(session, [app.id])
             if "unit_hr" in rule.audience:
                 audience["unit_hr"] = await hr_user_ids(session, app.unit_id)
-            for moment, until, template in due_moments:
-                out.append(Occurrence(rule, subject, moment, until, template, dict(values), audience))
+            for moment, until, entry in due_moments:
+                out.append(Occurrence(rule, subject, moment, until, entry, dict(values), audience))
         return out
 
     # ---- the tick ------------------------------------------------------------------------------
@@ -247,16 +249,16 @@ class ReminderScheduler:
             seen |= set((await session.execute(select(ReminderLog.key).where(ReminderLog.key.in_(chunk)))).scalars())
         relevant = now < occ.relevant_until
         today = now.astimezone(LOCAL_TZ).date()
+        texts: dict[str, str] = {}  # language → the text, rendered once per language of the recipients
         for user in users:
             key = keys[user.id]
             if key in seen:
                 continue
             if relevant:
-                values = dict(occ.values)
-                anchor_days = self._days_left(occ, today)
-                if anchor_days is not None:
-                    values["days_left"] = anchor_days
-                text = fill(occ.template, self.contacts | values)
+                lang = normalize_language(user.language)
+                if lang not in texts:
+                    texts[lang] = self.render(occ, lang, today)
+                text = texts[lang]
                 await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="reminder", now=now,
                               urgent=occ.rule.urgent)
                 outcome, reason = "queued", ""
@@ -270,6 +272,24 @@ class ReminderScheduler:
                             outcome=outcome, reason=reason, recorded_at=now)
             )
         await session.flush()
+
+    def render(self, occ: Occurrence, lang: str, today: date) -> str:
+        """The reminder's text in ``lang``: the rule's (or the moment's) template in that language, its
+        dates, level and state written for that reader."""
+        values: dict[str, object] = {}
+        for name, value in occ.values.items():
+            if name.startswith("_date:"):
+                values[name.removeprefix("_date:")] = local_date(value, lang) if isinstance(value, date) else ""
+            elif not name.startswith("_"):
+                values[name] = value
+        if "_level" in occ.values:
+            values["level"] = self.workflow.level_label(str(occ.values["_level"]), lang)
+        if "_state" in occ.values:
+            values["state"] = self.workflow.label(str(occ.values["_state"]), lang)
+        anchor_days = self._days_left(occ, today)
+        if anchor_days is not None:
+            values["days_left"] = anchor_days
+        return fill(occ.rule.template(occ.entry, lang), self.contacts | values)
 
     @staticmethod
     def _days_left(occ: Occurrence, today: date) -> int | None:

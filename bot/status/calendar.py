@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import LOCAL_TZ
+from bot.content.texts import local_date
 from bot.reference.cycles import CycleCalendar
 from bot.reference.workdays import WorkdayCalendar
 from bot.status.workflow import Workflow, load_workflow
@@ -56,6 +57,9 @@ class StatusCalendar:
         return self.workdays.period_end(state_at.astimezone(LOCAL_TZ).date(), definition.publicity_working_days)
 
 
-def format_time(moment: datetime) -> str:
+def format_time(moment: datetime, lang: str | None = None) -> str:
+    """A local moment: 2024-07-01 10:00, or in English 1 July 2024, 10:00."""
     local = moment.astimezone(LOCAL_TZ)
+    if lang == "en":
+        return f"{local_date(local.date(), 'en')}, {local.hour:02d}:{local.minute:02d}"
     return f"{local.year}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"

@@ -1,11 +1,13 @@
 """What an application's state means to a person: the status card, the next step and its due date,
-filled from ``rules/status.yaml`` and the office's contacts."""
+filled from ``rules/status.yaml`` and the office's contacts, in the reader's language (``lang``:
+the state's ``_en`` texts and dates written the English way for "en")."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.content.texts import cn_date, fill
+from bot.content.localized import pick
+from bot.content.texts import fill, local_date
 from bot.core.context import Services
 from bot.status.calendar import StatusCalendar, format_time
 from bot.status.models import Application, StatusHistory, Unit
@@ -20,48 +22,53 @@ class StatusCards:
         self.rules = rules
         self.workflow = rules.workflow
 
-    def next_step(self, app: Application) -> tuple[str, date | None]:
+    def next_step(self, app: Application, lang: str | None = None) -> tuple[str, date | None]:
         """The next step sentence for the application's state, and its due date if any."""
         state = self.workflow.states.get(app.state)
         if state is None:
             return "", None
         due = self.rules.due_date(app.state, app.state_at, app.due_date)
-        template = state.next_step if (due or not state.next_step_without_due) else state.next_step_without_due
+        field = "next_step" if (due or not state.next_step_without_due) else "next_step_without_due"
         year = app.state_at.year
         values = self.services.contact_values() | {
             "fee": str(self.rules.fee(app.level, year) or ""),
-            "due": cn_date(due),
-            "publicity_end": cn_date(self.rules.publicity_end(app.state, app.state_at)),
+            "due": local_date(due, lang or "zh"),
+            "publicity_end": local_date(self.rules.publicity_end(app.state, app.state_at), lang or "zh"),
             "publicity_days": str(state.publicity_working_days or ""),
         }
-        return fill(template, values), due
+        return fill(pick(state, field, lang), values), due
 
-    def explanation(self, app: Application) -> str:
+    def explanation(self, app: Application, lang: str | None = None) -> str:
         state = self.workflow.states.get(app.state)
         if state is None:
             return ""
-        return fill(state.explanation, {"publicity_days": str(state.publicity_working_days or "")})
+        return fill(pick(state, "explanation", lang), {"publicity_days": str(state.publicity_working_days or "")})
 
-    def render(self, app: Application, history: list[StatusHistory], unit: Unit | None) -> str:
+    def render(self, app: Application, history: list[StatusHistory], unit: Unit | None, lang: str | None = None) -> str:
         """The full status card: state, explanation, history, next step and due date."""
-        t = self.services.t
-        step, due = self.next_step(app)
+        language = lang or "zh"
+
+        def t(key: str, **values: object) -> str:
+            return self.services.t(key, language, **values)
+
+        step, due = self.next_step(app, lang)
         lines = [
             t(
                 "status.card.header",
                 number=app.number,
                 name=mask_name(app.applicant_name),
-                level=self.workflow.level_label(app.level),
+                level=self.workflow.level_label(app.level, lang),
                 unit=unit.name if unit else "",
             ),
-            t("status.card.state", state=self.workflow.label(app.state), since=format_time(app.state_at)),
-            self.explanation(app),
+            t("status.card.state", state=self.workflow.label(app.state, lang), since=format_time(app.state_at, lang)),
+            self.explanation(app, lang),
             t("status.card.history_header"),
         ]
         for row in history[-10:]:
-            note = f"（{row.note}）" if row.note else ""
-            lines.append(t("status.card.history_line", at=format_time(row.at), state=self.workflow.label(row.state), note=note))
+            note = t("status.card.history_note", note=row.note) if row.note else ""
+            lines.append(t("status.card.history_line", at=format_time(row.at, lang), state=self.workflow.label(row.state, lang),
+                           note=note))
         lines.append(t("status.card.next_step", step=step))
         if due:
-            lines.append(t("status.card.due", due=cn_date(due)))
+            lines.append(t("status.card.due", due=local_date(due, language)))
         return "\n".join(line for line in lines if line)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from bot.clock import LOCAL_TZ
+from bot.content.texts import local_date
 from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Inbound, Outbound
@@ -36,7 +37,14 @@ _INVITE_LIKE = re.compile(r"[A-Z0-9]{4,20}")
 
 def _until(ctx: Context, moment) -> str:  # noqa: ANN001
     local = moment.astimezone(LOCAL_TZ)
-    return f"{local.hour:02d}:{local.minute:02d}" if local.date() == ctx.now.astimezone(LOCAL_TZ).date() else format_time(moment)
+    return f"{local.hour:02d}:{local.minute:02d}" if local.date() == ctx.now.astimezone(LOCAL_TZ).date() else format_time(moment, ctx.language)
+
+
+def _day(ctx: Context, moment) -> str:  # noqa: ANN001
+    """The day of a moment as the unit list shows it: 2024-07-01, or 1 July 2024 in English."""
+    if ctx.language == "en":
+        return local_date(moment.astimezone(LOCAL_TZ).date(), "en")
+    return format_time(moment)[:10]
 
 
 def _masked(replies: list[Outbound], mask: str) -> list[Outbound]:
@@ -103,7 +111,7 @@ class StatusFeature(Feature):
         number = service.workflow.normalize_number(number)
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
-            return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.data.application_number_hint))]
+            return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.number_hint(ctx.language)))]
         locked = await service.lockout.locked_until(ctx.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
         if locked is not None:
             await ctx.audit("status.bind.locked")
@@ -137,7 +145,8 @@ class StatusFeature(Feature):
                 return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
-        card = service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app))
+        card = service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app),
+                                   ctx.language)
         return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=card)]
 
     # ---- /hr --------------------------------------------------------------------------------
@@ -201,7 +210,7 @@ class StatusFeature(Feature):
         is_staff = ctx.is_staff
         if number:
             if not service.workflow.valid_number(number):
-                return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.data.application_number_hint))]
+                return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.number_hint(ctx.language)))]
             app = await service.queries.find(ctx.session, number)
             if app is None or not await service.queries.may_view(ctx.session, ctx.user, is_staff, app):
                 await ctx.audit("status.lookup.denied" if not is_staff else "status.lookup.missing")
@@ -219,7 +228,8 @@ class StatusFeature(Feature):
         return [Outbound(text=ctx.t("status.lookup.none_bound"))]
 
     async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
-        return service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app))
+        return service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app),
+                                   ctx.language)
 
     # ---- /unit ------------------------------------------------------------------------------
     async def unit(self, ctx: Context, args: str) -> list[Outbound]:
@@ -264,9 +274,9 @@ class StatusFeature(Feature):
                     "status.unit.line",
                     number=app.number,
                     name=mask_name(app.applicant_name),
-                    level=workflow.level_label(app.level),
-                    state=workflow.label(app.state),
-                    since=format_time(app.state_at)[:10],
+                    level=workflow.level_label(app.level, ctx.language),
+                    state=workflow.label(app.state, ctx.language),
+                    since=_day(ctx, app.state_at),
                 )
             )
         row: list[Button] = []
@@ -291,16 +301,16 @@ class StatusFeature(Feature):
         workflow = service.workflow
         number = workflow.normalize_number(number)
         if not workflow.valid_number(number):
-            return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.data.application_number_hint))]
+            return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.number_hint(ctx.language)))]
         target = workflow.state_id(state_name)
         if target is None:
-            states = "、".join(s.label for s in workflow.data.states)
+            states = ctx.t("status.separator").join(workflow.label(s.id, ctx.language) for s in workflow.data.states)
             return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
         app = await service.queries.find(ctx.session, number)
         if app is None:
             return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
         if app.state == target:
-            return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target)))]
+            return [Outbound(text=ctx.t("status.setstatus.same_state", number=number, state=workflow.label(target, ctx.language)))]
         source = app.state
         try:
             outcome = await service.commands.change_state(
@@ -314,8 +324,8 @@ class StatusFeature(Feature):
                 text=ctx.t(
                     "status.setstatus.done",
                     number=number,
-                    source=workflow.label(source),
-                    target=workflow.label(target),
+                    source=workflow.label(source, ctx.language),
+                    target=workflow.label(target, ctx.language),
                     notices=outcome.notices,
                 )
             )

@@ -4,8 +4,8 @@ the outbox in the same transaction as the change.
 Every state change (``/setstatus``, the CLI, a spreadsheet import) raises ``StatusChanged`` once
 its history row exists; ``StatusNotices.on_changed`` takes a batch of them, finds the recipients of
 the whole batch in one query per kind (bound applicants, unit HR contacts) and enqueues one notice
-per person. The outbox key is per application, history row and user, so a replayed event adds
-nothing.
+per person, in that person's language. The outbox key is per application, history row and user, so
+a replayed event adds nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.texts import cn_date
+from bot.content.texts import local_date, normalize_language
 from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
@@ -91,20 +91,25 @@ class StatusNotices:
                 added += await self._notify(session, event, people)
         return added
 
-    async def _notify(self, session: AsyncSession, event: StatusChanged, recipients: Recipients) -> int:
+    def _values(self, event: StatusChanged, lang: str) -> dict[str, str]:
+        """The placeholders of one notice in one language (rendered once per language and event)."""
         app, row = event.application, event.history
-        t = self.services.t
-        now = self.services.clock.now()
-        step, due = self.cards.next_step(app)
-        values = {
+        step, due = self.cards.next_step(app, lang)
+        return {
             "number": app.number,
             "name": mask_name(app.applicant_name),
-            "state": self.workflow.label(app.state),
-            "explanation": self.cards.explanation(app),
-            "note": t("status.notice.note", note=row.note) if row.note else "",
+            "state": self.workflow.label(app.state, lang),
+            "explanation": self.cards.explanation(app, lang),
+            "note": self.services.t("status.notice.note", lang, note=row.note) if row.note else "",
             "step": step,
-            "due": t("status.notice.due", due=cn_date(due)) if due else "",
+            "due": self.services.t("status.notice.due", lang, due=local_date(due, lang)) if due else "",
         }
+
+    async def _notify(self, session: AsyncSession, event: StatusChanged, recipients: Recipients) -> int:
+        """One notice per person, each in the recipient's own language (``users.language``)."""
+        app, row = event.application, event.history
+        now = self.services.clock.now()
+        by_language: dict[str, dict[str, str]] = {}
         added = 0
         seen: set[int] = set()
         for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
@@ -112,7 +117,10 @@ class StatusNotices:
                 if user.id in seen or user.blocked:
                     continue
                 seen.add(user.id)
-                message = Outbound(text=t(f"status.notice.{kind}", **values))
+                lang = normalize_language(user.language)
+                if lang not in by_language:
+                    by_language[lang] = self._values(event, lang)
+                message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **by_language[lang]))
                 key = f"status:{app.number}:{row.id}:{user.id}"
                 if await enqueue(session, user=user, message=message, key=key, kind="status", now=now) is not None:
                     added += 1

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
+from bot.content.localized import english_problems, pick
 from bot.content.office import SourceRef
 from bot.content.texts import Texts
 from bot.reference.levels import Level
@@ -40,11 +41,15 @@ class StateDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z_]{1,31}$")
     label: str = Field(min_length=1, max_length=20)
+    label_en: str | None = Field(default=None, max_length=40)
     aliases: list[str] = Field(default_factory=list)
     platform_label: str | None = None
     explanation: str = Field(min_length=1)
+    explanation_en: str | None = None
     next_step: str = Field(min_length=1)
+    next_step_en: str | None = None
     next_step_without_due: str | None = None
+    next_step_without_due_en: str | None = None
     transitions: list[str] = Field(default_factory=list)
     publicity_working_days: int | None = Field(default=None, ge=1, le=30)
     #: ``paper_form``: the next step is due the cycle's paper-form days (``rules/cycles/<year>.yaml``)
@@ -64,11 +69,13 @@ class RejectionReason(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: int = Field(ge=1, le=99)
     label: str = Field(min_length=2)
+    label_en: str | None = None
 
 
 class Resubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rule: str
+    rule_en: str | None = None
     missed_due_state: str
     sources: list[SourceRef] = Field(min_length=1)
 
@@ -78,6 +85,7 @@ class LevelDef(BaseModel):
     #: one of the review's level ids, the keys of the fees in ``rules/cycles/<year>.yaml``
     id: Level
     label: str
+    label_en: str | None = None
     aliases: list[str] = Field(default_factory=list)
     assessment: bool
 
@@ -112,6 +120,7 @@ class WorkflowFile(BaseModel):
     application_number_pattern: str = r"^[A-Za-z0-9-]{6,30}$"
     #: how the pattern reads to staff and applicants, e.g. in an import report (keep it in step)
     application_number_hint: str
+    application_number_hint_en: str | None = None
     states: list[StateDef] = Field(min_length=2)
     rejection_reasons: list[RejectionReason] = Field(min_length=1)
     rejection_sources: list[SourceRef] = Field(min_length=1)
@@ -138,7 +147,8 @@ class WorkflowFile(BaseModel):
         level_ids = {lv.id for lv in self.levels}
         names: dict[str, str] = {}
         for state in self.states:
-            for attr in ("explanation", "next_step", "next_step_without_due"):
+            for attr in ("explanation", "next_step", "next_step_without_due",
+                         "explanation_en", "next_step_en", "next_step_without_due_en"):
                 try:
                     fields = {f for _, f, _, _ in string.Formatter().parse(getattr(state, attr) or "") if f is not None}
                 except ValueError as exc:
@@ -154,7 +164,7 @@ class WorkflowFile(BaseModel):
             for level in state.levels or []:
                 if level not in level_ids:
                     raise ValueError(f"state {state.id}: unknown level {level!r}")
-            for word in [state.id, state.label, *state.aliases, *([state.platform_label] if state.platform_label else [])]:
+            for word in _names(state):
                 key = _norm(word)
                 if names.get(key, state.id) != state.id:
                     raise ValueError(f"state name {word!r} is used by both {names[key]} and {state.id}")
@@ -169,12 +179,18 @@ class WorkflowFile(BaseModel):
             raise ValueError("rejection_reasons: codes must be unique")
         level_names: dict[str, str] = {}
         for level in self.levels:
-            for word in [level.id, level.label, *level.aliases]:
+            for word in _names(level):
                 key = _norm(word)
                 if level_names.get(key, level.id) != level.id:
                     raise ValueError(f"level name {word!r} is used by both {level_names[key]} and {level.id}")
                 level_names[key] = level.id
         return self
+
+
+def _names(item: StateDef | LevelDef) -> list[str]:
+    """Every name a state or level is known by: id, labels in both languages, aliases."""
+    extra = [getattr(item, "platform_label", None), item.label_en]
+    return [item.id, item.label, *item.aliases, *(w for w in extra if w)]
 
 
 def _norm(word: str) -> str:
@@ -211,12 +227,8 @@ class Workflow:
         self._load_texts = texts
         self.states: dict[str, StateDef] = {s.id: s for s in data.states}
         self.levels = {lv.id: lv for lv in data.levels}
-        self._state_names = {
-            _norm(w): s.id
-            for s in data.states
-            for w in [s.id, s.label, *s.aliases, *([s.platform_label] if s.platform_label else [])]
-        }
-        self._level_names = {_norm(w): lv.id for lv in data.levels for w in [lv.id, lv.label, *lv.aliases]}
+        self._state_names = {_norm(w): s.id for s in data.states for w in _names(s)}
+        self._level_names = {_norm(w): lv.id for lv in data.levels for w in _names(lv)}
 
     @cached_property
     def import_limits(self) -> Limits:
@@ -264,13 +276,18 @@ class Workflow:
         given explicitly or written in the staff note; every other state clears it."""
         return (given or parse_due(note)) if self.has_role(state_id, "resubmission") else None
 
-    def label(self, state_id: str) -> str:
+    def label(self, state_id: str, lang: str | None = None) -> str:
+        """A state's name in the reader's language (the id when the state is unknown)."""
         state = self.states.get(state_id)
-        return state.label if state else state_id
+        return pick(state, "label", lang) if state else state_id
 
-    def level_label(self, level_id: str) -> str:
+    def level_label(self, level_id: str, lang: str | None = None) -> str:
         level = self.levels.get(level_id)
-        return level.label if level else level_id
+        return pick(level, "label", lang) if level else level_id
+
+    def number_hint(self, lang: str | None = None) -> str:
+        """How an application number is written, in the reader's language."""
+        return pick(self.data, "application_number_hint", lang)
 
     def allowed(self, source: str, target: str, level: str | None = None) -> bool:
         try:
@@ -323,13 +340,15 @@ def _load_texts(root: Path) -> Texts:
 def check_status_rules(root: Path) -> list[ContentProblem]:
     """Checker for ``python -m bot check``: schema, cross-references, and that cited sections exist."""
     workflow = load_workflow(root)
+    _, node = read_yaml(root / STATUS_FILE, root)
+    problems = english_problems(workflow.data, str(STATUS_FILE), node)
     sections_file = root / "knowledge" / "sections.yaml"
     if not sections_file.exists():
+        if problems:
+            raise ContentError(problems)
         return []
     data, _ = read_yaml(sections_file, root)
     known = {(doc, str(sec)) for doc, secs in (data or {}).get("documents", {}).items() for sec in secs or []}
-    _, node = read_yaml(root / STATUS_FILE, root)
-    problems: list[ContentProblem] = []
     refs: list[tuple[tuple, SourceRef]] = []
     for i, state in enumerate(workflow.data.states):
         refs += [(("states", i, "sources", j), ref) for j, ref in enumerate(state.sources)]

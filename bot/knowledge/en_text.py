@@ -1,0 +1,128 @@
+"""English text normalisation: what the English matcher indexes and what a question is read as.
+
+Foreign applicants type short, informal English with typos, and mix in pinyin (zhicheng, gaogong)
+or Chinese terms (高工, 评审费). Entries and questions go through the same pipeline so both sides
+meet: NFKC → lower case → each unknown word of four letters or more corrected to the closest word
+the knowledge base uses (rapidfuzz, ratio ≥ ``TYPO_RATIO``) → one longest-match pass mapping
+synonyms (English, pinyin, Chinese) to their canonical form, a canonical form of several words
+becoming one token → words split off → Snowball English stems. Stop words stay in the token list
+(they are weighed down, not dropped: "how" alone is still a question).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.en_schema import EnglishSynonymsFile
+
+#: a word is corrected only to a known word at least this similar (0-100)
+TYPO_RATIO = 80
+#: shorter words are never corrected (too many near neighbours: fee/see, form/from)
+TYPO_MIN_LENGTH = 4
+_WORDS = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _prepare(text: str) -> str:
+    """NFKC, lower case, apostrophes dropped (don't → dont), everything else that is not a letter,
+    digit or CJK character a space."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("’", "")
+    return " ".join(_WORDS.findall(text))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - snowballstemmer has no type stubs
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _token_of(phrase: str) -> str:
+    """A canonical form as one token: its words joined by underscores."""
+    return "_".join(_prepare(phrase).split())
+
+
+class EnglishNormalizer:
+    """Built once from ``knowledge/en/synonyms.yaml`` and the words the knowledge base uses."""
+
+    def __init__(self, synonyms: EnglishSynonymsFile | None = None, vocabulary: Iterable[str] = ()) -> None:
+        synonyms = synonyms or EnglishSynonymsFile()
+        self.mapping: dict[str, str] = {}
+        for group in synonyms.synonyms:
+            token = _token_of(group.canonical)
+            for phrase in (group.canonical, *group.variants):
+                key = _prepare(phrase)
+                if key:
+                    self.mapping.setdefault(key, token)
+        self.stopwords = {self._stem(w) for w in (_prepare(s) for s in synonyms.stopwords) if w}
+        self.foreign_words = {self._stem(w) for w in (_prepare(s) for s in synonyms.foreign_words) if w}
+        self._pattern = self._compile(self.mapping)
+        known = {w for key in self.mapping for w in _ASCII_WORD.findall(key)}
+        known |= {w for s in synonyms.stopwords for w in _ASCII_WORD.findall(_prepare(s))}
+        known |= {w for s in synonyms.foreign_words for w in _ASCII_WORD.findall(_prepare(s))}
+        for text in vocabulary:
+            known.update(_ASCII_WORD.findall(_prepare(text)))
+        self.known = frozenset(known)
+        self._choices = sorted(w for w in self.known if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit())
+        self._fixed: dict[str, str] = {}
+
+    @staticmethod
+    def _compile(mapping: dict[str, str]) -> re.Pattern[str] | None:
+        """One alternation, longest phrase first, so the longest synonym at a position wins; ASCII
+        phrases only on word boundaries (fee must not fire inside coffee), CJK ones anywhere."""
+        if not mapping:
+            return None
+        parts = []
+        for key in sorted(mapping, key=lambda k: (-len(k), k)):
+            escaped = re.escape(key)
+            parts.append(rf"(?<![a-z0-9_]){escaped}(?![a-z0-9_])" if key.isascii() else escaped)
+        return re.compile("|".join(parts))
+
+    @staticmethod
+    def _stem(word: str) -> str:
+        if "_" in word or not word.isascii() or word.isdigit():
+            return word
+        return _stemmer().stemWord(word)
+
+    def fix_typos(self, prepared: str) -> str:
+        """Unknown words of ``TYPO_MIN_LENGTH`` letters or more become the closest known word, when
+        one is close enough; a word the knowledge base uses, a number or a CJK run stays."""
+        if not self._choices:
+            return prepared
+        out = []
+        for word in prepared.split():
+            if len(word) < TYPO_MIN_LENGTH or word in self.known or not word.isascii() or word.isdigit():
+                out.append(word)
+                continue
+            fixed = self._fixed.get(word)
+            if fixed is None:
+                found = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+                fixed = found[0] if found else word
+                if len(self._fixed) < 50_000:
+                    self._fixed[word] = fixed
+            out.append(fixed)
+        return " ".join(out)
+
+    def normalize(self, text: str, typos: bool = True) -> str:
+        """Prepared text with typos corrected and synonyms replaced by their one-token form."""
+        prepared = _prepare(text)
+        if typos:
+            prepared = self.fix_typos(prepared)
+        if self._pattern is not None:
+            prepared = self._pattern.sub(lambda m: f" {self.mapping[m.group(0)]} ", prepared)
+        return " ".join(prepared.split())
+
+    def tokens(self, normalized: str) -> list[str]:
+        """Stems of the words; a CJK run no synonym explained stays one token (unknown to the index)."""
+        return [self._stem(w) for w in _WORDS.findall(normalized)]
+
+    def is_stopword(self, token: str) -> bool:
+        return token in self.stopwords
+
+    def content_tokens(self, tokens: list[str]) -> list[str]:
+        return [t for t in tokens if t not in self.stopwords]

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
+    COMMAND_LANGUAGES,
     Action,
     AnswerCallback,
     EditText,
@@ -191,11 +192,14 @@ class AiogramChannel:
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def set_commands(self) -> None:
-        commands = [BotCommand(**c) for c in commands_json(self.app.conversation.bot_commands())]
-        try:
-            await self.bot.set_my_commands(commands)
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands failed: %s", type(exc).__name__)
+        """The command menu in Chinese for everyone, and in English for clients set to English."""
+        conversation = self.app.conversation
+        for code, lang in COMMAND_LANGUAGES:
+            commands = [BotCommand(**c) for c in commands_json(conversation.bot_commands(lang))]
+            try:
+                await self.bot.set_my_commands(commands, language_code=code)
+            except TelegramAPIError as exc:
+                log.warning("setMyCommands failed: %s", type(exc).__name__)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll (or receive webhooks) until ``stop`` is set, then shut down cleanly."""

@@ -20,6 +20,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, 
 from bot.channels.ptb_request import AiohttpRequest
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
+    COMMAND_LANGUAGES,
     Action,
     AnswerCallback,
     EditText,
@@ -153,11 +154,14 @@ class PtbChannel:
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def set_commands(self) -> None:
-        commands = [BotCommand(c["command"], c["description"]) for c in commands_json(self.app.conversation.bot_commands())]
-        try:
-            await self.application.bot.set_my_commands(commands)
-        except TelegramError as exc:
-            log.warning("setMyCommands failed: %s", type(exc).__name__)
+        """The command menu in Chinese for everyone, and in English for clients set to English."""
+        conversation = self.app.conversation
+        for code, lang in COMMAND_LANGUAGES:
+            commands = [BotCommand(c["command"], c["description"]) for c in commands_json(conversation.bot_commands(lang))]
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:
+                log.warning("setMyCommands failed: %s", type(exc).__name__)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll (or receive webhooks) until ``stop`` is set, then shut down cleanly."""

@@ -51,6 +51,11 @@ def keyboard_json(buttons: list[list[Button]]) -> dict | None:
     return {"inline_keyboard": rows} if rows else None
 
 
+#: (Telegram language_code, our language) of the command menus: the default one (no code) in
+#: Chinese, and an English one Telegram shows to clients set to English
+COMMAND_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "zh"), ("en", "en"))
+
+
 def commands_json(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     """(command, description) pairs → ``BotCommand`` objects, trimmed to Telegram's limits."""
     seen: set[str] = set()
@@ -102,6 +107,13 @@ def _chat_type(chat: dict, sender: dict) -> str:
     return "private" if "id" in chat and chat.get("id") == sender.get("id") else "group"
 
 
+def client_language(sender: dict) -> str:
+    """The language a new user starts in, from Telegram's ``language_code``: English for en*, Chinese
+    for anything else (the bot speaks these two; an unknown or missing code is the office's own)."""
+    code = sender.get("language_code")
+    return "en" if isinstance(code, str) and code.lower().startswith("en") else "zh"
+
+
 def parse_update(update: dict) -> Incoming | None:
     """A Bot API update dict → ``Incoming``; None for update kinds the bot does not answer."""
     update_id = update.get("update_id")
@@ -126,6 +138,7 @@ def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
         "chat_id": str(chat_id),
         "update_id": update_id,
         "chat_type": _chat_type(chat, sender),
+        "language": client_language(sender),
     }
     if isinstance(message.get("text"), str):
         return Incoming(Inbound(kind="text", text=message["text"], **base), chat_id)
@@ -161,6 +174,7 @@ def _parse_callback(query: dict, update_id: str | None) -> Incoming | None:
         callback_data=str(query.get("data") or ""),
         update_id=update_id,
         chat_type=_chat_type(chat, sender) if chat else "private",
+        language=client_language(sender),
     )
     message_id = message.get("message_id")
     return Incoming(inbound, chat_id, callback_id=str(query.get("id")),

@@ -1,14 +1,20 @@
-"""The commands every user has: /start, /help, /menu, /cancel, /privacy, /forget and the main menu."""
+"""The commands every user has: /start, /help, /menu, /cancel, /privacy, /forget, /lang and the main menu."""
 
 from __future__ import annotations
 
 from bot.clock import LOCAL_TZ
+from bot.content.texts import LANGUAGES
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.storage.forget import delete_user_row
 
 FORGET_DIALOG = "forget"
+#: what ``/lang …`` accepts for each language
+LANGUAGE_WORDS = {
+    "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "zh-cn": "zh", "zh-hans": "zh",
+    "en": "en", "english": "en", "英文": "en", "英语": "en",
+}
 
 
 def main_menu(ctx: Context, keys: tuple[str, ...]) -> list[list[Button]]:
@@ -42,10 +48,11 @@ class BasicsFeature(Feature):
             "cancel": self.cancel,
             "privacy": self.privacy,
             "forget": self.forget,
+            "lang": self.lang,
         }
 
     def callbacks(self) -> dict[str, Handler]:
-        return {"menu": self.menu_pressed, "forget": self.forget_answer}
+        return {"menu": self.menu_pressed, "forget": self.forget_answer, "lang": self.lang_pressed}
 
     def menu_actions(self) -> dict[str, Handler]:
         return {"qa": self.qa_prompt, "help": self.help}
@@ -58,6 +65,7 @@ class BasicsFeature(Feature):
             ("cancel", "commands.cancel"),
             ("privacy", "commands.privacy"),
             ("forget", "commands.forget"),
+            ("lang", "commands.lang"),
         ]
 
     # ---- handlers ---------------------------------------------------------------------------
@@ -95,6 +103,7 @@ class BasicsFeature(Feature):
         lines = [
             ctx.t("privacy.header"),
             ctx.t("privacy.user_line", channel=user.channel, role=ctx.t(f"privacy.roles.{user.role}"), since=since),
+            ctx.t("privacy.language_line", language=ctx.t(f"lang.names.{ctx.language}")),
         ]
         state = await ctx.dialog()
         if state is not None:
@@ -103,6 +112,30 @@ class BasicsFeature(Feature):
         lines.extend(extra or [ctx.t("privacy.none_extra")])
         lines.append(ctx.t("privacy.footer"))
         return [Outbound(text="\n".join(lines))]
+
+    # ---- language ---------------------------------------------------------------------------
+    async def lang(self, ctx: Context, args: str) -> list[Outbound]:
+        """``/lang`` offers both languages as buttons; ``/lang en`` / ``/lang zh`` switch at once."""
+        if not args:
+            buttons = [[Button(text=ctx.t("lang.button_zh"), data="lang:zh"),
+                        Button(text=ctx.t("lang.button_en"), data="lang:en")]]
+            return [Outbound(text=ctx.t("lang.prompt"), buttons=buttons)]
+        wanted = LANGUAGE_WORDS.get(args.strip().lower())
+        if wanted is None:
+            return [Outbound(text=ctx.t("lang.unknown"))]
+        return await self.switch_language(ctx, wanted)
+
+    async def lang_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
+        if payload not in LANGUAGES:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
+        return [Outbound.toast_only(""), *await self.switch_language(ctx, payload)]
+
+    async def switch_language(self, ctx: Context, language: str) -> list[Outbound]:
+        """Store the user's choice; the confirmation and the menu are already in the new language."""
+        if language == ctx.language:
+            return [Outbound(text=ctx.t("lang.already"), buttons=self.main_menu(ctx))]
+        await ctx.update_user(language=language)
+        return [Outbound(text=ctx.t("lang.set"), buttons=self.main_menu(ctx))]
 
     async def forget(self, ctx: Context, _args: str) -> list[Outbound]:
         await ctx.set_dialog(FORGET_DIALOG, "confirm")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.clock import Clock
 from bot.content.office import Office
-from bot.content.texts import Texts
+from bot.content.texts import DEFAULT_LANGUAGE, Texts, normalize_language
 from bot.core.messages import Inbound
 from bot.storage.models import User, add_audit
 from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
@@ -69,9 +69,9 @@ class Services:
             "qq_group": self.office.qq_group,
         }
 
-    def t(self, key: str, **values: Any) -> str:
-        """A user-facing text with the office contacts available as placeholders."""
-        return self.texts.get(key, **(self.contact_values() | values))
+    def t(self, key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+        """A user-facing text in ``lang`` with the office contacts available as placeholders."""
+        return self.texts.get(key, lang, **(self.contact_values() | values))
 
     def is_configured_staff(self, channel: str, external_id: str) -> bool:
         """STAFF_IDS holds bare Telegram ids, or ``channel:id`` for other channels."""
@@ -143,9 +143,14 @@ class Context:
         return self._turn
 
     # ---- texts -----------------------------------------------------------------------------
+    @property
+    def language(self) -> str:
+        """The language of this turn's replies: the user's (``users.language``, "zh" or "en")."""
+        return normalize_language(self.user.language)
+
     def t(self, key: str, **values: Any) -> str:
-        """A user-facing text with the office contacts available as placeholders."""
-        return self.services.t(key, **values)
+        """A user-facing text in the user's language, with the office contacts as placeholders."""
+        return self.services.t(key, self.language, **values)
 
     @property
     def now(self) -> datetime:

@@ -17,8 +17,10 @@ import traceback
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.content.texts import DEFAULT_LANGUAGE, normalize_language
 from bot.core.context import STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
+from bot.core.language import detect_language
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_inbound, clean_text
@@ -72,6 +74,9 @@ class Conversation:
         #: the main menu's buttons in order (from the feature modules' menu entries); by default
         #: every registered menu action in registration order
         self.menu_keys: tuple[str, ...] = menu_keys or tuple(self._menu)
+        #: a menu label (in every language: a keyboard may predate a switch) → its menu entry
+        self._menu_labels = {label: key for key in reversed(self.menu_keys)
+                             for label in services.texts.variants(f"menu.{key}")}
         self._locks = KeyedLocks()
         limit = max_concurrency or services.settings.max_concurrent_updates
         self._slots = asyncio.Semaphore(limit)
@@ -97,13 +102,13 @@ class Conversation:
     def menu_action(self, key: str) -> Handler | None:
         return self._menu.get(key)
 
-    def bot_commands(self) -> list[tuple[str, str]]:
-        """(command, Chinese description) pairs for the channel's command menu."""
+    def bot_commands(self, lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+        """(command, description in ``lang``) pairs for the channel's command menu."""
         texts = self.services.texts
         out: list[tuple[str, str]] = []
         for feature in self.features:
             for command, key in feature.bot_commands():
-                out.append((command, texts.get(key)))
+                out.append((command, texts.get(key, lang)))
         return out
 
     # ---- entry point ------------------------------------------------------------------------
@@ -111,30 +116,33 @@ class Conversation:
         """Handle one update; never raises."""
         texts = self.services.texts
         contacts = self.services.contact_values()
+        #: the user's language once their row is read (errors are told in it); Chinese before that
+        spoken = [DEFAULT_LANGUAGE]
         try:
             inbound = clean_inbound(inbound)
             async with self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
                 prepared = await self._prepare_document(inbound) if inbound.kind == "document" else None
                 async with self._slots:
-                    return await self._handle_retrying_locks(inbound, prepared)
+                    return await self._handle_retrying_locks(inbound, prepared, spoken)
         except (StorageUnavailable, *DRIVER_ERRORS, OSError) as exc:
             log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
-            return [Outbound(text=texts.get("errors.storage", **contacts))]
+            return [Outbound(text=texts.get("errors.storage", spoken[0], **contacts))]
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
             # One line: the class and where it was raised. Not the message (it may quote what the
             # user sent) and not the traceback (crafted input repeated would flood the log).
             log.error("handler failed for a %s %s update: %s at %s", inbound.channel, inbound.kind,
                       type(exc).__name__, raised_at(exc))
-            return [Outbound(text=texts.get("errors.internal", **contacts))]
+            return [Outbound(text=texts.get("errors.internal", spoken[0], **contacts))]
 
-    async def _handle_retrying_locks(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
+    async def _handle_retrying_locks(self, inbound: Inbound, prepared: object = None,
+                                     spoken: list[str] | None = None) -> list[Outbound]:
         """Run the update's transaction; while another process holds SQLite's write lock, wait
         asynchronously and run it again (the failed attempt was rolled back, so nothing doubles)."""
         waited = 0.0
         pause = LOCKED_FIRST_PAUSE
         while True:
             try:
-                return await self._handle_in_transaction(inbound, prepared)
+                return await self._handle_in_transaction(inbound, prepared, spoken)
             except DRIVER_ERRORS as exc:
                 if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
                     raise
@@ -142,7 +150,8 @@ class Conversation:
             waited += pause
             pause = min(pause * 2, LOCKED_MAX_PAUSE)
 
-    async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None) -> list[Outbound]:
+    async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None,
+                                     spoken: list[str] | None = None) -> list[Outbound]:
         db = self.services.db
         async with db.update_transaction() as tx:
             await db.lock_in_update(tx, f"user:{inbound.channel}:{inbound.user_id}")
@@ -152,6 +161,8 @@ class Conversation:
                 return []  # a redelivery: handled the first time
             user, dialog = await self._load_user(turn, inbound)
             ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared)
+            if spoken is not None:
+                spoken[0] = ctx.language
             return await self._route(ctx)
 
     async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
@@ -164,7 +175,7 @@ class Conversation:
         user, dialog = await turn.load_user(inbound.channel, inbound.user_id)
         private = inbound.is_private
         if user is None:
-            language = inbound.language or self.services.settings.default_language
+            language = normalize_language(inbound.language or self.services.settings.default_language)
             # first seen in a group: no private chat is known yet, so nothing may be pushed to them
             chat_id = inbound.chat_id if private else ""
             return await turn.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private), None
@@ -217,9 +228,22 @@ class Conversation:
         menu_key = self._menu_key_for_label(text)
         if menu_key is not None:
             return prefix + await self.run_menu(ctx, menu_key)
+        prefix += await self._follow_written_language(ctx, text)
         if self.free_text is None:
             return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
         return prefix + await self.free_text.answer(ctx, text)
+
+    async def _follow_written_language(self, ctx: Context, text: str) -> list[Outbound]:
+        """A question written clearly in the other language switches the user to it, with one line
+        (in the new language) saying so and how to switch back. Only questions count: a dialog's
+        typed answers are numbers and codes, and a message that does not tell (digits, emoji, "ok",
+        an acronym) keeps the language; a message with Chinese in it is Chinese
+        (``bot.core.language``), so a Chinese user is never switched by an English acronym."""
+        written = detect_language(text)
+        if written is None or written == ctx.language:
+            return []
+        await ctx.update_user(language=written)
+        return [Outbound(text=ctx.t("lang.switched"))]
 
     async def _route_shared_chat(self, ctx: Context) -> list[Outbound]:
         """A group, supergroup or channel: only what is not personal answers there (questions to the
@@ -271,11 +295,7 @@ class Conversation:
         return await handler(ctx, payload)
 
     def _menu_key_for_label(self, text: str) -> str | None:
-        texts = self.services.texts
-        for key in self.menu_keys:
-            if texts.has(f"menu.{key}") and text == texts.get(f"menu.{key}"):
-                return key
-        return None
+        return self._menu_labels.get(text)
 
     async def run_menu(self, ctx: Context, key: str) -> list[Outbound]:
         handler = self._menu.get(key)

@@ -36,8 +36,9 @@ class Inbound(BaseModel):
     text: str = ""
     callback_data: str = ""
     update_id: str | None = None
-    #: the bot speaks Simplified Chinese; a client's own language setting (Telegram's language_code)
-    #: is not a reliable signal, so channels leave this at its default
+    #: the language the client asks for ("zh" or "en": Telegram's language_code en*, the browser's
+    #: Accept-Language or the page's toggle); it sets a new user's language, after which the user's
+    #: stored choice (/lang, writing in English) decides
     language: str = "zh"
     media_type: str = ""
     attachment: Attachment | None = None

@@ -9,6 +9,7 @@ module = FeatureModule(
     models=("bot.storage.models",),
     checks={
         "texts": "bot.content.check:check_texts",
+        "translations": "bot.content.texts:check_translations",
         "office": "bot.content.check:check_office",
         "dialogs": "bot.dialogs.linter:check_dialogs",
         "holidays": "bot.reference.workdays:check_holidays",

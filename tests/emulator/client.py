@@ -8,9 +8,12 @@ from tests.emulator.server import BotApiEmulator
 class TgUser:
     """One simulated Telegram user (private chat id = user id)."""
 
-    def __init__(self, emulator: BotApiEmulator, user_id: int) -> None:
+    def __init__(self, emulator: BotApiEmulator, user_id: int, language_code: str | None = None) -> None:
+        """``language_code`` is the client's language setting Telegram passes on ("en", "en-US"…)."""
         self.emu = emulator
         self.id = int(user_id)
+        if language_code is not None:
+            emulator.user_languages[self.id] = language_code
         self._seen = len(emulator.messages_to(self.id))
 
     def send_text(self, text: str) -> dict:

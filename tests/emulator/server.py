@@ -67,8 +67,8 @@ class WebhookState:
     attempts: list[tuple[int, int | str]] = field(default_factory=list)  # (update_id, status or error)
 
 
-def user_dict(user_id: int) -> dict:
-    return {"id": int(user_id), "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
+def user_dict(user_id: int, language_code: str = "zh-hans") -> dict:
+    return {"id": int(user_id), "is_bot": False, "first_name": f"用户{user_id}", "language_code": language_code}
 
 
 def chat_dict(chat_id: int, groups: dict[int, dict] | None = None) -> dict:
@@ -118,6 +118,10 @@ class BotApiEmulator:
         self.callbacks_pressed: dict[str, dict] = {}
         self.chat_actions: list[tuple[int, str]] = []
         self.commands: list[dict] = []
+        #: command menus set for a client language (setMyCommands with language_code)
+        self.commands_by_language: dict[str, list[dict]] = {}
+        #: a user's client language (Telegram's language_code), "zh-hans" unless set
+        self.user_languages: dict[int, str] = {}
         self._chat_queues: dict[int, asyncio.Queue] = {}
         self.calls: defaultdict[str, int] = defaultdict(int)
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file path, content)
@@ -183,7 +187,10 @@ class BotApiEmulator:
         chat_id = int(user if chat is None else chat)
         self.known_chats.add(chat_id)
         return {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                "chat": chat_dict(chat_id, self.groups), "from": user_dict(user), **content}
+                "chat": chat_dict(chat_id, self.groups), "from": self._sender(user), **content}
+
+    def _sender(self, user: int) -> dict:
+        return user_dict(user, self.user_languages.get(int(user), "zh-hans"))
 
     def send_text(self, user: int, text: str, chat: int | None = None) -> dict:
         """The user types ``text`` (in ``chat``, a group from ``add_group``; by default their private
@@ -228,7 +235,7 @@ class BotApiEmulator:
         """The user presses a button of ``message`` (any data can be forged); returns the update."""
         query_id = str(uuid.uuid4().int >> 64)
         current = self.messages.get((int(message["chat"]["id"]), int(message["message_id"])), message)
-        query = {"id": query_id, "from": user_dict(user), "chat_instance": f"ci{user}", "message": current,
+        query = {"id": query_id, "from": self._sender(user), "chat_instance": f"ci{user}", "message": current,
                  "data": callback_data}
         self.callbacks_pressed[query_id] = query
         return self.push_update({"callback_query": query})
@@ -355,7 +362,11 @@ class BotApiEmulator:
         for c in commands:
             if not (1 <= len(c["command"]) <= 32) or not (1 <= len(c["description"]) <= 256):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = list(commands)
+        language = params.get("language_code")
+        if language:
+            self.commands_by_language[str(language)] = list(commands)
+        else:
+            self.commands = list(commands)
         return True
 
     async def _m_getmycommands(self, params: dict) -> list:

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml, validation_problems
@@ -76,7 +77,10 @@ class EnglishContent:
 
     def _english(self, entry: Entry) -> Entry:
         en = self.entries[entry.id]
-        return entry.model_copy(update={"question": en.question, "alternatives": en.alternatives, "answer": en.answer})
+        words = self.documents.sections
+        sources = [s.model_copy(update={"section": words.get(s.section, s.section)}) for s in entry.sources]
+        update = {"question": en.question, "alternatives": en.alternatives, "answer": en.answer, "sources": sources}
+        return entry.model_copy(update=update)
 
 
 def english_entry_files(root: Path) -> list[Path]:
@@ -106,32 +110,64 @@ def allowed_numbers(zh: KnowledgeBase, entry: Entry) -> set[int]:
     return set().union(*(numbers_of(t) for t in texts))
 
 
+_UNREAD = object()
+
+
+def _fast_yaml(path: Path) -> tuple[object, None]:
+    """The file parsed by libyaml when it is there (several times faster than the pure-Python
+    parser the line-aware loader uses); ``_UNREAD`` when it is missing or the file does not parse,
+    so the line-aware loader reports the problem with its line."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return _UNREAD, None
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader), None  # noqa: S506 - safe loader
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return _UNREAD, None
+
+
+class _Lines:
+    """Line numbers for problem reports, from the YAML node tree composed only when a report needs one."""
+
+    def __init__(self, path: Path, root: Path, node: object) -> None:
+        self.path, self.root, self.node = path, root, node
+
+    def of(self, loc: tuple) -> int | None:
+        if self.node is None:
+            self.node = read_yaml(self.path, self.root)[1]
+        return line_of(self.node, loc)  # type: ignore[arg-type]
+
+
 def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem]) -> dict[str, EnglishEntry]:
     entries: dict[str, EnglishEntry] = {}
     for path in english_entry_files(root):
         name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        data, node = _fast_yaml(path)
+        if data is _UNREAD:
+            try:
+                data, node = read_yaml(path, root)
+            except ContentError as exc:
+                problems.extend(exc.problems)
+                continue
         try:
-            data, node = read_yaml(path, root)
             parsed = EnglishEntriesFile.model_validate(data if data is not None else {})
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
         except ValidationError as exc:
-            problems.extend(validation_problems(exc, name, node))
+            problems.extend(validation_problems(exc, name, node or read_yaml(path, root)[1]))
             continue
+        lines = _Lines(path, root, node)
         for i, entry in enumerate(parsed.entries):
-            line = line_of(node, ("entries", i, "id"))
+            where = ("entries", i, "id")
             zh_entry = zh.by_id.get(entry.id)
             if zh_entry is None:
-                problems.append(ContentProblem(name, line, f"{entry.id}: no Chinese entry has this id"))
+                problems.append(ContentProblem(name, lines.of(where), f"{entry.id}: no Chinese entry has this id"))
                 continue
             if entry.id in entries:
-                problems.append(ContentProblem(name, line, f"{entry.id}: English version given twice"))
+                problems.append(ContentProblem(name, lines.of(where), f"{entry.id}: English version given twice"))
                 continue
             entries[entry.id] = entry
             extra = sorted(numbers_of(entry.answer) - allowed_numbers(zh, zh_entry))
             if extra:
-                answer_line = line_of(node, ("entries", i, "answer"))
+                answer_line = lines.of(("entries", i, "answer"))
                 shown = ", ".join(str(n) for n in extra)
                 reason = f"{entry.id}: the English answer states {shown}, which neither the Chinese answer nor its sources contain"
                 problems.append(ContentProblem(name, answer_line, reason))
@@ -169,8 +205,15 @@ def collect_english(root: Path, zh: KnowledgeBase | None = None) -> tuple[Englis
     return EnglishContent(zh, entries, parts["synonyms"], parts["documents"], parts["config"]), problems
 
 
+#: a section label made of the notice's numbering only (三(五)1, 二4, 四): shown as it is
+_NUMBERED = re.compile(r"[一二三四五六七八九十0-9()（）]+")
+
+
 def _check_documents(documents: EnglishDocumentsFile, zh: KnowledgeBase, problems: list[ContentProblem]) -> None:
     name = f"{EN_DIR}/documents.yaml"
+    worded = {s.section for e in zh.entries for s in e.sources if not _NUMBERED.fullmatch(s.section)}
+    for section in sorted(worded - set(documents.sections)):
+        problems.append(ContentProblem(name, None, f"section {section!r} is cited but has no English under `sections`"))
     given = {d.id: d for d in documents.documents}
     for doc_id in sorted(set(given) - set(zh.documents)):
         problems.append(ContentProblem(name, None, f"{doc_id}: not a document of knowledge/documents.yaml"))

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.clock import LOCAL_TZ
+from bot.content.texts import local_date
 from bot.knowledge.answering import Answerer
 from bot.knowledge.en_loader import load_english
 from bot.knowledge.en_matcher import EnglishMatcher
@@ -43,11 +44,6 @@ def load_english_runtime(root: Path) -> Runtime:
     return runtime
 
 
-def english_date(day: dt.date) -> str:
-    """30 August 2024: day first, the month spelt out, as the English answers write dates."""
-    return f"{day.day} {day:%B} {day.year}"
-
-
 class EnglishAnswerer(Answerer):
     """The Chinese answerer's replies, with English dates and a header long enough for English."""
 
@@ -57,7 +53,7 @@ class EnglishAnswerer(Answerer):
         if status is None or not status.ended:
             return None
         if status.deadline is not None:
-            return self.t("knowledge.cycle_ended", year=status.year, deadline=english_date(status.deadline))
+            return self.t("knowledge.cycle_ended", year=status.year, deadline=local_date(status.deadline, "en"))
         return self.t("knowledge.cycle_past", year=status.year)
 
     def header(self, entry: Entry) -> str:
@@ -65,3 +61,19 @@ class EnglishAnswerer(Answerer):
         if len(question) > HEADER_QUESTION_CHARS_EN:
             question = question[: HEADER_QUESTION_CHARS_EN - 1].rsplit(" ", 1)[0] + "…"
         return self.t("knowledge.answer_header", question=question)
+
+
+def standalone_english_answerer(root: Path) -> EnglishAnswerer:
+    """The English answerer for the command line: content and texts only (no database, no chat core)."""
+    from bot.content.office import load_office
+    from bot.content.texts import Texts
+    from bot.reference.cycles import CycleCalendar
+
+    office = load_office(root)
+    texts = Texts.load([root / "dialogs" / "texts_knowledge.yaml"], root)
+    contacts = {"phone": office.phone, "email": office.email, "address": office.address, "qq_group": office.qq_group}
+
+    def t(key: str, **values: object) -> str:
+        return texts.get(key, "en", **(contacts | values))
+
+    return EnglishAnswerer(load_english_runtime(root), t, CycleCalendar.load(root))

@@ -74,3 +74,6 @@ class EnglishDocument(_Strict):
 
 class EnglishDocumentsFile(_Strict):
     documents: list[EnglishDocument] = Field(default_factory=list)
+    #: section labels that are words rather than the notice's numbering (全文 → full text); numbered
+    #: labels such as 三(五)1 point into the Chinese text and stay as they are
+    sections: dict[str, str] = Field(default_factory=dict)

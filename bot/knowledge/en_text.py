@@ -42,6 +42,15 @@ def _stemmer():  # noqa: ANN202 - snowballstemmer has no type stubs
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """The Snowball stem of an English word (cached: the knowledge base repeats its words, and the
+    stemmer is pure Python); tokens made of synonyms, numbers and CJK runs stay as they are."""
+    if "_" in word or not word.isascii() or word.isdigit():
+        return word
+    return _stemmer().stemWord(word)
+
+
 def _token_of(phrase: str) -> str:
     """A canonical form as one token: its words joined by underscores."""
     return "_".join(_prepare(phrase).split())
@@ -85,9 +94,7 @@ class EnglishNormalizer:
 
     @staticmethod
     def _stem(word: str) -> str:
-        if "_" in word or not word.isascii() or word.isdigit():
-            return word
-        return _stemmer().stemWord(word)
+        return _stem(word)
 
     def fix_typos(self, prepared: str) -> str:
         """Unknown words of ``TYPO_MIN_LENGTH`` letters or more become the closest known word, when

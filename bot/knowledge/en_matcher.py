@@ -27,8 +27,9 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.en_text import EnglishNormalizer
+from bot.knowledge.levels import Fit, fit
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.matcher import MATCH_MEMORY, MAX_QUERY_CHARS, Candidate, Matcher, Scored
+from bot.knowledge.matcher import _LEVEL_RANK, MATCH_MEMORY, MAX_QUERY_CHARS, Candidate, Matcher, Scored
 from bot.knowledge.schema import MatcherConfig
 
 
@@ -43,6 +44,8 @@ class _PreparedEn:
     phrasing_share: dict[int, float]
     #: every stem of the phrasings and the answer (foreign words are checked against it)
     words: frozenset[str]
+    #: the title levels the entry is written for (ids of knowledge/levels.yaml)
+    levels: tuple[str, ...] = ()
 
 
 class EnglishMatcher(Matcher):
@@ -86,7 +89,9 @@ class EnglishMatcher(Matcher):
             used = Counter(self._ids[t] for tokens in per_phrasing for t in set(tokens))
             share = {token_id: n / max(len(per_phrasing), 1) for token_id, n in used.items()}
             self._en.append(
-                _PreparedEn(entry.id, phrasings, frozenset(q_ids), frozenset(a_ids), share, frozenset(q_tokens + a_tokens))
+                _PreparedEn(
+                    entry.id, phrasings, frozenset(q_ids), frozenset(a_ids), share, frozenset(q_tokens + a_tokens), tuple(entry.levels)
+                )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         n = max(len(kb.entries), 1)
@@ -113,11 +118,15 @@ class EnglishMatcher(Matcher):
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * w.stopword, weights)
 
-    def _explained(self, ids: list[int], prepared: _PreparedEn) -> np.ndarray:
+    def _explained(self, ids: list[int], prepared: _PreparedEn, level_mask: np.ndarray, level_fit: Fit) -> np.ndarray:
+        """How much of each query token the entry explains: fully by its phrasings, partly by its
+        answer; a level the question names fully by an entry written for it, not at all by an entry
+        written for other levels (see ``bot.knowledge.matcher``)."""
         answer = self.config.weights.answer_coverage
-        return np.array(
-            [1.0 if i in prepared.question_ids else answer if i in prepared.answer_ids else 0.0 for i in ids]
-        )
+        share = np.array([1.0 if i in prepared.question_ids else answer if i in prepared.answer_ids else 0.0 for i in ids])
+        if level_fit != "neutral" and level_mask.any():
+            share = np.where(level_mask, 1.0 if level_fit == "match" else 0.0, share)
+        return share
 
     def score(self, query: str) -> Scored:
         """Every candidate of the question, best first (see the module docstring)."""
@@ -147,11 +156,14 @@ class EnglishMatcher(Matcher):
         ids, weights = self._weights(tokens, content)
         total = float(weights.sum())
         foreign = [t for t in tokens if t in norm.foreign_words]
+        level_mask = np.array([t in norm.level_tokens for t in tokens], dtype=bool)
+        named = frozenset(norm.level_tokens[t] for t in tokens if t in norm.level_tokens)
         candidates: list[Candidate] = []
         explained: dict[str, np.ndarray] = {}
         for i, bm25 in bm25_scores.items():
             prepared = self._en[i]
-            shares = explained[prepared.entry_id] = self._explained(ids, prepared)
+            level_fit = fit(prepared.levels, named)
+            shares = explained[prepared.entry_id] = self._explained(ids, prepared, level_mask, level_fit)
             coverage = float((weights * shares).sum() / total) if total > 0 else 0.0
             support_shares = np.array([prepared.phrasing_share.get(t, 0.0) for t in ids])
             support = float((weights * support_shares).sum() / total) if total > 0 else 0.0
@@ -161,11 +173,12 @@ class EnglishMatcher(Matcher):
                 Candidate(
                     entry_id=prepared.entry_id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * bm25 / top_bm25,
+                    rank_score=confidence + w.bm25 * bm25 / top_bm25 + _LEVEL_RANK[level_fit] * w.level_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25, 4),
                     explains_foreign=all(word in prepared.words for word in foreign),
+                    level_fit=level_fit,
                 )
             )
         candidates.sort(key=lambda c: (-c.rank_score, c.entry_id))

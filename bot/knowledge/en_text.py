@@ -2,8 +2,9 @@
 
 Foreign applicants type short, informal English with typos, and mix in pinyin (zhicheng, gaogong)
 or Chinese terms (高工, 评审费). Entries and questions go through the same pipeline so both sides
-meet: NFKC → lower case → each unknown word of four letters or more corrected to the closest word
-the knowledge base uses (rapidfuzz, ratio ≥ ``TYPO_RATIO``) → one longest-match pass mapping
+meet: NFKC → lower case → each unknown word of ``TYPO_MIN_LENGTH`` letters or more corrected to
+the closest word the knowledge base uses that starts with the same letter (rapidfuzz, ratio ≥
+``TYPO_RATIO``; typos rarely touch the first letter) → one longest-match pass mapping
 synonyms (English, pinyin, Chinese) to their canonical form, a canonical form of several words
 becoming one token → words split off → Snowball English stems. Stop words stay in the token list
 (they are weighed down, not dropped: "how" alone is still a question).
@@ -22,8 +23,9 @@ from bot.knowledge.en_schema import EnglishSynonymsFile
 
 #: a word is corrected only to a known word at least this similar (0-100)
 TYPO_RATIO = 80
-#: shorter words are never corrected (too many near neighbours: fee/see, form/from)
-TYPO_MIN_LENGTH = 4
+#: shorter words are never corrected (too many real words a letter apart: fee/see, over/cover,
+#: earn/learn, rate/relate)
+TYPO_MIN_LENGTH = 5
 _WORDS = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
@@ -70,6 +72,8 @@ class EnglishNormalizer:
                     self.mapping.setdefault(key, token)
         self.stopwords = {self._stem(w) for w in (_prepare(s) for s in synonyms.stopwords) if w}
         self.foreign_words = {self._stem(w) for w in (_prepare(s) for s in synonyms.foreign_words) if w}
+        #: one-token canonical form → title level id
+        self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
         self._pattern = self._compile(self.mapping)
         known = {w for key in self.mapping for w in _ASCII_WORD.findall(key)}
         known |= {w for s in synonyms.stopwords for w in _ASCII_WORD.findall(_prepare(s))}
@@ -77,7 +81,10 @@ class EnglishNormalizer:
         for text in vocabulary:
             known.update(_ASCII_WORD.findall(_prepare(text)))
         self.known = frozenset(known)
-        self._choices = sorted(w for w in self.known if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit())
+        #: known words by first letter: a typo is corrected to a word with the same first letter
+        self._choices: dict[str, list[str]] = {}
+        for word in sorted(w for w in self.known if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit()):
+            self._choices.setdefault(word[0], []).append(word)
         self._fixed: dict[str, str] = {}
 
     @staticmethod
@@ -108,7 +115,8 @@ class EnglishNormalizer:
                 continue
             fixed = self._fixed.get(word)
             if fixed is None:
-                found = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+                choices = self._choices.get(word[0], [])
+                found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
                 fixed = found[0] if found else word
                 if len(self._fixed) < 50_000:
                     self._fixed[word] = fixed

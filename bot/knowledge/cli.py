@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+#: the calibration's default limits (bot/knowledge/evaluate.py), repeated here so --help shows them
+MAX_WRONG = 0.02
+MAX_OOS_ANSWERED = 0.05
+
 kb_app = typer.Typer(help="Knowledge base: evaluation, calibration, unanswered questions.", no_args_is_help=True)
 
 
@@ -268,13 +272,20 @@ def kb_calibrate(
         bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml (knowledge/en/matcher.yaml for English).")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Matcher to calibrate: zh, en, or auto (the dev set's language).")] = "auto",
+    max_wrong: Annotated[
+        float, typer.Option("--max-wrong", min=0.0, max=1.0, help="Largest share of in-scope questions answered wrongly.")
+    ] = MAX_WRONG,
+    max_oos_answered: Annotated[
+        float, typer.Option("--max-oos-answered", min=0.0, max=1.0, help="Largest share of out-of-scope questions answered.")
+    ] = MAX_OOS_ANSWERED,
 ) -> None:
-    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures."""
+    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
+    limits apply to all questions together: lower them to keep headroom in every file."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
     matcher, groups, lang = _load_groups(files, _check_lang(lang))
     typer.echo(f"language: {lang}")
-    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases])
+    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered)
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False)
     config = matcher.config.model_copy(update={"thresholds": thresholds})

@@ -42,10 +42,17 @@ class _PreparedEn:
     answer_ids: frozenset[int]
     #: token id → share of the entry's phrasings using it
     phrasing_share: dict[int, float]
-    #: every stem of the phrasings and the answer (foreign words are checked against it)
+    #: every word (not stem) of the normalised phrasings and answer, and all of them as one text:
+    #: foreign words are checked against them
     words: frozenset[str]
+    text: str
     #: the title levels the entry is written for (ids of knowledge/levels.yaml)
     levels: tuple[str, ...] = ()
+
+
+def _mentions(prepared: _PreparedEn, word: str) -> bool:
+    """Whether the entry uses a foreign word (one word, or a phrase such as "work permit")."""
+    return word in prepared.words if " " not in word else f" {word} " in f" {prepared.text} "
 
 
 class EnglishMatcher(Matcher):
@@ -80,7 +87,11 @@ class EnglishMatcher(Matcher):
             for phrasing in phrasings:
                 if phrasing:
                     self._exact.setdefault(phrasing, index)
-            a_tokens = normalizer.tokens(normalizer.normalize(entry.answer, typos=False))
+            answer = normalizer.normalize(entry.answer, typos=False)
+            a_tokens = normalizer.tokens(answer)
+            texts = [normalizer.normalize(q, typos=False) for q in entry.questions] + [answer]
+            surface = frozenset(word for text in texts for word in text.split())
+            multiword = " ".join(texts)
             q_tokens = [t for tokens in per_phrasing for t in tokens]
             q_ids = {self._id(t, df) for t in q_tokens}
             a_ids = {self._id(t, df) for t in a_tokens} - q_ids
@@ -90,7 +101,7 @@ class EnglishMatcher(Matcher):
             share = {token_id: n / max(len(per_phrasing), 1) for token_id, n in used.items()}
             self._en.append(
                 _PreparedEn(
-                    entry.id, phrasings, frozenset(q_ids), frozenset(a_ids), share, frozenset(q_tokens + a_tokens), tuple(entry.levels)
+                    entry.id, phrasings, frozenset(q_ids), frozenset(a_ids), share, surface, multiword, tuple(entry.levels)
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
@@ -155,7 +166,8 @@ class EnglishMatcher(Matcher):
         mix = w.coverage + w.fuzzy + w.support or 1.0
         ids, weights = self._weights(tokens, content)
         total = float(weights.sum())
-        foreign = [t for t in tokens if t in norm.foreign_words]
+        words = normalized.split()
+        foreign = [w for w in norm.foreign_words if w in words or (" " in w and f" {w} " in f" {normalized} ")]
         level_mask = np.array([t in norm.level_tokens for t in tokens], dtype=bool)
         named = frozenset(norm.level_tokens[t] for t in tokens if t in norm.level_tokens)
         candidates: list[Candidate] = []
@@ -177,7 +189,7 @@ class EnglishMatcher(Matcher):
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25, 4),
-                    explains_foreign=all(word in prepared.words for word in foreign),
+                    explains_foreign=all(_mentions(prepared, word) for word in foreign),
                     level_fit=level_fit,
                 )
             )

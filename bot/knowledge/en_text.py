@@ -3,8 +3,8 @@
 Foreign applicants type short, informal English with typos, and mix in pinyin (zhicheng, gaogong)
 or Chinese terms (高工, 评审费). Entries and questions go through the same pipeline so both sides
 meet: NFKC → lower case → each unknown word of ``TYPO_MIN_LENGTH`` letters or more corrected to
-the closest word the knowledge base uses that starts with the same letter (rapidfuzz, ratio ≥
-``TYPO_RATIO``; typos rarely touch the first letter) → one longest-match pass mapping
+the closest word the knowledge base uses that starts with the same letter (rapidfuzz's
+Damerau-Levenshtein similarity ≥ ``TYPO_SIMILARITY``; typos rarely touch the first letter) → one longest-match pass mapping
 synonyms (English, pinyin, Chinese) to their canonical form, a canonical form of several words
 becoming one token → words split off → Snowball English stems. Stop words stay in the token list
 (they are weighed down, not dropped: "how" alone is still a question).
@@ -17,12 +17,14 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.knowledge.en_schema import EnglishSynonymsFile
 
-#: a word is corrected only to a known word at least this similar (0-100)
-TYPO_RATIO = 80
+#: a word is corrected only to a known word at least this similar (Damerau-Levenshtein, 0-1: one
+#: slip — a letter missing, extra, wrong or swapped — in a word of six letters or more)
+TYPO_SIMILARITY = 0.82
 #: shorter words are never corrected (too many real words a letter apart: fee/see, over/cover,
 #: earn/learn, rate/relate)
 TYPO_MIN_LENGTH = 5
@@ -71,7 +73,8 @@ class EnglishNormalizer:
                 if key:
                     self.mapping.setdefault(key, token)
         self.stopwords = {self._stem(w) for w in (_prepare(s) for s in synonyms.stopwords) if w}
-        self.foreign_words = {self._stem(w) for w in (_prepare(s) for s in synonyms.foreign_words) if w}
+        #: whole words, not stems (the stem of accountant is account)
+        self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w}
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
         self._pattern = self._compile(self.mapping)
@@ -116,7 +119,9 @@ class EnglishNormalizer:
             fixed = self._fixed.get(word)
             if fixed is None:
                 choices = self._choices.get(word[0], [])
-                found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+                found = process.extractOne(
+                    word, choices, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=TYPO_SIMILARITY
+                )
                 fixed = found[0] if found else word
                 if len(self._fixed) < 50_000:
                     self._fixed[word] = fixed

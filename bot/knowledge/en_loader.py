@@ -200,6 +200,8 @@ def collect_english(root: Path, zh: KnowledgeBase | None = None) -> tuple[Englis
             problems.extend(exc.problems)
     if "documents" in parts:
         _check_documents(parts["documents"], zh, problems)
+    if "synonyms" in parts:
+        _check_levels(parts["synonyms"], zh, problems)
     if problems or len(parts) < 3:
         return None, problems
     return EnglishContent(zh, entries, parts["synonyms"], parts["documents"], parts["config"]), problems
@@ -223,6 +225,18 @@ def _check_documents(documents: EnglishDocumentsFile, zh: KnowledgeBase, problem
             problems.append(ContentProblem(name, None, f"{doc_id}: no English label"))
         elif getattr(doc, "caveat", None) and not english.caveat:
             problems.append(ContentProblem(name, None, f"{doc_id}: the Chinese document has a caveat; give its English"))
+
+
+def _check_levels(synonyms: EnglishSynonymsFile, zh: KnowledgeBase, problems: list[ContentProblem]) -> None:
+    """Each level names a level of knowledge/levels.yaml by the canonical form of a synonym group."""
+    name = f"{EN_DIR}/synonyms.yaml"
+    known = {level.id for level in zh.levels.levels}
+    canonicals = {" ".join(g.canonical.lower().split()) for g in synonyms.synonyms}
+    for level, phrase in synonyms.levels.items():
+        if level not in known:
+            problems.append(ContentProblem(name, None, f"levels: {level!r} is not a level of knowledge/levels.yaml"))
+        if " ".join(phrase.lower().split()) not in canonicals:
+            problems.append(ContentProblem(name, None, f"levels: {phrase!r} ({level}) is not the canonical form of a synonym group"))
 
 
 def load_english(root: Path) -> EnglishContent:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.knowledge.en_runtime import load_english_runtime
 from bot.knowledge.en_schema import EnglishSynonymGroup, EnglishSynonymsFile
 from bot.knowledge.en_text import EnglishNormalizer
-from bot.knowledge.en_runtime import load_english_runtime
 from bot.paths import PROJECT_ROOT
 
 

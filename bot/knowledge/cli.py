@@ -197,7 +197,7 @@ def _group_line(name: str, s: dict) -> str:
     return "".join(parts)
 
 
-def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
+def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # noqa: ANN001
     if as_json:
         typer.echo(
             json.dumps(
@@ -208,13 +208,15 @@ def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
                     "wrong_confident": report.wrong_confident,
                     "top3_misses": report.top3_misses,
                     "unknown_expect": report.unknown_expect,
+                    "language": lang,
                 },
                 ensure_ascii=False,
             )
         )
         return
     f = report.figures
-    typer.echo(f"questions: {f['questions']} ({f['in_scope']} in scope, {f['out_of_scope']} out of scope)")
+    language = f", language {lang}" if lang else ""
+    typer.echo(f"questions: {f['questions']} ({f['in_scope']} in scope, {f['out_of_scope']} out of scope){language}")
     typer.echo("what in-scope askers see:")
     for key, label in _IN_SCOPE_LABELS:
         typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
@@ -260,9 +262,7 @@ def kb_eval(
     from bot.knowledge.evaluate import evaluate
 
     matcher, cases, lang = _load_cases(files, _check_lang(lang))
-    if not as_json:
-        typer.echo(f"language: {lang}")
-    _print_report(evaluate(matcher, cases), as_json)
+    _print_report(evaluate(matcher, cases), as_json, lang)
 
 
 @kb_app.command("calibrate")
@@ -284,10 +284,9 @@ def kb_calibrate(
     from bot.knowledge.evaluate import calibrate, evaluate
 
     matcher, groups, lang = _load_groups(files, _check_lang(lang))
-    typer.echo(f"language: {lang}")
     thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered)
     typer.echo(f"thresholds: {thresholds.model_dump()}")
-    _print_report(report, as_json=False)
+    _print_report(report, as_json=False, lang=lang)
     config = matcher.config.model_copy(update={"thresholds": thresholds})
     per_file = {name: evaluate(matcher, cases, config).figures for name, cases in groups}
     if len(per_file) > 1:

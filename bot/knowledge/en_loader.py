@@ -19,8 +19,20 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml, validation_problems
-from bot.knowledge.en_schema import EnglishDocumentsFile, EnglishEntriesFile, EnglishEntry, EnglishSynonymsFile
+from bot.content.loader import (
+    ContentError,
+    ContentProblem,
+    line_of,
+    load_model,
+    read_yaml,
+    validation_problems,
+)
+from bot.knowledge.en_schema import (
+    EnglishDocumentsFile,
+    EnglishEntriesFile,
+    EnglishEntry,
+    EnglishSynonymsFile,
+)
 from bot.knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, collect
 from bot.knowledge.schema import Entry, MatcherConfig
 
@@ -64,7 +76,7 @@ class EnglishContent:
         for doc_id, doc in self.zh.documents.items():
             english = labels.get(doc_id)
             update = {"label": english.label, "caveat": english.caveat} if english else {}
-            documents[doc_id] = doc.model_copy(update=update)  # type: ignore[attr-defined]
+            documents[doc_id] = doc.model_copy(update=update)
         return KnowledgeBase(
             entries=entries,
             documents=documents,
@@ -135,7 +147,7 @@ class _Lines:
     def of(self, loc: tuple) -> int | None:
         if self.node is None:
             self.node = read_yaml(self.path, self.root)[1]
-        return line_of(self.node, loc)  # type: ignore[arg-type]
+        return line_of(self.node, loc)
 
 
 def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem]) -> dict[str, EnglishEntry]:

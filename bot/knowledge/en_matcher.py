@@ -71,7 +71,7 @@ class EnglishMatcher(Matcher):
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.kb = kb
         self.config = config
-        self.normalizer = normalizer  # type: ignore[assignment]
+        self.normalizer = normalizer
         self._memory: OrderedDict = OrderedDict()
         self._memory_size = memory
         self._index = {entry.id: i for i, entry in enumerate(kb.entries)}

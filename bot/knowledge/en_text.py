@@ -77,7 +77,11 @@ class EnglishNormalizer:
         self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w}
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
-        self._pattern = self._compile(self.mapping)
+        #: English and pinyin phrases as word tuples (matched word by word, longest first); phrases
+        #: with Chinese in them by one regular expression, run only on text that has Chinese
+        self._phrases = {tuple(key.split()): token for key, token in self.mapping.items() if key.isascii()}
+        self._longest = max((len(words) for words in self._phrases), default=0)
+        self._pattern = self._compile({k: v for k, v in self.mapping.items() if not k.isascii()})
         known = {w for key in self.mapping for w in _ASCII_WORD.findall(key)}
         known |= {w for s in synonyms.stopwords for w in _ASCII_WORD.findall(_prepare(s))}
         known |= {w for s in synonyms.foreign_words for w in _ASCII_WORD.findall(_prepare(s))}
@@ -92,15 +96,27 @@ class EnglishNormalizer:
 
     @staticmethod
     def _compile(mapping: dict[str, str]) -> re.Pattern[str] | None:
-        """One alternation, longest phrase first, so the longest synonym at a position wins; ASCII
-        phrases only on word boundaries (fee must not fire inside coffee), CJK ones anywhere."""
+        """One alternation of the Chinese phrases, longest first, so the longest at a position wins."""
         if not mapping:
             return None
-        parts = []
-        for key in sorted(mapping, key=lambda k: (-len(k), k)):
-            escaped = re.escape(key)
-            parts.append(rf"(?<![a-z0-9_]){escaped}(?![a-z0-9_])" if key.isascii() else escaped)
-        return re.compile("|".join(parts))
+        return re.compile("|".join(re.escape(key) for key in sorted(mapping, key=lambda k: (-len(k), k))))
+
+    def _replace_phrases(self, words: list[str]) -> list[str]:
+        """Longest match, left to right, over whole words: "fee" never fires inside "coffee", and
+        "professor level senior engineer" wins over "senior engineer"."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                token = self._phrases.get(tuple(words[i : i + n]))
+                if token is not None:
+                    out.append(token)
+                    i += n
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
 
     @staticmethod
     def _stem(word: str) -> str:
@@ -133,9 +149,9 @@ class EnglishNormalizer:
         prepared = _prepare(text)
         if typos:
             prepared = self.fix_typos(prepared)
-        if self._pattern is not None:
+        if self._pattern is not None and not prepared.isascii():
             prepared = self._pattern.sub(lambda m: f" {self.mapping[m.group(0)]} ", prepared)
-        return " ".join(prepared.split())
+        return " ".join(self._replace_phrases(prepared.split()))
 
     def tokens(self, normalized: str) -> list[str]:
         """Stems of the words; a CJK run no synonym explained stays one token (unknown to the index)."""

@@ -60,6 +60,11 @@ def test_numbers_and_codes_do_not_tell(text):
     assert detect_language(text) is None
 
 
+@pytest.mark.parametrize("text", ["xhazjk@163.com", "www.xihaian.gov.cn", "https://117.73.253.239:9000/sdzc-web-ui/login.html"])
+def test_addresses_and_links_do_not_tell(text):
+    assert detect_language(text) is None
+
+
 @pytest.mark.parametrize("text", ["😊", "👍 👍", "?", "！！", "...", "", "   ", "\n"])
 def test_emoji_punctuation_and_nothing_do_not_tell(text):
     assert detect_language(text) is None

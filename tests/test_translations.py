@@ -85,3 +85,20 @@ def test_the_check_command_fails_on_a_parity_problem(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "dialogs/en/texts.yaml" in done.stdout + done.stderr and "errors.busy" in done.stdout + done.stderr
+
+
+def test_an_english_text_naming_a_later_year_is_refused(tmp_path):
+    """English writes years alone ("by 30 August 2025"); the later-years check reads them too, in
+    dialogs/en/ and in fields named ``*_en``, but not document numbers like 〔2021〕."""
+    from bot.reference.later_years import check_no_later_years
+
+    root = copy_content(tmp_path)
+    _edit(root / "dialogs/en/texts.yaml", "  busy: One moment please,", "  busy: Until 30 August 2025, one moment please,")
+    [problem] = check_no_later_years(root)
+    assert problem.file == "dialogs/en/texts.yaml" and "2025" in problem.reason and "errors.busy" in problem.reason
+    _edit(root / "dialogs/en/texts.yaml", "Until 30 August 2025, one", "Under 鲁发改成本〔2026〕1号 and 2024, one")
+    assert check_no_later_years(root) == []
+    rules = sorted((root / "rules").glob("*.yaml"))[0]
+    rules.write_text(rules.read_text(encoding="utf-8") + "\nnote_en: Applications open in 2026.\n", encoding="utf-8")
+    [problem] = check_no_later_years(root)
+    assert problem.file == f"rules/{rules.name}" and "2026" in problem.reason

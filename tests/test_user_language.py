@@ -34,7 +34,7 @@ async def test_a_user_created_with_english_gets_the_english_menu_help_and_privac
     zh = ChatUser(sqlite_app, "zh-1")
     await en.say("/start", language="en")
     assert "Hello" in en.text and english_only(en.text)
-    assert en.button_labels == ["Ask a question", "Eligibility check", "My application", "Reminders", "Help"]
+    assert en.button_labels == ["Q&A", "Eligibility", "My status", "Reminders", "Help"]
     await zh.say("/start", language="zh")
     assert "您好" in zh.text and "Hello" not in zh.text
     assert zh.button_labels == ["问答", "资格自测", "申报进度", "提醒订阅", "帮助"]

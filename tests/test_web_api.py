@@ -77,7 +77,7 @@ async def test_page_sets_an_httponly_samesite_session_cookie_and_security_header
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     page = await resp.text()
-    assert '<html lang="zh-CN">' in page and "{{" not in page
+    assert '<html lang="zh-CN" data-lang="zh">' in page and "{{" not in page
     assert "<script>" not in page  # no inline script: the CSP forbids it
 
 
@@ -485,11 +485,11 @@ def test_page_texts_are_html_escaped_when_rendered(sqlite_app, monkeypatch):
 
     original = sqlite_app.services.texts.get
 
-    def sneaky(key, **values):
-        return '<img src=x onerror="alert(1)">' if key == "web.heading" else original(key, **values)
+    def sneaky(key, lang="zh", **values):
+        return '<img src=x onerror="alert(1)">' if key == "web.heading" else original(key, lang, **values)
 
     monkeypatch.setattr(sqlite_app.services.texts, "get", sneaky)
-    page = WebChannel(sqlite_app).page
+    page = WebChannel(sqlite_app).pages["en"]
     assert "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
 
 

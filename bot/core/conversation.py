@@ -4,7 +4,7 @@ One update = one database transaction on one connection: the update id is record
 ignored), the user row is loaded or created, the update is routed to a feature, and dialog state is
 written before the transaction commits. The statements every update runs are plain SQL
 (``bot.storage.turns``); a feature that needs the ORM gets a session on the same transaction. No
-exception escapes: users get a short message in Chinese, the log gets the exception class and the
+exception escapes: users get a short message in their language, the log gets the exception class and the
 channel (never the message text).
 """
 

@@ -13,7 +13,8 @@ question of counting: Chinese is written in Han ideographs, English in Latin let
 - Latin words only → "en", pinyin included ("zhicheng shenbao" is written by someone who cannot type
   Chinese), unless every word is an acronym ("PE", "HR ID") or a chat interjection that Chinese
   writers use as much as English ones ("ok", "hi", "hello", "thx"): then None.
-- No letters at all (numbers, emoji, punctuation), or other scripts only → None: keep the language.
+- No letters at all (numbers, emoji, punctuation), letters only in e-mail addresses, links and codes
+  ("xhazjk@163.com", "QD2024001"), or other scripts only → None: keep the language.
 
 ``None`` means "not sure": callers keep the user's current language.
 """
@@ -28,6 +29,8 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 #: a run of Latin letters, with inner apostrophes or hyphens ("don't", "e-mail")
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+#: e-mail addresses, links and domain names: letters that are no language ("xhazjk@163.com")
+_LINK = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+|\S+\.(?:com|cn|net|org|gov|edu)(?:/\S*)?\b", re.IGNORECASE)
 #: a token that mixes letters and digits (an application number, "2024a", "QD001") is no word
 _CODE = re.compile(r"[A-Za-z]*\d[A-Za-z0-9]*|[A-Za-z]+\d[A-Za-z0-9]*")
 
@@ -62,7 +65,7 @@ def _is_acronym(word: str) -> bool:
 def detect_language(text: str) -> str | None:
     """"zh", "en", or None when the text does not tell (no letters, only acronyms or interjections)."""
     normalized = unicodedata.normalize("NFKC", text)  # full-width ＡＢＣ and digits become ASCII
-    words = _WORD.findall(_CODE.sub(" ", normalized))
+    words = _WORD.findall(_CODE.sub(" ", _LINK.sub(" ", normalized)))
     if _HAN.search(normalized):
         function_words = sum(1 for w in words if w.lower() in FUNCTION_WORDS)
         han_runs = len(_HAN_RUN.findall(normalized))

@@ -13,6 +13,15 @@ from bot.content.loader import ContentProblem
 from bot.reference.cycles import load_cycles
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?=\s*年|-\d{1,2}-\d{1,2})")
+#: English writes a year on its own ("30 August 2025", "in 2025"): any 20xx standing alone
+_YEAR_EN = re.compile(r"(?<![\d.〔\[-])(20\d\d)(?![\d〕\]])")
+_ALTERNATIVES = re.compile(r"(?:^|\.)alternatives(?:_en)?\[")
+
+
+def _is_english(rel: str, where: str) -> bool:
+    """English text: a file under ``dialogs/en/``, or a field whose name ends in ``_en``."""
+    last = where.rsplit(".", 1)[-1].split("[", 1)[0]
+    return rel.startswith("dialogs/en/") or last.endswith("_en")
 
 
 def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -36,16 +45,18 @@ def check_no_later_years(root: Path) -> list[ContentProblem]:
     if not years:
         return []
     latest = max(years)
-    files = [*sorted((root / "dialogs").glob("texts*.yaml")), *sorted((root / "rules").glob("*.yaml")),
+    files = [*sorted((root / "dialogs").glob("texts*.yaml")), *sorted((root / "dialogs" / "en").glob("texts*.yaml")),
+             *sorted((root / "rules").glob("*.yaml")),
              root / "knowledge" / "documents.yaml", *sorted((root / "knowledge" / "entries").glob("*.yaml"))]
     problems: list[ContentProblem] = []
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         rel = str(path.relative_to(root))
         for where, text in _strings(data, ""):
-            if ".alternatives[" in where or where.endswith(".url"):
+            if _ALTERNATIVES.search(where) or where.endswith(".url"):
                 continue
-            for match in _YEAR.finditer(text):
+            pattern = _YEAR_EN if _is_english(rel, where) else _YEAR
+            for match in pattern.finditer(text):
                 if int(match.group(1)) > latest:
                     problems.append(ContentProblem(rel, None, f"{where}: names {match.group(1)}, after the latest review "
                                                               f"cycle on file ({latest})"))

@@ -2,13 +2,19 @@
 
 API (JSON, same origin only):
 - ``GET /api/state`` — history of this browser session (waiting announcements are moved into it),
-  the CSRF token, the page's dynamic texts and the main menu. Sets the session cookie if missing.
+  the CSRF token, the page's dynamic texts and the main menu, in the page's language (``lang``).
+  Sets the session cookie if missing.
 - ``POST /api/message`` — ``{"kind": "text", "text": …, "client_id": …}`` or
   ``{"kind": "button", "data": …, "client_id": …}`` with the ``X-CSRF-Token`` header; answers with the
   new history entries. ``client_id`` is the browser's id of the request: a retry after a dropped
   connection is answered from history instead of being handled twice.
 
 The adapter only translates; every decision is the core's. It never returns internal error text.
+
+The page speaks the user's language (``users.language``): once the browser's session has a user row,
+theirs; before that, the browser's ``Accept-Language`` (English when it prefers English to Chinese).
+The page's 中文 / English toggle is the core's ``/lang`` button (``lang:en``), after which the page
+reloads in the new language; both pages are rendered once, at start-up.
 """
 
 from __future__ import annotations
@@ -31,9 +37,16 @@ from bot.channels.web import history, issued, page, ratelimit, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
 from bot.channels.web.models import WebMessage
-from bot.channels.web.page import SCRIPT_TEXT_KEYS, STATIC_DIR
+from bot.channels.web.page import (
+    SCRIPT_TEXT_KEYS,
+    STATIC_DIR,
+    accepted_language,
+    page_blocks,
+    source_prefixes,
+)
 from bot.channels.web.ratelimit import RateLimiter
 from bot.channels.web.sender import WebInboxSender
+from bot.content.texts import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
@@ -43,6 +56,9 @@ from bot.storage.models import User
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+#: the page's language, sent by its script so that a refusal (rate limit, expired page) is worded in
+#: it; without the header the browser's Accept-Language decides
+PAGE_LANGUAGE_HEADER = "X-Page-Language"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 TRIM_EVERY = 4
 
@@ -82,7 +98,7 @@ class WebConfig:
 
 
 class ApiError(Exception):
-    """An expected refusal: HTTP status and a text key of the Chinese message shown to the user."""
+    """An expected refusal: HTTP status and the text key of the message shown to the user (in the page's language)."""
 
     def __init__(self, status: int, key: str, **values: Any) -> None:
         super().__init__(key)
@@ -102,19 +118,46 @@ class WebChannel:
         self.session_limit = RateLimiter("session", self.config.session_burst, self.config.session_per_minute)
         self.ip_limit = RateLimiter("ip", self.config.ip_burst, self.config.ip_per_minute)
         self._locks = KeyedLocks()
-        prefixes = self.t("web.source_prefixes")
-        self.source_prefixes = tuple(p.strip() for p in prefixes.split("|") if p.strip())
-        self.page = self._render_page()
+        #: an answer's source line is recognised by its prefix in any language (a history may mix them)
+        self.source_prefixes = tuple(dict.fromkeys(
+            p for lang in LANGUAGES for p in source_prefixes(self.t("web.source_prefixes", lang))))
+        #: the page in each language, rendered once
+        self.pages = {lang: self._render_page(lang) for lang in LANGUAGES}
         features = [f for f in bot_app.conversation.features if isinstance(f, WebHistoryFeature)]
         self.history_feature: WebHistoryFeature | None = features[0] if features else None
 
     # ---- helpers ----------------------------------------------------------------------------
-    def t(self, key: str, **values: Any) -> str:
-        return self.texts.get(key, **(self.contacts | values))
+    def t(self, key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+        return self.texts.get(key, lang, **(self.contacts | values))
 
-    def _render_page(self) -> str:
+    def _render_page(self, lang: str) -> str:
         root = self.app.services.content_root
-        return page.render(self.t, {"sources.page": page.sources_block(root, self.t)})
+
+        def text(key: str, **values: Any) -> str:
+            return self.t(key, lang, **values)
+
+        return page.render(text, page_blocks(lang, page.sources_block(root, text)))
+
+    async def page_language(self, session: AsyncSession, request: web.Request, key: str | None) -> str:
+        """The language of this browser's page: its user's (once the session has a user row), else
+        what the browser's Accept-Language prefers."""
+        stored = await self.stored_language(session, key) if key is not None else None
+        return stored or accepted_language(request.headers.get("Accept-Language"))
+
+    @staticmethod
+    async def stored_language(session: AsyncSession, key: str) -> str | None:
+        """The language of the session's user (None while the session has no user row)."""
+        row = await session.execute(select(User.language).where(User.channel == CHANNEL, User.external_id == key))
+        stored = row.scalar_one_or_none()
+        return normalize_language(stored) if stored is not None else None
+
+    @staticmethod
+    def refusal_language(request: web.Request) -> str:
+        """The language of an error answer: the page's own (its script says it), else the browser's."""
+        claimed = request.headers.get(PAGE_LANGUAGE_HEADER)
+        if claimed in LANGUAGES:
+            return claimed
+        return accepted_language(request.headers.get("Accept-Language"))
 
     def client_ip(self, request: web.Request) -> str:
         if self.config.trust_proxy:
@@ -161,8 +204,8 @@ class WebChannel:
         key = await issued.lookup(session, token, self.app.services.clock.now())
         return (token, key) if key is not None else None
 
-    def error(self, status: int, key: str, **values: Any) -> web.Response:
-        body = {"error": self.t(key, **values)}
+    def error(self, status: int, key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> web.Response:
+        body = {"error": self.t(key, lang, **values)}
         if "seconds" in values:
             body["retry_after"] = values["seconds"]
         headers = {"Retry-After": str(values["seconds"])} if "seconds" in values else None
@@ -170,11 +213,16 @@ class WebChannel:
 
     # ---- handlers ---------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
-        response = web.Response(text=self.page, content_type="text/html", charset="utf-8")
-        response.headers["Cache-Control"] = "no-store"
         async with self.app.db.session() as session:
-            if await self.session_of(session, request) is None:
-                self.set_cookie(request, response, issued.issue(session, self.app.services.clock.now()))
+            current = await self.session_of(session, request)
+            lang = await self.page_language(session, request, current[1] if current else None)
+            token = issued.issue(session, self.app.services.clock.now()) if current is None else None
+        response = web.Response(text=self.pages[lang], content_type="text/html", charset="utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Language"] = page.HTML_LANG[lang]
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        if token is not None:
+            self.set_cookie(request, response, token)
         return response
 
     async def health(self, _request: web.Request) -> web.Response:
@@ -191,6 +239,7 @@ class WebChannel:
         async with self.app.db.session() as session:
             current = await self.session_of(session, request)
             fresh = current is None
+            lang = await self.page_language(session, request, current[1] if current else None)
             if current is None:
                 token = issued.issue(session, now)
             else:
@@ -205,19 +254,20 @@ class WebChannel:
             "messages": entries,
             "new_notices": delivered,
             # the menu strip sits right below the greeting: the greeting does not repeat its buttons
-            "intro": render.message({"text": self.t("start.welcome"), "buttons": []}, "bot", self.source_prefixes),
-            "menu": self.menu_buttons()[0],
-            "texts": {k.removeprefix("web."): self.t(k) for k in SCRIPT_TEXT_KEYS},
+            "intro": render.message({"text": self.t("start.welcome", lang), "buttons": []}, "bot", self.source_prefixes),
+            "menu": self.menu_buttons(lang)[0],
+            "texts": {k.removeprefix("web."): self.t(k, lang) for k in SCRIPT_TEXT_KEYS},
             "max_length": MAX_TEXT_LENGTH,
+            "lang": lang,
         }
         response = web.json_response(body, headers={"Cache-Control": "no-store"})
         if fresh:
             self.set_cookie(request, response, token)
         return response
 
-    def menu_buttons(self) -> list[list[dict[str, str]]]:
+    def menu_buttons(self, lang: str = DEFAULT_LANGUAGE) -> list[list[dict[str, str]]]:
         """The main menu as the core defines it (``menu:<key>`` callbacks, labels from texts)."""
-        return [[{"text": self.t(f"menu.{k}"), "data": f"menu:{k}"} for k in self.app.conversation.menu_keys]]
+        return [[{"text": self.t(f"menu.{k}", lang), "data": f"menu:{k}"} for k in self.app.conversation.menu_keys]]
 
     async def message(self, request: web.Request) -> web.Response:
         token = self.session_token(request)
@@ -243,11 +293,12 @@ class WebChannel:
         # after the limits, so made-up cookie values cost a lookup only within them
         async with self.app.db.session() as session:
             key = await issued.lookup(session, token, self.app.services.clock.now())
+            lang = await self.page_language(session, request, key) if key is not None else DEFAULT_LANGUAGE
         if key is None:  # a value the server never issued (or rotated away): no session
             raise ApiError(403, "web.session_expired")
 
         async with self._locks.hold(key):
-            result = await self.exchange(key, kind, text, data, client_id, address=self.client_ip(request))
+            result = await self.exchange(key, kind, text, data, client_id, address=self.client_ip(request), language=lang)
             new_token = await self.renew_session(key, result)
         if new_token is not None:
             result["csrf"] = sess.csrf_token(new_token)
@@ -315,9 +366,11 @@ class WebChannel:
 
     # ---- the exchange with the core --------------------------------------------------------
     async def exchange(
-        self, key: str, kind: str, text: str, data: str, client_id: str, address: str = ""
+        self, key: str, kind: str, text: str, data: str, client_id: str, address: str = "",
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
-        """Hand one action to the core and record it; called with the session's lock held."""
+        """Hand one action to the core and record it; called with the session's lock held.
+        ``language`` is the page's: a session's first action creates its user in it."""
         inbound = Inbound(
             channel=CHANNEL,
             user_id=key,
@@ -326,7 +379,7 @@ class WebChannel:
             text=text if kind == "text" else "",
             callback_data=data if kind == "button" else "",
             update_id=sess.update_id(key, client_id),
-            language="zh",
+            language=language,
             client_address=address,
         )
         replies = await self.app.conversation.handle(inbound)
@@ -336,31 +389,36 @@ class WebChannel:
             if not replies:  # the core saw this update before: a retry after a dropped connection
                 earlier = await history.replies_to(session, key, client_id) or []
                 # nothing recorded yet means another process is still storing it: the page reloads
-                return {"messages": [render.entry(r, self.source_prefixes) for r in earlier], "toasts": []}
+                return {"messages": [render.entry(r, self.source_prefixes) for r in earlier], "toasts": [],
+                        "lang": await self.stored_language(session, key) or language}
             if await self.was_forgotten(session, key):  # /forget: keep nothing, show the goodbye once
                 await history.forget(session, key)
                 shown = [render.message(history.payload_of(r), "bot", self.source_prefixes) for r in replies if r.text]
-                return {"messages": shown, "toasts": toasts, "reset": True}
-            out = await self.record(session, key, kind, text, data, client_id, replies)
+                return {"messages": shown, "toasts": toasts, "reset": True, "lang": language}
+            out = await self.record(session, key, kind, text, data, client_id, replies, language)
             entries = self.shown(out)
+            # /lang, the page's toggle or a question in the other language may have switched the
+            # user: the page reloads in their language when it differs from the page's
+            now_speaking = await self.stored_language(session, key) or language
         # a secret was handed over (an ID tail, an invite code): the session id is replaced
         rotate = any(r.input_mask is not None for r in replies)
-        return {"messages": entries, "toasts": toasts, "rotate": rotate}
+        return {"messages": entries, "toasts": toasts, "rotate": rotate, "lang": now_speaking}
 
     def shown(self, rows: list[WebMessage]) -> list[dict[str, Any]]:
         """History rows as the page shows them; a user turn without a label (kept only so that a
         retried request is recognised) is not a bubble."""
         return [render.entry(r, self.source_prefixes) for r in rows if r.role != "user" or r.payload.get("text")]
 
-    def menu_label(self, data: str) -> str | None:
+    def menu_label(self, data: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
         """The label of a main-menu button (the menu strip is not part of the stored history)."""
-        for button in self.menu_buttons()[0]:
+        for button in self.menu_buttons(lang)[0]:
             if button["data"] == data:
                 return button["text"]
         return None
 
     async def record(
-        self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list
+        self, session: AsyncSession, key: str, kind: str, text: str, data: str, client_id: str, replies: list,
+        language: str = DEFAULT_LANGUAGE,
     ) -> list[WebMessage]:
         """Store the user's turn and the replies (edits replace the message they belong to)."""
         now = self.app.services.clock.now()
@@ -371,7 +429,7 @@ class WebChannel:
             shown = text.strip()
         else:  # the pressed button's label, as the user saw it
             offered = history.button_label(await history.load(session, key, 30), data)
-            shown = offered or self.menu_label(data) or ""
+            shown = offered or self.menu_label(data, language) or ""
         out = [history.add(session, key, "user", {"text": shown, "buttons": []}, now, client_id)]
         for reply in replies:
             if not reply.text and not reply.buttons:
@@ -396,29 +454,31 @@ class WebChannel:
 
 # ---- middlewares ------------------------------------------------------------------------------
 def error_middleware(channel: WebChannel):  # noqa: ANN201
-    """Every failure becomes a short Chinese message; the log gets the class name, never user text."""
+    """Every failure becomes a short message in the page's language; the log gets the class name,
+    never user text."""
 
     @web.middleware
     async def middleware(request: web.Request, handler):  # noqa: ANN001, ANN202
+        lang = channel.refusal_language(request)
         try:
             return await handler(request)
         except ApiError as exc:
-            return channel.error(exc.status, exc.key, **exc.values)
+            return channel.error(exc.status, exc.key, lang, **exc.values)
         except web.HTTPRequestEntityTooLarge:
-            return channel.error(413, "web.too_large", limit=MAX_TEXT_LENGTH)
+            return channel.error(413, "web.too_large", lang, limit=MAX_TEXT_LENGTH)
         except web.HTTPNotFound:
-            return channel.error(404, "web.not_found")
+            return channel.error(404, "web.not_found", lang)
         except web.HTTPMethodNotAllowed:
-            return channel.error(405, "web.bad_request")
+            return channel.error(405, "web.bad_request", lang)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return channel.error(exc.status, "web.bad_request")
+            return channel.error(exc.status, "web.bad_request", lang)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - never show internals
             log.error("web request failed: %s", type(exc).__name__)
-            return channel.error(500, "web.internal")
+            return channel.error(500, "web.internal", lang)
 
     return middleware
 

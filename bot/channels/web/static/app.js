@@ -16,6 +16,9 @@
   var typing = document.getElementById("typing");
   var typingText = document.getElementById("typing-text");
   var statusBox = document.getElementById("status");
+  var langButtons = document.querySelectorAll(".langs button");
+  // the language the server rendered this page in; the conversation follows the user's choice
+  var pageLang = document.documentElement.getAttribute("data-lang") || "zh";
 
   var csrf = "";
   var texts = {};
@@ -163,6 +166,7 @@
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, 20000);
     options = options || {};
+    options.headers = Object.assign({ "X-Page-Language": pageLang }, options.headers || {});
     options.signal = controller.signal;
     options.credentials = "same-origin";
     options.cache = "no-store";
@@ -260,6 +264,12 @@
       showLocal("error", result.error);
       return;
     }
+    if (result.lang && result.lang !== pageLang) {
+      // the user's language changed (/lang, the toggle, a question in the other language): the
+      // page itself is rendered per language, so load it again; the conversation is kept
+      window.location.reload();
+      return;
+    }
     if (result.reset) { rendered.clear(); log.textContent = ""; }
     if (!result.reset && !(result.messages || []).length && !(result.toasts || []).length) {
       // answered elsewhere (a retry that another server process handled first): show the history
@@ -299,6 +309,15 @@
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight + 4, 140) + "px";
   }
+
+  // the 中文 / English toggle is the core's /lang button: the user's choice is stored with them
+  langButtons.forEach(function (button) {
+    var current = button.dataset.lang === pageLang;
+    button.setAttribute("aria-pressed", current ? "true" : "false");
+    button.addEventListener("click", function () {
+      if (!current) { press("lang:" + button.dataset.lang); }
+    });
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

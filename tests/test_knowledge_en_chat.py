@@ -61,3 +61,11 @@ async def test_a_chinese_user_writing_english_is_answered_in_english(sqlite_app)
     replies = await user.say("how much is the review fee for senior engineer")
     answer = replies[-1].text
     assert "360 yuan" in answer and not HAN.search(answer.split("Source:")[0].replace("鲁发改成本〔2021〕638号", ""))
+
+
+async def test_sources_lists_the_documents_in_english_for_an_english_user(sqlite_app):
+    en = ChatUser(sqlite_app, "en-kb-6")
+    await en.say("/start", language="en")
+    text = "\n".join(r.text for r in await en.say("/sources"))
+    assert "2024 notice of the West Coast New Area" in text and "Known: full text (one of the two seed notices)" in text
+    assert "已知" not in text and "缺少" not in text

@@ -113,3 +113,9 @@ def test_the_check_runs_under_python_m_bot_check():
     from bot.app import content_checkers
 
     assert "knowledge_en" in content_checkers()
+
+
+def test_a_missing_field_must_have_its_english(root):
+    edit(root / "knowledge" / "en" / "documents.yaml",
+         lambda d: next(x for x in d["documents"] if x["id"] == "n2024").pop("missing"))
+    assert any("n2024" in r and "missing" in r for r in reasons(root))

@@ -75,7 +75,11 @@ class EnglishContent:
         documents = {}
         for doc_id, doc in self.zh.documents.items():
             english = labels.get(doc_id)
-            update = {"label": english.label, "caveat": english.caveat} if english else {}
+            update = (
+                {"label": english.label, "caveat": english.caveat, "known": english.known, "missing": english.missing}
+                if english
+                else {}
+            )
             documents[doc_id] = doc.model_copy(update=update)
         return KnowledgeBase(
             entries=entries,
@@ -235,8 +239,10 @@ def _check_documents(documents: EnglishDocumentsFile, zh: KnowledgeBase, problem
         english = given.get(doc_id)
         if english is None:
             problems.append(ContentProblem(name, None, f"{doc_id}: no English label"))
-        elif getattr(doc, "caveat", None) and not english.caveat:
-            problems.append(ContentProblem(name, None, f"{doc_id}: the Chinese document has a caveat; give its English"))
+        else:
+            for field in ("caveat", "missing"):
+                if getattr(doc, field, None) and not getattr(english, field):
+                    problems.append(ContentProblem(name, None, f"{doc_id}: the Chinese document has a {field}; give its English"))
 
 
 def _check_levels(synonyms: EnglishSynonymsFile, zh: KnowledgeBase, problems: list[ContentProblem]) -> None:

@@ -73,6 +73,9 @@ class EnglishDocument(_Strict):
     label: str = Field(min_length=2)
     #: the English of the document's caveat (required when the Chinese document has one)
     caveat: str | None = None
+    #: the English of what the bot knows of the document and what is missing (/sources)
+    known: str = Field(min_length=2)
+    missing: str | None = None
 
 
 class EnglishDocumentsFile(_Strict):

@@ -90,9 +90,10 @@ class KnowledgeFeature(FreeTextHandler):
 
     async def sources(self, ctx: Context, _args: str) -> list[Outbound]:
         """Every document the answers and the self-check rest on: what is known, what is missing."""
-        if self.answerer is None:
+        answerer = self.answerer_for(ctx.language)
+        if answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
-        text = describe(self.answerer.runtime.kb.documents.values(), ctx.t)
+        text = describe(answerer.runtime.kb.documents.values(), ctx.t)
         return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_TEXT_LIMIT)]
 
     def answerer_for(self, language: str) -> Answerer | None:

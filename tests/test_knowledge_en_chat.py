@@ -69,3 +69,29 @@ async def test_sources_lists_the_documents_in_english_for_an_english_user(sqlite
     text = "\n".join(r.text for r in await en.say("/sources"))
     assert "2024 notice of the West Coast New Area" in text and "Known: full text (one of the two seed notices)" in text
     assert "已知" not in text and "缺少" not in text
+
+
+async def test_broken_english_content_gives_english_users_the_office_and_leaves_chinese_alone(
+    tmp_path, monkeypatch, clock, caplog
+):
+    """Content without its English versions (the fixture knowledge base): English questions get the
+    English "not available" text with the office's contacts, one warning is logged, Chinese works."""
+    from tests.helpers import make_app
+    from tests.kb_fixtures import make_content_root
+
+    monkeypatch.setenv("CONTENT_DIR", str(make_content_root(tmp_path)))
+    app = await make_app("sqlite", tmp_path, clock=clock)
+    try:
+        en = ChatUser(app, "en-kb-7")
+        zh = ChatUser(app, "zh-kb-7")
+        await en.say("/start", language="en")
+        await zh.say("/start", language="zh")
+        with caplog.at_level("WARNING"):
+            first = await en.say("how much is the review fee")
+            again = await en.say("when is the deadline")
+        for replies in (first, again):
+            assert replies[-1].text.startswith("The question-and-answer base is not available right now")
+        assert sum("English knowledge base not loaded" in r.message for r in caplog.records) == 1
+        assert "360元" in (await zh.say("评审费多少钱"))[-1].text
+    finally:
+        await app.close()

@@ -15,6 +15,7 @@ self-check with the facts it told, kept meanwhile in a short-lived note of the u
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -69,6 +70,7 @@ class KnowledgeFeature(FreeTextHandler):
         #: the English answerer, built at the first English question (Chinese users never pay for it)
         self._english: Answerer | None = None
         self._english_failed = False
+        self._english_lock = asyncio.Lock()
         try:
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
@@ -90,35 +92,45 @@ class KnowledgeFeature(FreeTextHandler):
 
     async def sources(self, ctx: Context, _args: str) -> list[Outbound]:
         """Every document the answers and the self-check rest on: what is known, what is missing."""
-        answerer = self.answerer_for(ctx.language)
+        answerer = await self.answerer_for(ctx.language)
         if answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         text = describe(answerer.runtime.kb.documents.values(), ctx.t)
         return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_TEXT_LIMIT)]
 
-    def answerer_for(self, language: str) -> Answerer | None:
+    async def answerer_for(self, language: str) -> Answerer | None:
         """The answerer of the turn's language: English questions are matched against the English
-        knowledge base and answered in English; None when that language's content does not load."""
+        knowledge base and answered in English; None when that language's content does not load.
+
+        The English index is built at the first English question, in a worker thread so that other
+        users' updates are not held up meanwhile (once per process)."""
         if language != "en":
             return self.answerer
         if self._english is None and not self._english_failed and self.answerer is not None:
-            from bot.knowledge.en_runtime import EnglishAnswerer, load_english_runtime
-
-            services = self.services
-
-            def t(key: str, **values: object) -> str:
-                return services.t(key, "en", **values)
-
-            try:
-                self._english = EnglishAnswerer(load_english_runtime(services.content_root), t, services.cycles)
-            except ContentError as exc:
-                self._english_failed = True
-                log.warning("English knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
+            async with self._english_lock:
+                if self._english is None and not self._english_failed:
+                    await self._build_english()
         return self._english
+
+    async def _build_english(self) -> None:
+        from bot.knowledge.en_runtime import EnglishAnswerer, load_english_runtime
+
+        services = self.services
+
+        def t(key: str, **values: object) -> str:
+            return services.t(key, "en", **values)
+
+        try:
+            runtime = await asyncio.to_thread(load_english_runtime, services.content_root)
+        except ContentError as exc:
+            self._english_failed = True
+            log.warning("English knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
+            return
+        self._english = EnglishAnswerer(runtime, t, services.cycles)
 
     # ---- free text --------------------------------------------------------------------------
     async def answer(self, ctx: Context, text: str) -> list[Outbound]:
-        answerer = self.answerer_for(ctx.language)
+        answerer = await self.answerer_for(ctx.language)
         if answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         english = ctx.language == "en"
@@ -171,7 +183,7 @@ class KnowledgeFeature(FreeTextHandler):
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:
         action, _, rest = payload.partition(":")
         entry_id, _, ref = rest.partition(":")
-        answerer = self.answerer_for(ctx.language)
+        answerer = await self.answerer_for(ctx.language)
         entry = answerer.entry(entry_id) if answerer else None
         bad_ref = bool(ref) and (action == "up" or not valid_ref(ref))
         if action not in {"a", "up", "dn"} or entry is None or bad_ref:

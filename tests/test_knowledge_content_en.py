@@ -24,6 +24,7 @@ DIRECT_RIGHT_FLOOR = 0.85
 DIRECT_WRONG_CEILING = 0.02
 OUT_OF_SCOPE_ANSWERED_CEILING = 0.05
 HAN = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +47,10 @@ def test_every_chinese_entry_has_an_english_version():
     assert set(content.entries) == set(content.zh.by_id)
     for entry in content.entries.values():
         assert len(entry.alternatives) >= 3, entry.id
-        assert not HAN.search(entry.question.split("(")[0].replace("专精特新", "").replace("申报结束", "").replace("六公开", "")
-                              .replace("编制", "").replace("到付", "").replace("职称评定", "").replace("破格", "")
-                              .replace("参公", "").replace("青人社字〔2022〕128号", "")), entry.id
+        # English, with at most a quoted Chinese name in it (专精特新, 申报结束, 文号)
+        for text in (entry.question, entry.answer):
+            assert len(LATIN_WORD.findall(text)) >= 3, (entry.id, text)
+            assert len(HAN.findall(text)) < len(text) / 2, (entry.id, text)
 
 
 def test_english_answers_keep_the_chinese_sources_and_facts(runtime):
@@ -107,3 +109,29 @@ def test_dev_set_figures(report):
     assert f["direct_right"] >= DIRECT_RIGHT_FLOOR, f"direct right {f['direct_right']:.3f} < {DIRECT_RIGHT_FLOOR}\n{detail}"
     assert f["direct_wrong"] <= DIRECT_WRONG_CEILING, f"direct wrong {f['direct_wrong']:.3f}\n{detail}"
     assert f["out_of_scope_answered"] <= OUT_OF_SCOPE_ANSWERED_CEILING, f"out of scope answered {f['out_of_scope_answered']:.3f}\n{detail}"
+
+
+#: a Chinese name in an English answer, its first time there: a 文号 (kept exact, no gloss needed),
+#: a section label of the notice (三(五)1), or a name glossed right after it — 名称 (gloss) — or
+#: inside an English gloss — English (名称)
+_HAN_RUN = re.compile(r"[《“\"]?[\u4e00-\u9fff][\u4e00-\u9fff〔〕0-9（）()·、—“”《》]*[\u4e00-\u9fff》”\"号]")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号|[\u4e00-\u9fff]+第\d+号")
+_SECTION = re.compile(r"[一二三四五六七八九十]+(\([一二三四五六七八九十]+)?")
+#: short forms named right after the full name they shorten ("高级工程师 (senior engineer), often 高工")
+SHORT_FORMS = {'"助工"', '"高工"', '"教授级高工"', '"研究员级高工"'}
+
+
+def test_chinese_names_in_english_answers_are_glossed_the_first_time(runtime):
+    bare = []
+    for entry in runtime.kb.entries:
+        seen: set[str] = set()
+        for match in _HAN_RUN.finditer(entry.answer):
+            name = match.group(0)
+            if name in seen or name in SHORT_FORMS or _DOC_NUMBER.fullmatch(name) or _SECTION.fullmatch(name):
+                continue
+            seen.add(name)
+            glossed_after = entry.answer[match.end() :].startswith(" (")
+            inside_gloss = entry.answer[: match.start()].endswith("(")
+            if not (glossed_after or inside_gloss):
+                bare.append((entry.id, name))
+    assert bare == []

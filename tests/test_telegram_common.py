@@ -89,6 +89,16 @@ def test_callback_becomes_inbound_with_message_to_edit():
     assert (incoming.callback_id, incoming.message_id, incoming.chat_id) == ("cq1", 9, 77)
 
 
+@pytest.mark.parametrize(("code", "language"), [("en", "en"), ("en-US", "en"), ("EN-gb", "en"), ("zh-hans", "zh"),
+                                                 ("de", "zh"), ("", "zh"), (None, "zh"), (7, "zh")])
+def test_the_clients_language_code_becomes_the_inbound_language(code, language):
+    sender = {"id": 77, "is_bot": False, "first_name": "x", "language_code": code}
+    assert parse_update(message_update(text="hi", **{"from": sender})).inbound.language == language
+    update = callback_update("lang:zh")
+    update["callback_query"]["from"] = sender
+    assert parse_update(update).inbound.language == language
+
+
 @pytest.mark.parametrize("update", [{"update_id": 1, "edited_message": {}}, {"update_id": 1},
                                     message_update(text="x", **{"from": {"id": 5, "is_bot": True}}),
                                     message_update(new_chat_members=[{"id": 1}])])

@@ -196,7 +196,7 @@ CONTRAST_JS = """
   const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
                          if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255,255,255)'; };
   const out = [];
-  for (const el of document.querySelectorAll('.msg .text, .msg .source, .msg .who:not(.sr-only), .buttons button, #menu button, #send, .top h1, .top .subtitle, .foot p, #input')) {
+  for (const el of document.querySelectorAll('.msg .text, .msg .source, .msg .who:not(.sr-only), .buttons button, #menu button, #send, .top h1, .top .subtitle, .langs button, .foot p, #input')) {
     const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(bg(el)));
     out.push([el.className || el.tagName, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
   }

@@ -119,3 +119,10 @@ def test_a_missing_field_must_have_its_english(root):
     edit(root / "knowledge" / "en" / "documents.yaml",
          lambda d: next(x for x in d["documents"] if x["id"] == "n2024").pop("missing"))
     assert any("n2024" in r and "missing" in r for r in reasons(root))
+
+
+def test_a_key_given_twice_is_refused_by_the_check(root):
+    path = root / EN_ENTRIES / "b_paper_fee.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - id: fee-refund\n", "  - id: fee-refund\n    id: fee-refund\n", 1), encoding="utf-8")
+    assert any("b_paper_fee.yaml" in r for r in reasons(root))

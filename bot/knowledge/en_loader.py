@@ -4,7 +4,8 @@ Files: ``entries/*.yaml`` (English versions keyed by Chinese entry id), ``synony
 ``documents.yaml`` (English labels and caveats of the source documents) and ``matcher.yaml`` (the
 English thresholds and weights, same schema as the Chinese file). ``python -m bot check`` fails
 when a Chinese entry has no English version, an English file names an unknown id, a document has
-no English label (or no English caveat where the Chinese one has one), or an English answer states
+no English label (or no English caveat or "missing" where the Chinese one has one), a worded
+section label (全文) has no English, a level names no level or synonym, or an English answer states
 a number that neither the Chinese answer nor the entry's sources contain — a cheap guard against a
 wrong figure; an English date (30 August 2024, Aug 30) counts its month as a number.
 """
@@ -154,11 +155,13 @@ class _Lines:
         return line_of(self.node, loc)
 
 
-def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem]) -> dict[str, EnglishEntry]:
+def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem], fast: bool) -> dict[str, EnglishEntry]:
+    """``fast``: parse with libyaml (the runtime, on content ``check`` has passed); otherwise with the
+    line-aware loader, which also refuses a key given twice in one mapping."""
     entries: dict[str, EnglishEntry] = {}
     for path in english_entry_files(root):
         name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        data, node = _fast_yaml(path)
+        data, node = _fast_yaml(path) if fast else (_UNREAD, None)
         if data is _UNREAD:
             try:
                 data, node = read_yaml(path, root)
@@ -190,17 +193,20 @@ def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem])
     return entries
 
 
-def collect_english(root: Path, zh: KnowledgeBase | None = None) -> tuple[EnglishContent | None, list[ContentProblem]]:
-    """Everything under ``knowledge/en/`` checked against the Chinese knowledge base."""
+def collect_english(
+    root: Path, zh: KnowledgeBase | None = None, fast: bool = False
+) -> tuple[EnglishContent | None, list[ContentProblem]]:
+    """Everything under ``knowledge/en/`` checked against the Chinese knowledge base (``fast``: see
+    ``_load_entries``)."""
     problems: list[ContentProblem] = []
     if zh is None:
-        zh, zh_problems = collect(root)
+        zh, _ = collect(root)
         if zh is None:
             return None, [ContentProblem(EN_DIR, None, "not checked: the Chinese knowledge base does not load")]
     base = root / EN_DIR
     if not english_entry_files(root):
         problems.append(ContentProblem(f"{EN_DIR}/entries", None, "no English entry files (*.yaml) found"))
-    entries = _load_entries(root, zh, problems)
+    entries = _load_entries(root, zh, problems, fast)
     for entry in zh.entries:
         if entry.id not in entries:
             problems.append(ContentProblem(f"{EN_DIR}/entries", None, f"{entry.id}: no English version ({zh.origin.get(entry.id, '')})"))
@@ -258,7 +264,8 @@ def _check_levels(synonyms: EnglishSynonymsFile, zh: KnowledgeBase, problems: li
 
 
 def load_english(root: Path) -> EnglishContent:
-    content, problems = collect_english(root)
+    """The English content for the runtime (parsed the fast way); raises ``ContentError``."""
+    content, problems = collect_english(root, fast=True)
     if content is None:
         raise ContentError(problems)
     return content

@@ -18,6 +18,7 @@ from bot.reference.cycles import CycleCalendar
 
 DEV_DIR = Path(__file__).parent / "data" / "kb_dev_en"
 TUNE_DIR = Path(__file__).parent / "data" / "kb_tune_en"
+HOLDOUT_DIR = Path(__file__).parent / "data" / "kb_holdout_en"
 #: the floors of the English dev set (the calibration keeps headroom below them: see
 #: knowledge/en/matcher.yaml for what it measured)
 DIRECT_RIGHT_FLOOR = 0.85
@@ -99,6 +100,17 @@ def test_tuning_and_dev_sets_are_disjoint(runtime):
     dev = {_key(runtime, q.q) for _, q in load_dev([DEV_DIR])}
     shared = [q.q for _, q in load_dev([TUNE_DIR]) if _key(runtime, q.q) in dev]
     assert shared == []
+
+
+def test_held_out_questions_are_in_no_phrasing_and_no_other_set(runtime):
+    """The held-out set measures only while nothing was fitted to it: none of its questions may
+    normalise like an English phrasing, a dev or a tuning question."""
+    taken = {_key(runtime, q) for e in runtime.kb.entries for q in e.questions}
+    taken |= {_key(runtime, q.q) for _, q in load_dev([DEV_DIR, TUNE_DIR])}
+    pairs = load_dev([HOLDOUT_DIR])
+    assert len(pairs) >= 60
+    assert [q.q for _, q in pairs if _key(runtime, q.q) in taken] == []
+    assert {q.expect for _, q in pairs if q.expect} <= set(runtime.kb.by_id)
 
 
 def test_dev_set_figures(report):

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+#: the calibration's default limits (bot/knowledge/evaluate.py), repeated here so --help shows them
+MAX_WRONG = 0.02
+MAX_OOS_ANSWERED = 0.05
+
 kb_app = typer.Typer(help="Knowledge base: evaluation, calibration, unanswered questions.", no_args_is_help=True)
 
 
@@ -20,15 +24,41 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _answerer():  # noqa: ANN202
+#: the languages ``ask``, ``kb eval`` and ``kb calibrate`` take; ``auto`` detects it
+LANG_CHOICES = ("auto", "zh", "en")
+
+
+def _answerer(lang: str = "zh"):  # noqa: ANN202
+    """The Chinese answerer, or the English one (its index is built only when asked for)."""
     from bot.content.loader import ContentError
-    from bot.knowledge.answering import standalone_answerer
     from bot.paths import content_root
 
     try:
+        if lang == "en":
+            from bot.knowledge.en_runtime import standalone_english_answerer
+
+            return standalone_english_answerer(content_root())
+        from bot.knowledge.answering import standalone_answerer
+
         return standalone_answerer(content_root())
     except ContentError as exc:
         _fail(f"content is invalid (run `python -m bot check`):\n{exc}")
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANG_CHOICES:
+        _fail(f"--lang must be one of {', '.join(LANG_CHOICES)}")
+    return lang
+
+
+def question_language(question: str, lang: str = "auto") -> str:
+    """The language to answer ``question`` in: ``lang`` when given, else the detected one (Chinese
+    when the detector is not sure: numbers, emoji, a bare acronym)."""
+    if lang != "auto":
+        return lang
+    from bot.core.language import detect_language
+
+    return detect_language(question) or "zh"
 
 
 def _now():  # noqa: ANN202
@@ -37,26 +67,28 @@ def _now():  # noqa: ANN202
     return SystemClock().now()
 
 
-def _print_reply(reply, as_json: bool, question: str | None = None) -> None:  # noqa: ANN001
+def _print_reply(reply, as_json: bool, question: str | None = None, lang: str = "zh") -> None:  # noqa: ANN001
     if as_json:
-        data = reply.as_json()
+        data = reply.as_json() | {"lang": lang}
         if question is not None:
             data = {"question": question} | data
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     if question is not None:
-        typer.echo(f"问：{question}")
+        typer.echo(f"Q: {question}" if lang == "en" else f"问：{question}")
     typer.echo(reply.text)
     if question is not None:
         typer.echo("")
 
 
 def ask(
-    question: Annotated[str | None, typer.Argument(help="The question, in Chinese.")] = None,
+    question: Annotated[str | None, typer.Argument(help="The question, in Chinese or English.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="One question per line; JSON Lines with --json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Answer in zh or en; auto (default) detects each question's language.")] = "auto",
 ) -> None:
-    """Answer one question (or every line of --file) from the knowledge base."""
+    """Answer one question (or every line of --file) from the knowledge base, in its language."""
+    _check_lang(lang)
     if (question is None) == (file is None):
         _fail("give either a question or --file FILE")
     if file is not None:
@@ -64,28 +96,33 @@ def ask(
             lines = file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {file}: {type(exc).__name__}")
-        respond = _Responder(_answerer())
+        responders: dict[str, _Responder] = {}
         now = _now()
         for line in lines:
             if line.strip():
-                _print_reply(respond(line.strip(), now), as_json, question=line.strip())
+                text = line.strip()
+                language = question_language(text, lang)
+                if language not in responders:
+                    responders[language] = _Responder(_answerer(language), language)
+                _print_reply(responders[language](text, now), as_json, question=text, lang=language)
         return
-    answerer = _answerer()
-    _print_reply(_Responder(answerer)(question, _now()), as_json)
+    language = question_language(question, lang)
+    _print_reply(_Responder(_answerer(language), language)(question, _now()), as_json, lang=language)
 
 
 class _Responder:
     """The answer the chat gives: a personal-case question gets the level's rule under the facts it
     told (the chat adds the 资格自测 button)."""
 
-    def __init__(self, answerer) -> None:  # noqa: ANN001
+    def __init__(self, answerer, lang: str = "zh") -> None:  # noqa: ANN001
         from bot.knowledge.personal import load_personal_cases
         from bot.paths import content_root
 
         self.answerer = answerer
         self.root = content_root()
         kb = answerer.runtime.kb
-        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id))
+        # personal cases are read from Chinese wording only
+        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id)) if lang == "zh" else None
         self._texts = None
 
     def t(self, key: str, **values) -> str:  # noqa: ANN003
@@ -105,26 +142,35 @@ class _Responder:
         return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t)
 
 
-def _load_groups(files: list[Path]):  # noqa: ANN202
-    """The matcher and, per file or directory named, its scored dev questions."""
+def dev_language(questions: list[str]) -> str:
+    """The language a dev set is written in: the one most of its questions are detected as."""
+    from bot.core.language import detect_language
+
+    detected = [detect_language(q) for q in questions]
+    return "en" if detected.count("en") > detected.count("zh") else "zh"
+
+
+def _load_groups(files: list[Path], lang: str = "auto"):  # noqa: ANN202
+    """The matcher of the dev set's language and, per file or directory named, its scored dev
+    questions; also the language."""
     from bot.content.loader import ContentError
     from bot.knowledge.evaluate import load_dev, score_cases
 
-    answerer = _answerer()
-    matcher = answerer.matcher
-    groups = []
+    loaded = []
     for path in files:
         try:
-            pairs = load_dev([path])
+            loaded.append((str(path), load_dev([path])))
         except ContentError as exc:
             _fail(f"no dev questions in {path}" if not exc.problems else str(exc))
-        groups.append((str(path), score_cases(matcher, pairs)))
-    return matcher, groups
+    if lang == "auto":
+        lang = dev_language([q.q for _, pairs in loaded for _, q in pairs])
+    matcher = _answerer(lang).matcher
+    return matcher, [(name, score_cases(matcher, pairs)) for name, pairs in loaded], lang
 
 
-def _load_cases(files: list[Path]):  # noqa: ANN202
-    matcher, groups = _load_groups(files)
-    return matcher, [case for _, cases in groups for case in cases]
+def _load_cases(files: list[Path], lang: str = "auto"):  # noqa: ANN202
+    matcher, groups, lang = _load_groups(files, lang)
+    return matcher, [case for _, cases in groups for case in cases], lang
 
 
 _IN_SCOPE_LABELS = (
@@ -151,7 +197,7 @@ def _group_line(name: str, s: dict) -> str:
     return "".join(parts)
 
 
-def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
+def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # noqa: ANN001
     if as_json:
         typer.echo(
             json.dumps(
@@ -162,13 +208,15 @@ def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
                     "wrong_confident": report.wrong_confident,
                     "top3_misses": report.top3_misses,
                     "unknown_expect": report.unknown_expect,
+                    "language": lang,
                 },
                 ensure_ascii=False,
             )
         )
         return
     f = report.figures
-    typer.echo(f"questions: {f['questions']} ({f['in_scope']} in scope, {f['out_of_scope']} out of scope)")
+    language = f", language {lang}" if lang else ""
+    typer.echo(f"questions: {f['questions']} ({f['in_scope']} in scope, {f['out_of_scope']} out of scope){language}")
     typer.echo("what in-scope askers see:")
     for key, label in _IN_SCOPE_LABELS:
         typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
@@ -207,27 +255,38 @@ def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
 def kb_eval(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Matcher to evaluate: zh, en, or auto (the dev set's language).")] = "auto",
 ) -> None:
     """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
     top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
-    matcher, cases = _load_cases(files)
-    _print_report(evaluate(matcher, cases), as_json)
+    matcher, cases, lang = _load_cases(files, _check_lang(lang))
+    _print_report(evaluate(matcher, cases), as_json, lang)
 
 
 @kb_app.command("calibrate")
 def kb_calibrate(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
-    write: Annotated[bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml (knowledge/en/matcher.yaml for English).")
+    ] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Matcher to calibrate: zh, en, or auto (the dev set's language).")] = "auto",
+    max_wrong: Annotated[
+        float, typer.Option("--max-wrong", min=0.0, max=1.0, help="Largest share of in-scope questions answered wrongly.")
+    ] = MAX_WRONG,
+    max_oos_answered: Annotated[
+        float, typer.Option("--max-oos-answered", min=0.0, max=1.0, help="Largest share of out-of-scope questions answered.")
+    ] = MAX_OOS_ANSWERED,
 ) -> None:
-    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures."""
+    """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
+    limits apply to all questions together: lower them to keep headroom in every file."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
-    matcher, groups = _load_groups(files)
-    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases])
+    matcher, groups, lang = _load_groups(files, _check_lang(lang))
+    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered)
     typer.echo(f"thresholds: {thresholds.model_dump()}")
-    _print_report(report, as_json=False)
+    _print_report(report, as_json=False, lang=lang)
     config = matcher.config.model_copy(update={"thresholds": thresholds})
     per_file = {name: evaluate(matcher, cases, config).figures for name, cases in groups}
     if len(per_file) > 1:
@@ -238,7 +297,7 @@ def kb_calibrate(
         from bot.knowledge.tuning import write_thresholds
         from bot.paths import content_root
 
-        path = write_thresholds(content_root(), thresholds, report.figures, per_file)
+        path = write_thresholds(content_root(), thresholds, report.figures, per_file, lang=lang)
         typer.echo(f"written to {path}")
 
 

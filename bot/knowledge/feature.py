@@ -15,6 +15,7 @@ self-check with the facts it told, kept meanwhile in a short-lived note of the u
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -63,8 +64,13 @@ class KnowledgeFeature(FreeTextHandler):
 
     def __init__(self, services: Services) -> None:
         root = services.content_root
+        self.services = services
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
+        #: the English answerer, built at the first English question (Chinese users never pay for it)
+        self._english: Answerer | None = None
+        self._english_failed = False
+        self._english_lock = asyncio.Lock()
         try:
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
@@ -86,23 +92,58 @@ class KnowledgeFeature(FreeTextHandler):
 
     async def sources(self, ctx: Context, _args: str) -> list[Outbound]:
         """Every document the answers and the self-check rest on: what is known, what is missing."""
-        if self.answerer is None:
+        answerer = await self.answerer_for(ctx.language)
+        if answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
-        text = describe(self.answerer.runtime.kb.documents.values(), ctx.t)
+        text = describe(answerer.runtime.kb.documents.values(), ctx.t)
         return [Outbound(text=chunk) for chunk in split_text(text, TELEGRAM_TEXT_LIMIT)]
+
+    async def answerer_for(self, language: str) -> Answerer | None:
+        """The answerer of the turn's language: English questions are matched against the English
+        knowledge base and answered in English; None when that language's content does not load.
+
+        The English index is built at the first English question, in a worker thread so that other
+        users' updates are not held up meanwhile (once per process)."""
+        if language != "en":
+            return self.answerer
+        if self._english is None and not self._english_failed and self.answerer is not None:
+            async with self._english_lock:
+                if self._english is None and not self._english_failed:
+                    await self._build_english()
+        return self._english
+
+    async def _build_english(self) -> None:
+        from bot.knowledge.en_runtime import EnglishAnswerer, load_english_runtime
+
+        services = self.services
+
+        def t(key: str, **values: object) -> str:
+            return services.t(key, "en", **values)
+
+        try:
+            runtime = await asyncio.to_thread(load_english_runtime, services.content_root)
+        except ContentError as exc:
+            self._english_failed = True
+            log.warning("English knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
+            return
+        self._english = EnglishAnswerer(runtime, t, services.cycles)
 
     # ---- free text --------------------------------------------------------------------------
     async def answer(self, ctx: Context, text: str) -> list[Outbound]:
-        if self.answerer is None:
+        answerer = await self.answerer_for(ctx.language)
+        if answerer is None:
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
-        reply = self.answerer.respond(text, ctx.now)
-        case = self.personal.detect(text) if self.personal is not None else None
+        english = ctx.language == "en"
+        reply = answerer.respond(text, ctx.now)
+        # personal cases are read from Chinese wording only
+        case = self.personal.detect(text) if self.personal is not None and not english else None
         if case is not None:
             reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
-        if reply.outcome in ("answer", "suggest"):
+        # the learning loop writes phrasings into the Chinese entries: English questions stay out
+        if reply.outcome in ("answer", "suggest") and not english:
             key, scrubbed = question_key(text, reply.normalized)
             ref = await remember_question(ctx.run_text, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
@@ -142,14 +183,15 @@ class KnowledgeFeature(FreeTextHandler):
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:
         action, _, rest = payload.partition(":")
         entry_id, _, ref = rest.partition(":")
-        entry = self.answerer.entry(entry_id) if self.answerer else None
+        answerer = await self.answerer_for(ctx.language)
+        entry = answerer.entry(entry_id) if answerer else None
         bad_ref = bool(ref) and (action == "up" or not valid_ref(ref))
         if action not in {"a", "up", "dn"} or entry is None or bad_ref:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        if action == "a" and self.answerer is not None:
+        if action == "a" and answerer is not None:
             if ref:
                 await self._learn_from_press(ctx, entry.id, ref)
-            reply = self.answerer.answer_entry(entry, ctx.now)
+            reply = answerer.answer_entry(entry, ctx.now)
             return [Outbound.toast_only(""), *self.render(ctx, reply, ref or None)]
         await record_vote(ctx.session, entry.id, 1 if action == "up" else -1, ctx.now)
         if action == "up":

@@ -7,6 +7,10 @@ module = FeatureModule(
     build="bot.knowledge.feature:KnowledgeFeature",
     answers_free_text=True,
     models=("bot.knowledge.models",),
-    checks={"knowledge": "bot.knowledge.loader:check_knowledge", "personal_cases": "bot.knowledge.personal:check_personal_cases"},
+    checks={
+        "knowledge": "bot.knowledge.loader:check_knowledge",
+        "knowledge_en": "bot.knowledge.en_loader:check_english_knowledge",
+        "personal_cases": "bot.knowledge.personal:check_personal_cases",
+    },
     cli=("bot.knowledge.cli:register",),
 )

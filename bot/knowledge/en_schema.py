@@ -1,0 +1,85 @@
+"""Pydantic models of the English knowledge files under ``knowledge/en/``.
+
+English content is kept apart from the Chinese entries: an English entry names a Chinese entry by
+its id and supplies only what a reader sees (question, phrasings, answer). Topic, sources, cycle,
+related entries and levels stay with the Chinese entry, so a fact is cited in one place.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnglishEntry(_Strict):
+    """The English version of the Chinese entry with the same id."""
+
+    id: str = Field(pattern=ENTRY_ID_PATTERN, max_length=ENTRY_ID_MAX)
+    question: str = Field(min_length=2)
+    #: how foreign applicants type it: short, informal
+    alternatives: list[str] = Field(min_length=3)
+    answer: str = Field(min_length=2)
+
+    @field_validator("alternatives")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        stripped = [v.strip().lower() for v in value]
+        if any(not v for v in stripped):
+            raise ValueError("an alternative phrasing is empty")
+        if len(set(stripped)) != len(stripped):
+            raise ValueError("alternative phrasings repeat")
+        return value
+
+    @property
+    def questions(self) -> list[str]:
+        return [self.question, *self.alternatives]
+
+
+class EnglishEntriesFile(_Strict):
+    entries: list[EnglishEntry] = Field(default_factory=list)
+
+
+class EnglishSynonymGroup(_Strict):
+    """Words and phrases (English, pinyin or Chinese) read as ``canonical``. A canonical form of
+    several words becomes one token, so "senior engineer" never matches a question about an
+    "engineer"."""
+
+    canonical: str = Field(min_length=1)
+    variants: list[str] = Field(min_length=1)
+
+
+class EnglishSynonymsFile(_Strict):
+    synonyms: list[EnglishSynonymGroup] = Field(default_factory=list)
+    #: words that carry little meaning; they weigh little in confidence and do not pick candidates
+    stopwords: list[str] = Field(default_factory=list)
+    #: words naming another title series, exam or matter (accountant, visa…): a question with one is
+    #: never answered directly by an entry that does not mention it
+    foreign_words: list[str] = Field(default_factory=list)
+    #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
+    #: level is explained by the entries written for that level, not by others that mention it
+    levels: dict[str, str] = Field(default_factory=dict)
+
+
+class EnglishDocument(_Strict):
+    """How an English source line names a document of ``knowledge/documents.yaml``: proper names
+    stay Chinese, with an English gloss."""
+
+    id: str
+    label: str = Field(min_length=2)
+    #: the English of the document's caveat (required when the Chinese document has one)
+    caveat: str | None = None
+    #: the English of what the bot knows of the document and what is missing (/sources)
+    known: str = Field(min_length=2)
+    missing: str | None = None
+
+
+class EnglishDocumentsFile(_Strict):
+    documents: list[EnglishDocument] = Field(default_factory=list)
+    #: section labels that are words rather than the notice's numbering (全文 → full text); numbered
+    #: labels such as 三(五)1 point into the Chinese text and stay as they are
+    sections: dict[str, str] = Field(default_factory=dict)

@@ -38,7 +38,12 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): content is parsed at every start,
+# and the pure-Python parser was most of a cold `python -m bot ask`
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeBase):
     """A safe loader that rejects duplicate mapping keys (a silent overwrite hides typos)."""
 
 
@@ -76,13 +81,23 @@ def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, yaml.Node | No
     except UnicodeDecodeError:
         raise ContentError([ContentProblem(name, None, "not UTF-8 text")]) from None
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        node, data = _parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ContentError([ContentProblem(name, line, f"YAML syntax: {exc.problem or exc}")]) from None
     return data, node
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """Compose the node tree once and build the data from it (one parse, not two)."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
 
 
 def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

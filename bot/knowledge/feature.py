@@ -36,9 +36,9 @@ from bot.knowledge.feedback import question_key, record_unanswered, record_vote
 from bot.knowledge.learning import (
     REPHRASE_NOTE,
     REPHRASE_WINDOW,
+    QuestionRefs,
     question_of,
     record_candidate,
-    remember_question,
     valid_ref,
 )
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
@@ -65,6 +65,7 @@ class KnowledgeFeature(FreeTextHandler):
         root = services.content_root
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
+        self.refs = QuestionRefs()
         try:
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
@@ -104,7 +105,7 @@ class KnowledgeFeature(FreeTextHandler):
         ref = None
         if reply.outcome in ("answer", "suggest"):
             key, scrubbed = question_key(text, reply.normalized)
-            ref = await remember_question(ctx.run_text, key, scrubbed, ctx.now)
+            ref = await self.refs.remember(ctx.run_text, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
         replies = self.render(ctx, reply, ref)
         if case is not None:

@@ -220,12 +220,16 @@ def kb_eval(
 def kb_calibrate(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     write: Annotated[bool, typer.Option("--write", help="Store the thresholds in knowledge/matcher.yaml.")] = False,
+    per_file: Annotated[
+        bool, typer.Option("--per-file-limits", help="Keep the wrong and out-of-scope limits in each file, not only overall.")
+    ] = False,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
     matcher, groups = _load_groups(files)
-    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases])
+    membership = [i for i, (_, cases) in enumerate(groups) for _ in cases] if per_file else None
+    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases], groups=membership)
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False)
     config = matcher.config.model_copy(update={"thresholds": thresholds})

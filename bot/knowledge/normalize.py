@@ -87,6 +87,12 @@ class Normalizer:
             key = self._prepare(filler)
             if key and key not in mapping:
                 mapping[key] = " "
+        for word in synonyms.domain_words:
+            # a domain word that holds a variant (电子证书 holds 电子证) stays whole: the
+            # longest match must not turn it into 证书书
+            key = self._prepare(word)
+            if key and key not in mapping and any(variant in key for variant in mapping if variant.strip()):
+                mapping[key] = key
         self.mapping = mapping
         keys = sorted((k for k in mapping if k.strip()), key=len, reverse=True)
         # Python's regex alternation is leftmost-first: with longer keys first, each position takes

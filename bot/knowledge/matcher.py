@@ -47,6 +47,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.knowledge.asks import AskDetector, ask_fit
 from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
@@ -174,6 +175,8 @@ class _Prepared:
     #: the entry's phrasings, normalised and without spaces (to check foreign words against: an
     #: answer that mentions 居住证 in passing does not make the entry about it)
     text: str
+    #: the ask types the entry answers (see bot/knowledge/asks.py)
+    asks: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -197,6 +200,7 @@ class Matcher:
         self._memory_size = memory
         self.normalizer = normalizer or Normalizer(kb.synonyms)
         self.levels = LevelDetector(kb.levels, self.normalizer)
+        self.asks = AskDetector(kb.asks, self.normalizer)
         w = self.config.weights
         norm = self.normalizer
         self._prepared: list[_Prepared] = []
@@ -231,6 +235,7 @@ class Matcher:
                     phrasing_ids,
                     phrasing_share,
                     text,
+                    self.asks.of_entry(entry),
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
@@ -365,6 +370,7 @@ class Matcher:
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
+        asked = self.asks.find(norm) if w.ask_rank else frozenset()
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
@@ -378,7 +384,10 @@ class Matcher:
                 Candidate(
                     entry_id=prepared.entry.id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * relative + _LEVEL_RANK[level_fit] * w.level_rank,
+                    rank_score=confidence
+                    + w.bm25 * relative
+                    + _LEVEL_RANK[level_fit] * w.level_rank
+                    + ask_fit(asked, prepared.asks) * w.ask_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),

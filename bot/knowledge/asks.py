@@ -1,0 +1,53 @@
+"""What a question asks for — a fee, a date, a place, a contact, materials, eligibility, a
+procedure, a definition — read from its interrogative words, and how an entry fits that.
+
+Entries that share a topic differ mostly in what they answer about it: 评审费多少 and 评审费怎么交
+share every content word but one, and text similarity alone often ranks the wrong one first. The
+interrogative words (多少钱, 什么时候, 交到哪, 电话, 要什么材料, 能不能, 怎么, 是什么) say which.
+Their cue words live in ``knowledge/asks.yaml``; an entry declares the ask types it answers
+(``asks:`` in ``knowledge/entries/*.yaml``) or, by default, gets those its standard question shows.
+
+Cues are found in the *normalised* text (after synonyms, so 多少钱 and 费用 are one form) by plain
+substring search, as the level words are. The fit is graded: the share of the question's ask types
+the entry answers, mapped to −1 (none) … +1 (all); a question or an entry without an ask type is
+neutral. The matcher adds it (times ``weights.ask_rank``) to the rank only, never to the
+confidence, which keeps meaning the share of the question the entry explains.
+"""
+
+from __future__ import annotations
+
+from bot.knowledge.normalize import Normalizer
+from bot.knowledge.schema import AsksFile, Entry
+
+
+class AskDetector:
+    """Built once per matcher from ``knowledge/asks.yaml``."""
+
+    def __init__(self, asks: AsksFile | None, normalizer: Normalizer) -> None:
+        asks = asks or AsksFile()
+        self.ids = tuple(a.id for a in asks.asks)
+        self._cues: list[tuple[str, str]] = []
+        for ask in asks.asks:
+            for cue in ask.cues:
+                key = normalizer.compact(normalizer.normalize(cue))
+                if key:
+                    self._cues.append((key, ask.id))
+        self._normalizer = normalizer
+
+    def find(self, normalized: str) -> frozenset[str]:
+        """The ask types a normalised text shows."""
+        compact = self._normalizer.compact(normalized)
+        return frozenset(ask for cue, ask in self._cues if cue in compact)
+
+    def of_entry(self, entry: Entry) -> frozenset[str]:
+        """What an entry answers: its declared ask types, else those of its standard question."""
+        if entry.asks:
+            return frozenset(entry.asks)
+        return self.find(self._normalizer.normalize(entry.question))
+
+
+def ask_fit(question: frozenset[str], entry: frozenset[str]) -> float:
+    """−1 … +1: how much of what the question asks the entry answers; 0 when either says nothing."""
+    if not question or not entry:
+        return 0.0
+    return 2.0 * len(question & entry) / len(question) - 1.0

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bot.knowledge.asks import AskDetector, ask_fit
+from bot.knowledge.asks import AskDetector, answers_other, ask_fit
 from bot.knowledge.loader import check_knowledge, load_knowledge
 from bot.knowledge.matcher import Matcher
 from bot.knowledge.normalize import Normalizer
@@ -39,6 +39,11 @@ def detector(real_kb) -> AskDetector:
         ("大专能不能报", {"eligibility"}),
         ("网上申报步骤", {"procedure"}),
         ("工业互联网", set()),
+        # 几号 is a date, 几号楼 a place: the synonym pass no longer reads 几号 as 什么时候
+        ("报名截至到几号", {"date"}),
+        ("市民服务中心几号楼几室", {"place", "date"}),
+        ("破格和直通车有什么区别", {"compare"}),
+        ("评审表可以快递吗", set()),  # 可以 alone asks nothing about who may apply
     ],
 )
 def test_ask_types_are_read_from_interrogative_words(detector, question, expected):
@@ -58,6 +63,21 @@ def test_fit_is_graded_and_neutral_without_ask_types():
     assert ask_fit(frozenset({"fee"}), frozenset({"date"})) == -1.0
     assert ask_fit(frozenset(), frozenset({"date"})) == 0.0
     assert ask_fit(frozenset({"fee"}), frozenset()) == 0.0
+
+
+def test_a_comparison_entry_answers_only_comparisons(real_kb, detector):
+    exclusive = detector.exclusive
+    assert exclusive == frozenset({"compare"})
+    compare = frozenset({"compare"})
+    assert answers_other(frozenset(), compare, exclusive)
+    assert answers_other(frozenset({"definition"}), compare, exclusive)
+    assert not answers_other(frozenset({"compare", "definition"}), compare, exclusive)
+    assert not answers_other(frozenset(), frozenset({"fee"}), exclusive)
+    matcher = Matcher(real_kb, memory=0)
+    # a bare keyword is about the thing, not the comparison that names it in every phrasing
+    assert matcher.score("直通车").candidates[0].entry_id == "policy-high-level-talent"
+    assert matcher.score("破格").candidates[0].entry_id == "policy-exceptional"
+    assert matcher.score("破格和直通车有啥区别").candidates[0].entry_id == "title-exceptional-vs-fast-track"
 
 
 def test_ask_fit_moves_the_rank_not_the_confidence(real_kb):

@@ -5,19 +5,30 @@ Entries that share a topic differ mostly in what they answer about it: 评审费
 share every content word but one, and text similarity alone often ranks the wrong one first. The
 interrogative words (多少钱, 什么时候, 交到哪, 电话, 要什么材料, 能不能, 怎么, 是什么) say which.
 Their cue words live in ``knowledge/asks.yaml``; an entry declares the ask types it answers
-(``asks:`` in ``knowledge/entries/*.yaml``) or, by default, gets those its standard question shows.
+(``asks:`` in ``knowledge/entries/*.yaml``) or, by default, gets those its standard question
+shows and those a third of its phrasings show.
 
 Cues are found in the *normalised* text (after synonyms, so 多少钱 and 费用 are one form) by plain
 substring search, as the level words are. The fit is graded: the share of the question's ask types
 the entry answers, mapped to −1 (none) … +1 (all); a question or an entry without an ask type is
 neutral. The matcher adds it (times ``weights.ask_rank``) to the rank only, never to the
 confidence, which keeps meaning the share of the question the entry explains.
+
+An entry that only compares (区别, 哪个好: an ask type marked ``exclusive``) answers no question
+that does not ask for a comparison, though it explains a bare 破格 as well as the entry about 破格
+does: the matcher moves it down by ``weights.exclusive_rank``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import AsksFile, Entry
+
+#: an entry answers an ask type its standard question does not show when this share of its
+#: alternative phrasings shows it (评审表怎么送交 is also asked as 评审表交到哪里)
+PHRASING_SHARE = 1 / 3
 
 
 class AskDetector:
@@ -33,6 +44,7 @@ class AskDetector:
                 if key:
                     self._cues.append((key, ask.id))
         self._normalizer = normalizer
+        self.exclusive = frozenset(a.id for a in asks.asks if a.exclusive)
 
     def find(self, normalized: str) -> frozenset[str]:
         """The ask types a normalised text shows."""
@@ -43,7 +55,15 @@ class AskDetector:
         """What an entry answers: its declared ask types, else those of its standard question."""
         if entry.asks:
             return frozenset(entry.asks)
-        return self.find(self._normalizer.normalize(entry.question))
+        found = set(self.find(self._normalizer.normalize(entry.question)))
+        counts = Counter(a for q in entry.alternatives for a in self.find(self._normalizer.normalize(q)))
+        found.update(a for a, n in counts.items() if n >= PHRASING_SHARE * len(entry.alternatives))
+        return frozenset(found)
+
+
+def answers_other(question: frozenset[str], entry: frozenset[str], exclusive: frozenset[str]) -> bool:
+    """The entry answers only ``exclusive`` asks (a comparison) and the question asks none of them."""
+    return bool(entry) and entry <= exclusive and not question & entry
 
 
 def ask_fit(question: frozenset[str], entry: frozenset[str]) -> float:

@@ -47,7 +47,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.knowledge.asks import AskDetector, ask_fit
+from bot.knowledge.asks import AskDetector, answers_other, ask_fit
 from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
@@ -370,7 +370,7 @@ class Matcher:
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
-        asked = self.asks.find(norm) if w.ask_rank else frozenset()
+        asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
@@ -387,7 +387,8 @@ class Matcher:
                     rank_score=confidence
                     + w.bm25 * relative
                     + _LEVEL_RANK[level_fit] * w.level_rank
-                    + ask_fit(asked, prepared.asks) * w.ask_rank,
+                    + ask_fit(asked, prepared.asks) * w.ask_rank
+                    - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),

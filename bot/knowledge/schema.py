@@ -136,6 +136,9 @@ class AskType(_Strict):
     id: str = Field(pattern=LEVEL_ID_PATTERN)
     label: str = Field(min_length=1)
     cues: list[str] = Field(min_length=1)
+    #: an entry that answers only asks of this kind answers nothing else: a comparison (破格和直通车
+    #:有什么区别) is no answer to a bare 破格, though it explains every word of it
+    exclusive: bool = False
 
 
 class AsksFile(_Strict):
@@ -186,6 +189,9 @@ class Weights(_Strict):
     #: added to the rank of an entry that answers what the question asks (fee, date, place…),
     #: subtracted from one that answers something else (see bot/knowledge/asks.py)
     ask_rank: float = Field(default=0.0, ge=0, le=1)
+    #: subtracted from the rank of an entry that only compares (an exclusive ask type) when the
+    #: question asks no comparison
+    exclusive_rank: float = Field(default=0.0, ge=0, le=1)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

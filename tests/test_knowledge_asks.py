@@ -44,6 +44,9 @@ def detector(real_kb) -> AskDetector:
         ("市民服务中心几号楼几室", {"place", "date"}),
         ("破格和直通车有什么区别", {"compare"}),
         ("评审表可以快递吗", set()),  # 可以 alone asks nothing about who may apply
+        ("截止时间是什么时候", {"date"}),  # 是什么时候 is no definition
+        ("造假被发现会怎样", {"consequence"}),  # 会怎样 asks for the outcome, not the procedure
+        ("为什么青岛可以评全省的职称", {"reason", "eligibility"}),
     ],
 )
 def test_ask_types_are_read_from_interrogative_words(detector, question, expected):
@@ -63,6 +66,11 @@ def test_fit_is_graded_and_neutral_without_ask_types():
     assert ask_fit(frozenset({"fee"}), frozenset({"date"})) == -1.0
     assert ask_fit(frozenset(), frozenset({"date"})) == 0.0
     assert ask_fit(frozenset({"fee"}), frozenset()) == 0.0
+    # where no entry compares, the entry that explains both things may still answer a comparison
+    compare = frozenset({"compare"})
+    assert ask_fit(frozenset({"compare"}), frozenset({"procedure"}), compare) == 0.0
+    assert ask_fit(frozenset({"compare"}), frozenset({"procedure"})) == -1.0
+    assert ask_fit(frozenset({"compare"}), compare, compare) == 1.0
 
 
 def test_a_comparison_entry_answers_only_comparisons(real_kb, detector):

@@ -37,19 +37,28 @@ class AskDetector:
     def __init__(self, asks: AsksFile | None, normalizer: Normalizer) -> None:
         asks = asks or AsksFile()
         self.ids = tuple(a.id for a in asks.asks)
-        self._cues: list[tuple[str, str]] = []
-        for ask in asks.asks:
-            for cue in ask.cues:
-                key = normalizer.compact(normalizer.normalize(cue))
-                if key:
-                    self._cues.append((key, ask.id))
         self._normalizer = normalizer
+        #: per ask type: its cues and the longer words that hide a cue (是什么时候 is no definition)
+        self._cues: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+            (ask.id, self._keys(ask.cues), self._keys(ask.not_cues)) for ask in asks.asks
+        ]
         self.exclusive = frozenset(a.id for a in asks.asks if a.exclusive)
+
+    def _keys(self, words: list[str]) -> tuple[str, ...]:
+        keys = (self._normalizer.compact(self._normalizer.normalize(w)) for w in words)
+        return tuple(k for k in keys if k)
 
     def find(self, normalized: str) -> frozenset[str]:
         """The ask types a normalised text shows."""
         compact = self._normalizer.compact(normalized)
-        return frozenset(ask for cue, ask in self._cues if cue in compact)
+        found = set()
+        for ask, cues, hidden in self._cues:
+            text = compact
+            for word in hidden:
+                text = text.replace(word, " ")
+            if any(cue in text for cue in cues):
+                found.add(ask)
+        return frozenset(found)
 
     def of_entry(self, entry: Entry) -> frozenset[str]:
         """What an entry answers: its declared ask types, else those of its standard question."""
@@ -66,8 +75,12 @@ def answers_other(question: frozenset[str], entry: frozenset[str], exclusive: fr
     return bool(entry) and entry <= exclusive and not question & entry
 
 
-def ask_fit(question: frozenset[str], entry: frozenset[str]) -> float:
-    """−1 … +1: how much of what the question asks the entry answers; 0 when either says nothing."""
+def ask_fit(question: frozenset[str], entry: frozenset[str], exclusive: frozenset[str] = frozenset()) -> float:
+    """−1 … +1: how much of what the question asks the entry answers; 0 when either says nothing.
+    An ``exclusive`` ask (a comparison) only counts for entries that answer it: where no entry
+    compares, the one that explains both things is still the answer (主管部门和呈报部门区别)."""
+    if not entry & exclusive:
+        question = question - exclusive
     if not question or not entry:
         return 0.0
     return 2.0 * len(question & entry) / len(question) - 1.0

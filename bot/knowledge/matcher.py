@@ -308,10 +308,15 @@ class Matcher:
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
+        return self._explain_levels(share, prepared, level_fit, levels)
 
-    @staticmethod
+    def _explain_levels(self, share: np.ndarray, prepared: _Prepared, level_fit: Fit, levels: LevelQuery | None) -> np.ndarray:
+        if levels is None:
+            return share
+        return levels.explain(share, prepared.entry.levels, level_fit, self.config.weights.level_for_all)
+
     def _phrasing_shares(
+        self,
         ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
     ) -> np.ndarray:
         """For each query token, the share of the entry's phrasings that use it. Weighted and summed
@@ -321,7 +326,7 @@ class Matcher:
             return np.zeros(ids.shape)
         positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
         share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
-        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
+        return self._explain_levels(share, prepared, level_fit, levels)
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -387,7 +392,7 @@ class Matcher:
                     rank_score=confidence
                     + w.bm25 * relative
                     + _LEVEL_RANK[level_fit] * w.level_rank
-                    + ask_fit(asked, prepared.asks) * w.ask_rank
+                    + ask_fit(asked, prepared.asks, self.asks.exclusive) * w.ask_rank
                     - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),

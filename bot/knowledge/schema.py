@@ -136,6 +136,8 @@ class AskType(_Strict):
     id: str = Field(pattern=LEVEL_ID_PATTERN)
     label: str = Field(min_length=1)
     cues: list[str] = Field(min_length=1)
+    #: longer words that contain a cue and do not ask this (是什么时候 contains 是什么)
+    not_cues: list[str] = Field(default_factory=list)
     #: an entry that answers only asks of this kind answers nothing else: a comparison (破格和直通车
     #:有什么区别) is no answer to a bare 破格, though it explains every word of it
     exclusive: bool = False
@@ -184,6 +186,9 @@ class Weights(_Strict):
     #: added to the rank of an entry written for the level the question names, subtracted from one
     #: written for another level (its confidence, the share of the question it explains, stays)
     level_rank: float = Field(default=0.0, ge=0, le=1)
+    #: how much of a level mention an entry that declares no level (it holds for every level)
+    #: explains at least (see bot/knowledge/levels.py)
+    level_for_all: float = Field(default=0.0, ge=0, le=1)
     #: weight of an unknown bigram that is no word (the seam of two words) relative to an unknown word
     junction: float = Field(default=1.0, ge=0, le=1)
     #: added to the rank of an entry that answers what the question asks (fee, date, place…),

@@ -60,13 +60,18 @@ class AskDetector:
                 found.add(ask)
         return frozenset(found)
 
-    def of_entry(self, entry: Entry) -> frozenset[str]:
-        """What an entry answers: its declared ask types, else those of its standard question."""
+    def of_entry(self, entry: Entry, normalized: list[str] | None = None) -> frozenset[str]:
+        """What an entry answers: its declared ask types, else those of its standard question and
+        those a third of its alternatives show. ``normalized``: the entry's questions (standard
+        first) already normalised, as the matcher has them."""
         if entry.asks:
             return frozenset(entry.asks)
-        found = set(self.find(self._normalizer.normalize(entry.question)))
-        counts = Counter(a for q in entry.alternatives for a in self.find(self._normalizer.normalize(q)))
-        found.update(a for a, n in counts.items() if n >= PHRASING_SHARE * len(entry.alternatives))
+        if normalized is None:
+            normalized = [self._normalizer.normalize(q) for q in entry.questions]
+        found = set(self.find(normalized[0])) if normalized else set()
+        alternatives = normalized[1:]
+        counts = Counter(a for q in alternatives for a in self.find(q))
+        found.update(a for a, n in counts.items() if n >= PHRASING_SHARE * len(alternatives))
         return frozenset(found)
 
 

@@ -235,7 +235,7 @@ class Matcher:
                     phrasing_ids,
                     phrasing_share,
                     text,
-                    self.asks.of_entry(entry),
+                    self.asks.of_entry(entry, q_norms),
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])

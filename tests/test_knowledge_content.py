@@ -55,9 +55,9 @@ def test_dev_questions_are_not_copied_from_the_entries(runtime):
 #: in-scope dev questions answered directly with the right entry (what the asker feels); the
 #: thresholds are calibrated on the dev set and the real phrasings' tuning half together, which
 #: costs the dev set a few points (see the README). Set just under what the last calibration
-#: measured (direct right 87.1 %, top-1 95.6 %, top-3 99.5 %), so a content change that loses
+#: measured (direct right 88.7 %, top-1 95.3 %, top-3 99.7 %), so a content change that loses
 #: questions shows up here.
-DIRECT_RIGHT_FLOOR = 0.86
+DIRECT_RIGHT_FLOOR = 0.88
 TOP1_FLOOR = 0.95
 TOP3_FLOOR = 0.99
 

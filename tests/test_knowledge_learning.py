@@ -250,6 +250,22 @@ async def test_question_references_are_deleted_after_a_month(db, content):
         assert await all_rows(app, PhrasingCandidate) == []
 
 
+async def test_a_repeated_question_is_stored_once_and_again_after_its_row_is_gone(db, content):
+    """The process remembers the references it stored for a few hours only: a question asked again
+    after its row was pruned is stored anew, so its buttons still teach."""
+    async with db.running() as app:
+        user = ChatUser(app, user_id="52")
+        await user.say("评审费")
+        await user.say("评审费")
+        assert [r.text for r in await all_rows(app, QuestionRef)] == ["评审费"]
+        db.clock.advance(days=31)
+        await user.say("纸质材料送到哪里")  # prunes the month-old row of 评审费
+        await user.say("评审费")
+        assert sorted(r.text for r in await all_rows(app, QuestionRef)) == ["纸质材料送到哪里", "评审费"]
+        await user.press_label("评审费怎么交？")
+        assert [c.text for c in await all_rows(app, PhrasingCandidate)] == ["评审费"]
+
+
 def test_button_data_with_a_reference_fits_telegram_for_the_longest_entry_id():
     from bot.knowledge.learning import ref_for
     from bot.knowledge.schema import ENTRY_ID_MAX

@@ -174,6 +174,21 @@ def test_entries_that_hold_for_every_level_are_not_demoted(real):
     assert result.best.level_fit == "neutral"
 
 
+def test_entries_for_every_level_explain_a_level_mention_in_part(real):
+    """助理工程师的申报流程 asks for the procedure, which holds for the 助工 too: the procedure entry
+    explains part of the level words, the entry of the named level still all of them."""
+    weights = real.config.weights
+
+    def scored(for_all: float) -> dict:
+        config = real.config.model_copy(update={"weights": weights.model_copy(update={"level_for_all": for_all})})
+        return {c.entry_id: c for c in Matcher(real.kb, config=config, memory=0).score("助理工程师的申报流程").candidates}
+
+    without, with_part = scored(0.0), scored(0.5)
+    assert with_part["proc-overview"].coverage > without["proc-overview"].coverage
+    assert with_part["elig-assistant"].coverage == without["elig-assistant"].coverage
+    assert with_part["elig-assistant"].level_fit == "match" and with_part["proc-overview"].level_fit == "neutral"
+
+
 # ---- content validation ---------------------------------------------------------------------
 
 

@@ -33,7 +33,17 @@ def test_full_width_case_and_traditional_meet_the_simplified_form(norm):
 
 
 def test_fillers_and_punctuation_are_removed(norm):
-    assert norm.normalize("请问，评审费多少钱呢？谢谢！") == norm.normalize("评审费评审费")
+    assert norm.normalize("请问，评审费多少钱呢？谢谢！") == "评审费多少钱"
+
+
+def test_a_concept_named_twice_keeps_its_second_form(norm):
+    """The contrast is the question: 评审费和收费一样吗 must not read 评审费和评审费一样."""
+    assert norm.normalize("评审费和收费一样") == "评审费和收费一样"
+    # without the canonical word the first variant is mapped and a later, different one kept
+    assert norm.normalize("收费还是费用") == "评审费还是费用"
+    # the same variant twice is one form, mapped both times
+    assert norm.normalize("收费收费") == "评审费评审费"
+    assert norm.normalize("多少钱") == "评审费"
 
 
 def test_synonyms_apply_in_one_longest_match_pass(norm):

@@ -194,3 +194,24 @@ async def test_web_chat_shows_header_and_runner_up_buttons(guided_app):
     assert shown["text"].startswith("关于「网上申报什么时候截止」：") and "不是这个？" in shown["text"]
     data = [b["data"] for row in shown["buttons"] for b in row]
     assert len([d for d in data if d.startswith("kb:a:")]) == 2 and re.fullmatch(r"kb:dn:online-deadline:[a-z2-7]{9}", data[-1])
+
+
+def test_per_file_limits_hold_in_each_file_where_pooled_limits_need_not():
+    """Calibrated with the files as groups, the real phrasings must keep the limits on their own
+    (one question at least); pooled, the large dev set may pay for them."""
+    from bot.knowledge.evaluate import calibrate
+    from bot.knowledge.runtime import load_runtime
+    from bot.paths import PROJECT_ROOT
+
+    real = load_runtime(PROJECT_ROOT).matcher
+    files = [PROJECT_ROOT / "tests" / "data" / "kb_dev", PROJECT_ROOT / "tests" / "data" / "kb_real" / "tune.yaml"]
+    per_file = [score_cases(real, load_dev([f])) for f in files]
+    cases = [c for group in per_file for c in group]
+    membership = [i for i, group in enumerate(per_file) for _ in group]
+    thresholds, _ = calibrate(real, cases, groups=membership)
+    config = real.config.model_copy(update={"thresholds": thresholds})
+    for group in per_file:
+        f = evaluate(real, group, config).figures
+        n_in, n_out = f["in_scope"], f["out_of_scope"]
+        assert f["direct_wrong"] * n_in <= max(0.02 * n_in, 1) + 1e-9
+        assert f["out_of_scope_answered"] * n_out <= max(0.05 * n_out, 1) + 1e-9

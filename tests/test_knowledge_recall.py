@@ -43,6 +43,10 @@ def test_isolated_homophone_is_corrected_to_known_vocabulary():
     # ordinary words the vocabulary lacks are words, not typos
     assert fixer.correct("辞职在家") == "辞职在家"
     assert fixer.correct("德国籍") == "德国籍"
+    # a correction must make a whole word of the dictionary: 省工 is only part of 省工业, which the
+    # vocabulary holds across a word boundary (山东省工业…), so 升 is a real character here
+    fixer = HomophoneFixer(["山东省工业互联网", "助理工程师"], protected={"的"})
+    assert fixer.correct("助理工程师升工程师") == "助理工程师升工程师"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import bot.core.conversation as conversation_module
 from bot.storage.db import SERVING_LOCK_WAIT, Database
@@ -131,3 +131,21 @@ async def test_a_redelivered_update_is_recorded_once(app):
         assert await turn.record_update("test", "u-1", now) is True
         assert await turn.record_update("test", "u-1", now) is False
         assert await turn.record_update("other", "u-1", now) is True
+
+
+async def test_the_user_load_says_whether_the_user_has_notes(app):
+    """A note written in one update is seen by the next (the flag comes from the database, so it
+    holds across processes); without notes the flag lets a question skip the note lookup."""
+    user = ChatUser(app, user_id="79")
+    await user.say("/start")
+    async with app.db.engine.connect() as conn, conn.begin():
+        loaded = await TurnStatements(conn).load_turn("test", "79")
+        assert loaded is not None and loaded.has_notes is False
+        await conn.execute(
+            text("INSERT INTO user_notes (user_id, kind, data, expires_at) VALUES (:u, 'k', '{}', :e)"),
+            {"u": loaded.user.id, "e": app.services.clock.now()},
+        )
+        again = await TurnStatements(conn).load_turn("test", "79")
+        assert again is not None and again.has_notes is True and again.user == loaded.user
+    async with app.db.engine.connect() as conn, conn.begin():
+        assert await TurnStatements(conn).load_turn("test", "no-such-user") is None

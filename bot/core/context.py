@@ -99,6 +99,7 @@ class Context:
         dialog: DialogRecord | None = None,
         dialog_known: bool = False,
         prepared: Any = None,
+        has_notes: bool = True,
     ) -> None:
         if session is None and tx is None:
             raise ValueError("a Context needs the update's transaction or a session")
@@ -114,6 +115,9 @@ class Context:
         self._dialog_known = dialog_known
         #: what a feature's ``prepare_document`` produced for this update before its transaction
         self.prepared = prepared
+        #: False when the user had no note (``bot.core.notes``) as the update began and none was
+        #: written since: reading one needs no query. True (the safe default) means "maybe".
+        self.has_notes = has_notes
 
     # ---- the update's transaction -----------------------------------------------------------
     @property

@@ -159,26 +159,31 @@ class Conversation:
             now = self.services.clock.now()
             if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
                 return []  # a redelivery: handled the first time
-            user, dialog = await self._load_user(turn, inbound)
-            ctx = Context(inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared)
+            user, dialog, has_notes = await self._load_user(turn, inbound)
+            ctx = Context(
+                inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared, has_notes=has_notes
+            )
             if spoken is not None:
                 spoken[0] = ctx.language
             return await self._route(ctx)
 
-    async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None]:
-        """The user row and their dialog row in one query; creates the user on first contact.
+    async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None, bool]:
+        """The user row, their dialog row and whether they have notes, in one query; creates the
+        user on first contact.
 
         ``last_seen_at`` is refreshed at most every few minutes so a busy user does not turn every
         read-only question into a row update.
         """
         now = self.services.clock.now()
-        user, dialog = await turn.load_user(inbound.channel, inbound.user_id)
+        loaded = await turn.load_turn(inbound.channel, inbound.user_id)
         private = inbound.is_private
-        if user is None:
+        if loaded is None:
             language = normalize_language(inbound.language or self.services.settings.default_language)
             # first seen in a group: no private chat is known yet, so nothing may be pushed to them
             chat_id = inbound.chat_id if private else ""
-            return await turn.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private), None
+            created = await turn.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private)
+            return created, None, False
+        user, dialog = loaded.user, loaded.dialog
         changes: dict[str, object] = {}
         if now - user.last_seen_at > LAST_SEEN_GRANULARITY:
             changes["last_seen_at"] = now
@@ -190,7 +195,7 @@ class Conversation:
         if changes:
             await turn.update_user(user.id, **changes)
             user = replace(user, **changes)
-        return user, dialog
+        return user, dialog, loaded.has_notes
 
     # ---- routing ----------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> list[Outbound]:

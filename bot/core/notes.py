@@ -19,7 +19,10 @@ from bot.storage import user_notes as sql
 
 
 async def get_note(ctx: Context, kind: str) -> dict[str, Any] | None:
-    """The user's unexpired note of this kind, or None."""
+    """The user's unexpired note of this kind, or None (without a query when the update began
+    with no note of the user and none was written since)."""
+    if not ctx.has_notes:
+        return None
     rows = await ctx.fetch_text(sql.GET, {"user_id": ctx.user.id, "kind": kind, "now": ctx.now})
     if not rows:
         return None
@@ -35,6 +38,7 @@ async def set_note(ctx: Context, kind: str, data: dict[str, Any], ttl: timedelta
     await ctx.run_text(sql.PRUNE, {"now": ctx.now})
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     await ctx.run_text(sql.SET, {"user_id": ctx.user.id, "kind": kind, "data": payload, "expires_at": ctx.now + ttl})
+    ctx.has_notes = True
 
 
 async def clear_note(ctx: Context, kind: str) -> None:
@@ -43,6 +47,8 @@ async def clear_note(ctx: Context, kind: str) -> None:
 
 async def note_kinds(ctx: Context) -> list[str]:
     """Kinds of the user's unexpired notes (for /privacy)."""
+    if not ctx.has_notes:
+        return []
     return sorted(r[0] for r in await ctx.fetch_text(sql.COUNT, {"user_id": ctx.user.id, "now": ctx.now}))
 
 

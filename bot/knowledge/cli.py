@@ -278,13 +278,19 @@ def kb_calibrate(
     max_oos_answered: Annotated[
         float, typer.Option("--max-oos-answered", min=0.0, max=1.0, help="Largest share of out-of-scope questions answered.")
     ] = MAX_OOS_ANSWERED,
+    per_file: Annotated[
+        bool, typer.Option("--per-file-limits", help="Keep the wrong and out-of-scope limits in each file, not only overall.")
+    ] = False,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
     limits apply to all questions together: lower them to keep headroom in every file."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
     matcher, groups, lang = _load_groups(files, _check_lang(lang))
-    thresholds, report = calibrate(matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered)
+    membership = [i for i, (_, cases) in enumerate(groups) for _ in cases] if per_file else None
+    thresholds, report = calibrate(
+        matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered, groups=membership
+    )
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False, lang=lang)
     config = matcher.config.model_copy(update={"thresholds": thresholds})

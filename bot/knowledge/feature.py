@@ -37,9 +37,9 @@ from bot.knowledge.feedback import question_key, record_unanswered, record_vote
 from bot.knowledge.learning import (
     REPHRASE_NOTE,
     REPHRASE_WINDOW,
+    QuestionRefs,
     question_of,
     record_candidate,
-    remember_question,
     valid_ref,
 )
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
@@ -71,6 +71,7 @@ class KnowledgeFeature(FreeTextHandler):
         self._english: Answerer | None = None
         self._english_failed = False
         self._english_lock = asyncio.Lock()
+        self.refs = QuestionRefs()
         try:
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
@@ -145,7 +146,7 @@ class KnowledgeFeature(FreeTextHandler):
         # the learning loop writes phrasings into the Chinese entries: English questions stay out
         if reply.outcome in ("answer", "suggest") and not english:
             key, scrubbed = question_key(text, reply.normalized)
-            ref = await remember_question(ctx.run_text, key, scrubbed, ctx.now)
+            ref = await self.refs.remember(ctx.run_text, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
         replies = self.render(ctx, reply, ref)
         if case is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,10 +78,52 @@ async def remember_question(run: RunText, key: str, text_: str, now: datetime) -
     if not key or not text_:
         return None
     ref = ref_for(key)
+    await _store(run, ref, key, text_, now)
+    return ref
+
+
+class QuestionRefs:
+    """``remember_question`` with a memory of the references this process stored itself.
+
+    Most questions repeat; once a reference is stored its row stays for ``REF_MAX_AGE``, so asking
+    the database again (an ``INSERT … ON CONFLICT DO NOTHING`` on every answered question) is
+    needed only after a while. A reference is remembered only when this process inserted its row
+    (so its age is known) and for ``REMEMBERED_FOR``, far below ``REF_MAX_AGE``. Other processes
+    keep their own memory; the table stays the one place the references live. Should an update
+    be rolled back after storing a row, its reply (and buttons) never went out; a later button
+    whose row is missing only teaches nothing.
+    """
+
+    REMEMBERED_FOR = timedelta(hours=6)
+    SIZE = 8192
+
+    def __init__(self) -> None:
+        #: question key → (its reference, when this process stored the row)
+        self._stored: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+
+    async def remember(self, run: RunText, key: str, text_: str, now: datetime) -> str | None:
+        """Like ``remember_question``; no statement when this process stored the row lately."""
+        if not key or not text_:
+            return None
+        stored = self._stored.get(key)
+        if stored is not None and timedelta(0) <= now - stored[1] < self.REMEMBERED_FOR:
+            return stored[0]
+        ref = ref_for(key)
+        if await _store(run, ref, key, text_, now):
+            self._stored[key] = (ref, now)
+            self._stored.move_to_end(key)
+            if len(self._stored) > self.SIZE:
+                self._stored.popitem(last=False)
+        return ref
+
+
+async def _store(run: RunText, ref: str, key: str, text_: str, now: datetime) -> bool:
+    """Insert the reference's row; True when it was new (then the old ones are pruned)."""
     if await run(_REMEMBER, {"ref": ref, "key": key, "text": text_, "now": now}):
         # a question not seen before (or not for a month): drop the references past their age
         await run(_PRUNE, {"cutoff": now - REF_MAX_AGE})
-    return ref
+        return True
+    return False
 
 
 async def question_of(fetch: FetchText, ref: str) -> tuple[str, str] | None:

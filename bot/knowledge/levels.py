@@ -112,11 +112,17 @@ class LevelQuery:
     #: bigrams that straddle a mention and its neighbour (级需 in 中级需要)
     touching: np.ndarray | None = None
 
-    def explain(self, share: np.ndarray, declared: list[str], how: Fit) -> np.ndarray:
+    def explain(self, share: np.ndarray, declared: list[str], how: Fit, for_all: float = 0.0) -> np.ndarray:
         """``share`` (how much of each query token the entry's text explains, 0..1) corrected for
         the entry's declared levels: a matching entry explains the mentions of its levels, a
-        conflicting entry explains no part of any mention."""
-        if how == "match":
+        conflicting entry explains no part of any mention, and an entry that declares none — it
+        holds for every level (the procedure, the platform) — explains at least ``for_all`` of
+        them: 助工证申请流程 asks for the procedure, which is the same for the 助工."""
+        if how == "neutral" and not declared and for_all > 0 and self.inside:
+            share = share.copy()
+            for mask in self.inside.values():
+                share[mask] = np.maximum(share[mask], for_all)
+        elif how == "match":
             share = share.copy()
             for level in declared:
                 if level in self.inside:

@@ -3,7 +3,8 @@
 Files: ``entries/*.yaml`` (entries, possibly split by author), ``documents.yaml`` (source
 documents), ``sections.yaml`` (every section of the seed notices), ``synonyms.yaml`` and
 ``matcher.yaml`` (calibrated thresholds), ``levels.yaml`` (title levels and their words; optional,
-without it no entry may declare levels). The loaded ``KnowledgeBase`` is cached per process and
+without it no entry may declare levels), ``asks.yaml`` (ask types and their cue words; optional
+likewise). The loaded ``KnowledgeBase`` is cached per process and
 per file state, so the index is built once.
 """
 
@@ -24,6 +25,7 @@ from bot.content.loader import (
     validation_problems,
 )
 from bot.knowledge.schema import (
+    AsksFile,
     DocumentsFile,
     EntriesFile,
     Entry,
@@ -35,6 +37,7 @@ from bot.knowledge.schema import (
 
 KNOWLEDGE_DIR = "knowledge"
 LEVELS_FILE = "levels.yaml"
+ASKS_FILE = "asks.yaml"
 
 
 @dataclass
@@ -50,6 +53,8 @@ class KnowledgeBase:
     origin: dict[str, str] = field(default_factory=dict)
     #: title levels and their words (empty when knowledge/levels.yaml is absent)
     levels: LevelsFile = field(default_factory=LevelsFile)
+    #: ask types and their cue words (empty when knowledge/asks.yaml is absent)
+    asks: AsksFile = field(default_factory=AsksFile)
 
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}
@@ -123,6 +128,7 @@ def _check_references(
     sections: SectionsFile | None,
     problems: list[ContentProblem],
     levels: LevelsFile | None = None,
+    asks: AsksFile | None = None,
 ) -> None:
     doc_ids = {d.id for d in documents.documents} if documents else None
     section_sets = (
@@ -130,8 +136,14 @@ def _check_references(
     )
     ids = {e.id for e in entries}
     level_ids = {level.id for level in levels.levels} if levels is not None else None
+    ask_ids = {ask.id for ask in asks.asks} if asks is not None else None
     for entry in entries:
         name, node, i = where[entry.id]
+        for j, ask in enumerate(entry.asks):
+            if ask_ids is not None and ask not in ask_ids:
+                line = line_of(node, ("entries", i, "asks", j))
+                known = ", ".join(sorted(ask_ids)) or f"none: {KNOWLEDGE_DIR}/{ASKS_FILE} is missing"
+                problems.append(ContentProblem(name, line, f"{entry.id}: ask {ask!r} is not a known ask type ({known})"))
         for j, level in enumerate(entry.levels):
             if level_ids is not None and level not in level_ids:
                 line = line_of(node, ("entries", i, "levels", j))
@@ -227,6 +239,22 @@ def _load_levels(root: Path, problems: list[ContentProblem]) -> tuple[LevelsFile
         return None, None
 
 
+def _load_asks(root: Path, problems: list[ContentProblem]) -> AsksFile | None:
+    """``asks.yaml``; an absent file is no ask types (the matcher then ignores them). Ids repeat
+    nowhere."""
+    path = root / KNOWLEDGE_DIR / ASKS_FILE
+    if not path.exists():
+        return AsksFile()
+    asks = _load(path, AsksFile, root, problems)
+    if asks is not None:
+        seen: set[str] = set()
+        for ask in asks.asks:
+            if ask.id in seen:
+                problems.append(ContentProblem(f"{KNOWLEDGE_DIR}/{ASKS_FILE}", None, f"ask id {ask.id!r} repeats"))
+            seen.add(ask.id)
+    return asks
+
+
 def _check_levels(
     levels: LevelsFile | None, node: object, synonyms: SynonymsFile | None, problems: list[ContentProblem]
 ) -> None:
@@ -296,14 +324,15 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
     synonyms = _load(base / "synonyms.yaml", SynonymsFile, root, problems)
     config = _load(base / "matcher.yaml", MatcherConfig, root, problems)
     levels, levels_node = _load_levels(root, problems)
+    asks = _load_asks(root, problems)
     entries, origin, where = load_entries(root, problems)
-    _check_references(entries, where, documents, sections, problems, levels)
+    _check_references(entries, where, documents, sections, problems, levels, asks)
     _check_sections_documents(sections, documents, root, problems)
     _check_synonyms(synonyms, problems)
     _check_levels(levels, levels_node, synonyms, problems)
     if not problems:
         _check_phrasings(entries, where, synonyms, problems)
-    if problems or any(part is None for part in (documents, sections, synonyms, config, levels)):
+    if problems or any(part is None for part in (documents, sections, synonyms, config, levels, asks)):
         return None, problems
     kb = KnowledgeBase(
         entries=entries,
@@ -313,6 +342,7 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
         config=config,
         origin=origin,
         levels=levels,
+        asks=asks,
     )
     return kb, problems
 

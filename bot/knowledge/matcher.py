@@ -47,6 +47,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.knowledge.asks import AskDetector, answers_other, ask_fit
 from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
@@ -174,6 +175,8 @@ class _Prepared:
     #: the entry's phrasings, normalised and without spaces (to check foreign words against: an
     #: answer that mentions 居住证 in passing does not make the entry about it)
     text: str
+    #: the ask types the entry answers (see bot/knowledge/asks.py)
+    asks: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -197,6 +200,7 @@ class Matcher:
         self._memory_size = memory
         self.normalizer = normalizer or Normalizer(kb.synonyms)
         self.levels = LevelDetector(kb.levels, self.normalizer)
+        self.asks = AskDetector(kb.asks, self.normalizer)
         w = self.config.weights
         norm = self.normalizer
         self._prepared: list[_Prepared] = []
@@ -231,6 +235,7 @@ class Matcher:
                     phrasing_ids,
                     phrasing_share,
                     text,
+                    self.asks.of_entry(entry, q_norms),
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
@@ -303,10 +308,15 @@ class Matcher:
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
+        return self._explain_levels(share, prepared, level_fit, levels)
 
-    @staticmethod
+    def _explain_levels(self, share: np.ndarray, prepared: _Prepared, level_fit: Fit, levels: LevelQuery | None) -> np.ndarray:
+        if levels is None:
+            return share
+        return levels.explain(share, prepared.entry.levels, level_fit, self.config.weights.level_for_all)
+
     def _phrasing_shares(
+        self,
         ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
     ) -> np.ndarray:
         """For each query token, the share of the entry's phrasings that use it. Weighted and summed
@@ -316,7 +326,7 @@ class Matcher:
             return np.zeros(ids.shape)
         positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
         share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
-        return levels.explain(share, prepared.entry.levels, level_fit) if levels is not None else share
+        return self._explain_levels(share, prepared, level_fit, levels)
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -365,6 +375,7 @@ class Matcher:
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
+        asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
@@ -378,7 +389,11 @@ class Matcher:
                 Candidate(
                     entry_id=prepared.entry.id,
                     confidence=round(confidence, 4),
-                    rank_score=confidence + w.bm25 * relative + _LEVEL_RANK[level_fit] * w.level_rank,
+                    rank_score=confidence
+                    + w.bm25 * relative
+                    + _LEVEL_RANK[level_fit] * w.level_rank
+                    + ask_fit(asked, prepared.asks, self.asks.exclusive) * w.ask_rank
+                    - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),

@@ -6,6 +6,11 @@ NFKC → lower case → traditional→simplified (OpenCC ``t2s``) → Chinese nu
 digits (八年 → 8年, 三百六十元 → 360元) → punctuation to spaces → one longest-match pass that maps
 synonyms to their canonical form and drops fillers.
 
+A mapping never erases what the question is about: when a text names one concept in two different
+forms (专业测评是笔试吗, 测评是笔试还是面试), the contrast is the question, so only one form becomes
+the canonical word — the canonical word itself where it is written, else the first variant — and
+the other forms stay as written. Mapped blindly, 专业测评是笔试吗 would read 专业测评是专业测评.
+
 Tokens are character unigrams and bigrams (bm25s's own tokenizer would turn a whole Chinese clause
 into one token), ASCII words kept whole, plus whole domain words (专精特新, 继续教育…) so long terms
 count as one strong token as well.
@@ -87,6 +92,12 @@ class Normalizer:
             key = self._prepare(filler)
             if key and key not in mapping:
                 mapping[key] = " "
+        for word in synonyms.domain_words:
+            # a domain word that holds a variant (电子证书 holds 电子证) stays whole: the
+            # longest match must not turn it into 证书书
+            key = self._prepare(word)
+            if key and key not in mapping and any(variant in key for variant in mapping if variant.strip()):
+                mapping[key] = key
         self.mapping = mapping
         keys = sorted((k for k in mapping if k.strip()), key=len, reverse=True)
         # Python's regex alternation is leftmost-first: with longer keys first, each position takes
@@ -118,8 +129,30 @@ class Normalizer:
         """The canonical form of ``text``: words separated by single spaces."""
         text = self._prepare(text)
         if self._pattern is not None and text:
-            text = self._pattern.sub(lambda m: self.mapping[m.group(0)], text)
+            text = self._substitute(text)
         return " ".join(text.split())
+
+    def _substitute(self, text: str) -> str:
+        """One longest-match pass; a concept named in two forms keeps one mapped (see the module
+        docstring): the surface that owns each canonical word is the canonical itself when written,
+        else the first variant met."""
+        matches = list(self._pattern.finditer(text))
+        owner: dict[str, str] = {}
+        for m in matches:
+            surface, canonical = m.group(0), self.mapping[m.group(0)]
+            if canonical.strip() and (surface == canonical or canonical not in owner):
+                if owner.get(canonical) != canonical:
+                    owner[canonical] = surface
+        out: list[str] = []
+        end = 0
+        for m in matches:
+            surface, canonical = m.group(0), self.mapping[m.group(0)]
+            keep = canonical.strip() and owner.get(canonical, surface) != surface
+            out.append(text[end : m.start()])
+            out.append(surface if keep else canonical)
+            end = m.end()
+        out.append(text[end:])
+        return "".join(out)
 
     def tokens(self, normalized: str) -> list[str]:
         """Unigrams, bigrams (never across a space) and whole domain words of a normalised text."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.content.office import SourceRef
 from bot.reference.documents import Document, DocumentsFile  # noqa: F401  (shared with the rules and /sources)
@@ -57,12 +57,15 @@ class Entry(_Strict):
     #: level or a few; empty for entries that hold for every level (fees, levels, procedure…). The
     #: matcher uses it when a question names a level (see ``bot.knowledge.levels``).
     levels: list[str] = Field(default_factory=list)
+    #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
+    #: standard question shows. The matcher prefers entries that answer what a question asks.
+    asks: list[str] = Field(default_factory=list)
 
-    @field_validator("levels")
+    @field_validator("levels", "asks")
     @classmethod
-    def _distinct_levels(cls, value: list[str]) -> list[str]:
+    def _no_repeats(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("levels repeat")
+            raise ValueError(f"{info.field_name} repeat")
         return value
 
     @field_validator("alternatives")
@@ -127,6 +130,25 @@ class LevelsFile(_Strict):
     not_levels: list[str] = Field(default_factory=list)
 
 
+class AskType(_Strict):
+    """One kind of ask (a fee, a date, a place…) and the interrogative words that show it."""
+
+    id: str = Field(pattern=LEVEL_ID_PATTERN)
+    label: str = Field(min_length=1)
+    cues: list[str] = Field(min_length=1)
+    #: longer words that contain a cue and do not ask this (是什么时候 contains 是什么)
+    not_cues: list[str] = Field(default_factory=list)
+    #: an entry that answers only asks of this kind answers nothing else: a comparison (破格和直通车
+    #:有什么区别) is no answer to a bare 破格, though it explains every word of it
+    exclusive: bool = False
+
+
+class AsksFile(_Strict):
+    """The ask types of ``knowledge/asks.yaml`` (see ``bot.knowledge.asks``)."""
+
+    asks: list[AskType] = Field(default_factory=list)
+
+
 class Thresholds(_Strict):
     """Calibrated on the dev set (``python -m bot kb calibrate``)."""
 
@@ -164,8 +186,17 @@ class Weights(_Strict):
     #: added to the rank of an entry written for the level the question names, subtracted from one
     #: written for another level (its confidence, the share of the question it explains, stays)
     level_rank: float = Field(default=0.0, ge=0, le=1)
+    #: how much of a level mention an entry that declares no level (it holds for every level)
+    #: explains at least (see bot/knowledge/levels.py)
+    level_for_all: float = Field(default=0.0, ge=0, le=1)
     #: weight of an unknown bigram that is no word (the seam of two words) relative to an unknown word
     junction: float = Field(default=1.0, ge=0, le=1)
+    #: added to the rank of an entry that answers what the question asks (fee, date, place…),
+    #: subtracted from one that answers something else (see bot/knowledge/asks.py)
+    ask_rank: float = Field(default=0.0, ge=0, le=1)
+    #: subtracted from the rank of an entry that only compares (an exclusive ask type) when the
+    #: question asks no comparison
+    exclusive_rank: float = Field(default=0.0, ge=0, le=1)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

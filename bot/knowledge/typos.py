@@ -6,8 +6,8 @@ forms no known bigram with either neighbour — known to the knowledge base (its
 and level words) or to Chinese at large (a bigram inside a word of jieba's dictionary: 辞职, 外包 and
 德国 are words, 多稍 and 稍钱 are not). It is then replaced by the character with a matching reading
 that turns a neighbouring bigram into a word the knowledge base uses (多稍 → 多少: a bigram of the
-knowledge base that is also a word, and not made with a stop character, so 讲的 does not become
-件的), preferring the replacement that makes both neighbours known, then the more frequent bigram.
+knowledge base that is a whole two-character word of the dictionary, and not made with a stop
+character, so 讲的 does not become 件的, nor 升工程师 省工程师 — 省工 is only part of 省工业), preferring the replacement that makes both neighbours known, then the more frequent bigram.
 A stop character is never touched.
 
 Readings come from pypinyin's table of single characters and words from jieba's dictionary; both
@@ -78,11 +78,24 @@ def readings() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def word_bigrams() -> frozenset[str]:
-    """Every bigram inside a word of jieba's dictionary (lines ``word frequency [tag]``)."""
+def _dictionary() -> tuple[str, ...]:
+    """The words of jieba's dictionary (lines ``word frequency [tag]``)."""
     text = _package_file("jieba", "dict.txt") or ""
-    words = [line.split(" ", 1)[0] for line in text.splitlines()]
-    return frozenset(w[i : i + 2] for w in words for i in range(len(w) - 1))
+    return tuple(line.split(" ", 1)[0] for line in text.splitlines())
+
+
+@lru_cache(maxsize=1)
+def word_bigrams() -> frozenset[str]:
+    """Every bigram inside a word of jieba's dictionary."""
+    return frozenset(w[i : i + 2] for w in _dictionary() for i in range(len(w) - 1))
+
+
+@lru_cache(maxsize=1)
+def two_char_words() -> frozenset[str]:
+    """The two-character words of jieba's dictionary: what a correction must produce. A bigram that
+    is only part of a longer word (省工 of 省工业) is no word on its own, and a knowledge base text
+    holds it across a word boundary (山东省|工业), so it would license turning 升工程师 into 省工程师."""
+    return frozenset(w for w in _dictionary() if len(w) == 2)
 
 
 class HomophoneFixer:
@@ -110,9 +123,10 @@ class HomophoneFixer:
         return left + right in self._known
 
     def _target(self, bigram: str) -> bool:
-        """A bigram a typo may be corrected to: the knowledge base uses it, it is a word (or part of
-        one), and it has no stop character (讲的 → 件的 would rest on 的 alone)."""
-        return bigram in self._known and not (set(bigram) & self._protected) and bigram in word_bigrams()
+        """A bigram a typo may be corrected to: the knowledge base uses it, it is a two-character
+        word of the dictionary (not merely part of one), and it has no stop character (讲的 → 件的
+        would rest on 的 alone)."""
+        return bigram in self._known and not (set(bigram) & self._protected) and bigram in two_char_words()
 
     def _is_word(self, left: str, right: str) -> bool:
         return bool(left and right) and left + right in word_bigrams()

@@ -60,6 +60,17 @@ class DialogRecord:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedUser:
+    """What the start of an update reads about its user. ``has_notes``: the user has at least one
+    row in ``user_notes`` (expired ones included), so a feature asking for a note on an ordinary
+    question (the knowledge base's "pressed 👎" note) needs no query when there is none."""
+
+    user: UserRecord
+    dialog: DialogRecord | None
+    has_notes: bool
+
+
 _USER_COLUMNS = "id, channel, external_id, chat_id, role, language, active, blocked, consent_at, created_at, last_seen_at"
 _DIALOG_COLUMNS = "user_id, dialog, step, data, definition_version, updated_at"
 
@@ -67,6 +78,7 @@ _DIALOG_COLUMNS = "user_id, dialog, step, data, definition_version, updated_at"
 _TYPES: dict[str, TypeEngine] = {
     "active": Boolean(),
     "blocked": Boolean(),
+    "has_notes": Boolean(),
     "consent_at": UTCDateTime(),
     "created_at": UTCDateTime(),
     "last_seen_at": UTCDateTime(),
@@ -84,7 +96,8 @@ RECORD_UPDATE = (
 LOAD_USER_AND_DIALOG = (
     "SELECT u.id, u.channel, u.external_id, u.chat_id, u.role, u.language, u.active, u.blocked, u.consent_at, "
     "u.created_at, u.last_seen_at, d.dialog AS d_dialog, d.step AS d_step, d.data AS d_data, "
-    "d.definition_version AS d_definition_version, d.updated_at AS d_updated_at "
+    "d.definition_version AS d_definition_version, d.updated_at AS d_updated_at, "
+    "EXISTS (SELECT 1 FROM user_notes n WHERE n.user_id = u.id) AS has_notes "
     "FROM users u LEFT JOIN dialog_states d ON d.user_id = u.id "
     "WHERE u.channel = :channel AND u.external_id = :external_id"
 )
@@ -203,9 +216,15 @@ class TurnStatements:
 
     async def load_user(self, channel: str, external_id: str) -> tuple[UserRecord | None, DialogRecord | None]:
         """The user and their dialog (if any) in one query."""
+        loaded = await self.load_turn(channel, external_id)
+        return (loaded.user, loaded.dialog) if loaded is not None else (None, None)
+
+    async def load_turn(self, channel: str, external_id: str) -> LoadedUser | None:
+        """The user, their dialog (if any) and whether they have any note, in one query; None for
+        a user not seen before."""
         rows, _ = await self._run(LOAD_USER_AND_DIALOG, {"channel": channel, "external_id": external_id})
         if not rows:
-            return None, None
+            return None
         row = rows[0]
         user = UserRecord(**{k: row[k] for k in UserRecord.__slots__})  # type: ignore[attr-defined]
         dialog = None
@@ -218,7 +237,7 @@ class TurnStatements:
                 definition_version=row["d_definition_version"] or "",
                 updated_at=row["d_updated_at"],
             )
-        return user, dialog
+        return LoadedUser(user, dialog, bool(row["has_notes"]))
 
     async def create_user(
         self, channel: str, external_id: str, chat_id: str, language: str, now: datetime, active: bool = True

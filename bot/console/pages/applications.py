@@ -104,7 +104,7 @@ def routes(console: Console) -> list[Route]:
                     outcome = await svc.commands.change_state(session, app, target, actor=f"console:{login}",
                                                               actor_user_id=None, note=note)
                 except (TransitionRefused, StatusInputError) as exc:
-                    error = str(exc)
+                    error = console.t("console.applications.refused", reason=str(exc))
                 else:
                     console.audit(session, request, "application_state", target=number,
                                   details={"source": source, "target": target, "notices": outcome.notices})

@@ -93,8 +93,9 @@ async def test_overview_shows_the_figures_of_the_database(console_app, console_s
 
 def test_charts_scale_escape_and_label():
     assert [charts.nice_top(v) for v in (0, 1, 7, 10, 11, 120, 999)] == [1, 1, 10, 10, 20, 200, 1000]
+    assert [charts._ticks(t) for t in (1, 2, 5, 20)] == [[0, 1], [0, 1, 2], [0, 1, 2, 3, 4, 5], [0, 4, 8, 12, 16, 20]]
     bar = str(charts.bar_chart(["<b>", "乙"], [3, 0], "标题"))
     assert "&lt;b&gt;" in bar and "<b>" not in bar and bar.count("<rect") == 2 and 'aria-label="标题"' in bar
     line = str(charts.line_chart(["01", "02", "03"], [charts.Series("直接回答", [0, 5, 10], "#000")], "问"))
-    assert 'points="44.0,204.0 297.0,110.0 550.0,16.0"' in line  # 0 on the axis, 10 at the top
+    assert 'points="44.0,204.0 290.0,110.0 536.0,16.0"' in line  # 0 on the axis, 10 at the top
     assert "直接回答" in line

@@ -35,13 +35,16 @@ def nice_top(value: int) -> int:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def _ticks(top: int, count: int = 4) -> list[int]:
-    return [round(top * i / count) for i in range(count + 1)]
+def _ticks(top: int) -> list[int]:
+    """Evenly spaced whole numbers from 0 to ``top`` (a ``nice_top``): 5 steps, else 4, 2 or 1."""
+    count = next(c for c in (5, 4, 2, 1) if top % c == 0)
+    return [top * i // count for i in range(count + 1)]
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, width: int = 560, height: int = 260) -> Markup:
-    """Vertical bars, one per label, with the value above each bar and a y axis from 0."""
-    left, right, top_pad, bottom = 44, 10, 16, 48
+    """Vertical bars, one per label, with the value above each bar and a y axis from 0; the labels
+    are set at a slant, so that long state names of many bars do not run into each other."""
+    left, right, top_pad, bottom = 44, 10, 16, 80
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     top = nice_top(max(values, default=0))
     parts = [_open(width, height, title)]
@@ -58,8 +61,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, width: i
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{PALETTE[0]}">'
                      f'<title>{escape(label)}: {value}</title></rect>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="{FONT}" fill="#1f2933">{value}</text>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="{FONT}" '
-                     f'fill="#1f2933">{escape(label)}</text>')
+        lx, ly = x + bar_w / 2 + 4, top_pad + plot_h + 14
+        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="end" font-size="{FONT}" fill="#1f2933" '
+                     f'transform="rotate(-35 {lx:.1f} {ly:.1f})">{escape(label)}</text>')
     parts.append(f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}" stroke="#7b8794"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -68,7 +72,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, width: i
 def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, width: int = 560, height: int = 260,
                label_every: int = 5) -> Markup:
     """One polyline per series over shared x labels (every ``label_every``-th shown), with a legend."""
-    left, right, top_pad, bottom = 44, 10, 16, 56
+    left, right, top_pad, bottom = 44, 24, 16, 56
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     top = nice_top(max((max(s.values, default=0) for s in series), default=0))
     count = len(x_labels)
@@ -80,7 +84,8 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, wi
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" fill="#52606d">{tick}</text>')
     for i, label in enumerate(x_labels):
         if i % label_every == 0 or i == count - 1:
-            parts.append(f'<text x="{left + step * i:.1f}" y="{top_pad + plot_h + 16}" text-anchor="middle" '
+            anchor = "end" if i == count - 1 and count > 1 else "middle"
+            parts.append(f'<text x="{left + step * i:.1f}" y="{top_pad + plot_h + 16}" text-anchor="{anchor}" '
                          f'font-size="{FONT}" fill="#52606d">{escape(label)}</text>')
     for s in series:
         points = " ".join(f"{left + step * i:.1f},{top_pad + plot_h - plot_h * v / top:.1f}" for i, v in enumerate(s.values))

@@ -37,7 +37,8 @@ class ContactRow:
 
 
 def contact_reference(salt: str, user_id: int) -> str:
-    return keyed_hash(salt, "console-hr-contact", str(user_id))[:8]
+    """``HR-`` and 8 characters of a salted hash: the same person keeps the same reference."""
+    return "HR-" + keyed_hash(salt, "console-hr-contact", str(user_id))[:8].upper()
 
 
 async def unit_rows(session: AsyncSession, now: datetime) -> list[UnitRow]:

@@ -38,7 +38,7 @@ def routes(console: Console) -> list[Route]:
         states = [s.id for s in workflow.data.states]
         states += sorted(set(data.states) - set(states))  # a state no longer in the rules still counts
         state_chart = charts.bar_chart([workflow.label(s) for s in states], [data.states.get(s, 0) for s in states],
-                                       console.t("console.overview.states_title"), width=1000, height=250)
+                                       console.t("console.overview.states_title"), width=1000, height=290)
         series = [charts.Series(console.t(f"console.overview.outcome_{o}"), data.questions[o], COLORS[o]) for o in OUTCOMES]
         question_chart = charts.line_chart([d.strftime("%m-%d") for d in data.days], series,
                                            console.t("console.overview.questions_title"), width=620, height=260)

@@ -42,12 +42,12 @@ def test_parse_filter_keeps_valid_values_and_drops_the_rest(console_app):
     assert "page" not in apps.AppFilter(page=0).query_string() and "state=accepted" in where.query_string()
 
 
-async def test_filters_sort_and_paging(console_app):
-    now = console_app.services.clock.now()
-    await add_many(console_app, 120)
-    await add_application(console_app, "SE2024-000001", state="accepted", unit="丙单位", changed=now - timedelta(days=40))
-    wf = workflow(console_app)
-    async with console_app.db.session() as session:
+async def test_filters_sort_and_paging(console_any_app):
+    now = console_any_app.services.clock.now()
+    await add_many(console_any_app, 120)
+    await add_application(console_any_app, "SE2024-000001", state="accepted", unit="丙单位", changed=now - timedelta(days=40))
+    wf = workflow(console_any_app)
+    async with console_any_app.db.session() as session:
         everything = await apps.page_of(session, apps.AppFilter(), wf)
         assert everything.total == 121 and everything.pages == 3 and len(everything.rows) == 50
         assert everything.rows[0].number == "SD2024-000000"  # latest change first

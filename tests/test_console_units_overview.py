@@ -57,13 +57,13 @@ async def test_invite_redeem_list_masked_and_revoke(console_app, console_server)
 
 
 # ---- overview --------------------------------------------------------------------------------------
-async def test_questions_are_counted_per_local_day_and_outcome(console_app):
-    now = console_app.services.clock.now()
-    async with console_app.db.session() as session:
+async def test_questions_are_counted_per_local_day_and_outcome(console_any_app):
+    now = console_any_app.services.clock.now()
+    async with console_any_app.db.session() as session:
         for outcome in ("answer", "answer", "suggest", "fallback", "nonsense"):
             await count_question(session.execute, outcome, now)
         await count_question(session.execute, "answer", now - timedelta(days=2))
-    async with console_app.db.session() as session:
+    async with console_any_app.db.session() as session:
         series = await per_day(session, local_day(now), 3)
     assert series == {"answer": [1, 0, 2], "suggest": [0, 0, 1], "fallback": [0, 0, 1]}
 

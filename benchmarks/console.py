@@ -210,7 +210,7 @@ async def main(rounds: int, audit_rows: int, applications: int, questions: int, 
                 times.sort()
                 figures[page] = {"median_ms": round(statistics.median(times), 1),
                                  "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
-                print(f"{page:52s} median {figures[page]['median_ms']:7.1f} ms   p95 {figures[page]['p95_ms']:7.1f} ms")
+                print(f"{path:52s} median {figures[page]['median_ms']:7.1f} ms   p95 {figures[page]['p95_ms']:7.1f} ms")
         finally:
             await client.close()
             await bot_app.close()

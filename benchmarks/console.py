@@ -1,13 +1,16 @@
 """Staff console page times: each page rendered N times over HTTP by a signed-in admin.
 
-Runs the console application in-process on 127.0.0.1 over a fresh SQLite database seeded with
-``--audit`` audit entries, signs in like a browser (CSRF token from the form, session cookie), then
-requests every page in ``PAGES`` ``--rounds`` times one after another and prints the median and p95
-per page. Later phases add their pages to ``PAGES`` and their data to ``seed``. It also times failed
-sign-ins of real logins (wrong password) against unknown logins: the two medians should be close
-(an unknown login is checked against a dummy hash), so timing does not tell which logins exist.
+Runs the console application in-process on 127.0.0.1 over a fresh database (SQLite by default,
+``--postgres`` for a throw-away schema on the PostgreSQL of ``TEST_PG_URL``) seeded with
+``--applications`` applications (each with a history row, in 200 units with HR contacts and
+invites), ``--questions`` logged questions (per-day counts and their unanswered share as distinct
+scrubbed questions), 20,000 outbox rows and ``--audit`` audit entries. It signs in like a browser
+(CSRF token from the form, session cookie), then requests every page in ``PAGES`` ``--rounds``
+times one after another and prints the median and p95 per page. It also times failed sign-ins of
+real logins (wrong password) against unknown logins: the two medians should be close (an unknown
+login is checked against a dummy hash), so timing does not tell which logins exist.
 
-    .venv/bin/python -m benchmarks.console [--rounds 50] [--audit 10000]
+    .venv/bin/python -m benchmarks.console [--rounds 50] [--applications 10000] [--questions 100000] [--postgres]
 
 Target (issue): p95 ≤ 200 ms per page on this machine. Last line: one JSON object.
 """
@@ -16,20 +19,91 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import re
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["/", "/audit", "/audit?action=sign_in", "/accounts", "/applications"]
+PAGES = [
+    "/", "/audit", "/audit?action=sign_in", "/accounts",
+    "/applications", "/applications?state=accepted&level=intermediate", "/applications?unit=7&since={since}",
+    "/applications?number=SD2024-0042", "/applications?page=180", "/applications?sort=number&page=150",
+    "/applications/SD2024-004321", "/units",
+]
 PASSWORD = "harbour-lights-at-dusk"
+
+
+async def seed_status(bot_app, applications: int, questions: int) -> None:
+    """Applications with their history, units, HR contacts and invites, the question counts and
+    unanswered questions, and outbox rows, inserted in bulk."""
+    from sqlalchemy import insert
+
+    from bot.knowledge.daily import OUTCOMES, local_day
+    from bot.knowledge.models import QuestionDay, UnansweredQuestion
+    from bot.outbox.models import OutboxMessage
+    from bot.status.lockout import salt_of
+    from bot.status.models import Application, HrContact, InviteCode, StatusHistory, Unit
+    from bot.status.personal import id_tail_hash, keyed_hash
+    from bot.status.service import StatusService
+    from bot.storage.models import User
+
+    now = bot_app.services.clock.now()
+    workflow = StatusService.of(bot_app.services).workflow
+    states = [s.id for s in workflow.data.states]
+    levels = list(workflow.levels)
+    salt = salt_of(bot_app.services)
+    async with bot_app.db.session() as session:
+        await session.execute(insert(Unit), [{"id": u + 1, "name": f"青岛测试单位{u:03d}有限公司", "created_at": now} for u in range(200)])
+        await session.execute(insert(User), [
+            {"id": i + 1, "channel": "telegram", "external_id": str(5_000_000 + i), "chat_id": str(5_000_000 + i),
+             "role": "hr", "language": "zh", "active": True, "blocked": False, "created_at": now, "last_seen_at": now}
+            for i in range(300)])
+        await session.execute(insert(HrContact), [{"user_id": i + 1, "unit_id": i % 200 + 1, "created_at": now} for i in range(300)])
+        await session.execute(insert(InviteCode), [
+            {"code_hash": keyed_hash(salt, "invite", f"BENCH{i:05d}"), "unit_id": i % 200 + 1, "created_at": now,
+             "expires_at": now + timedelta(days=7 - i % 10)} for i in range(400)])
+        for start in range(0, applications, 2000):
+            batch = range(start, min(start + 2000, applications))
+            rows = []
+            for i in batch:
+                changed = now - timedelta(minutes=13 * i)
+                number = f"SD2024-{i:06d}"
+                rows.append({"id": i + 1, "number": number, "level": levels[i % len(levels)], "unit_id": i % 200 + 1,
+                             "applicant_name": "张三明", "id_tail_hash": id_tail_hash(salt, number, "123X"),
+                             "state": states[i % len(states)], "state_at": changed, "due_date": None,
+                             "created_at": changed, "updated_at": changed})
+            await session.execute(insert(Application), rows)
+            await session.execute(insert(StatusHistory), [
+                {"application_id": r["id"], "state": r["state"], "at": r["state_at"], "actor": "import", "note": "",
+                 "reason_code": None, "recorded_at": r["state_at"]} for r in rows])
+        # questions over 60 days: 60 % answered, 25 % suggestions, 15 % fallback
+        days = 60
+        today = local_day(now)
+        shares = {"answer": 0.60, "suggest": 0.25, "fallback": 0.15}
+        await session.execute(insert(QuestionDay), [
+            {"day": today - timedelta(days=d), "outcome": o, "count": round(questions / days * shares[o] * (0.6 + (d * 7 % 9) / 10))}
+            for d in range(days) for o in OUTCOMES])
+        unanswered = int(questions * 0.4)
+        distinct = max(1, unanswered // 3)
+        await session.execute(insert(UnansweredQuestion), [
+            {"key": f"问题{i:06d}怎么办理", "text": f"问题{i:06d}怎么办理？", "outcome": ("suggest", "fallback")[i % 2],
+             "top_entry_id": None, "count": 1 + (unanswered - distinct) * (i % 97 == 0) // max(1, distinct // 97),
+             "first_at": now - timedelta(days=30), "last_at": now - timedelta(minutes=i)} for i in range(distinct)])
+        out_states = ("sent", "sent", "sent", "sent", "blocked", "failed", "pending")
+        await session.execute(insert(OutboxMessage), [
+            {"idempotency_key": f"bench:{i}", "user_id": i % 300 + 1, "channel": "telegram", "chat_id": str(5_000_000 + i % 300),
+             "kind": "status", "payload": {"text": "x"}, "state": out_states[i % len(out_states)], "urgent": False,
+             "attempts": 1, "not_before": now, "created_at": now} for i in range(20_000)])
 
 
 async def seed(bot_app, audit_rows: int) -> None:
@@ -64,19 +138,56 @@ async def sign_in_times(client) -> dict[str, float]:  # noqa: ANN001 - a TestCli
     return {f"{kind}_ms": round(statistics.median(values), 1) for kind, values in times.items()}
 
 
-async def main(rounds: int, audit_rows: int) -> dict[str, object]:
+@contextlib.asynccontextmanager
+async def database(postgres: bool):  # noqa: ANN201
+    """(url, schema): a temporary SQLite file, or a throw-away schema on PostgreSQL."""
+    if not postgres:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{tmp}/bench.db", None
+        return
+    from sqlalchemy import text
+
+    from bot.storage.db import Database
+
+    url = os.environ.get("TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    schema = f"bench_console_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = Database(url)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url, schema
+    finally:
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def main(rounds: int, audit_rows: int, applications: int, questions: int, postgres: bool) -> dict[str, object]:
     from aiohttp import CookieJar
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.app import build_app
     from bot.console.server import ConsoleConfig, create_app
     from bot.settings import load_settings
+    from bot.storage.db import Database
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db", hash_salt="benchmark-salt-0123456789abcdef")
+    async with database(postgres) as (url, schema):
+        settings = load_settings(database_url=url, hash_salt="benchmark-salt-0123456789abcdef")
         bot_app = build_app(settings, serving=True)
+        if schema:
+            await bot_app.services.db.dispose()
+            bot_app.services.db = Database(url, schema=schema)
         await bot_app.start()
+        started = time.perf_counter()
         await seed(bot_app, audit_rows)
+        await seed_status(bot_app, applications, questions)
+        if schema:  # what autovacuum does soon after a bulk load: planner statistics
+            from sqlalchemy import text
+
+            async with bot_app.db.session() as session:
+                await session.execute(text("ANALYZE"))
+        print(f"seeded in {time.perf_counter() - started:.1f} s ({'PostgreSQL' if postgres else 'SQLite'})")
+        since = (bot_app.services.clock.now() - timedelta(days=30)).date().isoformat()
         client = TestClient(TestServer(create_app(bot_app, ConsoleConfig(trust_proxy=True)), host="127.0.0.1"), cookie_jar=CookieJar(unsafe=True))
         await client.start_server()
         try:
@@ -87,7 +198,8 @@ async def main(rounds: int, audit_rows: int) -> dict[str, object]:
             signed = await client.post("/signin", data={"csrf": csrf, "login": "bench", "password": PASSWORD})
             assert signed.status == 200 and str(signed.url).endswith("/"), "sign-in failed"
             figures: dict[str, dict[str, float]] = {}
-            for path in PAGES:
+            for page in PAGES:
+                path = page.format(since=since)
                 times = []
                 for _ in range(rounds):
                     started = time.perf_counter()
@@ -96,13 +208,14 @@ async def main(rounds: int, audit_rows: int) -> dict[str, object]:
                     times.append((time.perf_counter() - started) * 1000)
                     assert response.status == 200, f"{path}: {response.status}"
                 times.sort()
-                figures[path] = {"median_ms": round(statistics.median(times), 1),
+                figures[page] = {"median_ms": round(statistics.median(times), 1),
                                  "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
-                print(f"{path:28s} median {figures[path]['median_ms']:7.1f} ms   p95 {figures[path]['p95_ms']:7.1f} ms")
+                print(f"{path:52s} median {figures[page]['median_ms']:7.1f} ms   p95 {figures[page]['p95_ms']:7.1f} ms")
         finally:
             await client.close()
             await bot_app.close()
-    return {"rounds": rounds, "audit_rows": audit_rows, "pages": figures, "failed_sign_in": sign_in,
+    return {"rounds": rounds, "backend": "postgres" if postgres else "sqlite", "applications": applications,
+            "questions": questions, "audit_rows": audit_rows, "pages": figures, "failed_sign_in": sign_in,
             "worst_p95_ms": max(f["p95_ms"] for f in figures.values())}
 
 
@@ -110,5 +223,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--audit", type=int, default=10_000)
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--postgres", action="store_true", help="a throw-away schema on TEST_PG_URL instead of SQLite")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.rounds, args.audit)), ensure_ascii=False))
+    print(json.dumps(asyncio.run(main(args.rounds, args.audit, args.applications, args.questions, args.postgres)),
+                     ensure_ascii=False))

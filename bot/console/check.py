@@ -17,15 +17,29 @@ _LITERAL = re.compile(r"""["'](console\.[a-z0-9_.]+[a-z0-9_])["']""")
 
 
 def used_keys() -> set[str]:
+    import importlib
+
     from bot.console.accounts import ROLES
-    from bot.console.pages.placeholders import NOT_YET
+    from bot.console.pages import PAGE_MODULES
 
     keys: set[str] = set()
     for path in [*PACKAGE.glob("templates/*.html"), *PACKAGE.rglob("*.py")]:
         keys.update(_LITERAL.findall(path.read_text(encoding="utf-8")))
-    keys.update(f"console.nav.{key}" for key in ("overview", "audit", "accounts", *NOT_YET))
+    for name in PAGE_MODULES:
+        keys.update(f"console.nav.{item.key}" for item in getattr(importlib.import_module(name), "NAV", ()))
     keys.update(f"console.role.{role}" for role in ROLES)
-    return {key for key in keys if not key.endswith(".")}
+    keys.update(_built_keys())
+    return {key for key in keys if not key.endswith((".", "_"))}
+
+
+def _built_keys() -> set[str]:
+    """Keys the overview and applications pages build from a prefix (``…outcome_`` + an outcome)."""
+    from bot.console.applications import SORTS
+    from bot.console.figures import PUSH_GROUPS
+    from bot.knowledge.daily import OUTCOMES
+
+    return ({f"console.overview.outcome_{o}" for o in OUTCOMES} | {f"console.overview.push_{p}" for p in PUSH_GROUPS}
+            | {f"console.applications.sort_{s}" for s in SORTS})
 
 
 def check_console(root: Path) -> list[ContentProblem]:

@@ -7,9 +7,9 @@ as scrubbed text (long digit runs that may be phone or ID numbers removed) with 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Date, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
@@ -33,7 +33,7 @@ class UnansweredQuestion(Base):
     text: Mapped[str] = mapped_column(String(300))
     outcome: Mapped[str] = mapped_column(String(16))  # fallback | suggest
     top_entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    count: Mapped[int] = mapped_column(Integer, default=1)
+    count: Mapped[int] = mapped_column(Integer, default=1, index=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
@@ -64,3 +64,15 @@ class PhrasingCandidate(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionDay(Base):
+    """How many questions of one local day (Asia/Shanghai) ended in each outcome: answer, suggest or
+    fallback. A counter per day and outcome, nothing about the question or the asker, so the staff
+    console can chart the trend over 100,000 questions by reading thirty rows."""
+
+    __tablename__ = "kb_question_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -202,6 +202,19 @@ class ReminderScheduler:
                 out.append(Occurrence(rule, subject, moment, until, entry, dict(values), audience))
         return out
 
+    def upcoming(self, now: datetime, limit: int = 5) -> list[Occurrence]:
+        """The next cycle-wide reminders (the deadline countdown) after ``now``, soonest first.
+
+        Reminders about one application are decided only when their moment comes (they depend on
+        the application's state then), so they are not listed ahead.
+        """
+        cycle = self.cycles.reminder_cycle(now.astimezone(LOCAL_TZ).date(), self.rules.scheduler.cycle_days_after_deadline)
+        if cycle is None:
+            return []
+        found = [o for rule in self.rules.rules if rule.anchor == "cycle.online_deadline"
+                 for o in self._cycle_occurrences(rule, cycle) if o.moment > now]
+        return sorted(found, key=lambda o: o.moment)[:limit]
+
     # ---- the tick ------------------------------------------------------------------------------
     async def tick(self) -> TickReport:
         """Decide every reminder whose moment has come; returns what was queued and dropped."""

@@ -173,6 +173,27 @@ class StatusCommands:
         await session.flush()
         return unit
 
+    async def revoke_hr(self, session: AsyncSession, contact_id: int, actor: str) -> tuple[Unit, User] | None:
+        """Take a unit's HR contact role away from a chat user (None when the link does not exist).
+
+        A user left without any unit is an applicant again, so the HR commands stop working for them
+        at their next message.
+        """
+        contact = await session.get(HrContact, contact_id)
+        if contact is None:
+            return None
+        unit = await session.get(Unit, contact.unit_id)
+        user = await session.get(User, contact.user_id)
+        if unit is None or user is None:
+            return None
+        await session.delete(contact)
+        await session.flush()
+        remaining = await session.execute(select(HrContact.id).where(HrContact.user_id == user.id).limit(1))
+        if remaining.first() is None and user.role == "hr":
+            await session.execute(update(User).where(User.id == user.id).values(role="applicant"))
+        add_audit(session, self.services.clock.now(), None, "status.hr.revoke", unit.name, actor=actor)
+        return unit, user
+
     async def forget(self, session: AsyncSession, user: User) -> None:
         """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the
         history rows they wrote); the office's application records stay.

@@ -41,7 +41,7 @@ class Application(Base):
     #: resubmission due date while 退回补正 (from the staff's note or the import's 补正截止 column)
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class StatusHistory(Base):

@@ -11,4 +11,6 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.console.pages.placeholders",
     "bot.console.pages.audit",
     "bot.console.pages.accounts",
+    "bot.console.pages.applications",
+    "bot.console.pages.units",
 )

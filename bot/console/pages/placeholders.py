@@ -17,11 +17,9 @@ if TYPE_CHECKING:
 
 #: key → (address, navigation position)
 NOT_YET: dict[str, tuple[str, int]] = {
-    "applications": ("/applications", 20),
     "import": ("/import", 30),
     "broadcast": ("/broadcast", 40),
     "knowledge": ("/knowledge", 50),
-    "units": ("/units", 60),
 }
 NAV = tuple(NavItem(key, path, position) for key, (path, position) in NOT_YET.items())
 

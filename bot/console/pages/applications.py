@@ -1,0 +1,122 @@
+"""Applications: the filtered table, a detail page with the history, the state change (through the
+status feature's ``change_state``, so history, audit and notices are written in one transaction, as
+for ``/setstatus``) and the export of the filtered table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.console import applications as apps
+from bot.console.audit import to_csv
+from bot.console.routing import ConsoleError, NavItem, Route, signed_in
+from bot.status.commands import NOTE_MAX
+from bot.status.personal import mask_name
+from bot.status.service import StatusInputError, StatusService, TransitionRefused
+
+if TYPE_CHECKING:
+    from bot.console.server import Console
+
+NAV = (NavItem("applications", "/applications", 20),)
+COLUMNS = ("number", "name", "level", "unit", "state", "state_at", "updated_at")
+
+
+def routes(console: Console) -> list[Route]:
+    def service() -> StatusService:
+        return StatusService.of(console.services)
+
+    def actor_label(actor: str) -> str:
+        """Who made a change, without a chat user's id: a console login, the import, the CLI, chat staff."""
+        if actor.startswith("console:"):
+            return actor.removeprefix("console:")
+        key = {"import": "actor_import", "cli": "actor_cli", "forgotten": "actor_forgotten"}.get(actor, "actor_chat")
+        return console.t(f"console.applications.{key}")
+
+    async def listing(request: web.Request) -> web.StreamResponse:
+        workflow = service().workflow
+        where = apps.parse_filter(request.query, workflow)
+        async with console.db() as session:
+            page = await apps.page_of(session, where, workflow)
+            units = await apps.units(session)
+        template = "applications_table.html" if request.headers.get("HX-Request") else "applications.html"
+        return console.render(request, template, page=page, units=units, workflow=workflow, local=apps.local,
+                              sorts=list(apps.SORTS))
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        kind = request.match_info["kind"]
+        workflow = service().workflow
+        where = apps.parse_filter(request.query, workflow)
+        async with console.db() as session:
+            rows = await apps.export_rows(session, where, workflow)
+            console.audit(session, request, "applications_export", details={"rows": len(rows), "format": kind,
+                                                                              "filter": where.query_string(page=0)})
+        header = [console.t(f"console.applications.col_{c}") for c in COLUMNS]
+        if kind == "csv":
+            body = to_csv(header, apps.table(rows)).encode("utf-8")
+            content_type = "text/csv"
+        else:
+            body = apps.to_xlsx(header, apps.table(rows))
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return web.Response(body=body, content_type=content_type,
+                            headers={"Content-Disposition": f'attachment; filename="applications.{kind}"'})
+
+    async def detail_page(request: web.Request, status: int = 200, error: str = "", done: str = "",
+                          note: str = "") -> web.StreamResponse:
+        svc = service()
+        workflow = svc.workflow
+        number = workflow.normalize_number(request.match_info["number"])
+        async with console.db() as session:
+            app = await svc.queries.find(session, number) if workflow.valid_number(number) else None
+            if app is None:
+                raise ConsoleError(404, "console.applications.not_found")
+            unit = await svc.queries.unit_of(session, app)
+            history = await svc.queries.history(session, app)
+        targets = [t for t in workflow.states[app.state].transitions if workflow.allowed(app.state, t, app.level)] \
+            if app.state in workflow.states else []
+        return console.render(
+            request, "application_detail.html", status=status, app=app, unit=unit.name if unit else "",
+            name=mask_name(app.applicant_name), history=history, workflow=workflow, targets=targets,
+            local=apps.local, actor_label=actor_label, error=error, done=done, note=note, note_max=NOTE_MAX,
+        )
+
+    async def detail(request: web.Request) -> web.StreamResponse:
+        return await detail_page(request)
+
+    async def change(request: web.Request) -> web.StreamResponse:
+        svc = service()
+        workflow = svc.workflow
+        number = workflow.normalize_number(request.match_info["number"])
+        form = await request.post()
+        target = str(form.get("target", ""))
+        note = str(form.get("note", "")).strip()
+        login = signed_in(request).account.login
+        error = done = ""
+        async with console.db() as session:
+            app = await svc.queries.find(session, number) if workflow.valid_number(number) else None
+            if app is None:
+                raise ConsoleError(404, "console.applications.not_found")
+            source = app.state
+            if target == source:
+                error = console.t("console.applications.same_state", state=workflow.label(target))
+            else:
+                try:
+                    outcome = await svc.commands.change_state(session, app, target, actor=f"console:{login}",
+                                                              actor_user_id=None, note=note)
+                except (TransitionRefused, StatusInputError) as exc:
+                    error = console.t("console.applications.refused", reason=str(exc))
+                else:
+                    console.audit(session, request, "application_state", target=number,
+                                  details={"source": source, "target": target, "notices": outcome.notices})
+                    done = console.t("console.applications.changed", source=workflow.label(source),
+                                     target=workflow.label(target), notices=outcome.notices)
+        if error:
+            return await detail_page(request, status=400, error=error, note=note)
+        return await detail_page(request, done=done)
+
+    return [
+        Route("GET", "/applications", listing),
+        Route("GET", r"/applications/export.{kind:(csv|xlsx)}", export),
+        Route("GET", "/applications/{number}", detail),
+        Route("POST", "/applications/{number}/state", change),
+    ]

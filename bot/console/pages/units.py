@@ -1,0 +1,62 @@
+"""Units and HR contacts: invite codes per unit and revoking a contact, both through the status
+feature's commands (the same code as ``python -m bot hr invite``), each audited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.console import units
+from bot.console.applications import local
+from bot.console.routing import ConsoleError, NavItem, Route
+from bot.status.service import StatusService
+
+if TYPE_CHECKING:
+    from bot.console.server import Console
+
+NAV = (NavItem("units", "/units", 60),)
+UNIT_NAME_MAX = 100
+
+
+def routes(console: Console) -> list[Route]:
+    def service() -> StatusService:
+        return StatusService.of(console.services)
+
+    async def page(request: web.Request, status: int = 200, **extra: object) -> web.StreamResponse:
+        async with console.db() as session:
+            unit_list = await units.unit_rows(session, console.now())
+            contacts = await units.contact_rows(session, console.salt)
+        values = {"invite": None, "error": "", "done": ""} | extra
+        return console.render(request, "units.html", status=status, units=unit_list, contacts=contacts, local=local,
+                              name_max=UNIT_NAME_MAX, **values)
+
+    async def listing(request: web.Request) -> web.StreamResponse:
+        return await page(request)
+
+    async def invite(request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        name = " ".join(str(form.get("unit", "")).split())
+        if not name or len(name) > UNIT_NAME_MAX:
+            return await page(request, status=400, error=console.t("console.units.bad_name", limit=UNIT_NAME_MAX))
+        async with console.db() as session:
+            code, expires, unit = await service().commands.create_invite(session, name)
+            console.audit(session, request, "invite_create", target=unit.name)
+        return await page(request, invite={"code": code, "unit": unit.name, "until": local(expires)})
+
+    async def revoke(request: web.Request) -> web.StreamResponse:
+        contact_id = request.match_info["contact"]
+        async with console.db() as session:
+            found = await service().commands.revoke_hr(session, int(contact_id), actor="console")
+            if found is None:
+                raise ConsoleError(404, "console.units.no_contact")
+            unit, user = found
+            reference = units.contact_reference(console.salt, user.id)
+            console.audit(session, request, "hr_revoke", target=unit.name, details={"contact": reference})
+        return await page(request, done=console.t("console.units.revoked", unit=unit.name, contact=reference))
+
+    return [
+        Route("GET", "/units", listing),
+        Route("POST", "/units/invite", invite),
+        Route("POST", r"/units/contacts/{contact:\d{1,9}}/revoke", revoke),
+    ]

@@ -4,13 +4,13 @@ and overview (figures from the database, charts drawn as SVG)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from bot.console import charts
 from bot.console.models import ConsoleAudit
-from bot.knowledge.daily import count_question, local_day, per_day
+from bot.knowledge.daily import DailyTally, count_question, local_day, per_day
 from bot.outbox.models import OutboxMessage
 from bot.status.models import HrContact, InviteCode
 from bot.storage.models import AuditEntry, User
@@ -74,6 +74,7 @@ async def test_overview_shows_the_figures_of_the_database(console_app, console_s
     await bound_applicant(console_app, "SD2024-100000")
     asker = ChatUser(console_app, user_id="3001")
     await asker.say("评审费多少钱")
+    console_app.services.clock.advance(minutes=2)  # a process writes its day counts at most once a minute
     await asker.say("火星上的职称怎么评 13912345678")
     async with console_app.db.session() as session:
         session.add(OutboxMessage(idempotency_key="k1", user_id=None, channel="test", chat_id="1", kind="notice",
@@ -89,6 +90,45 @@ async def test_overview_shows_the_figures_of_the_database(console_app, console_s
     assert "火星上的职称怎么评" in body and "13912345678" not in body  # stored scrubbed
     blocked = re.search(r'push-blocked"><dt>[^<]+</dt><dd>(\d+)</dd>', body).group(1)
     assert blocked == "1"
+
+
+async def test_a_process_writes_its_day_counts_once_a_minute_and_loses_none(console_any_app):
+    clock = console_any_app.services.clock
+    asker = ChatUser(console_any_app, user_id="3002")
+
+    async def answered_today() -> int:
+        async with console_any_app.db.session() as session:
+            series = await per_day(session, local_day(clock.now()), 1)
+        return sum(counts[0] for counts in series.values())
+
+    await asker.say("评审费多少钱")
+    assert await answered_today() == 1  # the first question of a process is written at once
+    for _ in range(3):
+        await asker.say("纸质材料交到哪里")
+    assert await answered_today() == 1  # within the minute: kept in memory, no write per question
+    clock.advance(seconds=61)
+    await asker.say("申报截止时间")
+    assert await answered_today() == 5  # the minute is over: all of them, none lost
+
+
+async def test_tally_writes_a_full_batch_before_the_minute_is_over():
+    written: list[dict] = []
+
+    async def run(_statement, values):  # noqa: ANN001, ANN202
+        written.append(values)
+
+    tally = DailyTally(batch=3)
+    now = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
+    tally.add("answer", now)
+    assert tally.due(now)  # the first one
+    await tally.flush(run, now)
+    assert written == [{"day": local_day(now), "outcome": "answer", "n": 1}] and not tally.due(now)
+    tally.add("answer", now)
+    tally.add("nonsense", now)
+    assert not tally.due(now + timedelta(seconds=5))
+    tally.add("fallback", now)
+    tally.add("suggest", now)
+    assert tally.due(now + timedelta(seconds=5))
 
 
 def test_charts_scale_escape_and_label():

@@ -33,7 +33,7 @@ from bot.eligibility.answers import (
     prefill_button_data,
 )
 from bot.knowledge.answering import Answerer, Reply
-from bot.knowledge.daily import count_question
+from bot.knowledge.daily import DailyTally
 from bot.knowledge.feedback import question_key, record_unanswered, record_vote
 from bot.knowledge.learning import (
     REPHRASE_NOTE,
@@ -73,6 +73,7 @@ class KnowledgeFeature(FreeTextHandler):
         self._english_failed = False
         self._english_lock = asyncio.Lock()
         self.refs = QuestionRefs()
+        self.daily = DailyTally()
         try:
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
@@ -141,7 +142,9 @@ class KnowledgeFeature(FreeTextHandler):
         case = self.personal.detect(text) if self.personal is not None and not english else None
         if case is not None:
             reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
-        await count_question(ctx.run_text, reply.outcome, ctx.now)
+        self.daily.add(reply.outcome, ctx.now)
+        if self.daily.due(ctx.now):
+            await self.daily.flush(ctx.run_text, ctx.now)
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None

@@ -4,7 +4,7 @@ and overview (figures from the database, charts drawn as SVG)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -118,7 +118,7 @@ async def test_tally_writes_a_full_batch_before_the_minute_is_over():
         written.append(values)
 
     tally = DailyTally(batch=3)
-    now = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
     tally.add("answer", now)
     assert tally.due(now)  # the first one
     await tally.flush(run, now)

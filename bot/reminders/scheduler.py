@@ -34,8 +34,9 @@ from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids,
 from bot.reminders.definitions import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.models import ReminderLog
 from bot.status.models import Application
-from bot.storage.db import Database, lock_names
+from bot.storage.db import Database
 from bot.storage.inline_sqlite import is_locked_error
+from bot.storage.locks import lock_names
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ from bot.clock import LOCAL_TZ, Clock
 from bot.content.texts import cn_date, fill
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
+from bot.outbox.recipients import reachable
 from bot.reference.cycles import Cycle, CycleCalendar
-from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
+from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids
 from bot.reminders.definitions import ReminderRule, RemindersFile, load_reminder_rules
 from bot.reminders.models import ReminderLog
 from bot.status.models import Application

@@ -47,8 +47,8 @@ LOCKED_FIRST_PAUSE = 0.02
 LOCKED_MAX_PAUSE = 0.5
 T = TypeVar("T")
 
-#: set while this task runs an update's transaction: another transaction opened then would wait for
-#: the update's own SQLite writer turn, so ``Database.session`` refuses instead
+#: set while this task runs an update (``run_update``): another transaction opened then would wait
+#: for the update's own SQLite writer turn, so ``Database.session`` refuses instead
 _IN_UPDATE: ContextVar[bool] = ContextVar("in_update", default=False)
 
 
@@ -134,15 +134,6 @@ class Database:
         here anyway, and a pool checkout plus SQLAlchemy's begin and commit cost more than the
         update's own statements. If a feature opened an ORM session, the commit goes through it.
         """
-        marker = _IN_UPDATE.set(True)
-        try:
-            async with self._transaction() as tx:
-                yield tx
-        finally:
-            _IN_UPDATE.reset(marker)
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[UpdateTransaction]:
         if self.dialect != "sqlite":
             async with self.engine.connect() as conn, conn.begin():
                 tx = UpdateTransaction(conn)
@@ -198,17 +189,21 @@ class Database:
         """
         waited = 0.0
         pause = LOCKED_FIRST_PAUSE
-        while True:
-            try:
-                async with self.update_transaction() as tx:
-                    await tx.lock(lock_name)
-                    return await work(tx)
-            except DRIVER_ERRORS as exc:
-                if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
-                    raise StorageFailed(type(exc).__name__) from exc
-            await asyncio.sleep(pause)
-            waited += pause
-            pause = min(pause * 2, LOCKED_MAX_PAUSE)
+        marker = _IN_UPDATE.set(True)  # Database.session() refuses until the update is over
+        try:
+            while True:
+                try:
+                    async with self.update_transaction() as tx:
+                        await tx.lock(lock_name)
+                        return await work(tx)
+                except DRIVER_ERRORS as exc:
+                    if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
+                        raise StorageFailed(type(exc).__name__) from exc
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, LOCKED_MAX_PAUSE)
+        finally:
+            _IN_UPDATE.reset(marker)
 
     async def role_of(self, channel: str, external_id: str) -> str | None:
         """A user's role, read outside any update transaction (None for an unknown user)."""

@@ -65,7 +65,7 @@ class Subscriptions:
         rows = await session.execute(select(Subscription.user_id, Subscription.active).where(Subscription.topic == topic))
         return dict(rows.all())
 
-    async def roles(self, session: AsyncSession, user: User) -> set[str]:
+    async def roles(self, session: AsyncSession, user: UserRecord) -> set[str]:
         roles = {"applicant"}
         if user.role in ("staff", "admin"):
             roles.add("staff")

@@ -4,8 +4,8 @@ the outbox in the same transaction as the change.
 Every state change (``/setstatus``, the CLI, a spreadsheet import) raises ``StatusChanged`` once
 its history row exists; ``StatusNotices.on_changed`` takes a batch of them, finds the recipients of
 the whole batch (the link tables, ``bot.status.links``, then who can receive pushes,
-``bot.outbox.recipients``) and enqueues one notice per person. The outbox key is per application, history row and user, so a replayed event adds
-nothing.
+``bot.outbox.recipients``) and enqueues one notice per person. The outbox key is per application,
+history row and user, so a replayed event adds nothing.
 """
 
 from __future__ import annotations

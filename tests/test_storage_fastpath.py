@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import select, text
 
-import bot.core.conversation as conversation_module
+import bot.storage.db as db_module
 from bot.storage.db import SERVING_LOCK_WAIT, Database
 from bot.storage.models import DialogState, User
 from bot.storage.turns import TurnStatements, UserRecord
@@ -70,7 +70,7 @@ async def test_a_locked_database_is_waited_out_while_the_loop_keeps_running(tmp_
 
 
 async def test_a_lock_that_never_ends_gives_the_storage_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(conversation_module, "LOCKED_GIVE_UP_AFTER", 0.2)
+    monkeypatch.setattr(db_module, "LOCKED_GIVE_UP_AFTER", 0.2)
     app = await _serving_app(tmp_path)
     try:
         user = ChatUser(app)

@@ -382,17 +382,21 @@ async def test_web_users_are_not_staff_even_with_staff_ids_set(tmp_path):
         try:
             csrf = await csrf_of(c)
             await say(c, csrf, "你好")
-            async with bot_app.db.session() as s:
+            async with bot_app.db.engine.connect() as conn, conn.begin():
                 from bot.core.context import Context
                 from bot.core.messages import Inbound
                 from bot.storage.models import User
+                from bot.storage.turns import UpdateTransaction
 
-                user = (await s.execute(select(User).where(User.channel == "web"))).scalar_one()
+                uow = UpdateTransaction(conn)
+                (external_id,) = (await conn.execute(select(User.external_id).where(User.channel == "web"))).one()
+                user, _ = await uow.load_user("web", external_id)
+                assert user is not None
                 ctx = Context(
                     inbound=Inbound(channel="web", user_id=user.external_id, chat_id=user.chat_id),
                     user=user,
-                    session=s,
                     services=bot_app.services,
+                    uow=uow,
                 )
                 assert ctx.is_staff is False
         finally:

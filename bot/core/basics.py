@@ -7,7 +7,6 @@ from bot.content.texts import LANGUAGES
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.storage.forget import delete_user_row
 
 FORGET_DIALOG = "forget"
 #: what ``/lang …`` accepts for each language
@@ -153,7 +152,7 @@ class BasicsFeature(Feature):
             await self._conversation.forget_user(ctx)
         user_id = ctx.user.id
         await ctx.clear_dialog()
-        await delete_user_row(ctx.session, user_id, ctx.now)
+        await ctx.uow.delete_user(user_id, ctx.now)
         return [Outbound(text=ctx.t("forget.done"), edit=True)]
 
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:

@@ -1,7 +1,8 @@
 """Per-update context handed to every handler, and the bundle of long-lived services.
 
-Handlers receive a ``Context``: the inbound message, the user row, the database session (one
-transaction per update) and helpers for texts, the user row, dialog state and the audit log.
+Handlers receive a ``Context``: the inbound message, the user's record, the update's unit of work
+(``ctx.uow``, the one way into the database; ``bot.core.unit_of_work``) and helpers for texts, the
+user row, dialog state and the audit log.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from bot.clock import Clock
 from bot.content.office import Office
 from bot.content.texts import DEFAULT_LANGUAGE, Texts, normalize_language
 from bot.core.messages import Inbound
-from bot.storage.models import User, add_audit
-from bot.storage.turns import DialogRecord, TurnStatements, UpdateTransaction, UserRecord
+from bot.core.unit_of_work import DialogRecord, UnitOfWork, UserRecord
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.reference.cycles import CycleCalendar
     from bot.settings import Settings
     from bot.storage.db import Database
@@ -83,68 +81,36 @@ class Context:
     """Everything a handler needs for one update.
 
     ``user`` is the user's row as read when the update arrived (a frozen ``UserRecord``; change it
-    with ``update_user``). ``session`` is an ORM session on the update's own connection and
-    transaction, opened on first use: most updates (a question, /help) never need one, and opening
-    it cost more than the rest of the update. Dialog state goes through ``dialog`` / ``set_dialog``
-    / ``clear_dialog``, which run plain statements (``bot.storage.turns``).
+    with ``update_user``). ``uow`` is the update's unit of work: the only way into the database
+    while the update runs (its ``session`` for a feature's own tables, ``execute`` / ``fetch`` for
+    prepared statements), all in the update's one transaction. Dialog state goes through
+    ``dialog`` / ``set_dialog`` / ``clear_dialog``.
     """
 
     def __init__(
         self,
         inbound: Inbound,
-        user: UserRecord | User,
+        user: UserRecord,
         services: Services,
-        session: AsyncSession | None = None,
-        tx: UpdateTransaction | None = None,
+        uow: UnitOfWork,
         dialog: DialogRecord | None = None,
         dialog_known: bool = False,
         prepared: Any = None,
         has_notes: bool = True,
     ) -> None:
-        if session is None and tx is None:
-            raise ValueError("a Context needs the update's transaction or a session")
         self.inbound = inbound
         self.user = user
         self.services = services
-        self._session = session
-        self._tx = tx
-        self._turn: TurnStatements | None = tx.statements if tx is not None else None
+        self.uow = uow
         #: the user's dialog row as loaded with the user (saves a query per update);
         #: ``_dialog_known`` is False until it has been read once
         self._dialog = dialog
         self._dialog_known = dialog_known
         #: what a feature's ``prepare_document`` produced for this update before its transaction
         self.prepared = prepared
-        #: False when the user had no note (``bot.core.notes``) as the update began and none was
+        #: False when the user had no note (``bot.storage.user_notes``) as the update began and none was
         #: written since: reading one needs no query. True (the safe default) means "maybe".
         self.has_notes = has_notes
-
-    # ---- the update's transaction -----------------------------------------------------------
-    @property
-    def session(self) -> AsyncSession:
-        """The ORM session in the update's transaction (opened on first use; never commits itself)."""
-        if self._session is None:
-            assert self._tx is not None
-            self._session = self._tx.session()
-        return self._session
-
-    async def run_text(self, clause: Any, params: dict[str, Any]) -> int:
-        """One ``text()`` write in the update's transaction, without opening an ORM session;
-        returns the affected row count."""
-        if self._tx is not None:
-            return await self._tx.run_text(clause, params)
-        return (await self.session.execute(clause, params)).rowcount
-
-    async def fetch_text(self, clause: Any, params: dict[str, Any]) -> list[tuple]:
-        """One ``text()`` read in the update's transaction, without opening an ORM session."""
-        if self._tx is not None:
-            return await self._tx.fetch_text(clause, params)
-        return [tuple(r) for r in (await self.session.execute(clause, params)).fetchall()]
-
-    async def _statements(self) -> TurnStatements:
-        if self._turn is None:
-            self._turn = TurnStatements(await self.session.connection())
-        return self._turn
 
     # ---- texts -----------------------------------------------------------------------------
     @property
@@ -170,17 +136,13 @@ class Context:
 
     async def update_user(self, **values: Any) -> None:
         """Change columns of the user's row now; ``user`` shows the new values afterwards."""
-        await (await self._statements()).update_user(self.user.id, **values)
-        if isinstance(self.user, UserRecord):
-            self.user = replace(self.user, **values)
-        else:
-            for name, value in values.items():
-                setattr(self.user, name, value)
+        await self.uow.update_user(self.user.id, **values)
+        self.user = replace(self.user, **values)
 
     # ---- dialog state ----------------------------------------------------------------------
     async def dialog(self) -> DialogRecord | None:
         if not self._dialog_known:
-            self._dialog = await (await self._statements()).load_dialog(self.user.id)
+            self._dialog = await self.uow.load_dialog(self.user.id)
             self._dialog_known = True
         return self._dialog
 
@@ -188,14 +150,14 @@ class Context:
         self, dialog: str, step: str, data: dict[str, Any] | None = None, version: str = ""
     ) -> DialogRecord:
         """Write the user's dialog position now (survives kill -9 once the update commits)."""
-        state = await (await self._statements()).save_dialog(self.user.id, dialog, step, dict(data or {}), version, self.now)
+        state = await self.uow.save_dialog(self.user.id, dialog, step, dict(data or {}), version, self.now)
         self._dialog, self._dialog_known = state, True
         return state
 
     async def clear_dialog(self) -> bool:
         if self._dialog_known and self._dialog is None:
             return False
-        removed = await (await self._statements()).delete_dialog(self.user.id)
+        removed = await self.uow.delete_dialog(self.user.id)
         self._dialog, self._dialog_known = None, True
         return removed
 
@@ -214,4 +176,4 @@ class Context:
     # ---- audit -----------------------------------------------------------------------------
     async def audit(self, action: str, subject: str | None = None, **detail: Any) -> None:
         """Record an action. Never pass names, ID digits or phone numbers in ``detail``."""
-        add_audit(self.session, self.now, self.user.id, action, subject, **detail)
+        await self.uow.audit(self.now, self.user.id, action, subject, detail)

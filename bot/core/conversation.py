@@ -1,10 +1,9 @@
 """``Conversation.handle(inbound) -> list[Outbound]``: the single path every channel uses.
 
-One update = one database transaction on one connection: the update id is recorded (a redelivery is
-ignored), the user row is loaded or created, the update is routed to a feature, and dialog state is
-written before the transaction commits. The statements every update runs are plain SQL
-(``bot.storage.turns``); a feature that needs the ORM gets a session on the same transaction. No
-exception escapes: users get a short message in their language, the log gets the exception class and the
+One update = one unit of work (``bot.core.unit_of_work``, opened by storage's ``run_update``): the
+update id is recorded (a redelivery is ignored), the user row is loaded or created, the update is
+routed to a feature, and dialog state is written before the transaction commits. No exception
+escapes: users get a short message in their language, the log gets the exception class and the
 channel (never the message text).
 """
 
@@ -24,18 +23,12 @@ from bot.core.language import detect_language
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.sanitize import clean_inbound, clean_text
-from bot.storage.db import DRIVER_ERRORS, StorageUnavailable, is_write_lock_busy
-from bot.storage.turns import DialogRecord, TurnStatements, UserRecord
+from bot.core.unit_of_work import DialogRecord, StorageFailed, UnitOfWork, UserRecord
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 1000
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
-#: SQLite locked by another process (an import, a second bot process): retry the update's
-#: transaction with growing pauses for up to this long before telling the user to try later
-LOCKED_GIVE_UP_AFTER = 20.0
-LOCKED_FIRST_PAUSE = 0.02
-LOCKED_MAX_PAUSE = 0.5
 
 
 def raised_at(exc: BaseException) -> str:
@@ -123,9 +116,13 @@ class Conversation:
             async with self._locks.hold(f"{inbound.channel}:{inbound.user_id}"):
                 prepared = await self._prepare_document(inbound) if inbound.kind == "document" else None
                 async with self._slots:
-                    return await self._handle_retrying_locks(inbound, prepared, spoken)
-        except (StorageUnavailable, *DRIVER_ERRORS, OSError) as exc:
-            log.error("storage error while handling %s update: %s", inbound.channel, type(exc).__name__)
+                    return await self.services.db.run_update(
+                        f"user:{inbound.channel}:{inbound.user_id}",
+                        lambda uow: self._handle_in_transaction(uow, inbound, prepared, spoken),
+                    )
+        except (StorageFailed, OSError) as exc:
+            cause = exc.cause if isinstance(exc, StorageFailed) else type(exc).__name__
+            log.error("storage error while handling %s update: %s", inbound.channel, cause)
             return [Outbound(text=texts.get("errors.storage", spoken[0], **contacts))]
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
             # One line: the class and where it was raised. Not the message (it may quote what the
@@ -134,40 +131,19 @@ class Conversation:
                       type(exc).__name__, raised_at(exc))
             return [Outbound(text=texts.get("errors.internal", spoken[0], **contacts))]
 
-    async def _handle_retrying_locks(self, inbound: Inbound, prepared: object = None,
+    async def _handle_in_transaction(self, uow: UnitOfWork, inbound: Inbound, prepared: object = None,
                                      spoken: list[str] | None = None) -> list[Outbound]:
-        """Run the update's transaction; while another process holds SQLite's write lock, wait
-        asynchronously and run it again (the failed attempt was rolled back, so nothing doubles)."""
-        waited = 0.0
-        pause = LOCKED_FIRST_PAUSE
-        while True:
-            try:
-                return await self._handle_in_transaction(inbound, prepared, spoken)
-            except DRIVER_ERRORS as exc:
-                if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
-                    raise
-            await asyncio.sleep(pause)
-            waited += pause
-            pause = min(pause * 2, LOCKED_MAX_PAUSE)
+        now = self.services.clock.now()
+        if inbound.update_id is not None and not await uow.record_update(inbound.channel, str(inbound.update_id), now):
+            return []  # a redelivery: handled the first time
+        user, dialog, has_notes = await self._load_user(uow, inbound)
+        ctx = Context(inbound, user, self.services, uow, dialog=dialog, dialog_known=True, prepared=prepared,
+                      has_notes=has_notes)
+        if spoken is not None:
+            spoken[0] = ctx.language
+        return await self._route(ctx)
 
-    async def _handle_in_transaction(self, inbound: Inbound, prepared: object = None,
-                                     spoken: list[str] | None = None) -> list[Outbound]:
-        db = self.services.db
-        async with db.update_transaction() as tx:
-            await db.lock_in_update(tx, f"user:{inbound.channel}:{inbound.user_id}")
-            turn = tx.statements
-            now = self.services.clock.now()
-            if inbound.update_id is not None and not await turn.record_update(inbound.channel, str(inbound.update_id), now):
-                return []  # a redelivery: handled the first time
-            user, dialog, has_notes = await self._load_user(turn, inbound)
-            ctx = Context(
-                inbound, user, self.services, tx=tx, dialog=dialog, dialog_known=True, prepared=prepared, has_notes=has_notes
-            )
-            if spoken is not None:
-                spoken[0] = ctx.language
-            return await self._route(ctx)
-
-    async def _load_user(self, turn: TurnStatements, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None, bool]:
+    async def _load_user(self, uow: UnitOfWork, inbound: Inbound) -> tuple[UserRecord, DialogRecord | None, bool]:
         """The user row, their dialog row and whether they have notes, in one query; creates the
         user on first contact.
 
@@ -175,13 +151,13 @@ class Conversation:
         read-only question into a row update.
         """
         now = self.services.clock.now()
-        loaded = await turn.load_turn(inbound.channel, inbound.user_id)
+        loaded = await uow.load_turn(inbound.channel, inbound.user_id)
         private = inbound.is_private
         if loaded is None:
             language = normalize_language(inbound.language or self.services.settings.default_language)
             # first seen in a group: no private chat is known yet, so nothing may be pushed to them
             chat_id = inbound.chat_id if private else ""
-            created = await turn.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private)
+            created = await uow.create_user(inbound.channel, inbound.user_id, chat_id, language, now, active=private)
             return created, None, False
         user, dialog = loaded.user, loaded.dialog
         changes: dict[str, object] = {}
@@ -193,7 +169,7 @@ class Conversation:
         if private and (user.blocked or not user.active):  # writing to us again means they unblocked the bot
             changes.update(blocked=False, active=True)
         if changes:
-            await turn.update_user(user.id, **changes)
+            await uow.update_user(user.id, **changes)
             user = replace(user, **changes)
         return user, dialog, loaded.has_notes
 
@@ -331,8 +307,9 @@ class Conversation:
             return True
         try:
             role = await self.services.db.role_of(inbound.channel, inbound.user_id)
-        except (*DRIVER_ERRORS, OSError) as exc:
-            log.warning("role lookup for a %s document failed: %s", inbound.channel, type(exc).__name__)
+        except (StorageFailed, OSError) as exc:
+            cause = exc.cause if isinstance(exc, StorageFailed) else type(exc).__name__
+            log.warning("role lookup for a %s document failed: %s", inbound.channel, cause)
             return False
         return role in STAFF_ROLES
 

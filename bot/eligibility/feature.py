@@ -14,7 +14,6 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
-from bot.core.notes import clear_note, get_note
 from bot.dialogs.loader import load_dialog
 from bot.dialogs.runner import DialogEngine
 from bot.eligibility.answers import (
@@ -27,6 +26,7 @@ from bot.eligibility.answers import (
 from bot.eligibility.evaluation import evaluate
 from bot.eligibility.render import detail_lines, summary_lines
 from bot.eligibility.rulebook import load_rulebook
+from bot.storage.user_notes import clear_note, get_note
 
 DIALOG = "eligibility"
 PREFIX = "elg"

@@ -25,7 +25,6 @@ from bot.content.loader import ContentError
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
 from bot.core.messages import Button, Outbound
-from bot.core.notes import clear_note, forget_notes, get_note, set_note
 from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 from bot.eligibility.answers import (
     PREFILL_NOTE,
@@ -46,6 +45,7 @@ from bot.knowledge.learning import (
 from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
 from bot.knowledge.runtime import load_runtime
 from bot.reference.documents import describe
+from bot.storage.user_notes import clear_note, forget_notes, get_note, set_note
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +144,14 @@ class KnowledgeFeature(FreeTextHandler):
             reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
         self.daily.add(reply.outcome, ctx.now)
         if self.daily.due(ctx.now):
-            await self.daily.flush(ctx.run_text, ctx.now)
+            await self.daily.flush(ctx.uow.execute, ctx.now)
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
-            await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
+            await record_unanswered(ctx.uow.execute, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
         # the learning loop writes phrasings into the Chinese entries: English questions stay out
         if reply.outcome in ("answer", "suggest") and not english:
             key, scrubbed = question_key(text, reply.normalized)
-            ref = await self.refs.remember(ctx.run_text, key, scrubbed, ctx.now)
+            ref = await self.refs.remember(ctx.uow.execute, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
         replies = self.render(ctx, reply, ref)
         if case is not None:
@@ -199,10 +199,10 @@ class KnowledgeFeature(FreeTextHandler):
                 await self._learn_from_press(ctx, entry.id, ref)
             reply = answerer.answer_entry(entry, ctx.now)
             return [Outbound.toast_only(""), *self.render(ctx, reply, ref or None)]
-        await record_vote(ctx.session, entry.id, 1 if action == "up" else -1, ctx.now)
+        await record_vote(ctx.uow.session, entry.id, 1 if action == "up" else -1, ctx.now)
         if action == "up":
             return [Outbound.toast_only(ctx.t("knowledge.feedback_thanks"))]
-        if ref and await question_of(ctx.fetch_text, ref) is not None:
+        if ref and await question_of(ctx.uow.fetch, ref) is not None:
             await set_note(ctx, REPHRASE_NOTE, {"ref": ref, "entry": entry.id}, REPHRASE_WINDOW)
             return [Outbound.toast_only(ctx.t("knowledge.feedback_sorry_rephrase"))]
         return [Outbound.toast_only(ctx.t("knowledge.feedback_sorry"))]
@@ -212,14 +212,14 @@ class KnowledgeFeature(FreeTextHandler):
         """A suggestion pressed: the question it was shown for meant this entry. The reference is
         checked by matching the stored question again (a forged or stale pair whose entry is not
         among the question's candidates teaches nothing)."""
-        question = await question_of(ctx.fetch_text, ref)
+        question = await question_of(ctx.uow.fetch, ref)
         if question is None or self.answerer is None:
             return
         key, text = question
         ranked = [c.entry_id for c in self.answerer.matcher.match(text).candidates[:LEARN_DEPTH]]
         if entry_id not in ranked:
             return
-        await record_candidate(ctx.run_text, key, text, entry_id, ctx.now)
+        await record_candidate(ctx.uow.execute, key, text, entry_id, ctx.now)
         await self._learn_from_rephrase(ctx, key, entry_id)
 
     async def _learn_from_rephrase(self, ctx: Context, key: str, entry_id: str | None) -> None:
@@ -230,9 +230,9 @@ class KnowledgeFeature(FreeTextHandler):
         note = await get_note(ctx, REPHRASE_NOTE)
         if note is None or note.get("entry") == entry_id:
             return
-        disliked = await question_of(ctx.fetch_text, str(note.get("ref", "")))
+        disliked = await question_of(ctx.uow.fetch, str(note.get("ref", "")))
         if disliked is not None and disliked[0] != key:
-            await record_candidate(ctx.run_text, disliked[0], disliked[1], entry_id, ctx.now)
+            await record_candidate(ctx.uow.execute, disliked[0], disliked[1], entry_id, ctx.now)
         await clear_note(ctx, REPHRASE_NOTE)
 
     # ---- privacy ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from bot.storage.base import UTCDateTime
 TEXT_LIMIT = 300
 KEY_LIMIT = 200
 
-#: runs one ``text()`` clause with its parameters (``Context.run_text`` or ``AsyncSession.execute``)
+#: runs one ``text()`` clause with its parameters (``ctx.uow.execute`` or ``AsyncSession.execute``)
 RunText = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 
 
@@ -57,7 +57,7 @@ async def record_unanswered(
     """Count the question under its normalised, scrubbed form.
 
     One upsert (atomic on SQLite and PostgreSQL, so two processes counting the same question at once
-    both count). ``run`` executes a ``text()`` clause: ``Context.run_text`` in the bot (no ORM
+    both count). ``run`` executes a ``text()`` clause: ``ctx.uow.execute`` in the bot (no ORM
     session needed) or a session's ``execute``.
     """
     key, text_ = question_key(question, normalized)

@@ -11,7 +11,7 @@ that identifies the asker:
 * a candidate is (scrubbed normalised key, entry) with the text as first typed and a count, so the
   same question pressed a hundred times is one row counted a hundred times.
 
-The only per-user piece is the short-lived note "pressed 👎 on that answer" (``bot.core.notes``),
+The only per-user piece is the short-lived note "pressed 👎 on that answer" (``bot.storage.user_notes``),
 which expires after ``REPHRASE_WINDOW`` and carries the reference, not the user, into the candidate.
 """
 
@@ -59,7 +59,7 @@ _COUNT = text(
     "ON CONFLICT (key, entry_id) DO UPDATE SET count = kb_candidates.count + 1, last_at = excluded.last_at"
 ).bindparams(_now_param())
 
-#: reads a ``text()`` query's rows (``Context.fetch_text``)
+#: reads a ``text()`` query's rows (``ctx.uow.fetch``)
 FetchText = Callable[[Any, dict[str, Any]], Awaitable[list[tuple]]]
 
 

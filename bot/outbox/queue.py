@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Outbound
+from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.storage.models import User
 
@@ -15,7 +16,7 @@ from bot.storage.models import User
 async def enqueue(
     session: AsyncSession,
     *,
-    user: User,
+    user: User | UserRecord,
     message: Outbound,
     key: str,
     kind: str,

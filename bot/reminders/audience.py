@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.unit_of_work import UserRecord
+from bot.outbox.recipients import reachable
 from bot.reminders.definitions import RemindersFile
 from bot.reminders.models import Subscription
+from bot.status.links import bound_by_application, hr_by_unit, union
 from bot.status.models import Application, Binding, HrContact
 from bot.storage.models import User
 
@@ -43,34 +46,13 @@ class Segment:
 
 
 async def hr_user_ids(session: AsyncSession, unit_id: int | None = None) -> set[int]:
-    stmt = select(HrContact.user_id)
-    if unit_id is not None:
-        stmt = stmt.where(HrContact.unit_id == unit_id)
-    return set((await session.execute(stmt)).scalars())
+    """HR contacts of one unit, or of every unit."""
+    return union(await hr_by_unit(session, None if unit_id is None else [unit_id]))
 
 
 async def bound_user_ids(session: AsyncSession, application_ids: Iterable[int] | None = None) -> set[int]:
-    stmt = select(Binding.user_id)
-    if application_ids is not None:
-        ids = list(application_ids)
-        if not ids:
-            return set()
-        stmt = stmt.where(Binding.application_id.in_(ids))
-    return set((await session.execute(stmt)).scalars())
-
-
-async def reachable(session: AsyncSession, user_ids: Iterable[int], channels: Iterable[str] | None = None) -> list[User]:
-    """The users among ``user_ids`` who can receive pushes (active, not blocked, a push channel)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return []
-    out: list[User] = []
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        stmt = select(User).where(User.id.in_(ids[start : start + 900]), User.active.is_(True), User.blocked.is_(False))
-        if channels is not None:
-            stmt = stmt.where(User.channel.in_(list(channels)))
-        out.extend((await session.execute(stmt)).scalars())
-    return sorted(out, key=lambda u: u.id)
+    """Applicants bound to these applications, or to any."""
+    return union(await bound_by_application(session, application_ids))
 
 
 class Subscriptions:
@@ -83,7 +65,7 @@ class Subscriptions:
         rows = await session.execute(select(Subscription.user_id, Subscription.active).where(Subscription.topic == topic))
         return dict(rows.all())
 
-    async def roles(self, session: AsyncSession, user: User) -> set[str]:
+    async def roles(self, session: AsyncSession, user: UserRecord) -> set[str]:
         roles = {"applicant"}
         if user.role in ("staff", "admin"):
             roles.add("staff")
@@ -93,7 +75,7 @@ class Subscriptions:
             roles.add("bound")
         return roles
 
-    async def is_subscribed(self, session: AsyncSession, user: User, topic_id: str) -> bool:
+    async def is_subscribed(self, session: AsyncSession, user: UserRecord, topic_id: str) -> bool:
         row = await session.scalar(
             select(Subscription.active).where(Subscription.user_id == user.id, Subscription.topic == topic_id)
         )
@@ -102,7 +84,7 @@ class Subscriptions:
         topic = self.rules.topic(topic_id)
         return bool(topic and set(topic.default_for) & await self.roles(session, user))
 
-    async def set(self, session: AsyncSession, user: User, topic_id: str, active: bool, now) -> None:  # noqa: ANN001
+    async def set(self, session: AsyncSession, user: UserRecord, topic_id: str, active: bool, now) -> None:  # noqa: ANN001
         row = await session.scalar(
             select(Subscription).where(Subscription.user_id == user.id, Subscription.topic == topic_id)
         )

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.content.texts import LANGUAGES, Texts, normalize_language
 from bot.core.messages import Outbound
+from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
 from bot.reminders.audience import PUSH_CHANNELS, Segment, Subscriptions, segment_recipients
@@ -113,7 +114,7 @@ async def create_broadcast(
     segment_label: str,
     subscriptions: Subscriptions,
     now: datetime,
-    created_by: User | None = None,
+    created_by: User | UserRecord | None = None,
     source: str = "chat",
     texts: Texts | None = None,
     urgent: bool = False,

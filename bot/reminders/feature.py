@@ -88,7 +88,7 @@ class RemindersFeature(Feature):
         lines.append(ctx.t("reminders.subscribe.header"))
         buttons = []
         for topic in self.rules.topics:
-            on = await self.subscriptions.is_subscribed(ctx.session, ctx.user, topic.id)
+            on = await self.subscriptions.is_subscribed(ctx.uow.session, ctx.user, topic.id)
             mark = ctx.t("reminders.subscribe.on_mark" if on else "reminders.subscribe.off_mark")
             label = pick(topic, "label", ctx.language)
             lines.append(ctx.t("reminders.subscribe.line", mark=mark, label=label, description=pick(topic, "description", ctx.language)))
@@ -101,7 +101,7 @@ class RemindersFeature(Feature):
         return await self._view(ctx)
 
     async def unsubscribe(self, ctx: Context, _args: str) -> list[Outbound]:
-        active = [t for t in self.rules.topics if await self.subscriptions.is_subscribed(ctx.session, ctx.user, t.id)]
+        active = [t for t in self.rules.topics if await self.subscriptions.is_subscribed(ctx.uow.session, ctx.user, t.id)]
         if not active:
             return [Outbound(text=ctx.t("reminders.unsubscribe.none"))]
         buttons = [[Button(text=ctx.t("reminders.subscribe.button_on", label=pick(t, "label", ctx.language)), data=f"sub:x:{t.id}")]
@@ -113,14 +113,14 @@ class RemindersFeature(Feature):
         action, _, topic_id = payload.partition(":")
         if action == "x" and topic_id == "all":
             for topic in self.rules.topics:
-                await self.subscriptions.set(ctx.session, ctx.user, topic.id, False, ctx.now)
+                await self.subscriptions.set(ctx.uow.session, ctx.user, topic.id, False, ctx.now)
             return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.unsubscribe.all_done"), edit=True)]
         topic = self.rules.topic(topic_id)
         if action not in ("t", "x") or topic is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        on = await self.subscriptions.is_subscribed(ctx.session, ctx.user, topic.id)
+        on = await self.subscriptions.is_subscribed(ctx.uow.session, ctx.user, topic.id)
         new = False if action == "x" else not on
-        await self.subscriptions.set(ctx.session, ctx.user, topic.id, new, ctx.now)
+        await self.subscriptions.set(ctx.uow.session, ctx.user, topic.id, new, ctx.now)
         await ctx.audit("reminders.subscription", subject=topic.id, active=new)
         note = ctx.t("reminders.subscribe.subscribed" if new else "reminders.subscribe.unsubscribed", label=pick(topic, "label", ctx.language))
         return [Outbound.toast_only(note), *await self._view(ctx, edit=True, note=note)]
@@ -173,7 +173,7 @@ class RemindersFeature(Feature):
             buttons = [Button(text=pick(s, "label", ctx.language), data=f"bc:st:{s.id}") for s in self.workflow.states.values()]
             text = ctx.t("reminders.broadcast.choose_state")
         else:
-            units = (await ctx.session.execute(select(Unit).order_by(Unit.name).limit(UNIT_BUTTON_LIMIT + 1))).scalars().all()
+            units = (await ctx.uow.session.execute(select(Unit).order_by(Unit.name).limit(UNIT_BUTTON_LIMIT + 1))).scalars().all()
             if not units:
                 await ctx.clear_dialog()
                 return [Outbound.toast_only(""), Outbound(text=ctx.t("reminders.broadcast.no_units"))]
@@ -195,14 +195,14 @@ class RemindersFeature(Feature):
             return await self._ask_text(ctx, Segment("state", value), label)
         unit_id = small_number(value) if kind == "u" else None
         if unit_id is not None:
-            unit = await ctx.session.get(Unit, unit_id)
+            unit = await ctx.uow.session.get(Unit, unit_id)
             if unit is not None:
                 label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
                 return await self._ask_text(ctx, Segment("unit", str(unit.id)), label)
         return [Outbound.toast_only(ctx.t("input.stale_button"))]
 
     async def _ask_text(self, ctx: Context, segment: Segment, label: str) -> list[Outbound]:
-        count = await count_recipients(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        count = await count_recipients(ctx.uow.session, segment, self.subscriptions, self.rules.push_channels)
         await ctx.set_dialog(DIALOG, "text", {"segment": segment.as_dict(), "label": label})
         text = ctx.t("reminders.broadcast.ask_text", segment=label, count=count, limit=TEXT_LIMIT)
         out = [Outbound(text=text)]
@@ -215,7 +215,7 @@ class RemindersFeature(Feature):
         if state is None:
             return []
         if state.step == "unit_name":
-            unit = await ctx.session.scalar(select(Unit).where(Unit.name == text.strip()))
+            unit = await ctx.uow.session.scalar(select(Unit).where(Unit.name == text.strip()))
             if unit is None:
                 return [Outbound(text=ctx.t("reminders.broadcast.unit_not_found", name=text.strip()[:50]))]
             label = ctx.t("reminders.broadcast.segment_unit", value=unit.name)
@@ -230,7 +230,7 @@ class RemindersFeature(Feature):
         if state.step == "text_en":
             return await self._preview(ctx, {**state.data, "text_en": body})
         segment = Segment.from_dict(state.data["segment"])
-        counts = await count_by_language(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+        counts = await count_by_language(ctx.uow.session, segment, self.subscriptions, self.rules.push_channels)
         data = {**state.data, "text": body}
         if counts["en"]:
             await ctx.set_dialog(DIALOG, "text_en", data)
@@ -244,7 +244,7 @@ class RemindersFeature(Feature):
         segment = Segment.from_dict(data["segment"])
         label = data["label"]
         if counts is None:
-            counts = await count_by_language(ctx.session, segment, self.subscriptions, self.rules.push_channels)
+            counts = await count_by_language(ctx.uow.session, segment, self.subscriptions, self.rules.push_channels)
         count = sum(counts.values())
         if count == 0:
             await ctx.clear_dialog()
@@ -264,7 +264,7 @@ class RemindersFeature(Feature):
         segment = Segment.from_dict(data["segment"])
         label = data["label"]
         broadcast = await create_broadcast(
-            ctx.session, text=data["text"], segment=segment, segment_label=label, subscriptions=self.subscriptions,
+            ctx.uow.session, text=data["text"], segment=segment, segment_label=label, subscriptions=self.subscriptions,
             now=ctx.now, created_by=ctx.user, source="chat", texts=ctx.services.texts, channels=self.rules.push_channels,
             text_en=data.get("text_en"),
         )
@@ -279,29 +279,29 @@ class RemindersFeature(Feature):
         wanted = args.strip().lstrip("#")
         number = small_number(wanted)
         if wanted.isdigit():  # an id was given: that one or none (never the latest instead)
-            broadcast = await ctx.session.get(Broadcast, number) if number is not None else None
+            broadcast = await ctx.uow.session.get(Broadcast, number) if number is not None else None
             if broadcast is None:
                 return [Outbound(text=ctx.t("reminders.broadcast.cancel_not_found", id=args.strip()[:12]))]
         else:
-            broadcast = await ctx.session.scalar(
+            broadcast = await ctx.uow.session.scalar(
                 select(Broadcast).where(Broadcast.state == "sending").order_by(Broadcast.id.desc()).limit(1)
             )
         if broadcast is None or broadcast.state != "sending":
             return [Outbound(text=ctx.t("reminders.broadcast.cancel_none"))]
-        cancelled = await cancel_broadcast(ctx.session, broadcast, ctx.now)
-        fig = await figures(ctx.session, broadcast.id)
+        cancelled = await cancel_broadcast(ctx.uow.session, broadcast, ctx.now)
+        fig = await figures(ctx.uow.session, broadcast.id)
         await ctx.audit("broadcast.cancelled", subject=str(broadcast.id), cancelled=cancelled)
         return [Outbound(text=ctx.t("reminders.broadcast.cancel_done", id=broadcast.id, cancelled=cancelled, sent=fig.sent))]
 
     async def broadcast_history(self, ctx: Context, _args: str) -> list[Outbound]:
         if denied := await self._deny(ctx, "broadcasts"):
             return denied
-        rows = (await ctx.session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(10))).scalars().all()
+        rows = (await ctx.uow.session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(10))).scalars().all()
         if not rows:
             return [Outbound(text=ctx.t("reminders.broadcast.history_empty"))]
         lines = [ctx.t("reminders.broadcast.history_header")]
         for b in rows:
-            fig = await figures(ctx.session, b.id) if b.finished_at is None else None
+            fig = await figures(ctx.uow.session, b.id) if b.finished_at is None else None
             lines.append(ctx.t(
                 "reminders.broadcast.history_line", id=b.id, when=b.created_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"),
                 segment=b.segment_label, state=ctx.t(f"reminders.broadcast.states.{b.state}"), total=b.total,
@@ -312,10 +312,10 @@ class RemindersFeature(Feature):
 
     # ---- privacy -------------------------------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:
-        rows = (await ctx.session.execute(
+        rows = (await ctx.uow.session.execute(
             select(Subscription.topic).where(Subscription.user_id == ctx.user.id, Subscription.active.is_(True))
         )).scalars().all()
-        explicit = (await ctx.session.execute(
+        explicit = (await ctx.uow.session.execute(
             select(func.count()).select_from(Subscription).where(Subscription.user_id == ctx.user.id)
         )).scalar_one()
         if not explicit:
@@ -324,5 +324,5 @@ class RemindersFeature(Feature):
         return [ctx.t("reminders.privacy_line", topics=ctx.t("reminders.privacy_separator").join(labels) or ctx.t("reminders.privacy_none"))]
 
     async def forget_user(self, ctx: Context) -> None:
-        await ctx.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))
-        await ctx.session.execute(delete(ReminderLog).where(ReminderLog.user_id == ctx.user.id))
+        await ctx.uow.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))
+        await ctx.uow.session.execute(delete(ReminderLog).where(ReminderLog.user_id == ctx.user.id))

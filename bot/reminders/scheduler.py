@@ -29,13 +29,15 @@ from bot.clock import LOCAL_TZ, Clock
 from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
+from bot.outbox.recipients import reachable
 from bot.reference.cycles import Cycle, CycleCalendar
-from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids, reachable
+from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids
 from bot.reminders.definitions import ReminderRule, RemindersFile, ScheduleEntry, load_reminder_rules
 from bot.reminders.models import ReminderLog
 from bot.status.models import Application
-from bot.storage.db import Database, lock_names
+from bot.storage.db import Database
 from bot.storage.inline_sqlite import is_locked_error
+from bot.storage.locks import lock_names
 
 log = logging.getLogger(__name__)
 

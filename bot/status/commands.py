@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
+from bot.core.unit_of_work import UserRecord
 from bot.status.lockout import Lockout, salt_of
 from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
 from bot.status.notices import Recipients, StatusChanged
@@ -104,7 +105,7 @@ class StatusCommands:
         return ChangeOutcome(event, await self.on_changed(session, [event], None))
 
     # ---- binding ----------------------------------------------------------------------------
-    async def verify_and_bind(self, session: AsyncSession, user: User, number: str, tail: str, source: str) -> Application | None:
+    async def verify_and_bind(self, session: AsyncSession, user: UserRecord, number: str, tail: str, source: str) -> Application | None:
         """Bind when number and ID tail match; the caller checked the lock and the formats."""
         app = await self.queries.find(session, number)
         ok = app is not None and app.id_tail_hash == id_tail_hash(salt_of(self.services), number, tail)
@@ -147,7 +148,7 @@ class StatusCommands:
         await session.flush()
         return code, now + INVITE_VALID, unit
 
-    async def redeem_invite(self, session: AsyncSession, user: User, code: str, source: str) -> Unit | None:
+    async def redeem_invite(self, session: AsyncSession, user: UserRecord, code: str, source: str) -> Unit | None:
         code = normalize_invite(code)
         now = self.services.clock.now()
         code_hash = keyed_hash(salt_of(self.services), "invite", code)
@@ -194,7 +195,7 @@ class StatusCommands:
         add_audit(session, self.services.clock.now(), None, "status.hr.revoke", unit.name, actor=actor)
         return unit, user
 
-    async def forget(self, session: AsyncSession, user: User) -> None:
+    async def forget(self, session: AsyncSession, user: UserRecord) -> None:
         """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the
         history rows they wrote); the office's application records stay.
 

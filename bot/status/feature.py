@@ -112,7 +112,7 @@ class StatusFeature(Feature):
         if not service.workflow.valid_number(number):
             await ctx.set_dialog(BIND_DIALOG, "number")
             return [Outbound(text=ctx.t("status.bind.bad_number", hint=service.workflow.number_hint(ctx.language)))]
-        locked = await service.lockout.locked_until(ctx.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
+        locked = await service.lockout.locked_until(ctx.uow.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
         if locked is not None:
             await ctx.audit("status.bind.locked")
             return await self._locked(ctx, number, locked)
@@ -133,19 +133,19 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.bind.bad_tail"))]
         service = StatusService.of(ctx.services)
         source, target = _source(ctx, service), service.lockout.target_hash("bind", number)
-        await service.lockout.hold_attempt_locks(ctx.session, "bind", source, target)
-        locked = await service.lockout.locked_until(ctx.session, "bind", source, target)
+        await service.lockout.hold_attempt_locks(ctx.uow.session, "bind", source, target)
+        locked = await service.lockout.locked_until(ctx.uow.session, "bind", source, target)
         if locked is not None:
             await ctx.audit("status.bind.locked")
             return await self._locked(ctx, number, locked)
-        app = await service.commands.verify_and_bind(ctx.session, ctx.user, number, tail, source)
+        app = await service.commands.verify_and_bind(ctx.uow.session, ctx.user, number, tail, source)
         if app is None:
-            locked = await service.lockout.locked_until(ctx.session, "bind", source, target)
+            locked = await service.lockout.locked_until(ctx.uow.session, "bind", source, target)
             if locked is not None:
                 return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
-        card = service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app),
+        card = service.cards.render(app, await service.queries.history(ctx.uow.session, app), await service.queries.unit_of(ctx.uow.session, app),
                                    ctx.language)
         return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=card)]
 
@@ -159,13 +159,13 @@ class StatusFeature(Feature):
     async def _hr_code(self, ctx: Context, code: str) -> list[Outbound]:
         service = StatusService.of(ctx.services)
         source = _source(ctx, service)
-        await service.lockout.hold_attempt_locks(ctx.session, "hr", source, None)
-        locked = await service.lockout.locked_until(ctx.session, "hr", source, None)
+        await service.lockout.hold_attempt_locks(ctx.uow.session, "hr", source, None)
+        locked = await service.lockout.locked_until(ctx.uow.session, "hr", source, None)
         if locked is not None:
             # the dialog stays open (step "locked"), so a code typed next is answered here, masked
             await ctx.set_dialog(HR_DIALOG, "locked")
             return [Outbound(text=ctx.t("status.hr.locked", until=_until(ctx, locked)))]
-        unit = await service.commands.redeem_invite(ctx.session, ctx.user, code[:64], source)
+        unit = await service.commands.redeem_invite(ctx.uow.session, ctx.user, code[:64], source)
         if unit is None:
             await ctx.set_dialog(HR_DIALOG, "code")
             return [Outbound(text=ctx.t("status.hr.failed"))]
@@ -192,7 +192,7 @@ class StatusFeature(Feature):
                 await ctx.clear_dialog()
                 return None  # a question after the lock message: route it as usual
             service = StatusService.of(ctx.services)
-            locked = await service.lockout.locked_until(ctx.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
+            locked = await service.lockout.locked_until(ctx.uow.session, "bind", _source(ctx, service), service.lockout.target_hash("bind", number))
             if locked is None:
                 return _masked(await self._bind_tail(ctx, number, text), SECRET_MASK)
             return _masked(await self._locked(ctx, number, locked), SECRET_MASK)
@@ -211,35 +211,35 @@ class StatusFeature(Feature):
         if number:
             if not service.workflow.valid_number(number):
                 return [Outbound(text=ctx.t("status.lookup.bad_number", hint=service.workflow.number_hint(ctx.language)))]
-            app = await service.queries.find(ctx.session, number)
-            if app is None or not await service.queries.may_view(ctx.session, ctx.user, is_staff, app):
+            app = await service.queries.find(ctx.uow.session, number)
+            if app is None or not await service.queries.may_view(ctx.uow.session, ctx.user, is_staff, app):
                 await ctx.audit("status.lookup.denied" if not is_staff else "status.lookup.missing")
                 key = "status.lookup.not_found_staff" if is_staff else "status.lookup.not_found"
                 return [Outbound(text=ctx.t(key, number=number))]
             await ctx.audit("status.lookup", app.number)
             return [Outbound(text=await self._card(ctx, service, app))]
-        apps = await service.queries.bound_applications(ctx.session, ctx.user)
+        apps = await service.queries.bound_applications(ctx.uow.session, ctx.user)
         if apps:
             return [Outbound(text=await self._card(ctx, service, app)) for app in apps]
         if is_staff:
             return [Outbound(text=ctx.t("status.lookup.staff_hint"))]
-        if await service.queries.hr_units(ctx.session, ctx.user):
+        if await service.queries.hr_units(ctx.uow.session, ctx.user):
             return [Outbound(text=ctx.t("status.lookup.none_bound_hr"))]
         return [Outbound(text=ctx.t("status.lookup.none_bound"))]
 
     async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
-        return service.cards.render(app, await service.queries.history(ctx.session, app), await service.queries.unit_of(ctx.session, app),
+        return service.cards.render(app, await service.queries.history(ctx.uow.session, app), await service.queries.unit_of(ctx.uow.session, app),
                                    ctx.language)
 
     # ---- /unit ------------------------------------------------------------------------------
     async def unit(self, ctx: Context, args: str) -> list[Outbound]:
         service = StatusService.of(ctx.services)
         if ctx.is_staff and args.strip():
-            unit = await service.queries.unit_named(ctx.session, args)
+            unit = await service.queries.unit_named(ctx.uow.session, args)
             if unit is None:
                 return [Outbound(text=ctx.t("status.unit.unknown_unit", unit=args.strip()[:100]))]
             return [await self._page(ctx, service, unit, 0)]
-        units = await service.queries.hr_units(ctx.session, ctx.user)
+        units = await service.queries.hr_units(ctx.uow.session, ctx.user)
         if not units:
             key = "status.unit.staff_usage" if ctx.is_staff else "status.unit.not_hr"
             return [Outbound(text=ctx.t(key))]
@@ -251,21 +251,21 @@ class StatusFeature(Feature):
         if unit_id is None or page_no is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         service = StatusService.of(ctx.services)
-        unit = await ctx.session.get(Unit, unit_id)
-        allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.queries.hr_units(ctx.session, ctx.user)})
+        unit = await ctx.uow.session.get(Unit, unit_id)
+        allowed = unit is not None and (ctx.is_staff or unit.id in {u.id for u in await service.queries.hr_units(ctx.uow.session, ctx.user)})
         if not allowed or unit is None:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         page = await self._page(ctx, service, unit, page_no)
         return [Outbound.toast_only(""), page.model_copy(update={"edit": True})]
 
     async def _page(self, ctx: Context, service: StatusService, unit: Unit, page: int) -> Outbound:
-        apps, total = await service.queries.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+        apps, total = await service.queries.unit_page(ctx.uow.session, unit.id, page, PAGE_SIZE)
         if total == 0:
             return Outbound(text=ctx.t("status.unit.empty", unit=unit.name))
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(page, pages - 1)
         if not apps:
-            apps, total = await service.queries.unit_page(ctx.session, unit.id, page, PAGE_SIZE)
+            apps, total = await service.queries.unit_page(ctx.uow.session, unit.id, page, PAGE_SIZE)
         workflow = service.workflow
         lines = [ctx.t("status.unit.header", unit=unit.name, total=total, page=page + 1, pages=pages)]
         for app in apps:
@@ -306,7 +306,7 @@ class StatusFeature(Feature):
         if target is None:
             states = ctx.t("status.separator").join(workflow.label(s.id, ctx.language) for s in workflow.data.states)
             return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
-        app = await service.queries.find(ctx.session, number)
+        app = await service.queries.find(ctx.uow.session, number)
         if app is None:
             return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
         if app.state == target:
@@ -314,7 +314,7 @@ class StatusFeature(Feature):
         source = app.state
         try:
             outcome = await service.commands.change_state(
-                ctx.session, app, target, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id, note=note
+                ctx.uow.session, app, target, actor=f"user:{ctx.user.id}", actor_user_id=ctx.user.id, note=note
             )
         except (TransitionRefused, StatusInputError) as exc:
             await ctx.audit("status.setstatus.refused", number, source=source, target=target)
@@ -354,7 +354,7 @@ class StatusFeature(Feature):
         prepared = ctx.prepared if isinstance(ctx.prepared, PreparedImport) else None
         if prepared is None:  # not read ahead (a role granted since): read it here
             prepared = importer.prepare(attachment.file_name, attachment.content)
-        report = await importer.apply(ctx.session, prepared, partial=partial)
+        report = await importer.apply(ctx.uow.session, prepared, partial=partial)
         return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS))]
 
     # ---- privacy ----------------------------------------------------------------------------
@@ -362,12 +362,12 @@ class StatusFeature(Feature):
         service = StatusService.of(ctx.services)
         lines = [
             ctx.t("status.privacy.binding_line", number=app.number, name=mask_name(app.applicant_name))
-            for app in await service.queries.bound_applications(ctx.session, ctx.user)
+            for app in await service.queries.bound_applications(ctx.uow.session, ctx.user)
         ]
-        lines += [ctx.t("status.privacy.hr_line", unit=unit.name) for unit in await service.queries.hr_units(ctx.session, ctx.user)]
+        lines += [ctx.t("status.privacy.hr_line", unit=unit.name) for unit in await service.queries.hr_units(ctx.uow.session, ctx.user)]
         return lines
 
     async def forget_user(self, ctx: Context) -> None:
-        await StatusService.of(ctx.services).commands.forget(ctx.session, ctx.user)
+        await StatusService.of(ctx.services).commands.forget(ctx.uow.session, ctx.user)
         # No actor id: after /forget the audit log must not point back at the person.
-        add_audit(ctx.session, ctx.now, None, "status.forget")
+        add_audit(ctx.uow.session, ctx.now, None, "status.forget")

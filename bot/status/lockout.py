@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import Services
 from bot.status.models import BindAttempt
 from bot.status.personal import keyed_hash
-from bot.storage.db import lock_names
+from bot.storage.locks import lock_names
 
 #: one source (a Telegram account, a web client address, a terminal user): this many failures
 #: within LOCK_WINDOW lock it for LOCK_DURATION after the last of them

@@ -3,41 +3,28 @@ the outbox in the same transaction as the change.
 
 Every state change (``/setstatus``, the CLI, a spreadsheet import) raises ``StatusChanged`` once
 its history row exists; ``StatusNotices.on_changed`` takes a batch of them, finds the recipients of
-the whole batch in one query per kind (bound applicants, unit HR contacts) and enqueues one notice
-per person, in that person's language. The outbox key is per application, history row and user, so
-a replayed event adds nothing.
+the whole batch (the link tables, ``bot.status.links``, then who can receive pushes,
+``bot.outbox.recipients``) and enqueues one notice per person, in that person's language. The outbox
+key is per application, history row and user, so a replayed event adds nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.texts import local_date, normalize_language
 from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
+from bot.outbox.recipients import reachable
 from bot.status.cards import StatusCards
-from bot.status.models import Application, Binding, HrContact, StatusHistory
+from bot.status.links import bound_by_application, hr_by_unit, union
+from bot.status.models import Application, StatusHistory
 from bot.status.personal import mask_name
 from bot.storage.models import User
-
-#: applications per recipients query (keeps the IN list within every database's limits)
-CHUNK = 500
-
-
-async def _users_by(session: AsyncSession, key: Any, user_id: Any, keys: list[int]) -> dict[int, list[User]]:
-    """Users linked through ``key``/``user_id`` (a link table's columns), grouped by ``key``."""
-    found: dict[int, list[User]] = {}
-    for i in range(0, len(keys), CHUNK):
-        result = await session.execute(select(key, User).join(User, User.id == user_id).where(key.in_(keys[i : i + CHUNK])))
-        for value, user in result:
-            found.setdefault(value, []).append(user)
-    return found
 
 
 @dataclass(frozen=True)
@@ -66,12 +53,18 @@ class StatusNotices:
         self.workflow = cards.workflow
 
     async def recipients(self, session: AsyncSession, apps: Sequence[Application]) -> dict[int, Recipients]:
-        """Bound applicants and unit HR contacts of many applications: one query per kind and batch."""
+        """Bound applicants and unit HR contacts of many applications who can receive pushes: one
+        query per link table and one for the users (``reachable``, as reminders and broadcasts)."""
         if not apps:
             return {}
-        by_app = await _users_by(session, Binding.application_id, Binding.user_id, sorted({a.id for a in apps}))
-        by_unit = await _users_by(session, HrContact.unit_id, HrContact.user_id, sorted({a.unit_id for a in apps}))
-        return {a.id: Recipients(applicants=by_app.get(a.id, []), hr=by_unit.get(a.unit_id, [])) for a in apps}
+        by_app = await bound_by_application(session, {a.id for a in apps})
+        by_unit = await hr_by_unit(session, {a.unit_id for a in apps})
+        users = {u.id: u for u in await reachable(session, union(by_app) | union(by_unit))}
+
+        def people(ids: set[int]) -> list[User]:
+            return [users[uid] for uid in sorted(ids) if uid in users]
+
+        return {a.id: Recipients(people(by_app.get(a.id, set())), people(by_unit.get(a.unit_id, set()))) for a in apps}
 
     async def on_changed(
         self, session: AsyncSession, events: Sequence[StatusChanged], recipients: Mapping[int, Recipients] | None = None
@@ -114,7 +107,7 @@ class StatusNotices:
         seen: set[int] = set()
         for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
             for user in users:
-                if user.id in seen or user.blocked:
+                if user.id in seen:
                     continue
                 seen.add(user.id)
                 lang = normalize_language(user.language)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.unit_of_work import UserRecord
 from bot.status.models import Application, Binding, HrContact, StatusHistory, Unit
-from bot.storage.models import User
 
 
 class StatusQueries:
@@ -30,7 +30,7 @@ class StatusQueries:
         )
         return list(result.scalars())
 
-    async def bound_applications(self, session: AsyncSession, user: User) -> list[Application]:
+    async def bound_applications(self, session: AsyncSession, user: UserRecord) -> list[Application]:
         result = await session.execute(
             select(Application)
             .join(Binding, Binding.application_id == Application.id)
@@ -39,13 +39,13 @@ class StatusQueries:
         )
         return list(result.scalars())
 
-    async def hr_units(self, session: AsyncSession, user: User) -> list[Unit]:
+    async def hr_units(self, session: AsyncSession, user: UserRecord) -> list[Unit]:
         result = await session.execute(
             select(Unit).join(HrContact, HrContact.unit_id == Unit.id).where(HrContact.user_id == user.id).order_by(Unit.name)
         )
         return list(result.scalars())
 
-    async def may_view(self, session: AsyncSession, user: User, is_staff: bool, app: Application) -> bool:
+    async def may_view(self, session: AsyncSession, user: UserRecord, is_staff: bool, app: Application) -> bool:
         """Staff, the unit's HR contacts and bound applicants may see an application."""
         if is_staff:
             return True

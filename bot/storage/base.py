@@ -17,6 +17,11 @@ NAMING = {
 }
 
 
+#: a column ``info`` key: the value is written when the row is created and never by an update
+#: (``bot.storage.turns`` leaves such columns out of the statements that change a user)
+SET_ONCE = "set_once"
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC; SQLite drops the zone, so it is re-attached on load."""
 

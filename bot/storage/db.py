@@ -8,11 +8,13 @@ connection so no second, synchronous driver is needed.
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
@@ -25,25 +27,37 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.core.unit_of_work import StorageFailed, UnitOfWork
 from bot.storage.inline_sqlite import inline_creator, is_locked_error
-from bot.storage.turns import TurnStatements, UpdateTransaction, run_sqlite, sqlite_handle
+from bot.storage.locks import hold_locks
+from bot.storage.turns import UpdateTransaction, run_sqlite, sqlite_handle
 from bot.storage.writer_turn import WriterTurn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 #: how long a SQLite statement may wait for another process's write lock before "database is locked"
 #: (seconds). Command-line tools may wait long; a serving process waits briefly, because the wait
-#: blocks its event loop, and retries the update asynchronously (``Conversation._handle_retrying_locks``).
+#: blocks its event loop, and retries the update asynchronously (``Database.run_update``).
 TOOL_LOCK_WAIT = 30.0
 SERVING_LOCK_WAIT = 0.05
+#: SQLite locked by another process (an import, a second bot process): ``run_update`` runs the
+#: update again with growing pauses for up to this long, then gives up with ``StorageFailed``
+LOCKED_GIVE_UP_AFTER = 20.0
+LOCKED_FIRST_PAUSE = 0.02
+LOCKED_MAX_PAUSE = 0.5
+T = TypeVar("T")
+
+#: set while this task runs an update (``run_update``): another transaction opened then would wait
+#: for the update's own SQLite writer turn, so ``Database.session`` refuses instead
+_IN_UPDATE: ContextVar[bool] = ContextVar("in_update", default=False)
 
 
-class StorageUnavailable(Exception):
-    """The database cannot be reached or answered with an operational error."""
+class SessionInsideUpdate(RuntimeError):
+    """``Database.session()`` was called while an update's transaction is open in the same task."""
 
 
-#: what the database driver raises when it cannot do what was asked (the core answers these with
-#: one message instead of a stack trace, without importing the database library)
+#: what the database driver raises when it cannot do what was asked (``run_update`` turns these
+#: into the core's ``StorageFailed``)
 DRIVER_ERRORS: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
 
 
@@ -122,11 +136,11 @@ class Database:
         """
         if self.dialect != "sqlite":
             async with self.engine.connect() as conn, conn.begin():
-                tx = UpdateTransaction(conn, TurnStatements(conn))
+                tx = UpdateTransaction(conn)
                 try:
                     yield tx
                     if tx.has_session:
-                        await tx.session().flush()
+                        await tx.session.flush()
                 finally:
                     await tx.close()
             return
@@ -140,18 +154,18 @@ class Database:
             if handle.in_transaction:  # left open by an update that was cancelled mid-way
                 handle.rollback()
             run_sqlite(handle, "BEGIN IMMEDIATE")
-            tx = UpdateTransaction(conn, TurnStatements(conn, handle))
+            tx = UpdateTransaction(conn, handle)
             try:
                 yield tx
                 if tx.has_session:
-                    await tx.session().commit()  # flushes, then commits the whole transaction
+                    await tx.session.commit()  # flushes, then commits the whole transaction
                 elif conn.in_transaction():  # a Core statement ran through SQLAlchemy
                     await conn.commit()
                 if handle.in_transaction:  # nothing went through SQLAlchemy (the usual case)
                     run_sqlite(handle, "COMMIT")
             except BaseException:
                 if tx.has_session:
-                    await tx.session().rollback()
+                    await tx.session.rollback()
                 elif conn.in_transaction():
                     await conn.rollback()
                 if handle.in_transaction:
@@ -164,23 +178,54 @@ class Database:
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
-    async def lock_in_update(self, tx: UpdateTransaction, name: str) -> None:
-        """Hold a lock on ``name`` until the update's transaction ends, across processes.
-        PostgreSQL: an advisory lock; SQLite needs nothing (BEGIN IMMEDIATE admits one writer)."""
-        await hold_locks(tx.conn, name)
+    async def run_update(self, lock_name: str, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """The core's way into the database for one update (``UpdateStore``): ``work`` runs in one
+        transaction holding the lock ``lock_name`` (an advisory lock on PostgreSQL, so one user's
+        updates are serialised across processes), committed when it returns.
+
+        While another process holds SQLite's write lock, the attempt is rolled back (nothing
+        doubles), the loop waits asynchronously and ``work`` runs again; driver errors, and a lock
+        that outlasts ``LOCKED_GIVE_UP_AFTER``, become ``StorageFailed``.
+        """
+        waited = 0.0
+        pause = LOCKED_FIRST_PAUSE
+        marker = _IN_UPDATE.set(True)  # Database.session() refuses until the update is over
+        try:
+            while True:
+                try:
+                    async with self.update_transaction() as tx:
+                        await tx.lock(lock_name)
+                        return await work(tx)
+                except DRIVER_ERRORS as exc:
+                    if not is_write_lock_busy(exc) or waited >= LOCKED_GIVE_UP_AFTER:
+                        raise StorageFailed(type(exc).__name__) from exc
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, LOCKED_MAX_PAUSE)
+        finally:
+            _IN_UPDATE.reset(marker)
 
     async def role_of(self, channel: str, external_id: str) -> str | None:
         """A user's role, read outside any update transaction (None for an unknown user)."""
-        async with self.engine.connect() as conn:
-            return await conn.scalar(_ROLE_OF, {"channel": channel, "external_id": external_id})
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.scalar(_ROLE_OF, {"channel": channel, "external_id": external_id})
+        except DRIVER_ERRORS as exc:
+            raise StorageFailed(type(exc).__name__) from exc
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error.
 
         On SQLite it waits for this process's writer turn first, so in-process transactions queue
-        here instead of inside SQLite (where a wait would block the event loop). Do not nest.
+        here instead of inside SQLite (where a wait would block the event loop). Do not nest, and
+        do not call it while handling an update (``SessionInsideUpdate``): the handler's database
+        is ``ctx.uow``, and a second transaction would wait for the update's own writer turn.
         """
+        if _IN_UPDATE.get():
+            raise SessionInsideUpdate(
+                "Database.session() inside an update: use ctx.uow.session, the update's own transaction"
+            )
         async with self.writer_turn(), self.sessionmaker() as session, session.begin():
             yield session
 
@@ -228,31 +273,4 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _lock_key(name: str) -> int:
-    """A signed 64-bit key for PostgreSQL advisory locks."""
-    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _ROLE_OF = text("SELECT role FROM users WHERE channel = :channel AND external_id = :external_id")
-
-
-async def hold_locks(connection: AsyncConnection, *names: str) -> None:
-    """``lock_names`` on a connection already in a transaction (migrations, an update's own)."""
-    if connection.dialect.name != "postgresql":
-        return
-    for name in sorted(set(names)):
-        await connection.execute(_XACT_LOCK, {"k": _lock_key(name)})
-
-
-async def lock_names(session: AsyncSession, *names: str) -> None:
-    """Hold a lock on each name until the session's transaction ends, across processes.
-
-    PostgreSQL: transaction-scoped advisory locks, taken in sorted order so two transactions wanting
-    overlapping names never wait for each other in a cycle. SQLite needs nothing: an update's
-    transaction starts with BEGIN IMMEDIATE, which already admits one writer at a time across
-    processes. Use it where a check and the write that depends on it must not interleave with
-    another transaction's (a read-then-insert under READ COMMITTED does not see a concurrent insert).
-    """
-    await hold_locks(await session.connection(), *names)

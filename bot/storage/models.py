@@ -11,28 +11,33 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.base import Base, UTCDateTime
+from bot.storage.base import SET_ONCE, Base, UTCDateTime
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class User(Base):
-    """A chat user on one channel. Holds no name or phone: only the channel's opaque ids."""
+    """A chat user on one channel. Holds no name or phone: only the channel's opaque ids.
+
+    These columns are the one list of what a user row holds: the per-update statements
+    (``bot.storage.turns``) are built from them, and ``bot.core.unit_of_work.UserRecord`` must name
+    the same fields (storage refuses to start otherwise). ``SET_ONCE`` columns no update changes.
+    """
 
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    external_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), info={SET_ONCE: True})
+    external_id: Mapped[str] = mapped_column(String(64), info={SET_ONCE: True})
     chat_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="applicant")
     language: Mapped[str] = mapped_column(String(8), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, info={SET_ONCE: True})
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -2,120 +2,121 @@
 
 Why not the ORM: on a 2-core machine one ORM statement cost 150–300 µs of Python around 5 µs of
 SQLite, and every update runs three or four of them; they were most of the bot's time per message.
-These few statements are written once as SQL with named parameters and run
+These few statements are built once, as SQL with named parameters, from the tables' own column
+lists (``User``, ``DialogState``: a new column needs no other edit here), and run
 
 * on SQLite directly on the connection's ``sqlite3`` handle (``bot.storage.inline_sqlite``), with
   SQLAlchemy's own type processors converting values, so rows look exactly as the ORM writes them;
 * on PostgreSQL through SQLAlchemy Core (``text`` with typed parameters), asyncpg being async anyway.
 
-Both run on the update's connection inside its transaction; the ORM session a feature opens later
-joins the same transaction (``bot.core.context``). Rows come back as frozen records, so a change to
+Both run on the update's connection inside its transaction; ``UpdateTransaction`` adds the ORM
+session a feature opens later, on the same transaction, and is the core's ``UnitOfWork``. Rows come back as frozen records, so a change to
 the user or the dialog is always an explicit statement, never an unnoticed attribute write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, bindparam, text
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import Boolean, TypeEngine
 
-from bot.storage.base import UTCDateTime
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    """A ``users`` row as read at the start of an update (same attribute names as ``User``)."""
-
-    id: int
-    channel: str
-    external_id: str
-    chat_id: str
-    role: str
-    language: str
-    active: bool
-    blocked: bool
-    consent_at: datetime | None
-    created_at: datetime
-    last_seen_at: datetime
+from bot.core.unit_of_work import DialogRecord, LoadedUser, UserRecord
+from bot.storage.base import SET_ONCE, UTCDateTime
+from bot.storage.forget import delete_user_row
+from bot.storage.locks import hold_locks
+from bot.storage.models import DialogState, User, add_audit
 
 
-@dataclass(frozen=True, slots=True)
-class DialogRecord:
-    """A ``dialog_states`` row (same attribute names as ``DialogState``)."""
+@dataclass(frozen=True)
+class UserStatements:
+    """The SQL about the ``users`` row, all derived from one table definition (``user_statements``)."""
 
-    user_id: int
-    dialog: str
-    step: str
-    data: dict[str, Any]
-    definition_version: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedUser:
-    """What the start of an update reads about its user. ``has_notes``: the user has at least one
-    row in ``user_notes`` (expired ones included), so a feature asking for a note on an ordinary
-    question (the knowledge base's "pressed 👎" note) needs no query when there is none."""
-
-    user: UserRecord
-    dialog: DialogRecord | None
-    has_notes: bool
+    columns: tuple[str, ...]
+    #: columns an update may change (the statement is built from this list, never from input)
+    updatable: tuple[str, ...]
+    #: what a new row gets for a column the caller does not give (the table's scalar defaults)
+    defaults: Mapping[str, Any]
+    load_with_dialog: str
+    create: str
+    types: Mapping[str, TypeEngine]
 
 
-_USER_COLUMNS = "id, channel, external_id, chat_id, role, language, active, blocked, consent_at, created_at, last_seen_at"
-_DIALOG_COLUMNS = "user_id, dialog, step, data, definition_version, updated_at"
+def _columns_matching(table: Table, record: type) -> tuple[str, ...]:
+    """The table's column names, after checking the record dataclass has exactly those fields."""
+    columns = tuple(c.name for c in table.columns)
+    fields = {f.name for f in dataclasses.fields(record)}
+    if set(columns) != fields:
+        raise RuntimeError(
+            f"{table.name} columns and {record.__name__} fields differ: only in the table "
+            f"{sorted(set(columns) - fields)}, only in the record {sorted(fields - set(columns))}"
+        )
+    return columns
+
+
+def user_statements(users: Table, dialogs: Table, record: type) -> UserStatements:
+    """Build the per-update SQL of ``users`` (joined with ``dialogs``) from the tables themselves, so
+    a new column is read, created and updatable without another list to edit. ``record`` (the
+    dataclass handlers see) must have exactly the table's columns; a difference stops start-up."""
+    columns = _columns_matching(users, record)
+    generated = {c.name for c in users.columns if c.primary_key and c.autoincrement in (True, "auto")}
+    insert = tuple(name for name in columns if name not in generated)
+    updatable = tuple(
+        c.name for c in users.columns if not c.primary_key and not c.info.get(SET_ONCE) and c.name not in generated
+    )
+    defaults = {
+        c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+        for c in users.columns
+        if c.name in insert
+    }
+    dialog_columns = [c.name for c in dialogs.columns if c.name != "user_id"]
+    load = (
+        f"SELECT {', '.join(f'u.{name}' for name in columns)}, "
+        f"{', '.join(f'd.{name} AS d_{name}' for name in dialog_columns)}, "
+        # whether a note waits (most users have none: the note lookup is then skipped)
+        "EXISTS (SELECT 1 FROM user_notes n WHERE n.user_id = u.id) AS has_notes "
+        f"FROM {users.name} u LEFT JOIN {dialogs.name} d ON d.user_id = u.id "
+        "WHERE u.channel = :channel AND u.external_id = :external_id"
+    )
+    create = (
+        f"INSERT INTO {users.name} ({', '.join(insert)}) VALUES ({', '.join(f':{name}' for name in insert)}) "
+        f"RETURNING {', '.join(columns)}"
+    )
+    types = {c.name: c.type for c in users.columns} | {c.name: c.type for c in dialogs.columns}
+    types |= {f"d_{c.name}": c.type for c in dialogs.columns} | {"has_notes": Boolean()}
+    return UserStatements(columns, updatable, defaults, load, create, types)
+
+
+USERS = user_statements(User.__table__, DialogState.__table__, UserRecord)
+#: user columns an update may change (kept under this name for callers and tests)
+UPDATABLE_USER_COLUMNS = USERS.updatable
+_DIALOG_FIELDS = _columns_matching(DialogState.__table__, DialogRecord)
 
 #: column and parameter types that need converting (everything else passes through as is)
-_TYPES: dict[str, TypeEngine] = {
-    "active": Boolean(),
-    "blocked": Boolean(),
-    "has_notes": Boolean(),
-    "consent_at": UTCDateTime(),
-    "created_at": UTCDateTime(),
-    "last_seen_at": UTCDateTime(),
-    "updated_at": UTCDateTime(),
-    "at": UTCDateTime(),
-    "data": JSON(),
-    "d_data": JSON(),
-    "d_updated_at": UTCDateTime(),
-}
+_TYPES: dict[str, TypeEngine] = {**USERS.types, "at": UTCDateTime()}
 
 RECORD_UPDATE = (
     "INSERT INTO processed_updates (channel, update_id, processed_at) VALUES (:channel, :update_id, :at) "
     "ON CONFLICT DO NOTHING"
 )
-LOAD_USER_AND_DIALOG = (
-    "SELECT u.id, u.channel, u.external_id, u.chat_id, u.role, u.language, u.active, u.blocked, u.consent_at, "
-    "u.created_at, u.last_seen_at, d.dialog AS d_dialog, d.step AS d_step, d.data AS d_data, "
-    "d.definition_version AS d_definition_version, d.updated_at AS d_updated_at, "
-    "EXISTS (SELECT 1 FROM user_notes n WHERE n.user_id = u.id) AS has_notes "
-    "FROM users u LEFT JOIN dialog_states d ON d.user_id = u.id "
-    "WHERE u.channel = :channel AND u.external_id = :external_id"
-)
-CREATE_USER = (
-    "INSERT INTO users (channel, external_id, chat_id, role, language, active, blocked, created_at, last_seen_at) "
-    "VALUES (:channel, :external_id, :chat_id, :role, :language, :active, :blocked, :created_at, :last_seen_at) "
-    f"RETURNING {_USER_COLUMNS}"
-)
-LOAD_DIALOG = f"SELECT {_DIALOG_COLUMNS} FROM dialog_states WHERE user_id = :user_id"
+LOAD_USER_AND_DIALOG = USERS.load_with_dialog
+CREATE_USER = USERS.create
+LOAD_DIALOG = f"SELECT {', '.join(_DIALOG_FIELDS)} FROM dialog_states WHERE user_id = :user_id"
 SAVE_DIALOG = (
-    "INSERT INTO dialog_states (user_id, dialog, step, data, definition_version, updated_at) "
-    "VALUES (:user_id, :dialog, :step, :data, :definition_version, :updated_at) "
-    "ON CONFLICT (user_id) DO UPDATE SET dialog = excluded.dialog, step = excluded.step, data = excluded.data, "
-    "definition_version = excluded.definition_version, updated_at = excluded.updated_at"
+    f"INSERT INTO dialog_states ({', '.join(_DIALOG_FIELDS)}) VALUES ({', '.join(f':{n}' for n in _DIALOG_FIELDS)}) "
+    "ON CONFLICT (user_id) DO UPDATE SET "
+    + ", ".join(f"{n} = excluded.{n}" for n in _DIALOG_FIELDS if n != "user_id")
 )
 DELETE_DIALOG = "DELETE FROM dialog_states WHERE user_id = :user_id"
-#: user columns an update may change (the statement is built from this fixed list, never from input)
-UPDATABLE_USER_COLUMNS = ("chat_id", "active", "blocked", "consent_at", "last_seen_at", "role", "language")
 
 
 class TurnStatements:
@@ -226,27 +227,20 @@ class TurnStatements:
         if not rows:
             return None
         row = rows[0]
-        user = UserRecord(**{k: row[k] for k in UserRecord.__slots__})  # type: ignore[attr-defined]
+        user = UserRecord(**{k: row[k] for k in USERS.columns})
         dialog = None
         if row["d_dialog"] is not None:
-            dialog = DialogRecord(
-                user_id=user.id,
-                dialog=row["d_dialog"],
-                step=row["d_step"],
-                data=_as_dict(row["d_data"]),
-                definition_version=row["d_definition_version"] or "",
-                updated_at=row["d_updated_at"],
-            )
+            values = {name: row[f"d_{name}"] for name in _DIALOG_FIELDS if name != "user_id"}
+            values.update(data=_as_dict(values["data"]), definition_version=values["definition_version"] or "")
+            dialog = DialogRecord(user_id=user.id, **values)
         return LoadedUser(user, dialog, bool(row["has_notes"]))
 
     async def create_user(
         self, channel: str, external_id: str, chat_id: str, language: str, now: datetime, active: bool = True
     ) -> UserRecord:
-        rows, _ = await self._run(
-            CREATE_USER,
-            {"channel": channel, "external_id": external_id, "chat_id": chat_id, "role": "applicant",
-             "language": language, "active": active, "blocked": False, "created_at": now, "last_seen_at": now},
-        )
+        given = {"channel": channel, "external_id": external_id, "chat_id": chat_id, "language": language,
+                 "active": active, "created_at": now, "last_seen_at": now}
+        rows, _ = await self._run(CREATE_USER, {**USERS.defaults, **given})
         return UserRecord(**rows[0])
 
     async def update_user(self, user_id: int, **values: Any) -> None:
@@ -298,23 +292,25 @@ def run_sqlite(handle: sqlite3.Connection, sql: str) -> None:
         raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
 
 
-class UpdateTransaction:
-    """One update's unit of work: the per-update statements and, on demand, an ORM session.
+class UpdateTransaction(TurnStatements):
+    """One update's unit of work (the core's ``UnitOfWork`` port): the per-update statements, plain
+    ``text()`` statements and, on demand, an ORM session.
 
     Everything runs in one database transaction on one connection; ``Database.update_transaction``
     opens and ends it. The ORM session is created on first use (most updates never need one).
     """
 
-    def __init__(self, conn: AsyncConnection, statements: TurnStatements) -> None:
-        self.conn = conn
-        self.statements = statements
+    def __init__(self, conn: AsyncConnection, sqlite_handle: sqlite3.Connection | None = None) -> None:
+        super().__init__(conn, sqlite_handle)
         self._session: AsyncSession | None = None
 
     @property
     def has_session(self) -> bool:
         return self._session is not None
 
+    @property
     def session(self) -> AsyncSession:
+        """The ORM session on the update's transaction (opened on first use; never commits itself)."""
         if self._session is None:
             # PostgreSQL: the connection is in the update's transaction; the session joins it and
             # never commits it. SQLite: the transaction was begun below SQLAlchemy; the session
@@ -325,18 +321,34 @@ class UpdateTransaction:
                 self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
         return self._session
 
-    async def run_text(self, clause: TextClause, params: Mapping[str, Any]) -> int:
+    async def execute(self, statement: TextClause, params: Mapping[str, Any]) -> int:
         """One ``text()`` write; at the driver level unless a session is open (then through it,
         so its pending changes are flushed first)."""
         if self._session is None:
-            return await self.statements.run_text(clause, params)
-        return (await self._session.execute(clause, dict(params))).rowcount
+            return await self.run_text(statement, params)
+        return (await self._session.execute(statement, dict(params))).rowcount
 
-    async def fetch_text(self, clause: TextClause, params: Mapping[str, Any]) -> list[tuple]:
+    async def fetch(self, statement: TextClause, params: Mapping[str, Any]) -> list[tuple]:
         """A ``text()`` read, at the driver level unless a session is open."""
         if self._session is None:
-            return await self.statements.fetch_text(clause, params)
-        return [tuple(r) for r in (await self._session.execute(clause, dict(params))).fetchall()]
+            return await self.fetch_text(statement, params)
+        return [tuple(r) for r in (await self._session.execute(statement, dict(params))).fetchall()]
+
+    async def lock(self, *names: str) -> None:
+        """Advisory locks on PostgreSQL until the transaction ends; SQLite's BEGIN IMMEDIATE already
+        admits one writer at a time."""
+        await hold_locks(self.conn, *names)
+
+    # ---- the update's own rows: ``TurnStatements``, plus the last step of /forget --------------
+    async def delete_user(self, user_id: int, now: datetime) -> None:
+        """Anonymise the user's audit entries, record that a user was forgotten (no actor) and
+        delete the row; what other tables keep is the features' ``forget_user`` hooks' work."""
+        await delete_user_row(self.session, user_id, now)
+
+    async def audit(
+        self, at: datetime, actor_user_id: int | None, action: str, subject: str | None, detail: Mapping[str, Any]
+    ) -> None:
+        add_audit(self.session, at, actor_user_id, action, subject, **detail)
 
     async def close(self) -> None:
         if self._session is not None:

@@ -28,11 +28,11 @@ class WebHistoryFeature(Feature):
     async def describe_user_data(self, ctx: Context) -> list[str]:
         if ctx.user.channel != CHANNEL:
             return []
-        n = await history.count(ctx.session, ctx.user.external_id)
+        n = await history.count(ctx.uow.session, ctx.user.external_id)
         return [ctx.t("web.privacy_line", count=n, days=history.RETENTION_DAYS)]
 
     async def forget_user(self, ctx: Context) -> None:
         if ctx.user.channel == CHANNEL:
-            await history.forget(ctx.session, ctx.user.external_id)
-            await issued.revoke(ctx.session, ctx.user.external_id)
+            await history.forget(ctx.uow.session, ctx.user.external_id)
+            await issued.revoke(ctx.uow.session, ctx.user.external_id)
             self._forgotten.add(ctx.user.external_id)

@@ -7,7 +7,7 @@ them as an argument of their ``register`` (an ``AppBuilder``), never by importin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import typer
@@ -39,6 +39,40 @@ async def start_or_exit(bot_app) -> None:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001
         await bot_app.close()
         fail(f"database {bot_app.db.dialect} is not usable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+
+
+async def serve_until_signalled(
+    bot_app, serve: Callable[[Any], Awaitable[None]], host: str, port: int, started: str | None  # noqa: ANN001
+) -> int:
+    """Run ``serve(ready)`` (an aiohttp site that sets ``ready`` once listening) until SIGTERM or
+    Ctrl-C; print ``started`` when it listens. Returns the exit code: 2 when the port cannot be
+    bound (one clear line, not a traceback). The app is closed on the way out."""
+    import asyncio
+    import signal
+
+    ready = asyncio.Event()
+    server = asyncio.create_task(serve(ready))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.cancel)
+    waiter = asyncio.create_task(ready.wait())
+    try:
+        await asyncio.wait({server, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if server.done() and not server.cancelled():
+            server.result()  # raises why the server could not start
+        if started:
+            typer.echo(started)
+        await server
+    except asyncio.CancelledError:
+        return 0
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}", err=True)
+        return 2
+    finally:
+        waiter.cancel()
+        server.cancel()
+        await bot_app.close()
+    return 0
 
 
 class AppBuilderSlot:

@@ -5,7 +5,6 @@ aiohttp, Jinja2 and the ORM are imported inside the commands, so ``--help`` stay
 
 from __future__ import annotations
 
-import signal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -40,7 +39,7 @@ def console(
     """The staff console: a separate web application for the office (keep it on the intranet)."""
     import asyncio
 
-    from bot.cli_common import settings_or_exit, start_or_exit
+    from bot.cli_common import serve_until_signalled, settings_or_exit, start_or_exit
     from bot.console.server import ConsoleConfig, serve
     from bot.process import configure_logging
 
@@ -52,28 +51,8 @@ def console(
     async def main() -> int:
         bot_app = build_app_or_exit(settings, serving=True)
         await start_or_exit(bot_app)
-        ready = asyncio.Event()
-        server = asyncio.create_task(serve(bot_app, config, ready))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, server.cancel)
-        waiter = asyncio.create_task(ready.wait())
-        try:
-            await asyncio.wait({server, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            if server.done() and not server.cancelled():
-                server.result()
-            typer.echo(bot_app.services.texts.get("console.started", url=f"http://{host}:{port}/"))
-            await server
-        except asyncio.CancelledError:
-            return 0
-        except OSError as exc:
-            typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}", err=True)
-            return 2
-        finally:
-            waiter.cancel()
-            server.cancel()
-            await bot_app.close()
-        return 0
+        started = bot_app.services.texts.get("console.started", url=f"http://{host}:{port}/")
+        return await serve_until_signalled(bot_app, lambda ready: serve(bot_app, config, ready), host, port, started)
 
     code = asyncio.run(main())
     if code:

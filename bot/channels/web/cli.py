@@ -115,33 +115,15 @@ def _run(settings, config, announce: bool) -> int:  # noqa: ANN001
     import asyncio
 
     from bot.channels.web.server import serve
+    from bot.cli_common import serve_until_signalled
     from bot.process import freeze_startup_objects
 
     async def main() -> int:
         bot_app = build_app_or_exit(settings, serving=True)
         freeze_startup_objects()
-        ready = asyncio.Event()
-        server = asyncio.create_task(serve(bot_app, config, ready))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, server.cancel)
-        waiter = asyncio.create_task(ready.wait())
-        try:
-            await asyncio.wait({server, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            if server.done() and not server.cancelled():
-                server.result()  # raises why the server could not start
-            if announce:
-                typer.echo(bot_app.services.texts.get("web.started", url=f"http://{config.host}:{config.port}/"))
-            await server
-        except asyncio.CancelledError:
-            return 0
-        except OSError as exc:
-            typer.echo(f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or type(exc).__name__}", err=True)
-            return 2
-        finally:
-            waiter.cancel()
-            server.cancel()
-            await bot_app.close()
-        return 0
+        started = bot_app.services.texts.get("web.started", url=f"http://{config.host}:{config.port}/") if announce else None
+        return await serve_until_signalled(
+            bot_app, lambda ready: serve(bot_app, config, ready), config.host, config.port, started
+        )
 
     return asyncio.run(main())

@@ -11,4 +11,5 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.console.pages.placeholders",
     "bot.console.pages.audit",
     "bot.console.pages.accounts",
+    "bot.console.pages.imports",
 )

@@ -12,4 +12,5 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.console.pages.audit",
     "bot.console.pages.accounts",
     "bot.console.pages.imports",
+    "bot.console.pages.broadcasts",
 )

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 #: key → (address, navigation position)
 NOT_YET: dict[str, tuple[str, int]] = {
     "applications": ("/applications", 20),
-    "broadcast": ("/broadcast", 40),
     "knowledge": ("/knowledge", 50),
     "units": ("/units", 60),
 }

@@ -18,6 +18,7 @@ _LITERAL = re.compile(r"""["'](console\.[a-z0-9_.]+[a-z0-9_])["']""")
 
 def used_keys() -> set[str]:
     from bot.console.accounts import ROLES
+    from bot.console.pages.knowledge import REFUSALS
     from bot.console.pages.placeholders import NOT_YET
 
     keys: set[str] = set()
@@ -25,6 +26,10 @@ def used_keys() -> set[str]:
         keys.update(_LITERAL.findall(path.read_text(encoding="utf-8")))
     keys.update(f"console.nav.{key}" for key in ("overview", "audit", "accounts", *NOT_YET))
     keys.update(f"console.role.{role}" for role in ROLES)
+    keys.update(f"console.import.action.{action}" for action in ("create", "change", "update", "same"))
+    keys.update(f"console.broadcast.channel.{channel}" for channel in ("telegram", "web"))
+    keys.update(f"console.knowledge.outcome.{outcome}" for outcome in ("suggest", "fallback"))
+    keys.update(f"console.knowledge.refused.{reason}" for reason in REFUSALS)
     return {key for key in keys if not key.endswith(".")}
 
 

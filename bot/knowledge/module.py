@@ -9,4 +9,5 @@ module = FeatureModule(
     models=("bot.knowledge.models",),
     checks={"knowledge": "bot.knowledge.loader:check_knowledge", "personal_cases": "bot.knowledge.personal:check_personal_cases"},
     cli=("bot.knowledge.cli:register",),
+    jobs=("bot.knowledge.reload:reload_job",),
 )

@@ -13,4 +13,5 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.console.pages.accounts",
     "bot.console.pages.imports",
     "bot.console.pages.broadcasts",
+    "bot.console.pages.knowledge",
 )

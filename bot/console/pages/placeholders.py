@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 #: key → (address, navigation position)
 NOT_YET: dict[str, tuple[str, int]] = {
     "applications": ("/applications", 20),
-    "knowledge": ("/knowledge", 50),
     "units": ("/units", 60),
 }
 NAV = tuple(NavItem(key, path, position) for key, (path, position) in NOT_YET.items())

@@ -19,7 +19,7 @@ from tests.status_helpers import count, csv_bytes, row, rows_of, xlsx_bytes
 
 NUMBER = "SD2024-000001"
 GOOD = [row(NUMBER, state="审核受理"), row("SD2024-000002", "李四", "0456", level="初级", state="申报结束")]
-BAD = row("SD2024-000003", "王五", "12", state="不存在的状态")
+BAD = row("SD2024-000003", "王五", "5678", state="不存在的状态")
 _TOKEN = re.compile(r"/import/apply/([A-Za-z0-9_-]+)")
 
 

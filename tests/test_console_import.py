@@ -3,6 +3,7 @@ rows, notices queued, files refused with a message on the page, and the kept fil
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -12,10 +13,11 @@ from sqlalchemy import select
 from bot.console.models import ConsoleAudit
 from bot.console.uploads import UploadStore
 from bot.outbox.models import OutboxMessage
+from bot.status.importer import Importer, ImportReport
 from bot.status.models import Application
 from tests.console_fixtures import ConsoleBrowser
 from tests.helpers import ChatUser
-from tests.status_helpers import count, csv_bytes, row, rows_of, xlsx_bytes
+from tests.status_helpers import count, csv_bytes, row, rows_of, sapp, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
 GOOD = [row(NUMBER, state="审核受理"), row("SD2024-000002", "李四", "0456", level="初级", state="申报结束")]
@@ -120,3 +122,18 @@ def test_the_store_expires_files_and_keeps_one_per_session(clock):
     third = store.keep("s3", "d.csv", b"1", now)
     assert store.get("s3", third, now + timedelta(minutes=29)) is not None
     assert store.get("s3", third, now + timedelta(minutes=30)) is None
+
+
+async def test_two_imports_at_once_never_interleave(sapp):  # noqa: F811 - each backend
+    """Both see the same new rows; the second plans after the first has written (PostgreSQL: the
+    import lock; without it both would insert and one would fail on the unique number)."""
+    importer = Importer(sapp.services, actor="test", actor_user_id=None)
+    content = csv_bytes(GOOD)
+
+    async def one() -> ImportReport:
+        async with sapp.db.session() as session:
+            return await importer.apply(session, importer.prepare("statuses.csv", content))
+
+    first, second = await asyncio.gather(one(), one())
+    assert sorted((r.created, r.unchanged) for r in (first, second)) == [(0, 2), (2, 0)]
+    assert await count(sapp, Application) == 2

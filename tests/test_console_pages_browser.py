@@ -104,9 +104,13 @@ async def test_broadcast_delivered_through_the_emulator_with_progress_and_histor
             assert [m["text"] for m in emulator.messages_to(int(user.chat_id))] == ["各位申报人：纸质材料请按通知要求报送。"]
         await expect(page.locator("#broadcast-pct")).to_have_text("100%", timeout=10_000)  # htmx polling
         await expect(page.locator("#fig-sent")).to_have_text("3")
+        await expect(page.locator("p.pct")).to_contain_text("已完成")
         await page.screenshot(path=shot("broadcast-progress"))
         await page.goto("/broadcast")
-        await expect(page.locator("#broadcast-history tbody tr").first.locator("td.sent")).to_have_text("3")
+        latest = page.locator("#broadcast-history tbody tr").first
+        await expect(latest.locator("td.sent")).to_have_text("3")
+        await expect(latest.locator("td.state")).to_have_text("已完成")  # settled, before the bot's monitor stamps it
+        await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         await page.screenshot(path=shot("broadcast-history"))
         assert page.errors == []
     finally:

@@ -52,6 +52,14 @@ class Draft:
     urgent: bool
 
 
+def shown_state(broadcast: Broadcast, fig: Figures) -> str:
+    """The state staff see: a broadcast with every recipient settled is over, even before the bot's
+    monitor has stamped it (the monitor runs in the bot process, every second)."""
+    if broadcast.state == "sending" and fig.finished:
+        return "done"
+    return broadcast.state
+
+
 class BroadcastPages:
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -120,7 +128,7 @@ class BroadcastPages:
             history=history, limit=TEXT_LIMIT,
         )
 
-    async def history(self, session: AsyncSession) -> list[tuple[Broadcast, Figures]]:
+    async def history(self, session: AsyncSession) -> list[tuple[Broadcast, Figures, str]]:
         """The latest broadcasts with their figures (live from the outbox while they run)."""
         rows = (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(HISTORY_ROWS))).scalars().all()
         out = []
@@ -130,7 +138,7 @@ class BroadcastPages:
             else:
                 fig = Figures(total=b.total, sent=b.sent, blocked=b.blocked, failed=b.failed, cancelled=b.cancelled,
                               reasons=dict(b.reasons or {}))
-            out.append((b, fig))
+            out.append((b, fig, shown_state(b, fig)))
         return out
 
     async def compose(self, request: web.Request) -> web.StreamResponse:
@@ -181,7 +189,8 @@ class BroadcastPages:
         async with self.console.db() as session:
             broadcast = await self.load(session, request)
             fig = await figures(session, broadcast.id)
-        return {"b": broadcast, "fig": fig, "running": not fig.finished, "poll": POLL_SECONDS}
+        return {"b": broadcast, "fig": fig, "running": not fig.finished, "state": shown_state(broadcast, fig),
+                "poll": POLL_SECONDS}
 
     async def progress_page(self, request: web.Request) -> web.StreamResponse:
         return self.console.render(request, "broadcast_progress.html", **await self.progress_context(request))

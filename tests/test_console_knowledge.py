@@ -4,6 +4,8 @@ same database, as another process would be) only when it loads there too."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from bot.app import MODULES
 from bot.console.server import ConsoleConfig, create_app
+from bot.knowledge import reload
 from bot.knowledge.models import PhrasingCandidate
 from bot.knowledge.reload import LOAD_FAILED, LOADED, PUBLISH, ContentReloader, content_version
 from bot.storage.models import AuditEntry
@@ -20,6 +24,7 @@ from tests.helpers import ChatUser, copy_content, make_app
 
 QUESTION = "评审费"
 SUGGESTION = "评审费怎么交？"
+MODULES_JOBS = {job for module in MODULES for job in module.jobs}
 DIRECT = "扫描二维码"  # in the answer of fee-how-to-pay
 
 
@@ -129,3 +134,31 @@ async def test_reject_and_a_vanished_candidate(two_processes):
         assert rejected.status == 200 and "已驳回" in rejected.body_text
         again = await browser.post(f"/knowledge/candidates/{candidate_id}/accept")
         assert again.status == 404 and "已不存在" in again.body_text
+
+
+async def test_the_background_job_of_a_bot_process_swaps_in_what_is_published(two_processes, content, monkeypatch):
+    """``reload_job`` (declared in bot/knowledge/module.py, run beside the updates): it takes the
+    newest publication at start as known, and loads the next one within a poll."""
+    console_app, bot_app, _server = two_processes
+    monkeypatch.setattr(reload, "POLL_SECONDS", 0.05)
+    assert "bot.knowledge.reload:reload_job" in MODULES_JOBS
+    feature = bot_app.conversation.free_text
+    before = feature.answerer
+    async with console_app.db.session() as session:
+        reload.publish(session, console_app.services.clock.now(), content_version(content), "test")
+    job = asyncio.create_task(reload.reload_job(bot_app, {}))
+    try:
+        await asyncio.sleep(2)  # started: the publication above is the baseline, nothing loaded
+        assert feature.answerer is before and await actions(console_app, LOADED) == 0
+        async with console_app.db.session() as session:
+            reload.publish(session, console_app.services.clock.now(), content_version(content), "test")
+        for _ in range(200):
+            if feature.answerer is not before:
+                break
+            await asyncio.sleep(0.05)
+        assert feature.answerer is not before
+    finally:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    assert await actions(console_app, LOADED) == 1

@@ -57,6 +57,12 @@ async def test_import_report_then_the_good_rows(browser, console_server, console
     accept_dialogs(page)
     await sign_in(page, "clerk")
     await page.goto("/import")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    await page.set_input_files("input[name=file]", str(photo))
+    await page.click("#import-form button[type=submit]")
+    await expect(page.locator("#import-message")).to_contain_text("只支持 .xlsx 或 .csv 文件")  # on the page
+    await page.screenshot(path=shot("import-wrong-type"))
     await page.set_input_files("input[name=file]", str(upload))
     await page.click("#import-form button[type=submit]")
     await expect(page.locator("h1")).to_have_text("导入检查结果")

@@ -4,11 +4,14 @@ Runs the console application in-process on 127.0.0.1 over a fresh database (SQLi
 ``--postgres`` for a throw-away schema on the PostgreSQL of ``TEST_PG_URL``) seeded with
 ``--applications`` applications (each with a history row, in 200 units with HR contacts and
 invites), ``--questions`` logged questions (per-day counts and their unanswered share as distinct
-scrubbed questions), 20,000 outbox rows and ``--audit`` audit entries. It signs in like a browser
-(CSRF token from the form, session cookie), then requests every page in ``PAGES`` ``--rounds``
-times one after another and prints the median and p95 per page. It also times failed sign-ins of
-real logins (wrong password) against unknown logins: the two medians should be close (an unknown
-login is checked against a dummy hash), so timing does not tell which logins exist.
+scrubbed questions), 20,000 outbox rows, ``--audit`` audit entries, the knowledge page's data
+(100,000 distinct unanswered questions, candidate phrasings, votes) and 30 broadcasts (one still
+sending to 2,000 recipients). It signs in like a browser (CSRF token from the form, session
+cookie), then requests every page in ``PAGES`` ``--rounds`` times one after another and prints the
+median and p95 per page. It also times the import's dry run of a 10,000-row file (upload and
+report: work on a file, not a page), and failed sign-ins of real logins (wrong password) against
+unknown logins: the two medians should be close (an unknown login is checked against a dummy
+hash), so timing does not tell which logins exist.
 
     .venv/bin/python -m benchmarks.console [--rounds 50] [--applications 10000] [--questions 100000] [--postgres]
 
@@ -39,8 +42,20 @@ PAGES = [
     "/applications", "/applications?state=accepted&level=intermediate", "/applications?unit=7&since={since}",
     "/applications?number=SD2024-0042", "/applications?page=180", "/applications?sort=number&page=150",
     "/applications/SD2024-004321", "/units",
+    "/import", "/broadcast", "/broadcast/30", "/broadcast/30/progress", "/knowledge",
 ]
+#: the knowledge page's data: distinct unanswered questions, candidate phrasings, votes
+UNANSWERED = 100_000
+CANDIDATES = 500
+VOTES = 10_000
+#: broadcasts in the history (the last one still sending) and recipients of each
+BROADCASTS = 30
+RECIPIENTS = 2_000
+#: rows of the file the import dry run is timed on
+IMPORT_ROWS = 10_000
 PASSWORD = "harbour-lights-at-dusk"
+#: the HR contacts' user ids, above the broadcast recipients' (which take the table's own ids)
+HR_IDS = 100_001
 
 
 async def seed_status(bot_app, applications: int, questions: int) -> None:
@@ -65,10 +80,10 @@ async def seed_status(bot_app, applications: int, questions: int) -> None:
     async with bot_app.db.session() as session:
         await session.execute(insert(Unit), [{"id": u + 1, "name": f"青岛测试单位{u:03d}有限公司", "created_at": now} for u in range(200)])
         await session.execute(insert(User), [
-            {"id": i + 1, "channel": "telegram", "external_id": str(5_000_000 + i), "chat_id": str(5_000_000 + i),
+            {"id": HR_IDS + i, "channel": "telegram", "external_id": str(5_000_000 + i), "chat_id": str(5_000_000 + i),
              "role": "hr", "language": "zh", "active": True, "blocked": False, "created_at": now, "last_seen_at": now}
             for i in range(300)])
-        await session.execute(insert(HrContact), [{"user_id": i + 1, "unit_id": i % 200 + 1, "created_at": now} for i in range(300)])
+        await session.execute(insert(HrContact), [{"user_id": HR_IDS + i, "unit_id": i % 200 + 1, "created_at": now} for i in range(300)])
         await session.execute(insert(InviteCode), [
             {"code_hash": keyed_hash(salt, "invite", f"BENCH{i:05d}"), "unit_id": i % 200 + 1, "created_at": now,
              "expires_at": now + timedelta(days=7 - i % 10)} for i in range(400)])
@@ -101,7 +116,7 @@ async def seed_status(bot_app, applications: int, questions: int) -> None:
              "first_at": now - timedelta(days=30), "last_at": now - timedelta(minutes=i)} for i in range(distinct)])
         out_states = ("sent", "sent", "sent", "sent", "blocked", "failed", "pending")
         await session.execute(insert(OutboxMessage), [
-            {"idempotency_key": f"bench:{i}", "user_id": i % 300 + 1, "channel": "telegram", "chat_id": str(5_000_000 + i % 300),
+            {"idempotency_key": f"bench:{i}", "user_id": HR_IDS + i % 300, "channel": "telegram", "chat_id": str(5_000_000 + i % 300),
              "kind": "status", "payload": {"text": "x"}, "state": out_states[i % len(out_states)], "urgent": False,
              "attempts": 1, "not_before": now, "created_at": now} for i in range(20_000)])
 
@@ -119,6 +134,72 @@ async def seed(bot_app, audit_rows: int) -> None:
         for i in range(audit_rows):
             audit.record(session, f"staff{i % 20:02d}", ("sign_in", "account_add", "audit_export")[i % 3],
                          now - timedelta(minutes=i), f"t{i}", {"n": i}, f"10.0.{i % 250}.{i % 7}")
+    await seed_knowledge_and_broadcasts(bot_app)
+
+
+async def seed_knowledge_and_broadcasts(bot_app) -> None:  # noqa: ANN001
+    """Unanswered questions, candidates and votes (knowledge page); broadcasts with one outbox row per
+    recipient, the last still sending (broadcast pages count it live from the outbox)."""
+    from sqlalchemy import insert
+
+    from bot.knowledge.models import AnswerFeedback, PhrasingCandidate, UnansweredQuestion
+    from bot.outbox.models import OutboxMessage
+    from bot.reminders.models import Broadcast
+    from bot.storage.models import User
+
+    now = bot_app.services.clock.now()
+    async with bot_app.db.session() as session:
+        rows = [{"key": f"问题{i}", "text": f"问题{i}怎么办", "outcome": ("suggest", "fallback")[i % 2],
+                 "top_entry_id": None, "count": 1 + i % 97, "first_at": now, "last_at": now - timedelta(minutes=i)}
+                for i in range(UNANSWERED)]
+        for start in range(0, len(rows), 5000):
+            await session.execute(insert(UnansweredQuestion), rows[start:start + 5000])
+        await session.execute(insert(PhrasingCandidate), [
+            {"key": f"说法{i}", "entry_id": "fee-how-to-pay", "text": f"说法{i}", "count": 1 + i % 13,
+             "first_at": now, "last_at": now} for i in range(CANDIDATES)])
+        await session.execute(insert(AnswerFeedback), [
+            {"entry_id": ("fee-amounts", "fee-how-to-pay", "fee-invoice")[i % 3], "vote": (1, -1)[i % 2], "at": now}
+            for i in range(VOTES)])
+        await session.execute(insert(User), [
+            {"channel": "telegram", "external_id": str(9000 + i), "chat_id": str(9000 + i), "role": "applicant",
+             "language": "zh", "active": True, "blocked": False, "created_at": now, "last_seen_at": now}
+            for i in range(RECIPIENTS)])
+        for b in range(1, BROADCASTS + 1):
+            running = b == BROADCASTS
+            broadcast = Broadcast(text=f"通知{b}", segment={"kind": "all", "value": None}, segment_label="全部用户",
+                                  state="sending" if running else "done", created_by=None, source="console",
+                                  created_at=now - timedelta(days=BROADCASTS - b), total=RECIPIENTS,
+                                  sent=RECIPIENTS - 3, blocked=2, failed=1, cancelled=0, reasons={},
+                                  finished_at=None if running else now, last_progress_pct=0 if running else 100)
+            session.add(broadcast)
+            await session.flush()
+            if running:
+                await session.execute(insert(OutboxMessage), [
+                    {"user_id": 1 + i, "channel": "telegram", "chat_id": str(9000 + i), "kind": "broadcast",
+                     "idempotency_key": f"bc:{broadcast.id}:{i}", "payload": {"text": broadcast.text},
+                     "state": ("sent", "pending")[i % 2], "attempts": 0, "not_before": now, "created_at": now,
+                     "broadcast_id": broadcast.id} for i in range(RECIPIENTS)])
+
+
+async def import_dry_run_ms(client, csrf: str) -> float:  # noqa: ANN001 - a TestClient
+    """Upload an ``IMPORT_ROWS``-row file and get its row-by-row report (read, checked, planned)."""
+    import io
+
+    from aiohttp import FormData
+
+    out = io.StringIO()
+    out.write("申报编号,姓名,身份证后四位,单位,申报级别,状态\n")
+    for i in range(IMPORT_ROWS):
+        out.write(f"SD2024-{i:06d},张三,123X,单位{i % 300},中级,审核受理\n")
+    form = FormData()
+    form.add_field("file", out.getvalue().encode(), filename="bench.csv")
+    started = time.perf_counter()
+    upload = await client.post("/import/upload", data=form, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+    report = await client.get(upload.headers["HX-Redirect"])
+    body = await report.text()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert report.status == 200 and f"共 {IMPORT_ROWS} 行" in body, report.status
+    return round(elapsed, 1)
 
 
 async def sign_in_times(client) -> dict[str, float]:  # noqa: ANN001 - a TestClient
@@ -211,12 +292,15 @@ async def main(rounds: int, audit_rows: int, applications: int, questions: int, 
                 figures[page] = {"median_ms": round(statistics.median(times), 1),
                                  "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
                 print(f"{path:52s} median {figures[page]['median_ms']:7.1f} ms   p95 {figures[page]['p95_ms']:7.1f} ms")
+            page_csrf = re.search(r'name="csrf" value="([^"]+)"', await (await client.get("/import")).text()).group(1)
+            dry_run = await import_dry_run_ms(client, page_csrf)
+            print(f"import dry run of a {IMPORT_ROWS}-row file (upload and report): {dry_run:.0f} ms")
         finally:
             await client.close()
             await bot_app.close()
     return {"rounds": rounds, "backend": "postgres" if postgres else "sqlite", "applications": applications,
             "questions": questions, "audit_rows": audit_rows, "pages": figures, "failed_sign_in": sign_in,
-            "worst_p95_ms": max(f["p95_ms"] for f in figures.values())}
+            "worst_p95_ms": max(f["p95_ms"] for f in figures.values()), "import_dry_run_ms": dry_run}
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ class App:
     async def close(self) -> None:
         await self.services.db.dispose()
 
+    def check_content(self) -> dict[str, list[ContentProblem]]:
+        """``python -m bot check`` on this app's content: problems by area (the console's reload runs it
+        before publishing; blocking, so call it in a worker thread)."""
+        from bot.content.check import run_checks
+
+        return run_checks(self.services.content_root, content_checkers())
+
     @contextlib.asynccontextmanager
     async def background_running(
         self, senders: dict[str, Sender], extra: Iterable[Coroutine[object, object, None]] = ()

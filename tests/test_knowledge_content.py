@@ -145,3 +145,16 @@ def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
                     encoding="utf-8")
     [problem] = check_no_later_years(tmp_path)
     assert problem.file.endswith("b_paper_fee.yaml") and "2025" in problem.reason
+
+
+def test_check_of_later_years_leaves_a_broken_yaml_file_to_its_own_checker(tmp_path):
+    from bot.app import content_checkers
+    from bot.content.check import run_checks
+    from tests.helpers import copy_content
+
+    copy_content(tmp_path)
+    path = tmp_path / "knowledge" / "entries" / "b_paper_fee.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  - id: [unclosed\n", encoding="utf-8")
+    results = run_checks(tmp_path, content_checkers())  # before, later_years raised yaml's ParserError
+    assert results["later_years"] == []
+    assert any(p.file.endswith("b_paper_fee.yaml") and p.line and "YAML syntax" in p.reason for p in results["knowledge"])

@@ -21,6 +21,7 @@ def used_keys() -> set[str]:
 
     from bot.console.accounts import ROLES
     from bot.console.pages import PAGE_MODULES
+    from bot.console.pages.knowledge import REFUSALS
 
     keys: set[str] = set()
     for path in [*PACKAGE.glob("templates/*.html"), *PACKAGE.rglob("*.py")]:
@@ -29,17 +30,21 @@ def used_keys() -> set[str]:
         keys.update(f"console.nav.{item.key}" for item in getattr(importlib.import_module(name), "NAV", ()))
     keys.update(f"console.role.{role}" for role in ROLES)
     keys.update(_built_keys())
+    keys.update(f"console.knowledge.refused.{reason}" for reason in REFUSALS)
     return {key for key in keys if not key.endswith((".", "_"))}
 
 
 def _built_keys() -> set[str]:
-    """Keys the overview and applications pages build from a prefix (``…outcome_`` + an outcome)."""
+    """Keys pages build from a prefix (``…outcome_`` + an outcome, ``…action.`` + an import action)."""
     from bot.console.applications import SORTS
     from bot.console.figures import PUSH_GROUPS
     from bot.knowledge.daily import OUTCOMES
 
     return ({f"console.overview.outcome_{o}" for o in OUTCOMES} | {f"console.overview.push_{p}" for p in PUSH_GROUPS}
-            | {f"console.applications.sort_{s}" for s in SORTS})
+            | {f"console.applications.sort_{s}" for s in SORTS}
+            | {f"console.import.action.{action}" for action in ("create", "change", "update", "same")}
+            | {f"console.broadcast.channel.{channel}" for channel in ("telegram", "web")}
+            | {f"console.knowledge.outcome.{outcome}" for outcome in ("suggest", "fallback")})
 
 
 def check_console(root: Path) -> list[ContentProblem]:

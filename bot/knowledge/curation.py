@@ -26,7 +26,15 @@ from bot.knowledge.normalize import Normalizer
 
 
 class Refused(Exception):
-    """The candidate cannot become a phrasing; the message says why (shown to staff)."""
+    """The candidate cannot become a phrasing; the message says why (the command line shows it).
+
+    ``key`` and ``values`` name the same reason for pages in Chinese (the staff console words it as
+    ``console.knowledge.refused.<key>``)."""
+
+    def __init__(self, message: str, key: str = "other", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ async def accept(session: AsyncSession, root: Path, candidate_id: int) -> tuple[
     """Write one candidate into its entry's file and delete it; ``Refused`` says why not."""
     row = await session.get(PhrasingCandidate, candidate_id)
     if row is None:
-        raise Refused("no such candidate")
+        raise Refused("no such candidate", "gone")
     path = add_phrasing(root, row.entry_id, row.text)
     await session.delete(row)
     await session.flush()
@@ -85,22 +93,24 @@ def _yaml():  # noqa: ANN202
     return yaml
 
 
-def phrasing_problem(kb: KnowledgeBase, entry_id: str, text: str) -> str | None:
+def phrasing_problem(kb: KnowledgeBase, entry_id: str, text: str) -> Refused | None:
     """Why ``text`` cannot be added to the entry, or None."""
     if entry_id not in kb.by_id:
-        return f"entry {entry_id!r} no longer exists"
+        return Refused(f"entry {entry_id!r} no longer exists", "no_entry", entry=entry_id)
     if not PHRASING_MIN <= len(text) <= PHRASING_MAX:
-        return f"the text has {len(text)} characters; a phrasing has {PHRASING_MIN} to {PHRASING_MAX}"
+        return Refused(f"the text has {len(text)} characters; a phrasing has {PHRASING_MIN} to {PHRASING_MAX}",
+                       "length", length=len(text), min=PHRASING_MIN, max=PHRASING_MAX)
     if MASK in text:
-        return "the text contains a masked number"
+        return Refused("the text contains a masked number", "masked")
     normalizer = Normalizer(kb.synonyms)
     key = normalizer.compact(normalizer.normalize(text))
     if not key:
-        return "the text normalises to nothing (only fillers or punctuation)"
+        return Refused("the text normalises to nothing (only fillers or punctuation)", "empty")
     for entry in kb.entries:
         for question in entry.questions:
             if normalizer.compact(normalizer.normalize(question)) == key:
-                return f"the text is already a phrasing of {entry.id} ({question!r})"
+                return Refused(f"the text is already a phrasing of {entry.id} ({question!r})", "duplicate",
+                               entry=entry.id, question=question)
     return None
 
 
@@ -110,10 +120,11 @@ def add_phrasing(root: Path, entry_id: str, text: str) -> Path:
     try:
         kb = load_knowledge(root)
     except ContentError as exc:
-        raise Refused(f"the knowledge base is invalid already (run `python -m bot check`): {len(exc.problems)} problem(s)") from exc
+        raise Refused(f"the knowledge base is invalid already (run `python -m bot check`): {len(exc.problems)} problem(s)",
+                      "invalid_kb", count=len(exc.problems)) from exc
     problem = phrasing_problem(kb, entry_id, text)
     if problem:
-        raise Refused(problem)
+        raise problem
     yaml = _yaml()
     for path in entry_files(root):
         original = path.read_bytes()
@@ -129,6 +140,7 @@ def add_phrasing(root: Path, entry_id: str, text: str) -> Path:
         _kb, problems = collect(root)
         if problems:
             path.write_bytes(original)
-            raise Refused("the knowledge base would not validate: " + "; ".join(str(p) for p in problems[:3]))
+            raise Refused("the knowledge base would not validate: " + "; ".join(str(p) for p in problems[:3]),
+                          "not_valid", problems="；".join(str(p) for p in problems[:3]))
         return path
-    raise Refused(f"entry {entry_id!r} was not found in {root / 'knowledge' / 'entries'}")
+    raise Refused(f"entry {entry_id!r} was not found in {root / 'knowledge' / 'entries'}", "no_entry", entry=entry_id)

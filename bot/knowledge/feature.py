@@ -64,7 +64,6 @@ class KnowledgeFeature(FreeTextHandler):
     group_callbacks = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
-        root = services.content_root
         self.services = services
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
@@ -75,14 +74,25 @@ class KnowledgeFeature(FreeTextHandler):
         self.refs = QuestionRefs()
         self.daily = DailyTally()
         try:
-            self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
-            kb = self.answerer.runtime.kb
-            self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
+            self.replace_content(*self.load_content())
         except ContentError as exc:
             # A broken knowledge file must not take the whole bot down (status, reminders and the
             # eligibility check still work); questions get the office's contacts meanwhile and
             # `python -m bot check` names the file, line and reason.
             log.warning("knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
+
+    def load_content(self) -> tuple[Answerer, PersonalCases]:
+        """The knowledge base, its matcher and the personal cases, read and validated from the
+        content root; raises ``ContentError`` (and changes nothing) when they do not validate."""
+        root = self.services.content_root
+        answerer = Answerer(load_runtime(root), self.services.t, self.services.cycles)
+        kb = answerer.runtime.kb
+        return answerer, load_personal_cases(root, kb.levels, set(kb.by_id))
+
+    def replace_content(self, answerer: Answerer, personal: PersonalCases) -> None:
+        """Answer with new content from now on (``bot.knowledge.reload``): two plain assignments,
+        so an update being answered keeps the objects it already holds."""
+        self.answerer, self.personal = answerer, personal
 
     def callbacks(self) -> dict[str, Handler]:
         return {PREFIX: self.on_button}

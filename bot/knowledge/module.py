@@ -13,4 +13,5 @@ module = FeatureModule(
         "personal_cases": "bot.knowledge.personal:check_personal_cases",
     },
     cli=("bot.knowledge.cli:register",),
+    jobs=("bot.knowledge.reload:reload_job",),
 )

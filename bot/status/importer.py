@@ -8,6 +8,7 @@ applications may start in any state; existing ones must follow the workflow.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,9 +25,12 @@ from bot.status.personal import id_tail_hash, normalize_id_tail
 from bot.status.service import NOTE_MAX, StatusChanged, StatusInputError, StatusService
 from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
 from bot.status.workflow import TransitionRefused
+from bot.storage.locks import lock_names
 from bot.storage.models import AuditEntry, add_audit
 
 Progress = Callable[[int, int], None]
+#: the lock every import holds while it plans and writes
+IMPORT_LOCK = "status.import"
 CHUNK = 500
 
 
@@ -95,6 +99,39 @@ class PreparedImport:
 
     report: ImportReport
     rows: list[ParsedRow]
+
+
+#: one row's plan: the row, its stored application (None: new), the ID tail's hash, a state change
+PlanItem = tuple[ParsedRow, Application | None, str, bool]
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """What applying would do to one good row: ``create``, ``change`` (state), ``update`` (level,
+    unit, name or ID tail), ``same``; ``notify`` when someone is bound to hear of the change."""
+
+    row: int
+    number: str
+    action: str
+    source: str | None
+    target: str
+    notify: bool = False
+
+
+@dataclass
+class ImportPreview:
+    """The dry run of an import: the report (file and row errors, nothing applied) and the good rows."""
+
+    report: ImportReport
+    rows: list[PreviewRow]
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def notices(self) -> int:
+        """State changes with someone to notify (each may notify several people)."""
+        return sum(1 for row in self.rows if row.notify)
 
 
 def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None) -> str:
@@ -213,11 +250,44 @@ class Importer:
         return prepared
 
     async def apply(self, session: AsyncSession, prepared: PreparedImport, partial: bool = False) -> ImportReport:
-        """Check the prepared rows against the database and write them (in the caller's transaction)."""
+        """Check the prepared rows against the database and write them (in the caller's transaction).
+
+        Imports never interleave, whichever process runs them (chat, command line, console): the
+        transaction first takes the import lock (PostgreSQL: an advisory lock until it ends; SQLite
+        admits one writer anyway), so a second import plans against the first one's result."""
         report = prepared.report
         if report.file_error is None:
+            await lock_names(session, IMPORT_LOCK)
             await self._plan_and_apply(session, prepared.rows, report, partial)
         return report
+
+    async def preview(self, session: AsyncSession, prepared: PreparedImport) -> ImportPreview:
+        """The dry run: every row checked against the database as ``apply`` would, nothing written.
+
+        ``prepared`` is left as it was (the report is copied), so it can still be applied."""
+        report = copy.deepcopy(prepared.report)
+        if report.file_error is not None:
+            return ImportPreview(report, [])
+        plan = await self._plan(session, prepared.rows, report)
+        names = sorted({row.unit for row, *_ in plan})
+        unit_ids: dict[str, int] = {}
+        for i in range(0, len(names), CHUNK):
+            result = await session.execute(select(Unit.name, Unit.id).where(Unit.name.in_(names[i : i + CHUNK])))
+            unit_ids.update(dict(result.tuples().all()))
+        changed = [app for _row, app, _hash, change in plan if change and app is not None]
+        recipients = await self.service.notices.recipients(session, changed)
+        rows: list[PreviewRow] = []
+        for row, app, tail_hash, change in plan:
+            if app is None:
+                rows.append(PreviewRow(row.row, row.number, "create", None, row.state))
+                continue
+            fields = {"level": row.level, "unit_id": unit_ids.get(row.unit), "applicant_name": row.name,
+                      "id_tail_hash": tail_hash}
+            differing = any(getattr(app, key) != value for key, value in fields.items())
+            action = "change" if change else "update" if differing else "same"
+            notify = change and bool(recipients.get(app.id))
+            rows.append(PreviewRow(row.row, row.number, action, app.state, row.state, notify))
+        return ImportPreview(report, rows)
 
     # ---- phase 1: each row on its own ---------------------------------------------------------
     def _parse(self, table: Any, columns: dict[str, int], now: datetime, report: ImportReport) -> list[ParsedRow]:
@@ -290,13 +360,22 @@ class Importer:
 
     # ---- phase 2: against the database ---------------------------------------------------------
     async def _plan_and_apply(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport, partial: bool) -> None:
+        plan = await self._plan(session, rows, report)
+        if report.errors and not partial:
+            return
+        await self._apply(session, plan, report)
+        report.applied = True
+
+    async def _plan(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport) -> list[PlanItem]:
+        """Each row against the stored application: its transition checked (a refusal becomes a row
+        error in ``report``); nothing is written."""
         existing: dict[str, Application] = {}
         numbers = [r.number for r in rows]
         for i in range(0, len(numbers), CHUNK):
             result = await session.execute(select(Application).where(Application.number.in_(numbers[i : i + CHUNK])))
             existing.update({a.number: a for a in result.scalars()})
         salt = self.service.salt
-        plan: list[tuple[ParsedRow, Application | None, str, bool]] = []  # row, app, hash, state change
+        plan: list[PlanItem] = []
         for row in rows:
             tail_hash = id_tail_hash(salt, row.number, row.id_tail)
             app = existing.get(row.number)
@@ -310,12 +389,9 @@ class Importer:
                 change = True
             plan.append((row, app, tail_hash, change))
         report.errors.sort(key=lambda e: e.row)
-        if report.errors and not partial:
-            return
-        await self._apply(session, plan, report)
-        report.applied = True
+        return plan
 
-    async def _apply(self, session: AsyncSession, plan: list[tuple[ParsedRow, Application | None, str, bool]], report: ImportReport) -> None:
+    async def _apply(self, session: AsyncSession, plan: list[PlanItem], report: ImportReport) -> None:
         """Write the plan with executemany statements (10,000 rows must take seconds, not minutes)."""
         now = self.services.clock.now()
         units = await self._units(session, {row.unit for row, *_ in plan})

@@ -1,39 +1,46 @@
-"""The staff console against the real bot process: a state changed on the console's detail page
-reaches the applicant bound in Telegram (the Bot API emulator), through the outbox worker that
-``python -m bot run`` starts. The console runs in this process on the bot's SQLite file, as
-``python -m bot console`` would beside the bot on the office's machine.
+"""The staff console with the real bot process and Telegram (the Bot API emulator), for aiogram and PTB.
+
+The console runs in the test (as ``python -m bot console`` would: its own app on the bot's database
+and content); the bot process (``python -m bot run``) binds the applicant and delivers through its
+outbox worker. An import applied on the console page reaches the applicant bound in Telegram; a
+broadcast to the applicant's unit is delivered, its progress reaches 100 % and the history shows it;
+a state changed on an application's detail page reaches its applicant.
+Quiet hours are off in the content copy (status notices are not urgent; the test may run at night).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
-from pathlib import Path
+from contextlib import asynccontextmanager
 
 import pytest
 import pytest_asyncio
+from aiohttp import FormData
 from aiohttp.test_utils import TestServer
+from sqlalchemy import select
 
 from bot.app import build_app
 from bot.console.server import ConsoleConfig, create_app
 from bot.settings import load_settings
+from bot.status.models import Unit
 from tests.console_fixtures import ConsoleBrowser, add_account
 from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import count_rows, start_bot
-from tests.e2e.test_status_journeys import UNIT, eventually, import_rows
-from tests.emulator import TgUser
-from tests.status_helpers import row
+from tests.e2e.conftest import start_bot
+from tests.status_helpers import row, xlsx_bytes
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
 
-STAFF = 79502
+NUMBER = "QD2024-7001"
+UNIT = "青岛西海岸控制台测试有限公司"
+TEXT = "控制台群发测试：请核对纸质材料。"
+_APPLY = re.compile(r"/import/apply/([A-Za-z0-9_-]+)")
 
 
-def without_quiet_hours(tmp: Path) -> Path:
-    """A copy of the content whose outbox has no quiet hours: the test may run at night, and a status
-    notice is not urgent, so the shipped 22:00–08:00 window would hold it until morning."""
-    content = tmp / "content"
-    content.mkdir()
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def content(tmp_path_factory):
+    content = tmp_path_factory.mktemp("console-content")
     for name in ("dialogs", "knowledge"):
         (content / name).symlink_to(ROOT / name)
     shutil.copytree(ROOT / "rules", content / "rules")
@@ -45,39 +52,89 @@ def without_quiet_hours(tmp: Path) -> Path:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(emulator, framework, tmp_path_factory):
+async def bot(emulator, framework, content, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"console-{framework}")
-    proc = await start_bot(emulator, framework, tmp,
-                           extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(without_quiet_hours(tmp))})
+    proc = await start_bot(emulator, framework, tmp, extra_env={"CONTENT_DIR": str(content)})
     yield proc
     await proc.stop()
 
 
-async def test_a_state_changed_in_the_console_reaches_the_applicant_in_telegram(bot, emulator, tg_user):
-    number = "QD2024-6001"
-    await import_rows(TgUser(emulator, STAFF), [row(number, "刘晓明", "204X", unit=UNIT, level="中级", state="评委会办事机构审核")])
-    await tg_user.say(f"/bind {number}")
-    await tg_user.say("204X", expect=2)
-
-    console_app = build_app(load_settings(database_url=bot.database_url), serving=True)
-    await console_app.start()
-    server = TestServer(create_app(console_app, ConsoleConfig()), host="127.0.0.1")
+@asynccontextmanager
+async def console(bot, content):  # noqa: ANN001, ANN201
+    """The console's own app on the bot's database and content (the salt file is the bot's)."""
+    app = build_app(load_settings(database_url=bot.database_url), root=content)
+    await app.start()
+    await add_account(app, "clerk", "staff")
+    server = TestServer(create_app(app, ConsoleConfig()), host="127.0.0.1")
     await server.start_server()
     try:
-        await add_account(console_app, "clerk", "staff")
-        async with ConsoleBrowser(server) as b:
-            await b.sign_in("clerk")
-            await b.get(f"/applications/{number}")
-            done = await b.post(f"/applications/{number}/state", {"target": "accepted", "note": "材料齐全"})
-            assert done.status == 200 and "已排队发送 1 条通知" in done.body_text
+        async with ConsoleBrowser(server) as browser:
+            await browser.sign_in("clerk")
+            yield app, browser
     finally:
         await server.close()
-        await console_app.close()
+        await app.close()
 
-    (notice,) = await tg_user.replies(1, timeout=20)
+
+async def import_rows(browser: ConsoleBrowser, rows: list[list[str]]) -> str:
+    await browser.get("/import")
+    form = FormData()
+    form.add_field("csrf", browser.csrf)
+    form.add_field("file", xlsx_bytes(rows), filename="申报状态.xlsx")
+    report = await browser.client.post("/import/upload", data=form)
+    token = _APPLY.search(await report.text()).group(1)
+    done = await browser.post(f"/import/apply/{token}", {"mode": "all"})
+    assert done.status == 200, done.body_text
+    return done.body_text
+
+
+async def test_import_notice_and_broadcast_reach_the_applicant_in_telegram(bot, content, tg_user):
+    async with console(bot, content) as (app, browser):
+        created = await import_rows(browser, [row(NUMBER, "刘晓明", "204X", unit=UNIT, state="审核受理")])
+        assert "新增 1 件" in created
+        (ask,) = await tg_user.say(f"/bind {NUMBER}")
+        assert "身份证号码的后四位" in ask["text"]
+        done, _card = await tg_user.say("204x", expect=2)
+        assert "绑定成功" in done["text"]
+
+        changed = await import_rows(browser, [row(NUMBER, "刘晓明", "204X", unit=UNIT, state="纸质材料已送达")])
+        assert "已排队发送 1 条通知" in changed
+        (notice,) = await tg_user.replies(1, timeout=30)
+        assert NUMBER in notice["text"] and "纸质材料已送达" in notice["text"]
+
+        async with app.db.session() as session:
+            unit_id = (await session.execute(select(Unit.id).where(Unit.name == UNIT))).scalar_one()
+        await browser.get("/broadcast")
+        draft = {"kind": "unit", "unit": str(unit_id), "text": TEXT}
+        preview = await browser.post("/broadcast/preview", draft)
+        assert re.search(r'data-channel="telegram"><td>Telegram</td><td>1<', preview.body_text)
+        sent = await browser.post("/broadcast/send", draft)
+        broadcast_id = int(re.search(r"/broadcast/(\d+)$", str(sent.url)).group(1))
+        (delivered,) = await tg_user.replies(1, timeout=30)
+        assert delivered["text"] == TEXT
+        for _ in range(100):
+            fragment = await browser.get(f"/broadcast/{broadcast_id}/progress", headers={"HX-Request": "true"})
+            if 'id="broadcast-pct">100%' in fragment.body_text:
+                break
+            await asyncio.sleep(0.2)
+        assert 'id="broadcast-pct">100%' in fragment.body_text and 'id="fig-sent">1<' in fragment.body_text
+        history = (await browser.get("/broadcast")).body_text
+        line = re.search(rf'<tr data-id="{broadcast_id}">(.*?)</tr>', history, re.S).group(1)
+        assert re.findall(r'class="(sent|blocked|failed)">(\d+)<', line) == [("sent", "1"), ("blocked", "0"), ("failed", "0")]
+
+
+async def test_a_state_changed_on_the_detail_page_reaches_the_applicant_in_telegram(bot, content, tg_user):
+    number = "QD2024-6001"
+    async with console(bot, content) as (_app, browser):
+        await import_rows(browser, [row(number, "刘晓明", "204X", unit=UNIT, level="中级", state="评委会办事机构审核")])
+        await tg_user.say(f"/bind {number}")
+        await tg_user.say("204X", expect=2)
+        await browser.get(f"/applications/{number}")
+        done = await browser.post(f"/applications/{number}/state", {"target": "accepted", "note": "材料齐全"})
+        assert done.status == 200 and "已排队发送 1 条通知" in done.body_text
+
+    (notice,) = await tg_user.replies(1, timeout=30)
     assert "您的职称申报有新进展" in notice["text"] and number in notice["text"]
     assert "审核受理" in notice["text"] and "材料齐全" in notice["text"] and "刘晓明" not in notice["text"]
-    sent = "SELECT count(*) FROM outbox WHERE kind='status' AND state='sent' AND chat_id=?"
-    assert await eventually(lambda: count_rows(bot.db_path, sent, str(tg_user.id)) == 1)
     (status,) = await tg_user.say("/status")
     assert "当前状态：审核受理" in status["text"]

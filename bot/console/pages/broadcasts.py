@@ -1,0 +1,220 @@
+"""Broadcasts: compose, preview (recipients per channel), confirm, progress, cancel, history.
+
+Everything goes through ``bot.reminders.broadcast`` and ``bot.reminders.audience``, as ``/broadcast``
+in chat and ``python -m bot broadcast`` do: the same segments, the same opt-outs and reachability,
+one outbox row per recipient written in one transaction, figures counted from the outbox. Delivery
+is the bot's outbox worker's job (the processes of ``run`` and ``web``); this page only shows it.
+The draft lives in the preview form (hidden fields), so nothing is stored before "confirm", and
+"confirm" checks the text and counts the recipients again.
+
+Room for other languages: a draft is (segment, text) today; a version in English would add a second
+text field to the form and one more ``create_broadcast`` per language, segmented by the users'
+language, without changing the pages' flow.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.console.routing import ConsoleError, NavItem, Route
+from bot.core.sanitize import clean_text, small_number
+from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipients
+from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures
+from bot.reminders.definitions import RemindersFile, load_reminder_rules
+from bot.reminders.models import Broadcast
+from bot.status.models import Unit
+from bot.status.service import StatusService
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.console.server import Console
+
+NAV = (NavItem("broadcast", "/broadcast", 40),)
+HISTORY_ROWS = 30
+#: seconds between two updates of a running broadcast's progress (htmx polling)
+POLL_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A checked broadcast draft: the segment, its label for staff, the text, quiet hours or not."""
+
+    segment: Segment
+    label: str
+    text: str
+    urgent: bool
+
+
+def shown_state(broadcast: Broadcast, fig: Figures) -> str:
+    """The state staff see: a broadcast with every recipient settled is over, even before the bot's
+    monitor has stamped it (the monitor runs in the bot process, every second)."""
+    if broadcast.state == "sending" and fig.finished:
+        return "done"
+    return broadcast.state
+
+
+class BroadcastPages:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.t = console.t
+
+    @cached_property
+    def rules(self) -> RemindersFile:
+        return load_reminder_rules(self.console.services.content_root)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.rules)
+
+    @property
+    def workflow(self):  # noqa: ANN201
+        return StatusService.of(self.console.services).workflow
+
+    # ---- the draft -----------------------------------------------------------------------------
+    async def draft(self, session: AsyncSession, form) -> tuple[Draft | None, str]:  # noqa: ANN001 - MultiDictProxy
+        """The draft of a submitted form, or None and the reason (a sentence for the page)."""
+        text = clean_text(str(form.get("text", "")))
+        if not text:
+            return None, self.t("console.broadcast.text_empty")
+        if len(text) > TEXT_LIMIT:
+            return None, self.t("console.broadcast.text_too_long", length=len(text), limit=TEXT_LIMIT)
+        kind = str(form.get("kind", ""))
+        urgent = form.get("urgent") == "1"
+        if kind in ("all", "applicants", "hr"):
+            return Draft(Segment(kind), self.t(f"reminders.broadcast.segments.{kind}"), text, urgent), ""
+        if kind == "level":
+            value = str(form.get("level", ""))
+            if value in self.workflow.levels:
+                label = self.t("reminders.broadcast.segment_level", value=self.workflow.level_label(value))
+                return Draft(Segment("level", value), label, text, urgent), ""
+            return None, self.t("console.broadcast.choose_level")
+        if kind == "state":
+            value = str(form.get("state", ""))
+            if value in self.workflow.states:
+                label = self.t("reminders.broadcast.segment_state", value=self.workflow.label(value))
+                return Draft(Segment("state", value), label, text, urgent), ""
+            return None, self.t("console.broadcast.choose_state")
+        if kind == "unit":
+            unit_id = small_number(str(form.get("unit", "")))
+            unit = await session.get(Unit, unit_id) if unit_id is not None else None
+            if unit is not None:
+                label = self.t("reminders.broadcast.segment_unit", value=unit.name)
+                return Draft(Segment("unit", str(unit.id)), label, text, urgent), ""
+            return None, self.t("console.broadcast.choose_unit")
+        return None, self.t("console.broadcast.choose_segment")
+
+    async def per_channel(self, session: AsyncSession, segment: Segment) -> dict[str, int]:
+        users = await segment_recipients(session, segment, self.subscriptions, self.rules.push_channels)
+        counts = Counter(user.channel for user in users)
+        return {channel: counts.get(channel, 0) for channel in self.rules.push_channels}
+
+    # ---- pages ---------------------------------------------------------------------------------
+    async def compose_page(self, request: web.Request, status: int = 200, message: str = "",
+                           form: dict[str, str] | None = None) -> web.Response:
+        async with self.console.db() as session:
+            units = (await session.execute(select(Unit).order_by(Unit.name))).scalars().all()
+            history = await self.history(session)
+        return self.console.render(
+            request, "broadcast.html", status=status, message=message, form=form or {}, kinds=SEGMENT_KINDS,
+            levels=[(lv.id, lv.label) for lv in self.workflow.data.levels],
+            states=[(sid, self.workflow.label(sid)) for sid in self.workflow.states], units=units,
+            history=history, limit=TEXT_LIMIT,
+        )
+
+    async def history(self, session: AsyncSession) -> list[tuple[Broadcast, Figures, str]]:
+        """The latest broadcasts with their figures (live from the outbox while they run)."""
+        rows = (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(HISTORY_ROWS))).scalars().all()
+        out = []
+        for b in rows:
+            if b.finished_at is None:
+                fig = await figures(session, b.id)
+            else:
+                fig = Figures(total=b.total, sent=b.sent, blocked=b.blocked, failed=b.failed, cancelled=b.cancelled,
+                              reasons=dict(b.reasons or {}))
+            out.append((b, fig, shown_state(b, fig)))
+        return out
+
+    async def compose(self, request: web.Request) -> web.StreamResponse:
+        return await self.compose_page(request)
+
+    async def preview(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        values = {key: str(form.get(key, "")) for key in ("text", "kind", "level", "state", "unit", "urgent")}
+        async with self.console.db() as session:
+            draft, problem = await self.draft(session, form)
+            counts = await self.per_channel(session, draft.segment) if draft else {}
+        if draft is None:
+            return await self.compose_page(request, 400, problem, values)
+        total = sum(counts.values())
+        return self.console.render(request, "broadcast_preview.html", draft=draft, counts=counts, total=total,
+                                   form=values)
+
+    async def send(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        values = {key: str(form.get(key, "")) for key in ("text", "kind", "level", "state", "unit", "urgent")}
+        if form.get("back"):
+            return await self.compose_page(request, form=values)
+        async with self.console.db() as session:
+            draft, problem = await self.draft(session, form)
+            if draft is not None and not sum((await self.per_channel(session, draft.segment)).values()):
+                problem = self.t("console.broadcast.nobody", segment=draft.label)
+            elif draft is not None:
+                broadcast = await create_broadcast(
+                    session, text=draft.text, segment=draft.segment, segment_label=draft.label,
+                    subscriptions=self.subscriptions, now=self.console.now(), source="console", urgent=draft.urgent,
+                    channels=self.rules.push_channels, texts=self.console.services.texts,
+                )
+                self.console.audit(session, request, "broadcast_create", target=str(broadcast.id),
+                                   details={"segment": draft.segment.as_dict(), "total": broadcast.total,
+                                            "urgent": draft.urgent})
+        if draft is None or problem:
+            return await self.compose_page(request, 400, problem, values)
+        raise web.HTTPSeeOther(f"/broadcast/{broadcast.id}")
+
+    async def load(self, session: AsyncSession, request: web.Request) -> Broadcast:
+        number = small_number(request.match_info["id"])
+        broadcast = await session.get(Broadcast, number) if number is not None else None
+        if broadcast is None:
+            raise ConsoleError(404, "console.broadcast.not_found")
+        return broadcast
+
+    async def progress_context(self, request: web.Request) -> dict[str, object]:
+        async with self.console.db() as session:
+            broadcast = await self.load(session, request)
+            fig = await figures(session, broadcast.id)
+        return {"b": broadcast, "fig": fig, "running": not fig.finished, "state": shown_state(broadcast, fig),
+                "poll": POLL_SECONDS}
+
+    async def progress_page(self, request: web.Request) -> web.StreamResponse:
+        return self.console.render(request, "broadcast_progress.html", **await self.progress_context(request))
+
+    async def progress_fragment(self, request: web.Request) -> web.StreamResponse:
+        return self.console.render(request, "broadcast_figures.html", **await self.progress_context(request))
+
+    async def cancel(self, request: web.Request) -> web.StreamResponse:
+        async with self.console.db() as session:
+            broadcast = await self.load(session, request)
+            if broadcast.state == "sending":
+                cancelled = await cancel_broadcast(session, broadcast, self.console.now())
+                self.console.audit(session, request, "broadcast_cancel", target=str(broadcast.id),
+                                   details={"cancelled": cancelled})
+        raise web.HTTPSeeOther(f"/broadcast/{broadcast.id}")
+
+
+def routes(console: Console) -> list[Route]:
+    pages = BroadcastPages(console)
+    return [
+        Route("GET", "/broadcast", pages.compose),
+        Route("POST", "/broadcast/preview", pages.preview),
+        Route("POST", "/broadcast/send", pages.send),
+        Route("GET", r"/broadcast/{id:\d+}", pages.progress_page),
+        Route("GET", r"/broadcast/{id:\d+}/progress", pages.progress_fragment),
+        Route("POST", r"/broadcast/{id:\d+}/cancel", pages.cancel),
+    ]

@@ -1,0 +1,177 @@
+"""Import of statuses from a spreadsheet: upload, a row-by-row dry run, then apply.
+
+The engine is the one of ``python -m bot status import`` (``bot.status.importer``): the same
+reading limits, checks and notices. The upload is read as a stream and refused past the import's
+size limit before it is held whole; it is kept on the server (``bot.console.uploads``) under a token
+bound to the session, and the report and apply steps name only that token. Applying re-reads the
+kept file and plans again inside the transaction that holds the import lock, so what is applied is
+checked against the database as it is then, never against the report's older view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from aiohttp import BodyPartReader, web
+
+from bot.console.routing import NavItem, Route, signed_in
+from bot.console.uploads import UploadStore
+from bot.status.importer import IMPORT_LOCK, Importer, ImportPreview, ImportReport, PreparedImport
+from bot.status.service import StatusService
+from bot.status.tablefile import REQUIRED, TableFileError, too_big
+from bot.storage.locks import lock_names
+
+if TYPE_CHECKING:
+    from bot.console.server import Console
+
+NAV = (NavItem("import", "/import", 30),)
+#: rows of the report's table shown on the page (the figures count them all)
+SHOWN_ROWS = 500
+SHOWN_ERRORS = 500
+CHUNK_BYTES = 64 * 1024
+#: the header htmx requests carry the CSRF token in (``bot.console.server.CSRF_HEADER``)
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class UploadRefused(Exception):
+    """The upload cannot be read; ``message`` is the staff-facing sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def read_upload(request: web.Request, importer: Importer) -> tuple[str, bytes]:
+    """(file name, content) of the form's ``file`` field, never more than the import's size limit.
+
+    With the CSRF token in a header (htmx) the body is streamed part by part here; a plain form
+    (no script) had its small body parsed by the guard already, and the file is taken from it."""
+    limits = importer.workflow.import_limits
+    declared = request.content_length
+    if declared is not None and (error := too_big(declared - CHUNK_BYTES, limits)) is not None:
+        raise UploadRefused(importer.t_error(error))
+    if request.headers.get(CSRF_HEADER) is None:  # the guard found the token in the parsed form
+        field = (await request.post()).get("file")
+        if isinstance(field, web.FileField):
+            return field.filename or "", field.file.read(limits.max_file_bytes + 1)
+        raise UploadRefused(importer.t_error(TableFileError("empty")))
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name != "file":
+            await part.release()
+            continue
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await part.read_chunk(CHUNK_BYTES):
+            size += len(chunk)
+            if (error := too_big(size, limits)) is not None:
+                raise UploadRefused(importer.t_error(error))
+            chunks.append(chunk)
+        return part.filename or "", b"".join(chunks)
+    raise UploadRefused(importer.t_error(TableFileError("empty")))
+
+
+def routes(console: Console) -> list[Route]:
+    store = UploadStore()
+
+    def importer_for(request: web.Request) -> Importer:
+        return Importer(console.services, actor=f"console:{signed_in(request).account.login}", actor_user_id=None)
+
+    def page(request: web.Request, status: int = 200, message: str = "") -> web.Response:
+        template = "import_form.html" if request.headers.get("HX-Request") else "import.html"
+        return console.render(request, template, status=status, message=message, columns=REQUIRED)
+
+    async def prepare(importer: Importer, name: str, content: bytes) -> PreparedImport:
+        """Reading and checking rows costs CPU, not the database: a worker thread, no transaction."""
+        return await asyncio.to_thread(importer.prepare, name, content)
+
+    async def form(request: web.Request) -> web.StreamResponse:
+        return page(request)
+
+    async def upload(request: web.Request) -> web.StreamResponse:
+        importer = importer_for(request)
+        try:
+            name, content = await read_upload(request, importer)
+            prepared = await prepare(importer, name, content)
+        except UploadRefused as exc:
+            return page(request, 400, exc.message)
+        if prepared.report.file_error:
+            return page(request, 400, console.t("console.import.file_refused", reason=prepared.report.file_error))
+        token = store.keep(signed_in(request).id_hash, name[:100], content, console.now())
+        async with console.db() as session:
+            console.audit(session, request, "import_upload", target=name[:100],
+                          details={"rows": prepared.report.total, "bad_rows": len({e.row for e in prepared.report.errors})})
+        target = f"/import/report/{token}"
+        if request.headers.get("HX-Request"):
+            return web.Response(status=204, headers={"HX-Redirect": target})
+        raise web.HTTPSeeOther(target)
+
+    def expired(request: web.Request) -> web.Response:
+        return page(request, 410, console.t("console.import.expired"))
+
+    async def report(request: web.Request) -> web.StreamResponse:
+        kept = store.get(signed_in(request).id_hash, request.match_info["token"], console.now())
+        if kept is None:
+            return expired(request)
+        importer = importer_for(request)
+        prepared = await prepare(importer, kept.file_name, kept.content)
+        async with console.db() as session:
+            preview = await importer.preview(session, prepared)
+        return show_report(request, kept.token, kept.file_name, preview)
+
+    def show_report(request: web.Request, token: str, file_name: str, preview: ImportPreview,
+                    status: int = 200, message: str = "") -> web.Response:
+        errors = [error.render(console.services.t) for error in preview.report.errors[:SHOWN_ERRORS]]
+        return console.render(
+            request, "import_report.html", status=status, token=token, file_name=file_name, preview=preview,
+            report=preview.report, errors=errors, bad_rows=len({e.row for e in preview.report.errors}),
+            rows=preview.rows[:SHOWN_ROWS], shown=SHOWN_ROWS, message=message, label=state_label,
+        )
+
+    workflow = StatusService.of(console.services).workflow
+
+    def state_label(state: str | None) -> str:
+        if not state:
+            return "—"
+        return workflow.label(state) if state in workflow.states else state
+
+    async def apply(request: web.Request) -> web.StreamResponse:
+        owner = signed_in(request).id_hash
+        kept = store.get(owner, request.match_info["token"], console.now())
+        if kept is None:
+            return expired(request)
+        mode = str((await request.post()).get("mode", ""))
+        if mode not in {"all", "good"}:
+            raise web.HTTPBadRequest()
+        importer = importer_for(request)
+        prepared = await prepare(importer, kept.file_name, kept.content)
+        async with console.db() as session:
+            await lock_names(session, IMPORT_LOCK)  # the plan below and the writes see the same rows
+            preview = await importer.preview(session, prepared)
+            result: ImportReport = await importer.apply(session, prepared, partial=mode == "good")
+            console.audit(session, request, "import_apply", target=kept.file_name,
+                          details={"mode": mode} | {k: v for k, v in result.figures().items()})
+        if not result.applied:
+            return show_report(request, kept.token, kept.file_name, preview, 409,
+                               console.t("console.import.not_all_good"))
+        store.drop(kept.token)
+        changed = [row for row in preview.rows if row.action != "same"]
+        return console.render(request, "import_result.html", file_name=kept.file_name, report=result,
+                              rows=changed[:SHOWN_ROWS], more=max(0, len(changed) - SHOWN_ROWS), label=state_label)
+
+    async def discard(request: web.Request) -> web.StreamResponse:
+        kept = store.get(signed_in(request).id_hash, request.match_info["token"], console.now())
+        if kept is not None:
+            store.drop(kept.token)
+            async with console.db() as session:
+                console.audit(session, request, "import_discard", target=kept.file_name)
+        raise web.HTTPSeeOther("/import")
+
+    return [
+        Route("GET", "/import", form),
+        Route("POST", "/import/upload", upload),
+        Route("GET", "/import/report/{token}", report),
+        Route("POST", "/import/apply/{token}", apply),
+        Route("POST", "/import/discard/{token}", discard),
+    ]

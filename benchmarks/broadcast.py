@@ -112,7 +112,7 @@ class Run:
         from bot.reminders.definitions import load_reminder_rules
         from bot.storage.db import Database
         from bot.storage.models import User
-        from tests.emulator.server import BotApiEmulator
+        from tests.support.emulator.server import BotApiEmulator
 
         a = self.args
         emu = BotApiEmulator(token=TOKEN, honor_idempotency_key=a.dedup)

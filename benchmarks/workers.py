@@ -36,8 +36,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.broadcast import _drop_schema, _fresh_schema  # noqa: E402
 from benchmarks.updates import QUESTIONS, count_replies  # noqa: E402
-from tests.cluster import Cluster, WebVisitor  # noqa: E402
-from tests.emulator import BotApiEmulator  # noqa: E402
+from tests.e2e.cluster import Cluster, WebVisitor  # noqa: E402
+from tests.support.emulator import BotApiEmulator  # noqa: E402
 
 HIGH_LIMITS = ("--session-limit", "1000000", "--ip-limit", "1000000")
 

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.e2e.botproc import ROOT, TOKEN, BotProcess, free_port
-from tests.emulator import BotApiEmulator
+from tests.support.emulator import BotApiEmulator
 
 SECRET = "cluster-secret_0123456789"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "upgrade",

@@ -12,7 +12,7 @@ import pytest
 
 from bot.console import accounts
 from bot.paths import PROJECT_ROOT
-from tests.console_fixtures import PASSWORD
+from tests.support.console_fixtures import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -165,7 +165,7 @@ async def test_after_sign_out_the_back_button_shows_nothing(browser, console_ser
 
 
 async def test_choose_a_password_through_the_setup_link(browser, console_server, console_app):
-    from tests.console_fixtures import add_account
+    from tests.support.console_fixtures import add_account
 
     texts = console_app.services.texts
     token = await add_account(console_app, "newcomer", "staff", password=None)

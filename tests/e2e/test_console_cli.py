@@ -16,7 +16,7 @@ import pytest
 from bot.console.models import ConsoleAudit, StaffAccount
 from bot.storage.db import Database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"(http://\S+/setup/([A-Za-z0-9_-]{43}))")
 pytestmark = pytest.mark.timeout(180)
 

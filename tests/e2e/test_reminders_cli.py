@@ -13,9 +13,9 @@ import pytest
 from bot.clock import SystemClock
 from bot.storage.db import Database
 from bot.storage.models import User
-from tests.emulator import BotApiEmulator
+from tests.support.emulator import BotApiEmulator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:CLI-token"
 pytestmark = pytest.mark.timeout(120)
 

@@ -23,12 +23,12 @@ from bot.reminders.broadcast import create_broadcast
 from bot.reminders.definitions import load_reminder_rules
 from bot.reminders.scheduler import ReminderScheduler
 from bot.storage.db import Database
-from tests.emulator import BotApiEmulator
-from tests.helpers import PG_URL, pg_schema, postgres_available
-from tests.outbox_fakes import make_users, states
-from tests.test_reminders_scheduler import at
+from tests.integration.test_reminders_scheduler import at
+from tests.support.emulator import BotApiEmulator
+from tests.support.helpers import PG_URL, pg_schema, postgres_available
+from tests.support.outbox_fakes import make_users, states
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:E2E-token"
 
 

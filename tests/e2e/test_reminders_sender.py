@@ -8,7 +8,7 @@ from aiohttp import web
 from bot.channels.telegram_sender import TelegramHttpSender, error_for
 from bot.core.messages import Button, Outbound
 from bot.core.sending import PermanentFailure, RecipientBlocked, RetryLater, TransientFailure
-from tests.emulator import BotApiEmulator
+from tests.support.emulator import BotApiEmulator
 
 TOKEN = "123456:SENDER-token"
 

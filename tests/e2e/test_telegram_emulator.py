@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.emulator import BLOCKED_DESCRIPTION, BotApiEmulator
-from tests.emulator.process import EmulatorProcess
+from tests.support.emulator import BLOCKED_DESCRIPTION, BotApiEmulator
+from tests.support.emulator.process import EmulatorProcess
 
 TOKEN = "123456:TEST"
 

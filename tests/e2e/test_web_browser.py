@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.channels.web.server import WebConfig, create_app
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import DialogState, User
-from tests.helpers import ChatUser
+from tests.support.helpers import ChatUser
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

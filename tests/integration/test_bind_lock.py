@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.status.lockout import SOURCE_FAILURES, TARGET_ALERT
 from bot.status.models import BindAttempt, Binding
-from tests.helpers import ChatUser, make_app, pg_schema, postgres_available
-from tests.status_helpers import STAFF_ID, count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser, make_app, pg_schema, postgres_available
+from tests.support.status_helpers import STAFF_ID, count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
 RIGHT_TAIL = "123X"

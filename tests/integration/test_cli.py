@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import PROJECT_ENV
+from tests.support.helpers import PROJECT_ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_bot(*args: str, env: dict | None = None, cwd: Path | None = None, stdin: str | None = None):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.console import accounts, audit, passwords, sessions, throttle
 from bot.console.models import ConsoleAudit, ConsoleSession
-from tests.console_fixtures import PASSWORD, ConsoleBrowser, add_account
+from tests.support.console_fixtures import PASSWORD, ConsoleBrowser, add_account
 
 # ---- password policy ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.core.messages import Inbound
 from bot.storage.models import AuditEntry, DialogState, User
-from tests.helpers import ChatUser, make_app
+from tests.support.helpers import ChatUser, make_app
 
 
 async def count(app, model, *where) -> int:

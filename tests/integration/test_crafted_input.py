@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import ChatUser, make_app
-from tests.status_helpers import STAFF_ID, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser, make_app
+from tests.support.status_helpers import STAFF_ID, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 CRAFTED = ["unit:99999999999999999999:0", "unit:2:²", "unit:1:²", "unit:1:99999999999999999999", "unit:\ud800:0",
            "bc:u:99999999999999999999", "bc:u:²", "\ud800", "menu:\ud800", "unit:٣:0"]

@@ -13,7 +13,7 @@ from bot.dialogs.loader import definition_version
 from bot.paths import PROJECT_ROOT
 from bot.settings import load_settings
 from bot.storage.models import DialogState
-from tests.helpers import ChatUser, make_app
+from tests.support.helpers import ChatUser, make_app
 
 Q1 = "第1题：您目前的身份是？"
 

@@ -24,12 +24,12 @@ from bot.core.feature import resolve
 from bot.paths import PROJECT_ROOT
 from bot.settings import load_settings
 from bot.storage.base import Base
-from tests.fixtures.toy_feature import feature as toy_feature
-from tests.fixtures.toy_feature.module import module as toy
-from tests.helpers import ChatUser, copy_content, make_clock
+from tests.integration.fixtures.toy_feature import feature as toy_feature
+from tests.integration.fixtures.toy_feature.module import module as toy
+from tests.support.helpers import ChatUser, copy_content, make_clock
 
 #: MODULES as bot/app.py builds it, with the one line a new feature adds to MODULE_PATHS
-WITH_TOY = tuple(resolve(f"{path}:module") for path in (*MODULE_PATHS, "tests.fixtures.toy_feature.module"))
+WITH_TOY = tuple(resolve(f"{path}:module") for path in (*MODULE_PATHS, "tests.integration.fixtures.toy_feature.module"))
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from bot.reminders.models import Broadcast
 from bot.status.service import StatusService
 from bot.storage.base import Base
 from bot.storage.models import User
-from tests.helpers import ChatUser
-from tests.status_helpers import STAFF_ID, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import STAFF_ID, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 import_models()  # every feature module's tables on Base.metadata
 

@@ -10,8 +10,8 @@ from bot.channels.telegram_common import parse_update
 from bot.outbox.models import OutboxMessage
 from bot.status.models import Binding
 from bot.storage.models import DialogState, User
-from tests.helpers import ChatUser
-from tests.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
 GROUP = "-1001234567890"

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from bot.storage.housekeeping import REDELIVERY_WINDOW, prune_job, prune_processed_updates
 from bot.storage.models import ProcessedUpdate
-from tests.helpers import ChatUser
+from tests.support.helpers import ChatUser
 
 
 async def stored_ids(app) -> set[str]:  # noqa: ANN001

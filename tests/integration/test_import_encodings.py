@@ -8,7 +8,7 @@ import pytest
 from bot.paths import PROJECT_ROOT
 from bot.status.tablefile import TableFileError, decode_text
 from bot.status.workflow import load_workflow
-from tests.status_helpers import csv_bytes, row, sapp  # noqa: F401
+from tests.support.status_helpers import csv_bytes, row, sapp  # noqa: F401
 
 LIMITS = load_workflow(PROJECT_ROOT).import_limits
 TRADITIONAL = ["申報編號", "姓名", "身份證後四位", "單位", "申報級別", "狀態"]

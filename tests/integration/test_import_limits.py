@@ -19,9 +19,9 @@ import pytest
 from bot.paths import PROJECT_ROOT
 from bot.status.tablefile import TableFileError, read_table
 from bot.status.workflow import load_workflow
-from tests import bombs
-from tests.helpers import ChatUser
-from tests.status_helpers import STAFF_ID, csv_bytes, row, sapp, send_file, staff  # noqa: F401
+from tests.integration import bombs
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import STAFF_ID, csv_bytes, row, sapp, send_file, staff  # noqa: F401
 
 LIMITS = load_workflow(PROJECT_ROOT).import_limits
 read_table("warm.xlsx", bombs.xlsx_parts([bombs.inline_row(1, bombs.HEADER)]), LIMITS)  # imports out of the figures

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import PROJECT_ENV
+from tests.support.helpers import PROJECT_ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEV_DIR = ROOT / "tests" / "data" / "kb_dev"
 
 
@@ -43,7 +43,7 @@ def test_ask_plain_text_fallback_shows_office_contacts():
 
 
 def test_ask_file_gives_json_lines(tmp_path):
-    from tests.kb_fixtures import make_content_root
+    from tests.support.kb_fixtures import make_content_root
 
     env = PROJECT_ENV | {"CONTENT_DIR": str(make_content_root(tmp_path))}
     questions = tmp_path / "q.txt"
@@ -113,7 +113,7 @@ def test_kb_calibrate_without_write_leaves_the_file(tmp_path):
 
 
 async def test_kb_gaps_lists_frequent_unanswered_questions(tmp_path):
-    from tests.helpers import ChatUser, make_app
+    from tests.support.helpers import ChatUser, make_app
 
     env = PROJECT_ENV | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}
     proc = run_bot("kb", "gaps", env=env)

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.clock import LOCAL_TZ
 from bot.knowledge.feedback import scrub
 from bot.knowledge.models import AnswerFeedback, UnansweredQuestion
-from tests.helpers import ChatUser, make_app, make_clock
-from tests.kb_fixtures import ENTRIES, make_content_root, write_knowledge
+from tests.support.helpers import ChatUser, make_app, make_clock
+from tests.support.kb_fixtures import ENTRIES, make_content_root, write_knowledge
 
 FIXTURE_PHONE = "0532-12345678"
 FIXTURE_EMAIL = "kb-test@example.org"

@@ -17,9 +17,9 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import PhrasingCandidate, QuestionRef
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import UserNote
-from tests.helpers import PROJECT_ENV, ChatUser, make_app, make_clock, pg_schema
-from tests.kb_fixtures import make_content_root
-from tests.test_knowledge_cli import run_bot
+from tests.integration.test_knowledge_cli import run_bot
+from tests.support.helpers import PROJECT_ENV, ChatUser, make_app, make_clock, pg_schema
+from tests.support.kb_fixtures import make_content_root
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 from bot.knowledge.evaluate import evaluate, load_dev, score_cases
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.matcher import Matcher
-from tests.helpers import ChatUser, make_app
-from tests.kb_fixtures import GUIDED, MATCHER, dump, make_content_root, write_knowledge
+from tests.support.helpers import ChatUser, make_app
+from tests.support.kb_fixtures import GUIDED, MATCHER, dump, make_content_root, write_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def test_calibration_replays_decide_exactly(update):
 
 
 async def test_web_chat_shows_header_and_runner_up_buttons(guided_app):
-    from tests.test_web_api import csrf_of, say, start_client
+    from tests.integration.test_web_api import csrf_of, say, start_client
 
     client = await start_client(guided_app)
     try:

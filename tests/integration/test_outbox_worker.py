@@ -15,7 +15,7 @@ from bot.outbox.config import DeliveryConfig
 from bot.outbox.models import OutboxMessage
 from bot.outbox.worker import OutboxWorker, Outcome
 from bot.storage.models import User
-from tests.outbox_fakes import FakeSender, make_users, push, row_by_key, states
+from tests.support.outbox_fakes import FakeSender, make_users, push, row_by_key, states
 
 FAST = DeliveryConfig(global_rate=2000, per_chat_interval=0, quiet_hours=None, lease_seconds=30)
 

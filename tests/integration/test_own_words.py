@@ -13,8 +13,8 @@ from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.content.own_words import NOTICES_DIR, SuffixAutomaton, check_own_words, normalise, shared_runs
 from bot.paths import PROJECT_ROOT
-from tests.helpers import PROJECT_ENV
-from tests.test_cli import run_bot
+from tests.integration.test_cli import run_bot
+from tests.support.helpers import PROJECT_ENV
 
 #: N24 三(二)1: a whole sentence of 29 characters with no proper name in it.
 COPIED = "经审核不符合申报条件的材料，应及时退回并向申报人说明原因。"

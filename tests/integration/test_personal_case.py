@@ -19,7 +19,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.personal import check_personal_cases, load_personal_cases, prepare
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import UserNote
-from tests.helpers import ChatUser
+from tests.support.helpers import ChatUser
 
 BUTTON = "📝 资格自测（已预填）"
 EMPLOYEE = "在职（企业、事业单位、社会团体等）"
@@ -193,7 +193,7 @@ async def test_other_questions_get_no_self_check_button(app, user):
 def test_ask_command_says_what_the_chat_says():
     import json
 
-    from tests.test_knowledge_cli import run_bot
+    from tests.integration.test_knowledge_cli import run_bot
 
     proc = run_bot("ask", "--json", "我本科毕业8年能报中级吗")
     assert proc.returncode == 0, proc.stderr

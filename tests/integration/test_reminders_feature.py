@@ -15,8 +15,8 @@ from bot.reminders.broadcast import BroadcastMonitor
 from bot.reminders.models import Broadcast, Subscription
 from bot.status.models import Application, Binding, HrContact, Unit
 from bot.storage.models import AuditEntry, User
-from tests.helpers import ChatUser
-from tests.outbox_fakes import FakeSender, make_users
+from tests.support.helpers import ChatUser
+from tests.support.outbox_fakes import FakeSender, make_users
 
 FAST = DeliveryConfig(global_rate=2000, per_chat_interval=0, quiet_hours=None)
 

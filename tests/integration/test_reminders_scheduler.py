@@ -17,7 +17,7 @@ from bot.reminders.audience import Subscriptions
 from bot.reminders.models import ReminderLog
 from bot.reminders.scheduler import ReminderScheduler
 from bot.status.models import Application, Binding, HrContact, Unit
-from tests.outbox_fakes import FakeSender, make_users
+from tests.support.outbox_fakes import FakeSender, make_users
 
 
 def at(y, m, d, hh=9, mm=0) -> datetime:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.knowledge.feedback import top_gaps
 from bot.knowledge.models import UnansweredQuestion
 from bot.status.lockout import SOURCE_FAILURES
-from tests.helpers import ChatUser
-from tests.status_helpers import count, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import count, row, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
 RIGHT_TAIL = "123X"

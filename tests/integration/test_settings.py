@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.helpers import PROJECT_ENV
+from tests.support.helpers import PROJECT_ENV
 
 
 def test_defaults_use_sqlite_under_var(monkeypatch):

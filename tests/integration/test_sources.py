@@ -9,7 +9,7 @@ from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.paths import PROJECT_ROOT
 from bot.reference.documents import Citer, Document, describe, load_documents
-from tests.helpers import ChatUser, copy_content
+from tests.support.helpers import ChatUser, copy_content
 
 TEXTS = {
     "sources.item": "{name}{section}{notes}",

@@ -8,8 +8,8 @@ from bot.outbox.models import OutboxMessage
 from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory
 from bot.status.service import StatusChanged, StatusService
 from bot.storage.models import AuditEntry, User
-from tests.helpers import ChatUser
-from tests.status_helpers import count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
 UNIT = "青岛示例科技有限公司"

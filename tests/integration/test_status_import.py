@@ -14,7 +14,7 @@ from bot.status.importer import Importer, render_report
 from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import id_tail_hash
 from bot.storage.models import AuditEntry
-from tests.status_helpers import HEADER, count, csv_bytes, row, rows_of, sapp, staff, xlsx_bytes  # noqa: F401
+from tests.support.status_helpers import HEADER, count, csv_bytes, row, rows_of, sapp, staff, xlsx_bytes  # noqa: F401
 
 GOOD = [
     row("SD2024-000001", "张三明", "123X", level="中级", state="评委会办事机构审核"),

@@ -8,8 +8,8 @@ from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import payload_to_outbound
 from bot.status.models import Application, StatusHistory
 from bot.status.service import StatusService
-from tests.helpers import ChatUser
-from tests.status_helpers import count, csv_bytes, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import count, csv_bytes, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "QD2024-0815"
 UNIT = "青岛西海岸工业互联网有限公司"

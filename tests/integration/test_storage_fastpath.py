@@ -17,7 +17,7 @@ import bot.core.conversation as conversation_module
 from bot.storage.db import SERVING_LOCK_WAIT, Database
 from bot.storage.models import DialogState, User
 from bot.storage.turns import TurnStatements, UserRecord
-from tests.helpers import ChatUser, make_app
+from tests.support.helpers import ChatUser, make_app
 
 
 async def _serving_app(tmp_path):

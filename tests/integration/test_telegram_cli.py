@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from tests.e2e.botproc import free_port
-from tests.helpers import PROJECT_ENV
+from tests.support.helpers import PROJECT_ENV
 
 
 def run_bot(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -21,7 +21,7 @@ from bot.channels.telegram_common import (
     process_update,
 )
 from bot.core.messages import Attachment, Button, Outbound
-from tests.emulator.html_check import html_to_text
+from tests.support.emulator.html_check import html_to_text
 
 
 def message_update(**content) -> dict:
@@ -267,7 +267,7 @@ def test_keyboards_are_built_once_per_layout_and_the_memory_is_bounded():
 
 async def test_documents_are_downloaded_only_for_staff(tmp_path):
     """Five non-staff users sending a file cost no download; a staff member's file is fetched."""
-    from tests.helpers import make_app
+    from tests.support.helpers import make_app
 
     app = await make_app("sqlite", tmp_path, staff_ids=["900"])
     fetched, performed = [], []

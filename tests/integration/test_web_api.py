@@ -18,7 +18,7 @@ from bot.channels.web.sender import WebInboxSender
 from bot.channels.web.server import CHANNEL_KEY, STATIC_DIR, TRIM_EVERY, WebConfig, create_app
 from bot.core.messages import Button, Outbound
 from bot.core.sending import PermanentFailure
-from tests.helpers import ChatUser, make_app
+from tests.support.helpers import ChatUser, make_app
 
 
 def cid() -> str:

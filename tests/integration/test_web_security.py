@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.web import session as sess
 from bot.channels.web.server import WebConfig, create_app
 from bot.status.lockout import SOURCE_FAILURES
-from tests.helpers import ChatUser, make_app
-from tests.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
+from tests.support.helpers import ChatUser, make_app
+from tests.support.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
 
 NUMBER = "SD2024-000001"
 RIGHT_TAIL = "123X"

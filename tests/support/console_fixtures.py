@@ -1,8 +1,9 @@
 """Shared pieces of the staff console's tests: accounts with a known password, a running console
 server on a fresh database, and an HTTP "browser" that signs in and posts forms with their CSRF token.
 
-``tests/conftest.py`` imports the fixtures, so every test module can ask for ``console_app`` and
-``console_server`` (and ``console_any_app`` for both database backends); import ``ConsoleBrowser``, ``add_account`` and ``PASSWORD`` from here.
+``tests/integration/conftest.py`` imports the fixtures (``tests/e2e/conftest.py`` the first two), so
+those tests can ask for ``console_app`` and ``console_server`` (and ``console_any_app`` for both
+database backends); import ``ConsoleBrowser``, ``add_account`` and ``PASSWORD`` from here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.console import accounts
 from bot.console.server import ConsoleConfig, create_app
-from tests.helpers import make_app
+from tests.support.helpers import make_app
 
 PASSWORD = "lighthouse-harbour-47"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -129,7 +129,7 @@ class ChatUser:
 
 def _project_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL", "STAFF_IDS"}}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import ChatUser, make_app, pg_schema
+from tests.support.helpers import ChatUser, make_app, pg_schema
 
 HEADER = ["申报编号", "姓名", "身份证后四位", "单位", "申报级别", "状态", "状态时间", "备注"]
 STAFF_ID = "900"

@@ -14,12 +14,12 @@ In-process (tests, benchmarks)::
     emu.faults.stats                        # deliveries per chat, 429s, 403s, duplicates
     await emu.stop()
 
-Out of process: ``EmulatorProcess`` (``python -m tests.emulator``) with a JSON control API under
+Out of process: ``EmulatorProcess`` (``python -m tests.support.emulator``) with a JSON control API under
 ``/_emu/`` (send_text, press, messages, faults, stats).
 """
 
-from tests.emulator.client import TgUser, button_data
-from tests.emulator.faults import BLOCKED_DESCRIPTION, Faults, Stats
-from tests.emulator.server import BotApiEmulator
+from tests.support.emulator.client import TgUser, button_data
+from tests.support.emulator.faults import BLOCKED_DESCRIPTION, Faults, Stats
+from tests.support.emulator.server import BotApiEmulator
 
 __all__ = ["BotApiEmulator", "TgUser", "button_data", "Faults", "Stats", "BLOCKED_DESCRIPTION"]

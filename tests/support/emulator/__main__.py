@@ -1,8 +1,8 @@
-"""Run the emulator on its own: ``python -m tests.emulator [--port N]``.
+"""Run the emulator on its own: ``python -m tests.support.emulator [--port N]``.
 
 Prints ``EMULATOR_URL <url>`` on the first line, then serves until SIGTERM/SIGINT. Besides the Bot
 API it serves a small control API (``/_emu/...``) so another process can play users and read results;
-``tests.emulator.process.EmulatorProcess`` wraps it.
+``tests.support.emulator.process.EmulatorProcess`` wraps it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import signal
 
 from aiohttp import web
 
-from tests.emulator.server import BotApiEmulator
+from tests.support.emulator.server import BotApiEmulator
 
 
 class ControlledEmulator(BotApiEmulator):

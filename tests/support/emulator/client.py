@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulator.server import BotApiEmulator
+from tests.support.emulator.server import BotApiEmulator
 
 
 class TgUser:

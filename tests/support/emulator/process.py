@@ -1,4 +1,4 @@
-"""Start the emulator as a subprocess (``python -m tests.emulator``) and drive it over HTTP."""
+"""Start the emulator as a subprocess (``python -m tests.support.emulator``) and drive it over HTTP."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class EmulatorProcess:
@@ -18,7 +18,7 @@ class EmulatorProcess:
 
     def start(self, timeout: float = 20.0) -> str:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulator", "--port", "0"],
+            [sys.executable, "-m", "tests.support.emulator", "--port", "0"],
             cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )
         assert self.proc.stdout is not None

@@ -26,8 +26,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from tests.emulator.faults import Fault, Faults
-from tests.emulator.html_check import EntityParseError, html_to_text
+from tests.support.emulator.faults import Fault, Faults
+from tests.support.emulator.html_check import EntityParseError, html_to_text
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class BotApiEmulator:
         return self.url
 
     def _extra_routes(self, app: web.Application) -> None:
-        """Hook for the out-of-process control API (``python -m tests.emulator``)."""
+        """Hook for the out-of-process control API (``python -m tests.support.emulator``)."""
 
     async def stop(self) -> None:
         if self._webhook_task is not None:

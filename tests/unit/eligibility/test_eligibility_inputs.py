@@ -13,7 +13,7 @@ from bot.eligibility.profile import Profile
 from bot.eligibility.rulebook import load_rulebook
 from bot.paths import PROJECT_ROOT
 from bot.reference.cycles import cycle_for, load_cycles
-from tests.helpers import copy_content
+from tests.support.helpers import copy_content
 
 BOOK = load_rulebook(PROJECT_ROOT)
 

@@ -455,7 +455,7 @@ def test_the_evaluator_is_pure():
 # ---- cycle files ------------------------------------------------------------------------------
 def test_current_cycle_from_a_clock():
     from bot.reference.cycles import CycleCalendar
-    from tests.helpers import make_clock
+    from tests.support.helpers import make_clock
 
     calendar = CycleCalendar.load(PROJECT_ROOT)
     view = calendar.current(make_clock("2024-08-30T23:00:00"))
@@ -491,7 +491,7 @@ def test_cycle_facts_have_sources_and_extra_sections_are_kept(tmp_path):
 def test_check_reports_unknown_documents(tmp_path):
 
     from bot.eligibility.rulebook_check import check_rulebook
-    from tests.helpers import copy_content
+    from tests.support.helpers import copy_content
 
     copy_content(tmp_path)
     path = tmp_path / "rules" / "eligibility.yaml"

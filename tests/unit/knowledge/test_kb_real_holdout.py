@@ -16,7 +16,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.normalize import Normalizer
 from bot.paths import PROJECT_ROOT
 
-REAL_DIR = Path(__file__).parent / "data" / "kb_real"
+REAL_DIR = PROJECT_ROOT / "tests" / "data" / "kb_real"
 TUNE = REAL_DIR / "tune.yaml"
 HOLDOUT = REAL_DIR / "holdout.yaml"
 #: the collection the search corpus yielded (see the files' headers); a half below this has lost data

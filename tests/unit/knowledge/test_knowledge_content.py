@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.knowledge.evaluate import dev_files, evaluate, load_dev, score_cases
@@ -11,7 +9,7 @@ from bot.knowledge.loader import uncited_sections
 from bot.knowledge.runtime import load_runtime
 from bot.paths import PROJECT_ROOT
 
-DEV_DIR = Path(__file__).parent / "data" / "kb_dev"
+DEV_DIR = PROJECT_ROOT / "tests" / "data" / "kb_dev"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +134,7 @@ def test_new_facts_are_answered_with_their_confidence(runtime, question, entry_i
 
 def test_check_refuses_a_year_after_the_latest_cycle(tmp_path):
     from bot.reference.later_years import check_no_later_years
-    from tests.helpers import copy_content
+    from tests.support.helpers import copy_content
 
     copy_content(tmp_path)
     assert check_no_later_years(tmp_path) == []

@@ -19,7 +19,7 @@ from bot.knowledge.matcher import Matcher
 from bot.knowledge.runtime import load_runtime
 from bot.knowledge.schema import LevelsFile
 from bot.paths import PROJECT_ROOT
-from tests.kb_fixtures import ENTRIES, write_knowledge
+from tests.support.kb_fixtures import ENTRIES, write_knowledge
 
 LEVELS_YAML = PROJECT_ROOT / "knowledge" / "levels.yaml"
 

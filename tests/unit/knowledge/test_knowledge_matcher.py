@@ -10,7 +10,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.matcher import Matcher
 from bot.knowledge.runtime import load_runtime
 from bot.paths import PROJECT_ROOT
-from tests.kb_fixtures import write_knowledge
+from tests.support.kb_fixtures import write_knowledge
 
 
 @pytest.fixture(scope="module")

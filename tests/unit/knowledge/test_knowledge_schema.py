@@ -10,7 +10,7 @@ from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.knowledge.loader import check_knowledge, load_knowledge
 from bot.paths import PROJECT_ROOT
-from tests.kb_fixtures import ENTRIES, MATCHER, write_knowledge
+from tests.support.kb_fixtures import ENTRIES, MATCHER, write_knowledge
 
 
 def entries_with(**changes) -> dict:

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.import_bombs [--skip-chat]``
 
-Part 1: each file (built by ``tests/bombs.py``, plus a legitimate 100,000-row .xlsx for scale) is
+Part 1: each file (built by ``tests/integration/bombs.py``, plus a legitimate 100,000-row .xlsx for scale) is
 written to a temporary file and read by ``Importer.prepare`` in a fresh child process, which
 reports the outcome, the wall time and the memory: the Python heap peak while reading
 (tracemalloc) and the growth of the process's peak RSS over its size before reading.

@@ -5,7 +5,7 @@
 
 For each worker count N, on a fresh schema: N ``python -m bot run --webhook-url …`` processes behind a
 local round-robin proxy receive the Bot API emulator's webhook deliveries, and N ``python -m bot web``
-processes behind another proxy serve the chat page's API (``tests/cluster.py``). ``--users`` Telegram
+processes behind another proxy serve the chat page's API (``tests/e2e/cluster.py``). ``--users`` Telegram
 users, and as many browsers, each ask ``--per-user`` questions one after another (the next when the
 answer has arrived); Telegram first, then the web. Printed per N and channel: messages per second,
 median and 95th-percentile latency (Telegram: from the update being queued at the emulator to the

@@ -1,6 +1,6 @@
 """Import limits hold while a file is read: bombs are refused quickly, in Chinese, without the memory.
 
-Each hostile file is built here (``tests/bombs.py``); ``benchmarks/import_bombs.py`` prints the time
+Each hostile file is built here (``tests/integration/bombs.py``); ``benchmarks/import_bombs.py`` prints the time
 and memory each one costs. The limits come from rules/status.yaml (``import_limits``).
 """
 

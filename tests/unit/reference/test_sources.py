@@ -9,7 +9,7 @@ from bot.app import content_checkers
 from bot.content.check import run_checks
 from bot.paths import PROJECT_ROOT
 from bot.reference.documents import Citer, Document, describe, load_documents
-from tests.support.helpers import ChatUser, copy_content
+from tests.support.helpers import copy_content
 
 TEXTS = {
     "sources.item": "{name}{section}{notes}",
@@ -117,17 +117,6 @@ def test_check_refuses_a_source_the_registry_does_not_know(tmp_path):
     path = root / "rules" / "eligibility.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("document: rsb2018_crossover", "document: nowhere"), encoding="utf-8")
     assert any("nowhere" in p.reason for p in run_checks(root, content_checkers())["eligibility_rules"])
-
-
-async def test_sources_command_lists_every_document(sqlite_app):
-    user = ChatUser(sqlite_app)
-    replies = await user.say("/sources")
-    text = "\n".join(r.text for r in replies)
-    documents = load_documents(PROJECT_ROOT)
-    for d in documents.values():
-        assert d.name in text and d.known in text
-    assert "缺少：原文和文号" in text and "可信度中等" in text
-    assert ("sources", "commands.sources") in [c for f in sqlite_app.conversation.features for c in f.bot_commands()]
 
 
 def test_the_web_page_has_the_sources_section():

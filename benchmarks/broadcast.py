@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.broadcast [--recipients 3000] [--cap 300] [--chat-cap 1]
                                              [--blocked 0.02] [--kill-runs 5] [--dedup] [--database-url URL]
 
-The emulator (``tests/emulator``) enforces a sliding one-second cap (default 300 messages per second
+The emulator (``tests/support/emulator``) enforces a sliding one-second cap (default 300 messages per second
 overall and 1 per second per chat) by answering 429 with ``retry_after``, and answers 403 for 2 % of
 the recipients. The outbox worker runs as a separate process (``--worker``) with
 ``TelegramHttpSender``, so the runs after the first can SIGKILL it at 50 % and start a new one
@@ -112,7 +112,7 @@ class Run:
         from bot.reminders.definitions import load_reminder_rules
         from bot.storage.db import Database
         from bot.storage.models import User
-        from tests.emulator.server import BotApiEmulator
+        from tests.support.emulator.server import BotApiEmulator
 
         a = self.args
         emu = BotApiEmulator(token=TOKEN, honor_idempotency_key=a.dedup)

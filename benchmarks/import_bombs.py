@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.import_bombs [--skip-chat]``
 
-Part 1: each file (built by ``tests/bombs.py``, plus a legitimate 100,000-row .xlsx for scale) is
+Part 1: each file (built by ``tests/integration/bombs.py``, plus a legitimate 100,000-row .xlsx for scale) is
 written to a temporary file and read by ``Importer.prepare`` in a fresh child process, which
 reports the outcome, the wall time and the memory: the Python heap peak while reading
 (tracemalloc) and the growth of the process's peak RSS over its size before reading.
@@ -39,7 +39,7 @@ CASES = ("declared_dimension", "zip_bomb_1gb", "many_parts", "shared_strings", "
 
 
 def build(case: str) -> tuple[str, bytes]:
-    from tests import bombs
+    from tests.integration import bombs
 
     if case == "declared_dimension":
         return "d.xlsx", bombs.declared_dimension_bomb()
@@ -75,7 +75,7 @@ def measure_one(path: str) -> dict:
     app = build_app(load_settings(database_url="sqlite+aiosqlite:///:memory:"))
     importer = Importer(app.services, actor="benchmark", actor_user_id=None)
     content = Path(path).read_bytes()
-    from tests.bombs import declared_dimension_bomb
+    from tests.integration.bombs import declared_dimension_bomb
 
     importer.prepare("warm.xlsx", declared_dimension_bomb())  # imports and caches out of the figures
     importer.prepare("warm.csv", "申报编号\n1\n".encode())
@@ -120,7 +120,7 @@ def part_one() -> dict:
 
 
 async def help_latencies(app, stop: asyncio.Event) -> list[float]:  # noqa: ANN001
-    from tests.helpers import ChatUser
+    from tests.support.helpers import ChatUser
 
     other = ChatUser(app, "5151")
     out: list[float] = []
@@ -138,7 +138,7 @@ async def part_two() -> dict:
     from bot.app import build_app
     from bot.core.messages import Attachment, Inbound
     from bot.settings import load_settings
-    from tests import bombs
+    from tests.integration import bombs
 
     legit = importlib.import_module("benchmarks.import")
     files = {"rows_100k_xlsx": ("r.xlsx", legit.to_bytes(legit.make_rows(100_000, "审核受理"), "xlsx")),

@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e.botproc import BotProcess  # noqa: E402
-from tests.emulator import BotApiEmulator  # noqa: E402
+from tests.support.emulator import BotApiEmulator  # noqa: E402
 
 QUESTIONS = [
     "评审费多少钱？",

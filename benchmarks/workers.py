@@ -5,7 +5,7 @@
 
 For each worker count N, on a fresh schema: N ``python -m bot run --webhook-url …`` processes behind a
 local round-robin proxy receive the Bot API emulator's webhook deliveries, and N ``python -m bot web``
-processes behind another proxy serve the chat page's API (``tests/cluster.py``). ``--users`` Telegram
+processes behind another proxy serve the chat page's API (``tests/e2e/cluster.py``). ``--users`` Telegram
 users, and as many browsers, each ask ``--per-user`` questions one after another (the next when the
 answer has arrived); Telegram first, then the web. Printed per N and channel: messages per second,
 median and 95th-percentile latency (Telegram: from the update being queued at the emulator to the
@@ -36,8 +36,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.broadcast import _drop_schema, _fresh_schema  # noqa: E402
 from benchmarks.updates import QUESTIONS, count_replies  # noqa: E402
-from tests.cluster import Cluster, WebVisitor  # noqa: E402
-from tests.emulator import BotApiEmulator  # noqa: E402
+from tests.e2e.cluster import Cluster, WebVisitor  # noqa: E402
+from tests.support.emulator import BotApiEmulator  # noqa: E402
 
 HIGH_LIMITS = ("--session-limit", "1000000", "--ip-limit", "1000000")
 

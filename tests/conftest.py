@@ -1,55 +1,13 @@
-"""Fixtures: an App on SQLite always, and on PostgreSQL when 127.0.0.1:5432 answers."""
+"""Fixtures every layer may use. Database and app fixtures are in ``tests/integration/conftest.py``
+(and the few e2e needs in ``tests/e2e/conftest.py``), so unit tests cannot reach them."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.console_fixtures import console_any_app, console_app, console_server  # noqa: F401 - the staff console's fixtures
-from tests.helpers import ChatUser, make_app, make_clock, pg_schema, postgres_available
+from tests.support.helpers import make_clock
 
 
 @pytest.fixture
 def clock():
     return make_clock()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request) -> str:
-    if request.param == "postgres":
-        ok, reason = postgres_available()
-        if not ok:
-            pytest.skip(reason)
-    return request.param
-
-
-@pytest.fixture
-async def app(backend, tmp_path, clock):
-    """The whole bot on a fresh database of each backend."""
-    if backend == "postgres":
-        async with pg_schema() as schema:
-            bot_app = await make_app(backend, tmp_path, clock=clock, schema=schema)
-            try:
-                yield bot_app
-            finally:
-                await bot_app.close()
-    else:
-        bot_app = await make_app(backend, tmp_path, clock=clock)
-        try:
-            yield bot_app
-        finally:
-            await bot_app.close()
-
-
-@pytest.fixture
-async def sqlite_app(tmp_path, clock):
-    """The bot on SQLite only, for tests where the backend does not matter."""
-    bot_app = await make_app("sqlite", tmp_path, clock=clock)
-    try:
-        yield bot_app
-    finally:
-        await bot_app.close()
-
-
-@pytest.fixture
-def user(app) -> ChatUser:
-    return ChatUser(app)

@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from tests.emulator import BotApiEmulator
+from tests.support.emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token"

@@ -1,4 +1,5 @@
-"""Fixtures for end-to-end journeys: one emulator and one real bot process per module and framework.
+"""Fixtures for end-to-end journeys: one emulator and one real bot process per module and framework;
+the browser tests also get an in-process app (``sqlite_app``, ``console_app``, ``console_server``).
 
 Test modules set ``pytestmark = pytest.mark.asyncio(loop_scope="module")`` so the in-process
 emulator (module-scoped, on the module's event loop) serves every test of the module.
@@ -14,7 +15,9 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.botproc import BotProcess
-from tests.emulator import BotApiEmulator, TgUser
+from tests.support.app_fixtures import sqlite_app  # noqa: F401 - the browser and reminder-process tests' app
+from tests.support.console_fixtures import console_app, console_server  # noqa: F401 - the console browser tests
+from tests.support.emulator import BotApiEmulator, TgUser
 
 _user_ids = itertools.count(70001)
 

@@ -25,10 +25,10 @@ from bot.app import build_app
 from bot.console.server import ConsoleConfig, create_app
 from bot.settings import load_settings
 from bot.status.models import Unit
-from tests.console_fixtures import ConsoleBrowser, add_account
 from tests.e2e.botproc import ROOT
 from tests.e2e.conftest import start_bot
-from tests.status_helpers import row, xlsx_bytes
+from tests.support.console_fixtures import ConsoleBrowser, add_account
+from tests.support.status_helpers import row, xlsx_bytes
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
 

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import count_rows, start_bot
-from tests.emulator import TgUser, button_data
+from tests.support.emulator import TgUser, button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 

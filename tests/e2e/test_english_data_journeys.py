@@ -17,8 +17,8 @@ import pytest_asyncio
 
 from tests.e2e.botproc import ROOT
 from tests.e2e.conftest import start_bot
-from tests.emulator import TgUser, button_data
-from tests.status_helpers import row, xlsx_bytes
+from tests.support.emulator import TgUser, button_data
+from tests.support.status_helpers import row, xlsx_bytes
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(150)]
 

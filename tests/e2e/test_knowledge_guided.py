@@ -9,8 +9,8 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import start_bot
-from tests.emulator import button_data
-from tests.kb_fixtures import GUIDED, make_content_root, write_knowledge
+from tests.support.emulator import button_data
+from tests.support.kb_fixtures import GUIDED, make_content_root, write_knowledge
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 

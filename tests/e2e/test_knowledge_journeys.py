@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import count_rows, start_bot
-from tests.emulator import button_data
-from tests.kb_fixtures import make_content_root
+from tests.support.emulator import button_data
+from tests.support.kb_fixtures import make_content_root
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 

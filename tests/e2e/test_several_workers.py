@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from bot.content.texts import Texts, text_files
 from bot.paths import content_root
-from tests.cluster import Cluster, WebVisitor
-from tests.emulator import BotApiEmulator, TgUser, button_data
-from tests.helpers import PG_URL, pg_schema, postgres_available
+from tests.e2e.cluster import Cluster, WebVisitor
+from tests.support.emulator import BotApiEmulator, TgUser, button_data
+from tests.support.helpers import PG_URL, pg_schema, postgres_available
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
 

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import assert_malformed_update_is_skipped, count_rows, start_bot
-from tests.emulator import TgUser, button_data
+from tests.support.emulator import TgUser, button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from tests.e2e.botproc import free_port
 from tests.e2e.conftest import assert_malformed_update_is_skipped, start_bot
-from tests.emulator import button_data
+from tests.support.emulator import button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 

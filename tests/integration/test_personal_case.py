@@ -1,0 +1,221 @@
+"""Personal-case questions: the extractor (vocabulary from knowledge/personal_case.yaml), the answer
+with the level's baseline and a 资格自测 button, and the self-check prefilled through the core."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.core.numbers import chinese_to_int
+from bot.dialogs.loader import load_dialog
+from bot.dialogs.runner import DialogEngine
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.personal import check_personal_cases, load_personal_cases, prepare
+from bot.paths import PROJECT_ROOT
+from bot.storage.models import UserNote
+from tests.support.helpers import ChatUser
+
+BUTTON = "📝 资格自测（已预填）"
+EMPLOYEE = "在职（企业、事业单位、社会团体等）"
+IN_SCOPE = "在山东，从事工业互联网专业技术工作"
+MAINLAND = "内地（大陆）居民"
+Q_EDUCATION = "您的最高学历（学位）是？"
+Q_TITLE = "您目前已取得的工程技术类职称是？"
+Q_YEARS_OF_WORK = "您从事专业技术工作一共满几年了？"
+Q_YEARS_IN_TITLE = "取得现有职称到现在满几年了？"
+
+
+@pytest.fixture(scope="module")
+def cases():
+    kb = load_knowledge(PROJECT_ROOT)
+    return load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+
+
+# ---- the extractor ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "level", "answers"),
+    [
+        ("我本科毕业8年能报中级吗", "intermediate", {"education": "bachelor", "years_of_work": 8}),
+        ("大专干了10年能评高工不", "deputy_senior", {"education": "college", "years_of_work": 10}),
+        ("我是技术员三年了能不能报助理", "assistant", {"current_title": "technician", "years_in_title": 3}),
+        ("本科中级满5年能报副高吗", "deputy_senior", {"education": "bachelor", "current_title": "intermediate", "years_in_title": 5}),
+        ("硕士毕业十二年可以评高级工程师吗", "deputy_senior", {"education": "master", "years_of_work": 12}),
+        ("我大专毕业干了3年半能报助理吗", "assistant", {"education": "college", "years_of_work": 3.5}),
+        ("我没有职称，本科工作两年能报助工吗", "assistant", {"current_title": "none", "education": "bachelor", "years_of_work": 2}),
+        ("取得中级职称已经6年了可以申报正高吗", "senior", {"current_title": "intermediate", "years_in_title": 6}),
+        ("我工作半年能报初级吗", "assistant", {"years_of_work": 0.5}),
+        ("我本科畢業八年能報中級嗎", "intermediate", {"education": "bachelor", "years_of_work": 8}),
+        ("本科助工几年能报工程师", "intermediate", {"education": "bachelor", "current_title": "assistant"}),
+    ],
+)
+def test_extractor_reads_level_and_facts(cases, question, level, answers):
+    case = cases.detect(question)
+    assert case is not None
+    assert (case.level, case.answers) == (level, answers)
+    assert case.entry_id.startswith("elig-")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "评审费多少钱",  # not about a level
+        "能报中级吗",  # no fact told
+        "助工评中级要几年",  # no "can I"
+        "高级工能评助理工程师吗",  # 高级工 is a skill grade, not a title held
+        "本科毕业8年能报技术员吗",  # 员级 is not reviewed here: no entry, the matcher answers
+        "",
+        "？？？",
+        "😀😀",
+        "能" * 5000,
+    ],
+)
+def test_extractor_leaves_other_questions_alone(cases, question):
+    assert cases.detect(question) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])
+def test_chinese_numbers(text, value):
+    assert chinese_to_int(text) == value
+
+
+def test_numerals_before_years_become_digits_only_there():
+    assert prepare("干了十二年，一下子") == "干了12年,一下子"
+    assert prepare("三年半") == "3年半"
+
+
+def test_vocabulary_is_data(tmp_path):
+    root = tmp_path / "content"
+    for folder in ("dialogs", "knowledge", "rules"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    path = root / "knowledge" / "personal_case.yaml"
+    vocab = yaml.safe_load(path.read_text(encoding="utf-8"))
+    kb = load_knowledge(root)
+    before = load_personal_cases(root, kb.levels, set(kb.by_id)).detect("大本毕业5年能报中级吗")
+    assert before is not None and "education" not in before.answers
+    vocab["education"]["bachelor"].append("大本")
+    path.write_text(yaml.safe_dump(vocab, allow_unicode=True), encoding="utf-8")
+    case = load_personal_cases(root, kb.levels, set(kb.by_id)).detect("大本毕业5年能报中级吗")
+    assert case is not None and case.answers == {"education": "bachelor", "years_of_work": 5}
+    assert check_personal_cases(root) == []
+    vocab["levels"]["intermediate"] = {"title": "engineer", "entry": "no-such-entry"}
+    vocab["education"]["phd"] = ["博士后"]
+    path.write_text(yaml.safe_dump(vocab, allow_unicode=True), encoding="utf-8")
+    reasons = " | ".join(p.reason for p in check_personal_cases(root))
+    assert "'engineer' is not an option" in reasons and "'no-such-entry'" in reasons and "'phd'" in reasons
+
+
+# ---- the runner's prefill -----------------------------------------------------------------------
+def test_runner_accepts_only_valid_prefilled_answers():
+    engine = DialogEngine(load_dialog(PROJECT_ROOT, "eligibility"), "elg", {})
+    states = engine.dialog.states
+    assert engine.accepts(states["education"], "bachelor")
+    assert not engine.accepts(states["education"], "phd")
+    assert engine.accepts(states["years_of_work"], 8) and engine.accepts(states["years_of_work"], 0)
+    assert not engine.accepts(states["years_of_work"], 51) and not engine.accepts(states["years_of_work"], True)
+    assert engine.usable_prefill({"education": "bachelor", "level": "intermediate", "verdict": 1}) == {"education": "bachelor"}
+
+
+# ---- through the core ---------------------------------------------------------------------------
+async def answer_basics(user: ChatUser) -> None:
+    for label in (EMPLOYEE, IN_SCOPE, MAINLAND):
+        await user.press_label(label)
+
+
+async def test_personal_question_gets_the_level_rule_and_a_prefilled_check(app, user):
+    await user.say("我本科毕业8年能报中级吗")
+    text = user.text
+    assert text.startswith("按您说的情况（学历本科（学士）、从事技术工作8年），先看申报中级的基本条件")
+    assert "取得助理工程师后满4年" in text and "可信度中等" in text  # the baseline entry, its confidence
+    assert text.rstrip().splitlines()[-1].startswith("来源：国家基本标准（人社部发〔2019〕16号）")
+    assert user.button_labels[0] == BUTTON and user.button_data[1] == "kb:up:elig-intermediate"
+    data = user.button_data[0]
+    assert data.startswith("elg:pre:") and len(data.encode()) <= 64  # an id only: the facts stay on the server
+    await user.press_label(BUTTON)
+    assert "已按您问题里说的情况填好：学历本科（学士）、从事技术工作8年" in user.text
+    assert "结果里可以看到工程师能不能报" in user.text  # the level asked about
+    assert "第1题：您目前的身份是？" in user.text  # the first question asked is one the question did not answer
+    await answer_basics(user)
+    assert "第5题：" + Q_TITLE in user.text  # education (4) was filled in and skipped
+    await user.press_label("没有")
+    assert Q_YEARS_OF_WORK not in user.text and "第7题" in user.text  # years of work (6) skipped too
+    await user.say("上一步")  # back to a prefilled question: it is asked, and can be changed
+    assert "第6题：" + Q_YEARS_OF_WORK in user.text
+    await user.say("3")
+    assert "第7题" in user.text
+    async with app.db.session() as s:
+        assert (await s.execute(select(UserNote))).scalars().all() == []  # used up when the check began
+
+
+async def test_title_and_years_in_title_are_skipped(app, user):
+    await user.say("我是技术员三年了能不能报助理")
+    assert "申报助理级的基本条件" in user.text
+    await user.press_label(BUTTON)
+    await answer_basics(user)
+    assert "第4题：" + Q_EDUCATION in user.text  # not told: asked
+    await user.press_label("大专")
+    assert Q_TITLE not in user.text and Q_YEARS_IN_TITLE not in user.text
+    assert "第7题" in user.text  # title (5) and its years (6) were told
+
+
+async def test_old_or_forged_button_starts_the_check_from_scratch(app, user, clock):
+    await user.say("大专干了10年能评高工不")
+    data = user.button_data[0]
+    clock.advance(hours=25)
+    await user.press(data)
+    assert "已过期" in user.text and "第1题" in user.text and "已按您问题里说的情况填好" not in user.text
+    await user.say("退出")
+    await user.say("大专干了10年能评高工不")
+    await user.press("elg:pre:forged00")
+    assert "已过期" in user.text and "已按您问题里说的情况填好" not in user.text
+
+
+async def test_prefill_note_is_listed_and_forgotten(app, user):
+    await user.say("我本科毕业8年能报中级吗")
+    await user.say("/privacy")
+    assert "暂存24小时" in user.text
+    await user.say("/forget")
+    await user.press("forget:yes")
+    async with app.db.session() as s:
+        assert (await s.execute(select(UserNote))).scalars().all() == []
+
+
+async def test_other_questions_get_no_self_check_button(app, user):
+    await user.say("评审费多少钱")
+    assert BUTTON not in user.button_labels
+
+
+def test_ask_command_says_what_the_chat_says():
+    import json
+
+    from tests.integration.test_knowledge_cli import run_bot
+
+    proc = run_bot("ask", "--json", "我本科毕业8年能报中级吗")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["answered"] and data["entry_id"] == "elig-intermediate"
+    assert data["answer"].startswith("按您说的情况（学历本科（学士）、从事技术工作8年）")
+    assert data["sources"][0]["confidence"] == "medium"
+
+
+@functools.lru_cache(maxsize=1)
+def _real_content():  # noqa: ANN202
+    kb = load_knowledge(PROJECT_ROOT)
+    return kb, load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("我本科大专毕业干了工作年半八十二两3.5能报评中级高工助理技术员满已是吗？ 😀a")), max_size=40))
+def test_extractor_never_throws_and_stays_in_range(question):
+    kb, detector = _real_content()
+    case = detector.detect(question)
+    if case is not None:
+        assert case.answers and case.entry_id in kb.by_id
+        for name, value in case.answers.items():
+            if name.startswith("years_"):
+                assert 0 <= value <= 50

@@ -1,0 +1,67 @@
+"""Who receives a push: one rule (``bot.outbox.recipients.reachable``) for status notices, reminders
+and broadcasts, after one reading of the link tables (``bot.status.links``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.outbox.models import OutboxMessage
+from bot.outbox.recipients import reachable
+from bot.reminders.audience import Segment, Subscriptions, bound_user_ids, hr_user_ids, segment_recipients
+from bot.reminders.definitions import load_reminder_rules
+from bot.status.links import bound_by_application, hr_by_unit
+from bot.status.models import Application
+from bot.status.service import StatusService
+from bot.storage.models import User
+from tests.support.helpers import ChatUser
+from tests.support.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
+
+NUMBERS = ("SD2024-000001", "SD2024-000002")
+
+
+async def _seed_and_bind(app, staff_user: ChatUser) -> dict[str, int]:  # noqa: ANN001
+    """Two applications of one unit; users 21 and 22 bound to the first, 23 to the second."""
+    await send_file(staff_user, "s.xlsx", xlsx_bytes([row(NUMBERS[0], state="审核受理"), row(NUMBERS[1], state="审核受理")]))
+    assert "导入完成" in staff_user.text, staff_user.text
+    for user_id, number in (("21", NUMBERS[0]), ("22", NUMBERS[0]), ("23", NUMBERS[1])):
+        applicant = ChatUser(app, user_id=user_id)
+        await applicant.say(f"/bind {number}")
+        await applicant.say("123X")
+    async with app.db.session() as s:
+        return {u.external_id: u.id for u in (await s.execute(select(User))).scalars()}
+
+
+async def test_links_are_read_per_application_and_unit(sapp, staff):  # noqa: F811
+    ids = await _seed_and_bind(sapp, staff)
+    async with sapp.db.session() as s:
+        apps = {a.number: a for a in (await s.execute(select(Application))).scalars()}
+        first, second = apps[NUMBERS[0]], apps[NUMBERS[1]]
+        by_app = await bound_by_application(s, [first.id, second.id])
+        assert by_app == {first.id: {ids["21"], ids["22"]}, second.id: {ids["23"]}}
+        assert await bound_by_application(s, []) == {}
+        assert await bound_user_ids(s) == {ids["21"], ids["22"], ids["23"]}
+        assert await bound_user_ids(s, [second.id]) == {ids["23"]}
+        assert await hr_by_unit(s) == {} and await hr_user_ids(s, first.unit_id) == set()
+
+
+async def test_a_user_who_cannot_receive_pushes_gets_no_notice_and_no_broadcast(sapp, staff):  # noqa: F811
+    ids = await _seed_and_bind(sapp, staff)
+    async with sapp.db.session() as s:  # 22 left (blocked the bot), 23 never wrote privately
+        await s.execute(update(User).where(User.id == ids["22"]).values(blocked=True, active=False))
+        await s.execute(update(User).where(User.id == ids["23"]).values(active=False))
+    await staff.say(f"/setstatus {NUMBERS[0]} 纸质材料已送达")
+    await staff.say(f"/setstatus {NUMBERS[1]} 纸质材料已送达")
+    notices = await rows_of(sapp, OutboxMessage, OutboxMessage.kind == "status")
+    assert [n.user_id for n in notices] == [ids["21"]]
+
+    service = StatusService.of(sapp.services)
+    subscriptions = Subscriptions(load_reminder_rules(sapp.services.content_root))
+    async with sapp.db.session() as s:
+        apps = list((await s.execute(select(Application).order_by(Application.number))).scalars())
+        recipients = await service.notices.recipients(s, apps)
+        assert [u.id for u in recipients[apps[0].id].applicants] == [ids["21"]]
+        assert not recipients[apps[1].id]
+        everyone = await segment_recipients(s, Segment("all"), subscriptions, channels=None)
+        assert ids["22"] not in {u.id for u in everyone} and ids["23"] not in {u.id for u in everyone}
+        assert {u.id for u in everyone} == {u.id for u in await reachable(s, ids.values())}
+        assert await reachable(s, ids.values(), channels=["web"]) == []

@@ -1,0 +1,80 @@
+"""The real-phrasing sets: well formed, disjoint, and the held-out half never copied into an entry.
+
+The held-out half only measures the matcher if no phrasing was taken from it; a held-out question
+that shows up (after normalisation) among an entry's question and alternatives has been fitted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge.evaluate import load_dev
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.normalize import Normalizer
+from bot.paths import PROJECT_ROOT
+
+REAL_DIR = PROJECT_ROOT / "tests" / "data" / "kb_real"
+TUNE = REAL_DIR / "tune.yaml"
+HOLDOUT = REAL_DIR / "holdout.yaml"
+#: the collection the search corpus yielded (see the files' headers); a half below this has lost data
+MIN_PER_HALF = 100
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(PROJECT_ROOT)
+
+
+@pytest.fixture(scope="module")
+def normalizer(kb):
+    return Normalizer(kb.synonyms)
+
+
+def _items(path: Path) -> list[dict]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return list(data["questions"])
+
+
+def _key(normalizer: Normalizer, text: str) -> str:
+    return normalizer.compact(normalizer.normalize(text))
+
+
+@pytest.mark.parametrize("path", [TUNE, HOLDOUT], ids=["tune", "holdout"])
+def test_half_loads_and_is_large_enough(path):
+    pairs = load_dev([path])
+    assert len(pairs) >= MIN_PER_HALF, (
+        f"{path.name}: {len(pairs)} questions, expected at least {MIN_PER_HALF}"
+    )
+    assert len(pairs) == len(_items(path))
+
+
+@pytest.mark.parametrize("path", [TUNE, HOLDOUT], ids=["tune", "holdout"])
+def test_every_expect_is_an_entry_or_null_and_every_question_has_a_source(path, kb):
+    bad_expect, no_source = [], []
+    for item in _items(path):
+        if item.get("expect") is not None and item["expect"] not in kb.by_id:
+            bad_expect.append((item["q"], item["expect"]))
+        source = item.get("source")
+        if not (isinstance(source, str) and source.startswith(("http://", "https://"))):
+            no_source.append(item["q"])
+    assert bad_expect == [], f"{path.name}: unknown entry ids {bad_expect}"
+    assert no_source == [], f"{path.name}: questions without a source URL {no_source}"
+
+
+def test_no_question_is_in_both_halves(normalizer):
+    tune = {_key(normalizer, item["q"]) for item in _items(TUNE)}
+    shared = [item["q"] for item in _items(HOLDOUT) if _key(normalizer, item["q"]) in tune]
+    assert shared == [], f"questions in both halves: {shared}"
+
+
+def test_no_held_out_question_is_an_entry_phrasing(kb, normalizer):
+    phrasings = {_key(normalizer, q): entry.id for entry in kb.entries for q in entry.questions}
+    fitted = [
+        (item["q"], phrasings[_key(normalizer, item["q"])])
+        for item in _items(HOLDOUT)
+        if _key(normalizer, item["q"]) in phrasings
+    ]
+    assert fitted == [], f"held-out questions copied into entries (question, entry): {fitted}"

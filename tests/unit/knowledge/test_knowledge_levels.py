@@ -1,0 +1,277 @@
+"""Level-aware matching: a question that names a title level gets the entry for that level.
+
+The real knowledge base is used for behaviour (its four eligibility entries differ almost only in
+the level), the fixture knowledge base for content validation.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import shutil
+
+import pytest
+import yaml
+
+from bot.knowledge.levels import LevelDetector, fit
+from bot.knowledge.loader import check_knowledge, load_knowledge
+from bot.knowledge.matcher import Matcher
+from bot.knowledge.runtime import load_runtime
+from bot.knowledge.schema import LevelsFile
+from bot.paths import PROJECT_ROOT
+from tests.support.kb_fixtures import ENTRIES, write_knowledge
+
+LEVELS_YAML = PROJECT_ROOT / "knowledge" / "levels.yaml"
+
+
+@pytest.fixture(scope="module")
+def real() -> Matcher:
+    return load_runtime(PROJECT_ROOT).matcher
+
+
+@pytest.fixture(scope="module")
+def blind(real) -> Matcher:
+    """The same knowledge base and index with no level vocabulary: what the matcher did before."""
+    return Matcher(dataclasses.replace(real.kb, levels=LevelsFile()))
+
+
+def named(matcher: Matcher, question: str) -> list[str]:
+    norm = matcher.normalizer.normalize(question)
+    return [m.level for m in matcher.levels.find(norm)]
+
+
+# ---- detection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "levels"),
+    [
+        ("助工要几年", ["assistant"]),
+        ("初级职称怎么评", ["assistant"]),
+        ("助理级评审", ["assistant"]),
+        ("评工程师要什么学历", ["intermediate"]),
+        ("中级职称", ["intermediate"]),
+        ("高工要几年", ["deputy_senior"]),
+        ("副高级职称", ["deputy_senior"]),
+        ("评高级要什么学历", ["deputy_senior"]),  # 高级 alone is read as 副高级
+        ("正高级工程师学历要求", ["senior"]),  # not 高级工程师
+        ("教授级高工怎么评", ["senior"]),
+        ("员级有没有", ["junior"]),
+        ("工程师几年能评高工", ["intermediate", "deputy_senior"]),
+        # skill grades and other words that merely contain a level word
+        ("高级工几年能报助理工程师", ["assistant"]),
+        ("高级技师能评吗", []),
+        ("数字技术工程师证书", []),
+        ("评审费多少钱", []),
+    ],
+)
+def test_levels_named_in_a_question(real, question, levels):
+    assert named(real, question) == levels
+
+
+def test_fit_of_declared_levels():
+    assert fit([], {"senior"}) == "neutral"
+    assert fit(["senior"], set()) == "neutral"
+    assert fit(["senior"], {"senior", "intermediate"}) == "match"
+    assert fit(["deputy_senior", "senior"], {"senior"}) == "match"
+    assert fit(["intermediate"], {"senior"}) == "conflict"
+
+
+def test_detector_without_vocabulary_finds_nothing(real):
+    detector = LevelDetector(None, real.normalizer)
+    assert detector.find(real.normalizer.normalize("中级要什么学历")) == []
+
+
+# ---- ranking and outcome on the real knowledge base -----------------------------------------
+
+ANSWERED = [
+    ("中级职称需要什么学历", "elig-intermediate"),
+    ("助理工程师要什么学历", "elig-assistant"),
+    ("副高需要什么学历条件", "elig-deputy-senior"),
+    ("中级要工作几年", "elig-intermediate"),
+]
+#: the right entry comes first, but an entry that holds for every level (policy-annex1-standard,
+#: policy-skilled-ladder) is too close for a direct answer: the level does not tell them apart
+SUGGESTED_FIRST = [
+    ("正高级工程师学历要求", "elig-senior"),
+    ("评高级工程师需要几年工作经验", "elig-deputy-senior"),
+]
+
+
+@pytest.mark.parametrize(("question", "entry_id"), ANSWERED)
+def test_level_questions_are_answered_with_the_named_level(real, question, entry_id):
+    result = real.match(question)
+    assert result.outcome == "answer", result
+    assert result.entry_id == entry_id
+
+
+@pytest.mark.parametrize(("question", "entry_id"), SUGGESTED_FIRST)
+def test_level_questions_suggest_the_named_level_first(real, question, entry_id):
+    result = real.match(question)
+    assert result.outcome in ("answer", "suggest"), result
+    assert result.best is not None and result.best.entry_id == entry_id
+
+
+@pytest.mark.parametrize(("question", "entry_id"), ANSWERED + SUGGESTED_FIRST)
+def test_entries_for_other_levels_are_ranked_below(real, question, entry_id):
+    result = real.match(question)
+    fits = {c.entry_id: c.level_fit for c in result.candidates}
+    assert fits[entry_id] == "match"
+    ranked = [c.entry_id for c in result.candidates]
+    for other in ("elig-assistant", "elig-intermediate", "elig-deputy-senior", "elig-senior"):
+        if other in fits and other != entry_id:
+            assert fits[other] == "conflict"
+            assert ranked.index(other) > ranked.index(entry_id)
+
+
+def test_conflicting_entry_loses_the_level_words_and_matching_entry_keeps_them(real, blind):
+    question = "中级职称需要什么学历"
+    now = {c.entry_id: c for c in real.score(question).candidates}
+    before = {c.entry_id: c for c in blind.score(question).candidates}
+    # before, the 正高 entry came first: its text says 中级 nowhere as a target, but shares 需要什么学历
+    assert blind.score(question).candidates[0].entry_id == "elig-senior"
+    assert now["elig-senior"].coverage < before["elig-senior"].coverage
+    assert now["elig-intermediate"].coverage >= before["elig-intermediate"].coverage
+    # the fuzzy signal is text only and stays as it was
+    assert now["elig-senior"].fuzzy == before["elig-senior"].fuzzy
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["评审费多少钱", "网上申报啥时候截止", "学历不够能破格吗", "工作年限怎么算", "专精特新企业能举荐几个人", "你是谁"],
+)
+def test_questions_without_a_level_are_scored_exactly_as_before(real, blind, question):
+    now, before = real.score(question), blind.score(question)
+    assert now.levels == ()
+    assert [(c.entry_id, c.confidence, c.rank_score) for c in now.candidates] == [
+        (c.entry_id, c.confidence, c.rank_score) for c in before.candidates
+    ]
+    assert all(c.level_fit == "neutral" for c in now.candidates)
+    assert real.decide(now) == blind.decide(before)
+
+
+def test_two_entries_of_the_named_level_still_need_a_margin(real):
+    # 评高工: the 副高 entry and the 大专评副高 entry both match; the level cannot choose between them
+    result = real.match("评高工")
+    assert result.outcome == "suggest", result
+    assert {c.entry_id for c in result.candidates[:2]} == {"elig-deputy-senior", "elig-college-deputy-senior"}
+
+
+@pytest.mark.parametrize("question", ["中级会计师需要什么学历", "高级经济师要工作几年", "护士中级职称怎么评"])
+def test_a_level_of_another_title_series_is_not_answered(real, question):
+    assert real.match(question).outcome != "answer"
+
+
+def test_a_level_this_review_does_not_have_gets_the_levels_entry(real):
+    result = real.match("技术员能评吗")
+    assert result.levels == ("junior",)
+    assert result.best is not None and result.best.entry_id == "scope-levels"
+
+
+def test_entries_that_hold_for_every_level_are_not_demoted(real):
+    result = real.match("中级评审费多少钱")
+    assert result.outcome == "answer" and result.entry_id == "fee-amounts"
+    assert result.best.level_fit == "neutral"
+
+
+def test_entries_for_every_level_explain_a_level_mention_in_part(real):
+    """助理工程师的申报流程 asks for the procedure, which holds for the 助工 too: the procedure entry
+    explains part of the level words, the entry of the named level still all of them."""
+    weights = real.config.weights
+
+    def scored(for_all: float) -> dict:
+        config = real.config.model_copy(update={"weights": weights.model_copy(update={"level_for_all": for_all})})
+        return {c.entry_id: c for c in Matcher(real.kb, config=config, memory=0).score("助理工程师的申报流程").candidates}
+
+    without, with_part = scored(0.0), scored(0.5)
+    assert with_part["proc-overview"].coverage > without["proc-overview"].coverage
+    assert with_part["elig-assistant"].coverage == without["elig-assistant"].coverage
+    assert with_part["elig-assistant"].level_fit == "match" and with_part["proc-overview"].level_fit == "neutral"
+
+
+# ---- content validation ---------------------------------------------------------------------
+
+
+def with_levels(root, entries: dict | None = None):  # noqa: ANN001, ANN201
+    write_knowledge(root, entries)
+    shutil.copy(LEVELS_YAML, root / "knowledge" / "levels.yaml")
+    return root
+
+
+def fixture_entries(levels: list[str]) -> dict:
+    data = copy.deepcopy(ENTRIES)
+    data["entries"][0]["levels"] = levels
+    return data
+
+
+def reasons(root) -> list[str]:  # noqa: ANN001
+    return [str(p) for p in check_knowledge(root)]
+
+
+def test_declared_levels_are_accepted_and_loaded(tmp_path):
+    root = with_levels(tmp_path, fixture_entries(["intermediate", "deputy_senior"]))
+    assert reasons(root) == []
+    kb = load_knowledge(root)
+    assert kb.by_id["fee-amounts"].levels == ["intermediate", "deputy_senior"]
+    assert {level.id for level in kb.levels.levels} >= {"assistant", "intermediate", "deputy_senior", "senior"}
+
+
+def test_unknown_level_is_rejected_with_file_and_line(tmp_path):
+    root = with_levels(tmp_path, fixture_entries(["intermediate", "middle"]))
+    found = reasons(root)
+    assert len(found) == 1, found
+    assert "fee-amounts: level 'middle' is not a known level" in found[0]
+    # the line of the entry's `levels` item in the entries file
+    text = (root / "knowledge" / "entries" / "fixture.yaml").read_text(encoding="utf-8").splitlines()
+    line = int(found[0].split(":")[1])
+    assert found[0].startswith("knowledge/entries/fixture.yaml:") and "middle" in text[line - 1]
+
+
+def test_a_level_without_levels_yaml_is_rejected(tmp_path):
+    root = write_knowledge(tmp_path, fixture_entries(["senior"]))
+    found = reasons(root)
+    assert any("level 'senior' is not a known level (none: knowledge/levels.yaml is missing)" in r for r in found)
+
+
+def test_repeated_level_in_an_entry_is_rejected(tmp_path):
+    root = with_levels(tmp_path, fixture_entries(["senior", "senior"]))
+    assert any("levels repeat" in r and r.startswith("knowledge/entries/fixture.yaml:") for r in reasons(root))
+
+
+def test_fixture_without_levels_yaml_stays_valid(tmp_path):
+    root = write_knowledge(tmp_path)
+    assert reasons(root) == []
+    assert load_knowledge(root).levels.levels == []
+
+
+@pytest.mark.parametrize(
+    ("levels_file", "expected"),
+    [
+        # 助工 normalises to 助理工程师, which is already the assistant's term
+        (
+            {"levels": [{"id": "assistant", "label": "助理级", "terms": ["助理工程师"]},
+                        {"id": "other", "label": "x", "terms": ["助工"]}]},
+            "other: term '助工' normalises to '助理工程师', a term of assistant",
+        ),
+        (
+            {"levels": [{"id": "senior", "label": "正高级", "terms": ["正高"]},
+                        {"id": "senior", "label": "正高级", "terms": ["教授级"]}]},
+            "level id 'senior' repeats",
+        ),
+        (
+            {"levels": [{"id": "senior", "label": "正高级", "terms": ["正高"]}], "not_levels": ["正高级"]},
+            "not_levels word '正高级' normalises to '正高级', a term of senior",
+        ),
+        ({"levels": [{"id": "Senior", "label": "正高级", "terms": ["正高"]}]}, "levels.0.id"),
+        ({"levels": [{"id": "senior", "label": "正高级", "terms": []}]}, "levels.0.terms"),
+        ({"levels": [], "colour": "red"}, "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_levels_file_is_reported_with_its_line(tmp_path, levels_file, expected):
+    root = write_knowledge(tmp_path)
+    (root / "knowledge" / "levels.yaml").write_text(
+        yaml.safe_dump(levels_file, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    found = reasons(root)
+    assert any(expected in r for r in found), found
+    assert all(r.startswith("knowledge/levels.yaml:") for r in found), found

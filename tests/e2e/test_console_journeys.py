@@ -60,16 +60,17 @@ async def bot(emulator, framework, content, tmp_path_factory):
 
 
 @asynccontextmanager
-async def console(bot, content):  # noqa: ANN001, ANN201
-    """The console's own app on the bot's database and content (the salt file is the bot's)."""
+async def console(bot, content, login: str = "clerk"):  # noqa: ANN001, ANN201
+    """The console's own app on the bot's database and content (the salt file is the bot's), signed
+    in as ``login`` (a new staff account: the bot's database lives for the whole module)."""
     app = build_app(load_settings(database_url=bot.database_url), root=content)
     await app.start()
-    await add_account(app, "clerk", "staff")
+    await add_account(app, login, "staff")
     server = TestServer(create_app(app, ConsoleConfig()), host="127.0.0.1")
     await server.start_server()
     try:
         async with ConsoleBrowser(server) as browser:
-            await browser.sign_in("clerk")
+            await browser.sign_in(login)
             yield app, browser
     finally:
         await server.close()
@@ -125,7 +126,7 @@ async def test_import_notice_and_broadcast_reach_the_applicant_in_telegram(bot, 
 
 async def test_a_state_changed_on_the_detail_page_reaches_the_applicant_in_telegram(bot, content, tg_user):
     number = "QD2024-6001"
-    async with console(bot, content) as (_app, browser):
+    async with console(bot, content, login="clerk2") as (_app, browser):
         await import_rows(browser, [row(number, "刘晓明", "204X", unit=UNIT, level="中级", state="评委会办事机构审核")])
         await tg_user.say(f"/bind {number}")
         await tg_user.say("204X", expect=2)

@@ -107,7 +107,8 @@ class _Evaluation:
         self.used_attachment1 = False
         self.used_ladder = False
         self.ce_notes: list[str] = []
-        self.citer = Citer(book.documents, t)
+        documents, sections = book.documents_in(is_english(lang))
+        self.citer = Citer(documents, t, sections)
         self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Bot API emulator, for aiogram and PTB; a Chinese user in the same run gets Chine
 Quiet hours are switched off in a copy of the rules (the pushes are delivered by the outbox worker
 that ``python -m bot run`` starts, and the test may run at any hour). Reminders need a review cycle
 that is current by the clock, so the English reminder is delivered through the emulator with a fake
-clock in ``tests/test_english_pushes.py``.
+clock in ``tests/e2e/test_english_journey.py`` (and through the core in ``tests/test_english_pushes.py``).
 """
 
 from __future__ import annotations

@@ -421,8 +421,9 @@ class _Evaluation:
             assessment = self.say(cycle.assessment, "by_level")
             if level in assessment:
                 self.verdict.assessment[level] = assessment[level]
-            if level in cycle.committees.by_level:
-                self.verdict.committees[level] = cycle.committees.by_level[level]
+            committees = self.say(cycle.committees, "by_level")
+            if level in committees:
+                self.verdict.committees[level] = committees[level]
 
     def _materials(self) -> None:
         if not self.verdict.levels:

@@ -42,7 +42,12 @@ from bot.knowledge.learning import (
     remember_question,
     valid_ref,
 )
-from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
+from bot.knowledge.personal import (
+    PersonalCases,
+    load_english_personal_cases,
+    load_personal_cases,
+    personal_reply,
+)
 from bot.knowledge.runtime import load_runtime
 from bot.reference.documents import describe
 
@@ -67,6 +72,7 @@ class KnowledgeFeature(FreeTextHandler):
         self.services = services
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
+        self.personal_en: PersonalCases | None = None
         #: the English answerer, built at the first English question (Chinese users never pay for it)
         self._english: Answerer | None = None
         self._english_failed = False
@@ -75,6 +81,7 @@ class KnowledgeFeature(FreeTextHandler):
             self.answerer = Answerer(load_runtime(root), services.t, services.cycles)
             kb = self.answerer.runtime.kb
             self.personal = load_personal_cases(root, kb.levels, set(kb.by_id))
+            self.personal_en = load_english_personal_cases(root, self.personal, set(kb.by_id))
         except ContentError as exc:
             # A broken knowledge file must not take the whole bot down (status, reminders and the
             # eligibility check still work); questions get the office's contacts meanwhile and
@@ -135,10 +142,10 @@ class KnowledgeFeature(FreeTextHandler):
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         english = ctx.language == "en"
         reply = answerer.respond(text, ctx.now)
-        # personal cases are read from Chinese wording only
-        case = self.personal.detect(text) if self.personal is not None and not english else None
+        personal = self.personal_en if english else self.personal
+        case = personal.detect(text) if personal is not None else None
         if case is not None:
-            reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
+            reply = personal_reply(answerer, case, reply, ctx.now, ctx.t, english=english)
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
             await record_unanswered(ctx.run_text, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None

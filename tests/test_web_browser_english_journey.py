@@ -97,7 +97,9 @@ async def test_the_english_journey_in_the_browser(browser, staff_app, context): 
     await ask(page, "/bind SD2024-000201")
     await expect(last_bot(page)).to_contain_text("last four characters")
     await ask(page, "123x")
-    await expect(page.locator("#log .msg.bot", has_text="Current status: Accepted")).to_have_count(1)
+    card = page.locator("#log .msg.bot", has_text="Current status: Accepted")
+    await expect(card).to_have_count(1)
+    await expect(card).to_contain_text("(Room 401, Building 2, Citizen Service Center")  # the address glossed
     await layout_is_clean(page)
     await page.screenshot(path=str(SHOTS / f"{name}-4-status.png"))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.clock import Clock
-from bot.content.office import Office
+from bot.content.office import ADDRESS_EN, Office, contacts_in
 from bot.content.texts import DEFAULT_LANGUAGE, Texts, normalize_language
 from bot.core.messages import Inbound
 from bot.core.unit_of_work import DialogRecord, UnitOfWork, UserRecord
@@ -58,18 +58,23 @@ class Services:
             found = self._components[kind] = build()
         return cast(C, found)
 
-    def contact_values(self) -> dict[str, str]:
-        """Placeholders every text may use: the office's phone, e-mail and address."""
-        return {
+    def contact_values(self, lang: str | None = None) -> dict[str, str]:
+        """Placeholders every text may use: the office's phone, e-mail and address (glossed in
+        English for ``lang="en"``; without a language the English address rides along as
+        ``address_en`` for code that fills texts per recipient, see ``contacts_in``)."""
+        values = {
             "phone": self.office.phone,
             "email": self.office.email,
             "address": self.office.address,
             "qq_group": self.office.qq_group,
         }
+        if self.office.address_en:
+            values[ADDRESS_EN] = self.office.address_en
+        return contacts_in(values, lang)
 
     def t(self, key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
         """A user-facing text in ``lang`` with the office contacts available as placeholders."""
-        return self.texts.get(key, lang, **(self.contact_values() | values))
+        return self.texts.get(key, lang, **(self.contact_values(lang) | values))
 
     def is_configured_staff(self, channel: str, external_id: str) -> bool:
         """STAFF_IDS holds bare Telegram ids, or ``channel:id`` for other channels."""

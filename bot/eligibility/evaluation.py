@@ -107,7 +107,8 @@ class _Evaluation:
         self.used_attachment1 = False
         self.used_ladder = False
         self.ce_notes: list[str] = []
-        self.citer = Citer(book.documents, t)
+        documents, sections = book.documents_in(is_english(lang))
+        self.citer = Citer(documents, t, sections)
         self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------
@@ -420,8 +421,9 @@ class _Evaluation:
             assessment = self.say(cycle.assessment, "by_level")
             if level in assessment:
                 self.verdict.assessment[level] = assessment[level]
-            if level in cycle.committees.by_level:
-                self.verdict.committees[level] = cycle.committees.by_level[level]
+            committees = self.say(cycle.committees, "by_level")
+            if level in committees:
+                self.verdict.committees[level] = committees[level]
 
     def _materials(self) -> None:
         if not self.verdict.levels:

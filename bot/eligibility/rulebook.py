@@ -12,7 +12,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from bot.content.loader import load_model
-from bot.reference.documents import Document, load_documents
+from bot.reference.documents import (
+    ENGLISH_DOCUMENTS_FILE,
+    Document,
+    in_english,
+    load_documents,
+    load_english_documents,
+)
 from bot.reference.levels import Level
 from bot.reference.sources import Confidence, Source
 
@@ -223,10 +229,21 @@ class Rulebook(_Strict):
 
     #: the document registry (knowledge/documents.yaml), attached by ``load_rulebook``
     _documents: dict[str, Document] = PrivateAttr(default_factory=dict)
+    #: the same registry with English labels and caveats (knowledge/en/documents.yaml), and the
+    #: English of worded section labels, so an English verdict cites in English
+    _documents_en: dict[str, Document] = PrivateAttr(default_factory=dict)
+    _sections_en: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def documents(self) -> dict[str, Document]:
         return self._documents
+
+    def documents_in(self, english: bool) -> tuple[dict[str, Document], dict[str, str]]:
+        """The registry and section words a source line uses in the reader's language (Chinese
+        when the English file is absent from the content)."""
+        if english and self._documents_en:
+            return self._documents_en, self._sections_en
+        return self._documents, {}
 
     def all_sources(self) -> list[tuple[str, Source]]:
         """Every source cited anywhere in the rulebook, with a label saying where."""
@@ -268,6 +285,10 @@ def load_rulebook(root: Path) -> Rulebook:
     """The rules, with the document registry their sources cite."""
     book = load_model(root / "rules" / "eligibility.yaml", Rulebook, root)
     book._documents = load_documents(root)
+    if (root / ENGLISH_DOCUMENTS_FILE).is_file():
+        english = load_english_documents(root)
+        book._documents_en = in_english(book._documents, english)
+        book._sections_en = dict(english.sections)
     return book
 
 

@@ -115,14 +115,16 @@ class _Responder:
     told (the chat adds the 资格自测 button)."""
 
     def __init__(self, answerer, lang: str = "zh") -> None:  # noqa: ANN001
-        from bot.knowledge.personal import load_personal_cases
+        from bot.knowledge.personal import load_english_personal_cases, load_personal_cases
         from bot.paths import content_root
 
         self.answerer = answerer
         self.root = content_root()
+        self.lang = lang
         kb = answerer.runtime.kb
-        # personal cases are read from Chinese wording only
-        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id)) if lang == "zh" else None
+        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id))
+        if lang == "en":
+            self.personal = load_english_personal_cases(self.root, self.personal, set(kb.by_id))
         self._texts = None
 
     def t(self, key: str, **values) -> str:  # noqa: ANN003
@@ -132,14 +134,14 @@ class _Responder:
             from bot.content.texts import Texts
 
             self._texts = Texts.load([self.root / "dialogs" / "texts_eligibility.yaml"], self.root)
-        return self._texts.get(key, **values)
+        return self._texts.get(key, self.lang, **values)
 
     def __call__(self, question: str, now):  # noqa: ANN001, ANN204
         from bot.knowledge.personal import personal_reply
 
         reply = self.answerer.respond(question, now)
         case = self.personal.detect(question) if self.personal is not None else None
-        return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t)
+        return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t, english=self.lang == "en")
 
 
 def dev_language(questions: list[str]) -> str:

@@ -29,13 +29,18 @@ from bot.content.loader import (
     validation_problems,
 )
 from bot.knowledge.en_schema import (
-    EnglishDocumentsFile,
     EnglishEntriesFile,
     EnglishEntry,
     EnglishSynonymsFile,
 )
 from bot.knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, collect
 from bot.knowledge.schema import Entry, MatcherConfig
+from bot.reference.documents import (
+    EnglishDocumentsFile,
+    in_english,
+    is_worded_section,
+    load_english_documents,
+)
 
 EN_DIR = f"{KNOWLEDGE_DIR}/en"
 _NUMBER = re.compile(r"\d+")
@@ -72,16 +77,7 @@ class EnglishContent:
         """The Chinese knowledge base with English texts: what the English matcher indexes and the
         English answerer reads (sources, topics, cycles and levels stay those of the Chinese entry)."""
         entries = [self._english(entry) for entry in self.zh.entries if entry.id in self.entries]
-        labels = {d.id: d for d in self.documents.documents}
-        documents = {}
-        for doc_id, doc in self.zh.documents.items():
-            english = labels.get(doc_id)
-            update = (
-                {"label": english.label, "caveat": english.caveat, "known": english.known, "missing": english.missing}
-                if english
-                else {}
-            )
-            documents[doc_id] = doc.model_copy(update=update)
+        documents = in_english(self.zh.documents, self.documents)
         return KnowledgeBase(
             entries=entries,
             documents=documents,
@@ -211,13 +207,14 @@ def collect_english(
         if entry.id not in entries:
             problems.append(ContentProblem(f"{EN_DIR}/entries", None, f"{entry.id}: no English version ({zh.origin.get(entry.id, '')})"))
     parts = {}
-    for key, filename, model in (
-        ("synonyms", "synonyms.yaml", EnglishSynonymsFile),
-        ("documents", "documents.yaml", EnglishDocumentsFile),
-        ("config", "matcher.yaml", MatcherConfig),
-    ):
+    readers = {
+        "synonyms": lambda: load_model(base / "synonyms.yaml", EnglishSynonymsFile, root),
+        "documents": lambda: load_english_documents(root),
+        "config": lambda: load_model(base / "matcher.yaml", MatcherConfig, root),
+    }
+    for key, read in readers.items():
         try:
-            parts[key] = load_model(base / filename, model, root)
+            parts[key] = read()
         except ContentError as exc:
             problems.extend(exc.problems)
     if "documents" in parts:
@@ -229,13 +226,9 @@ def collect_english(
     return EnglishContent(zh, entries, parts["synonyms"], parts["documents"], parts["config"]), problems
 
 
-#: a section label made of the notice's numbering only (三(五)1, 二4, 四): shown as it is
-_NUMBERED = re.compile(r"[一二三四五六七八九十0-9()（）]+")
-
-
 def _check_documents(documents: EnglishDocumentsFile, zh: KnowledgeBase, problems: list[ContentProblem]) -> None:
     name = f"{EN_DIR}/documents.yaml"
-    worded = {s.section for e in zh.entries for s in e.sources if not _NUMBERED.fullmatch(s.section)}
+    worded = {s.section for e in zh.entries for s in e.sources if is_worded_section(s.section)}
     for section in sorted(worded - set(documents.sections)):
         problems.append(ContentProblem(name, None, f"section {section!r} is cited but has no English under `sections`"))
     given = {d.id: d for d in documents.documents}

@@ -71,7 +71,8 @@ def standalone_english_answerer(root: Path) -> EnglishAnswerer:
 
     office = load_office(root)
     texts = Texts.load([root / "dialogs" / "texts_knowledge.yaml"], root)
-    contacts = {"phone": office.phone, "email": office.email, "address": office.address, "qq_group": office.qq_group}
+    contacts = {"phone": office.phone, "email": office.email, "address": office.address_en or office.address,
+                "qq_group": office.qq_group}
 
     def t(key: str, **values: object) -> str:
         return texts.get(key, "en", **(contacts | values))

@@ -2,7 +2,8 @@
 
 English content is kept apart from the Chinese entries: an English entry names a Chinese entry by
 its id and supplies only what a reader sees (question, phrasings, answer). Topic, sources, cycle,
-related entries and levels stay with the Chinese entry, so a fact is cited in one place.
+related entries and levels stay with the Chinese entry, so a fact is cited in one place. The English document labels are modelled with the
+registry they translate (``bot.reference.documents``).
 """
 
 from __future__ import annotations
@@ -64,22 +65,3 @@ class EnglishSynonymsFile(_Strict):
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)
 
-
-class EnglishDocument(_Strict):
-    """How an English source line names a document of ``knowledge/documents.yaml``: proper names
-    stay Chinese, with an English gloss."""
-
-    id: str
-    label: str = Field(min_length=2)
-    #: the English of the document's caveat (required when the Chinese document has one)
-    caveat: str | None = None
-    #: the English of what the bot knows of the document and what is missing (/sources)
-    known: str = Field(min_length=2)
-    missing: str | None = None
-
-
-class EnglishDocumentsFile(_Strict):
-    documents: list[EnglishDocument] = Field(default_factory=list)
-    #: section labels that are words rather than the notice's numbering (全文 → full text); numbered
-    #: labels such as 三(五)1 point into the Chinese text and stay as they are
-    sections: dict[str, str] = Field(default_factory=dict)

@@ -42,7 +42,12 @@ from bot.knowledge.learning import (
     record_candidate,
     valid_ref,
 )
-from bot.knowledge.personal import PersonalCases, load_personal_cases, personal_reply
+from bot.knowledge.personal import (
+    PersonalCases,
+    load_english_personal_cases,
+    load_personal_cases,
+    personal_reply,
+)
 from bot.knowledge.runtime import load_runtime
 from bot.reference.documents import describe
 from bot.storage.user_notes import clear_note, forget_notes, get_note, set_note
@@ -67,6 +72,7 @@ class KnowledgeFeature(FreeTextHandler):
         self.services = services
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
+        self.personal_en: PersonalCases | None = None
         #: the English answerer, built at the first English question (Chinese users never pay for it)
         self._english: Answerer | None = None
         self._english_failed = False
@@ -81,18 +87,22 @@ class KnowledgeFeature(FreeTextHandler):
             # `python -m bot check` names the file, line and reason.
             log.warning("knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
 
-    def load_content(self) -> tuple[Answerer, PersonalCases]:
-        """The knowledge base, its matcher and the personal cases, read and validated from the
-        content root; raises ``ContentError`` (and changes nothing) when they do not validate."""
+    def load_content(self) -> tuple[Answerer, PersonalCases, PersonalCases | None]:
+        """The knowledge base, its matcher and the personal cases (Chinese, English), read and
+        validated from the content root; raises ``ContentError`` (and changes nothing) when they do
+        not validate."""
         root = self.services.content_root
         answerer = Answerer(load_runtime(root), self.services.t, self.services.cycles)
         kb = answerer.runtime.kb
-        return answerer, load_personal_cases(root, kb.levels, set(kb.by_id))
+        personal = load_personal_cases(root, kb.levels, set(kb.by_id))
+        return answerer, personal, load_english_personal_cases(root, personal, set(kb.by_id))
 
-    def replace_content(self, answerer: Answerer, personal: PersonalCases) -> None:
-        """Answer with new content from now on (``bot.knowledge.reload``): two plain assignments,
-        so an update being answered keeps the objects it already holds."""
-        self.answerer, self.personal = answerer, personal
+    def replace_content(self, answerer: Answerer, personal: PersonalCases, personal_en: PersonalCases | None) -> None:
+        """Answer with new content from now on (``bot.knowledge.reload``): plain assignments, so an
+        update being answered keeps the objects it already holds; the English answerer is built
+        again from the new content at the next English question."""
+        self.answerer, self.personal, self.personal_en = answerer, personal, personal_en
+        self._english, self._english_failed = None, False
 
     def callbacks(self) -> dict[str, Handler]:
         return {PREFIX: self.on_button}
@@ -148,10 +158,10 @@ class KnowledgeFeature(FreeTextHandler):
             return [Outbound(text=ctx.t("knowledge.unavailable"))]
         english = ctx.language == "en"
         reply = answerer.respond(text, ctx.now)
-        # personal cases are read from Chinese wording only
-        case = self.personal.detect(text) if self.personal is not None and not english else None
+        personal = self.personal_en if english else self.personal
+        case = personal.detect(text) if personal is not None else None
         if case is not None:
-            reply = personal_reply(self.answerer, case, reply, ctx.now, ctx.t)
+            reply = personal_reply(answerer, case, reply, ctx.now, ctx.t, english=english)
         self.daily.add(reply.outcome, ctx.now)
         if self.daily.due(ctx.now):
             await self.daily.flush(ctx.uow.execute, ctx.now)

@@ -10,6 +10,12 @@ level → entry map live in ``knowledge/personal_case.yaml``, the level words in
 simplified; Chinese numerals before 年 become digits (八年 → 8, 十二年 → 12, 两年 → 2), and 半 adds
 half a year (3年半 → 3.5, 半年 → 0.5). It only ever fills answers of the self-check; the check itself
 asks everything else and decides.
+
+English questions ("I have a bachelor's and 6 years, can I apply for intermediate?") are read by the
+same extractor with the English vocabulary of ``knowledge/en/personal_case.yaml`` (its level words
+included; which level maps to which title and entry stays in the Chinese file): whole words only,
+number words before "years" as digits, spaces kept, and years that a word such as "of experience"
+follows count as years of work.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from bot.knowledge.answering import Answerer, Reply
 
 FILE = "personal_case.yaml"
+EN_FILE = "en/personal_case.yaml"
 YEARS_MAX = 50  # the self-check's number questions go to 50
 
 
@@ -56,6 +63,12 @@ class PersonalCaseFile(BaseModel):
     no_title: list[str] = Field(default_factory=list)
     education: dict[str, list[str]] = Field(default_factory=dict)
     levels: dict[str, LevelUse] = Field(default_factory=dict)
+    #: words right after years that make them years of work ("6 years of experience"; English)
+    work_after: list[str] = Field(default_factory=list)
+    #: level id → the words naming it (English; the Chinese level words are knowledge/levels.yaml's)
+    level_words: dict[str, list[str]] = Field(default_factory=dict)
+    #: words that look like a level word but name something else (English)
+    not_levels: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class Case:
     level: str  # level id wanted (knowledge/levels.yaml)
     entry_id: str
     answers: dict[str, Any] = field(default_factory=dict)
+    #: the self-check's title value of the wanted level (how an English reply names it)
+    title: str = ""
 
 
 # ---- numbers ---------------------------------------------------------------------------------------
@@ -84,6 +99,39 @@ def prepare(question: str) -> str:
     return _CN_NUMBER.sub(digits, text)
 
 
+_EN_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_EN_NUMBER = re.compile(r"\b(" + "|".join(_EN_NUMBER_WORDS) + r")(?=\s*\+?\s*(?:more\s+)?(?:years?|yrs?)\b)")
+_EN_HALF = re.compile(r"\b(\d+) and a half (?=years?\b|yrs?\b)")
+_EN_YEARS = re.compile(r"(\d+(?:\.\d+)?)\s*\+?\s*(?:years?|yrs?)\b(\s+and\s+a\s+half)?|\bhalf\s+a\s+year\b")
+
+
+def prepare_english(question: str) -> str:
+    """NFKC, lower case, straight apostrophes, single spaces, number words before "years" as digits
+    (2 and a half years → 2.5 years)."""
+    text = unicodedata.normalize("NFKC", question).lower().replace("\u2019", "'")
+    text = " ".join(text.split())
+    text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBER_WORDS[m.group(1)]), text)
+    return _EN_HALF.sub(lambda m: f"{m.group(1)}.5 ", text)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How questions of one language are read."""
+
+    prepare: Callable[[str], str]
+    years: re.Pattern[str]
+    #: words match whole words only (English) or anywhere (Chinese has no spaces)
+    whole_words: bool
+    #: years this many characters or fewer after an education are years of work (本科8年, bachelor's and 6 years)
+    near_education: int
+
+
+CHINESE = Reading(prepare=prepare, years=_YEARS, whole_words=False, near_education=2)
+ENGLISH = Reading(prepare=prepare_english, years=_EN_YEARS, whole_words=True, near_education=6)
+
+
 # ---- the extractor ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Mention:
@@ -93,34 +141,41 @@ class _Mention:
     end: int
 
 
-def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:
+def _alternation(words: dict[str, str], whole_words: bool = False) -> re.Pattern[str] | None:
     keys = sorted((w for w in words if w), key=len, reverse=True)
-    return re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+    if not keys:
+        return None
+    pattern = "|".join(re.escape(k) for k in keys)
+    return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])" if whole_words else pattern)
 
 
 class PersonalCases:
-    """Built once from the two vocabulary files; ``detect`` is a few regex passes."""
+    """Built once from the vocabulary files; ``detect`` is a few regex passes."""
 
-    def __init__(self, vocab: PersonalCaseFile, levels: LevelsFile, entry_ids: set[str]) -> None:
+    def __init__(self, vocab: PersonalCaseFile, level_terms: dict[str, list[str]], not_levels: list[str],
+                 entry_ids: set[str], reading: Reading = CHINESE) -> None:
         self.vocab = vocab
+        self.reading = reading
+        read = reading.prepare
         words: dict[str, str] = {}
-        for level in levels.levels:
-            for term in level.terms:
-                words.setdefault(prepare(term), f"level:{level.id}")
-        for word in levels.not_levels:
-            words[prepare(word)] = "skip:"
+        for level_id, terms in level_terms.items():
+            for term in terms:
+                words.setdefault(read(term), f"level:{level_id}")
+        for word in not_levels:
+            words[read(word)] = "skip:"
         for value, terms in vocab.education.items():
             for term in terms:
-                words.setdefault(prepare(term), f"education:{value}")
+                words.setdefault(read(term), f"education:{value}")
         for term in vocab.no_title:
-            words[prepare(term)] = "no_title:none"
-        self._words = _alternation(words)
+            words[read(term)] = "no_title:none"
+        self._words = _alternation(words, reading.whole_words)
         self._kinds = words
-        self._ask = _alternation({prepare(w): "" for w in vocab.ask})
-        self._want = sorted({prepare(w) for w in vocab.want} - {""}, key=len, reverse=True)
-        self._held = sorted({prepare(w) for w in vocab.held} - {""}, key=len, reverse=True)
-        self._work = sorted({prepare(w) for w in vocab.work} - {""}, key=len, reverse=True)
-        self._link = sorted({prepare(w) for w in vocab.years_link} - {""}, key=len, reverse=True)
+        self._ask = _alternation({read(w): "" for w in vocab.ask}, reading.whole_words)
+        self._want = sorted({read(w) for w in vocab.want} - {""}, key=len, reverse=True)
+        self._held = sorted({read(w) for w in vocab.held} - {""}, key=len, reverse=True)
+        self._work = sorted({read(w) for w in vocab.work} - {""}, key=len, reverse=True)
+        self._work_after = sorted({read(w) for w in vocab.work_after} - {""}, key=len, reverse=True)
+        self._link = sorted({read(w) for w in vocab.years_link} - {""}, key=len, reverse=True)
         self.entries = {lvl: use.entry for lvl, use in vocab.levels.items() if use.entry and use.entry in entry_ids}
 
     # .. pieces
@@ -139,31 +194,43 @@ class PersonalCases:
         """One of ``words`` ends at ``end`` (or up to ``slack`` characters before it)."""
         return any(text.endswith(w, 0, end - s) for w in words for s in range(slack + 1) if end - s >= len(w))
 
+    @staticmethod
+    def _skip_spaces(text: str, pos: int) -> int:
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+        return pos
+
     def _linked_years(self, text: str, end: int, years: dict[int, float]) -> tuple[int, float] | None:
-        """Years that follow position ``end`` (with only link words such as 满/已经 in between)."""
-        pos = end
+        """Years that follow position ``end`` (with only link words such as 满/已经/for in between)."""
+        pos = self._skip_spaces(text, end)
         for _ in range(3):
             if pos in years:
                 return pos, years[pos]
             word = next((w for w in self._link if text.startswith(w, pos)), None)
             if word is None:
                 return None
-            pos += len(word)
+            pos = self._skip_spaces(text, pos + len(word))
         return (pos, years[pos]) if pos in years else None
+
+    def _followed_by(self, text: str, end: int, words: list[str]) -> bool:
+        pos = self._skip_spaces(text, end)
+        return any(text.startswith(w, pos) for w in words)
 
     def detect(self, question: str) -> Case | None:
         """The personal case a question describes, or None (then the matcher's answer stands)."""
-        text = prepare(question)
+        text = self.reading.prepare(question)
         if not text or self._ask is None or not self._ask.search(text):
             return None
         years: dict[int, float] = {}
-        for m in _YEARS.finditer(text):
+        years_end: dict[int, int] = {}
+        for m in self.reading.years.finditer(text):
             if m.group(1) is None:
                 value = 0.5
             else:
                 value = float(m.group(1)) + (0.5 if m.group(2) else 0.0)
             if value <= YEARS_MAX:
                 years[m.start()] = value
+                years_end[m.start()] = m.end()
         answers: dict[str, Any] = {}
         used_years: set[int] = set()
         wanted: str | None = None
@@ -199,22 +266,25 @@ class PersonalCases:
         for start, value in years.items():
             if start in used_years:
                 continue
-            if self._ends_with(text, start, self._work, slack=2) or any(
-                m.kind == "education" and 0 <= start - m.end <= 2 for m in self._mentions(text)
-            ):
+            near = self.reading.near_education
+            if (self._ends_with(text, start, self._work, slack=2)
+                    or self._followed_by(text, years_end[start], self._work_after)
+                    or any(m.kind == "education" and 0 <= start - m.end <= near for m in self._mentions(text))):
                 answers.setdefault("years_of_work", _years(value))
         if wanted is None or wanted not in self.entries or not answers:
             return None
-        return Case(level=wanted, entry_id=self.entries[wanted], answers=answers)
+        return Case(level=wanted, entry_id=self.entries[wanted], answers=answers, title=self.vocab.levels[wanted].title)
 
 
 def _years(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, t: Callable[..., str]) -> Reply:
+def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, t: Callable[..., str],
+                   english: bool = False) -> Reply:
     """The level's baseline entry (or the matcher's answer when it is about the same level) under a
-    line that repeats what the question told. ``t`` resolves the knowledge and eligibility texts."""
+    line that repeats what the question told. ``t`` resolves the knowledge and eligibility texts in
+    the reader's language; English names the level as the self-check does (Engineer (工程师))."""
     from bot.eligibility.answers import describe_facts, whole_years
 
     entry = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
@@ -224,6 +294,8 @@ def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, 
         return reply
     levels = answerer.runtime.kb.levels.levels
     level = next((lvl.label for lvl in levels if lvl.id == case.level), case.level)
+    if english and case.title:
+        level = t(f"eligibility.names.title.{case.title}")
     header = t("knowledge.personal.header", facts=describe_facts(t, whole_years(case.answers)), level=level)
     answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
     return replace(answered, text=f"{header}\n\n{answered.text}")
@@ -234,7 +306,18 @@ def load_personal_cases(root: Path, levels: LevelsFile, entry_ids: set[str]) -> 
     path = root / "knowledge" / FILE
     if not path.exists():
         return None
-    return PersonalCases(load_model(path, PersonalCaseFile, root), levels, entry_ids)
+    terms = {level.id: list(level.terms) for level in levels.levels}
+    return PersonalCases(load_model(path, PersonalCaseFile, root), terms, list(levels.not_levels), entry_ids)
+
+
+def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry_ids: set[str]) -> PersonalCases | None:
+    """The English detector (None without ``knowledge/en/personal_case.yaml`` or the Chinese one,
+    whose level → title and entry map it shares)."""
+    path = root / "knowledge" / EN_FILE
+    if chinese is None or not path.exists():
+        return None
+    vocab = load_model(path, PersonalCaseFile, root).model_copy(update={"levels": chinese.vocab.levels})
+    return PersonalCases(vocab, vocab.level_words, vocab.not_levels, entry_ids, ENGLISH)
 
 
 def check_personal_cases(root: Path) -> list[ContentProblem]:
@@ -272,4 +355,16 @@ def check_personal_cases(root: Path) -> list[ContentProblem]:
     for value in vocab.education:
         if value not in options("education"):
             problems.append(ContentProblem(name, None, f"education {value!r} is not an option of education"))
+    en_path = root / "knowledge" / EN_FILE
+    if en_path.exists():
+        en_name = f"knowledge/{EN_FILE}"
+        english = load_model(en_path, PersonalCaseFile, root)
+        if english.levels:
+            problems.append(ContentProblem(en_name, None, f"`levels` belongs to knowledge/{FILE}; name the English words under `level_words`"))
+        for level in english.level_words:
+            if level not in vocab.levels:
+                problems.append(ContentProblem(en_name, None, f"level_words: {level!r} is not a level of knowledge/{FILE}"))
+        for value in english.education:
+            if value not in options("education"):
+                problems.append(ContentProblem(en_name, None, f"education {value!r} is not an option of education"))
     return problems

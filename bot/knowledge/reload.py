@@ -114,7 +114,7 @@ class ContentReloader:
         version = await asyncio.to_thread(content_version, root)
         details: dict[str, Any] = {"process": process_name(), "publication": latest}
         try:
-            answerer, personal = await asyncio.to_thread(self.feature.load_content)
+            content = await asyncio.to_thread(self.feature.load_content)
         except ContentError as exc:
             problems = [str(p) for p in exc.problems[:PROBLEMS_KEPT]]
             log.warning("published content not loaded (%d problem(s)); still answering with the previous content",
@@ -123,7 +123,7 @@ class ContentReloader:
                 add_audit(session, self.clock.now(), None, LOAD_FAILED, version, problems=problems,
                           count=len(exc.problems), **details)
             return False
-        self.feature.replace_content(answerer, personal)
+        self.feature.replace_content(*content)
         log.info("published content %s loaded", version)
         async with self.db.session() as session:
             add_audit(session, self.clock.now(), None, LOADED, version, **details)

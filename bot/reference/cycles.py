@@ -69,7 +69,8 @@ class ByLevel(_Strict):
 
 
 class Wording(_Strict):
-    """Per-level wording a reader sees (the assessment form), in Chinese and English."""
+    """Per-level wording a reader sees (the assessment form, the committee to choose), in Chinese
+    and English."""
 
     by_level: dict[Level, str]
     by_level_en: dict[Level, str] | None = None
@@ -98,7 +99,7 @@ class Cycle(BaseModel):
     paper_form: PaperForm
     fees: Fees
     assessment: Wording
-    committees: ByLevel
+    committees: Wording
     professional_assessment_date: Announced
     reminders: CycleReminders | None = None
 

@@ -10,6 +10,7 @@ texts (``sources.*``); nothing here is user-facing prose.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,8 @@ CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 TextFn = Callable[..., str]
 
 DOCUMENTS_FILE = "knowledge/documents.yaml"
+#: the English labels, caveats and section words of the same documents (same ids)
+ENGLISH_DOCUMENTS_FILE = "knowledge/en/documents.yaml"
 
 
 class Document(BaseModel):
@@ -62,6 +65,58 @@ def load_documents(root: Path) -> dict[str, Document]:
     return {d.id: d for d in load_model(root / DOCUMENTS_FILE, DocumentsFile, root).documents}
 
 
+class EnglishDocument(BaseModel):
+    """How an English source line names a document of ``knowledge/documents.yaml``: proper names
+    stay Chinese, with an English gloss."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str = Field(min_length=2)
+    #: the English of the document's caveat (required when the Chinese document has one)
+    caveat: str | None = None
+    #: the English of what the bot knows of the document and what is missing (/sources)
+    known: str = Field(min_length=2)
+    missing: str | None = None
+
+
+class EnglishDocumentsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[EnglishDocument] = Field(default_factory=list)
+    #: section labels that are words rather than the notice's numbering (全文 → full text); numbered
+    #: labels such as 三(五)1 point into the Chinese text and stay as they are
+    sections: dict[str, str] = Field(default_factory=dict)
+
+
+#: a section label made of the notice's numbering only (三(五)1, 二4, 四): shown as it is in English
+_NUMBERED = re.compile(r"[一二三四五六七八九十0-9()（）]+")
+
+
+def is_worded_section(section: str) -> bool:
+    """A section label made of words (全文, 工程师) needs an English version in a source line; a
+    numbered one (三(五)1) points into the Chinese text and stays."""
+    return not _NUMBERED.fullmatch(section)
+
+
+def load_english_documents(root: Path) -> EnglishDocumentsFile:
+    """The one reader of ``knowledge/en/documents.yaml`` (the knowledge base checks it against the
+    Chinese registry; the eligibility rules cite with it)."""
+    from bot.content.loader import load_model
+
+    return load_model(root / ENGLISH_DOCUMENTS_FILE, EnglishDocumentsFile, root)
+
+
+def in_english(documents: Mapping[str, Document], english: EnglishDocumentsFile) -> dict[str, Document]:
+    """The registry with the English label, caveat, known and missing of each document that has
+    them (title, number and confidence stay: a 文号 is cited as issued)."""
+    given = {d.id: d for d in english.documents}
+    result = {}
+    for doc_id, doc in documents.items():
+        en = given.get(doc_id)
+        update = {"label": en.label, "caveat": en.caveat, "known": en.known, "missing": en.missing} if en else {}
+        result[doc_id] = doc.model_copy(update=update)
+    return result
+
+
 def lower(a: str | None, b: str | None) -> str:
     """The lower of two confidences (None counts as high)."""
     return min(a or "high", b or "high", key=CONFIDENCE_RANK.__getitem__)
@@ -70,13 +125,16 @@ def lower(a: str | None, b: str | None) -> str:
 class Citer:
     """Source lines from data: a document's label, the section, its caveat and a confidence below high."""
 
-    def __init__(self, documents: Mapping[str, Document], t: TextFn) -> None:
+    def __init__(self, documents: Mapping[str, Document], t: TextFn, sections: Mapping[str, str] | None = None) -> None:
         self.documents = documents
         self.t = t
+        #: worded section labels in the reader's language (全文 → full text); numbered ones stay
+        self.sections = sections or {}
 
     def item(self, document: str, section: str | Iterable[str] | None = None, confidence: str | None = None) -> str:
         """One document: its name, the section(s), its caveat and a confidence below high."""
         sections = [section] if isinstance(section, str) else list(section or [])
+        sections = [self.sections.get(s, s) for s in sections]
         where = self.t("sources.section", section=self.t("sources.section_separator").join(sections)) if sections else ""
         doc = self.documents.get(document)
         if doc is None:  # `check` rules this out; never fail an answer over it

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.clock import LOCAL_TZ, Clock
+from bot.content.office import contacts_in
 from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
@@ -304,7 +305,7 @@ class ReminderScheduler:
         anchor_days = self._days_left(occ, today)
         if anchor_days is not None:
             values["days_left"] = anchor_days
-        return fill(occ.rule.template(occ.entry, lang), self.contacts | values)
+        return fill(occ.rule.template(occ.entry, lang), contacts_in(self.contacts, lang) | values)
 
     @staticmethod
     def _days_left(occ: Occurrence, today: date) -> int | None:

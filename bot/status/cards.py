@@ -30,7 +30,7 @@ class StatusCards:
         due = self.rules.due_date(app.state, app.state_at, app.due_date)
         field = "next_step" if (due or not state.next_step_without_due) else "next_step_without_due"
         year = app.state_at.year
-        values = self.services.contact_values() | {
+        values = self.services.contact_values(lang) | {
             "fee": str(self.rules.fee(app.level, year) or ""),
             "due": local_date(due, lang or "zh"),
             "publicity_end": local_date(self.rules.publicity_end(app.state, app.state_at), lang or "zh"),

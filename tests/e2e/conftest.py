@@ -8,13 +8,15 @@ emulator (module-scoped, on the module's event loop) serves every test of the mo
 from __future__ import annotations
 
 import itertools
+import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import BotProcess
+from tests.e2e.botproc import ROOT, BotProcess
 from tests.support.app_fixtures import sqlite_app  # noqa: F401 - the browser and reminder-process tests' app
 from tests.support.console_fixtures import console_app, console_server  # noqa: F401 - the console browser tests
 from tests.support.emulator import BotApiEmulator, TgUser
@@ -49,6 +51,22 @@ def count_rows(db_path: Path, sql: str, *args: object) -> int:
         return int(conn.execute(sql, args).fetchone()[0])
 
 
+def content_without_quiet_hours(tmp: Path) -> Path:
+    """A content root for a bot process whose pushes go out at any hour: the shipped dialogs and
+    knowledge, a copy of the rules with quiet hours switched off (the test may run at night)."""
+    content = tmp / "content"
+    content.mkdir()
+    for name in ("dialogs", "knowledge"):
+        (content / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "rules", content / "rules")
+    outbox = content / "rules" / "outbox.yaml"
+    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
+                      flags=re.S)
+    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
+    outbox.write_text(text, "utf-8")
+    return content
+
+
 async def start_bot(emulator: BotApiEmulator, framework: str, tmp: Path, **kwargs) -> BotProcess:
     proc = BotProcess(emulator, framework, tmp / "bot.db", tmp / "bot.log", **kwargs)
     await proc.start()
@@ -68,4 +86,4 @@ async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEm
     assert len([line for line in log.splitlines() if "malformed update" in line]) == 1
 
 
-__all__ = ["assert_malformed_update_is_skipped", "count_rows", "start_bot", "BotProcess"]
+__all__ = ["assert_malformed_update_is_skipped", "content_without_quiet_hours", "count_rows", "start_bot", "BotProcess"]

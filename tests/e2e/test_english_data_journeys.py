@@ -4,19 +4,18 @@ Bot API emulator, for aiogram and PTB; a Chinese user in the same run gets Chine
 Quiet hours are switched off in a copy of the rules (the pushes are delivered by the outbox worker
 that ``python -m bot run`` starts, and the test may run at any hour). Reminders need a review cycle
 that is current by the clock, so the English reminder is delivered through the emulator with a fake
-clock in ``tests/test_english_pushes.py``.
+clock in ``tests/e2e/test_english_journey.py`` (and through the core in ``tests/test_english_pushes.py``).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import start_bot
+from tests.e2e.conftest import content_without_quiet_hours, start_bot
+from tests.e2e.english import choose, self_check_to_engineer
 from tests.support.emulator import TgUser, button_data
 from tests.support.status_helpers import row, xlsx_bytes
 
@@ -30,33 +29,17 @@ LATIN_SENTENCE = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")
 
 
 def reads_english(text: str) -> bool:
-    """No Chinese sentence outside source citations (document labels are the registry's wording)."""
-    return not any(CHINESE_SENTENCE.search(re.split(r"(?i)\bsource:", line)[0]) for line in text.splitlines())
+    """No Chinese sentence, source citations included (they cite in English)."""
+    return not any(CHINESE_SENTENCE.search(line) for line in text.splitlines())
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"en-data-{framework}")
-    content = tmp / "content"
-    content.mkdir()
-    for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
-                      flags=re.S)
-    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
-    outbox.write_text(text, "utf-8")
+    content = content_without_quiet_hours(tmp)
     proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
     yield proc
     await proc.stop()
-
-
-async def choose(user: TgUser, question: dict, label: str, expect: int = 1) -> list[dict]:
-    buttons = button_data(question)
-    assert label in buttons, (label, list(buttons))
-    await user.press(question, buttons[label])
-    return await user.replies(expect)
 
 
 async def test_self_check_in_english_and_in_chinese_side_by_side(bot, emulator):
@@ -65,16 +48,7 @@ async def test_self_check_in_english_and_in_chinese_side_by_side(bot, emulator):
     _, menu = await english.say("/start", expect=2)
     await english.press(menu, button_data(menu)["Eligibility"])
     (question,) = await english.replies(1)
-    assert "Question 1: What is your current situation?" in question["text"]
-    for label in ("Employed (company, public institution, association, etc.)",
-                  "In Shandong, industrial internet technical work", "Mainland China resident", "Bachelor's",
-                  "Assistant Engineer"):
-        (question,) = await choose(english, question, label)
-    (question,) = await english.say("4")
-    (question,) = await english.say("4")
-    for label in ("No / not sure", "None", "None / not sure"):
-        (question,) = await choose(english, question, label)
-    summary, details = await choose(english, question, "Met every year", expect=2)
+    summary, details = await self_check_to_engineer(english, question)
     assert "From your answers, you can apply for: Engineer (工程师)." in summary["text"]
     assert "review fee 160 yuan per person" in summary["text"]
     assert "This result is a guide only" in details["text"] and "📎 Materials:" in details["text"]

@@ -95,3 +95,16 @@ async def test_broken_english_content_gives_english_users_the_office_and_leaves_
         assert "360元" in (await zh.say("评审费多少钱"))[-1].text
     finally:
         await app.close()
+
+
+async def test_the_example_questions_shown_to_english_users_are_answered_directly(sqlite_app):
+    """The Q&A prompt and /help suggest questions; each must get an answer, not a list to choose from."""
+    texts = sqlite_app.services.texts
+    shown = texts.get("qa.prompt", "en") + "\n" + texts.get("help.text", "en", **sqlite_app.services.contact_values())
+    examples = re.findall(r"[\"•]\s*([A-Z][^\"•\n]*\?)", shown)
+    assert len(examples) >= 4, examples
+    en = ChatUser(sqlite_app, "en-kb-examples")
+    await en.say("/start", language="en")
+    for question in examples:
+        replies = await en.say(question)
+        assert "Source: " in replies[-1].text and "I am not sure which" not in replies[-1].text, (question, replies[-1].text)

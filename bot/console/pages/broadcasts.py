@@ -24,9 +24,9 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.console.routing import ConsoleError, NavItem, Route
+from bot.content.texts import LANGUAGES, normalize_language
 from bot.core.sanitize import clean_text, small_number
 from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipients
-from bot.content.texts import LANGUAGES, normalize_language
 from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures, text_for
 from bot.reminders.definitions import RemindersFile, load_reminder_rules
 from bot.reminders.models import Broadcast

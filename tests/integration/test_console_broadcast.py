@@ -141,6 +141,7 @@ async def test_english_version_reaches_english_readers_and_chinese_readers_get_c
         assert sent.status == 200
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert broadcast.text_en == TEXT_EN and broadcast.total == 5
+        assert f"<h1>群发 #{broadcast.id}</h1>" in sent.body_text
         assert block(sent.body_text, "text-en") == TEXT_EN and 'id="no-english"' not in sent.body_text
         history = (await browser.get("/broadcast")).body_text
         row = re.search(rf'<tr data-id="{broadcast.id}">(.*?)</tr>', history, re.S).group(1)

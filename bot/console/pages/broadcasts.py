@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bot.console.routing import ConsoleError, NavItem, Route
 from bot.content.texts import LANGUAGES, normalize_language
 from bot.core.sanitize import clean_text, small_number
-from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipients
+from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipient_counts
 from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures, text_for
 from bot.reminders.definitions import RemindersFile, load_reminder_rules
 from bot.reminders.models import Broadcast
@@ -146,10 +146,13 @@ class BroadcastPages:
 
     async def recipients(self, session: AsyncSession, segment: Segment) -> Recipients:
         """The segment's recipients counted by channel and by language, as ``create_broadcast`` will
-        choose them (same opt-outs, same reachability, same language rule)."""
-        users = await segment_recipients(session, segment, self.subscriptions, self.rules.push_channels)
-        channels = Counter(user.channel for user in users)
-        languages = Counter(normalize_language(user.language) for user in users)
+        choose them (same opt-outs, same reachability, same language rule), counted by the database."""
+        counts = await segment_recipient_counts(session, segment, self.subscriptions, self.rules.push_channels)
+        channels: Counter[str] = Counter()
+        languages: Counter[str] = Counter()
+        for (channel, language), n in counts.items():
+            channels[channel] += n
+            languages[normalize_language(language)] += n
         return Recipients(by_channel={channel: channels.get(channel, 0) for channel in self.rules.push_channels},
                           by_language={lang: languages.get(lang, 0) for lang in LANGUAGES})
 

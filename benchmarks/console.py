@@ -6,9 +6,10 @@ Runs the console application in-process on 127.0.0.1 over a fresh database (SQLi
 invites), ``--questions`` logged questions (per-day counts and their unanswered share as distinct
 scrubbed questions), 20,000 outbox rows, ``--audit`` audit entries, the knowledge page's data
 (100,000 distinct unanswered questions, candidate phrasings, votes) and 30 broadcasts (one still
-sending to 2,000 recipients). It signs in like a browser (CSRF token from the form, session
-cookie), then requests every page in ``PAGES`` ``--rounds`` times one after another and prints the
-median and p95 per page. It also times the import's dry run of a 10,000-row file (upload and
+sending to 2,000 recipients, a tenth of whom read English; every third broadcast with an English
+version). It signs in like a browser (CSRF token from the form, session cookie), then requests
+every page in ``PAGES`` ``--rounds`` times one after another, and the broadcast preview (a POST
+counting all recipients by channel and language), and prints the median and p95 per page. It also times the import's dry run of a 10,000-row file (upload and
 report: work on a file, not a page), and failed sign-ins of real logins (wrong password) against
 unknown logins: the two medians should be close (an unknown login is checked against a dummy
 hash), so timing does not tell which logins exist.
@@ -44,6 +45,8 @@ PAGES = [
     "/applications/SD2024-004321", "/units",
     "/import", "/broadcast", "/broadcast/30", "/broadcast/30/progress", "/knowledge",
 ]
+#: the broadcast preview, timed as a POST of a draft to every user (by channel and by language)
+PREVIEW = "/broadcast/preview"
 #: the knowledge page's data: distinct unanswered questions, candidate phrasings, votes
 UNANSWERED = 100_000
 CANDIDATES = 500
@@ -162,11 +165,12 @@ async def seed_knowledge_and_broadcasts(bot_app) -> None:  # noqa: ANN001
             for i in range(VOTES)])
         await session.execute(insert(User), [
             {"channel": "telegram", "external_id": str(9000 + i), "chat_id": str(9000 + i), "role": "applicant",
-             "language": "zh", "active": True, "blocked": False, "created_at": now, "last_seen_at": now}
+             "language": "en" if i % 10 == 0 else "zh", "active": True, "blocked": False, "created_at": now,
+             "last_seen_at": now}
             for i in range(RECIPIENTS)])
         for b in range(1, BROADCASTS + 1):
             running = b == BROADCASTS
-            broadcast = Broadcast(text=f"通知{b}", segment={"kind": "all", "value": None}, segment_label="全部用户",
+            broadcast = Broadcast(text=f"通知{b}", text_en=f"Notice {b}" if b % 3 == 0 else None, segment={"kind": "all", "value": None}, segment_label="全部用户",
                                   state="sending" if running else "done", created_by=None, source="console",
                                   created_at=now - timedelta(days=BROADCASTS - b), total=RECIPIENTS,
                                   sent=RECIPIENTS - 3, blocked=2, failed=1, cancelled=0, reasons={},
@@ -179,6 +183,21 @@ async def seed_knowledge_and_broadcasts(bot_app) -> None:  # noqa: ANN001
                      "idempotency_key": f"bc:{broadcast.id}:{i}", "payload": {"text": broadcast.text},
                      "state": ("sent", "pending")[i % 2], "attempts": 0, "not_before": now, "created_at": now,
                      "broadcast_id": broadcast.id} for i in range(RECIPIENTS)])
+
+
+async def timed(rounds: int, label: str, request) -> dict[str, float]:  # noqa: ANN001 - () -> awaitable response
+    """Median and p95 of ``rounds`` requests made one after another (each must answer 200), printed."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = await request()
+        await response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status == 200, f"{label}: {response.status}"
+    times.sort()
+    figure = {"median_ms": round(statistics.median(times), 1), "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+    print(f"{label:52s} median {figure['median_ms']:7.1f} ms   p95 {figure['p95_ms']:7.1f} ms")
+    return figure
 
 
 async def import_dry_run_ms(client, csrf: str) -> float:  # noqa: ANN001 - a TestClient
@@ -281,18 +300,11 @@ async def main(rounds: int, audit_rows: int, applications: int, questions: int, 
             figures: dict[str, dict[str, float]] = {}
             for page in PAGES:
                 path = page.format(since=since)
-                times = []
-                for _ in range(rounds):
-                    started = time.perf_counter()
-                    response = await client.get(path)
-                    await response.read()
-                    times.append((time.perf_counter() - started) * 1000)
-                    assert response.status == 200, f"{path}: {response.status}"
-                times.sort()
-                figures[page] = {"median_ms": round(statistics.median(times), 1),
-                                 "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
-                print(f"{path:52s} median {figures[page]['median_ms']:7.1f} ms   p95 {figures[page]['p95_ms']:7.1f} ms")
+                figures[page] = await timed(rounds, path, lambda path=path: client.get(path))
             page_csrf = re.search(r'name="csrf" value="([^"]+)"', await (await client.get("/import")).text()).group(1)
+            draft = {"csrf": page_csrf, "kind": "all", "text": "各位申报人：请核对申报材料。",
+                     "text_en": "Dear applicants: please check your application documents."}
+            figures[PREVIEW] = await timed(rounds, PREVIEW, lambda: client.post(PREVIEW, data=draft))
             dry_run = await import_dry_run_ms(client, page_csrf)
             print(f"import dry run of a {IMPORT_ROWS}-row file (upload and report): {dry_run:.0f} ms")
         finally:

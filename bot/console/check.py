@@ -38,12 +38,14 @@ def _built_keys() -> set[str]:
     """Keys pages build from a prefix (``…outcome_`` + an outcome, ``…action.`` + an import action)."""
     from bot.console.applications import SORTS
     from bot.console.figures import PUSH_GROUPS
+    from bot.content.texts import LANGUAGES
     from bot.knowledge.daily import OUTCOMES
 
     return ({f"console.overview.outcome_{o}" for o in OUTCOMES} | {f"console.overview.push_{p}" for p in PUSH_GROUPS}
             | {f"console.applications.sort_{s}" for s in SORTS}
             | {f"console.import.action.{action}" for action in ("create", "change", "update", "same")}
             | {f"console.broadcast.channel.{channel}" for channel in ("telegram", "web")}
+            | {f"console.broadcast.language.{lang}" for lang in LANGUAGES}
             | {f"console.knowledge.outcome.{outcome}" for outcome in ("suggest", "fallback")})
 
 

@@ -10,6 +10,7 @@ to an application, ``staff`` = staff role, ``applicant`` = every user.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.unit_of_work import UserRecord
-from bot.outbox.recipients import reachable
+from bot.outbox.recipients import reachable, reachable_counts
 from bot.reminders.definitions import RemindersFile
 from bot.reminders.models import Subscription
 from bot.status.links import bound_by_application, hr_by_unit, union
@@ -160,3 +161,12 @@ async def segment_recipients(
     """Reachable users of the segment who did not opt out of 通知公告 (notices)."""
     ids = await subscriptions.filter(session, await segment_user_ids(session, segment), "notices")
     return await reachable(session, ids, channels)
+
+
+async def segment_recipient_counts(
+    session: AsyncSession, segment: Segment, subscriptions: Subscriptions, channels: Iterable[str] | None = PUSH_CHANNELS
+) -> Counter[tuple[str, str | None]]:
+    """The recipients ``segment_recipients`` would return, counted by (channel, stored language):
+    the same users, without loading them (for previews)."""
+    ids = await subscriptions.filter(session, await segment_user_ids(session, segment), "notices")
+    return await reachable_counts(session, ids, channels, User.channel, User.language)

@@ -3,8 +3,10 @@
 
 - import: a file with one bad row → the report, nothing applied; "apply the good rows" → the
   applications are stored and the bound applicant's notice is queued;
-- broadcast: compose, preview, confirm; delivered through the Bot API emulator by the outbox worker,
-  the progress page updates itself to 100 %, the history shows the figures;
+- broadcast: compose with an English version, preview (recipients by channel and by language, both
+  texts), confirm; delivered through the Bot API emulator by the outbox worker (English to the English
+  reader), the progress page updates itself to 100 %, the history shows the figures; without an English
+  version the preview shows the note over the Chinese text;
 - knowledge: a candidate accepted, content reloaded, and the same question answered directly by a
   running bot (another app on the same database).
 """
@@ -34,6 +36,8 @@ from tests.support.status_helpers import csv_bytes, row, rows_of, xlsx_bytes
 
 NUMBER = "SD2024-000001"
 TOKEN = "123456:console-browser"
+TEXT_ZH = "各位申报人：纸质材料请按通知要求报送。"
+TEXT_EN = "Dear applicants: please hand in the paper documents as the notice asks."
 
 
 def accept_dialogs(page) -> None:  # noqa: ANN001
@@ -85,7 +89,8 @@ async def test_import_report_then_the_good_rows(browser, console_server, console
 
 
 async def test_broadcast_delivered_through_the_emulator_with_progress_and_history(browser, console_server, console_app):  # noqa: F811
-    users = await make_users(console_app, 3, channel="telegram", start=5100)
+    chinese = await make_users(console_app, 2, channel="telegram", start=5100)
+    english = await make_users(console_app, 1, channel="telegram", start=5200, language="en")
     emulator = BotApiEmulator(token=TOKEN)
     url = await emulator.start()
     sender = TelegramHttpSender(TOKEN, api_url=url)
@@ -95,19 +100,26 @@ async def test_broadcast_delivered_through_the_emulator_with_progress_and_histor
         await sign_in(page, "clerk")
         await page.goto("/broadcast")
         await page.check("input[name=kind][value=applicants]")
-        await page.fill("textarea[name=text]", "各位申报人：纸质材料请按通知要求报送。")
+        await page.fill("textarea[name=text]", TEXT_ZH)
+        await page.fill("textarea[name=text_en]", TEXT_EN)
         await page.screenshot(path=shot("broadcast-compose"))
         await page.click("#compose button[type=submit]")
         await expect(page.locator("#recipients-total")).to_have_text("3")
+        await expect(page.locator("#recipients-language tr[data-language=zh] td").last).to_have_text("2")
+        await expect(page.locator("#recipients-language tr[data-language=en] td").last).to_have_text("1")
+        await expect(page.locator("#preview-zh")).to_have_text(TEXT_ZH)
+        await expect(page.locator("#preview-en")).to_have_text(TEXT_EN)
         await page.screenshot(path=shot("broadcast-preview"))
         await page.click("#confirm")
         await expect(page.locator("#broadcast-pct")).to_have_text("0%")
+        await expect(page.locator("#text-en")).to_have_text(TEXT_EN)
         await page.screenshot(path=shot("broadcast-progress-running"))
         worker = OutboxWorker(console_app.db, {"telegram": sender}, console_app.services.clock,
                               DeliveryConfig(global_rate=100, per_chat_interval=0, quiet_hours=None))
         await worker.drain()
-        for user in users:
-            assert [m["text"] for m in emulator.messages_to(int(user.chat_id))] == ["各位申报人：纸质材料请按通知要求报送。"]
+        for user in chinese:
+            assert [m["text"] for m in emulator.messages_to(int(user.chat_id))] == [TEXT_ZH]
+        assert [m["text"] for m in emulator.messages_to(int(english[0].chat_id))] == [TEXT_EN]
         await expect(page.locator("#broadcast-pct")).to_have_text("100%", timeout=10_000)  # htmx polling
         await expect(page.locator("#fig-sent")).to_have_text("3")
         await expect(page.locator("p.pct")).to_contain_text("已完成")
@@ -115,6 +127,7 @@ async def test_broadcast_delivered_through_the_emulator_with_progress_and_histor
         await page.goto("/broadcast")
         latest = page.locator("#broadcast-history tbody tr").first
         await expect(latest.locator("td.sent")).to_have_text("3")
+        await expect(latest.locator("td.english")).to_have_text("有")
         await expect(latest.locator("td.state")).to_have_text("已完成")  # settled, before the bot's monitor stamps it
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         await page.screenshot(path=shot("broadcast-history"))
@@ -122,6 +135,24 @@ async def test_broadcast_delivered_through_the_emulator_with_progress_and_histor
     finally:
         await sender.close()
         await emulator.stop()
+
+
+async def test_broadcast_preview_without_english_shows_the_note_over_the_chinese(browser, console_server, console_app):  # noqa: F811
+    await make_users(console_app, 1, channel="web", start=5300)
+    await make_users(console_app, 1, channel="telegram", start=5400, language="en")
+    note = console_app.services.texts.get("reminders.broadcast.english_note", "en")
+    page = await new_page(browser, console_server)
+    await sign_in(page, "clerk")
+    await page.goto("/broadcast")
+    await page.fill("textarea[name=text]", TEXT_ZH)
+    await page.click("#compose button[type=submit]")
+    await expect(page.locator("#preview-no-english")).to_contain_text("没有写英文版")
+    await expect(page.locator("#preview-en")).to_have_text(f"{note}\n{TEXT_ZH}")
+    await page.screenshot(path=shot("broadcast-preview-no-english"))
+    await page.click("button[name=back]")  # back to the form with what was written
+    await expect(page.locator("textarea[name=text]")).to_have_value(TEXT_ZH)
+    await expect(page.locator("textarea[name=text_en]")).to_have_value("")
+    assert page.errors == []
 
 
 @pytest.fixture

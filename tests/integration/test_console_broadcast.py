@@ -1,8 +1,10 @@
-"""The console's broadcast pages over HTTP: compose, preview with recipients per channel, confirm,
-progress counted from the outbox, cancel, history with sent / blocked / failed; bad drafts refused."""
+"""The console's broadcast pages over HTTP: compose, preview with recipients per channel and language, confirm,
+progress counted from the outbox, cancel, history with sent / blocked / failed; bad drafts refused; an
+English version reaches English readers, and without one they get the Chinese text under the English note."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -97,4 +99,96 @@ async def test_bad_drafts_are_refused_on_the_page(console_app, console_server):
         assert nobody.status == 400 and "没有可以接收通知的人" in nobody.body_text
         missing = await browser.get("/broadcast/999")
         assert missing.status == 404
+    assert await count(console_app, Broadcast) == 0
+
+
+TEXT_EN = "Dear applicants: please check your application documents this week."
+
+
+def block(page: str, element_id: str) -> str:
+    """The text of an element with no child elements (a message preview, a hint), unescaped."""
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', page)
+    assert found, element_id
+    return html.unescape(found.group(1))
+
+
+def language_counts(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-language="(\w+)"><td>[^<]+</td><td>(\d+)<', page))
+
+
+async def outbox_texts(app, broadcast_id: int) -> dict[str, str]:
+    """Each recipient's delivered text, by chat id."""
+    rows = await rows_of(app, OutboxMessage, OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.kind == "broadcast")
+    return {row.chat_id: row.payload["text"] for row in rows}
+
+
+async def test_english_version_reaches_english_readers_and_chinese_readers_get_chinese(console_app, console_server):
+    zh = await make_users(console_app, 2, channel="telegram", start=500)
+    en_tg = await make_users(console_app, 1, channel="telegram", start=600, language="en")
+    en_web = await make_users(console_app, 2, channel="web", start=700, language="en")
+    form = {"kind": "all", "text": TEXT, "text_en": f"  {TEXT_EN}\u200b\r\n"}  # cleaned like the Chinese text
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        preview = await browser.post("/broadcast/preview", form)
+        page = preview.body_text
+        assert preview.status == 200
+        assert language_counts(page) == {"zh": "2", "en": "3"}
+        assert re.search(r'data-channel="telegram"><td>Telegram</td><td>3<', page) and cells(page, "recipients-total") == "5"
+        assert block(page, "preview-zh") == TEXT and block(page, "preview-en") == TEXT_EN
+        assert 'id="preview-no-english"' not in page
+        sent = await browser.post("/broadcast/send", form)
+        assert sent.status == 200
+        (broadcast,) = await rows_of(console_app, Broadcast)
+        assert broadcast.text_en == TEXT_EN and broadcast.total == 5
+        assert f"<h1>群发 #{broadcast.id}</h1>" in sent.body_text
+        assert block(sent.body_text, "text-en") == TEXT_EN and 'id="no-english"' not in sent.body_text
+        history = (await browser.get("/broadcast")).body_text
+        row = re.search(rf'<tr data-id="{broadcast.id}">(.*?)</tr>', history, re.S).group(1)
+        assert re.search(r'class="english">有<', row)
+    delivered = await outbox_texts(console_app, broadcast.id)
+    assert {chat: delivered[chat] for chat in ("500", "501")} == {"500": TEXT, "501": TEXT}
+    assert {delivered[u.chat_id] for u in [*en_tg, *en_web]} == {TEXT_EN}
+    assert len(delivered) == len(zh) + 3
+    async with console_app.db.session() as session:
+        (audit,) = (await session.execute(select(ConsoleAudit).where(ConsoleAudit.action == "broadcast_create"))).scalars()
+    assert audit.details["english"] is True
+
+
+async def test_without_english_version_english_readers_get_the_note_over_the_chinese(console_app, console_server):
+    await make_users(console_app, 1, start=800)
+    (reader,) = await make_users(console_app, 1, start=900, language="en")
+    note = console_app.services.texts.get("reminders.broadcast.english_note", "en")
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        preview = await browser.post("/broadcast/preview", {"kind": "applicants", "text": TEXT, "text_en": " \n "})
+        page = preview.body_text
+        assert language_counts(page) == {"zh": "1", "en": "1"}
+        assert "没有写英文版" in block(page, "preview-no-english")
+        assert block(page, "preview-en") == f"{note}\n{TEXT}"  # exactly what the English reader will get
+        sent = await browser.post("/broadcast/send", {"kind": "applicants", "text": TEXT})
+        (broadcast,) = await rows_of(console_app, Broadcast)
+        assert broadcast.text_en is None
+        assert 'id="text-en"' not in sent.body_text and "没有英文版" in block(sent.body_text, "no-english")
+        history = (await browser.get("/broadcast")).body_text
+        assert re.search(rf'<tr data-id="{broadcast.id}">.*?class="english">无<', history, re.S)
+    delivered = await outbox_texts(console_app, broadcast.id)
+    assert delivered["800"] == TEXT
+    assert delivered[reader.chat_id] == f"{note}\n{TEXT}" and note.startswith("Notice from the committee office")
+
+
+async def test_english_version_with_no_english_reader_is_flagged_and_too_long_refused(console_app, console_server):
+    await make_users(console_app, 2, start=950)
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        preview = await browser.post("/broadcast/preview", {"kind": "all", "text": TEXT, "text_en": TEXT_EN})
+        assert language_counts(preview.body_text) == {"zh": "2", "en": "0"}
+        assert "不会发出" in block(preview.body_text, "preview-english-unused")
+        long = await browser.post("/broadcast/preview", {"kind": "all", "text": TEXT, "text_en": "e" * 3501})
+        assert long.status == 400 and "英文版有 3501 个字符" in long.body_text
+        assert "e" * 3501 in long.body_text  # the form keeps what was written
+        refused = await browser.post("/broadcast/send", {"kind": "all", "text": TEXT, "text_en": "e" * 3501})
+        assert refused.status == 400
     assert await count(console_app, Broadcast) == 0

@@ -3,17 +3,29 @@ and broadcasts, after one reading of the link tables (``bot.status.links``)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import select, update
 
+from bot.outbox import recipients as recipients_module
 from bot.outbox.models import OutboxMessage
 from bot.outbox.recipients import reachable
-from bot.reminders.audience import Segment, Subscriptions, bound_user_ids, hr_user_ids, segment_recipients
+from bot.reminders.audience import (
+    Segment,
+    Subscriptions,
+    bound_user_ids,
+    hr_user_ids,
+    segment_recipient_counts,
+    segment_recipients,
+)
 from bot.reminders.definitions import load_reminder_rules
+from bot.reminders.models import Subscription
 from bot.status.links import bound_by_application, hr_by_unit
 from bot.status.models import Application
 from bot.status.service import StatusService
 from bot.storage.models import User
 from tests.support.helpers import ChatUser
+from tests.support.outbox_fakes import make_users
 from tests.support.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBERS = ("SD2024-000001", "SD2024-000002")
@@ -65,3 +77,26 @@ async def test_a_user_who_cannot_receive_pushes_gets_no_notice_and_no_broadcast(
         assert ids["22"] not in {u.id for u in everyone} and ids["23"] not in {u.id for u in everyone}
         assert {u.id for u in everyone} == {u.id for u in await reachable(s, ids.values())}
         assert await reachable(s, ids.values(), channels=["web"]) == []
+
+
+async def test_counted_recipients_are_the_listed_ones_by_channel_and_language(app, monkeypatch):
+    """The preview's count (in the database) and the broadcast's list (users loaded) agree, across
+    chunks of ids, for blocked, inactive and opted-out users and any stored language."""
+    monkeypatch.setattr(recipients_module, "CHUNK", 4)
+    tg_zh = await make_users(app, 5, channel="telegram", start=10)
+    tg_en = await make_users(app, 3, channel="telegram", start=20, language="en")
+    web_en = await make_users(app, 4, channel="web", start=30, language="en")
+    await make_users(app, 2, channel="web", start=40, language="fr")  # stored as is; previews read it as Chinese
+    now = app.services.clock.now()
+    async with app.db.session() as s:
+        await s.execute(update(User).where(User.id == tg_zh[0].id).values(blocked=True, active=False))
+        await s.execute(update(User).where(User.id == tg_en[0].id).values(active=False))
+        s.add(Subscription(user_id=web_en[0].id, topic="notices", active=False, updated_at=now))
+    subscriptions = Subscriptions(load_reminder_rules(app.services.content_root))
+    async with app.db.session() as s:
+        for channels in (("telegram", "web"), ("web",), None):
+            listed = await segment_recipients(s, Segment("all"), subscriptions, channels)
+            counted = await segment_recipient_counts(s, Segment("all"), subscriptions, channels)
+            assert counted == Counter((u.channel, u.language) for u in listed), channels
+        counted = await segment_recipient_counts(s, Segment("all"), subscriptions)
+    assert counted == Counter({("telegram", "zh"): 4, ("telegram", "en"): 2, ("web", "en"): 3, ("web", "fr"): 2})

@@ -45,12 +45,13 @@ class FakeSender:
         return [text for chat, text, _ in self.sent if chat == chat_id]
 
 
-async def make_users(app, count: int, channel: str = "telegram", start: int = 1, role: str = "applicant") -> list[User]:
+async def make_users(app, count: int, channel: str = "telegram", start: int = 1, role: str = "applicant",
+                     language: str = "zh") -> list[User]:
     now = app.services.clock.now()
     users = []
     async with app.db.session() as session:
         for i in range(start, start + count):
-            user = User(channel=channel, external_id=str(i), chat_id=str(i), role=role, language="zh",
+            user = User(channel=channel, external_id=str(i), chat_id=str(i), role=role, language=language,
                         active=True, blocked=False, created_at=now, last_seen_at=now)
             session.add(user)
             users.append(user)

@@ -1,4 +1,4 @@
-"""Broadcasts: compose, preview (recipients per channel), confirm, progress, cancel, history.
+"""Broadcasts: compose, preview (recipients per channel and language), confirm, progress, cancel, history.
 
 Everything goes through ``bot.reminders.broadcast`` and ``bot.reminders.audience``, as ``/broadcast``
 in chat and ``python -m bot broadcast`` do: the same segments, the same opt-outs and reachability,
@@ -7,9 +7,10 @@ is the bot's outbox worker's job (the processes of ``run`` and ``web``); this pa
 The draft lives in the preview form (hidden fields), so nothing is stored before "confirm", and
 "confirm" checks the text and counts the recipients again.
 
-Room for other languages: a draft is (segment, text) today; a version in English would add a second
-text field to the form and one more ``create_broadcast`` per language, segmented by the users'
-language, without changing the pages' flow.
+A draft may carry an English version for the recipients who read English; it is optional, cleaned
+and limited like the Chinese text. The preview shows what each group of readers will get, with the
+text English readers get built by the same ``text_for`` as the delivery: without an English version,
+that is the Chinese text under the one-line English note.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.console.routing import ConsoleError, NavItem, Route
+from bot.content.texts import LANGUAGES, normalize_language
 from bot.core.sanitize import clean_text, small_number
-from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipients
-from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures
+from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipient_counts
+from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures, text_for
 from bot.reminders.definitions import RemindersFile, load_reminder_rules
 from bot.reminders.models import Broadcast
 from bot.status.models import Unit
@@ -40,16 +42,32 @@ NAV = (NavItem("broadcast", "/broadcast", 40),)
 HISTORY_ROWS = 30
 #: seconds between two updates of a running broadcast's progress (htmx polling)
 POLL_SECONDS = 1
+#: the compose form's fields, carried through the preview as hidden fields
+FORM_FIELDS = ("text", "text_en", "kind", "level", "state", "unit", "urgent")
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A checked broadcast draft: the segment, its label for staff, the text, quiet hours or not."""
+    """A checked broadcast draft: the segment, its label for staff, the Chinese text, the English
+    version ("" when there is none), quiet hours or not."""
 
     segment: Segment
     label: str
     text: str
     urgent: bool
+    text_en: str = ""
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """How many people a draft reaches, by channel and by the language they read (one query)."""
+
+    by_channel: dict[str, int]
+    by_language: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_channel.values())
 
 
 def shown_state(broadcast: Broadcast, fig: Figures) -> str:
@@ -78,42 +96,70 @@ class BroadcastPages:
         return StatusService.of(self.console.services).workflow
 
     # ---- the draft -----------------------------------------------------------------------------
+    def texts_of(self, form) -> tuple[str, str, str]:  # noqa: ANN001 - MultiDictProxy
+        """The cleaned Chinese text and English version of a form, and what is wrong with them ("" if
+        nothing): the Chinese text is required, the English one optional, both within ``TEXT_LIMIT``."""
+        text = clean_text(str(form.get("text", "")))
+        text_en = clean_text(str(form.get("text_en", "")))
+        if not text:
+            return text, text_en, self.t("console.broadcast.text_empty")
+        if len(text) > TEXT_LIMIT:
+            return text, text_en, self.t("console.broadcast.text_too_long", length=len(text), limit=TEXT_LIMIT)
+        if len(text_en) > TEXT_LIMIT:
+            return text, text_en, self.t("console.broadcast.text_en_too_long", length=len(text_en), limit=TEXT_LIMIT)
+        return text, text_en, ""
+
     async def draft(self, session: AsyncSession, form) -> tuple[Draft | None, str]:  # noqa: ANN001 - MultiDictProxy
         """The draft of a submitted form, or None and the reason (a sentence for the page)."""
-        text = clean_text(str(form.get("text", "")))
-        if not text:
-            return None, self.t("console.broadcast.text_empty")
-        if len(text) > TEXT_LIMIT:
-            return None, self.t("console.broadcast.text_too_long", length=len(text), limit=TEXT_LIMIT)
+        text, text_en, problem = self.texts_of(form)
+        if problem:
+            return None, problem
+        segment, label, problem = await self.segment_of(session, form)
+        if segment is None:
+            return None, problem
+        return Draft(segment, label, text, form.get("urgent") == "1", text_en), ""
+
+    async def segment_of(self, session: AsyncSession, form) -> tuple[Segment | None, str, str]:  # noqa: ANN001
+        """The chosen segment and its label for staff, or None, "" and the reason."""
         kind = str(form.get("kind", ""))
-        urgent = form.get("urgent") == "1"
         if kind in ("all", "applicants", "hr"):
-            return Draft(Segment(kind), self.t(f"reminders.broadcast.segments.{kind}"), text, urgent), ""
+            return Segment(kind), self.t(f"reminders.broadcast.segments.{kind}"), ""
         if kind == "level":
             value = str(form.get("level", ""))
             if value in self.workflow.levels:
-                label = self.t("reminders.broadcast.segment_level", value=self.workflow.level_label(value))
-                return Draft(Segment("level", value), label, text, urgent), ""
-            return None, self.t("console.broadcast.choose_level")
+                return Segment("level", value), self.t("reminders.broadcast.segment_level",
+                                                       value=self.workflow.level_label(value)), ""
+            return None, "", self.t("console.broadcast.choose_level")
         if kind == "state":
             value = str(form.get("state", ""))
             if value in self.workflow.states:
-                label = self.t("reminders.broadcast.segment_state", value=self.workflow.label(value))
-                return Draft(Segment("state", value), label, text, urgent), ""
-            return None, self.t("console.broadcast.choose_state")
+                return Segment("state", value), self.t("reminders.broadcast.segment_state",
+                                                       value=self.workflow.label(value)), ""
+            return None, "", self.t("console.broadcast.choose_state")
         if kind == "unit":
             unit_id = small_number(str(form.get("unit", "")))
             unit = await session.get(Unit, unit_id) if unit_id is not None else None
             if unit is not None:
-                label = self.t("reminders.broadcast.segment_unit", value=unit.name)
-                return Draft(Segment("unit", str(unit.id)), label, text, urgent), ""
-            return None, self.t("console.broadcast.choose_unit")
-        return None, self.t("console.broadcast.choose_segment")
+                return Segment("unit", str(unit.id)), self.t("reminders.broadcast.segment_unit", value=unit.name), ""
+            return None, "", self.t("console.broadcast.choose_unit")
+        return None, "", self.t("console.broadcast.choose_segment")
 
-    async def per_channel(self, session: AsyncSession, segment: Segment) -> dict[str, int]:
-        users = await segment_recipients(session, segment, self.subscriptions, self.rules.push_channels)
-        counts = Counter(user.channel for user in users)
-        return {channel: counts.get(channel, 0) for channel in self.rules.push_channels}
+    async def recipients(self, session: AsyncSession, segment: Segment) -> Recipients:
+        """The segment's recipients counted by channel and by language, as ``create_broadcast`` will
+        choose them (same opt-outs, same reachability, same language rule), counted by the database."""
+        counts = await segment_recipient_counts(session, segment, self.subscriptions, self.rules.push_channels)
+        channels: Counter[str] = Counter()
+        languages: Counter[str] = Counter()
+        for (channel, language), n in counts.items():
+            channels[channel] += n
+            languages[normalize_language(language)] += n
+        return Recipients(by_channel={channel: channels.get(channel, 0) for channel in self.rules.push_channels},
+                          by_language={lang: languages.get(lang, 0) for lang in LANGUAGES})
+
+    def english_reading(self, draft: Draft) -> str:
+        """What an English reader will get for this draft (the English version, or the note + Chinese)."""
+        note = self.console.services.texts.get("reminders.broadcast.english_note", "en")
+        return text_for("en", draft.text, draft.text_en or None, note)
 
     # ---- pages ---------------------------------------------------------------------------------
     async def compose_page(self, request: web.Request, status: int = 200, message: str = "",
@@ -146,34 +192,34 @@ class BroadcastPages:
 
     async def preview(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        values = {key: str(form.get(key, "")) for key in ("text", "kind", "level", "state", "unit", "urgent")}
+        values = {key: str(form.get(key, "")) for key in FORM_FIELDS}
         async with self.console.db() as session:
             draft, problem = await self.draft(session, form)
-            counts = await self.per_channel(session, draft.segment) if draft else {}
-        if draft is None:
+            recipients = await self.recipients(session, draft.segment) if draft else None
+        if draft is None or recipients is None:
             return await self.compose_page(request, 400, problem, values)
-        total = sum(counts.values())
-        return self.console.render(request, "broadcast_preview.html", draft=draft, counts=counts, total=total,
-                                   form=values)
+        return self.console.render(request, "broadcast_preview.html", draft=draft, recipients=recipients,
+                                   total=recipients.total, english_reading=self.english_reading(draft), form=values)
 
     async def send(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        values = {key: str(form.get(key, "")) for key in ("text", "kind", "level", "state", "unit", "urgent")}
+        values = {key: str(form.get(key, "")) for key in FORM_FIELDS}
         if form.get("back"):
             return await self.compose_page(request, form=values)
         async with self.console.db() as session:
             draft, problem = await self.draft(session, form)
-            if draft is not None and not sum((await self.per_channel(session, draft.segment)).values()):
+            if draft is not None and not (await self.recipients(session, draft.segment)).total:
                 problem = self.t("console.broadcast.nobody", segment=draft.label)
             elif draft is not None:
                 broadcast = await create_broadcast(
                     session, text=draft.text, segment=draft.segment, segment_label=draft.label,
                     subscriptions=self.subscriptions, now=self.console.now(), source="console", urgent=draft.urgent,
                     channels=self.rules.push_channels, texts=self.console.services.texts,
+                    text_en=draft.text_en or None,
                 )
                 self.console.audit(session, request, "broadcast_create", target=str(broadcast.id),
                                    details={"segment": draft.segment.as_dict(), "total": broadcast.total,
-                                            "urgent": draft.urgent})
+                                            "urgent": draft.urgent, "english": bool(draft.text_en)})
         if draft is None or problem:
             return await self.compose_page(request, 400, problem, values)
         raise web.HTTPSeeOther(f"/broadcast/{broadcast.id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN
+from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN, distinct_phrasings
 
 
 class _Strict(BaseModel):
@@ -28,12 +28,7 @@ class EnglishEntry(_Strict):
     @field_validator("alternatives")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
-        stripped = [v.strip().lower() for v in value]
-        if any(not v for v in stripped):
-            raise ValueError("an alternative phrasing is empty")
-        if len(set(stripped)) != len(stripped):
-            raise ValueError("alternative phrasings repeat")
-        return value
+        return distinct_phrasings(value, lambda v: v.strip().lower())
 
     @property
     def questions(self) -> list[str]:

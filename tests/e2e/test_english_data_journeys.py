@@ -10,13 +10,11 @@ clock in ``tests/test_english_pushes.py``.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import start_bot
+from tests.e2e.conftest import content_without_quiet_hours, start_bot
 from tests.support.emulator import TgUser, button_data
 from tests.support.status_helpers import row, xlsx_bytes
 
@@ -37,16 +35,7 @@ def reads_english(text: str) -> bool:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"en-data-{framework}")
-    content = tmp / "content"
-    content.mkdir()
-    for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
-                      flags=re.S)
-    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
-    outbox.write_text(text, "utf-8")
+    content = content_without_quiet_hours(tmp / "content")
     proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
     yield proc
     await proc.stop()

@@ -7,14 +7,10 @@ everything else — pacing, leases, the monitor — runs with the shipped config
 
 from __future__ import annotations
 
-import re
-import shutil
-
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import count_rows, start_bot
+from tests.e2e.conftest import content_without_quiet_hours, count_rows, start_bot
 from tests.support.emulator import TgUser, button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
@@ -32,16 +28,7 @@ def framework() -> str:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bot-reminders")
-    content = tmp / "content"
-    content.mkdir()
-    for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
-                      flags=re.S)
-    assert n == 1
-    outbox.write_text(text, "utf-8")
+    content = content_without_quiet_hours(tmp / "content")
     proc = await start_bot(emulator, "aiogram", tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
     yield proc
     await proc.stop()

@@ -11,6 +11,7 @@ Quiet hours are off in the content copy (status notices are not urgent; the test
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)
 NUMBER = "QD2024-7001"
 UNIT = "青岛西海岸控制台测试有限公司"
 TEXT = "控制台群发测试：请核对纸质材料。"
+_logins = itertools.count(1)
 _APPLY = re.compile(r"/import/apply/([A-Za-z0-9_-]+)")
 
 
@@ -54,12 +56,13 @@ async def console(bot, content):  # noqa: ANN001, ANN201
     """The console's own app on the bot's database and content (the salt file is the bot's)."""
     app = build_app(load_settings(database_url=bot.database_url), root=content)
     await app.start()
-    await add_account(app, "clerk", "staff")
+    login = f"clerk{next(_logins)}"  # the module's tests share the bot, hence its database
+    await add_account(app, login, "staff")
     server = TestServer(create_app(app, ConsoleConfig()), host="127.0.0.1")
     await server.start_server()
     try:
         async with ConsoleBrowser(server) as browser:
-            await browser.sign_in("clerk")
+            await browser.sign_in(login)
             yield app, browser
     finally:
         await server.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN, distinct_phrasings
+from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN, SynonymGroup, distinct_phrasings
 
 
 class _Strict(BaseModel):
@@ -39,13 +39,10 @@ class EnglishEntriesFile(_Strict):
     entries: list[EnglishEntry] = Field(default_factory=list)
 
 
-class EnglishSynonymGroup(_Strict):
+class EnglishSynonymGroup(SynonymGroup):
     """Words and phrases (English, pinyin or Chinese) read as ``canonical``. A canonical form of
     several words becomes one token, so "senior engineer" never matches a question about an
     "engineer"."""
-
-    canonical: str = Field(min_length=1)
-    variants: list[str] = Field(min_length=1)
 
 
 class EnglishSynonymsFile(_Strict):

@@ -74,6 +74,13 @@ async def start_bot(emulator: BotApiEmulator, framework: str, tmp: Path, **kwarg
     return proc
 
 
+async def start_staff_bot(emulator: BotApiEmulator, framework: str, tmp: Path, staff: int) -> BotProcess:
+    """The bot with ``staff`` as its staff member, on a content copy in ``tmp`` whose pushes are
+    delivered at any hour (``content_without_quiet_hours``)."""
+    content = content_without_quiet_hours(tmp / "content")
+    return await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(staff), "CONTENT_DIR": str(content)})
+
+
 async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEmulator, tg_user: TgUser) -> None:
     """An update the framework cannot parse (no ``date``) is skipped with one log line that does not
     quote it, and the user's next update is answered."""
@@ -87,4 +94,4 @@ async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEm
     assert len([line for line in log.splitlines() if "malformed update" in line]) == 1
 
 
-__all__ = ["assert_malformed_update_is_skipped", "content_without_quiet_hours", "count_rows", "start_bot", "BotProcess"]
+__all__ = ["assert_malformed_update_is_skipped", "content_without_quiet_hours", "count_rows", "start_bot", "start_staff_bot", "BotProcess"]

@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import content_without_quiet_hours, count_rows, start_bot
+from tests.e2e.conftest import count_rows, start_staff_bot
 from tests.support.emulator import TgUser, button_data
 from tests.support.status_helpers import csv_bytes, row, xlsx_bytes
 
@@ -36,8 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"status-{framework}")
-    content = content_without_quiet_hours(tmp / "content")
-    proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
+    proc = await start_staff_bot(emulator, framework, tmp, STAFF)
     yield proc
     await proc.stop()
 

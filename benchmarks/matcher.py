@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,26 +34,29 @@ CITIES = ["济南", "烟台", "潍坊", "临沂", "淄博", "日照", "威海", 
           "滨州", "菏泽", "枣庄", "即墨", "胶州", "平度", "莱西", "黄岛"]
 YEARS = [str(y) for y in range(2016, 2031) if y != 2024]
 
+#: where the Chinese filler puts its series, city and year (see ``filler_entries``)
+SUBSTITUTIONS = [("工业互联网", "series"), ("西海岸新区", "city"), ("青岛", "city"), ("西海岸", "city"), ("2024", "year")]
 
-def pad(kb, size: int):
-    """The knowledge base with generated same-topic filler entries up to ``size`` entries."""
-    from bot.knowledge.loader import KnowledgeBase
 
-    real = kb.entries
+def filler_entries(real: list, size: int, substitutions: list[tuple[str, str]], series: list[str],
+                   cities: list[str]) -> list:
+    """Same-topic filler so that ``real`` plus filler has ``size`` entries.
+
+    Each filler entry copies a real one with its title series, city and year swapped:
+    ``substitutions`` lists (phrase, "series" | "city" | "year") in the order they are replaced, so
+    one function serves the Chinese and the English knowledge base.
+    """
     extra = []
     i = 0
     while len(real) + len(extra) < size:
         base = real[i % len(real)]
-        series, city, year = SERIES[i % len(SERIES)], CITIES[(i // len(SERIES)) % len(CITIES)], YEARS[i % len(YEARS)]
+        values = {"series": series[i % len(series)], "city": cities[(i // len(series)) % len(cities)],
+                  "year": YEARS[i % len(YEARS)]}
 
-        def swap(text: str, series=series, city=city, year=year) -> str:
-            return (
-                text.replace("工业互联网", series)
-                .replace("西海岸新区", city)
-                .replace("青岛", city)
-                .replace("西海岸", city)
-                .replace("2024", year)
-            )
+        def swap(text: str, values=values) -> str:
+            for phrase, which in substitutions:
+                text = text.replace(phrase, values[which])
+            return text
 
         extra.append(
             base.model_copy(
@@ -66,8 +70,16 @@ def pad(kb, size: int):
             )
         )
         i += 1
+    return extra
+
+
+def pad(kb, size: int):
+    """The knowledge base with generated same-topic filler entries up to ``size`` entries."""
+    from bot.knowledge.loader import KnowledgeBase
+
+    extra = filler_entries(kb.entries, size, SUBSTITUTIONS, SERIES, CITIES)
     return KnowledgeBase(
-        entries=[*real, *extra],
+        entries=[*kb.entries, *extra],
         documents=kb.documents,
         sections=kb.sections,
         synonyms=kb.synonyms,
@@ -75,11 +87,10 @@ def pad(kb, size: int):
     )
 
 
-def measure(kb, questions, expects, repeat: int) -> dict:
-    from bot.knowledge.matcher import Matcher
-
+def measure(build_matcher: Callable, kb, questions, expects, repeat: int) -> dict:
+    """Build time of ``build_matcher(kb)``, then latency and top-1 of its ``match`` on the questions."""
     start = time.perf_counter()
-    matcher = Matcher(kb, memory=0)  # time the matching itself, not the per-text memory the bot keeps
+    matcher = build_matcher(kb)
     build = time.perf_counter() - start
     for q in questions[:20]:  # warm caches (OpenCC, numpy)
         matcher.match(q)
@@ -116,45 +127,44 @@ def _p99(sorted_times: list[float]) -> float:
     return sorted_times[max(int(len(sorted_times) * 0.99) - 1, 0)]
 
 
-def cold_ask(runs: int = 3) -> dict:
-    """Wall time and peak RSS of a fresh ``python -m bot ask`` process."""
+def cold_ask(question: str, env: Mapping[str, str], accept: Callable[[str], bool] = lambda stdout: True,
+             runs: int = 3) -> dict:
+    """Wall time and peak RSS of a fresh ``python -m bot ask`` process; ``accept`` checks its output."""
     walls = []
-    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "0"}
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "bot", "ask", "评审费多少钱", "--json"],
+            [sys.executable, "-m", "bot", "ask", question, "--json"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
         )
         walls.append(time.perf_counter() - start)
-        if proc.returncode != 0:
+        if proc.returncode != 0 or not accept(proc.stdout):
             raise SystemExit(f"ask failed: {proc.stderr.strip()[:300]}")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"wall_s_median": round(statistics.median(walls), 3), "wall_s_max": round(max(walls), 3),
             "peak_rss_mib": round(peak_kib / 1024, 1)}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    ask = cold_ask()  # first, so RUSAGE_CHILDREN holds only the ask processes
-    print(f"cold `python -m bot ask`: median {ask['wall_s_median']} s, max {ask['wall_s_max']} s, "
-          f"peak RSS {ask['peak_rss_mib']} MiB (target ≤ 3 s)")
 
+def report(kb, pad_to: Callable, build_matcher: Callable, dev_dir: Path, args: argparse.Namespace,
+           ask: dict) -> None:
+    """Measure ``kb`` at its real size and padded to each of ``args.sizes``; print a line per size,
+    then the totals and one JSON object."""
     from bot.knowledge.evaluate import load_dev
-    from bot.knowledge.loader import load_knowledge
 
-    kb = load_knowledge(ROOT)
-    pairs = load_dev([ROOT / "tests" / "data" / "kb_dev"])
+    pairs = load_dev([dev_dir])
     questions = [q.q for _, q in pairs]
     expects = [q.expect for _, q in pairs]
     results = []
     for size in [len(kb.entries), *(int(s) for s in args.sizes.split(",") if s)]:
-        padded = kb if size <= len(kb.entries) else pad(kb, size)
-        r = measure(padded, questions, expects, args.repeat)
+        padded = kb if size <= len(kb.entries) else pad_to(kb, size)
+        r = measure(build_matcher, padded, questions, expects, args.repeat)
         results.append(r)
         print(f"{r['entries']:6d} entries: build {r['build_s']:.3f} s, per question median {r['median_ms']:.2f} ms, "
               f"p99 {r['p99_ms']:.2f} ms (best of runs {r['p99_best_of_runs_ms']:.2f} ms), max {r['max_ms']:.2f} ms, "
@@ -175,6 +185,24 @@ def main() -> None:
         "p99_best_of_runs_ms_at_largest": largest["p99_best_of_runs_ms"],
         "targets_met": largest["p99_best_of_runs_ms"] <= 10 and ask["wall_s_max"] <= 3,
     }, ensure_ascii=False))
+
+
+def build_matcher(kb):
+    from bot.knowledge.matcher import Matcher
+
+    return Matcher(kb, memory=0)  # time the matching itself, not the per-text memory the bot keeps
+
+
+def main() -> None:
+    args = parse_args()
+    # first, so RUSAGE_CHILDREN holds only the ask processes
+    ask = cold_ask("评审费多少钱", os.environ | {"PYTHONDONTWRITEBYTECODE": "0"})
+    print(f"cold `python -m bot ask`: median {ask['wall_s_median']} s, max {ask['wall_s_max']} s, "
+          f"peak RSS {ask['peak_rss_mib']} MiB (target ≤ 3 s)")
+
+    from bot.knowledge.loader import load_knowledge
+
+    report(load_knowledge(ROOT), pad, build_matcher, ROOT / "tests" / "data" / "kb_dev", args, ask)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.channels.web.http_common import Refusal
 from bot.console.sessions import SignedIn
 
 #: public: no account (sign-in, setup link); staff: any signed-in account; admin: admins only
@@ -41,14 +42,8 @@ class NavItem:
     access: Access = "staff"
 
 
-class ConsoleError(Exception):
+class ConsoleError(Refusal):
     """An expected refusal shown as a page: HTTP status and the text key of its message."""
-
-    def __init__(self, status: int, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.status = status
-        self.key = key
-        self.values = values
 
 
 #: what the guard puts on a request: the signed-in account (staff and admin routes)

@@ -28,6 +28,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.web import proxy
+from bot.channels.web.http_common import add_headers, security_headers
 from bot.console import audit, sessions, throttle
 from bot.console.pages import PAGE_MODULES
 from bot.console.routing import NEW_PRE_TOKEN, SIGNED_IN, SIGNED_OUT_CSRF, ConsoleError, NavItem, Route
@@ -44,17 +45,7 @@ CSRF_HEADER = "X-CSRF-Token"
 MAX_FORM_BYTES = 64 * 1024
 ZONE = ZoneInfo("Asia/Shanghai")
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
+SECURITY_HEADERS = security_headers("'self'")
 
 
 @dataclass
@@ -218,8 +209,7 @@ def error_middleware(console: Console):  # noqa: ANN201
 
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    add_headers(response, SECURITY_HEADERS)
     if request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-cache"
     else:

@@ -7,6 +7,7 @@ validation error back to the line of the offending YAML node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -142,3 +143,26 @@ def load_model(path: Path, model: type[M], root: Path | None = None) -> M:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
         raise ContentError(validation_problems(exc, name, node)) from None
+
+
+def validate_file(
+    path: Path,
+    model: type[M],
+    name: str,
+    problems: list[ContentProblem],
+    root: Path | None = None,
+    read: Callable[[Path, Path | None], tuple[Any, yaml.Node | None]] = read_yaml,
+) -> tuple[M, yaml.Node | None] | None:
+    """One YAML file as ``model`` and its node tree, or None with its defects added to ``problems``,
+    so a loader reports every bad file of a folder rather than the first. ``read`` may skip the
+    node tree (a fast parser); the tree is then composed only to place a validation error."""
+    try:
+        data, node = read(path, root)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None
+    try:
+        return model.model_validate(data if data is not None else {}), node
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, name, node if node is not None else read_yaml(path, root)[1]))
+        return None

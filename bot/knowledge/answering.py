@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import LOCAL_TZ
+from bot.content.texts import local_date
 from bot.knowledge.matcher import SUGGESTIONS, MatchResult, Outcome
 from bot.knowledge.runtime import Runtime, load_runtime
 from bot.knowledge.schema import Entry
@@ -64,6 +65,9 @@ class Reply:
 class Answerer:
     """Formats matches; ``t(key, **values)`` supplies the texts (office contacts included)."""
 
+    #: the language dates are written in (``bot.content.texts.local_date``)
+    date_language = "zh"
+
     def __init__(self, runtime: Runtime, t: TextFn, cycles: CycleCalendar) -> None:
         self.runtime = runtime
         self.t = t
@@ -108,7 +112,7 @@ class Answerer:
         if status is None or not status.ended:
             return None
         if status.deadline is not None:
-            deadline = f"{status.deadline.year}年{status.deadline.month}月{status.deadline.day}日"
+            deadline = local_date(status.deadline, self.date_language)
             return self.t("knowledge.cycle_ended", year=status.year, deadline=deadline)
         return self.t("knowledge.cycle_past", year=status.year)
 

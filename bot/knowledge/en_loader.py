@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from bot.content.loader import (
     ContentError,
@@ -26,7 +25,7 @@ from bot.content.loader import (
     line_of,
     load_model,
     read_yaml,
-    validation_problems,
+    validate_file,
 )
 from bot.knowledge.en_schema import (
     EnglishEntriesFile,
@@ -139,6 +138,12 @@ def _fast_yaml(path: Path) -> tuple[object, None]:
         return _UNREAD, None
 
 
+def _fast_or_lined(path: Path, root: Path | None) -> tuple[object, object]:
+    """The file by libyaml without a node tree; by the line-aware loader when libyaml cannot read it."""
+    data, node = _fast_yaml(path)
+    return read_yaml(path, root) if data is _UNREAD else (data, node)
+
+
 class _Lines:
     """Line numbers for problem reports, from the YAML node tree composed only when a report needs one."""
 
@@ -157,18 +162,10 @@ def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem],
     entries: dict[str, EnglishEntry] = {}
     for path in english_entry_files(root):
         name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        data, node = _fast_yaml(path) if fast else (_UNREAD, None)
-        if data is _UNREAD:
-            try:
-                data, node = read_yaml(path, root)
-            except ContentError as exc:
-                problems.extend(exc.problems)
-                continue
-        try:
-            parsed = EnglishEntriesFile.model_validate(data if data is not None else {})
-        except ValidationError as exc:
-            problems.extend(validation_problems(exc, name, node or read_yaml(path, root)[1]))
+        loaded = validate_file(path, EnglishEntriesFile, name, problems, root, _fast_or_lined if fast else read_yaml)
+        if loaded is None:
             continue
+        parsed, node = loaded
         lines = _Lines(path, root, node)
         for i, entry in enumerate(parsed.entries):
             where = ("entries", i, "id")

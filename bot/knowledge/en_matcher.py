@@ -18,8 +18,6 @@ raising) are inherited unchanged, so both languages follow one decision policy.
 
 from __future__ import annotations
 
-import logging
-import math
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -29,7 +27,15 @@ from rapidfuzz import fuzz
 from bot.knowledge.en_text import EnglishNormalizer
 from bot.knowledge.levels import Fit, fit
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.matcher import _LEVEL_RANK, MATCH_MEMORY, MAX_QUERY_CHARS, Candidate, Matcher, Scored
+from bot.knowledge.matcher import (
+    _LEVEL_RANK,
+    MATCH_MEMORY,
+    MAX_QUERY_CHARS,
+    Candidate,
+    Matcher,
+    Scored,
+    bm25_index,
+)
 from bot.knowledge.schema import MatcherConfig
 
 
@@ -66,9 +72,6 @@ class EnglishMatcher(Matcher):
         config: MatcherConfig,
         memory: int = MATCH_MEMORY,
     ) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.kb = kb
         self.config = config
         self.normalizer = normalizer
@@ -105,13 +108,7 @@ class EnglishMatcher(Matcher):
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
-        n = max(len(kb.entries), 1)
-        self._idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df] or [1.0], dtype=np.float64)
-        self._unknown_idf = float(self._idf.max()) * w.unknown_idf
-        self._bm25 = bm25s.BM25(k1=w.bm25_k1, b=w.bm25_b)
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
-        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+        self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
 
     @property
     def size(self) -> int:

@@ -7,16 +7,13 @@ file is picked up by the next load).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-from bot.clock import LOCAL_TZ
-from bot.content.texts import local_date
 from bot.knowledge.answering import Answerer
 from bot.knowledge.en_loader import load_english
 from bot.knowledge.en_matcher import EnglishMatcher
 from bot.knowledge.en_text import EnglishNormalizer
-from bot.knowledge.runtime import Runtime, _stamp
+from bot.knowledge.runtime import Runtime, cached_runtime
 from bot.knowledge.schema import Entry
 
 #: an English header quotes at most this many characters of the entry's question (English words
@@ -30,31 +27,21 @@ _cache: dict[Path, tuple[tuple, Runtime]] = {}
 def load_english_runtime(root: Path) -> Runtime:
     """The English view of the knowledge base and its matcher; raises ``ContentError`` when the
     content (Chinese or English) is invalid."""
-    root = root.resolve()
-    stamp = _stamp(root)
-    cached = _cache.get(root)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+    return cached_runtime(root, _cache, _build_english)
+
+
+def _build_english(root: Path) -> Runtime:
     content = load_english(root)
     kb = content.knowledge_base()
     vocabulary = [text for entry in kb.entries for text in (*entry.questions, entry.answer)]
     normalizer = EnglishNormalizer(content.synonyms, vocabulary)
-    runtime = Runtime(kb=kb, matcher=EnglishMatcher(kb, normalizer, content.config))
-    _cache[root] = (stamp, runtime)
-    return runtime
+    return Runtime(kb=kb, matcher=EnglishMatcher(kb, normalizer, content.config))
 
 
 class EnglishAnswerer(Answerer):
     """The Chinese answerer's replies, with English dates and a header long enough for English."""
 
-    def cycle_note(self, entry: Entry, now: dt.datetime) -> str | None:
-        today = now.astimezone(LOCAL_TZ).date()
-        status = self.cycles.status(entry.cycle, today)
-        if status is None or not status.ended:
-            return None
-        if status.deadline is not None:
-            return self.t("knowledge.cycle_ended", year=status.year, deadline=local_date(status.deadline, "en"))
-        return self.t("knowledge.cycle_past", year=status.year)
+    date_language = "en"
 
     def header(self, entry: Entry) -> str:
         question = entry.question.strip().rstrip(_TRAILING)

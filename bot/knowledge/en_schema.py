@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN
+from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN, SynonymGroup, distinct_phrasings
 
 
 class _Strict(BaseModel):
@@ -29,12 +29,7 @@ class EnglishEntry(_Strict):
     @field_validator("alternatives")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
-        stripped = [v.strip().lower() for v in value]
-        if any(not v for v in stripped):
-            raise ValueError("an alternative phrasing is empty")
-        if len(set(stripped)) != len(stripped):
-            raise ValueError("alternative phrasings repeat")
-        return value
+        return distinct_phrasings(value, lambda v: v.strip().lower())
 
     @property
     def questions(self) -> list[str]:
@@ -45,13 +40,10 @@ class EnglishEntriesFile(_Strict):
     entries: list[EnglishEntry] = Field(default_factory=list)
 
 
-class EnglishSynonymGroup(_Strict):
+class EnglishSynonymGroup(SynonymGroup):
     """Words and phrases (English, pinyin or Chinese) read as ``canonical``. A canonical form of
     several words becomes one token, so "senior engineer" never matches a question about an
     "engineer"."""
-
-    canonical: str = Field(min_length=1)
-    variants: list[str] = Field(min_length=1)
 
 
 class EnglishSynonymsFile(_Strict):

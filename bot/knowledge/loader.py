@@ -22,6 +22,7 @@ from bot.content.loader import (
     line_of,
     load_model,
     read_yaml,
+    validate_file,
     validation_problems,
 )
 from bot.knowledge.schema import (
@@ -98,16 +99,10 @@ def load_entries(root: Path, problems: list[ContentProblem]) -> tuple[list[Entry
         problems.append(ContentProblem(f"{KNOWLEDGE_DIR}/entries", None, "no entry files (*.yaml) found"))
     for path in files:
         name = _rel(path, root)
-        try:
-            data, node = read_yaml(path, root)
-        except ContentError as exc:
-            problems.extend(exc.problems)
+        loaded = validate_file(path, EntriesFile, name, problems, root)
+        if loaded is None:
             continue
-        try:
-            parsed = EntriesFile.model_validate(data if data is not None else {})
-        except ValidationError as exc:
-            problems.extend(validation_problems(exc, name, node))
-            continue
+        parsed, node = loaded
         for i, entry in enumerate(parsed.entries):
             if entry.id in origin:
                 line = line_of(node, ("entries", i, "id"))

@@ -51,7 +51,7 @@ from bot.knowledge.asks import AskDetector, answers_other, ask_fit
 from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
-from bot.knowledge.schema import Entry, MatcherConfig
+from bot.knowledge.schema import Entry, MatcherConfig, Weights
 from bot.knowledge.typos import HomophoneFixer, is_cjk, word_bigrams
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,24 @@ class _Prepared:
     asks: frozenset[str] = frozenset()
 
 
+def bm25_index(
+    corpus: list[list[str]], df: list[int], entries: int, w: Weights
+) -> tuple[np.ndarray, float, object, set[str]]:
+    """The BM25 index of one token list per entry, with the per-token IDF the matcher weighs
+    question tokens by (and the weight of a token the index never saw), and the index's vocabulary.
+    The Chinese and the English matcher build it the same way from their own tokens."""
+    import bm25s
+
+    # bm25s pins its logger to DEBUG on import, which would print index builds in every command
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    n = max(entries, 1)
+    idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df] or [1.0], dtype=np.float64)
+    bm25 = bm25s.BM25(k1=w.bm25_k1, b=w.bm25_b)
+    if corpus:
+        bm25.index(corpus, show_progress=False)
+    return idf, float(idf.max()) * w.unknown_idf, bm25, set(getattr(bm25, "vocab_dict", {}) or {})
+
+
 class Matcher:
     """Built once per process from a ``KnowledgeBase`` (see ``bot.knowledge.runtime``)."""
 
@@ -190,10 +208,6 @@ class Matcher:
         memory: int = MATCH_MEMORY,
     ):
         """``memory``: how many question texts' results to remember (0: none, to time the matching)."""
-        import bm25s
-
-        # bm25s pins its logger to DEBUG on import, which would print index builds in every command
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.kb = kb
         self.config = config or kb.config
         self._memory: OrderedDict[str, MatchResult] = OrderedDict()
@@ -239,13 +253,7 @@ class Matcher:
                 )
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
-        n = max(len(kb.entries), 1)
-        self._idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df] or [1.0], dtype=np.float64)
-        self._unknown_idf = float(self._idf.max()) * w.unknown_idf
-        self._bm25 = bm25s.BM25(k1=w.bm25_k1, b=w.bm25_b)
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
-        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+        self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
         self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
 
     def _vocabulary_texts(self) -> list[str]:

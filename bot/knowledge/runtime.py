@@ -7,6 +7,7 @@ unchanged one costs a few ``stat`` calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +38,22 @@ def _stamp(root: Path) -> tuple:
 
 def load_runtime(root: Path) -> Runtime:
     """Validated content and its matcher; raises ``ContentError`` when the content is invalid."""
+    return cached_runtime(root, _cache, _build)
+
+
+def _build(root: Path) -> Runtime:
+    kb = load_knowledge(root)
+    return Runtime(kb=kb, matcher=Matcher(kb))
+
+
+def cached_runtime(root: Path, cache: dict[Path, tuple[tuple, Runtime]], build: Callable[[Path], Runtime]) -> Runtime:
+    """``cache``'s runtime for ``root`` while no file under ``knowledge/`` has changed; else a new
+    one from ``build`` (kept in ``cache``). Each language keeps its own cache."""
     root = root.resolve()
     stamp = _stamp(root)
-    cached = _cache.get(root)
+    cached = cache.get(root)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    kb = load_knowledge(root)
-    runtime = Runtime(kb=kb, matcher=Matcher(kb))
-    _cache[root] = (stamp, runtime)
+    runtime = build(root)
+    cache[root] = (stamp, runtime)
     return runtime

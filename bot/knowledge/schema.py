@@ -3,6 +3,7 @@ edited by hand must be an error, not silently ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -42,6 +43,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def distinct_phrasings(value: list[str], fold: Callable[[str], str]) -> list[str]:
+    """``value`` unchanged when no phrasing is blank and no two are the same once folded by ``fold``
+    (Chinese compares stripped, English also ignores case); else a ValueError saying which."""
+    folded = [fold(v) for v in value]
+    if any(not v for v in folded):
+        raise ValueError("an alternative phrasing is empty")
+    if len(set(folded)) != len(folded):
+        raise ValueError("alternative phrasings repeat")
+    return value
+
+
 class Entry(_Strict):
     """One question with its answer and sources."""
 
@@ -71,12 +83,7 @@ class Entry(_Strict):
     @field_validator("alternatives")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
-        stripped = [v.strip() for v in value]
-        if any(not v for v in stripped):
-            raise ValueError("an alternative phrasing is empty")
-        if len(set(stripped)) != len(stripped):
-            raise ValueError("alternative phrasings repeat")
-        return value
+        return distinct_phrasings(value, lambda v: v.strip())
 
     @property
     def questions(self) -> list[str]:

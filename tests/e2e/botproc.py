@@ -21,6 +21,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """``python -m bot <args>`` as an operator runs it, with ``env`` over this process's
+    environment: its exit code and everything it printed (stdout and stderr together)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode()
+
+
 class BotProcess:
     """One bot process; ``start`` waits until it polls (or has set its webhook)."""
 

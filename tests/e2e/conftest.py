@@ -18,6 +18,7 @@ import pytest_asyncio
 
 from tests.e2e.botproc import ROOT, BotProcess
 from tests.support.app_fixtures import sqlite_app  # noqa: F401 - the browser and reminder-process tests' app
+from tests.support.browser import browser  # noqa: F401 - the browser tests' headless Chromium
 from tests.support.console_fixtures import console_app, console_server  # noqa: F401 - the console browser tests
 from tests.support.emulator import BotApiEmulator, TgUser
 
@@ -51,26 +52,33 @@ def count_rows(db_path: Path, sql: str, *args: object) -> int:
         return int(conn.execute(sql, args).fetchone()[0])
 
 
-def content_without_quiet_hours(tmp: Path) -> Path:
-    """A content root for a bot process whose pushes go out at any hour: the shipped dialogs and
-    knowledge, a copy of the rules with quiet hours switched off (the test may run at night)."""
-    content = tmp / "content"
-    content.mkdir()
+def content_without_quiet_hours(folder: Path) -> Path:
+    """``folder`` made a content root: the shipped dialogs and knowledge, and a copy of the rules
+    with quiet hours off, so that pushes the bot's outbox worker delivers arrive at any hour the
+    test runs (the shipped 22:00–08:00 window would hold them until morning)."""
+    folder.mkdir(exist_ok=True)
     for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
+        (folder / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "rules", folder / "rules")
+    outbox = folder / "rules" / "outbox.yaml"
     text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
                       flags=re.S)
     assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
     outbox.write_text(text, "utf-8")
-    return content
+    return folder
 
 
 async def start_bot(emulator: BotApiEmulator, framework: str, tmp: Path, **kwargs) -> BotProcess:
     proc = BotProcess(emulator, framework, tmp / "bot.db", tmp / "bot.log", **kwargs)
     await proc.start()
     return proc
+
+
+async def start_staff_bot(emulator: BotApiEmulator, framework: str, tmp: Path, staff: int) -> BotProcess:
+    """The bot with ``staff`` as its staff member, on a content copy in ``tmp`` whose pushes are
+    delivered at any hour (``content_without_quiet_hours``)."""
+    content = content_without_quiet_hours(tmp / "content")
+    return await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(staff), "CONTENT_DIR": str(content)})
 
 
 async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEmulator, tg_user: TgUser) -> None:
@@ -86,4 +94,4 @@ async def assert_malformed_update_is_skipped(bot: BotProcess, emulator: BotApiEm
     assert len([line for line in log.splitlines() if "malformed update" in line]) == 1
 
 
-__all__ = ["assert_malformed_update_is_skipped", "content_without_quiet_hours", "count_rows", "start_bot", "BotProcess"]
+__all__ = ["assert_malformed_update_is_skipped", "content_without_quiet_hours", "count_rows", "start_bot", "start_staff_bot", "BotProcess"]

@@ -5,54 +5,22 @@ back button. Screenshots at 1280×800 go to ``test-output/console/``.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
 from bot.console import accounts
 from bot.paths import PROJECT_ROOT
+from tests.support import browser as chromium
+from tests.support.browser import expect
 from tests.support.console_fixtures import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 OUTPUT = PROJECT_ROOT / "test-output" / "console"
 VIEWPORT = {"width": 1280, "height": 800}
 
-try:
-    from playwright.async_api import async_playwright, expect
-except ImportError:  # pragma: no cover - setup.sh installs it
-    async_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed (run scripts/setup.sh)"),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-        reason="Chromium is not installed and scripts/setup.sh could not install it (needs root and apt)",
-    ),
-]
+pytestmark = chromium.NEEDS_CHROMIUM
 
 
-@pytest.fixture
-async def browser():
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def new_page(browser, server):
-    context = await browser.new_context(locale="zh-CN", viewport=VIEWPORT, base_url=str(server.make_url("/")))
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # a 4xx page is expected in some tests; Chromium logs those as console errors, CSP violations too
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "status of 4" not in msg.text else None)
-    page.errors = errors  # type: ignore[attr-defined]
-    return page
+async def new_page(browser, server):  # noqa: ANN001, ANN201
+    """A 1280×800 page on the console (4xx pages some tests ask for are not errors)."""
+    return await chromium.new_page(browser, expected_error="status of 4", viewport=VIEWPORT,
+                                   base_url=str(server.make_url("/")))
 
 
 async def sign_in(page, login: str, password: str = PASSWORD) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.outbox.models import OutboxMessage
 from bot.status.models import HrContact
 from bot.status.service import StatusService
-from tests.e2e.test_console_browser import browser, new_page, pytestmark, shot, sign_in  # noqa: F401
+from tests.e2e.test_console_browser import new_page, pytestmark, shot, sign_in  # noqa: F401
 from tests.support.console_data import add_application, add_many, bound_applicant
 from tests.support.helpers import ChatUser
 

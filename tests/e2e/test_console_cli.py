@@ -6,34 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import sys
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.console.models import ConsoleAudit, StaffAccount
 from bot.storage.db import Database
+from tests.e2e.botproc import ROOT, free_port, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"(http://\S+/setup/([A-Za-z0-9_-]{43}))")
 pytestmark = pytest.mark.timeout(180)
-
-
-async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

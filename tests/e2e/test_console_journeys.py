@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from contextlib import asynccontextmanager
 
 import pytest
@@ -25,8 +24,7 @@ from bot.app import build_app
 from bot.console.server import ConsoleConfig, create_app
 from bot.settings import load_settings
 from bot.status.models import Unit
-from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import start_bot
+from tests.e2e.conftest import content_without_quiet_hours, start_bot
 from tests.support.console_fixtures import ConsoleBrowser, add_account
 from tests.support.status_helpers import row, xlsx_bytes
 
@@ -40,15 +38,7 @@ _APPLY = re.compile(r"/import/apply/([A-Za-z0-9_-]+)")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def content(tmp_path_factory):
-    content = tmp_path_factory.mktemp("console-content")
-    for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"), flags=re.S)
-    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
-    outbox.write_text(text, "utf-8")
-    return content
+    return content_without_quiet_hours(tmp_path_factory.mktemp("console-content"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -16,21 +16,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
 from bot.channels.telegram_sender import TelegramHttpSender
-from bot.console.server import ConsoleConfig, create_app
 from bot.knowledge.reload import ContentReloader
 from bot.outbox.config import DeliveryConfig
 from bot.outbox.models import OutboxMessage
 from bot.outbox.worker import OutboxWorker
 from bot.status.importer import Importer
 from bot.status.models import Application
-from tests.e2e.test_console_browser import browser, new_page, pytestmark, shot, sign_in  # noqa: F401
-from tests.support.console_fixtures import add_account
+from tests.e2e.test_console_browser import new_page, pytestmark, shot, sign_in  # noqa: F401
+from tests.support.console_fixtures import console_and_bot
 from tests.support.emulator import BotApiEmulator
-from tests.support.helpers import ChatUser, copy_content, make_app
+from tests.support.helpers import ChatUser, copy_content
 from tests.support.outbox_fakes import make_users
 from tests.support.status_helpers import csv_bytes, row, rows_of, xlsx_bytes
 
@@ -159,17 +157,8 @@ async def test_broadcast_preview_without_english_shows_the_note_over_the_chinese
 async def knowledge_setup(tmp_path, clock, monkeypatch):
     """A console and a running bot on one database and one writable copy of the content."""
     monkeypatch.setenv("CONTENT_DIR", str(copy_content(tmp_path / "content")))
-    console_app = await make_app("sqlite", tmp_path, clock=clock)
-    bot_app = await make_app("sqlite", tmp_path, clock=clock)
-    await add_account(console_app, "clerk", "staff")
-    server = TestServer(create_app(console_app, ConsoleConfig()), host="127.0.0.1")
-    await server.start_server()
-    try:
-        yield console_app, bot_app, server
-    finally:
-        await server.close()
-        await bot_app.close()
-        await console_app.close()
+    async with console_and_bot(tmp_path, clock) as setup:
+        yield setup
 
 
 async def test_accepted_phrasing_answered_directly_after_reload(browser, knowledge_setup):  # noqa: F811

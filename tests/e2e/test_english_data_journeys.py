@@ -14,7 +14,7 @@ import re
 import pytest
 import pytest_asyncio
 
-from tests.e2e.conftest import content_without_quiet_hours, start_bot
+from tests.e2e.conftest import start_staff_bot
 from tests.e2e.english import choose, self_check_to_engineer
 from tests.support.emulator import TgUser, button_data
 from tests.support.status_helpers import row, xlsx_bytes
@@ -36,8 +36,7 @@ def reads_english(text: str) -> bool:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"en-data-{framework}")
-    content = content_without_quiet_hours(tmp)
-    proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
+    proc = await start_staff_bot(emulator, framework, tmp, STAFF)
     yield proc
     await proc.stop()
 

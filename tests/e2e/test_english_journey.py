@@ -39,7 +39,7 @@ OUT = Path(__file__).resolve().parents[2] / "test-output" / "en-journey"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"en-journey-{framework}")
-    content = content_without_quiet_hours(tmp)
+    content = content_without_quiet_hours(tmp / "content")
     proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
     proc.content = content
     yield proc

@@ -6,27 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
 from bot.clock import SystemClock
 from bot.storage.db import Database
 from bot.storage.models import User
+from tests.e2e.botproc import ROOT, run_cli
 from tests.support.emulator import BotApiEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:CLI-token"
 pytestmark = pytest.mark.timeout(120)
-
-
-async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode()
 
 
 async def seed(url: str, n: int) -> None:

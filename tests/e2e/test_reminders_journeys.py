@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from tests.e2e.conftest import content_without_quiet_hours, count_rows, start_bot
+from tests.e2e.conftest import count_rows, start_staff_bot
 from tests.support.emulator import TgUser, button_data
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
@@ -28,8 +28,7 @@ def framework() -> str:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bot-reminders")
-    content = content_without_quiet_hours(tmp)
-    proc = await start_bot(emulator, "aiogram", tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
+    proc = await start_staff_bot(emulator, "aiogram", tmp, STAFF)
     yield proc
     await proc.stop()
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import sys
 
 import pytest
 import pytest_asyncio
 
 from tests.e2e.botproc import ROOT
-from tests.e2e.conftest import count_rows, start_bot
+from tests.e2e.conftest import count_rows, start_staff_bot
 from tests.support.emulator import TgUser, button_data
 from tests.support.status_helpers import csv_bytes, row, xlsx_bytes
 
@@ -37,17 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"status-{framework}")
-    content = tmp / "content"
-    content.mkdir()
-    for name in ("dialogs", "knowledge"):
-        (content / name).symlink_to(ROOT / name)
-    shutil.copytree(ROOT / "rules", content / "rules")
-    outbox = content / "rules" / "outbox.yaml"
-    text, n = re.subn(r"  quiet_hours:.*?end: \"08:00\"\n", "  quiet_hours: null\n", outbox.read_text("utf-8"),
-                      flags=re.S)
-    assert n == 1, "the quiet_hours block of rules/outbox.yaml changed shape"
-    outbox.write_text(text, "utf-8")
-    proc = await start_bot(emulator, framework, tmp, extra_env={"STAFF_IDS": str(STAFF), "CONTENT_DIR": str(content)})
+    proc = await start_staff_bot(emulator, framework, tmp, STAFF)
     yield proc
     await proc.stop()
 

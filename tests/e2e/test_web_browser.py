@@ -7,9 +7,6 @@ these tests skip, saying why, only where it could not be installed.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
@@ -17,25 +14,13 @@ from sqlalchemy import select
 from bot.channels.web.server import WebConfig, create_app
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import DialogState, User
+from tests.support import browser as chromium
+from tests.support.browser import expect
 from tests.support.helpers import ChatUser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 OUTPUT = PROJECT_ROOT / "test-output"
 
-try:
-    from playwright.async_api import async_playwright, expect
-except ImportError:  # pragma: no cover - setup.sh installs it
-    async_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed (run scripts/setup.sh)"),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-        reason="Chromium is not installed and scripts/setup.sh could not install it (needs root and apt)",
-    ),
-]
+pytestmark = chromium.NEEDS_CHROMIUM
 
 
 @pytest.fixture
@@ -48,25 +33,12 @@ async def site(sqlite_app):
         await server.close()
 
 
-@pytest.fixture
-async def browser():
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def open_page(browser, site, **context_options):
-    context = await browser.new_context(locale="zh-CN", **context_options)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+async def open_page(browser, site, locale: str = "zh-CN", **context_options):  # noqa: ANN001, ANN201
+    """The chat page in a browser whose language is ``locale`` (Chromium sends it as
+    Accept-Language), once the greeting is shown."""
+    page = await chromium.new_page(browser, locale, **context_options)
     await page.goto(str(site.make_url("/")))
     await expect(page.locator("#log .msg").first).to_be_visible()
-    page.errors = errors  # type: ignore[attr-defined]
     return page
 
 

@@ -6,7 +6,6 @@ nothing on the page may overflow sideways, and every button stays inside its mes
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
 
 from bot.channels.web.server import WebConfig, create_app
 from bot.core.language import detect_language
@@ -16,16 +15,16 @@ from tests.e2e.test_web_browser import (  # noqa: F401
     OUTPUT,
     PHONE_CONTEXT,
     ask,
-    browser,
     last_bot,
+    open_page,
     press,
     pytestmark,
 )
-from tests.e2e.test_web_browser_language import open_page
+from tests.support.browser import expect
 from tests.support.helpers import ChatUser, make_app
 from tests.support.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
 
-__all__ = ["browser", "pytestmark"]
+__all__ = ["pytestmark"]
 
 SHOTS = OUTPUT / "web-en"
 OVERFLOW_JS = """

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.e2e.test_web_browser import LAYOUT_JS, OUTPUT, PHONE, PHONE_CONTEXT, ask, browser, pytestmark, site  # noqa: F401
+from tests.e2e.test_web_browser import (  # noqa: F401
+    LAYOUT_JS,
+    OUTPUT,
+    PHONE,
+    PHONE_CONTEXT,
+    ask,
+    open_page,
+    pytestmark,
+    site,
+)
 
-__all__ = ["browser", "pytestmark", "site"]
-
-
-async def open_page(browser, site, locale: str, **context_options):  # noqa: F811
-    """A page in a browser whose language is ``locale`` (Chromium sends it as Accept-Language)."""
-    context = await browser.new_context(locale=locale, **context_options)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    await page.goto(str(site.make_url("/")))
-    await expect(page.locator("#log .msg").first).to_be_visible()
-    page.errors = errors  # type: ignore[attr-defined]
-    return page
+__all__ = ["pytestmark", "site"]
 
 
 async def test_an_english_browser_gets_the_english_page_on_a_phone(browser, site, sqlite_app):  # noqa: F811

@@ -10,17 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot.app import MODULES
-from bot.console.server import ConsoleConfig, create_app
 from bot.knowledge import reload
 from bot.knowledge.models import PhrasingCandidate
 from bot.knowledge.reload import LOAD_FAILED, LOADED, PUBLISH, ContentReloader, content_version
 from bot.storage.models import AuditEntry
-from tests.support.console_fixtures import ConsoleBrowser, add_account
-from tests.support.helpers import ChatUser, copy_content, make_app
+from tests.support.console_fixtures import ConsoleBrowser, console_and_bot
+from tests.support.helpers import ChatUser, copy_content
 
 QUESTION = "评审费"
 SUGGESTION = "评审费怎么交？"
@@ -38,17 +36,8 @@ def content(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 async def two_processes(content, tmp_path, clock):
     """(console's app, a running bot's app, the console server): one database, one content root."""
-    console_app = await make_app("sqlite", tmp_path, clock=clock)
-    bot_app = await make_app("sqlite", tmp_path, clock=clock)
-    await add_account(console_app, "clerk", "staff")
-    server = TestServer(create_app(console_app, ConsoleConfig()), host="127.0.0.1")
-    await server.start_server()
-    try:
-        yield console_app, bot_app, server
-    finally:
-        await server.close()
-        await bot_app.close()
-        await console_app.close()
+    async with console_and_bot(tmp_path, clock) as setup:
+        yield setup
 
 
 async def actions(app, action: str) -> int:  # noqa: ANN001

@@ -183,7 +183,7 @@ def test_calibration_replays_decide_exactly(update):
 
 
 async def test_web_chat_shows_header_and_runner_up_buttons(guided_app):
-    from tests.integration.test_web_api import csrf_of, say, start_client
+    from tests.integration.web_client import csrf_of, say, start_client
 
     client = await start_client(guided_app)
     try:

@@ -29,6 +29,14 @@ async def make_staff(app, user_id: str = "9000") -> ChatUser:
     return staff
 
 
+async def confirmed_broadcast(staff: ChatUser, segment: str, text: str) -> None:
+    """``staff`` broadcasts ``text`` to ``segment`` (a button label) and confirms the preview."""
+    await staff.say("/broadcast")
+    await staff.press_label(segment)
+    await staff.say(text)
+    await staff.press_label("确认发送")
+
+
 async def broadcast_rows(app) -> list[OutboxMessage]:
     async with app.db.session() as s:
         return list((await s.execute(
@@ -162,10 +170,7 @@ async def test_broadcast_preview_confirm_delivery_progress_and_report(app):
 async def test_progress_is_edited_every_ten_percent(app):
     await make_users(app, 49)
     staff = await make_staff(app)
-    await staff.say("/broadcast")
-    await staff.press_label("全部用户")
-    await staff.say("测试")
-    await staff.press_label("确认发送")
+    await confirmed_broadcast(staff, "全部用户", "测试")
     sender = FakeSender()
     cfg = DeliveryConfig(global_rate=2000, per_chat_interval=0, quiet_hours=None, max_in_flight=8)
     worker = OutboxWorker(app.db, {"telegram": sender}, app.services.clock, cfg)
@@ -191,10 +196,7 @@ async def test_progress_is_edited_every_ten_percent(app):
 async def test_broadcast_cancel_stops_the_rest(app):
     await make_users(app, 10)
     staff = await make_staff(app)
-    await staff.say("/broadcast")
-    await staff.press_label("申报人")
-    await staff.say("取消测试")
-    await staff.press_label("确认发送")
+    await confirmed_broadcast(staff, "申报人", "取消测试")
     await staff.say("/broadcast_cancel")
     assert "已停止群发 #1：10 条尚未发出的消息已取消" in staff.text
     sender = FakeSender()

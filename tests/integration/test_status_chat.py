@@ -8,6 +8,7 @@ from bot.outbox.models import OutboxMessage
 from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory
 from bot.status.service import StatusChanged, StatusService
 from bot.storage.models import AuditEntry, User
+from tests.support.console_data import bound_applicant
 from tests.support.helpers import ChatUser
 from tests.support.status_helpers import count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
@@ -197,9 +198,7 @@ async def test_unit_list_is_paged_masked_and_buttons_are_verified(sapp, staff): 
 
 async def test_privacy_and_forget_drop_links_but_keep_the_office_records(sapp, staff):  # noqa: F811
     await seed(staff)
-    person = ChatUser(sapp, user_id="14")
-    await person.say(f"/bind {NUMBER}")
-    await person.say("123X")
+    person = await bound_applicant(sapp, NUMBER, user_id="14")
     await person.say(f"/hr {await invite(sapp)}")
     await person.say("/privacy")
     assert NUMBER in person.text and "张*明" in person.text and UNIT in person.text
@@ -227,9 +226,7 @@ async def test_publicity_end_uses_working_days(sapp, staff):  # noqa: F811
 
 async def test_notices_are_idempotent_per_history_row_and_user(sapp, staff):  # noqa: F811
     await seed(staff)
-    applicant = ChatUser(sapp, user_id="15")
-    await applicant.say(f"/bind {NUMBER}")
-    await applicant.say("123X")
+    await bound_applicant(sapp, NUMBER, user_id="15")
     await staff.say(f"/setstatus {NUMBER} 纸质材料已送达")
     assert "1条通知" in staff.text
     service = StatusService.of(sapp.services)
@@ -244,9 +241,7 @@ async def test_notices_are_idempotent_per_history_row_and_user(sapp, staff):  # 
 
 async def test_return_with_due_date_reaches_the_applicant(sapp, staff):  # noqa: F811
     await seed(staff, [row(NUMBER, state="评委会办事机构审核")])
-    applicant = ChatUser(sapp, user_id="16")
-    await applicant.say(f"/bind {NUMBER}")
-    await applicant.say("123X")
+    applicant = await bound_applicant(sapp, NUMBER, user_id="16")
     await staff.say(f"/setstatus {NUMBER} 退回补正 缺少学历证书扫描件，请于2024年7月10日前重新提报")
     assert "1条通知" in staff.text
     [notice] = await rows_of(sapp, OutboxMessage)

@@ -5,59 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.channels.web import session as sess
 from bot.channels.web.models import WebInboxItem, WebMessage
 from bot.channels.web.sender import WebInboxSender
-from bot.channels.web.server import CHANNEL_KEY, STATIC_DIR, TRIM_EVERY, WebConfig, create_app
+from bot.channels.web.server import CHANNEL_KEY, STATIC_DIR, TRIM_EVERY
 from bot.core.messages import Button, Outbound
 from bot.core.sending import PermanentFailure
+from tests.integration.web_client import cid, csrf_of, post, say, start_client
 from tests.support.helpers import ChatUser, make_app
-
-
-def cid() -> str:
-    return uuid.uuid4().hex
-
-
-async def start_client(bot_app, **config) -> TestClient:
-    client = TestClient(TestServer(create_app(bot_app, WebConfig(**config))))
-    await client.start_server()
-    return client
-
-
-@pytest.fixture
-async def client(sqlite_app):
-    c = await start_client(sqlite_app)
-    try:
-        yield c
-    finally:
-        await c.close()
-
-
-async def csrf_of(client: TestClient) -> str:
-    resp = await client.get("/api/state")
-    assert resp.status == 200
-    return (await resp.json())["csrf"]
-
-
-async def post(client: TestClient, body: dict, csrf: str | None, **headers) -> tuple[int, dict]:
-    if csrf is not None:
-        headers[sess.CSRF_HEADER] = csrf
-    body.setdefault("client_id", cid())
-    resp = await client.post("/api/message", json=body, headers=headers)
-    return resp.status, await resp.json()
-
-
-async def say(client: TestClient, csrf: str, text: str) -> dict:
-    status, body = await post(client, {"kind": "text", "text": text}, csrf)
-    assert status == 200, body
-    return body
 
 
 def texts_of(body: dict, role: str = "bot") -> str:

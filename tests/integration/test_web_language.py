@@ -6,19 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.web.page import accepted_language
-from tests.integration.test_web_api import cid, post, start_client
+from tests.integration.web_client import cid, post
 
 ENGLISH_BROWSER = {"Accept-Language": "en-GB,en;q=0.9"}
 CHINESE_BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
-
-
-@pytest.fixture
-async def client(sqlite_app):
-    c = await start_client(sqlite_app)
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 @pytest.mark.parametrize(("header", "expected"), [

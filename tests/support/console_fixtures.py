@@ -3,12 +3,16 @@ server on a fresh database, and an HTTP "browser" that signs in and posts forms 
 
 ``tests/integration/conftest.py`` imports the fixtures (``tests/e2e/conftest.py`` the first two), so
 those tests can ask for ``console_app`` and ``console_server`` (and ``console_any_app`` for both
-database backends); import ``ConsoleBrowser``, ``add_account`` and ``PASSWORD`` from here.
+database backends); import ``ConsoleBrowser``, ``add_account``, ``console_and_bot`` and ``PASSWORD``
+from here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import CookieJar
@@ -63,6 +67,24 @@ async def console_server(console_app):
         await server.close()
 
 
+@contextlib.asynccontextmanager
+async def console_and_bot(tmp_path: Path, clock) -> AsyncIterator[tuple]:  # noqa: ANN001
+    """(the console's app, a running bot's app, the console server): two ``App`` on one SQLite
+    database, as two processes would be, with a staff member ``clerk``. The content root is
+    whatever ``CONTENT_DIR`` names (a writable copy, for the tests that change it)."""
+    console_app = await make_app("sqlite", tmp_path, clock=clock)
+    bot_app = await make_app("sqlite", tmp_path, clock=clock)
+    await add_account(console_app, "clerk", "staff")
+    server = TestServer(create_app(console_app, ConsoleConfig()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield console_app, bot_app, server
+    finally:
+        await server.close()
+        await bot_app.close()
+        await console_app.close()
+
+
 class ConsoleBrowser:
     """One browser (its own cookies) against the console; remembers the last page's CSRF token."""
 
@@ -80,18 +102,17 @@ class ConsoleBrowser:
 
     async def get(self, path: str, headers: dict[str, str] | None = None, **kwargs):  # noqa: ANN003, ANN201
         response = await self.client.get(path, headers=self.headers | (headers or {}), **kwargs)
-        body = await response.text()
-        found = _CSRF.search(body)
-        if found:
-            self.csrf = found.group(1)
-        response.body_text = body
-        return response
+        return await self._read(response)
 
     async def post(self, path: str, data: dict[str, str] | None = None, csrf: bool = True, **kwargs):  # noqa: ANN003, ANN201
         form = dict(data or {})
         if csrf:
             form["csrf"] = self.csrf
         response = await self.client.post(path, data=form, headers=self.headers, allow_redirects=True, **kwargs)
+        return await self._read(response)
+
+    async def _read(self, response):  # noqa: ANN001, ANN202
+        """The response with its text as ``body_text``; a form's CSRF token on it is remembered."""
         body = await response.text()
         found = _CSRF.search(body)
         if found:

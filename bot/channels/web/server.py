@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.web import history, issued, page, proxy, ratelimit, render
 from bot.channels.web import session as sess
 from bot.channels.web.feature import WebHistoryFeature
+from bot.channels.web.http_common import Refusal, add_headers, security_headers
 from bot.channels.web.models import WebMessage
 from bot.channels.web.page import (
     SCRIPT_TEXT_KEYS,
@@ -62,17 +63,7 @@ PAGE_LANGUAGE_HEADER = "X-Page-Language"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 TRIM_EVERY = 4
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
+SECURITY_HEADERS = security_headers("'none'")
 
 
 @dataclass
@@ -97,14 +88,8 @@ class WebConfig:
     retention_days: int = history.RETENTION_DAYS
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
     """An expected refusal: HTTP status and the text key of the message shown to the user (in the page's language)."""
-
-    def __init__(self, status: int, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.status = status
-        self.key = key
-        self.values = values
 
 
 class WebChannel:
@@ -477,8 +462,7 @@ def error_middleware(channel: WebChannel):  # noqa: ANN201
 
 
 async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    add_headers(response, SECURITY_HEADERS)
 
 
 CHANNEL_KEY: web.AppKey[WebChannel] = web.AppKey("channel", WebChannel)

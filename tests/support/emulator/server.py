@@ -551,23 +551,23 @@ class BotApiEmulator:
         self._check_fault(chat_id)
         message["text"] = text
         message["edit_date"] = int(time.time())
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        self.edits.append({"chat_id": chat_id, "message_id": message["message_id"], "text": text, "reply_markup": markup})
-        return message
+        return self._edited(chat_id, message, text, markup)
 
     async def _m_editmessagereplymarkup(self, params: dict) -> dict:
         chat_id, message = self._find_message(params)
         markup = self._check_markup(params.get("reply_markup"))
         if markup == message.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
+        return self._edited(chat_id, message, None, markup)
+
+    def _edited(self, chat_id: object, message: dict, text: str | None, markup: dict | None) -> dict:
+        """``message`` with its keyboard set to ``markup`` (None: removed), the edit recorded in
+        ``edits`` (``text`` None when only the keyboard changed)."""
         if markup is None:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
-        self.edits.append({"chat_id": chat_id, "message_id": message["message_id"], "text": None, "reply_markup": markup})
+        self.edits.append({"chat_id": chat_id, "message_id": message["message_id"], "text": text, "reply_markup": markup})
         return message
 
     async def _m_answercallbackquery(self, params: dict) -> bool:

@@ -16,7 +16,7 @@ hash), so timing does not tell which logins exist.
 
     .venv/bin/python -m benchmarks.console [--rounds 50] [--applications 10000] [--questions 100000] [--postgres]
 
-Target (issue): p95 ≤ 200 ms per page on this machine. Last line: one JSON object.
+Target: p95 ≤ 200 ms per page on this machine. Last line: one JSON object.
 """
 
 from __future__ import annotations

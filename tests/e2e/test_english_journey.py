@@ -1,4 +1,4 @@
-"""The English journey issue 17 asks to see, in one run per framework: the real bot process
+"""The whole English journey, in one run per framework: the real bot process
 (``python -m bot run``) against the Bot API emulator. A client set to English gets the English
 menu, asks two questions, runs the self-check to a verdict, binds to an application and sees its
 status card, and receives a deadline reminder; a Chinese user beside it does the same in Chinese.

@@ -1,4 +1,4 @@
-"""The real knowledge base: every notice section covered, and the dev-set figures the issue demands."""
+"""The real knowledge base: every notice section covered, and the dev-set figures it must reach."""
 
 from __future__ import annotations
 

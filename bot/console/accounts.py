@@ -160,8 +160,14 @@ async def store_password(session: AsyncSession, token: str, password_hash: str, 
     account = await setup_account(session, token, now)
     if account is None:  # used or expired while the hash was computed
         raise AccountError("console.setup.invalid_link")
+    used = await session.execute(
+        update(StaffSetupToken)
+        .where(StaffSetupToken.token_hash == token_hash(token), StaffSetupToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:  # another request used the link first
+        raise AccountError("console.setup.invalid_link")
     account.password_hash = password_hash
-    await session.execute(update(StaffSetupToken).where(StaffSetupToken.token_hash == token_hash(token)).values(used_at=now))
     await _end_access(session, account.id, keep_tokens=True)
     return account
 

@@ -48,11 +48,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; without a stored hash a dummy one is checked (same cost)."""
-    if len(password) > MAX_LENGTH:
-        password = password[:MAX_LENGTH]
     try:
-        if stored_hash is None:
-            _hasher.verify(_DUMMY_HASH, password)
+        if stored_hash is None or len(password) > MAX_LENGTH:  # the same cost as a real check
+            _hasher.verify(_DUMMY_HASH, password[:MAX_LENGTH])
             return False
         return _hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

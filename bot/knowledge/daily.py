@@ -35,9 +35,14 @@ def local_day(moment: datetime) -> date:
 
 
 async def count_question(run: RunText, outcome: str, now: datetime, n: int = 1) -> None:
-    """Add ``n`` questions with ``outcome`` to the day's count (unknown outcomes are not counted)."""
+    """Add ``n`` questions with ``outcome`` to the count of ``now``'s local day."""
+    await add_to_day(run, local_day(now), outcome, n)
+
+
+async def add_to_day(run: RunText, day: date, outcome: str, n: int) -> None:
+    """Add ``n`` questions with ``outcome`` to ``day``'s count (unknown outcomes are not counted)."""
     if outcome in OUTCOMES and n > 0:
-        await run(_COUNT_DAY, {"day": local_day(now), "outcome": outcome, "n": n})
+        await run(_COUNT_DAY, {"day": day, "outcome": outcome, "n": n})
 
 
 class DailyTally:
@@ -67,7 +72,7 @@ class DailyTally:
         pending, self._pending = self._pending, Counter()
         self._written_at = now
         for (day, outcome), n in sorted(pending.items()):
-            await run(_COUNT_DAY, {"day": day, "outcome": outcome, "n": n})
+            await add_to_day(run, day, outcome, n)
 
 
 async def per_day(session: AsyncSession, last_day: date, days: int) -> dict[str, list[int]]:

@@ -236,11 +236,17 @@ class KnowledgeFeature(FreeTextHandler):
         if question is None or self.answerer is None:
             return
         key, text = question
-        ranked = [c.entry_id for c in self.answerer.matcher.match(text).candidates[:LEARN_DEPTH]]
-        if entry_id not in ranked:
+        if not self._plausible(text, entry_id):
             return
         await record_candidate(ctx.uow.execute, key, text, entry_id, ctx.now)
         await self._learn_from_rephrase(ctx, key, entry_id)
+
+    def _plausible(self, question: str, entry_id: str) -> bool:
+        """A pair teaches only when the entry is among the question's first candidates: a forged
+        reference, or a 👎 pressed by someone else in a group, must not teach an unrelated entry."""
+        if self.answerer is None:
+            return False
+        return entry_id in [c.entry_id for c in self.answerer.matcher.match(question).candidates[:LEARN_DEPTH]]
 
     async def _learn_from_rephrase(self, ctx: Context, key: str, entry_id: str | None) -> None:
         """After 👎 the user asked again: once the new question reaches an entry other than the
@@ -251,7 +257,7 @@ class KnowledgeFeature(FreeTextHandler):
         if note is None or note.get("entry") == entry_id:
             return
         disliked = await question_of(ctx.uow.fetch, str(note.get("ref", "")))
-        if disliked is not None and disliked[0] != key:
+        if disliked is not None and disliked[0] != key and self._plausible(disliked[1], entry_id):
             await record_candidate(ctx.uow.execute, disliked[0], disliked[1], entry_id, ctx.now)
         await clear_note(ctx, REPHRASE_NOTE)
 

@@ -73,17 +73,9 @@ def valid_ref(ref: str) -> bool:
     return bool(REF_PATTERN.match(ref))
 
 
-async def remember_question(run: RunText, key: str, text_: str, now: datetime) -> str | None:
-    """Store the scrubbed question under its reference (once) and return the reference."""
-    if not key or not text_:
-        return None
-    ref = ref_for(key)
-    await _store(run, ref, key, text_, now)
-    return ref
-
-
 class QuestionRefs:
-    """``remember_question`` with a memory of the references this process stored itself.
+    """Stores a scrubbed question under its reference, with a memory of the references this
+    process stored itself.
 
     Most questions repeat; once a reference is stored its row stays for ``REF_MAX_AGE``, so asking
     the database again (an ``INSERT … ON CONFLICT DO NOTHING`` on every answered question) is
@@ -102,7 +94,8 @@ class QuestionRefs:
         self._stored: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
 
     async def remember(self, run: RunText, key: str, text_: str, now: datetime) -> str | None:
-        """Like ``remember_question``; no statement when this process stored the row lately."""
+        """Store the question (once) and return its reference; no statement when this process
+        stored the row lately."""
         if not key or not text_:
             return None
         stored = self._stored.get(key)

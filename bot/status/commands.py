@@ -159,8 +159,15 @@ class StatusCommands:
             await self.lockout.record_failure(session, "hr", source, self.lockout.target_hash("hr", code))
             add_audit(session, now, user.id, "status.hr.fail", None)
             return None
-        invite.used_at = now
-        invite.used_by_user_id = user.id
+        # claimed in one statement: of two users sending the same code at once, only one gets it
+        claimed = await session.execute(
+            update(InviteCode)
+            .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
+            .values(used_at=now, used_by_user_id=user.id)
+        )
+        if claimed.rowcount != 1:
+            add_audit(session, now, user.id, "status.hr.fail", None)
+            return None
         unit = await session.get(Unit, invite.unit_id)
         exists = await session.execute(
             select(HrContact.id).where(HrContact.user_id == user.id, HrContact.unit_id == invite.unit_id)

@@ -45,6 +45,13 @@ def test_hash_is_argon2id_and_verifies_only_the_right_password():
     assert not passwords.verify_password("not a hash", PASSWORD)
 
 
+def test_a_password_longer_than_the_limit_never_matches_even_when_its_start_does():
+    first = "a" * passwords.MAX_LENGTH
+    stored = passwords.hash_password(first)
+    assert passwords.verify_password(stored, first)
+    assert not passwords.verify_password(stored, first + "anything")
+
+
 # ---- setup links and accounts -------------------------------------------------------------------
 
 

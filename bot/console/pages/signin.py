@@ -12,12 +12,17 @@ from bot.console.accounts import AccountError
 from bot.console.passwords import hash_password, verify_password
 from bot.console.routing import Route, signed_in
 from bot.console.sessions import PRE_COOKIE
+from bot.core.locks import KeyedLocks
 
 if TYPE_CHECKING:
     from bot.console.server import Console
 
 
 def routes(console: Console) -> list[Route]:
+    #: one attempt per login at a time: parallel guesses would all read the delay before any of them
+    #: counted its failure (the console is one process, so an in-process lock covers every request)
+    attempts = KeyedLocks()
+
     async def signin_form(request: web.Request) -> web.StreamResponse:
         async with console.db() as session:
             if await sessions.load(session, request.cookies.get(console.cookie_name(request)), console.now()):
@@ -28,7 +33,10 @@ def routes(console: Console) -> list[Route]:
     async def signin(request: web.Request) -> web.StreamResponse:
         form = await request.post()
         login = str(form.get("login", "")).strip().lower()[:80]
-        password = str(form.get("password", ""))
+        async with attempts.hold(login):
+            return await attempt(request, login, str(form.get("password", "")))
+
+    async def attempt(request: web.Request, login: str, password: str) -> web.StreamResponse:
         address = console.client_ip(request)
         now = console.now()
         async with console.db() as session:

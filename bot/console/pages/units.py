@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.console import units
 from bot.console.applications import local
-from bot.console.routing import ConsoleError, NavItem, Route
+from bot.console.routing import ConsoleError, NavItem, Route, signed_in
 from bot.status.service import StatusService
 
 if TYPE_CHECKING:
@@ -47,7 +47,9 @@ def routes(console: Console) -> list[Route]:
     async def revoke(request: web.Request) -> web.StreamResponse:
         contact_id = request.match_info["contact"]
         async with console.db() as session:
-            found = await service().commands.revoke_hr(session, int(contact_id), actor="console")
+            found = await service().commands.revoke_hr(
+                session, int(contact_id), actor=f"console:{signed_in(request).account.login}"
+            )
             if found is None:
                 raise ConsoleError(404, "console.units.no_contact")
             unit, user = found

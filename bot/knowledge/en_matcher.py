@@ -35,6 +35,7 @@ from bot.knowledge.matcher import (
     Matcher,
     Scored,
     bm25_index,
+    weighted_share,
 )
 from bot.knowledge.schema import MatcherConfig
 
@@ -173,9 +174,9 @@ class EnglishMatcher(Matcher):
             prepared = self._en[i]
             level_fit = fit(prepared.levels, named)
             shares = explained[prepared.entry_id] = self._explained(ids, prepared, level_mask, level_fit)
-            coverage = float((weights * shares).sum() / total) if total > 0 else 0.0
+            coverage = weighted_share(shares, weights, total)
             support_shares = np.array([prepared.phrasing_share.get(t, 0.0) for t in ids])
-            support = float((weights * support_shares).sum() / total) if total > 0 else 0.0
+            support = weighted_share(support_shares, weights, total)
             fuzzy = 1.0 if i == exact_index else max((fuzz.ratio(joined, p) for p in prepared.phrasings), default=0.0) / 100
             confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             candidates.append(
@@ -197,5 +198,5 @@ class EnglishMatcher(Matcher):
         second = 0.0
         if len(candidates) > 1 and total > 0:
             first, runner = explained[candidates[0].entry_id], explained[candidates[1].entry_id]
-            second = float((weights * np.maximum(runner - first, 0.0)).sum() / total)
+            second = weighted_share(np.maximum(runner - first, 0.0), weights, total)
         return Scored(normalized, candidates, exact_index is not None, content, (), round(second, 4))

@@ -131,7 +131,7 @@ class Decision:
     offered: tuple[str, ...] = ()
 
 
-def _weighted(share: np.ndarray, weights: np.ndarray, total: float) -> float:
+def weighted_share(share: np.ndarray, weights: np.ndarray, total: float) -> float:
     """The weighted share of the query ``share`` explains."""
     return float((weights * share).sum() / total) if total > 0 else 0.0
 
@@ -388,9 +388,9 @@ class Matcher:
         for i in indices:
             prepared = self._prepared[i]
             level_fit = fit(prepared.entry.levels, levels.named)
-            coverage = _weighted(self._shares(ids, prepared, level_fit, levels), weights, total)
+            coverage = weighted_share(self._shares(ids, prepared, level_fit, levels), weights, total)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
-            support = _weighted(self._phrasing_shares(ids, prepared, level_fit, levels), weights, total) if w.support else 0.0
+            support = weighted_share(self._phrasing_shares(ids, prepared, level_fit, levels), weights, total) if w.support else 0.0
             confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             relative = bm25_scores[i] / top_bm25
             candidates.append(
@@ -419,7 +419,7 @@ class Matcher:
             first, runner = (self._prepared[self._index[c.entry_id]] for c in candidates[:2])
             explained = self._shares(ids, first, candidates[0].level_fit, levels)
             also = self._shares(ids, runner, candidates[1].level_fit, levels)
-            second = float((weights * np.maximum(also - explained, 0.0)).sum() / total)
+            second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4))
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:

@@ -60,6 +60,8 @@ def test_a_question_about_another_place_or_series_is_not_answered(real, question
         "市南区",
         "市北区",
         "山东省",
+        "烟台",
+        "济南",
         "山东省人力资源和社会保障厅",
         "教授级高工",
         "教授级高级工程师",
@@ -69,6 +71,8 @@ def test_a_question_about_another_place_or_series_is_not_answered(real, question
         "出版专著",
         "海西湾的造船企业",
         "确定西海岸新区的企业能报",
+        "不明白山东的政策",
+        "汽轮机的远程监测平台",
     ],
 )
 def test_this_reviews_own_places_and_titles_are_never_foreign(real, text):
@@ -81,8 +85,10 @@ def test_this_reviews_own_places_and_titles_are_never_foreign(real, text):
         ("教授级高工需要什么条件", "elig-senior"),
         ("黄岛的企业能报吗", "scope-province-wide-applicants"),
         ("西海岸新区的评审费多少钱", "fee-amounts"),
-        # another Shandong city normalises to 外地市, which this entry mentions
+        # applicants from the whole province may apply: another Shandong city is no foreign place
         ("我在烟台上班能报这个吗", "scope-province-wide-applicants"),
+        ("烟台的评审费多少钱", "fee-amounts"),
+        ("我在济南，中级工程师要几年", "elig-intermediate"),
     ],
 )
 def test_in_scope_questions_naming_a_place_are_still_answered(real, question, entry_id):

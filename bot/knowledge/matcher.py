@@ -52,7 +52,7 @@ from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import Entry, MatcherConfig, Weights
-from bot.knowledge.typos import HomophoneFixer, is_cjk, word_bigrams
+from bot.knowledge.typos import HomophoneFixer, is_cjk, two_char_words, word_bigrams
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,26 @@ class Decision:
 def weighted_share(share: np.ndarray, weights: np.ndarray, total: float) -> float:
     """The weighted share of the query ``share`` explains."""
     return float((weights * share).sum() / total) if total > 0 else 0.0
+
+
+def named_foreign(text: str, words: list[str]) -> list[str]:
+    """The foreign words ``text`` names. A word found only where both of its edges cut through a
+    two-character word of Chinese is no mention of it: 南通 in 指南|通知, 中山 in 其中|山东, 审计 in
+    评审|计划. A name at the start or end of the text, or beside a character it forms no word with
+    (去南通, 南通市), is a mention."""
+    words_of_two = two_char_words()
+    found = []
+    for word in words:
+        start = text.find(word)
+        while start != -1:
+            end = start + len(word)
+            cut_before = start > 0 and text[start - 1 : start + 1] in words_of_two
+            cut_after = end < len(text) and text[end - 1 : end + 1] in words_of_two
+            if not (cut_before and cut_after):
+                found.append(word)
+                break
+            start = text.find(word, start + 1)
+    return found
 
 
 def _lead(candidates: list[Candidate]) -> float:
@@ -379,7 +399,7 @@ class Matcher:
             return Scored(norm, [], False, content)
         top_bm25 = max(bm25_scores.values()) or 1.0
         mix = w.coverage + w.fuzzy + w.support or 1.0
-        foreign = [word for word in self.normalizer.foreign_words if word in compact]
+        foreign = named_foreign(compact, self.normalizer.foreign_words)
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.matcher import Matcher
+from bot.knowledge.matcher import Matcher, named_foreign
 from bot.knowledge.runtime import load_runtime
 from bot.paths import PROJECT_ROOT
 
@@ -20,7 +20,7 @@ def real() -> Matcher:
 def _foreign_in(matcher: Matcher, text: str) -> list[str]:
     norm = matcher.normalizer
     compact = norm.compact(norm.normalize(text))
-    return [word for word in norm.foreign_words if word in compact]
+    return named_foreign(compact, norm.foreign_words)
 
 
 @pytest.mark.parametrize(
@@ -73,6 +73,10 @@ def test_a_question_about_another_place_or_series_is_not_answered(real, question
         "确定西海岸新区的企业能报",
         "不明白山东的政策",
         "汽轮机的远程监测平台",
+        # a name found only across two words is no mention of it
+        "申报指南通知在哪下载",
+        "评审计划什么时候出",
+        "其中山东省内的企业",
     ],
 )
 def test_this_reviews_own_places_and_titles_are_never_foreign(real, text):
@@ -99,3 +103,21 @@ def test_in_scope_questions_naming_a_place_are_still_answered(real, question, en
 def test_every_foreign_word_keeps_at_least_two_characters_after_normalisation(real):
     # a filler inside a name (哈 in 哈密) would leave a single character matching everywhere
     assert all(len(word) >= 2 for word in real.normalizer.foreign_words)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("去南通评职称", ["南通"]),
+        ("南通市职称", ["南通"]),
+        ("江苏南通", ["南通"]),
+        ("下载申报指南通知", []),
+        ("其中山东省", []),
+        ("评审计划", []),
+        ("审计师评审", ["审计"]),
+        # one mention across words does not hide another that is a real mention
+        ("指南通知里说南通不行", ["南通"]),
+    ],
+)
+def test_a_word_counts_only_where_it_is_no_part_of_two_neighbouring_words(text, named):
+    assert named_foreign(text, ["南通", "中山", "审计"]) == named

@@ -366,3 +366,30 @@ def test_check_reports_a_console_text_the_file_lacks(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("    slow_down:", "    slow_down_renamed:"), encoding="utf-8")
     problems = check_console(tmp_path)
     assert [p.reason for p in problems] == ["text key 'console.signin.slow_down' is used by the console but missing"]
+
+
+async def test_a_cut_audit_export_says_so_and_is_written_off_the_event_loop(console_app, console_server, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(audit, "EXPORT_LIMIT", 2)
+    original, threads = audit.to_csv, []
+
+    def spy(*args):  # noqa: ANN002, ANN202
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(audit, "to_csv", spy)
+    async with console_app.db.session() as session:
+        for n in range(3):
+            audit.record(session, "clerk", "account_add", console_app.services.clock.now(), f"a{n}", {}, "10.0.0.1")
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("chief")
+        export = await browser.get("/audit.csv?login=clerk")
+        lines = export.body_text.lstrip("\ufeff").splitlines()
+        assert export.headers["X-Export-Cut-At"] == "2" and len(lines) == 1 + 2 + 1
+        assert lines[-1].startswith("（导出到此为止") and "超过 2 条" in lines[-1] and "缩小筛选范围" in lines[-1]
+        whole = await browser.get("/audit.csv?login=clerk&action=account_add&since=2000-01-01")
+        assert "X-Export-Cut-At" in whole.headers  # still 3 entries
+        one = await browser.get("/audit.csv?login=nobody")
+        assert "X-Export-Cut-At" not in one.headers and "导出到此为止" not in one.body_text
+    assert threads == [False, False, False]

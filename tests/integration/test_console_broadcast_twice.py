@@ -20,10 +20,15 @@ from tests.support.status_helpers import count
 TEXT = "各位申报人：请于本周内核对申报材料。"
 
 
-async def test_two_processes_confirming_one_form_make_one_broadcast(backend, console_any_app, tmp_path, clock):
+async def test_two_processes_confirming_one_form_make_one_broadcast(
+    backend, console_any_app, tmp_path, clock
+):
     await make_users(console_any_app, 4, start=1100)
     other = await make_app(backend, tmp_path, clock=clock, schema=console_any_app.db.schema)
-    servers = [TestServer(create_app(bot_app, ConsoleConfig()), host="127.0.0.1") for bot_app in (console_any_app, other)]
+    servers = [
+        TestServer(create_app(bot_app, ConsoleConfig()), host="127.0.0.1")
+        for bot_app in (console_any_app, other)
+    ]
     try:
         for server in servers:
             await server.start_server()
@@ -33,8 +38,9 @@ async def test_two_processes_confirming_one_form_make_one_broadcast(backend, con
             draft = {"kind": "all", "text": TEXT}
             form = confirm_form((await one.post("/broadcast/preview", draft)).body_text, draft)
             # the same browser (its session cookie and CSRF token) reaching the other process
-            two.client.session.cookie_jar.update_cookies({m.key: m.value for m in one.client.session.cookie_jar},
-                                                         two.client.make_url("/"))
+            two.client.session.cookie_jar.update_cookies(
+                {m.key: m.value for m in one.client.session.cookie_jar}, two.client.make_url("/")
+            )
             two.csrf = one.csrf
             results = await asyncio.gather(*(browser.post("/broadcast/send", form) for browser in (one, two)))
         ids = {re.search(r"/broadcast/(\d+)$", str(r.url)).group(1) for r in results if r.status == 200}

@@ -101,12 +101,31 @@ async def new_setup_token(session: AsyncSession, account: StaffAccount, now: dat
     return token
 
 
-async def disable(session: AsyncSession, login: str) -> StaffAccount:
-    """Disable the account and end its sessions and setup links at once."""
+async def disable(session: AsyncSession, login: str, acting: str | None = None) -> StaffAccount:
+    """Disable the account and end its sessions and setup links at once.
+
+    Refused for the acting admin's own account (``acting``: the signed-in login; None for the
+    command line) and for the last active admin (enabled, with a password): with none left nobody
+    could manage accounts from the console. The admin rows are locked first (``FOR UPDATE`` on PostgreSQL), so two admins
+    disabling each other at the same moment cannot both succeed."""
     account = await _existing(session, login)
+    if acting is not None and account.login == acting.strip().lower():
+        raise AccountError("console.accounts.not_yourself")
+    if account.role == "admin":
+        admins = (await session.execute(
+            select(StaffAccount).where(StaffAccount.role == "admin").order_by(StaffAccount.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )).scalars().all()
+        if is_active(account) and not any(other.id != account.id and is_active(other) for other in admins):
+            raise AccountError("console.accounts.last_admin", login=account.login)
     account.disabled = True
     await _end_access(session, account.id)
     return account
+
+
+def is_active(account: StaffAccount) -> bool:
+    """Enabled and with a password: the account can sign in now."""
+    return not account.disabled and account.password_hash is not None
 
 
 async def reset(session: AsyncSession, login: str, now: datetime) -> tuple[StaffAccount, str]:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import LOCAL_TZ
-from bot.console.audit import safe_cell
+from bot.console.audit import safe_cell, to_csv
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name
 from bot.status.workflow import Workflow
@@ -142,9 +142,25 @@ async def units(session: AsyncSession) -> list[tuple[int, str]]:
     return [(i, n) for i, n in await session.execute(select(Unit.id, Unit.name).order_by(Unit.name))]
 
 
-async def export_rows(session: AsyncSession, where: AppFilter, workflow: Workflow, limit: int = EXPORT_LIMIT) -> list[Row]:
-    result = await session.execute(_select(where).limit(limit))
+async def export_rows(session: AsyncSession, where: AppFilter, workflow: Workflow, limit: int | None = None) -> list[Row]:
+    """The filtered rows, at most ``limit`` (default ``EXPORT_LIMIT``, read at call time) plus one:
+    a longer list tells the caller the export has to be cut."""
+    limit = EXPORT_LIMIT if limit is None else limit
+    result = await session.execute(_select(where).limit(limit + 1))
     return [_row(app, unit, workflow) for app, unit in result]
+
+
+def build_export(kind: str, header: Sequence[str], rows: Sequence[Row], cut_note: str = "") -> bytes:
+    """The .csv or .xlsx file of ``rows``, with ``cut_note`` as a last row when the export was cut.
+
+    CPU-bound for thousands of rows (the .xlsx above all): callers serving requests run it in a
+    worker thread, so other pages keep answering while it is built."""
+    body: list[Sequence[object]] = list(table(rows))
+    if cut_note:
+        body.append([cut_note])
+    if kind == "csv":
+        return to_csv(header, body).encode("utf-8")
+    return to_xlsx(header, body)
 
 
 def local(moment: datetime) -> str:

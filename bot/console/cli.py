@@ -124,7 +124,8 @@ def staff_list() -> None:
         typer.echo(texts.get("console.cli.none"))
         return
     for row in rows:
-        state = "disabled" if row.disabled else ("waiting-for-password" if not row.has_password else "active")
+        state = texts.get("console.accounts.state_disabled" if row.disabled else (
+            "console.accounts.state_waiting" if not row.has_password else "console.accounts.state_active"))
         last = row.last_sign_in_at.isoformat(timespec="minutes") if row.last_sign_in_at else "-"
         typer.echo(f"{row.login}\t{row.role}\t{state}\t{last}")
 

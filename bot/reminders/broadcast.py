@@ -120,17 +120,23 @@ async def create_broadcast(
     urgent: bool = False,
     channels=PUSH_CHANNELS,  # noqa: ANN001
     text_en: str | None = None,
+    confirm_key: str | None = None,
 ) -> Broadcast:
     """Create the broadcast and its outbox rows (and the staff's progress message) in ``session``.
 
     ``urgent`` rows ignore quiet hours (for notices that cannot wait until the morning). Each
     recipient gets the text in their language (``text_for``): ``text_en`` for English readers, or
-    without it the Chinese text under the English note of ``texts``."""
+    without it the Chinese text under the English note of ``texts``.
+
+    ``confirm_key`` (the console's confirm form) is unique: the broadcast row is flushed before any
+    outbox row, so a second insert with the same key fails at once (on PostgreSQL it waits for the
+    first transaction and then fails) and nothing of it is written."""
     recipients = await segment_recipients(session, segment, subscriptions, channels)
     broadcast = Broadcast(
         text=text, text_en=text_en or None, segment=segment.as_dict(), segment_label=segment_label[:100], state="sending",
         created_by=created_by.id if created_by else None, source=source, created_at=now,
         total=len(recipients), sent=0, blocked=0, failed=0, cancelled=0, reasons={}, last_progress_pct=0,
+        confirm_key=confirm_key,
     )
     session.add(broadcast)
     await session.flush()

@@ -55,6 +55,8 @@ class Broadcast(Base):
     #: the outbox key of the staff's progress message (edited in place as figures change)
     progress_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     last_progress_pct: Mapped[int] = mapped_column(Integer, default=-1)
+    #: the console confirm form's one-time key (unique: one form submitted twice makes one broadcast)
+    confirm_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
 
 
 class ReminderLog(Base):

@@ -261,6 +261,24 @@ class Importer:
             await self._plan_and_apply(session, prepared.rows, report, partial)
         return report
 
+    async def apply_with_preview(self, session: AsyncSession, prepared: PreparedImport,
+                                 partial: bool = False) -> tuple[ImportPreview, ImportReport]:
+        """``apply`` that also returns what it did row by row (the console's result page).
+
+        One lock hold and one plan: the rows are checked against the database once, under the
+        import lock, and the preview is described from that very plan before it is written, so the
+        rows shown are exactly the rows applied (and the lock is not taken twice)."""
+        report = prepared.report
+        if report.file_error is not None:
+            return ImportPreview(copy.deepcopy(report), []), report
+        await lock_names(session, IMPORT_LOCK)
+        plan = await self._plan(session, prepared.rows, report)
+        preview = await self._preview_of(session, plan, copy.deepcopy(report))
+        if not report.errors or partial:
+            await self._apply(session, plan, report)
+            report.applied = True
+        return preview, report
+
     async def preview(self, session: AsyncSession, prepared: PreparedImport) -> ImportPreview:
         """The dry run: every row checked against the database as ``apply`` would, nothing written.
 
@@ -269,6 +287,10 @@ class Importer:
         if report.file_error is not None:
             return ImportPreview(report, [])
         plan = await self._plan(session, prepared.rows, report)
+        return await self._preview_of(session, plan, report)
+
+    async def _preview_of(self, session: AsyncSession, plan: list[PlanItem], report: ImportReport) -> ImportPreview:
+        """What a plan would do to each row (read before anything of it is written)."""
         names = sorted({row.unit for row, *_ in plan})
         unit_ids: dict[str, int] = {}
         for i in range(0, len(names), CHUNK):

@@ -41,7 +41,7 @@ async def test_staff_commands_add_list_disable_reset(env):
     code, out = await run_cli("staff", "disable", "chief", env=env)
     assert code == 0 and "chief" in out
     code, out = await run_cli("staff", "list", env=env)
-    assert re.search(r"^chief\tadmin\tdisabled\t-$", out, re.M)
+    assert re.search(r"^chief\tadmin\t已停用\t-$", out, re.M)
     code, out = await run_cli("staff", "reset", "chief", env=env)
     second = LINK.search(out)
     assert code == 0 and second and second.group(2) != first.group(2)
@@ -88,3 +88,7 @@ async def test_console_serves_the_setup_link_and_sign_in(env):
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 30) == 0
+    code, out = await run_cli("staff", "disable", "chief", env=env)  # the only admin who can sign in
+    assert code == 2 and "唯一可以登录的管理员" in out and "Traceback" not in out
+    code, out = await run_cli("staff", "list", env=env)
+    assert re.search(r"^chief\tadmin\t正常\t", out, re.M)

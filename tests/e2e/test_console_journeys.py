@@ -25,7 +25,7 @@ from bot.console.server import ConsoleConfig, create_app
 from bot.settings import load_settings
 from bot.status.models import Unit
 from tests.e2e.conftest import content_without_quiet_hours, start_bot
-from tests.support.console_fixtures import ConsoleBrowser, add_account
+from tests.support.console_fixtures import ConsoleBrowser, add_account, confirm_form
 from tests.support.status_helpers import row, xlsx_bytes
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
@@ -99,7 +99,7 @@ async def test_import_notice_and_broadcast_reach_the_applicant_in_telegram(bot, 
         draft = {"kind": "unit", "unit": str(unit_id), "text": TEXT}
         preview = await browser.post("/broadcast/preview", draft)
         assert re.search(r'data-channel="telegram"><td>Telegram</td><td>1<', preview.body_text)
-        sent = await browser.post("/broadcast/send", draft)
+        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
         broadcast_id = int(re.search(r"/broadcast/(\d+)$", str(sent.url)).group(1))
         (delivered,) = await tg_user.replies(1, timeout=30)
         assert delivered["text"] == TEXT

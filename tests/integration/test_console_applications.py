@@ -159,3 +159,40 @@ async def test_export_follows_the_filter_masks_names_and_is_audited(console_app,
         assert next(v for v in values if v[0] == "SD2024-900000")[1:4] == ["李*", "中级", "'=cmd|' /C calc'!A0"]
     entries = await rows_of(console_app, ConsoleAudit, ConsoleAudit.action == "applications_export")
     assert sorted(e.details["format"] for e in entries) == ["csv", "xlsx"] and entries[0].details["rows"] == 11
+
+
+async def test_a_cut_export_says_so_and_is_built_off_the_event_loop(console_app, console_server, monkeypatch):
+    """Past ``EXPORT_LIMIT`` rows the file ends with a row saying where it was cut and how to narrow
+    the filter, and the page warns before; the file itself is built in a worker thread."""
+    import threading
+
+    monkeypatch.setattr(apps, "EXPORT_LIMIT", 4)
+    builders: list[bool] = []
+    for name in ("to_csv", "to_xlsx"):
+        original = getattr(apps, name)
+
+        def spy(*args, _original=original):  # noqa: ANN002, ANN202
+            builders.append(threading.current_thread() is threading.main_thread())
+            return _original(*args)
+
+        monkeypatch.setattr(apps, name, spy)
+    await add_many(console_app, 9)
+    async with ConsoleBrowser(console_server) as b:
+        await b.sign_in("clerk")
+        page = await b.get("/applications")
+        assert "超过 4 件" in page.body_text and 'id="export-too-many"' in page.body_text
+        response = await b.client.get("/applications/export.csv")
+        rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8").lstrip("\ufeff"))))
+        assert response.headers["X-Export-Cut-At"] == "4"
+        assert len(rows) == 1 + 4 + 1 and rows[-1][0].startswith("（导出到此为止") and "缩小筛选范围" in rows[-1][0]
+        response = await b.client.get("/applications/export.xlsx")
+        values = [[c.value for c in r] for r in load_workbook(io.BytesIO(await response.read())).active.iter_rows()]
+        assert len(values) == 6 and "超过 4 件" in values[-1][0]
+        narrow = await b.client.get("/applications/export.csv?state=accepted")  # 3 rows: nothing cut
+        text = (await narrow.read()).decode("utf-8")
+        assert "X-Export-Cut-At" not in narrow.headers and "导出到此为止" not in text
+        assert len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))) == 1 + 3
+        assert 'id="export-too-many"' not in (await b.get("/applications?state=accepted")).body_text
+    assert builders == [False, False, False]  # every file was built in a worker thread
+    entries = await rows_of(console_app, ConsoleAudit, ConsoleAudit.action == "applications_export")
+    assert [(e.details["rows"], e.details["cut"]) for e in entries] == [(4, True), (4, True), (3, False)]

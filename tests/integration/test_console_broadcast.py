@@ -16,7 +16,7 @@ from bot.outbox.models import OutboxMessage
 from bot.outbox.worker import OutboxWorker
 from bot.reminders.broadcast import BroadcastMonitor
 from bot.reminders.models import Broadcast
-from tests.support.console_fixtures import ConsoleBrowser
+from tests.support.console_fixtures import ConsoleBrowser, confirm_form
 from tests.support.outbox_fakes import FakeSender, make_users
 from tests.support.status_helpers import count, rows_of
 
@@ -42,7 +42,7 @@ async def test_preview_counts_per_channel_then_send_progress_and_history(console
         assert re.search(r'data-channel="web"><td>[^<]+</td><td>2<', page)
         assert cells(page, "recipients-total") == "5"
         assert await count(console_app, Broadcast) == 0  # a preview stores nothing
-        sent = await browser.post("/broadcast/send", {"kind": "all", "text": TEXT})
+        sent = await browser.post("/broadcast/send", confirm_form(page, {"kind": "all", "text": TEXT}))
         assert sent.status == 200 and re.search(r"/broadcast/\d+$", str(sent.url))
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert broadcast.total == 5 and broadcast.source == "console" and broadcast.created_by is None
@@ -72,7 +72,9 @@ async def test_cancel_stops_what_is_not_sent(console_app, console_server):
     async with ConsoleBrowser(console_server) as browser:
         await browser.sign_in("chief")
         await browser.get("/broadcast")
-        sent = await browser.post("/broadcast/send", {"kind": "applicants", "text": TEXT})
+        draft = {"kind": "applicants", "text": TEXT}
+        preview = await browser.post("/broadcast/preview", draft)
+        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert sent.status == 200
         cancelled = await browser.post(f"/broadcast/{broadcast.id}/cancel")
@@ -95,7 +97,8 @@ async def test_bad_drafts_are_refused_on_the_page(console_app, console_server):
         assert long.status == 400 and "3501" in long.body_text
         level = await browser.post("/broadcast/preview", {"kind": "level", "level": "nonsense", "text": TEXT})
         assert level.status == 400 and "请选择级别" in level.body_text
-        nobody = await browser.post("/broadcast/send", {"kind": "hr", "text": TEXT})
+        preview = await browser.post("/broadcast/preview", {"kind": "hr", "text": TEXT})
+        nobody = await browser.post("/broadcast/send", confirm_form(preview.body_text, {"kind": "hr", "text": TEXT}))
         assert nobody.status == 400 and "没有可以接收通知的人" in nobody.body_text
         missing = await browser.get("/broadcast/999")
         assert missing.status == 404
@@ -137,7 +140,7 @@ async def test_english_version_reaches_english_readers_and_chinese_readers_get_c
         assert re.search(r'data-channel="telegram"><td>Telegram</td><td>3<', page) and cells(page, "recipients-total") == "5"
         assert block(page, "preview-zh") == TEXT and block(page, "preview-en") == TEXT_EN
         assert 'id="preview-no-english"' not in page
-        sent = await browser.post("/broadcast/send", form)
+        sent = await browser.post("/broadcast/send", confirm_form(page, form))
         assert sent.status == 200
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert broadcast.text_en == TEXT_EN and broadcast.total == 5
@@ -167,7 +170,7 @@ async def test_without_english_version_english_readers_get_the_note_over_the_chi
         assert language_counts(page) == {"zh": "1", "en": "1"}
         assert "没有写英文版" in block(page, "preview-no-english")
         assert block(page, "preview-en") == f"{note}\n{TEXT}"  # exactly what the English reader will get
-        sent = await browser.post("/broadcast/send", {"kind": "applicants", "text": TEXT})
+        sent = await browser.post("/broadcast/send", confirm_form(page, {"kind": "applicants", "text": TEXT}))
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert broadcast.text_en is None
         assert 'id="text-en"' not in sent.body_text and "没有英文版" in block(sent.body_text, "no-english")
@@ -189,6 +192,33 @@ async def test_english_version_with_no_english_reader_is_flagged_and_too_long_re
         long = await browser.post("/broadcast/preview", {"kind": "all", "text": TEXT, "text_en": "e" * 3501})
         assert long.status == 400 and "英文版有 3501 个字符" in long.body_text
         assert "e" * 3501 in long.body_text  # the form keeps what was written
-        refused = await browser.post("/broadcast/send", {"kind": "all", "text": TEXT, "text_en": "e" * 3501})
+        too_long = {"kind": "all", "text": TEXT, "text_en": "e" * 3501}
+        refused = await browser.post("/broadcast/send", confirm_form(preview.body_text, too_long))
         assert refused.status == 400
     assert await count(console_app, Broadcast) == 0
+
+
+async def test_a_confirm_form_submitted_twice_sends_once(console_app, console_server):
+    """A double click or a browser retry posts the same confirm form again: the second lands on the
+    first broadcast's progress page, and every recipient has one outbox row."""
+    await make_users(console_app, 3, start=1000)
+    draft = {"kind": "all", "text": TEXT}
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        form = confirm_form((await browser.post("/broadcast/preview", draft)).body_text, draft)
+        first = await browser.post("/broadcast/send", form)
+        again = await browser.post("/broadcast/send", form)
+        assert first.status == again.status == 200
+        assert str(first.url) == str(again.url) and re.search(r"/broadcast/\d+$", str(again.url))
+        stale = await browser.post("/broadcast/send", draft)  # a form without its one-time key
+        assert stale.status == 400 and "重新预览" in stale.body_text
+        (broadcast,) = await rows_of(console_app, Broadcast)
+        assert await count(console_app, OutboxMessage) == broadcast.total == 3
+        fresh = confirm_form((await browser.post("/broadcast/preview", draft)).body_text, draft)
+        assert fresh["confirm_key"] != form["confirm_key"]  # a new preview may send the same text again
+        await browser.post("/broadcast/send", fresh)
+    assert await count(console_app, Broadcast) == 2
+    async with console_app.db.session() as session:
+        creates = (await session.execute(select(ConsoleAudit).where(ConsoleAudit.action == "broadcast_create"))).scalars()
+        assert len(list(creates)) == 2

@@ -137,3 +137,31 @@ async def test_two_imports_at_once_never_interleave(sapp):  # noqa: F811 - each 
     first, second = await asyncio.gather(one(), one())
     assert sorted((r.created, r.unchanged) for r in (first, second)) == [(0, 2), (2, 0)]
     assert await count(sapp, Application) == 2
+
+
+async def test_apply_plans_once_under_one_hold_of_the_import_lock(console_app, console_server, monkeypatch):
+    """The console's apply checks the rows against the database once, under the import lock the
+    command line and Telegram imports take, and its result page lists that plan."""
+    import bot.storage.locks as locks
+    from bot.status.importer import IMPORT_LOCK
+
+    plans, holds = [], []
+    original_plan, original_hold = Importer._plan, locks.hold_locks
+
+    async def counted_plan(self, *args):  # noqa: ANN001, ANN002, ANN202
+        plans.append(1)
+        return await original_plan(self, *args)
+
+    async def counted_hold(connection, *names):  # noqa: ANN001, ANN002, ANN202
+        holds.extend(name for name in names if name == IMPORT_LOCK)
+        return await original_hold(connection, *names)
+
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        report = await upload(browser, "statuses.csv", csv_bytes([*GOOD, BAD]))
+        monkeypatch.setattr(Importer, "_plan", counted_plan)
+        monkeypatch.setattr(locks, "hold_locks", counted_hold)
+        done = await browser.post(f"/import/apply/{_TOKEN.search(report.body_text).group(1)}", {"mode": "good"})
+        assert done.status == 200 and "新增 2 件" in done.body_text
+        assert NUMBER in done.body_text and "SD2024-000002" in done.body_text
+    assert plans == [1] and holds == [IMPORT_LOCK]

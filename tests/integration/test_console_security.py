@@ -86,6 +86,52 @@ async def test_reset_forgets_the_password_and_ends_sessions_disable_stops_sign_i
         assert await accounts.check_sign_in(session, "clerk", "another-long-phrase") is None
 
 
+async def test_an_admin_cannot_disable_themselves_or_the_last_active_admin(console_any_app, clock):
+    async with console_any_app.db.session() as session:
+        with pytest.raises(accounts.AccountError) as refused:
+            await accounts.disable(session, "chief", acting="chief")
+        assert refused.value.key == "console.accounts.not_yourself"
+        with pytest.raises(accounts.AccountError) as refused:
+            await accounts.disable(session, "chief")  # the command line: chief is the only admin
+        assert refused.value.key == "console.accounts.last_admin"
+    await add_account(console_any_app, "deputy", "admin", password=None)  # no password yet: cannot sign in
+    async with console_any_app.db.session() as session:
+        with pytest.raises(accounts.AccountError):
+            await accounts.disable(session, "chief")
+        await accounts.disable(session, "deputy")  # an admin who cannot sign in may go
+    await add_account(console_any_app, "second", "admin")
+    async with console_any_app.db.session() as session:
+        await accounts.disable(session, "chief", acting="second")
+        with pytest.raises(accounts.AccountError) as refused:
+            await accounts.disable(session, "second")
+        assert refused.value.key == "console.accounts.last_admin"
+        await accounts.disable(session, "clerk", acting="second")  # staff accounts are not counted
+    async with console_any_app.db.session() as session:
+        active = [a.login for a in await accounts.list_accounts(session) if a.is_admin and not a.disabled and a.has_password]
+    assert active == ["second"]
+
+
+async def test_the_accounts_page_refuses_disabling_yourself_and_the_last_admin(console_app, console_server):
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("chief")
+        await browser.get("/accounts")
+        own = await browser.post("/accounts/chief/disable")
+        assert own.status == 409 and "不能停用自己" in own.body_text and 'role="alert"' in own.body_text
+        swapped = await browser.client.post("/accounts/chief/disable",
+                                            headers={"HX-Request": "true", "X-CSRF-Token": browser.csrf})
+        swapped.body_text = await swapped.text()
+        assert swapped.status == 200 and "不能停用自己" in swapped.body_text  # htmx swaps only a 2xx answer
+        await add_account(console_app, "second", "admin")
+        async with ConsoleBrowser(console_server) as other:
+            await other.sign_in("second")
+            await other.get("/accounts")
+            done = await other.post("/accounts/chief/disable")
+            assert done.status == 200 and "已停用" in done.body_text
+    async with console_app.db.session() as session:
+        assert (await accounts.find(session, "chief")).disabled
+        assert not (await accounts.find(session, "second")).disabled
+
+
 async def test_bad_logins_and_roles_are_refused(console_any_app, clock):
     async with console_any_app.db.session() as session:
         for login, role, key in [("9lives", "staff", "console.accounts.bad_login"), ("a b", "staff", "console.accounts.bad_login"),
@@ -320,3 +366,30 @@ def test_check_reports_a_console_text_the_file_lacks(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("    slow_down:", "    slow_down_renamed:"), encoding="utf-8")
     problems = check_console(tmp_path)
     assert [p.reason for p in problems] == ["text key 'console.signin.slow_down' is used by the console but missing"]
+
+
+async def test_a_cut_audit_export_says_so_and_is_written_off_the_event_loop(console_app, console_server, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(audit, "EXPORT_LIMIT", 2)
+    original, threads = audit.to_csv, []
+
+    def spy(*args):  # noqa: ANN002, ANN202
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(audit, "to_csv", spy)
+    async with console_app.db.session() as session:
+        for n in range(3):
+            audit.record(session, "clerk", "account_add", console_app.services.clock.now(), f"a{n}", {}, "10.0.0.1")
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("chief")
+        export = await browser.get("/audit.csv?login=clerk")
+        lines = export.body_text.lstrip("\ufeff").splitlines()
+        assert export.headers["X-Export-Cut-At"] == "2" and len(lines) == 1 + 2 + 1
+        assert lines[-1].startswith("（导出到此为止") and "超过 2 条" in lines[-1] and "缩小筛选范围" in lines[-1]
+        whole = await browser.get("/audit.csv?login=clerk&action=account_add&since=2000-01-01")
+        assert "X-Export-Cut-At" in whole.headers  # still 3 entries
+        one = await browser.get("/audit.csv?login=nobody")
+        assert "X-Export-Cut-At" not in one.headers and "导出到此为止" not in one.body_text
+    assert threads == [False, False, False]

@@ -85,6 +85,13 @@ async def console_and_bot(tmp_path: Path, clock) -> AsyncIterator[tuple]:  # noq
         await console_app.close()
 
 
+def confirm_form(preview_page: str, draft: dict[str, str]) -> dict[str, str]:
+    """The confirm form of a broadcast preview: the draft plus the page's one-time confirm key."""
+    found = re.search(r'name="confirm_key" value="([A-Za-z0-9_-]{43})"', preview_page)
+    assert found, "no confirm key on the preview page"
+    return draft | {"confirm_key": found.group(1)}
+
+
 class ConsoleBrowser:
     """One browser (its own cookies) against the console; remembers the last page's CSRF token."""
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.console import accounts
 from bot.console.accounts import AccountError
-from bot.console.routing import NavItem, Route
+from bot.console.routing import SIGNED_IN, NavItem, Route
 
 if TYPE_CHECKING:
     from bot.console.server import Console
@@ -27,8 +27,10 @@ def routes(console: Console) -> list[Route]:
     async def show(request: web.Request, status: int = 200, **extra: object) -> web.Response:
         async with console.db() as session:
             rows = await accounts.list_accounts(session)
-        values = {"accounts": rows, "link": "", "link_login": "", "message": ""} | extra
+        values = {"accounts": rows, "link": "", "link_login": "", "message": "", "failed": status >= 400} | extra
         template = "accounts_table.html" if request.headers.get("HX-Request") else "accounts.html"
+        if request.headers.get("HX-Request"):
+            status = 200  # htmx swaps only successful responses, and a refusal must reach the table
         return console.render(request, template, status=status, **values)
 
     async def listing(request: web.Request) -> web.StreamResponse:
@@ -49,10 +51,11 @@ def routes(console: Console) -> list[Route]:
         login = request.match_info["login"]
         try:
             async with console.db() as session:
-                account = await accounts.disable(session, login)
+                account = await accounts.disable(session, login, acting=request[SIGNED_IN].account.login)
                 console.audit(session, request, "account_disable", target=account.login)
         except AccountError as exc:
-            return await show(request, 404, message=console.t(exc.key, **exc.values))
+            status = 404 if exc.key == "console.accounts.unknown" else 409
+            return await show(request, status, message=console.t(exc.key, **exc.values))
         return await show(request, message=console.t("console.accounts.disabled_done", login=account.login))
 
     async def reset(request: web.Request) -> web.StreamResponse:

@@ -1,15 +1,19 @@
 """Applications: the filtered table, a detail page with the history, the state change (through the
 status feature's ``change_state``, so history, audit and notices are written in one transaction, as
-for ``/setstatus``) and the export of the filtered table."""
+for ``/setstatus``) and the export of the filtered table.
+
+An export holds at most ``EXPORT_LIMIT`` rows: a longer one ends with a row saying where it was cut
+and how to narrow the filter (the page says so next to the buttons too), and the file is built in a
+worker thread so that the event loop keeps serving other pages meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.console import applications as apps
-from bot.console.audit import to_csv
 from bot.console.routing import ConsoleError, NavItem, Route, signed_in
 from bot.status.commands import NOTE_MAX
 from bot.status.personal import mask_name
@@ -41,25 +45,28 @@ def routes(console: Console) -> list[Route]:
             units = await apps.units(session)
         template = "applications_table.html" if request.headers.get("HX-Request") else "applications.html"
         return console.render(request, template, page=page, units=units, workflow=workflow, local=apps.local,
-                              sorts=list(apps.SORTS))
+                              sorts=list(apps.SORTS), export_limit=apps.EXPORT_LIMIT)
 
     async def export(request: web.Request) -> web.StreamResponse:
         kind = request.match_info["kind"]
         workflow = service().workflow
         where = apps.parse_filter(request.query, workflow)
+        limit = apps.EXPORT_LIMIT
         async with console.db() as session:
-            rows = await apps.export_rows(session, where, workflow)
-            console.audit(session, request, "applications_export", details={"rows": len(rows), "format": kind,
-                                                                              "filter": where.query_string(page=0)})
+            rows = await apps.export_rows(session, where, workflow, limit)
+            cut = len(rows) > limit
+            rows = rows[:limit]
+            console.audit(session, request, "applications_export", details={
+                "rows": len(rows), "format": kind, "filter": where.query_string(page=0), "cut": cut})
         header = [console.t(f"console.applications.col_{c}") for c in COLUMNS]
-        if kind == "csv":
-            body = to_csv(header, apps.table(rows)).encode("utf-8")
-            content_type = "text/csv"
-        else:
-            body = apps.to_xlsx(header, apps.table(rows))
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return web.Response(body=body, content_type=content_type,
-                            headers={"Content-Disposition": f'attachment; filename="applications.{kind}"'})
+        note = console.t("console.applications.export_cut", limit=limit) if cut else ""
+        body = await asyncio.to_thread(apps.build_export, kind, header, rows, note)
+        content_type = "text/csv" if kind == "csv" else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        headers = {"Content-Disposition": f'attachment; filename="applications.{kind}"'}
+        if cut:
+            headers["X-Export-Cut-At"] = str(limit)
+        return web.Response(body=body, content_type=content_type, headers=headers)
 
     async def detail_page(request: web.Request, status: int = 200, error: str = "", done: str = "",
                           note: str = "") -> web.StreamResponse:

@@ -1,7 +1,11 @@
-"""The audit log: filter by account, action and date; export the filtered entries as CSV."""
+"""The audit log: filter by account, action and date; export the filtered entries as CSV.
+
+The export holds at most ``audit.EXPORT_LIMIT`` entries (the newest); a longer one ends with a row
+saying where it was cut and how to narrow the filter. The CSV is written in a worker thread."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -59,12 +63,21 @@ def routes(console: Console) -> list[Route]:
 
     async def export(request: web.Request) -> web.StreamResponse:
         where, _shown = filter_of(request.query)
+        limit = audit.EXPORT_LIMIT
         async with console.db() as session:
-            rows = await audit.entries(session, where, limit=audit.EXPORT_LIMIT)
-            console.audit(session, request, "audit_export", details={"rows": len(rows)})
+            rows = await audit.entries(session, where, limit=limit + 1)
+            cut = len(rows) > limit
+            rows = rows[:limit]
+            console.audit(session, request, "audit_export", details={"rows": len(rows), "cut": cut})
         header = [console.t(f"console.audit.col_{c}") for c in ("at", "login", "action", "target", "details", "address")]
-        body = audit.to_csv(header, ([local(r.at), r.login, r.action, r.target, json.dumps(r.details, ensure_ascii=False), r.address] for r in rows))
-        return web.Response(body=body.encode("utf-8"), content_type="text/csv", charset="utf-8",
-                            headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+        cells = [[local(r.at), r.login, r.action, r.target, json.dumps(r.details, ensure_ascii=False), r.address]
+                 for r in rows]
+        if cut:
+            cells.append([console.t("console.audit.export_cut", limit=limit)])
+        body = await asyncio.to_thread(lambda: audit.to_csv(header, cells).encode("utf-8"))
+        headers = {"Content-Disposition": 'attachment; filename="audit.csv"'}
+        if cut:
+            headers["X-Export-Cut-At"] = str(limit)
+        return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
 
     return [Route("GET", "/audit", listing), Route("GET", "/audit.csv", export)]

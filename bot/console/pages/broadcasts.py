@@ -7,6 +7,12 @@ is the bot's outbox worker's job (the processes of ``run`` and ``web``); this pa
 The draft lives in the preview form (hidden fields), so nothing is stored before "confirm", and
 "confirm" checks the text and counts the recipients again.
 
+Confirming is idempotent: the preview puts a random one-time key in the confirm form and the
+broadcast is inserted carrying it, under a unique index (``Broadcast.confirm_key``). A second submit
+of the same form (a double click, a browser retry, the same form sent to another console process)
+finds the key taken, in the database and not in memory, and shows the first broadcast's progress;
+nothing is sent twice. A form without a key (one from before this check) is sent back to preview.
+
 A draft may carry an English version for the recipients who read English; it is optional, cleaned
 and limited like the Chinese text. The preview shows what each group of readers will get, with the
 text English readers get built by the same ``text_for`` as the delivery: without an English version,
@@ -15,6 +21,8 @@ that is the Chinese text under the one-line English note.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.console.routing import ConsoleError, NavItem, Route
 from bot.content.texts import LANGUAGES, normalize_language
@@ -44,6 +53,9 @@ HISTORY_ROWS = 30
 POLL_SECONDS = 1
 #: the compose form's fields, carried through the preview as hidden fields
 FORM_FIELDS = ("text", "text_en", "kind", "level", "state", "unit", "urgent")
+#: the confirm form's one-time key (hidden field), see the module docstring
+CONFIRM_KEY = "confirm_key"
+_CONFIRM_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 @dataclass(frozen=True)
@@ -199,27 +211,47 @@ class BroadcastPages:
         if draft is None or recipients is None:
             return await self.compose_page(request, 400, problem, values)
         return self.console.render(request, "broadcast_preview.html", draft=draft, recipients=recipients,
-                                   total=recipients.total, english_reading=self.english_reading(draft), form=values)
+                                   total=recipients.total, english_reading=self.english_reading(draft), form=values,
+                                   confirm_key=secrets.token_urlsafe(32))
+
+    async def confirmed(self, key: str) -> int | None:
+        """The id of the broadcast a confirm form with this key already created, or None."""
+        async with self.console.db() as session:
+            found = await session.scalar(select(Broadcast.id).where(Broadcast.confirm_key == key))
+        return int(found) if found is not None else None
 
     async def send(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         values = {key: str(form.get(key, "")) for key in FORM_FIELDS}
         if form.get("back"):
             return await self.compose_page(request, form=values)
-        async with self.console.db() as session:
-            draft, problem = await self.draft(session, form)
-            if draft is not None and not (await self.recipients(session, draft.segment)).total:
-                problem = self.t("console.broadcast.nobody", segment=draft.label)
-            elif draft is not None:
-                broadcast = await create_broadcast(
-                    session, text=draft.text, segment=draft.segment, segment_label=draft.label,
-                    subscriptions=self.subscriptions, now=self.console.now(), source="console", urgent=draft.urgent,
-                    channels=self.rules.push_channels, texts=self.console.services.texts,
-                    text_en=draft.text_en or None,
-                )
-                self.console.audit(session, request, "broadcast_create", target=str(broadcast.id),
-                                   details={"segment": draft.segment.as_dict(), "total": broadcast.total,
-                                            "urgent": draft.urgent, "english": bool(draft.text_en)})
+        key = str(form.get(CONFIRM_KEY, ""))
+        if not _CONFIRM_KEY.match(key):
+            return await self.compose_page(request, 400, self.t("console.broadcast.preview_again"), values)
+        done = await self.confirmed(key)
+        if done is not None:
+            raise web.HTTPSeeOther(f"/broadcast/{done}")
+        try:
+            async with self.console.db() as session:
+                draft, problem = await self.draft(session, form)
+                if draft is not None and not (await self.recipients(session, draft.segment)).total:
+                    problem = self.t("console.broadcast.nobody", segment=draft.label)
+                elif draft is not None:
+                    broadcast = await create_broadcast(
+                        session, text=draft.text, segment=draft.segment, segment_label=draft.label,
+                        subscriptions=self.subscriptions, now=self.console.now(), source="console",
+                        urgent=draft.urgent, channels=self.rules.push_channels, texts=self.console.services.texts,
+                        text_en=draft.text_en or None, confirm_key=key,
+                    )
+                    self.console.audit(session, request, "broadcast_create", target=str(broadcast.id),
+                                       details={"segment": draft.segment.as_dict(), "total": broadcast.total,
+                                                "urgent": draft.urgent, "english": bool(draft.text_en)})
+        except IntegrityError:
+            # The same form was confirmed at the same moment elsewhere, and that transaction won.
+            done = await self.confirmed(key)
+            if done is None:
+                raise
+            raise web.HTTPSeeOther(f"/broadcast/{done}") from None
         if draft is None or problem:
             return await self.compose_page(request, 400, problem, values)
         raise web.HTTPSeeOther(f"/broadcast/{broadcast.id}")

@@ -4,8 +4,9 @@ The engine is the one of ``python -m bot status import`` (``bot.status.importer`
 reading limits, checks and notices. The upload is read as a stream and refused past the import's
 size limit before it is held whole; it is kept on the server (``bot.console.uploads``) under a token
 bound to the session, and the report and apply steps name only that token. Applying re-reads the
-kept file and plans again inside the transaction that holds the import lock, so what is applied is
-checked against the database as it is then, never against the report's older view.
+kept file and plans it once more, inside the transaction and under the import lock (the one the
+command line and Telegram imports take), so what is applied is checked against the database as it
+is then, never against the report's older view; the result page lists that same plan.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from aiohttp import BodyPartReader, web
 
 from bot.console.routing import NavItem, Route, signed_in
 from bot.console.uploads import UploadStore
-from bot.status.importer import IMPORT_LOCK, Importer, ImportPreview, ImportReport, PreparedImport
+from bot.status.importer import Importer, ImportPreview, PreparedImport
 from bot.status.service import StatusService
 from bot.status.tablefile import REQUIRED, TableFileError, too_big
-from bot.storage.locks import lock_names
 
 if TYPE_CHECKING:
     from bot.console.server import Console
@@ -147,9 +147,7 @@ def routes(console: Console) -> list[Route]:
         importer = importer_for(request)
         prepared = await prepare(importer, kept.file_name, kept.content)
         async with console.db() as session:
-            await lock_names(session, IMPORT_LOCK)  # the plan below and the writes see the same rows
-            preview = await importer.preview(session, prepared)
-            result: ImportReport = await importer.apply(session, prepared, partial=mode == "good")
+            preview, result = await importer.apply_with_preview(session, prepared, partial=mode == "good")
             console.audit(session, request, "import_apply", target=kept.file_name,
                           details={"mode": mode} | {k: v for k, v in result.figures().items()})
         if not result.applied:

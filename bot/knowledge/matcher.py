@@ -136,23 +136,31 @@ def weighted_share(share: np.ndarray, weights: np.ndarray, total: float) -> floa
     return float((weights * share).sum() / total) if total > 0 else 0.0
 
 
-def named_foreign(text: str, words: list[str]) -> list[str]:
-    """The foreign words ``text`` names. A word found only where both of its edges cut through a
-    two-character word of Chinese is no mention of it: 南通 in 指南|通知, 中山 in 其中|山东, 审计 in
-    评审|计划. A name at the start or end of the text, or beside a character it forms no word with
-    (去南通, 南通市), is a mention."""
+def named_foreign(text: str, words: list[str], surface: str | None = None) -> list[str]:
+    """The foreign words the normalised ``text`` names. A word that the question as typed
+    (``surface``: prepared, before synonyms, without spaces) holds only where both of its edges
+    cut through a two-character word of Chinese is no mention of it: 南通 in 指南|通知, 中山 in
+    其中|山东, 审计 in 评审|计划. A name at the start or end, or beside a character it forms no word
+    with (去南通, 南通市), is a mention; so is a word that only synonyms produced (the edges are
+    judged on what the asker typed, not on the canonical words put in its place)."""
     words_of_two = two_char_words()
+    typed = text if surface is None else surface
     found = []
     for word in words:
-        start = text.find(word)
+        if word not in text:
+            continue
+        start = typed.find(word)
+        if start == -1:
+            found.append(word)
+            continue
         while start != -1:
             end = start + len(word)
-            cut_before = start > 0 and text[start - 1 : start + 1] in words_of_two
-            cut_after = end < len(text) and text[end - 1 : end + 1] in words_of_two
+            cut_before = start > 0 and typed[start - 1 : start + 1] in words_of_two
+            cut_after = end < len(typed) and typed[end - 1 : end + 1] in words_of_two
             if not (cut_before and cut_after):
                 found.append(word)
                 break
-            start = text.find(word, start + 1)
+            start = typed.find(word, start + 1)
     return found
 
 
@@ -369,7 +377,8 @@ class Matcher:
 
     def score(self, query: str) -> Scored:
         """Rank candidates for ``query`` (all of the rerank depth, best first)."""
-        norm = self.normalizer.normalize(self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS])))
+        typed = self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS]))
+        norm = self.normalizer.normalize(typed)
         compact = self.normalizer.compact(norm)
         if not compact or not self._prepared:
             return Scored(norm, [], False, 0)
@@ -399,7 +408,7 @@ class Matcher:
             return Scored(norm, [], False, content)
         top_bm25 = max(bm25_scores.values()) or 1.0
         mix = w.coverage + w.fuzzy + w.support or 1.0
-        foreign = named_foreign(compact, self.normalizer.foreign_words)
+        foreign = named_foreign(compact, self.normalizer.foreign_words, self.normalizer.compact(typed))
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)

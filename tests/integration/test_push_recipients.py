@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from bot.outbox import recipients as recipients_module
 from bot.outbox.models import OutboxMessage
 from bot.outbox.recipients import reachable
+from bot.reminders import audience as audience_module
 from bot.reminders.audience import (
     Segment,
     Subscriptions,
@@ -18,6 +19,7 @@ from bot.reminders.audience import (
     segment_recipient_counts,
     segment_recipients,
 )
+from bot.reminders.broadcast import count_by_language, count_recipients
 from bot.reminders.definitions import load_reminder_rules
 from bot.reminders.models import Subscription
 from bot.status.links import bound_by_application, hr_by_unit
@@ -100,3 +102,23 @@ async def test_counted_recipients_are_the_listed_ones_by_channel_and_language(ap
             assert counted == Counter((u.channel, u.language) for u in listed), channels
         counted = await segment_recipient_counts(s, Segment("all"), subscriptions)
     assert counted == Counter({("telegram", "zh"): 4, ("telegram", "en"): 2, ("web", "en"): 3, ("web", "fr"): 2})
+
+
+async def test_chat_broadcast_counts_are_counted_by_the_database(app, monkeypatch):
+    """The chat preview's figures (``count_recipients``, ``count_by_language``) come from the counting
+    query: no recipient row is loaded to count them, and they match the list a broadcast would use."""
+    await make_users(app, 3, channel="telegram", start=10)
+    await make_users(app, 2, channel="web", start=20, language="en")
+    await make_users(app, 1, channel="terminal", start=30)  # never pushed to
+    subscriptions = Subscriptions(load_reminder_rules(app.services.content_root))
+    async with app.db.session() as s:
+        listed = await segment_recipients(s, Segment("all"), subscriptions)
+
+    async def no_loading(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("recipients were loaded to be counted")
+
+    monkeypatch.setattr(audience_module, "reachable", no_loading)
+    async with app.db.session() as s:
+        assert await count_recipients(s, Segment("all"), subscriptions) == len(listed) == 5
+        assert await count_by_language(s, Segment("all"), subscriptions) == {"zh": 3, "en": 2}
+        assert await count_by_language(s, Segment("all"), subscriptions, ("web",)) == {"zh": 0, "en": 2}

@@ -26,8 +26,8 @@ from bot.core.messages import Outbound
 from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
+from bot.outbox.recipients import PUSH_CHANNELS
 from bot.reminders.audience import (
-    PUSH_CHANNELS,
     Segment,
     Subscriptions,
     segment_recipient_counts,

@@ -30,9 +30,9 @@ from bot.content.office import contacts_in
 from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
-from bot.outbox.recipients import reachable
+from bot.outbox.recipients import PUSH_CHANNELS, reachable
 from bot.reference.cycles import Cycle, CycleCalendar
-from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids
+from bot.reminders.audience import Subscriptions, bound_user_ids, hr_user_ids
 from bot.reminders.definitions import ReminderRule, RemindersFile, ScheduleEntry, load_reminder_rules
 from bot.reminders.models import ReminderLog
 from bot.status.calendar import StatusCalendar

@@ -34,11 +34,14 @@ NUMBERS = ("SD2024-000001", "SD2024-000002")
 
 
 async def _seed_and_bind(app, staff_user: ChatUser) -> dict[str, int]:  # noqa: ANN001
-    """Two applications of one unit; users 21 and 22 bound to the first, 23 to the second."""
+    """Two applications of one unit; users 21 and 22 (Telegram) bound to the first, 23 (web) to the
+    second, and 24 bound to the first from the terminal chat, which has no push sender."""
     await send_file(staff_user, "s.xlsx", xlsx_bytes([row(NUMBERS[0], state="审核受理"), row(NUMBERS[1], state="审核受理")]))
     assert "导入完成" in staff_user.text, staff_user.text
-    for user_id, number in (("21", NUMBERS[0]), ("22", NUMBERS[0]), ("23", NUMBERS[1])):
-        applicant = ChatUser(app, user_id=user_id)
+    bindings = (("21", "telegram", NUMBERS[0]), ("22", "telegram", NUMBERS[0]), ("23", "web", NUMBERS[1]),
+                ("24", "terminal", NUMBERS[0]))
+    for user_id, channel, number in bindings:
+        applicant = ChatUser(app, user_id=user_id, channel=channel)
         await applicant.say(f"/bind {number}")
         await applicant.say("123X")
     async with app.db.session() as s:
@@ -51,9 +54,9 @@ async def test_links_are_read_per_application_and_unit(sapp, staff):  # noqa: F8
         apps = {a.number: a for a in (await s.execute(select(Application))).scalars()}
         first, second = apps[NUMBERS[0]], apps[NUMBERS[1]]
         by_app = await bound_by_application(s, [first.id, second.id])
-        assert by_app == {first.id: {ids["21"], ids["22"]}, second.id: {ids["23"]}}
+        assert by_app == {first.id: {ids["21"], ids["22"], ids["24"]}, second.id: {ids["23"]}}
         assert await bound_by_application(s, []) == {}
-        assert await bound_user_ids(s) == {ids["21"], ids["22"], ids["23"]}
+        assert await bound_user_ids(s) == {ids["21"], ids["22"], ids["23"], ids["24"]}
         assert await bound_user_ids(s, [second.id]) == {ids["23"]}
         assert await hr_by_unit(s) == {} and await hr_user_ids(s, first.unit_id) == set()
 
@@ -79,6 +82,21 @@ async def test_a_user_who_cannot_receive_pushes_gets_no_notice_and_no_broadcast(
         assert ids["22"] not in {u.id for u in everyone} and ids["23"] not in {u.id for u in everyone}
         assert {u.id for u in everyone} == {u.id for u in await reachable(s, ids.values())}
         assert await reachable(s, ids.values(), channels=["web"]) == []
+
+
+async def test_a_terminal_only_user_gets_no_status_notice(sapp, staff):  # noqa: F811
+    """Status notices reach users on the push channels only, as reminders and broadcasts do: the
+    terminal chat has no sender, so a row for its user could never be delivered."""
+    ids = await _seed_and_bind(sapp, staff)
+    await staff.say(f"/setstatus {NUMBERS[0]} 纸质材料已送达")
+    assert "已生成2条通知" in staff.text, staff.text
+    notices = await rows_of(sapp, OutboxMessage, OutboxMessage.kind == "status")
+    assert sorted(n.user_id for n in notices) == sorted([ids["21"], ids["22"]])
+    assert {n.channel for n in notices} == {"telegram"}
+    async with sapp.db.session() as s:
+        [first] = (await s.execute(select(Application).where(Application.number == NUMBERS[0]))).scalars()
+        recipients = await StatusService.of(sapp.services).notices.recipients(s, [first])
+        assert ids["24"] not in {u.id for u in recipients[first.id].applicants}
 
 
 async def test_counted_recipients_are_the_listed_ones_by_channel_and_language(app, monkeypatch):

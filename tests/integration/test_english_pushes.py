@@ -285,6 +285,24 @@ async def test_an_english_staff_member_sets_a_status_by_its_english_name(sapp, s
     assert 'Application SD2024-000401 changed from "Committee office review" to "Accepted"; 0 notice(s) queued.' in staff.text
 
 
+async def test_an_english_staff_member_gets_setstatus_refusals_in_english(sapp, staff):  # noqa: F811
+    """A refused change is explained in the staff member's language, the states and grounds too."""
+    await staff.say("/start", language="en")
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000402", state="评委会办事机构审核")]))
+    await staff.say("/setstatus SD2024-000402 通过")
+    assert staff.text == 'Not changed: The status cannot change from "Committee office review" to "Passed".', staff.text
+    await staff.say("/setstatus SD2024-000402 不予受理")
+    text = staff.text
+    assert text.startswith('Not changed: "Not accepted" needs a reason') and "1. Does not meet the review requirements; 2. " in text
+    assert english(text), text
+    await staff.say("/setstatus SD2024-000402 退回补正 " + "长" * 600)
+    assert staff.text.startswith("Not changed: The note is too long"), staff.text
+    async with sapp.db.session() as s:  # the same refusal for a Chinese reader stays Chinese
+        await s.execute(update(User).where(User.external_id == staff.user_id).values(language="zh"))
+    await staff.say("/setstatus SD2024-000402 通过")
+    assert staff.text == "未修改：状态不能从“评委会办事机构审核”变为“通过”。", staff.text
+
+
 async def test_subscriptions_are_offered_with_english_topic_names(sqlite_app):
     user = ChatUser(sqlite_app, user_id="en-subs", channel="telegram")
     await user.say("/start", language="en")

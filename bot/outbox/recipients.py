@@ -20,6 +20,11 @@ from bot.storage.models import User
 #: user ids per query (stays under SQLite's bound-parameter limit)
 CHUNK = 900
 
+#: the channels pushes go to by default: Telegram (``python -m bot run``) and the web chat's inbox
+#: (``python -m bot web``); ``push_channels`` in ``rules/reminders.yaml`` overrides it for broadcasts.
+#: The terminal chat has no push sender, so its users are never given a row.
+PUSH_CHANNELS = ("telegram", "web")
+
 
 def _reachable_among(stmt: Select, chunk: list[int], channels: Iterable[str] | None) -> Select:
     """``stmt`` narrowed to the users of ``chunk`` who can receive pushes (on ``channels``)."""

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.unit_of_work import UserRecord
-from bot.outbox.recipients import reachable, reachable_counts
+from bot.outbox.recipients import PUSH_CHANNELS, reachable, reachable_counts
 from bot.reminders.definitions import RemindersFile
 from bot.reminders.models import Subscription
 from bot.status.links import bound_by_application, hr_by_unit, union
@@ -26,9 +26,6 @@ from bot.status.models import Application, Binding, HrContact
 from bot.storage.models import User
 
 SEGMENT_KINDS = ("all", "applicants", "hr", "level", "state", "unit")
-#: channels pushes go to by default: Telegram (``python -m bot run``) and the web chat's inbox
-#: (``python -m bot web``); ``push_channels`` in ``rules/reminders.yaml`` overrides it for broadcasts
-PUSH_CHANNELS = ("telegram", "web")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ from bot.core.messages import Outbound
 from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
-from bot.reminders.audience import PUSH_CHANNELS, Segment, Subscriptions, segment_recipients
+from bot.outbox.recipients import PUSH_CHANNELS
+from bot.reminders.audience import (
+    Segment,
+    Subscriptions,
+    segment_recipient_counts,
+    segment_recipients,
+)
 from bot.reminders.models import Broadcast
 from bot.storage.db import Database
 from bot.storage.inline_sqlite import is_locked_error
@@ -84,15 +90,17 @@ async def figures(session: AsyncSession, broadcast_id: int) -> Figures:
 
 async def count_recipients(session: AsyncSession, segment: Segment, subscriptions: Subscriptions,
                            channels=PUSH_CHANNELS) -> int:  # noqa: ANN001
-    return len(await segment_recipients(session, segment, subscriptions, channels))
+    """How many users a broadcast to the segment would reach, counted by the database."""
+    return sum((await segment_recipient_counts(session, segment, subscriptions, channels)).values())
 
 
 async def count_by_language(session: AsyncSession, segment: Segment, subscriptions: Subscriptions,
                             channels=PUSH_CHANNELS) -> dict[str, int]:  # noqa: ANN001
-    """Recipients of a segment by the language they read ({"zh": …, "en": …}), for the preview."""
+    """Recipients of a segment by the language they read ({"zh": …, "en": …}), for the preview;
+    counted by the database, so a preview of thousands builds no user objects."""
     counts = dict.fromkeys(LANGUAGES, 0)
-    for user in await segment_recipients(session, segment, subscriptions, channels):
-        counts[normalize_language(user.language)] += 1
+    for (_, language), count in (await segment_recipient_counts(session, segment, subscriptions, channels)).items():
+        counts[normalize_language(language)] += count
     return counts
 
 

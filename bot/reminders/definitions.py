@@ -169,4 +169,8 @@ def check_reminder_rules(root: Path) -> list[ContentProblem]:
             for state in rule.states:
                 if state in workflow.states and not workflow.states[state].publicity_working_days:
                     problems.append(ContentProblem(name, None, f"rule {rule.id}: state {state!r} has no publicity_working_days"))
+        if rule.expires == "paper_form_due" and known_states is not None:
+            for state in rule.states:
+                if state in workflow.states and workflow.states[state].due != "paper_form":
+                    problems.append(ContentProblem(name, None, f"rule {rule.id}: state {state!r} has no paper-form due date (due: paper_form)"))
     return problems

@@ -30,11 +30,12 @@ from bot.content.office import contacts_in
 from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
-from bot.outbox.recipients import reachable
+from bot.outbox.recipients import PUSH_CHANNELS, reachable
 from bot.reference.cycles import Cycle, CycleCalendar
-from bot.reminders.audience import PUSH_CHANNELS, Subscriptions, bound_user_ids, hr_user_ids
+from bot.reminders.audience import Subscriptions, bound_user_ids, hr_user_ids
 from bot.reminders.definitions import ReminderRule, RemindersFile, ScheduleEntry, load_reminder_rules
 from bot.reminders.models import ReminderLog
+from bot.status.calendar import StatusCalendar
 from bot.status.models import Application
 from bot.storage.db import Database
 from bot.storage.inline_sqlite import is_locked_error
@@ -101,6 +102,9 @@ class ReminderScheduler:
         self.contacts = contacts
         self.channels = tuple(channels)
         self.subscriptions = Subscriptions(rules)
+        #: the one definition of the status feature's dates (the paper-form due date), shared with
+        #: the status card and notices so a reminder never names another day than they do
+        self.dates = StatusCalendar(workflow=workflow, workdays=calendar, cycles=cycles)
 
     @classmethod
     def from_content(  # noqa: ANN206
@@ -135,7 +139,7 @@ class ReminderScheduler:
             for moment, until, entry in self._moments(rule, anchor, expiry)
         ]
 
-    def _app_anchor(self, rule: ReminderRule, app: Application, cycle: Cycle) -> tuple[date, datetime | None, dict] | None:
+    def _app_anchor(self, rule: ReminderRule, app: Application) -> tuple[date, datetime | None, dict] | None:
         entered = app.state_at.astimezone(LOCAL_TZ).date()
         values: dict[str, object] = {}
         if rule.anchor == "state_entered":
@@ -156,13 +160,14 @@ class ReminderScheduler:
         if rule.expires == "anchor_end":
             expiry = start_of(anchor + timedelta(days=1))
         elif rule.expires == "paper_form_due":
-            due = entered + timedelta(days=self._paper_days(cycle))
-            expiry = start_of(due + timedelta(days=1))
+            due = self._paper_due(app)
+            expiry = start_of(due + timedelta(days=1)) if due is not None else None
         return anchor, expiry, values
 
-    @staticmethod
-    def _paper_days(cycle: Cycle) -> int:
-        return cycle.paper_form.days_after_acceptance
+    def _paper_due(self, app: Application) -> date | None:
+        """The paper-form due date of an application in a state that has one (``due: paper_form`` in
+        ``rules/status.yaml``), as the status card shows it; None for any other state."""
+        return self.dates.due_date(app.state, app.state_at, None)
 
     @staticmethod
     def _fee(cycle: Cycle, level: str) -> str:
@@ -176,11 +181,11 @@ class ReminderScheduler:
             entered = app.state_at.astimezone(LOCAL_TZ).date()
             if entered < cycle.notice.date:
                 continue  # an application left over from an earlier cycle
-            anchored = self._app_anchor(rule, app, cycle)
+            anchored = self._app_anchor(rule, app)
             if anchored is None:
                 continue
             anchor, expiry, extra = anchored
-            due = app.due_date if rule.anchor == "due_date" else entered + timedelta(days=self._paper_days(cycle))
+            due = app.due_date if rule.anchor == "due_date" else self._paper_due(app)
             values: dict[str, object] = {
                 "year": cycle.year,
                 "_date:deadline": cycle.online_deadline.date,

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.localized import pick
 from bot.core.context import Services
 from bot.core.unit_of_work import UserRecord
 from bot.status.lockout import Lockout, salt_of
@@ -22,7 +23,7 @@ from bot.status.models import Application, BindAttempt, Binding, HrContact, Invi
 from bot.status.notices import Recipients, StatusChanged
 from bot.status.personal import id_tail_hash, keyed_hash, new_invite_code, normalize_invite
 from bot.status.queries import StatusQueries
-from bot.status.workflow import Workflow
+from bot.status.workflow import StaffRefusal, Workflow
 from bot.storage.models import User, add_audit
 
 INVITE_VALID = timedelta(days=7)
@@ -34,8 +35,9 @@ FORGOTTEN_ACTOR = "forgotten"
 ChangeHandler = Callable[[AsyncSession, Sequence[StatusChanged], Mapping[int, Recipients] | None], Awaitable[int]]
 
 
-class StatusInputError(Exception):
-    """Input the workflow cannot accept (e.g. 不予受理 without one of the six grounds); a Chinese message."""
+class StatusInputError(StaffRefusal):
+    """Input the workflow cannot accept (e.g. 不予受理 without one of the six grounds); ``str()`` is
+    the Chinese message, ``in_language`` the staff member's."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,21 @@ class StatusCommands:
         self.workflow.check_transition(app.state, target, app.level)
         t = self.services.t
         if len(note) > NOTE_MAX:
-            raise StatusInputError(t("status.errors.note_too_long", limit=NOTE_MAX))
+            raise StatusInputError(lambda lang: t("status.errors.note_too_long", lang, limit=NOTE_MAX))
         if self.workflow.states[target].requires_reason:
             reason = self.workflow.rejection_reason(note)
             if reason is None:
-                grounds = "；".join(f"{r.code}.{r.label}" for r in self.workflow.data.rejection_reasons)
-                raise StatusInputError(t("status.errors.reason_required", state=self.workflow.label(target), grounds=grounds))
+                raise StatusInputError(lambda lang: self._reason_required(target, lang))
             return reason[0]
         return None
+
+    def _reason_required(self, target: str, lang: str) -> str:
+        """Which grounds a refusal state needs, in ``lang`` (the grounds' own English labels too)."""
+        t = self.services.t
+        grounds = t("status.errors.grounds_separator", lang).join(
+            t("status.errors.ground", lang, code=r.code, label=pick(r, "label", lang)) for r in self.workflow.data.rejection_reasons
+        )
+        return t("status.errors.reason_required", lang, state=self.workflow.label(target, lang), grounds=grounds)
 
     async def change_state(
         self,

@@ -318,7 +318,7 @@ class StatusFeature(Feature):
             )
         except (TransitionRefused, StatusInputError) as exc:
             await ctx.audit("status.setstatus.refused", number, source=source, target=target)
-            return [Outbound(text=ctx.t("status.setstatus.refused", reason=str(exc)))]
+            return [Outbound(text=ctx.t("status.setstatus.refused", reason=exc.in_language(ctx.language)))]
         return [
             Outbound(
                 text=ctx.t(

@@ -10,7 +10,7 @@ key is per application, history row and user, so a replayed event adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from bot.content.texts import local_date, normalize_language
 from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
-from bot.outbox.recipients import reachable
+from bot.outbox.recipients import PUSH_CHANNELS, reachable
 from bot.status.cards import StatusCards
 from bot.status.links import bound_by_application, hr_by_unit, union
 from bot.status.models import Application, StatusHistory
@@ -47,19 +47,23 @@ class Recipients:
 class StatusNotices:
     """The handler of ``StatusChanged``; built once with the rest of ``StatusService``."""
 
-    def __init__(self, services: Services, cards: StatusCards) -> None:
+    def __init__(self, services: Services, cards: StatusCards, channels: Iterable[str] = PUSH_CHANNELS) -> None:
         self.services = services
         self.cards = cards
         self.workflow = cards.workflow
+        #: the channels notices are pushed to, as for reminders and broadcasts: a user of any other
+        #: channel (the terminal chat) could never be sent a row, so none is written for them
+        self.channels = tuple(channels)
 
     async def recipients(self, session: AsyncSession, apps: Sequence[Application]) -> dict[int, Recipients]:
-        """Bound applicants and unit HR contacts of many applications who can receive pushes: one
-        query per link table and one for the users (``reachable``, as reminders and broadcasts)."""
+        """Bound applicants and unit HR contacts of many applications who can receive pushes on the
+        push channels: one query per link table and one for the users (``reachable``, as reminders
+        and broadcasts)."""
         if not apps:
             return {}
         by_app = await bound_by_application(session, {a.id for a in apps})
         by_unit = await hr_by_unit(session, {a.unit_id for a in apps})
-        users = {u.id: u for u in await reachable(session, union(by_app) | union(by_unit))}
+        users = {u.id: u for u in await reachable(session, union(by_app) | union(by_unit), self.channels)}
 
         def people(ids: set[int]) -> list[User]:
             return [users[uid] for uid in sorted(ids) if uid in users]

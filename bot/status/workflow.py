@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.content.loader import ContentError, ContentProblem, line_of, load_model, read_yaml
 from bot.content.localized import english_problems, pick
 from bot.content.office import SourceRef
-from bot.content.texts import Texts
+from bot.content.texts import DEFAULT_LANGUAGE, Texts, normalize_language
 from bot.reference.levels import Level
 from bot.status.tablefile import MB, REQUIRED, Limits
 
@@ -209,12 +209,25 @@ def parse_due(note: str) -> date | None:
         return None
 
 
-class TransitionRefused(Exception):
-    """A change the workflow does not allow; ``str()`` is the staff-facing sentence naming both states
-    (worded in ``dialogs/texts_status.yaml`` under ``status.transition``)."""
+class StaffRefusal(Exception):
+    """A change refused, worded for staff. ``str()`` is the Chinese sentence (the console, import
+    reports and logs); ``in_language`` words it for the staff member who asked in chat, whose
+    language may be English, with the states and levels named in that language too."""
 
-    def __init__(self, message: str, source: str, target: str) -> None:
-        super().__init__(message)
+    def __init__(self, word: Callable[[str], str]) -> None:
+        super().__init__(word(DEFAULT_LANGUAGE))
+        self._word = word
+
+    def in_language(self, lang: str | None) -> str:
+        return self._word(normalize_language(lang))
+
+
+class TransitionRefused(StaffRefusal):
+    """A change the workflow does not allow, naming both states (worded in
+    ``dialogs/texts_status.yaml`` and its English twin under ``status.transition``)."""
+
+    def __init__(self, word: Callable[[str], str], source: str, target: str) -> None:
+        super().__init__(word)
         self.source = source
         self.target = target
 
@@ -239,9 +252,9 @@ class Workflow:
         """The wording of refusals; loaded on the first refusal, so loading a workflow stays cheap."""
         return self._load_texts()
 
-    def t(self, key: str, **values: object) -> str:
-        """Staff-facing wording (refusals) from the texts of this workflow's content root."""
-        return self.texts.get(key, **values)
+    def t(self, key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+        """Staff-facing wording (refusals) in ``lang`` from the texts of this workflow's content root."""
+        return self.texts.get(key, lang, **values)
 
     @cached_property
     def number_re(self) -> re.Pattern[str]:
@@ -299,15 +312,21 @@ class Workflow:
     def check_transition(self, source: str, target: str, level: str | None = None) -> None:
         """Raise ``TransitionRefused`` unless ``source → target`` is listed (and fits the level)."""
         if target not in self.states:
-            raise TransitionRefused(self.t("status.transition.unknown_state", state=target), source, target)
-        names = {"source": self.label(source), "target": self.label(target)}
+            raise TransitionRefused(lambda lang: self.t("status.transition.unknown_state", lang, state=target), source, target)
+
+        def names(lang: str) -> dict[str, str]:
+            return {"source": self.label(source, lang), "target": self.label(target, lang)}
+
         src = self.states.get(source)
         if src is None or target not in src.transitions:
-            raise TransitionRefused(self.t("status.transition.not_allowed", **names), source, target)
+            raise TransitionRefused(lambda lang: self.t("status.transition.not_allowed", lang, **names(lang)), source, target)
         allowed_levels = self.states[target].levels
         if level is not None and allowed_levels is not None and level not in allowed_levels:
-            message = self.t("status.transition.level_excluded", level=self.level_label(level), **names)
-            raise TransitionRefused(message, source, target)
+            raise TransitionRefused(
+                lambda lang: self.t("status.transition.level_excluded", lang, level=self.level_label(level, lang), **names(lang)),
+                source,
+                target,
+            )
 
     def rejection_reason(self, note: str) -> tuple[int, str] | None:
         """The rejection ground a note names, by leading number (1–6) or by its wording."""

@@ -215,11 +215,6 @@ class TurnStatements:
         _, count = await self._run(RECORD_UPDATE, {"channel": channel, "update_id": update_id, "at": at})
         return count > 0
 
-    async def load_user(self, channel: str, external_id: str) -> tuple[UserRecord | None, DialogRecord | None]:
-        """The user and their dialog (if any) in one query."""
-        loaded = await self.load_turn(channel, external_id)
-        return (loaded.user, loaded.dialog) if loaded is not None else (None, None)
-
     async def load_turn(self, channel: str, external_id: str) -> LoadedUser | None:
         """The user, their dialog (if any) and whether they have any note, in one query; None for
         a user not seen before."""

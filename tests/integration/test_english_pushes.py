@@ -67,7 +67,7 @@ async def test_bind_status_card_and_notices_in_each_users_language(sapp, staff, 
     await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000201", "张三明", "123X", state="审核受理"),
                                                 row("SD2024-000202", "李四光", "456X", level="助理级", state="审核受理")]))
     assert "导入完成" in staff.text
-    foreign = ChatUser(sapp, user_id="501")
+    foreign = ChatUser(sapp, user_id="501", channel="telegram")
     await foreign.say("/start", language="en")
     await foreign.say("/bind SD2024-000201")
     assert "last four characters" in foreign.text
@@ -79,7 +79,7 @@ async def test_bind_status_card_and_notices_in_each_users_language(sapp, staff, 
     assert "review fee of 160 yuan" in card and "Due by: 8 July 2024" in card
     assert english(card.replace(sapp.services.office.address, "").replace("青岛示例科技有限公司", ""))
 
-    local = ChatUser(sapp, user_id="502")
+    local = ChatUser(sapp, user_id="502", channel="web")
     await local.say("/start", language="zh")
     await local.say("/bind SD2024-000202")
     await local.say("456X")
@@ -105,7 +105,7 @@ async def test_english_hr_contact_sees_the_unit_list_and_notice_in_english(sapp,
     await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000301", "王五六", "789X", state="评委会办事机构审核")]))
     async with sapp.db.session() as session:
         code, _, _ = await StatusService.of(sapp.services).commands.create_invite(session, "青岛示例科技有限公司")
-    hr = ChatUser(sapp, user_id="601")
+    hr = ChatUser(sapp, user_id="601", channel="telegram")
     await hr.say("/start", language="en")
     await hr.say(f"/hr {code}")
     assert "Registered!" in hr.text
@@ -283,6 +283,24 @@ async def test_an_english_staff_member_sets_a_status_by_its_english_name(sapp, s
     assert '"Approved" is not a known status.' in staff.text and "Filling in, Employer review, " in staff.text
     await staff.say("/setstatus SD2024-000401 Accepted")
     assert 'Application SD2024-000401 changed from "Committee office review" to "Accepted"; 0 notice(s) queued.' in staff.text
+
+
+async def test_an_english_staff_member_gets_setstatus_refusals_in_english(sapp, staff):  # noqa: F811
+    """A refused change is explained in the staff member's language, the states and grounds too."""
+    await staff.say("/start", language="en")
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000402", state="评委会办事机构审核")]))
+    await staff.say("/setstatus SD2024-000402 通过")
+    assert staff.text == 'Not changed: The status cannot change from "Committee office review" to "Passed".', staff.text
+    await staff.say("/setstatus SD2024-000402 不予受理")
+    text = staff.text
+    assert text.startswith('Not changed: "Not accepted" needs a reason') and "1. Does not meet the review requirements; 2. " in text
+    assert english(text), text
+    await staff.say("/setstatus SD2024-000402 退回补正 " + "长" * 600)
+    assert staff.text.startswith("Not changed: The note is too long"), staff.text
+    async with sapp.db.session() as s:  # the same refusal for a Chinese reader stays Chinese
+        await s.execute(update(User).where(User.external_id == staff.user_id).values(language="zh"))
+    await staff.say("/setstatus SD2024-000402 通过")
+    assert staff.text == "未修改：状态不能从“评委会办事机构审核”变为“通过”。", staff.text
 
 
 async def test_subscriptions_are_offered_with_english_topic_names(sqlite_app):

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from bot.outbox import recipients as recipients_module
 from bot.outbox.models import OutboxMessage
 from bot.outbox.recipients import reachable
+from bot.reminders import audience as audience_module
 from bot.reminders.audience import (
     Segment,
     Subscriptions,
@@ -18,6 +19,7 @@ from bot.reminders.audience import (
     segment_recipient_counts,
     segment_recipients,
 )
+from bot.reminders.broadcast import count_by_language, count_recipients
 from bot.reminders.definitions import load_reminder_rules
 from bot.reminders.models import Subscription
 from bot.status.links import bound_by_application, hr_by_unit
@@ -32,11 +34,14 @@ NUMBERS = ("SD2024-000001", "SD2024-000002")
 
 
 async def _seed_and_bind(app, staff_user: ChatUser) -> dict[str, int]:  # noqa: ANN001
-    """Two applications of one unit; users 21 and 22 bound to the first, 23 to the second."""
+    """Two applications of one unit; users 21 and 22 (Telegram) bound to the first, 23 (web) to the
+    second, and 24 bound to the first from the terminal chat, which has no push sender."""
     await send_file(staff_user, "s.xlsx", xlsx_bytes([row(NUMBERS[0], state="审核受理"), row(NUMBERS[1], state="审核受理")]))
     assert "导入完成" in staff_user.text, staff_user.text
-    for user_id, number in (("21", NUMBERS[0]), ("22", NUMBERS[0]), ("23", NUMBERS[1])):
-        applicant = ChatUser(app, user_id=user_id)
+    bindings = (("21", "telegram", NUMBERS[0]), ("22", "telegram", NUMBERS[0]), ("23", "web", NUMBERS[1]),
+                ("24", "terminal", NUMBERS[0]))
+    for user_id, channel, number in bindings:
+        applicant = ChatUser(app, user_id=user_id, channel=channel)
         await applicant.say(f"/bind {number}")
         await applicant.say("123X")
     async with app.db.session() as s:
@@ -49,9 +54,9 @@ async def test_links_are_read_per_application_and_unit(sapp, staff):  # noqa: F8
         apps = {a.number: a for a in (await s.execute(select(Application))).scalars()}
         first, second = apps[NUMBERS[0]], apps[NUMBERS[1]]
         by_app = await bound_by_application(s, [first.id, second.id])
-        assert by_app == {first.id: {ids["21"], ids["22"]}, second.id: {ids["23"]}}
+        assert by_app == {first.id: {ids["21"], ids["22"], ids["24"]}, second.id: {ids["23"]}}
         assert await bound_by_application(s, []) == {}
-        assert await bound_user_ids(s) == {ids["21"], ids["22"], ids["23"]}
+        assert await bound_user_ids(s) == {ids["21"], ids["22"], ids["23"], ids["24"]}
         assert await bound_user_ids(s, [second.id]) == {ids["23"]}
         assert await hr_by_unit(s) == {} and await hr_user_ids(s, first.unit_id) == set()
 
@@ -79,6 +84,21 @@ async def test_a_user_who_cannot_receive_pushes_gets_no_notice_and_no_broadcast(
         assert await reachable(s, ids.values(), channels=["web"]) == []
 
 
+async def test_a_terminal_only_user_gets_no_status_notice(sapp, staff):  # noqa: F811
+    """Status notices reach users on the push channels only, as reminders and broadcasts do: the
+    terminal chat has no sender, so a row for its user could never be delivered."""
+    ids = await _seed_and_bind(sapp, staff)
+    await staff.say(f"/setstatus {NUMBERS[0]} 纸质材料已送达")
+    assert "已生成2条通知" in staff.text, staff.text
+    notices = await rows_of(sapp, OutboxMessage, OutboxMessage.kind == "status")
+    assert sorted(n.user_id for n in notices) == sorted([ids["21"], ids["22"]])
+    assert {n.channel for n in notices} == {"telegram"}
+    async with sapp.db.session() as s:
+        [first] = (await s.execute(select(Application).where(Application.number == NUMBERS[0]))).scalars()
+        recipients = await StatusService.of(sapp.services).notices.recipients(s, [first])
+        assert ids["24"] not in {u.id for u in recipients[first.id].applicants}
+
+
 async def test_counted_recipients_are_the_listed_ones_by_channel_and_language(app, monkeypatch):
     """The preview's count (in the database) and the broadcast's list (users loaded) agree, across
     chunks of ids, for blocked, inactive and opted-out users and any stored language."""
@@ -100,3 +120,23 @@ async def test_counted_recipients_are_the_listed_ones_by_channel_and_language(ap
             assert counted == Counter((u.channel, u.language) for u in listed), channels
         counted = await segment_recipient_counts(s, Segment("all"), subscriptions)
     assert counted == Counter({("telegram", "zh"): 4, ("telegram", "en"): 2, ("web", "en"): 3, ("web", "fr"): 2})
+
+
+async def test_chat_broadcast_counts_are_counted_by_the_database(app, monkeypatch):
+    """The chat preview's figures (``count_recipients``, ``count_by_language``) come from the counting
+    query: no recipient row is loaded to count them, and they match the list a broadcast would use."""
+    await make_users(app, 3, channel="telegram", start=10)
+    await make_users(app, 2, channel="web", start=20, language="en")
+    await make_users(app, 1, channel="terminal", start=30)  # never pushed to
+    subscriptions = Subscriptions(load_reminder_rules(app.services.content_root))
+    async with app.db.session() as s:
+        listed = await segment_recipients(s, Segment("all"), subscriptions)
+
+    async def no_loading(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("recipients were loaded to be counted")
+
+    monkeypatch.setattr(audience_module, "reachable", no_loading)
+    async with app.db.session() as s:
+        assert await count_recipients(s, Segment("all"), subscriptions) == len(listed) == 5
+        assert await count_by_language(s, Segment("all"), subscriptions) == {"zh": 3, "en": 2}
+        assert await count_by_language(s, Segment("all"), subscriptions, ("web",)) == {"zh": 0, "en": 2}

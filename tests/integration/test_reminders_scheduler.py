@@ -16,6 +16,7 @@ from bot.paths import content_root
 from bot.reminders.audience import Subscriptions
 from bot.reminders.models import ReminderLog
 from bot.reminders.scheduler import ReminderScheduler
+from bot.status.calendar import StatusCalendar
 from bot.status.models import Application, Binding, HrContact, Unit
 from tests.support.outbox_fakes import FakeSender, make_users
 
@@ -189,6 +190,25 @@ async def test_paper_form_reminders_at_1_5_6_days_until_received(app, clock):
     clock.set(at(2024, 9, 8, 9, 0))
     await sch.tick()
     assert len(await outbox(app, "paper_form")) == 4
+
+
+async def test_paper_form_reminder_uses_the_status_cards_due_date(app, clock, monkeypatch):
+    """The reminder names, and expires after, the day ``StatusCalendar.due_date`` gives (the status
+    card's): one definition, so a change to it moves both."""
+    monkeypatch.setattr(StatusCalendar, "paper_due_days", lambda self, year: 4)
+    accepted = at(2024, 9, 2, 15, 30)
+    clock.set(accepted)
+    world = await World(app).build(state="accepted", entered=accepted)
+    sch = scheduler(app)
+    clock.set(at(2024, 9, 3, 9, 0))
+    await sch.tick()
+    paper = await outbox(app, "paper_form")
+    assert world.chats(paper) == ["applicant", "hr"] and "2024年9月6日" in paper[0].payload["text"]
+    clock.set(at(2024, 9, 7, 9, 0))  # +5: past the (patched) due day, so no longer relevant
+    report = await sch.tick()
+    assert len(await outbox(app, "paper_form")) == 2
+    assert len([d for d in await log_entries(app, "dropped") if d.rule == "paper_form"]) == 2
+    assert report.dropped == 2
 
 
 async def test_fee_amount_follows_the_level(app, clock):

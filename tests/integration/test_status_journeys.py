@@ -73,9 +73,9 @@ async def test_journey_a_state_change_reaches_applicant_and_hr(sapp, staff):  # 
     await send_file(staff, "s.xlsx", xlsx_bytes(ROWS))
     async with sapp.db.session() as session:
         code, _, _ = await StatusService.of(sapp.services).commands.create_invite(session, UNIT)
-    hr = ChatUser(sapp, user_id="601")
+    hr = ChatUser(sapp, user_id="601", channel="telegram")
     await hr.say(f"/hr {code}")
-    applicant = ChatUser(sapp, user_id="602")
+    applicant = ChatUser(sapp, user_id="602", channel="web")
     await applicant.say(f"/bind {NUMBER}")
     await applicant.say("204X")
     await staff.say(f"/setstatus {NUMBER} 申报结束")

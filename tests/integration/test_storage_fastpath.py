@@ -94,7 +94,8 @@ async def test_records_read_back_exactly_what_the_orm_sees(app):
     await user.say("/start")
     await user.say("/bind")  # asks for the application number: a dialog step is stored
     async with app.db.engine.connect() as conn, conn.begin():
-        record, dialog = await TurnStatements(conn).load_user("test", "77")
+        loaded = await TurnStatements(conn).load_turn("test", "77")
+        record, dialog = loaded.user, loaded.dialog
     async with app.db.session() as session:
         orm = (await session.execute(select(User).where(User.channel == "test", User.external_id == "77"))).scalar_one()
         state = await session.get(DialogState, orm.id)
@@ -109,7 +110,7 @@ async def test_dialog_data_round_trips_through_the_records(app):
     await user.say("/start")
     async with app.db.engine.connect() as conn, conn.begin():
         turn = TurnStatements(conn)
-        record, _ = await turn.load_user("test", "78")
+        record = (await turn.load_turn("test", "78")).user
         data = {"answers": {"level": "intermediate", "years": 5}, "path": ["q1", "q2"], "note": "中文"}
         await turn.save_dialog(record.id, "eligibility", "q3", data, "v1", app.services.clock.now())
         again = await turn.load_dialog(record.id)

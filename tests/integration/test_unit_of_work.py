@@ -67,7 +67,7 @@ async def test_the_handler_reads_and_writes_through_ctx_uow_on_the_update_transa
     seen: list[object] = []
 
     async def work(uow):  # noqa: ANN001, ANN202
-        record, _ = await uow.load_user("test", "2002")
+        record = (await uow.load_turn("test", "2002")).user
         await uow.update_user(record.id, language="en")
         seen.append(await uow.session.get(User, record.id))
         return record

@@ -350,8 +350,9 @@ async def test_web_users_are_not_staff_even_with_staff_ids_set(tmp_path):
 
                 uow = UpdateTransaction(conn)
                 (external_id,) = (await conn.execute(select(User.external_id).where(User.channel == "web"))).one()
-                user, _ = await uow.load_user("web", external_id)
-                assert user is not None
+                loaded = await uow.load_turn("web", external_id)
+                assert loaded is not None
+                user = loaded.user
                 ctx = Context(
                     inbound=Inbound(channel="web", user_id=user.external_id, chat_id=user.chat_id),
                     user=user,

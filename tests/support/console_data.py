@@ -40,9 +40,10 @@ async def add_many(bot_app, count: int, start: datetime | None = None) -> None:
                               unit=("甲单位", "乙单位")[i % 2], changed=start - timedelta(minutes=i))
 
 
-async def bound_applicant(bot_app, number: str, user_id: str = "2001") -> ChatUser:
-    """A chat user who bound ``number`` with its ID tail, as an applicant does."""
-    user = ChatUser(bot_app, user_id=user_id)
+async def bound_applicant(bot_app, number: str, user_id: str = "2001", channel: str = "telegram") -> ChatUser:
+    """A chat user who bound ``number`` with its ID tail, as an applicant does (on Telegram, a push
+    channel, so status notices reach them)."""
+    user = ChatUser(bot_app, user_id=user_id, channel=channel)
     await user.say(f"/bind {number}")
     await user.say(TAIL)
     assert "绑定成功" in user.text, user.text

@@ -58,6 +58,17 @@ def test_assistant_level_skips_the_professional_assessment():
     WORKFLOW.check_transition("fee_paid", "under_review", "assistant")
 
 
+def test_a_refusal_is_worded_in_the_readers_language():
+    """``str()`` stays Chinese (the console, import reports); ``in_language`` words it for an English
+    reader, with the states and the level named in English too."""
+    with pytest.raises(TransitionRefused) as info:
+        WORKFLOW.check_transition("fee_paid", "assessment", "assistant")
+    english = info.value.in_language("en")
+    assert english.startswith("The status cannot change from") and "助理级" not in english and "评审费已缴" not in english
+    assert WORKFLOW.level_label("assistant", "en") in english and WORKFLOW.label("assessment", "en") in english
+    assert info.value.in_language("zh") == str(info.value) and "助理级" in str(info.value)
+
+
 def test_names_and_levels_resolve_from_labels_and_aliases():
     assert WORKFLOW.state_id(" 退回 ") == "returned"
     assert WORKFLOW.state_id("ACCEPTED") == "accepted"

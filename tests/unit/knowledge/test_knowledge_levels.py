@@ -150,11 +150,14 @@ def test_questions_without_a_level_are_scored_exactly_as_before(real, blind, que
     assert real.decide(now) == blind.decide(before)
 
 
-def test_two_entries_of_the_named_level_still_need_a_margin(real):
-    # 评高工: the 副高 entry and the 大专评副高 entry both match; the level cannot choose between them
-    result = real.match("评高工")
-    assert result.outcome == "suggest", result
-    assert {c.entry_id for c in result.candidates[:2]} == {"elig-deputy-senior", "elig-college-deputy-senior"}
+def test_a_question_without_the_special_case_gets_the_general_entry_of_its_level(real):
+    # 评高工 and 评高级工程师: the 副高 entry and the 大专评副高 entry both match the level; the asker
+    # did not say 大专, so the entry for every education answers, not the special case
+    for question in ("评高工", "评高级工程师"):
+        result = real.match(question)
+        assert result.outcome == "answer" and result.entry_id == "elig-deputy-senior", result
+    special = real.match("大专学历评高工")
+    assert special.best is not None and special.best.entry_id == "elig-college-deputy-senior"
 
 
 @pytest.mark.parametrize("question", ["中级会计师需要什么学历", "高级经济师要工作几年", "护士中级职称怎么评"])

@@ -78,3 +78,29 @@ def test_no_held_out_question_is_an_entry_phrasing(kb, normalizer):
         if _key(normalizer, item["q"]) in phrasings
     ]
     assert fitted == [], f"held-out questions copied into entries (question, entry): {fitted}"
+
+
+SEARCH_DIR = PROJECT_ROOT / "tests" / "data" / "kb_search"
+
+
+def test_no_held_out_question_is_among_the_written_tuning_questions(normalizer):
+    """The team's search-box questions tune phrasings and thresholds like tune.yaml does, so a
+    held-out question among them would be fitted by the back door."""
+    held_out = {_key(normalizer, item["q"]) for item in _items(HOLDOUT)}
+    copied = [
+        (path.name, item["q"])
+        for path in sorted(SEARCH_DIR.glob("*.yaml"))
+        for item in _items(path)
+        if _key(normalizer, item["q"]) in held_out
+    ]
+    assert copied == [], f"held-out questions among the search-box questions: {copied}"
+
+
+def test_every_search_box_question_names_an_entry_or_null(kb):
+    unknown = [
+        (path.name, item["q"], item["expect"])
+        for path in sorted(SEARCH_DIR.glob("*.yaml"))
+        for item in _items(path)
+        if item.get("expect") is not None and item["expect"] not in kb.by_id
+    ]
+    assert unknown == [], f"unknown entry ids: {unknown}"

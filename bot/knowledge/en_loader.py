@@ -110,16 +110,47 @@ def numbers_of(text: str) -> set[int]:
     return found
 
 
+#: a document number (人社部发〔2019〕16号): its year and serial are a name, not a figure
+_DOCUMENT_NUMBER = re.compile(r"[〔［\[(（]\s*\d{4}\s*[〕］\])）]\s*\d+\s*号")
+
+
+def document_numbers(text: str) -> set[str]:
+    """The document numbers a text cites, spaces and bracket forms unified (〔2019〕16号)."""
+    found = set()
+    for match in _DOCUMENT_NUMBER.finditer(unicodedata.normalize("NFKC", text)):
+        year, serial = re.findall(r"\d+", match.group(0))
+        found.add(f"〔{year}〕{serial}号")
+    return found
+
+
+def figures_of(text: str) -> set[int]:
+    """The numbers a text states as figures: those of ``numbers_of`` outside document numbers, so
+    that citing 〔2019〕16号 does not license "16 days" in a translation."""
+    return numbers_of(_DOCUMENT_NUMBER.sub(" ", unicodedata.normalize("NFKC", text)))
+
+
 def allowed_numbers(zh: KnowledgeBase, entry: Entry) -> set[int]:
-    """Numbers an English answer may state: those of the Chinese question and answer, the sections
-    it cites and the cited documents' numbers, titles and dates."""
+    """Figures an English answer may state: those of the Chinese question and answer, the sections
+    it cites and the cited documents' titles and dates (document numbers are checked apart, by
+    ``allowed_documents``)."""
     texts = [entry.question, entry.answer]
     for source in entry.sources:
         texts.append(source.section)
         doc = zh.documents.get(source.document)
         if doc is not None:
-            texts += [getattr(doc, "number", None) or "", getattr(doc, "title", ""), str(getattr(doc, "date", "") or "")]
-    return set().union(*(numbers_of(t) for t in texts))
+            texts += [getattr(doc, "title", ""), str(getattr(doc, "date", "") or "")]
+    return set().union(*(figures_of(t) for t in texts))
+
+
+def allowed_documents(zh: KnowledgeBase, entry: Entry) -> set[str]:
+    """Document numbers an English answer may cite: those the Chinese answer cites and those of the
+    documents the entry's sources name."""
+    found = document_numbers(entry.answer)
+    for source in entry.sources:
+        doc = zh.documents.get(source.document)
+        if doc is not None:
+            found |= document_numbers(getattr(doc, "number", None) or "")
+    return found
 
 
 _UNREAD = object()
@@ -177,10 +208,11 @@ def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem],
                 problems.append(ContentProblem(name, lines.of(where), f"{entry.id}: English version given twice"))
                 continue
             entries[entry.id] = entry
-            extra = sorted(numbers_of(entry.answer) - allowed_numbers(zh, zh_entry))
+            extra = [str(n) for n in sorted(figures_of(entry.answer) - allowed_numbers(zh, zh_entry))]
+            extra += sorted(document_numbers(entry.answer) - allowed_documents(zh, zh_entry))
             if extra:
                 answer_line = lines.of(("entries", i, "answer"))
-                shown = ", ".join(str(n) for n in extra)
+                shown = ", ".join(extra)
                 reason = f"{entry.id}: the English answer states {shown}, which neither the Chinese answer nor its sources contain"
                 problems.append(ContentProblem(name, answer_line, reason))
     return entries

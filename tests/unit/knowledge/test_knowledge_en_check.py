@@ -62,6 +62,27 @@ def test_a_figure_not_in_the_chinese_answer_is_reported(root):
     assert any("fee-amounts" in r and "380" in r for r in found), found
 
 
+def test_a_document_number_licenses_no_figure(root):
+    # the Chinese answer cites 人社部发〔2019〕16号 and states no 16 of its own
+    edit(root / EN_ENTRIES / "a_eligibility.yaml",
+         lambda d: entry(d, "elig-assistant").update(answer="Per 人社部发〔2019〕16号: apply within 16 days."))
+    found = reasons(root)
+    assert any("elig-assistant: the English answer states 16," in r for r in found), found
+
+
+def test_a_document_number_the_chinese_entry_does_not_cite_is_reported(root):
+    edit(root / EN_ENTRIES / "a_eligibility.yaml",
+         lambda d: entry(d, "elig-assistant").update(answer="Per 人社部发〔2019〕17号, see Annex 1."))
+    found = reasons(root)
+    assert any("elig-assistant" in r and "〔2019〕17号" in r for r in found), found
+
+
+def test_a_cited_document_number_passes_in_either_bracket_form(root):
+    edit(root / EN_ENTRIES / "a_eligibility.yaml",
+         lambda d: entry(d, "elig-assistant").update(answer="Per 人社部发[2019]16号, see Annex 1."))
+    assert not any("elig-assistant" in r for r in reasons(root))
+
+
 def test_a_wrong_phone_number_is_reported(root):
     edit(root / EN_ENTRIES / "b_contacts_misc.yaml",
          lambda d: entry(d, "contact-phone").update(answer="Phone 0532-85161633, e-mail xhazjk@163.com."))

@@ -52,6 +52,14 @@ def level_terms(levels: LevelsFile, normalizer: Normalizer) -> tuple[dict[str, s
             key = normalizer.compact(normalizer.normalize(term))
             if key:
                 owner.setdefault(key, level.id)
+    # A term also counts as typed, when synonyms left it whole because a neighbouring canonical form
+    # took part of it (评中级工程师: 评中级 is protected, so 中级工程师 is not mapped to 中级 and
+    # would otherwise read as the skill grade 中级工 followed by 程师)
+    for level in levels.levels:
+        for term in level.terms:
+            typed = normalizer.compact(normalizer.prepare(term))
+            if typed:
+                owner.setdefault(typed, level.id)
     blocked = {normalizer.compact(normalizer.normalize(w)) for w in levels.not_levels} - {""}
     return owner, blocked - set(owner)
 

@@ -278,3 +278,12 @@ def test_bad_levels_file_is_reported_with_its_line(tmp_path, levels_file, expect
     found = reasons(root)
     assert any(expected in r for r in found), found
     assert all(r.startswith("knowledge/levels.yaml:") for r in found), found
+
+
+@pytest.mark.parametrize("question", ["评中级工程师需要啥", "升中级工程师要几年", "报中级工程师有什么要求"])
+def test_a_level_term_left_whole_by_synonyms_is_still_a_level(real, question):
+    # 评中级 is a protected canonical form, so 中级工程师 after it is not mapped to 中级; it must not
+    # read as the skill grade 中级工 (a not_levels word) followed by 程师
+    result = real.match(question)
+    assert result.levels == ("intermediate",), result
+    assert result.best is not None and result.best.entry_id == "elig-intermediate", result

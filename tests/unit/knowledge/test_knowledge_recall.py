@@ -160,3 +160,11 @@ def test_any_mix_of_scripts_gets_a_reply(answerer, text):
     assert reply.text.strip()
     if reply.guided:
         assert reply.text.startswith("关于「")
+
+
+@pytest.mark.parametrize("question", ["职称怎么办理", "如何办理职称"])
+def test_how_to_do_it_keeps_its_verb(real, question):
+    # 怎么办 (what to do) must not take the first three characters of 怎么办理 (how to apply)
+    assert "怎么办理" in real.normalizer.normalize(question)
+    result = real.match(question)
+    assert result.outcome == "answer" and result.entry_id == "proc-overview", result

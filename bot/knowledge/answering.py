@@ -20,7 +20,17 @@ from bot.reference.cycles import CycleCalendar
 TextFn = Callable[..., str]
 #: a header quotes at most this many characters of the entry's question
 HEADER_QUESTION_CHARS = 24
+#: an out-of-scope fallback names at most this many of the foreign words it found
+FOREIGN_SHOWN = 2
 _TRAILING = "？?。！!，,；;：: "
+
+
+def named_subjects(foreign: tuple[str, ...], normalized: str) -> list[str]:
+    """The foreign words to name in a reply, in the order the question has them, without one that is
+    part of another (卫生 inside 卫生系列)."""
+    kept = [w for w in foreign if not any(w != other and w in other for other in foreign)]
+    compact = normalized.replace(" ", "")
+    return sorted(kept, key=lambda w: (compact.find(w) if w in compact else len(compact), w))
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,12 @@ class Answerer:
             suggestions = self._offered(result.offered or tuple(c.entry_id for c in result.candidates[:SUGGESTIONS]))
             lines = [self.t("knowledge.suggest"), *self._numbered(suggestions), self.t("knowledge.suggest_footer")]
             return Reply("suggest", "\n".join(lines), None, score, [], suggestions, result.normalized, top)
+        if result.foreign:
+            # the question names another place, series or exam: say it lies outside this review
+            # rather than that the notices do not cover it
+            subject = "、".join(named_subjects(result.foreign, result.normalized)[:FOREIGN_SHOWN])
+            text = self.t("knowledge.fallback_other_subject", subject=subject)
+            return Reply("fallback", text, None, score, [], [], result.normalized, top)
         return Reply("fallback", self.t("knowledge.fallback"), None, score, [], [], result.normalized, top)
 
 

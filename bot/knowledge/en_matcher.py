@@ -199,4 +199,4 @@ class EnglishMatcher(Matcher):
         if len(candidates) > 1 and total > 0:
             first, runner = explained[candidates[0].entry_id], explained[candidates[1].entry_id]
             second = weighted_share(np.maximum(runner - first, 0.0), weights, total)
-        return Scored(normalized, candidates, exact_index is not None, content, (), round(second, 4))
+        return Scored(normalized, candidates, exact_index is not None, content, (), round(second, 4), tuple(foreign))

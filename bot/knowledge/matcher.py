@@ -100,6 +100,8 @@ class MatchResult:
     guided: bool = False
     #: entry ids offered as buttons (see ``Decision.offered``)
     offered: tuple[str, ...] = ()
+    #: the foreign words the question names (see ``Scored.foreign``)
+    foreign: tuple[str, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -187,6 +189,9 @@ class Scored:
     #: the weighted share of the question the runner-up explains and the best entry does not: a
     #: second topic (评审费多少，怎么交 — the amount and the way to pay are two entries)
     second_topic: float = 0.0
+    #: the foreign words the question names (another place, title series, exam or matter), so a
+    #: fallback can say the question lies outside this review instead of "the notices do not say"
+    foreign: tuple[str, ...] = ()
 
 
 @dataclass
@@ -449,7 +454,7 @@ class Matcher:
             explained = self._shares(ids, first, candidates[0].level_fit, levels)
             also = self._shares(ids, runner, candidates[1].level_fit, levels)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
-        return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4))
+        return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
@@ -506,6 +511,7 @@ class Matcher:
                 scored.levels,
                 decision.guided,
                 decision.offered,
+                scored.foreign,
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

@@ -5,11 +5,15 @@ The questions are made up for this test; none comes from the dev or tuning sets.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.knowledge.matcher import Matcher, named_foreign
 from bot.knowledge.runtime import load_runtime
 from bot.paths import PROJECT_ROOT
+
+NOW = dt.datetime(2024, 7, 1, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +140,22 @@ def test_edges_are_judged_on_what_was_typed_not_on_synonyms(real):
     # has 护师考试, so 护师 is still named
     assert _foreign_in(real, "主管护师考试怎么报名") == ["护师"]
     assert real.match("主管护师考试怎么报名").outcome != "answer"
+
+
+def test_a_question_about_another_place_or_series_is_told_what_this_assistant_covers():
+    from bot.knowledge.answering import standalone_answerer
+
+    answerer = standalone_answerer(PROJECT_ROOT)
+    reply = answerer.respond("长沙市中级职称认定条件", NOW)
+    assert reply.outcome == "fallback"
+    assert reply.text.startswith("您的问题涉及「长沙、认定」") and "青岛西海岸新区" in reply.text
+    assert "0532-85161632" in reply.text
+    plain = answerer.respond("你们食堂几点开饭", NOW)
+    assert plain.outcome == "fallback" and "涉及" not in plain.text
+
+
+def test_subjects_are_named_in_the_questions_order_without_parts_of_others():
+    from bot.knowledge.answering import named_subjects
+
+    assert named_subjects(("认定", "长沙"), "长沙市中级认定条件") == ["长沙", "认定"]
+    assert named_subjects(("卫生", "卫生系列"), "山东省卫生系列副高级") == ["卫生系列"]

@@ -26,7 +26,7 @@ async def guided_bot(emulator, framework, tmp_path_factory):
 
 
 async def test_guided_answer_has_header_and_runner_up_buttons(guided_bot, tg_user):
-    (reply,) = await tg_user.say("网上报名最后一天")
+    (reply,) = await tg_user.say("网上报名的最后日子")
     assert reply["text"].startswith("关于「网上申报什么时候截止」：\n") and "不是这个？" in reply["text"]
     buttons = button_data(reply)
     runner_ups = {label: data for label, data in buttons.items() if data.startswith("kb:a:")}

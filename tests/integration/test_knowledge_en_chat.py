@@ -39,9 +39,11 @@ async def test_an_english_suggestion_pressed_answers_that_entry_in_english(sqlit
 async def test_an_english_question_nothing_answers_gets_the_english_fallback(sqlite_app):
     en = ChatUser(sqlite_app, "en-kb-3")
     await en.say("/start", language="en")
-    replies = await en.say("what is the weather in qingdao tomorrow")
+    replies = await en.say("what is your favourite colour")
     assert replies[-1].text.startswith("Sorry, I cannot answer this one reliably")
     assert "0532-85161632" in replies[-1].text
+    other = await en.say("what is the weather in qingdao tomorrow")
+    assert other[-1].text.startswith('Your question mentions "weather"') and "0532-85161632" in other[-1].text
 
 
 async def test_a_chinese_user_in_the_same_app_still_gets_chinese(sqlite_app):

@@ -33,9 +33,16 @@ def test_lang_forces_the_language():
 
 
 def test_an_english_fallback_gives_the_office_contacts_in_english():
-    proc = run_bot("ask", "what is the weather in qingdao tomorrow", "--lang", "en")
+    proc = run_bot("ask", "what is your favourite colour", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Sorry") and "0532-85161632" in proc.stdout and "xhazjk@163.com" in proc.stdout
+
+
+def test_an_english_question_about_another_matter_is_told_what_the_assistant_covers():
+    proc = run_bot("ask", "what is the weather in qingdao tomorrow", "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith('Your question mentions "weather", which is outside what I can answer')
+    assert "0532-85161632" in proc.stdout and "xhazjk@163.com" in proc.stdout
 
 
 def test_a_file_of_mixed_questions_is_answered_line_by_line_in_each_language(tmp_path):

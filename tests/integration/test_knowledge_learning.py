@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select, text
 
 from bot.knowledge import curation
@@ -180,7 +181,8 @@ def test_accepting_adds_one_line_and_keeps_the_file_valid(real_copy):
     assert diff == ["+       - 当助理工程师得满足啥条件"]
     lines = after.splitlines()
     added = lines.index("      - 当助理工程师得满足啥条件")
-    assert lines[added - 1] == "      - 初级职称申报条件"  # right after the entry's last alternative
+    entry = next(e for e in yaml.safe_load(before)["entries"] if e["id"] == "elig-assistant")
+    assert lines[added - 1] == f"      - {entry['alternatives'][-1]}"  # right after the entry's last alternative
     assert before.splitlines()[0].startswith("# ")  # comments kept (the whole rest is unchanged)
     assert all(not problems for problems in run_checks(real_copy, content_checkers()).values())
     assert (PROJECT_ROOT / "knowledge" / "entries" / "a_eligibility.yaml").read_text(encoding="utf-8") == before

@@ -23,7 +23,7 @@ def matcher(tmp_path_factory) -> Matcher:
 
 
 def test_clear_best_at_middle_confidence_is_answered_with_runner_ups(matcher):
-    result = matcher.match("网上报名最后一天")
+    result = matcher.match("网上报名的最后日子")
     best = result.best
     assert best is not None and best.entry_id == "online-deadline"
     # below the sure threshold, so before this tier it was a suggestion list
@@ -65,7 +65,7 @@ def test_two_topics_answer_the_main_one_and_offer_the_other(tmp_path):
 
 def test_guided_tier_off_turns_the_same_question_into_suggestions(tmp_path):
     off = Matcher(load_knowledge(write_knowledge(tmp_path, matcher=MATCHER)))
-    assert off.match("网上报名最后一天").outcome == "suggest"
+    assert off.match("网上报名的最后日子").outcome == "suggest"
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ async def guided_app(tmp_path, monkeypatch, clock):
 
 async def test_guided_answer_in_chat_has_header_runner_ups_and_votes(guided_app):
     user = ChatUser(guided_app)
-    await user.say("网上报名最后一天")
+    await user.say("网上报名的最后日子")
     lines = user.text.splitlines()
     assert lines[0] == "关于「网上申报什么时候截止」："
     assert "2024年8月30日" in lines[1]
@@ -106,7 +106,7 @@ async def test_terminal_shows_header_and_runner_ups_as_numbered_choices(guided_a
 
     out = io.StringIO()
     chat = TerminalChat(guided_app.conversation, user_id="term", out=out)
-    await chat.send("网上报名最后一天")
+    await chat.send("网上报名的最后日子")
     shown = out.getvalue()
     assert "关于「网上申报什么时候截止」：" in shown and "不是这个？" in shown
     labels = [b.text for b in chat._buttons]
@@ -122,8 +122,8 @@ def test_eval_report_counts_what_the_asker_sees(matcher, tmp_path):
         {
             "questions": [
                 {"q": "评审费多少钱", "expect": "fee-amounts"},  # sure, right
-                {"q": "网上报名最后一天", "expect": "online-deadline", "source": "forum"},  # guided, right
-                {"q": "网上报名最后一天", "expect": "paper-address", "source": "forum"},  # guided, wrong
+                {"q": "网上报名的最后日子", "expect": "online-deadline", "source": "forum"},  # guided, right
+                {"q": "网上报名的最后日子", "expect": "paper-address", "source": "forum"},  # guided, wrong
                 {"q": "评审费", "expect": "fee-payment"},  # suggested, right among them
                 {"q": "今天天气怎么样", "expect": "fee-amounts"},  # fallback
                 {"q": "今天天气怎么样", "expect": None},  # out of scope, fallback
@@ -150,7 +150,7 @@ def test_eval_report_counts_what_the_asker_sees(matcher, tmp_path):
     assert report.per_source["tiny.yaml"]["out_of_scope_answered"] == 1 / 3
     assert report.per_topic["deadlines"]["direct_right"] == 1.0
     assert report.per_topic["paper_and_fee"]["direct_wrong"] == 0.25  # of four fee and paper questions
-    assert [r["q"] for r in report.wrong_confident] == ["网上报名最后一天", "评审费多少钱"]
+    assert [r["q"] for r in report.wrong_confident] == ["网上报名的最后日子", "评审费多少钱"]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ async def test_web_chat_shows_header_and_runner_up_buttons(guided_app):
 
     client = await start_client(guided_app)
     try:
-        body = await say(client, await csrf_of(client), "网上报名最后一天")
+        body = await say(client, await csrf_of(client), "网上报名的最后日子")
     finally:
         await client.close()
     shown = body["messages"][-1]

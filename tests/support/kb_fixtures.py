@@ -109,7 +109,7 @@ MATCHER = {
 }
 
 
-#: the fixture thresholds with the guided tier on: 网上报名最后一天 is then answered under a header
+#: the fixture thresholds with the guided tier on: 网上报名的最后日子 is then answered under a header
 #: with two runner-ups as buttons (the real thresholds are calibrated in knowledge/matcher.yaml)
 GUIDED = copy.deepcopy(MATCHER)
 GUIDED["thresholds"] |= {"guided": 0.4, "lead": 0.3}

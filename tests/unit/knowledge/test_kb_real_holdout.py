@@ -104,3 +104,24 @@ def test_every_search_box_question_names_an_entry_or_null(kb):
         if item.get("expect") is not None and item["expect"] not in kb.by_id
     ]
     assert unknown == [], f"unknown entry ids: {unknown}"
+
+
+#: the tuning half of the real phrasings with the thresholds of knowledge/matcher.yaml (last measure:
+#: direct right 89.8 %, direct wrong 2.0 %, out-of-scope answered 3.1 %): the held-out floors, so a
+#: change that loses real phrasings the tuning half already answers shows up before the held-out run
+TUNE_DIRECT_RIGHT_FLOOR = 0.85
+TUNE_DIRECT_WRONG_CEILING = 0.03
+TUNE_OOS_ANSWERED_CEILING = 0.05
+
+
+def test_the_tuning_half_keeps_the_held_out_floors():
+    from bot.knowledge.evaluate import evaluate, score_cases
+    from bot.knowledge.runtime import load_runtime
+
+    matcher = load_runtime(PROJECT_ROOT).matcher
+    report = evaluate(matcher, score_cases(matcher, load_dev([TUNE])))
+    f = report.figures
+    detail = "\n".join(f"  {r['q']} expect={r['expect']} got={r['got']} ({r['outcome']})" for r in report.wrong_confident)
+    assert f["direct_right"] >= TUNE_DIRECT_RIGHT_FLOOR, f"direct right {f['direct_right']:.3f}\n{detail}"
+    assert f["direct_wrong"] <= TUNE_DIRECT_WRONG_CEILING, f"direct wrong {f['direct_wrong']:.3f}\n{detail}"
+    assert f["out_of_scope_answered"] <= TUNE_OOS_ANSWERED_CEILING, f"out of scope answered {f['out_of_scope_answered']:.3f}\n{detail}"

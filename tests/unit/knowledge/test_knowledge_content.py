@@ -50,12 +50,10 @@ def test_dev_questions_are_not_copied_from_the_entries(runtime):
     assert len(copied) <= len(phrasings) * 0.02, f"dev questions identical to entry phrasings: {copied}"
 
 
-#: in-scope dev questions answered directly with the right entry (what the asker feels); the
-#: thresholds are calibrated on the dev set and the real phrasings' tuning half together, which
-#: costs the dev set a few points (see the README). Set just under what the last calibration
-#: measured (direct right 88.7 %, top-1 95.3 %, top-3 99.7 %), so a content change that loses
-#: questions shows up here.
-DIRECT_RIGHT_FLOOR = 0.88
+#: in-scope dev questions answered directly with the right entry (what the asker feels): the
+#: issue's floor for the dev set (the last measure, with the thresholds of knowledge/matcher.yaml,
+#: was 92.3 %, top-1 96.2 %), so a content change that loses questions shows up here.
+DIRECT_RIGHT_FLOOR = 0.90
 TOP1_FLOOR = 0.95
 TOP3_FLOOR = 0.99
 

@@ -274,9 +274,7 @@ class Importer:
         await lock_names(session, IMPORT_LOCK)
         plan = await self._plan(session, prepared.rows, report)
         preview = await self._preview_of(session, plan, copy.deepcopy(report))
-        if not report.errors or partial:
-            await self._apply(session, plan, report)
-            report.applied = True
+        await self._apply_unless_refused(session, plan, report, partial)
         return preview, report
 
     async def preview(self, session: AsyncSession, prepared: PreparedImport) -> ImportPreview:
@@ -383,6 +381,11 @@ class Importer:
     # ---- phase 2: against the database ---------------------------------------------------------
     async def _plan_and_apply(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport, partial: bool) -> None:
         plan = await self._plan(session, rows, report)
+        await self._apply_unless_refused(session, plan, report, partial)
+
+    async def _apply_unless_refused(self, session: AsyncSession, plan: list[PlanItem], report: ImportReport,
+                                    partial: bool) -> None:
+        """Write the plan unless a row has an error and only a whole import was asked for."""
         if report.errors and not partial:
             return
         await self._apply(session, plan, report)

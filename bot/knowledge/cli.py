@@ -152,11 +152,13 @@ def dev_language(questions: list[str]) -> str:
     return "en" if detected.count("en") > detected.count("zh") else "zh"
 
 
-def _load_groups(files: list[Path], lang: str = "auto"):  # noqa: ANN202
+def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202
     """The matcher of the dev set's language and, per file or directory named, its scored dev
-    questions; also the language."""
+    questions; also the language. ``leave_out``: each question is scored without the phrasings
+    close to it (see bot/knowledge/leave_out.py)."""
     from bot.content.loader import ContentError
     from bot.knowledge.evaluate import load_dev, score_cases
+    from bot.knowledge.leave_out import score_left_out
 
     loaded = []
     for path in files:
@@ -167,11 +169,22 @@ def _load_groups(files: list[Path], lang: str = "auto"):  # noqa: ANN202
     if lang == "auto":
         lang = dev_language([q.q for _, pairs in loaded for _, q in pairs])
     matcher = _answerer(lang).matcher
-    return matcher, [(name, score_cases(matcher, pairs)) for name, pairs in loaded], lang
+    if not leave_out:
+        return matcher, [(name, score_cases(matcher, pairs)) for name, pairs in loaded], lang
+    groups = []
+    for name, pairs in loaded:
+        cases, stats = score_left_out(matcher, pairs)
+        typer.echo(
+            f"{name}: {stats['questions_leaving_out']} of {len(pairs)} questions scored without "
+            f"{stats['phrasings_left_out']} phrasings close to them",
+            err=True,
+        )
+        groups.append((name, cases))
+    return matcher, groups, lang
 
 
-def _load_cases(files: list[Path], lang: str = "auto"):  # noqa: ANN202
-    matcher, groups, lang = _load_groups(files, lang)
+def _load_cases(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202
+    matcher, groups, lang = _load_groups(files, lang, leave_out)
     return matcher, [case for _, cases in groups for case in cases], lang
 
 
@@ -258,12 +271,19 @@ def kb_eval(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Matcher to evaluate: zh, en, or auto (the dev set's language).")] = "auto",
+    leave_out: Annotated[
+        bool,
+        typer.Option(
+            "--leave-out",
+            help="Score each question without the phrasings close to it: the figures of a question nobody wrote a phrasing for.",
+        ),
+    ] = False,
 ) -> None:
     """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
     top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
-    matcher, cases, lang = _load_cases(files, _check_lang(lang))
+    matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
     _print_report(evaluate(matcher, cases), as_json, lang)
 
 
@@ -283,12 +303,19 @@ def kb_calibrate(
     per_file: Annotated[
         bool, typer.Option("--per-file-limits", help="Keep the wrong and out-of-scope limits in each file, not only overall.")
     ] = False,
+    leave_out: Annotated[
+        bool,
+        typer.Option(
+            "--leave-out",
+            help="Score each question without the phrasings close to it: the figures of a question nobody wrote a phrasing for.",
+        ),
+    ] = False,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
     limits apply to all questions together: lower them to keep headroom in every file."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
-    matcher, groups, lang = _load_groups(files, _check_lang(lang))
+    matcher, groups, lang = _load_groups(files, _check_lang(lang), leave_out)
     membership = [i for i, (_, cases) in enumerate(groups) for _ in cases] if per_file else None
     thresholds, report = calibrate(
         matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered, groups=membership

@@ -23,6 +23,7 @@ import unicodedata
 from functools import lru_cache
 
 from bot.knowledge.schema import SynonymsFile
+from bot.knowledge.typos import two_char_words
 
 # Anything that is not a letter, digit or CJK character separates words.
 _SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -136,7 +137,7 @@ class Normalizer:
         """One longest-match pass; a concept named in two forms keeps one mapped (see the module
         docstring): the surface that owns each canonical word is the canonical itself when written,
         else the first variant met."""
-        matches = list(self._pattern.finditer(text))
+        matches = self._matches(text)
         owner: dict[str, str] = {}
         for m in matches:
             surface, canonical = m.group(0), self.mapping[m.group(0)]
@@ -153,6 +154,36 @@ class Normalizer:
             end = m.end()
         out.append(text[end:])
         return "".join(out)
+
+    def _matches(self, text: str) -> list[re.Match[str]]:
+        """The longest-match pass, left to right; a variant found across word edges is passed over
+        and the scan goes on from its second character (直接报评委会: not 报评, then 评委会)."""
+        assert self._pattern is not None
+        found: list[re.Match[str]] = []
+        pos = 0
+        while (match := self._pattern.search(text, pos)) is not None:
+            if self._cuts_words(text, match):
+                pos = match.start() + 1
+                continue
+            found.append(match)
+            pos = match.end()
+        return found
+
+    def _cuts_words(self, text: str, match: re.Match[str]) -> bool:
+        """Whether a two-character variant was found across word edges, not as a word of the text:
+        助工 in 协助|工作, 高工 in 提高|工资, 中工 in 其中|工作. Such a variant stays as typed. It is
+        read so when both of its edges cut through a two-character word of Chinese, as foreign
+        words are (see ``named_foreign``); one cut edge is not enough, as 才能报 (才能|能报), 付高职
+        (付高|高职) and 报评委会 (报评|评委) show."""
+        surface = match.group(0)
+        canonical = self.mapping[surface]
+        if len(surface) != 2 or surface == canonical or not canonical.strip():
+            return False
+        words = two_char_words()
+        start, end = match.span()
+        before = start > 0 and text[start - 1 : start + 1] in words
+        after = end < len(text) and text[end - 1 : end + 1] in words
+        return before and after
 
     def tokens(self, normalized: str) -> list[str]:
         """Unigrams, bigrams (never across a space) and whole domain words of a normalised text."""

@@ -29,16 +29,18 @@ LEAVE_OUT_RATIO = 80.0
 Left = frozenset[tuple[int, int]]
 
 
+def _key(matcher: Matcher, text: str) -> str:
+    """What two texts are compared by: normalised (synonyms, fillers, traditional characters), without
+    spaces; the same for the Chinese and the English matcher."""
+    return "".join(matcher.normalizer.normalize(text).split())
+
+
 def near_phrasings(matcher: Matcher, question: str, ratio: float = LEAVE_OUT_RATIO) -> Left:
     """The phrasings of every entry close to ``question`` (0 is an entry's standard question)."""
-    norm = matcher.normalizer
-    compact = norm.compact(norm.normalize(matcher.typos.correct(norm.prepare(question))))
     choices = {
-        (e, p): norm.compact(norm.normalize(q))
-        for e, entry in enumerate(matcher.kb.entries)
-        for p, q in enumerate(entry.questions)
+        (e, p): _key(matcher, q) for e, entry in enumerate(matcher.kb.entries) for p, q in enumerate(entry.questions)
     }
-    found = process.extract(compact, choices, scorer=fuzz.ratio, score_cutoff=ratio, limit=None)
+    found = process.extract(_key(matcher, question), choices, scorer=fuzz.ratio, score_cutoff=ratio, limit=None)
     return frozenset(key for _, _, key in found)
 
 
@@ -78,7 +80,7 @@ def score_left_out(
         groups[near_phrasings(matcher, item.q, ratio)].append(i)
     cases: list[Case | None] = [None] * len(pairs)
     for left, members in groups.items():
-        scorer = matcher if not left else Matcher(without(matcher.kb, left), matcher.normalizer, matcher.config, memory=0)
+        scorer = matcher if not left else type(matcher)(without(matcher.kb, left), matcher.normalizer, matcher.config, memory=0)
         for i in members:
             source, item = pairs[i]
             cases[i] = Case(item.q, item.expect, source, scorer.score(item.q))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -94,6 +95,19 @@ def test_kb_eval_prints_the_figures():
     data = json.loads(proc.stdout)
     assert data["figures"]["questions"] >= 250 and "paper_and_fee" in data["per_topic"]
     assert "direct_right" in data["figures"] and "dev_a.yaml" in data["per_source"]
+
+
+def test_kb_eval_leave_out_scores_the_tuning_half_without_its_own_phrasings():
+    tune = ROOT / "tests" / "data" / "kb_real" / "tune.yaml"
+    full = json.loads(run_bot("kb", "eval", str(tune), "--json").stdout)["figures"]
+    proc = run_bot("kb", "eval", str(tune), "--leave-out", "--json")
+    assert proc.returncode == 0, proc.stderr
+    left_out = json.loads(proc.stdout)["figures"]
+    # the count goes to stderr, so the JSON on stdout stays parseable
+    count = re.search(r"(\d+) of (\d+) questions scored without (\d+) phrasings", proc.stderr)
+    assert count and int(count.group(1)) > 0 and int(count.group(2)) == full["questions"]
+    # phrasings written from tuning questions made them easy: without them fewer are answered right
+    assert left_out["questions"] == full["questions"] and left_out["direct_right"] < full["direct_right"]
 
 
 def test_kb_eval_bad_file_is_reported(tmp_path):

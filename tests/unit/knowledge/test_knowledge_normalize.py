@@ -97,3 +97,23 @@ def test_real_synonyms_cover_the_issue_examples():
         assert real.normalize(variant) == real.normalize(canonical), variant
     assert real.normalize("收费") == real.normalize("评审费")
     assert "评审费" in real.normalize("多少钱")
+
+
+def test_a_two_character_variant_across_word_edges_stays_as_typed():
+    """助工 in 协助|工作 and 高工 in 提高|工资 are no titles; the scan goes on after such a match."""
+    norm = Normalizer(
+        SynonymsFile(
+            synonyms=[
+                SynonymGroup(canonical="助理工程师", variants=["助工"]),
+                SynonymGroup(canonical="高级工程师", variants=["高工"]),
+                SynonymGroup(canonical="评委会", variants=["评委"]),
+                SynonymGroup(canonical="申报", variants=["报评"]),
+            ]
+        )
+    )
+    assert norm.normalize("协助工作满年") == "协助工作满年"
+    assert norm.normalize("提高工资") == "提高工资"
+    assert norm.normalize("助工评中级要几年") == "助理工程师评中级要几年"
+    assert norm.normalize("高工是几级职称") == "高级工程师是几级职称"
+    # 接报|报评|评委: 报评 is passed over, and 评委 after it is still found
+    assert norm.normalize("直接报评委") == "直接报评委会"

@@ -193,6 +193,12 @@ class Answerer:
             subject = "、".join(named_subjects(result.foreign, result.normalized)[:FOREIGN_SHOWN])
             text = self.t("knowledge.fallback_other_subject", subject=subject)
             return Reply("fallback", text, None, score, [], [], result.normalized, top)
+        related = self._offered(result.offered)
+        if related:
+            # nothing fits well enough to answer, but the first entries explain part of the
+            # question: say so, and offer them (a press answers one and teaches the learning loop)
+            lines = [self.t("knowledge.fallback_related"), *self._numbered(related), self.t("knowledge.fallback_related_footer")]
+            return Reply("fallback", "\n".join(lines), None, score, [], related, result.normalized, top)
         return Reply("fallback", self.t("knowledge.fallback"), None, score, [], [], result.normalized, top)
 
 

@@ -244,6 +244,8 @@ def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # no
         ("top3", "top-3"),
         ("guided", "direct right under a header (guided)"),
         ("wrong_with_right_button", "direct wrong, right one as a button"),
+        ("fallback_right_related", "fallback, right one among related"),
+        ("out_of_scope_related", "out of scope shown related topics"),
         ("fallback_precision", "fallback precision"),
     ):
         typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")

@@ -12,7 +12,8 @@ on a phone it reads like "I don't know"):
 overall, per topic of the expected entry and per question source (the ``source`` field — a web
 page counts by its site — else the file name). Secondary lines: top-1 / top-3 (the expected entry ranked first / among the first
 three), guided answers (direct answers under a header, with runner-ups as buttons), wrong answers
-whose runner-up buttons hold the right entry, and fallback precision / recall.
+whose runner-up buttons hold the right entry, fallbacks whose related topics hold it (and
+out-of-scope questions shown related topics), and fallback precision / recall.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
     report = Report({}, {})
     overall: Counter = Counter()
     groups: dict[str, dict[str, Counter]] = {"topic": defaultdict(Counter), "source": defaultdict(Counter)}
-    top1 = top3 = guided = rescued = 0
+    top1 = top3 = guided = rescued = related_right = oos_related = 0
     for case in cases:
         decision = matcher.decide(case.scored, config)
         kind = seen(case, decision)
@@ -173,8 +174,11 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
             counter["n_in" if case.expect is not None else "n_out"] += 1
         if kind in ("direct_wrong", "answered"):
             report.wrong_confident.append(_row(case, got, decision))
+        related = decision.outcome == "fallback" and bool(decision.offered)
         if case.expect is None:
+            oos_related += related
             continue
+        related_right += related and case.expect in decision.offered
         top1 += got == case.expect
         top3 += case.expect in ranked[:3]
         if case.expect not in ranked[:3]:
@@ -189,6 +193,10 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         "top3": top3 / max(n_in, 1),
         "guided": guided / max(n_in, 1),
         "wrong_with_right_button": rescued / max(n_in, 1),
+        # a fallback that offers related topics: in scope with the right one among them; out of
+        # scope shown any (the text says nothing fits, but the list is noise to them)
+        "fallback_right_related": related_right / max(n_in, 1),
+        "out_of_scope_related": oos_related / max(n_out, 1),
         "fallback_precision": (
             overall["oos_fallback"] / (overall["fallback"] + overall["oos_fallback"])
             if overall["fallback"] + overall["oos_fallback"]

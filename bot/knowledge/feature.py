@@ -169,7 +169,7 @@ class KnowledgeFeature(FreeTextHandler):
             await record_unanswered(ctx.uow.execute, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
         # the learning loop writes phrasings into the Chinese entries: English questions stay out
-        if reply.outcome in ("answer", "suggest") and not english:
+        if (reply.outcome in ("answer", "suggest") or reply.suggestions) and not english:
             key, scrubbed = question_key(text, reply.normalized)
             ref = await self.refs.remember(ctx.uow.execute, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
@@ -195,7 +195,8 @@ class KnowledgeFeature(FreeTextHandler):
             # a guided answer's runner-ups ("不是这个？") come first, the votes on the answer last
             rows = self._choices(reply, tail) + votes
             return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=rows)]
-        if reply.outcome == "suggest":
+        if reply.outcome == "suggest" or reply.suggestions:
+            # a suggestion list, or a fallback's related topics
             return [Outbound(text=reply.text, buttons=self._choices(reply, tail))]
         return [Outbound(text=reply.text)]
 

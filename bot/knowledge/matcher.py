@@ -129,7 +129,8 @@ class Decision:
     margin: float = 0.0
     lead: float = 0.0
     guided: bool = False
-    #: entry ids offered as buttons: the suggestion list, or a guided answer's runner-ups
+    #: entry ids offered as buttons: the suggestion list, a guided answer's runner-ups, or a
+    #: fallback's related topics
     offered: tuple[str, ...] = ()
 
 
@@ -467,7 +468,9 @@ class Matcher:
         header naming the question it answers, with the runner-ups as buttons, so a wrong guess
         costs one press. So is a question with two topics (the runner-up explains a good part of
         the question the best entry does not): the main one is answered, the other offered as a
-        button. Only when entries are close does the user get a list to choose from."""
+        button. Only when entries are close does the user get a list to choose from. A fallback
+        keeps the first entries as related topics (``offered``) when the best one explains a fair
+        part of the question: the asker is told nothing fits, and the answer may be one tap away."""
         t = (config or self.config).thresholds
         candidates = scored.candidates
         if not candidates:
@@ -483,8 +486,11 @@ class Matcher:
             if best.confidence >= t.guided and (lead >= t.lead or scored.second_topic >= t.second_topic):
                 runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
                 return Decision("answer", margin, lead, guided=True, offered=runner_ups)
+        first = tuple(c.entry_id for c in candidates[:SUGGESTIONS])
         if best.confidence >= t.suggest:
-            return Decision("suggest", margin, lead, offered=tuple(c.entry_id for c in candidates[:SUGGESTIONS]))
+            return Decision("suggest", margin, lead, offered=first)
+        if best.explains_foreign and best.confidence >= t.related:
+            return Decision("fallback", margin, lead, offered=first)
         return Decision("fallback", margin, lead)
 
     def match(self, query: str) -> MatchResult:

@@ -176,6 +176,10 @@ class Thresholds(_Strict):
     #: … or when the runner-up explains at least this share of the question that the best entry
     #: does not (a second topic, offered as a button); 1.0 switches this off
     second_topic: float = Field(default=1.0, ge=0, le=1)
+    #: a fallback still offers the first entries as related topics (buttons under "not found, ask
+    #: the office") when the best one's confidence ≥ related and the question names no other
+    #: subject: an unseen question is often one tap from its answer; 1.0 switches this off
+    related: float = Field(default=1.0, ge=0, le=1)
 
 
 class Weights(_Strict):

@@ -63,6 +63,47 @@ def test_two_topics_answer_the_main_one_and_offer_the_other(tmp_path):
     assert both.match("评审费").outcome == "suggest"
 
 
+RELATED = copy.deepcopy(GUIDED)
+RELATED["thresholds"] |= {"related": 0.25}
+
+
+def test_fallback_offers_related_topics_when_the_best_entry_explains_part_of_the_question(tmp_path):
+    on = Matcher(load_knowledge(write_knowledge(tmp_path / "on", matcher=RELATED)))
+    result = on.match("我想问一下交钱的事情")
+    assert result.outcome == "fallback" and result.best.entry_id == "fee-payment"
+    assert result.best.confidence >= 0.25 and result.offered[0] == "fee-payment"
+    # off (the default), the same question gets the plain fallback
+    off = Matcher(load_knowledge(write_knowledge(tmp_path / "off", matcher=GUIDED)))
+    assert off.match("我想问一下交钱的事情").offered == ()
+    # a question about another subject, or with nothing that fits, is offered nothing
+    assert on.match("今天天气怎么样").offered == () and on.match("1234567").offered == ()
+
+
+async def test_fallback_with_related_topics_in_chat_and_a_press_teaches_the_learning_loop(tmp_path, monkeypatch, clock):
+    from sqlalchemy import select
+
+    from bot.knowledge.models import PhrasingCandidate
+
+    root = make_content_root(tmp_path)
+    write_knowledge(root, matcher=RELATED)
+    monkeypatch.setenv("CONTENT_DIR", str(root))
+    app = await make_app("sqlite", tmp_path, clock=clock)
+    try:
+        user = ChatUser(app)
+        await user.say("我想问一下交钱的事情")
+        assert user.text.startswith("这个问题我没有找到确切的答案") and "0532-85161632" in user.text
+        assert re.fullmatch(r"kb:a:fee-payment:[a-z2-7]{9}", user.button_data[0])
+        # no votes: nothing was answered
+        assert not any(d.startswith(("kb:up:", "kb:dn:")) for d in user.button_data)
+        await user.press_label(user.button_labels[0])
+        assert "评审费" in user.text and user.button_data[0] == "kb:up:fee-payment"
+        async with app.db.session() as session:
+            rows = list((await session.execute(select(PhrasingCandidate))).scalars().all())
+        assert [(r.text, r.entry_id) for r in rows] == [("我想问一下交钱的事情", "fee-payment")]
+    finally:
+        await app.close()
+
+
 def test_guided_tier_off_turns_the_same_question_into_suggestions(tmp_path):
     off = Matcher(load_knowledge(write_knowledge(tmp_path, matcher=MATCHER)))
     assert off.match("网上报名的最后日子").outcome == "suggest"

@@ -14,7 +14,7 @@ from bot.knowledge.evaluate import evaluate, load_dev, score_cases
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.matcher import Matcher
 from tests.support.helpers import ChatUser, make_app
-from tests.support.kb_fixtures import GUIDED, MATCHER, dump, make_content_root, write_knowledge
+from tests.support.kb_fixtures import GUIDED, MATCHER, RELATED, dump, make_content_root, write_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +61,6 @@ def test_two_topics_answer_the_main_one_and_offer_the_other(tmp_path):
     assert off.match("评审费多少，怎么交").outcome == "suggest"
     # one topic asked two ways is not two topics
     assert both.match("评审费").outcome == "suggest"
-
-
-RELATED = copy.deepcopy(GUIDED)
-RELATED["thresholds"] |= {"related": 0.25}
 
 
 def test_fallback_offers_related_topics_when_the_best_entry_explains_part_of_the_question(tmp_path):

@@ -113,6 +113,9 @@ MATCHER = {
 #: with two runner-ups as buttons (the real thresholds are calibrated in knowledge/matcher.yaml)
 GUIDED = copy.deepcopy(MATCHER)
 GUIDED["thresholds"] |= {"guided": 0.4, "lead": 0.3}
+#: … and a fallback that offers related topics (我想问一下交钱的事情: fee-payment at about 0.27)
+RELATED = copy.deepcopy(GUIDED)
+RELATED["thresholds"] |= {"related": 0.25}
 
 
 def dump(path: Path, data: object) -> None:

@@ -87,6 +87,8 @@ _markup = KeyboardMemory(InlineKeyboardMarkup.model_validate).get
 UNREAD_RESULTS = (methods.SendMessage, methods.EditMessageText, methods.AnswerCallbackQuery)
 #: how many keyboards' request form ``JsonBodySession`` keeps (beyond that it starts afresh)
 PREPARED_MARKUP_LIMIT = 1024
+#: a request's JSON body (one encoder for all calls: ``json.dumps`` with an option builds one per call)
+_json_body = json.JSONEncoder(ensure_ascii=False).encode
 #: the answer ``check_response`` gives for those calls (built once: its generic model stays alive)
 _DISCARDED_RESULT = Response[Any](ok=True, result=None)
 
@@ -163,7 +165,7 @@ class JsonBodySession(AiohttpSession):
             return super().build_form_data(bot, method)
         if prepared_markup:
             params["reply_markup"] = prepared_markup
-        return BytesPayload(json.dumps(params, ensure_ascii=False).encode(), content_type="application/json")
+        return BytesPayload(_json_body(params).encode(), content_type="application/json")
 
     def _markup_form(self, bot: Bot, markup: InlineKeyboardMarkup) -> Any:
         """An inline keyboard as aiogram prepares it for a request, once per keyboard object (an

@@ -12,7 +12,8 @@ import io
 import json
 import logging
 import warnings
-from typing import TYPE_CHECKING
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -82,6 +83,15 @@ def pin_response_models() -> None:
 
 _markup = KeyboardMemory(InlineKeyboardMarkup.model_validate).get
 
+#: methods whose successful answer (the sent or edited message, ``True``) ``perform`` never reads
+UNREAD_RESULTS = (methods.SendMessage, methods.EditMessageText, methods.AnswerCallbackQuery)
+#: how many keyboards' request form ``JsonBodySession`` keeps (beyond that it starts afresh)
+PREPARED_MARKUP_LIMIT = 1024
+#: a request's JSON body (one encoder for all calls: ``json.dumps`` with an option builds one per call)
+_json_body = json.JSONEncoder(ensure_ascii=False).encode
+#: the answer ``check_response`` gives for those calls (built once: its generic model stays alive)
+_DISCARDED_RESULT = Response[Any](ok=True, result=None)
+
 
 def classify(exc: Exception) -> Failure:
     """aiogram exceptions → the shared delivery policy's failure kinds."""
@@ -106,10 +116,29 @@ class JsonBodySession(AiohttpSession):
     process's time per reply. Uploads still go as multipart through aiogram's own code.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: id(keyboard) → (keyboard, its request form): the adapter reuses keyboard objects
+        #: (``KeyboardMemory``), and aiogram's generic dump walks every optional field of every
+        #: button again on each send
+        self._prepared_markup: dict[int, tuple[object, Any]] = {}
+
     def check_response(self, bot: Bot, method, status_code: int, content: str):  # noqa: ANN001, ANN201
         """aiogram validates a getUpdates answer as a whole: one malformed update (say, without
         ``date``) failed every poll of the same batch forever and logged its text. Such a batch is
-        parsed update by update instead (``parse_each``); other answers are aiogram's business."""
+        parsed update by update instead (``parse_each``); other answers are aiogram's business.
+
+        A successful answer to a call whose result the adapter discards (``UNREAD_RESULTS``) is
+        not turned into aiogram's models: the sent message, keyboard included, came back in full
+        and validating it cost as much as sending it. Failures still take aiogram's path (its
+        exceptions drive the delivery policy)."""
+        if isinstance(method, UNREAD_RESULTS) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            try:
+                body = self.json_loads(content)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("ok") is True:
+                return _DISCARDED_RESULT
         try:
             return super().check_response(bot, method, status_code, content)
         except ClientDecodeError:
@@ -125,13 +154,33 @@ class JsonBodySession(AiohttpSession):
     def build_form_data(self, bot: Bot, method):  # noqa: ANN001, ANN201 - aiogram's signature
         files: dict = {}
         params: dict = {}
-        for key, value in method.model_dump(warnings=False).items():
+        markup = getattr(method, "reply_markup", None)
+        prepared_markup = self._markup_form(bot, markup) if isinstance(markup, InlineKeyboardMarkup) else None
+        exclude = {"reply_markup"} if prepared_markup is not None else None
+        for key, value in method.model_dump(warnings=False, exclude=exclude).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared:  # aiogram's form leaves out empty values the same way
                 params[key] = prepared
         if files:
             return super().build_form_data(bot, method)
-        return BytesPayload(json.dumps(params, ensure_ascii=False).encode(), content_type="application/json")
+        if prepared_markup:
+            params["reply_markup"] = prepared_markup
+        return BytesPayload(_json_body(params).encode(), content_type="application/json")
+
+    def _markup_form(self, bot: Bot, markup: InlineKeyboardMarkup) -> Any:
+        """An inline keyboard as aiogram prepares it for a request, once per keyboard object (an
+        inline keyboard holds no file and no bot default, so its form never changes)."""
+        cached = self._prepared_markup.get(id(markup))
+        if cached is not None and cached[0] is markup:
+            return cached[1]
+        files: dict = {}
+        prepared = self.prepare_value(markup, bot=bot, files=files, _dumps_json=False)
+        if files:  # not an inline keyboard as the Bot API knows it: aiogram's own path
+            return None
+        if len(self._prepared_markup) >= PREPARED_MARKUP_LIMIT:
+            self._prepared_markup.clear()
+        self._prepared_markup[id(markup)] = (markup, prepared)
+        return prepared
 
 
 def update_as_dict(update: Update) -> dict:

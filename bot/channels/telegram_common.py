@@ -338,6 +338,8 @@ async def execute_plan(
 
 
 Markup = TypeVar("Markup")
+#: a keyboard's memory key (one encoder for all calls: ``json.dumps`` with options builds one per call)
+_KEYBOARD_KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class KeyboardMemory(Generic[Markup]):
@@ -356,7 +358,7 @@ class KeyboardMemory(Generic[Markup]):
     def get(self, data: dict | None) -> Markup | None:
         if not data:
             return None
-        key = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        key = _KEYBOARD_KEY(data)
         markup = self._built.get(key)
         if markup is None:
             markup = self._built[key] = self._build(data)

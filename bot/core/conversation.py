@@ -108,7 +108,6 @@ class Conversation:
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one update; never raises."""
         texts = self.services.texts
-        contacts = self.services.contact_values()
         #: the user's language once their row is read (errors are told in it); Chinese before that
         spoken = [DEFAULT_LANGUAGE]
         try:
@@ -123,13 +122,13 @@ class Conversation:
         except (StorageFailed, OSError) as exc:
             cause = exc.cause if isinstance(exc, StorageFailed) else type(exc).__name__
             log.error("storage error while handling %s update: %s", inbound.channel, cause)
-            return [Outbound(text=texts.get("errors.storage", spoken[0], **contacts))]
+            return [Outbound(text=texts.get("errors.storage", spoken[0], **self.services.contact_values()))]
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
             # One line: the class and where it was raised. Not the message (it may quote what the
             # user sent) and not the traceback (crafted input repeated would flood the log).
             log.error("handler failed for a %s %s update: %s at %s", inbound.channel, inbound.kind,
                       type(exc).__name__, raised_at(exc))
-            return [Outbound(text=texts.get("errors.internal", spoken[0], **contacts))]
+            return [Outbound(text=texts.get("errors.internal", spoken[0], **self.services.contact_values()))]
 
     async def _handle_in_transaction(self, uow: UnitOfWork, inbound: Inbound, prepared: object = None,
                                      spoken: list[str] | None = None) -> list[Outbound]:

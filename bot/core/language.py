@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Han ideographs (CJK unified, extension A, compatibility)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -62,8 +63,12 @@ def _is_acronym(word: str) -> bool:
     return word.isupper() and len(word) <= 6 and word.lower() not in FUNCTION_WORDS
 
 
+@lru_cache(maxsize=1024)
 def detect_language(text: str) -> str | None:
-    """"zh", "en", or None when the text does not tell (no letters, only acronyms or interjections)."""
+    """"zh", "en", or None when the text does not tell (no letters, only acronyms or interjections).
+
+    Remembered per text (a pure function of it, and the same questions recur, as in the matcher):
+    every free-text message asks it. 1,024 texts of at most 1,000 characters stay within a few MB."""
     normalized = unicodedata.normalize("NFKC", text)  # full-width ＡＢＣ and digits become ASCII
     words = _WORD.findall(_CODE.sub(" ", _LINK.sub(" ", normalized)))
     if _HAN.search(normalized):

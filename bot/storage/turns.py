@@ -147,15 +147,16 @@ class TurnStatements:
             names = list(result.keys()) if result.returns_rows else []
             raw_rows = [tuple(r) for r in result.fetchall()] if names else []
             rowcount = result.rowcount
-        rows = [self._convert(names, r) for r in raw_rows]
+        if not raw_rows:
+            return [], rowcount
+        readers = [self._readers.get(name) for name in names] if self.dialect.name == "sqlite" else [None] * len(names)
+        rows = [self._convert(names, readers, r) for r in raw_rows]
         return rows, rowcount
 
-    def _convert(self, names: list[str], row: tuple) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, value in zip(names, row, strict=True):
-            reader = self._readers.get(name) if self.dialect.name == "sqlite" else None
-            out[name] = reader(value) if reader is not None and value is not None else value
-        return out
+    @staticmethod
+    def _convert(names: list[str], readers: list, row: tuple) -> dict[str, Any]:
+        return {name: reader(value) if reader is not None and value is not None else value
+                for name, reader, value in zip(names, readers, row, strict=True)}
 
     async def _sqlite_handle(self) -> sqlite3.Connection:
         if self._sqlite is None:

@@ -414,10 +414,17 @@ class Matcher:
             return Scored(norm, [], False, content)
         top_bm25 = max(bm25_scores.values()) or 1.0
         mix = w.coverage + w.fuzzy + w.support or 1.0
-        foreign = named_foreign(compact, self.normalizer.foreign_words, self.normalizer.compact(typed))
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
+        foreign = named_foreign(compact, self.normalizer.foreign_words, self.normalizer.compact(typed))
+        qualifications = self.normalizer.qualification_words
+        if any(word in qualifications for word in foreign) and self._names_a_title_beside(self.normalizer.compact(typed)):
+            # a qualification named beside a title asks how the one stands for the other
+            foreign = [word for word in foreign if word not in qualifications]
+        # a qualification asked about on its own (二建报名条件) is another field's exam or licence:
+        # no entry answers it, whatever its phrasings mention
+        qualification = any(word in qualifications for word in foreign)
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
@@ -440,7 +447,7 @@ class Matcher:
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),
-                    explains_foreign=all(word in prepared.text for word in foreign),
+                    explains_foreign=all(word in prepared.text for word in foreign) and not qualification,
                     level_fit=level_fit,
                 )
             )
@@ -456,6 +463,18 @@ class Matcher:
             also = self._shares(ids, runner, candidates[1].level_fit, levels)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
+
+    def _names_a_title_beside(self, typed: str) -> bool:
+        """Whether the question as typed, its qualification words taken out (监理工程师 holds 工程师),
+        names a title level or a title word, and asks nothing about an exam (软考中级什么时候考试)."""
+        vocabulary = self.normalizer
+        for word in vocabulary.qualification_surfaces:
+            typed = typed.replace(word, " ")
+        rest = vocabulary.normalize(typed)
+        compact = vocabulary.compact(rest)
+        if any(word in compact for word in vocabulary.exam_words):
+            return False
+        return any(word in compact for word in vocabulary.title_words) or bool(self.levels.find(rest))
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).

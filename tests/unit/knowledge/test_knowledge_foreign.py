@@ -159,3 +159,26 @@ def test_subjects_are_named_in_the_questions_order_without_parts_of_others():
 
     assert named_subjects(("认定", "长沙"), "长沙市中级认定条件") == ["长沙", "认定"]
     assert named_subjects(("卫生", "卫生系列"), "山东省卫生系列副高级") == ["卫生系列"]
+
+
+QUALIFICATION_ENTRIES = {"policy-qualification-mapping", "policy-qualification-equivalence"}
+
+
+def test_a_qualification_beside_a_title_asks_how_it_maps_and_is_answered(real):
+    """Made-up questions: a professional qualification named beside a title level or 职称."""
+    result = real.match("监理工程师证能不能换成中级职称")
+    assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES
+    # 相当于什么级别 is close to the skilled-worker ladder too, but the qualification is no longer foreign
+    result = real.match("有一建证书相当于什么级别的职称")
+    assert result.foreign == () and QUALIFICATION_ENTRIES & {c.entry_id for c in result.candidates[:2]}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["二级建造师考试怎么报名", "监理工程师证书在哪里下载", "软考中级考试成绩什么时候出", "一建注册需要哪些材料"],
+)
+def test_a_qualifications_own_exam_or_licence_is_another_field(real, question):
+    """On its own, or beside a title but about its exam, the qualification stays foreign, and no entry
+    answers it even though the qualification entries' phrasings name it."""
+    result = real.match(question)
+    assert result.foreign != () and result.outcome != "answer", result

@@ -505,10 +505,13 @@ class Matcher:
             if best.confidence >= t.guided and (lead >= t.lead or scored.second_topic >= t.second_topic):
                 runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
                 return Decision("answer", margin, lead, guided=True, offered=runner_ups)
+        if not best.explains_foreign:
+            # 会计中级职称多少钱: a list of this review's fee entries would read as an answer
+            return Decision("fallback", margin, lead)
         first = tuple(c.entry_id for c in candidates[:SUGGESTIONS])
         if best.confidence >= t.suggest:
             return Decision("suggest", margin, lead, offered=first)
-        if best.explains_foreign and best.confidence >= t.related:
+        if best.confidence >= t.related:
             return Decision("fallback", margin, lead, offered=first)
         return Decision("fallback", margin, lead)
 

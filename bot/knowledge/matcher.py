@@ -418,6 +418,10 @@ class Matcher:
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
         foreign = named_foreign(compact, self.normalizer.foreign_words, self.normalizer.compact(typed))
+        places = self.normalizer.place_words
+        if any(word in places for word in foreign) and any(word in compact for word in self.normalizer.home_words):
+            # another place beside this review's own is where the asker comes from
+            foreign = [word for word in foreign if word not in places]
         qualifications = self.normalizer.qualification_words
         if any(word in qualifications for word in foreign) and self._names_a_title_beside(self.normalizer.compact(typed)):
             # a qualification named beside a title asks how the one stands for the other

@@ -116,8 +116,11 @@ class Normalizer:
             sorted({self._prepare(w).replace(" ", "") for w in synonyms.qualification_words} - {""}, key=len, reverse=True)
         )
         self.qualification_words = frozenset({self.compact(self.normalize(w)) for w in synonyms.qualification_words} - {""})
+        self.place_words = frozenset({self.compact(self.normalize(w)) for w in synonyms.place_words} - {""})
+        self.home_words = tuple(sorted({self.compact(self.normalize(w)) for w in synonyms.home_words} - {""}))
         self.foreign_words = sorted(
-            ({self.compact(self.normalize(w)) for w in synonyms.foreign_words} | self.qualification_words) - {""}
+            ({self.compact(self.normalize(w)) for w in synonyms.foreign_words} | self.qualification_words | self.place_words)
+            - {""}
         )
         self._domain_pattern = (
             re.compile("|".join(re.escape(w) for w in self.domain_words if len(w) >= 3))

@@ -119,6 +119,10 @@ class SynonymsFile(_Strict):
     #: words that mark a question about another title series, exam or matter (会计, 一建, 社保…): a
     #: question containing one is never answered directly by an entry that does not mention it
     foreign_words: list[str] = Field(default_factory=list)
+    #: other provinces and cities: foreign words, except in a question that also names one of
+    #: ``home_words`` (在江苏工作能来青岛报吗 asks whether one may apply here from elsewhere)
+    place_words: list[str] = Field(default_factory=list)
+    home_words: list[str] = Field(default_factory=list)
     #: professional qualifications of other fields (二建, 监理, 软考…): foreign words, except in a
     #: question that also names a title level or a title word (二建能不能转成中级职称 asks how a qualification
     #: maps to a title, which the qualification entries answer; 二建报名条件 asks about the exam)

@@ -182,3 +182,13 @@ def test_a_qualifications_own_exam_or_licence_is_another_field(real, question):
     answers it even though the qualification entries' phrasings name it."""
     result = real.match(question)
     assert result.foreign != () and result.outcome != "answer", result
+
+
+def test_another_place_beside_this_reviews_own_is_where_the_asker_comes_from(real):
+    """Made-up questions: beside 青岛 or 西海岸 another province is the asker's, and the entry for
+    applicants from other provinces answers; on its own it is that province's own review."""
+    assert real.match("安徽过来的人在西海岸上班能评这个吗").foreign == ()
+    result = real.match("单位在安徽的人能到西海岸来报工程师吗")
+    assert result.foreign == () and result.outcome == "answer" and result.entry_id == "scope-other-province", result
+    result = real.match("河南工程师职称评审条件")
+    assert result.foreign == ("河南",) and result.outcome == "fallback" and result.offered == ()

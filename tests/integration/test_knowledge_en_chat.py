@@ -46,6 +46,21 @@ async def test_an_english_question_nothing_answers_gets_the_english_fallback(sql
     assert other[-1].text.startswith('Your question mentions "weather"') and "0532-85161632" in other[-1].text
 
 
+async def test_an_english_fallback_with_related_topics_offers_them_in_english(sqlite_app):
+    en = ChatUser(sqlite_app, "en-kb-5")
+    await en.say("/start", language="en")
+    replies = await en.say("my certificate thing")
+    text = replies[-1].text
+    assert text.startswith("I could not find an exact answer") and "0532-85161632" in text
+    assert not HAN.search(text.replace("评审委员会办事机构", ""))
+    related = labels(replies)
+    assert len(related) == 3 and all("certificate" in label.lower() for label in related)
+    # the English learning loop stays off: the buttons carry no question reference
+    assert all(b.data.count(":") == 2 for r in replies for row in r.buttons for b in row)
+    replies = await en.press_label(related[0])
+    assert "Source: " in replies[-1].text and not any("来源" in r.text for r in replies)
+
+
 async def test_a_chinese_user_in_the_same_app_still_gets_chinese(sqlite_app):
     en = ChatUser(sqlite_app, "en-kb-4")
     zh = ChatUser(sqlite_app, "zh-kb-4")

@@ -16,7 +16,8 @@ from bot.paths import PROJECT_ROOT
 from bot.storage.models import DialogState, User
 from tests.support import browser as chromium
 from tests.support.browser import expect
-from tests.support.helpers import ChatUser
+from tests.support.helpers import ChatUser, make_app
+from tests.support.kb_fixtures import RELATED, make_content_root, write_knowledge
 
 OUTPUT = PROJECT_ROOT / "test-output"
 
@@ -338,3 +339,37 @@ async def test_after_exit_the_old_buttons_are_disabled_and_the_menu_is_pointed_a
     # and a live dialog's current question still answers
     await press(page, texts.get("menu.eligibility"), "#menu")
     await expect(last_bot(page).locator(".buttons button").first).to_be_enabled()
+
+
+@pytest.fixture
+async def related_app(tmp_path, monkeypatch, clock):
+    """The bot over the fixture knowledge base with related topics under a fallback switched on."""
+    root = make_content_root(tmp_path / "content")
+    write_knowledge(root, matcher=RELATED)
+    monkeypatch.setenv("CONTENT_DIR", str(root))
+    app = await make_app("sqlite", tmp_path, clock=clock)
+    server = TestServer(create_app(app, WebConfig(session_burst=500, ip_burst=500)), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield app, server
+    finally:
+        await server.close()
+        await app.close()
+
+
+async def test_a_fallback_offers_related_topics_as_buttons_on_a_phone(browser, related_app):
+    app, server = related_app
+    page = await open_page(browser, server, **PHONE_CONTEXT)
+    await press(page, app.services.texts.get("menu.qa"), "#menu")
+    await ask(page, "我想问一下交钱的事情")
+    shown = last_bot(page)
+    await expect(shown).to_contain_text("这个问题我没有找到确切的答案")
+    await expect(shown).to_contain_text(app.services.office.phone)
+    await expect(shown.get_by_role("button", name="评审费怎么交？", exact=True)).to_be_visible()
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-related-phone.png"))
+    overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    await press(page, "评审费怎么交？")
+    await expect(last_bot(page)).to_contain_text("扫描二维码")
+    assert page.errors == []

@@ -268,18 +268,22 @@ def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # no
             typer.echo(f"  [{r['file']}] {r['q']}  expect={r['expect']}")
 
 
+#: ``--leave-out`` of ``kb eval`` and ``kb calibrate``
+LeaveOut = Annotated[
+    bool,
+    typer.Option(
+        "--leave-out",
+        help="Score each question without the phrasings close to it: the figures of a question nobody wrote a phrasing for.",
+    ),
+]
+
+
 @kb_app.command("eval")
 def kb_eval(
     files: Annotated[list[Path], typer.Argument(help="Dev set files or directories (*.yaml).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Matcher to evaluate: zh, en, or auto (the dev set's language).")] = "auto",
-    leave_out: Annotated[
-        bool,
-        typer.Option(
-            "--leave-out",
-            help="Score each question without the phrasings close to it: the figures of a question nobody wrote a phrasing for.",
-        ),
-    ] = False,
+    leave_out: LeaveOut = False,
 ) -> None:
     """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
     top-1/top-3 below."""
@@ -305,13 +309,7 @@ def kb_calibrate(
     per_file: Annotated[
         bool, typer.Option("--per-file-limits", help="Keep the wrong and out-of-scope limits in each file, not only overall.")
     ] = False,
-    leave_out: Annotated[
-        bool,
-        typer.Option(
-            "--leave-out",
-            help="Score each question without the phrasings close to it: the figures of a question nobody wrote a phrasing for.",
-        ),
-    ] = False,
+    leave_out: LeaveOut = False,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
     limits apply to all questions together: lower them to keep headroom in every file."""

@@ -8,10 +8,8 @@ these tests skip, saying why, only where it could not be installed.
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.channels.web.server import WebConfig, create_app
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import DialogState, User
 from tests.support import browser as chromium
@@ -26,12 +24,8 @@ pytestmark = chromium.NEEDS_CHROMIUM
 
 @pytest.fixture
 async def site(sqlite_app):
-    server = TestServer(create_app(sqlite_app, WebConfig(session_burst=500, ip_burst=500)), host="127.0.0.1")
-    await server.start_server()
-    try:
+    async with chromium.web_chat_server(sqlite_app) as server:
         yield server
-    finally:
-        await server.close()
 
 
 async def open_page(browser, site, locale: str = "zh-CN", **context_options):  # noqa: ANN001, ANN201
@@ -348,12 +342,10 @@ async def related_app(tmp_path, monkeypatch, clock):
     write_knowledge(root, matcher=RELATED)
     monkeypatch.setenv("CONTENT_DIR", str(root))
     app = await make_app("sqlite", tmp_path, clock=clock)
-    server = TestServer(create_app(app, WebConfig(session_burst=500, ip_burst=500)), host="127.0.0.1")
-    await server.start_server()
     try:
-        yield app, server
+        async with chromium.web_chat_server(app) as server:
+            yield app, server
     finally:
-        await server.close()
         await app.close()
 
 

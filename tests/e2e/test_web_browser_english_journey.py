@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.web.server import WebConfig, create_app
 from bot.core.language import detect_language
 from tests.e2e.english import SELF_CHECK_LAST_ANSWER, SELF_CHECK_TO_ENGINEER
 from tests.e2e.test_web_browser import (  # noqa: F401
@@ -20,6 +19,7 @@ from tests.e2e.test_web_browser import (  # noqa: F401
     press,
     pytestmark,
 )
+from tests.support import browser as chromium
 from tests.support.browser import expect
 from tests.support.helpers import ChatUser, make_app
 from tests.support.status_helpers import STAFF_ID, row, send_file, xlsx_bytes
@@ -45,18 +45,14 @@ OVERFLOW_JS = """
 @pytest.fixture
 async def staff_app(tmp_path, clock):
     """The bot on SQLite with a staff user who has imported two applications."""
-    from aiohttp.test_utils import TestServer
-
     app = await make_app("sqlite", tmp_path, clock=clock, staff_ids=[f"test:{STAFF_ID}"])
     staff = ChatUser(app, user_id=STAFF_ID)
     await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000201", "张三明", "123X", state="审核受理")]))
     assert "导入完成" in staff.text
-    server = TestServer(create_app(app, WebConfig(session_burst=500, ip_burst=500)), host="127.0.0.1")
-    await server.start_server()
     try:
-        yield app, server
+        async with chromium.web_chat_server(app) as server:
+            yield app, server
     finally:
-        await server.close()
         await app.close()
 
 

@@ -75,31 +75,6 @@ def test_fallback_offers_related_topics_when_the_best_entry_explains_part_of_the
     assert on.match("今天天气怎么样").offered == () and on.match("1234567").offered == ()
 
 
-async def test_fallback_with_related_topics_in_chat_and_a_press_teaches_the_learning_loop(tmp_path, monkeypatch, clock):
-    from sqlalchemy import select
-
-    from bot.knowledge.models import PhrasingCandidate
-
-    root = make_content_root(tmp_path)
-    write_knowledge(root, matcher=RELATED)
-    monkeypatch.setenv("CONTENT_DIR", str(root))
-    app = await make_app("sqlite", tmp_path, clock=clock)
-    try:
-        user = ChatUser(app)
-        await user.say("我想问一下交钱的事情")
-        assert user.text.startswith("这个问题我没有找到确切的答案") and "0532-85161632" in user.text
-        assert re.fullmatch(r"kb:a:fee-payment:[a-z2-7]{9}", user.button_data[0])
-        # no votes: nothing was answered
-        assert not any(d.startswith(("kb:up:", "kb:dn:")) for d in user.button_data)
-        await user.press_label(user.button_labels[0])
-        assert "评审费" in user.text and user.button_data[0] == "kb:up:fee-payment"
-        async with app.db.session() as session:
-            rows = list((await session.execute(select(PhrasingCandidate))).scalars().all())
-        assert [(r.text, r.entry_id) for r in rows] == [("我想问一下交钱的事情", "fee-payment")]
-    finally:
-        await app.close()
-
-
 def test_guided_tier_off_turns_the_same_question_into_suggestions(tmp_path):
     off = Matcher(load_knowledge(write_knowledge(tmp_path, matcher=MATCHER)))
     assert off.match("网上报名的最后日子").outcome == "suggest"
@@ -107,14 +82,33 @@ def test_guided_tier_off_turns_the_same_question_into_suggestions(tmp_path):
 
 @pytest.fixture
 async def guided_app(tmp_path, monkeypatch, clock):
+    """The bot over the fixture knowledge base with guided answers and a fallback's related topics on."""
     root = make_content_root(tmp_path)
-    write_knowledge(root, matcher=GUIDED)
+    write_knowledge(root, matcher=RELATED)
     monkeypatch.setenv("CONTENT_DIR", str(root))
     app = await make_app("sqlite", tmp_path, clock=clock)
     try:
         yield app
     finally:
         await app.close()
+
+
+async def test_fallback_with_related_topics_in_chat_and_a_press_teaches_the_learning_loop(guided_app):
+    from sqlalchemy import select
+
+    from bot.knowledge.models import PhrasingCandidate
+
+    user = ChatUser(guided_app)
+    await user.say("我想问一下交钱的事情")
+    assert user.text.startswith("这个问题我没有找到确切的答案") and "0532-85161632" in user.text
+    assert re.fullmatch(r"kb:a:fee-payment:[a-z2-7]{9}", user.button_data[0])
+    # no votes: nothing was answered
+    assert not any(d.startswith(("kb:up:", "kb:dn:")) for d in user.button_data)
+    await user.press_label(user.button_labels[0])
+    assert "评审费" in user.text and user.button_data[0] == "kb:up:fee-payment"
+    async with guided_app.db.session() as session:
+        rows = list((await session.execute(select(PhrasingCandidate))).scalars().all())
+    assert [(r.text, r.entry_id) for r in rows] == [("我想问一下交钱的事情", "fee-payment")]
 
 
 async def test_guided_answer_in_chat_has_header_runner_ups_and_votes(guided_app):

@@ -9,6 +9,8 @@ The ``browser`` fixture is registered for the e2e layer by ``tests/e2e/conftest.
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,18 @@ async def new_page(browser, locale: str = "zh-CN", expected_error: str | None = 
             if msg.type == "error" and (expected_error is None or expected_error not in msg.text) else None)
     page.errors = errors  # type: ignore[attr-defined]
     return page
+
+
+@asynccontextmanager
+async def web_chat_server(app) -> AsyncIterator[object]:  # noqa: ANN001 - the bot's app
+    """``app``'s web chat on 127.0.0.1 (burst limits raised: a test clicks faster than a person)."""
+    from aiohttp.test_utils import TestServer
+
+    from bot.channels.web.server import WebConfig, create_app
+
+    server = TestServer(create_app(app, WebConfig(session_burst=500, ip_burst=500)), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        await server.close()

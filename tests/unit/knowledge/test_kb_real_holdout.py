@@ -64,20 +64,30 @@ def test_every_expect_is_an_entry_or_null_and_every_question_has_a_source(path, 
     assert no_source == [], f"{path.name}: questions without a source URL {no_source}"
 
 
+def held_out_keys(normalizer: Normalizer) -> set[str]:
+    return {_key(normalizer, item["q"]) for item in _items(HOLDOUT)}
+
+
 def test_no_question_is_in_both_halves(normalizer):
-    tune = {_key(normalizer, item["q"]) for item in _items(TUNE)}
-    shared = [item["q"] for item in _items(HOLDOUT) if _key(normalizer, item["q"]) in tune]
-    assert shared == [], f"questions in both halves: {shared}"
+    shared = [index for index, item in enumerate(_items(TUNE)) if _key(normalizer, item["q"]) in held_out_keys(normalizer)]
+    assert shared == [], f"tune.yaml questions (by index) that are also held out: {shared}"
+
+
+def _phrasing_at(kb, entry_id: str, key: str, normalizer: Normalizer) -> int:
+    return next(i for i, q in enumerate(kb.by_id[entry_id].questions) if _key(normalizer, q) == key)
 
 
 def test_no_held_out_question_is_an_entry_phrasing(kb, normalizer):
+    """The failure names the entry and the phrasing's position, never the held-out question: whoever
+    runs the test must not learn the held-out half's wording from it (and write a near copy)."""
     phrasings = {_key(normalizer, q): entry.id for entry in kb.entries for q in entry.questions}
+    keys = [_key(normalizer, item["q"]) for item in _items(HOLDOUT)]
     fitted = [
-        (item["q"], phrasings[_key(normalizer, item["q"])])
-        for item in _items(HOLDOUT)
-        if _key(normalizer, item["q"]) in phrasings
+        f"{phrasings[key]}, phrasing {_phrasing_at(kb, phrasings[key], key, normalizer)} (0: the question)"
+        for key in keys
+        if key in phrasings
     ]
-    assert fitted == [], f"held-out questions copied into entries (question, entry): {fitted}"
+    assert fitted == [], f"held-out questions among the entries' phrasings: {fitted}; remove those phrasings"
 
 
 SEARCH_DIR = PROJECT_ROOT / "tests" / "data" / "kb_search"
@@ -93,14 +103,15 @@ def test_no_held_out_question_is_among_the_written_tuning_questions(normalizer):
     """The team's search-box questions and the second real set tune phrasings and thresholds like
     tune.yaml does, so a held-out question among them would be fitted by the back door (the same
     query is found on several pages: two such were dropped from the second set)."""
-    held_out = {_key(normalizer, item["q"]) for item in _items(HOLDOUT)}
+    held_out = held_out_keys(normalizer)
     copied = [
-        (path.name, item["q"])
+        (path.name, index)
         for path in _tuning_files()
-        for item in _items(path)
+        for index, item in enumerate(_items(path))
         if _key(normalizer, item["q"]) in held_out
     ]
-    assert copied == [], f"held-out questions among the search-box questions: {copied}"
+    # file and position only: the failure must not show the held-out wording
+    assert copied == [], f"held-out questions among the tuning questions (file, index): {copied}"
 
 
 def test_every_search_box_question_names_an_entry_or_null(kb):

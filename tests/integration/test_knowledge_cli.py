@@ -110,6 +110,17 @@ def test_kb_eval_leave_out_scores_the_tuning_half_without_its_own_phrasings():
     assert left_out["questions"] == full["questions"] and left_out["direct_right"] < full["direct_right"]
 
 
+def test_kb_calibrate_leave_out_searches_on_the_left_out_scores_and_leaves_the_file():
+    before = (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8")
+    tune = ROOT / "tests" / "data" / "kb_real" / "tune.yaml"
+    proc = run_bot("kb", "calibrate", str(tune), "--leave-out")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("thresholds: {'answer':") and "direct right" in proc.stdout
+    count = re.search(r"(\d+) of \d+ questions scored without (\d+) phrasings", proc.stderr)
+    assert count and int(count.group(1)) > 0 and int(count.group(2)) > 0
+    assert (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8") == before
+
+
 def test_kb_eval_bad_file_is_reported(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("questions: [{q: 1, expect: [x]}]\n", encoding="utf-8")

@@ -12,6 +12,7 @@ them too.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from rapidfuzz import fuzz, process
@@ -35,11 +36,17 @@ def _key(matcher: Matcher, text: str) -> str:
     return "".join(matcher.normalizer.normalize(text).split())
 
 
-def near_phrasings(matcher: Matcher, question: str, ratio: float = LEAVE_OUT_RATIO) -> Left:
-    """The phrasings of every entry close to ``question`` (0 is an entry's standard question)."""
-    choices = {
-        (e, p): _key(matcher, q) for e, entry in enumerate(matcher.kb.entries) for p, q in enumerate(entry.questions)
-    }
+def phrasing_keys(matcher: Matcher) -> dict[tuple[int, int], str]:
+    """Every phrasing's comparison key, by (entry index, phrasing index; 0 is the standard question)."""
+    return {(e, p): _key(matcher, q) for e, entry in enumerate(matcher.kb.entries) for p, q in enumerate(entry.questions)}
+
+
+def near_phrasings(
+    matcher: Matcher, question: str, ratio: float = LEAVE_OUT_RATIO, keys: dict[tuple[int, int], str] | None = None
+) -> Left:
+    """The phrasings of every entry close to ``question``; ``keys``: ``phrasing_keys(matcher)``, when
+    the caller asks for many questions (normalising every phrasing again for each is the slow part)."""
+    choices = keys if keys is not None else phrasing_keys(matcher)
     found = process.extract(_key(matcher, question), choices, scorer=fuzz.ratio, score_cutoff=ratio, limit=None)
     return frozenset(key for _, _, key in found)
 
@@ -57,16 +64,7 @@ def without(kb: KnowledgeBase, left: Left) -> KnowledgeBase:
             continue
         kept = [q for p, q in enumerate(entry.questions) if p not in gone[index]] or [entry.question]
         entries.append(entry.model_copy(update={"question": kept[0], "alternatives": kept[1:]}))
-    return KnowledgeBase(
-        entries=entries,
-        documents=kb.documents,
-        sections=kb.sections,
-        synonyms=kb.synonyms,
-        config=kb.config,
-        origin=kb.origin,
-        levels=kb.levels,
-        asks=kb.asks,
-    )
+    return dataclasses.replace(kb, entries=entries)
 
 
 def score_left_out(
@@ -76,9 +74,10 @@ def score_left_out(
     distinct set left out; most questions share the full one), and counts for the report: how many
     questions left something out and how many phrasings that was in all."""
     groups: dict[Left, list[int]] = defaultdict(list)
+    keys = phrasing_keys(matcher)
     for i, (_, item) in enumerate(pairs):
-        groups[near_phrasings(matcher, item.q, ratio)].append(i)
-    cases: list[Case | None] = [None] * len(pairs)
+        groups[near_phrasings(matcher, item.q, ratio, keys)].append(i)
+    cases: dict[int, Case] = {}
     for left, members in groups.items():
         scorer = matcher if not left else type(matcher)(without(matcher.kb, left), matcher.normalizer, matcher.config, memory=0)
         for i in members:
@@ -88,4 +87,4 @@ def score_left_out(
         "questions_leaving_out": sum(len(m) for left, m in groups.items() if left),
         "phrasings_left_out": len(set().union(*groups)) if groups else 0,
     }
-    return [c for c in cases if c is not None], stats
+    return [cases[i] for i in range(len(pairs))], stats

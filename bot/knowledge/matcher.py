@@ -417,18 +417,7 @@ class Matcher:
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
-        foreign = named_foreign(compact, self.normalizer.foreign_words, self.normalizer.compact(typed))
-        places = self.normalizer.place_words
-        if any(word in places for word in foreign) and any(word in compact for word in self.normalizer.home_words):
-            # another place beside this review's own is where the asker comes from
-            foreign = [word for word in foreign if word not in places]
-        qualifications = self.normalizer.qualification_words
-        if any(word in qualifications for word in foreign) and self._names_a_title_beside(self.normalizer.compact(typed)):
-            # a qualification named beside a title asks how the one stands for the other
-            foreign = [word for word in foreign if word not in qualifications]
-        # a qualification asked about on its own (二建报名条件) is another field's exam or licence:
-        # no entry answers it, whatever its phrasings mention
-        qualification = any(word in qualifications for word in foreign)
+        foreign, qualification = self._foreign(compact, self.normalizer.compact(typed))
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
@@ -467,6 +456,22 @@ class Matcher:
             also = self._shares(ids, runner, candidates[1].level_fit, levels)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
+
+    def _foreign(self, compact: str, typed: str) -> tuple[list[str], bool]:
+        """The foreign words the question names (``compact``: normalised, ``typed``: as typed, both
+        without spaces), and whether one of them is a qualification asked about on its own (二建报名条件:
+        another field's exam or licence, which no entry answers, whatever its phrasings mention)."""
+        vocabulary = self.normalizer
+        foreign = named_foreign(compact, vocabulary.foreign_words, typed)
+        places = vocabulary.place_words
+        if any(word in places for word in foreign) and any(word in compact for word in vocabulary.home_words):
+            # another place beside this review's own is where the asker comes from
+            foreign = [word for word in foreign if word not in places]
+        qualifications = vocabulary.qualification_words
+        if any(word in qualifications for word in foreign) and self._names_a_title_beside(typed):
+            # a qualification named beside a title asks how the one stands for the other
+            foreign = [word for word in foreign if word not in qualifications]
+        return foreign, any(word in qualifications for word in foreign)
 
     def _names_a_title_beside(self, typed: str) -> bool:
         """Whether the question as typed, its qualification words taken out (监理工程师 holds 工程师),

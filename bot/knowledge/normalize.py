@@ -108,25 +108,26 @@ class Normalizer:
         self.domain_words = sorted(
             {self.normalize(w).replace(" ", "") for w in synonyms.domain_words} - {""}, key=len, reverse=True
         )
-        self.exam_words = tuple(sorted({self.compact(self.normalize(w)) for w in synonyms.exam_words} - {""}))
-        self.title_words = tuple(sorted({self.compact(self.normalize(w)) for w in synonyms.title_words} - {""}))
+        self.exam_words = tuple(sorted(self._compacted(synonyms.exam_words)))
+        self.title_words = tuple(sorted(self._compacted(synonyms.title_words)))
         #: the qualification words as typed (prepared, no synonyms), longest first: what is taken out
         #: of a question before looking for a title beside them (监理工程师 holds 工程师)
         self.qualification_surfaces = tuple(
             sorted({self._prepare(w).replace(" ", "") for w in synonyms.qualification_words} - {""}, key=len, reverse=True)
         )
-        self.qualification_words = frozenset({self.compact(self.normalize(w)) for w in synonyms.qualification_words} - {""})
-        self.place_words = frozenset({self.compact(self.normalize(w)) for w in synonyms.place_words} - {""})
-        self.home_words = tuple(sorted({self.compact(self.normalize(w)) for w in synonyms.home_words} - {""}))
-        self.foreign_words = sorted(
-            ({self.compact(self.normalize(w)) for w in synonyms.foreign_words} | self.qualification_words | self.place_words)
-            - {""}
-        )
+        self.qualification_words = self._compacted(synonyms.qualification_words)
+        self.place_words = self._compacted(synonyms.place_words)
+        self.home_words = tuple(sorted(self._compacted(synonyms.home_words)))
+        self.foreign_words = sorted(self._compacted(synonyms.foreign_words) | self.qualification_words | self.place_words)
         self._domain_pattern = (
             re.compile("|".join(re.escape(w) for w in self.domain_words if len(w) >= 3))
             if any(len(w) >= 3 for w in self.domain_words)
             else None
         )
+
+    def _compacted(self, words: list[str]) -> frozenset[str]:
+        """``words`` as questions are compared with them: normalised, without spaces, none empty."""
+        return frozenset({self.compact(self.normalize(w)) for w in words} - {""})
 
     @staticmethod
     def _prepare(text: str) -> str:

@@ -355,7 +355,8 @@ class Matcher:
     def _explain_levels(self, share: np.ndarray, prepared: _Prepared, level_fit: Fit, levels: LevelQuery | None) -> np.ndarray:
         if levels is None:
             return share
-        return levels.explain(share, prepared.entry.levels, level_fit, self.config.weights.level_for_all)
+        for_all = 1.0 if prepared.entry.about_levels else self.config.weights.level_for_all
+        return levels.explain(share, prepared.entry.levels, level_fit, for_all)
 
     def _phrasing_shares(
         self,

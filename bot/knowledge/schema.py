@@ -69,6 +69,11 @@ class Entry(_Strict):
     #: level or a few; empty for entries that hold for every level (fees, levels, procedure…). The
     #: matcher uses it when a question names a level (see ``bot.knowledge.levels``).
     levels: list[str] = Field(default_factory=list)
+    #: the entry is about the title levels themselves (their names, their order, which ones this
+    #: review grants): it explains every level a question names, as a matching entry would, but its
+    #: rank is not moved for it. Otherwise 什么是工程师职称 reads as explained best by the entry
+    #: for the 工程师 level, whose declaration explains the mention.
+    about_levels: bool = False
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.
     asks: list[str] = Field(default_factory=list)

@@ -193,6 +193,29 @@ def test_entries_for_every_level_explain_a_level_mention_in_part(real):
     assert with_part["elig-assistant"].level_fit == "match" and with_part["proc-overview"].level_fit == "neutral"
 
 
+def test_an_entry_about_the_levels_explains_every_level_mention(real):
+    """助工是什么级别 asks what the level is: the entry about the levels explains the mention in every
+    phrasing, as the 助工 entry's declaration does, without being moved up for it."""
+    levels_entry = real.kb.by_id["title-level-names"]
+    assert levels_entry.about_levels and not levels_entry.levels
+    plain_kb = dataclasses.replace(
+        real.kb,
+        entries=[e.model_copy(update={"about_levels": False}) if e.id == levels_entry.id else e for e in real.kb.entries],
+    )
+
+    def candidate(matcher: Matcher, question: str):  # noqa: ANN202
+        return next(c for c in matcher.score(question).candidates if c.entry_id == levels_entry.id)
+
+    plain = Matcher(plain_kb, config=real.config, memory=0)
+    for question in ("助工是什么级别", "中工什么意思"):
+        about, not_about = candidate(real, question), candidate(plain, question)
+        assert about.confidence > not_about.confidence, question
+        assert about.level_fit == "neutral"
+    assert plain.match("助工是什么级别").entry_id is None
+    assert real.match("助工是什么级别").entry_id == levels_entry.id
+    assert real.match("中级工程师申报条件").entry_id == "elig-intermediate"
+
+
 # ---- content validation ---------------------------------------------------------------------
 
 

@@ -34,6 +34,11 @@ level-matching entry is answered only when it clears the thresholds. Besides, ``
 the rank (not the confidence) of level-matching entries up and of conflicting ones down: a personal
 case (本科毕业满五年能报中级吗) shares more words with the 副高 entry, whose conditions mention
 本科 and 满5年, than with the 中级 one.
+
+An entry about the levels themselves (``about_levels``: their names and order) explains every level
+mention as a matching entry does. A professional qualification named beside a title (一级消防工程师是
+中级职称吗, see ``Matcher._foreign``) is explained only by the entries about qualifications
+(``about_qualifications``): the 工程师 in its name is no mention of the 工程师 level.
 """
 
 from __future__ import annotations
@@ -340,19 +345,35 @@ class Matcher:
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
     def _shares(
-        self, ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+        self,
+        ids: np.ndarray,
+        prepared: _Prepared,
+        level_fit: Fit = "neutral",
+        levels: LevelQuery | None = None,
+        qualified: np.ndarray | None = None,
     ) -> np.ndarray:
         """How much of each query token the entry explains (0..1): fully by its phrasings, partly by
-        its answer; level mentions by the entry's declared levels when it declares any (see the
-        module docstring)."""
+        its answer; level mentions by the entry's declared levels when it declares any, and the
+        tokens of a qualification named beside a title (``qualified``) by the entries about
+        qualifications only (see the module docstring)."""
         share = np.where(
             _members(ids, prepared.question_ids),
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        return self._explain_levels(share, prepared, level_fit, levels)
+        return self._explain_mentions(share, prepared, level_fit, levels, qualified)
 
-    def _explain_levels(self, share: np.ndarray, prepared: _Prepared, level_fit: Fit, levels: LevelQuery | None) -> np.ndarray:
+    def _explain_mentions(
+        self,
+        share: np.ndarray,
+        prepared: _Prepared,
+        level_fit: Fit,
+        levels: LevelQuery | None,
+        qualified: np.ndarray | None = None,
+    ) -> np.ndarray:
+        if qualified is not None and qualified.any():
+            share = share.copy()
+            share[qualified] = 1.0 if prepared.entry.about_qualifications else 0.0
         if levels is None:
             return share
         for_all = 1.0 if prepared.entry.about_levels else self.config.weights.level_for_all
@@ -360,7 +381,11 @@ class Matcher:
 
     def _phrasing_shares(
         self,
-        ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", levels: LevelQuery | None = None
+        ids: np.ndarray,
+        prepared: _Prepared,
+        level_fit: Fit = "neutral",
+        levels: LevelQuery | None = None,
+        qualified: np.ndarray | None = None,
     ) -> np.ndarray:
         """For each query token, the share of the entry's phrasings that use it. Weighted and summed
         this is the mean over the phrasings of the share of the query each one explains (the level
@@ -369,7 +394,7 @@ class Matcher:
             return np.zeros(ids.shape)
         positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
         share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
-        return self._explain_levels(share, prepared, level_fit, levels)
+        return self._explain_mentions(share, prepared, level_fit, levels, qualified)
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -419,14 +444,19 @@ class Matcher:
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
         foreign, qualification = self._foreign(compact, self.normalizer.compact(typed))
+        qualified = self._qualified(norm, tokens, foreign)
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
             level_fit = fit(prepared.entry.levels, levels.named)
-            coverage = weighted_share(self._shares(ids, prepared, level_fit, levels), weights, total)
+            coverage = weighted_share(self._shares(ids, prepared, level_fit, levels, qualified), weights, total)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
-            support = weighted_share(self._phrasing_shares(ids, prepared, level_fit, levels), weights, total) if w.support else 0.0
+            support = (
+                weighted_share(self._phrasing_shares(ids, prepared, level_fit, levels, qualified), weights, total)
+                if w.support
+                else 0.0
+            )
             confidence = (w.coverage * coverage + w.fuzzy * fuzzy + w.support * support) / mix
             relative = bm25_scores[i] / top_bm25
             candidates.append(
@@ -453,8 +483,8 @@ class Matcher:
         second = 0.0
         if len(candidates) > 1 and total > 0:
             first, runner = (self._prepared[self._index[c.entry_id]] for c in candidates[:2])
-            explained = self._shares(ids, first, candidates[0].level_fit, levels)
-            also = self._shares(ids, runner, candidates[1].level_fit, levels)
+            explained = self._shares(ids, first, candidates[0].level_fit, levels, qualified)
+            also = self._shares(ids, runner, candidates[1].level_fit, levels, qualified)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
 
@@ -473,6 +503,22 @@ class Matcher:
             # a qualification named beside a title asks how the one stands for the other
             foreign = [word for word in foreign if word not in qualifications]
         return foreign, any(word in qualifications for word in foreign)
+
+    def _qualified(self, normalized: str, tokens: list[str], foreign: list[str]) -> np.ndarray | None:
+        """Which of the question's tokens only the qualifications it names beside a title produce
+        (消防, 防工 in 一级消防工程师是中级职称吗), or None when it names none that way. Those tokens are
+        explained by the entries about qualifications, whatever other entries' wording shares with
+        them: 工程师 in 消防工程师 says nothing about the 工程师 level."""
+        named = [w for w in self.normalizer.qualification_words if w in normalized and w not in foreign]
+        if not named:
+            return None
+        blanked = normalized
+        inside: set[str] = set()
+        for word in sorted(named, key=len, reverse=True):
+            inside.update(self.normalizer.tokens(word))
+            blanked = blanked.replace(word, " ")
+        elsewhere = set(self.normalizer.tokens(blanked))
+        return np.array([t in inside and t not in elsewhere for t in tokens], dtype=bool)
 
     def _names_a_title_beside(self, typed: str) -> bool:
         """Whether the question as typed, its qualification words taken out (监理工程师 holds 工程师),

@@ -74,6 +74,10 @@ class Entry(_Strict):
     #: rank is not moved for it. Otherwise 什么是工程师职称 reads as explained best by the entry
     #: for the 工程师 level, whose declaration explains the mention.
     about_levels: bool = False
+    #: the entry is about professional qualifications (职业资格) as titles: it explains the
+    #: qualification a question names beside a title (一级消防工程师是中级职称吗), which no other
+    #: entry does, whatever wording it shares with the qualification's name.
+    about_qualifications: bool = False
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.
     asks: list[str] = Field(default_factory=list)

@@ -173,6 +173,18 @@ def test_a_qualification_beside_a_title_asks_how_it_maps_and_is_answered(real):
     assert result.foreign == () and QUALIFICATION_ENTRIES & {c.entry_id for c in result.candidates[:2]}
 
 
+def test_a_qualification_beside_a_title_is_explained_by_the_qualification_entries_only(real):
+    """工程师 inside 一级消防工程师 is part of the qualification's name, not the 工程师 level: the
+    entries about qualifications explain those tokens, the entries of the levels none of them."""
+    for question in ("一级消防工程师算不算中级职称", "注册安全工程师等于什么职称"):
+        result = real.match(question)
+        assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES, result
+    qualified = [c for c in real.score("一级消防工程师算不算中级职称").candidates if c.entry_id == "elig-intermediate"]
+    unqualified = [c for c in real.score("算不算中级职称").candidates if c.entry_id == "elig-intermediate"]
+    assert qualified and unqualified and qualified[0].coverage < unqualified[0].coverage
+    assert all(real.kb.by_id[entry_id].about_qualifications for entry_id in QUALIFICATION_ENTRIES)
+
+
 @pytest.mark.parametrize(
     "question",
     ["二级建造师考试怎么报名", "监理工程师证书在哪里下载", "软考中级考试成绩什么时候出", "一建注册需要哪些材料"],

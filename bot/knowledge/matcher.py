@@ -530,7 +530,12 @@ class Matcher:
         compact = vocabulary.compact(rest)
         if any(word in compact for word in vocabulary.exam_words):
             return False
-        return any(word in compact for word in vocabulary.title_words) or bool(self.levels.find(rest))
+        # the level as typed counts too: a synonym may take it into another word (直接评中级 → 跳级)
+        return (
+            any(word in compact for word in vocabulary.title_words)
+            or bool(self.levels.find(rest))
+            or bool(self.levels.find(typed))
+        )
 
     def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).

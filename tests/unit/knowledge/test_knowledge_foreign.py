@@ -171,6 +171,9 @@ def test_a_qualification_beside_a_title_asks_how_it_maps_and_is_answered(real):
     # 相当于什么级别 is close to the skilled-worker ladder too, but the qualification is no longer foreign
     result = real.match("有一建证书相当于什么级别的职称")
     assert result.foreign == () and QUALIFICATION_ENTRIES & {c.entry_id for c in result.candidates[:2]}
+    # the synonyms read 直接评中级 as 跳级; the level as typed still stands beside the qualification
+    result = real.match("二建能不能直接评中级")
+    assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES, result
 
 
 def test_a_qualification_beside_a_title_is_explained_by_the_qualification_entries_only(real):

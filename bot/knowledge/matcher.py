@@ -200,6 +200,19 @@ class Scored:
     foreign: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Mentions:
+    """What a question names that entries explain by declaration rather than by text: title levels
+    (see ``bot.knowledge.levels``) and, as a mask over its tokens, a qualification named beside a
+    title."""
+
+    levels: LevelQuery | None = None
+    qualified: np.ndarray | None = None
+
+
+NO_MENTIONS = Mentions()
+
+
 @dataclass
 class _Prepared:
     entry: Entry
@@ -344,48 +357,30 @@ class Matcher:
         stop = np.array([self.normalizer.is_stopword(t) for t in tokens], dtype=bool)
         return ids, np.where(stop, weights * self.config.weights.stopword, weights)
 
-    def _shares(
-        self,
-        ids: np.ndarray,
-        prepared: _Prepared,
-        level_fit: Fit = "neutral",
-        levels: LevelQuery | None = None,
-        qualified: np.ndarray | None = None,
-    ) -> np.ndarray:
+    def _shares(self, ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", mentions: Mentions = NO_MENTIONS) -> np.ndarray:
         """How much of each query token the entry explains (0..1): fully by its phrasings, partly by
         its answer; level mentions by the entry's declared levels when it declares any, and the
-        tokens of a qualification named beside a title (``qualified``) by the entries about
-        qualifications only (see the module docstring)."""
+        tokens of a qualification named beside a title by the entries about qualifications only
+        (see the module docstring)."""
         share = np.where(
             _members(ids, prepared.question_ids),
             1.0,
             np.where(_members(ids, prepared.answer_ids), self.config.weights.answer_coverage, 0.0),
         )
-        return self._explain_mentions(share, prepared, level_fit, levels, qualified)
+        return self._explain_mentions(share, prepared, level_fit, mentions)
 
-    def _explain_mentions(
-        self,
-        share: np.ndarray,
-        prepared: _Prepared,
-        level_fit: Fit,
-        levels: LevelQuery | None,
-        qualified: np.ndarray | None = None,
-    ) -> np.ndarray:
+    def _explain_mentions(self, share: np.ndarray, prepared: _Prepared, level_fit: Fit, mentions: Mentions) -> np.ndarray:
+        qualified = mentions.qualified
         if qualified is not None and qualified.any():
             share = share.copy()
             share[qualified] = 1.0 if prepared.entry.about_qualifications else 0.0
-        if levels is None:
+        if mentions.levels is None:
             return share
         for_all = 1.0 if prepared.entry.about_levels else self.config.weights.level_for_all
-        return levels.explain(share, prepared.entry.levels, level_fit, for_all)
+        return mentions.levels.explain(share, prepared.entry.levels, level_fit, for_all)
 
     def _phrasing_shares(
-        self,
-        ids: np.ndarray,
-        prepared: _Prepared,
-        level_fit: Fit = "neutral",
-        levels: LevelQuery | None = None,
-        qualified: np.ndarray | None = None,
+        self, ids: np.ndarray, prepared: _Prepared, level_fit: Fit = "neutral", mentions: Mentions = NO_MENTIONS
     ) -> np.ndarray:
         """For each query token, the share of the entry's phrasings that use it. Weighted and summed
         this is the mean over the phrasings of the share of the query each one explains (the level
@@ -394,7 +389,7 @@ class Matcher:
             return np.zeros(ids.shape)
         positions = np.minimum(np.searchsorted(prepared.phrasing_ids, ids), prepared.phrasing_ids.size - 1)
         share = np.where(prepared.phrasing_ids[positions] == ids, prepared.phrasing_share[positions], 0.0)
-        return self._explain_mentions(share, prepared, level_fit, levels, qualified)
+        return self._explain_mentions(share, prepared, level_fit, mentions)
 
     @staticmethod
     def _fuzzy(compact: str, prepared: _Prepared) -> float:
@@ -444,16 +439,16 @@ class Matcher:
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
         foreign, qualification = self._foreign(compact, self.normalizer.compact(typed))
-        qualified = self._qualified(norm, tokens, foreign)
+        mentions = Mentions(levels, self._qualified(norm, tokens, foreign))
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
             level_fit = fit(prepared.entry.levels, levels.named)
-            coverage = weighted_share(self._shares(ids, prepared, level_fit, levels, qualified), weights, total)
+            coverage = weighted_share(self._shares(ids, prepared, level_fit, mentions), weights, total)
             fuzzy = 1.0 if i == exact_index else self._fuzzy(compact, prepared)
             support = (
-                weighted_share(self._phrasing_shares(ids, prepared, level_fit, levels, qualified), weights, total)
+                weighted_share(self._phrasing_shares(ids, prepared, level_fit, mentions), weights, total)
                 if w.support
                 else 0.0
             )
@@ -483,8 +478,8 @@ class Matcher:
         second = 0.0
         if len(candidates) > 1 and total > 0:
             first, runner = (self._prepared[self._index[c.entry_id]] for c in candidates[:2])
-            explained = self._shares(ids, first, candidates[0].level_fit, levels, qualified)
-            also = self._shares(ids, runner, candidates[1].level_fit, levels, qualified)
+            explained = self._shares(ids, first, candidates[0].level_fit, mentions)
+            also = self._shares(ids, runner, candidates[1].level_fit, mentions)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
 

@@ -51,7 +51,10 @@ def test_half_loads_and_is_large_enough(path):
     assert len(pairs) == len(_items(path))
 
 
-@pytest.mark.parametrize("path", [TUNE, HOLDOUT], ids=["tune", "holdout"])
+REAL_SETS = [TUNE, HOLDOUT, *sorted(REAL_DIR.glob("fresh*.yaml"))]
+
+
+@pytest.mark.parametrize("path", REAL_SETS, ids=[p.stem for p in REAL_SETS])
 def test_every_expect_is_an_entry_or_null_and_every_question_has_a_source(path, kb):
     bad_expect, no_source = [], []
     for item in _items(path):

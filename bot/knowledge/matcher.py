@@ -438,8 +438,8 @@ class Matcher:
         ids, weights = self._query_weights(tokens, content)
         total = float(weights.sum())
         levels = self.levels.analyse(norm, tokens)
-        foreign, qualification = self._foreign(compact, self.normalizer.compact(typed))
-        mentions = Mentions(levels, self._qualified(norm, tokens, foreign))
+        foreign, qualification, beside = self._foreign(compact, self.normalizer.compact(typed))
+        mentions = Mentions(levels, self._qualified(norm, tokens, beside))
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         candidates = []
         for i in indices:
@@ -483,10 +483,11 @@ class Matcher:
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
 
-    def _foreign(self, compact: str, typed: str) -> tuple[list[str], bool]:
+    def _foreign(self, compact: str, typed: str) -> tuple[list[str], bool, list[str]]:
         """The foreign words the question names (``compact``: normalised, ``typed``: as typed, both
-        without spaces), and whether one of them is a qualification asked about on its own (二建报名条件:
-        another field's exam or licence, which no entry answers, whatever its phrasings mention)."""
+        without spaces); whether one of them is a qualification asked about on its own (二建报名条件:
+        another field's exam or licence, which no entry answers, whatever its phrasings mention); and
+        the qualifications it names beside a title, which are therefore not foreign."""
         vocabulary = self.normalizer
         foreign = named_foreign(compact, vocabulary.foreign_words, typed)
         places = vocabulary.place_words
@@ -494,17 +495,19 @@ class Matcher:
             # another place beside this review's own is where the asker comes from
             foreign = [word for word in foreign if word not in places]
         qualifications = vocabulary.qualification_words
+        beside: list[str] = []
         if any(word in qualifications for word in foreign) and self._names_a_title_beside(typed):
             # a qualification named beside a title asks how the one stands for the other
+            beside = [word for word in foreign if word in qualifications]
             foreign = [word for word in foreign if word not in qualifications]
-        return foreign, any(word in qualifications for word in foreign)
+        return foreign, any(word in qualifications for word in foreign), beside
 
-    def _qualified(self, normalized: str, tokens: list[str], foreign: list[str]) -> np.ndarray | None:
+    def _qualified(self, normalized: str, tokens: list[str], named: list[str]) -> np.ndarray | None:
         """Which of the question's tokens only the qualifications it names beside a title produce
         (消防, 防工 in 一级消防工程师是中级职称吗), or None when it names none that way. Those tokens are
         explained by the entries about qualifications, whatever other entries' wording shares with
         them: 工程师 in 消防工程师 says nothing about the 工程师 level."""
-        named = [w for w in self.normalizer.qualification_words if w in normalized and w not in foreign]
+        named = [word for word in named if word in normalized]
         if not named:
             return None
         blanked = normalized

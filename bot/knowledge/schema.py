@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.content.office import SourceRef
 from bot.reference.documents import Document, DocumentsFile  # noqa: F401  (shared with the rules and /sources)
@@ -88,6 +88,13 @@ class Entry(_Strict):
         if len(set(value)) != len(value):
             raise ValueError(f"{info.field_name} repeat")
         return value
+
+    @model_validator(mode="after")
+    def _levels_or_about_levels(self) -> Entry:
+        # an entry that declares levels is scored by them, so about_levels would silently do nothing
+        if self.about_levels and self.levels:
+            raise ValueError("about_levels: an entry about every level declares no levels")
+        return self
 
     @field_validator("alternatives")
     @classmethod

@@ -253,6 +253,13 @@ def test_unknown_level_is_rejected_with_file_and_line(tmp_path):
     assert found[0].startswith("knowledge/entries/fixture.yaml:") and "middle" in text[line - 1]
 
 
+def test_an_entry_about_every_level_declares_none(tmp_path):
+    data = fixture_entries(["intermediate"])
+    data["entries"][0]["about_levels"] = True
+    found = reasons(with_levels(tmp_path, data))
+    assert any("about_levels: an entry about every level declares no levels" in r for r in found), found
+
+
 def test_a_level_without_levels_yaml_is_rejected(tmp_path):
     root = write_knowledge(tmp_path, fixture_entries(["senior"]))
     found = reasons(root)

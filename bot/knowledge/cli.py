@@ -15,6 +15,10 @@ import typer
 #: the calibration's default limits (bot/knowledge/evaluate.py), repeated here so --help shows them
 MAX_WRONG = 0.02
 MAX_OOS_ANSWERED = 0.05
+#: the same for the sets scored as of the commit that added them (``--unseen``): questions nobody
+#: wrote phrasings for are answered wrongly far more often than the fitted sets
+MAX_UNSEEN_WRONG = 0.09
+MAX_UNSEEN_OOS_ANSWERED = 0.18
 
 kb_app = typer.Typer(help="Knowledge base: evaluation, calibration, unanswered questions.", no_args_is_help=True)
 
@@ -284,13 +288,31 @@ def kb_eval(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Matcher to evaluate: zh, en, or auto (the dev set's language).")] = "auto",
     leave_out: LeaveOut = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Score with the entries and word lists of this commit, and today's code and matcher settings "
+            "(knowledge/matcher.yaml): the figures of questions collected then, before anything was written for them.",
+        ),
+    ] = None,
 ) -> None:
     """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
     top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
-    matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
-    _print_report(evaluate(matcher, cases), as_json, lang)
+    if as_of is None:
+        matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
+        _print_report(evaluate(matcher, cases), as_json, lang)
+        return
+    from bot.knowledge.as_of import RevisionError, content_as_of
+
+    try:
+        with content_as_of(as_of):
+            matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
+            _print_report(evaluate(matcher, cases), as_json, lang)
+    except RevisionError as exc:
+        _fail(str(exc))
 
 
 @kb_app.command("calibrate")
@@ -310,15 +332,43 @@ def kb_calibrate(
         bool, typer.Option("--per-file-limits", help="Keep the wrong and out-of-scope limits in each file, not only overall.")
     ] = False,
     leave_out: LeaveOut = False,
+    unseen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unseen",
+            help="REV:FILE[,FILE…]: questions scored against the entries of commit REV (see kb eval --as-of), "
+            "standing for questions nobody wrote phrasings for; each such group keeps its own limits.",
+        ),
+    ] = None,
+    max_unseen_wrong: Annotated[
+        float, typer.Option("--max-unseen-wrong", min=0.0, max=1.0, help="Largest share of an --unseen group's in-scope questions answered wrongly.")
+    ] = MAX_UNSEEN_WRONG,
+    max_unseen_oos: Annotated[
+        float,
+        typer.Option("--max-unseen-oos-answered", min=0.0, max=1.0, help="Largest share of an --unseen group's out-of-scope questions answered."),
+    ] = MAX_UNSEEN_OOS_ANSWERED,
+    suggest: Annotated[
+        float | None, typer.Option("--suggest", min=0.0, max=1.0, help="Keep the suggestion threshold at this value instead of searching it.")
+    ] = None,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
     limits apply to all questions together: lower them to keep headroom in every file."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
-    matcher, groups, lang = _load_groups(files, _check_lang(lang), leave_out)
-    membership = [i for i, (_, cases) in enumerate(groups) for _ in cases] if per_file else None
+    lang = _check_lang(lang)
+    matcher, groups, lang = _load_groups(files, lang, leave_out)
+    fitted = len(groups)
+    groups += _unseen_groups(unseen or [], lang)
+    membership = [i if per_file or i >= fitted else 0 for i, (_, cases) in enumerate(groups) for _ in cases]
+    limits = {i: (max_unseen_wrong, max_unseen_oos) for i in range(fitted, len(groups))}
     thresholds, report = calibrate(
-        matcher, [case for _, cases in groups for case in cases], max_wrong, max_oos_answered, groups=membership
+        matcher,
+        [case for _, cases in groups for case in cases],
+        max_wrong,
+        max_oos_answered,
+        groups=membership,
+        limits=limits,
+        suggest=suggest,
     )
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False, lang=lang)
@@ -334,6 +384,25 @@ def kb_calibrate(
 
         path = write_thresholds(content_root(), thresholds, report.figures, per_file, lang=lang)
         typer.echo(f"written to {path}")
+
+
+def _unseen_groups(specs: list[str], lang: str) -> list[tuple[str, list]]:
+    """One group of cases per ``REV:FILE[,FILE…]``, scored against the entries of REV."""
+    from bot.knowledge.as_of import RevisionError, content_as_of
+
+    groups = []
+    for spec in specs:
+        revision, _, names = spec.partition(":")
+        paths = [Path(name) for name in names.split(",") if name]
+        if not revision or not paths:
+            _fail(f"--unseen takes REV:FILE[,FILE…], not {spec[:60]!r}")
+        try:
+            with content_as_of(revision):
+                _, loaded, _ = _load_groups(paths, lang)
+        except RevisionError as exc:
+            _fail(str(exc))
+        groups.append((f"as of {revision}: {', '.join(str(p) for p in paths)}", [c for _, cases in loaded for c in cases]))
+    return groups
 
 
 def _on_database(work):  # noqa: ANN001, ANN202

@@ -125,6 +125,7 @@ def add_phrasing(root: Path, entry_id: str, text: str) -> Path:
     problem = phrasing_problem(kb, entry_id, text)
     if problem:
         raise problem
+    entry_id = kb.by_id[entry_id].id  # a candidate kept for an entry since merged goes to its successor
     yaml = _yaml()
     for path in entry_files(root):
         original = path.read_bytes()

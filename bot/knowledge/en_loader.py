@@ -204,6 +204,10 @@ def _load_entries(root: Path, zh: KnowledgeBase, problems: list[ContentProblem],
             if zh_entry is None:
                 problems.append(ContentProblem(name, lines.of(where), f"{entry.id}: no Chinese entry has this id"))
                 continue
+            if zh_entry.id != entry.id:
+                reason = f"{entry.id}: merged into {zh_entry.id}; give the English version there"
+                problems.append(ContentProblem(name, lines.of(where), reason))
+                continue
             if entry.id in entries:
                 problems.append(ContentProblem(name, lines.of(where), f"{entry.id}: English version given twice"))
                 continue

@@ -113,8 +113,15 @@ def _source(source: str | None) -> str | None:
     return source
 
 
+def expected_id(matcher: Matcher, expect: str | None) -> str | None:
+    """The entry that answers a question labelled ``expect`` now: the label of an entry since merged
+    into another names the one that took it over (``replaces``), so question sets need no rewrite."""
+    entry = matcher.entry(expect) if expect is not None else None
+    return entry.id if entry is not None else expect
+
+
 def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[Case]:
-    return [Case(item.q, item.expect, source, matcher.score(item.q)) for source, item in pairs]
+    return [Case(item.q, expected_id(matcher, item.expect), source, matcher.score(item.q)) for source, item in pairs]
 
 
 def seen(case: Case, decision: Decision) -> str:
@@ -299,6 +306,8 @@ def calibrate(
     max_wrong: float = MAX_WRONG,
     max_oos_answered: float = MAX_OOS_ANSWERED,
     groups: list[int] | None = None,
+    limits: dict[int, tuple[float, float]] | None = None,
+    suggest: float | None = None,
 ) -> tuple[Thresholds, Report]:
     """Grid-search the thresholds: the sure tier (answer, margin), the guided tier (guided, lead)
     and the second-topic share jointly, keeping direct wrong answers (share of the in-scope
@@ -309,34 +318,51 @@ def calibrate(
     ``groups`` (one number per case, e.g. its file) makes the limits hold in every group, not only
     over all cases: a small set of real phrasings must not pay for a large written dev set (pooled,
     the dev set's many easy questions let the tuning half go to 6 % wrong, and the held-out half
-    to twice that)."""
+    to twice that). ``limits`` gives a group its own (max wrong, max out-of-scope answered): the
+    sets scored as of the commit that added them, which stand for questions nobody has written
+    phrasings for, allow more wrong answers than the fitted sets and are the ones that bind.
+    ``suggest`` keeps the suggestion threshold at that value instead of searching it."""
     base = matcher.config
     best_key, best = None, base.thresholds
     group_ids = np.array(groups if groups is not None else [0] * len(cases))
     for second in SECOND_TOPICS:
         t = base.thresholds.model_copy(update={"second_topic": second})
-        found = _search(_Features.of(matcher, cases, t), t, max_wrong, max_oos_answered, group_ids)
+        found = _search(_Features.of(matcher, cases, t), t, max_wrong, max_oos_answered, group_ids, limits)
         if found is not None and (best_key is None or found[0] > best_key):
             best_key, best = found
+    if suggest is not None:
+        final = best.model_copy(update={"suggest": suggest})
+        return final, evaluate(matcher, cases, _config(base, final))
     best_key = None
     final = best
-    for suggest in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
-        thresholds = best.model_copy(update={"suggest": suggest})
+    for level in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
+        thresholds = best.model_copy(update={"suggest": level})
         counts, _, _ = tally(matcher, cases, _config(base, thresholds))
-        key = (counts["suggested_right"] + counts["oos_fallback"], suggest)
+        key = (counts["suggested_right"] + counts["oos_fallback"], level)
         if best_key is None or key > best_key:
             best_key, final = key, thresholds
     return final, evaluate(matcher, cases, _config(base, final))
 
 
 def _search(
-    f: _Features, base: Thresholds, max_wrong: float, max_oos_answered: float, group_ids: np.ndarray | None = None
+    f: _Features,
+    base: Thresholds,
+    max_wrong: float,
+    max_oos_answered: float,
+    group_ids: np.ndarray | None = None,
+    limits: dict[int, tuple[float, float]] | None = None,
 ) -> tuple[tuple, Thresholds] | None:
     """The best (answer, margin, guided, lead) for one second-topic share, with its sort key; the
-    limits hold in each group of ``group_ids`` (all cases one group when None)."""
+    limits hold in each group of ``group_ids`` (all cases one group when None), a group's own
+    ``limits`` where it has them."""
     if group_ids is None:
         group_ids = np.zeros(f.in_scope.shape, dtype=np.int64)
-    groups = [group_ids == g for g in np.unique(group_ids)] if group_ids.size else []
+    limits = limits or {}
+    groups = (
+        [(group_ids == g, *limits.get(int(g), (max_wrong, max_oos_answered))) for g in np.unique(group_ids)]
+        if group_ids.size
+        else []
+    )
     right = f.in_scope & f.top1_right
     wrong = f.in_scope & ~f.top1_right
     oos = ~f.in_scope
@@ -360,11 +386,11 @@ def _search(
 
             n_right, n_wrong, n_oos = (answered(kind) for kind in (right, wrong, oos))
             ok = np.ones(n_right.shape, dtype=bool)
-            for member in groups:
+            for member, group_wrong, group_oos in groups:
                 g_in, g_out = int((member & f.in_scope).sum()), int((member & oos).sum())
                 # one question is the least a limit can allow (2 % of 48 would allow none)
-                ok &= answered(wrong & member) <= max(max_wrong * g_in, 1) + 1e-9
-                ok &= answered(oos & member) <= max(max_oos_answered * g_out, 1) + 1e-9
+                ok &= answered(wrong & member) <= max(group_wrong * g_in, 1) + 1e-9
+                ok &= answered(oos & member) <= max(group_oos * g_out, 1) + 1e-9
             if not ok.any():
                 continue
             allowed = np.flatnonzero(ok)

@@ -58,7 +58,9 @@ class KnowledgeBase:
     asks: AsksFile = field(default_factory=AsksFile)
 
     def __post_init__(self) -> None:
-        self.by_id = {e.id: e for e in self.entries}
+        #: entry id → entry; the id of an entry merged into another leads to the one that replaced it
+        self.by_id = {old: e for e in self.entries for old in e.replaces}
+        self.by_id.update({e.id: e for e in self.entries})
 
     def document_short(self, document_id: str) -> str:
         doc = self.documents.get(document_id)
@@ -132,6 +134,7 @@ def _check_references(
     ids = {e.id for e in entries}
     level_ids = {level.id for level in levels.levels} if levels is not None else None
     ask_ids = {ask.id for ask in asks.asks} if asks is not None else None
+    replaced: dict[str, str] = {}
     for entry in entries:
         name, node, i = where[entry.id]
         for j, ask in enumerate(entry.asks):
@@ -159,6 +162,12 @@ def _check_references(
                         name, line, f"{entry.id}: section {source.section!r} of {source.document} is not in sections.yaml"
                     )
                 )
+        for j, old in enumerate(entry.replaces):
+            taker = replaced.setdefault(old, entry.id)
+            if old in ids or taker != entry.id:
+                line = line_of(node, ("entries", i, "replaces", j))
+                reason = "is still an entry" if old in ids else f"is replaced by {taker} already"
+                problems.append(ContentProblem(name, line, f"{entry.id}: replaces {old!r}, which {reason}"))
         for j, other in enumerate(entry.related):
             if other == entry.id or other not in ids:
                 line = line_of(node, ("entries", i, "related", j))

@@ -3,6 +3,7 @@ edited by hand must be an error, not silently ignored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Literal, get_args
 
@@ -81,6 +82,20 @@ class Entry(_Strict):
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.
     asks: list[str] = Field(default_factory=list)
+    #: ids of entries this one took over when they were merged into it: stored data that names
+    #: them (feedback, phrasing candidates, buttons in old messages, question sets) leads here
+    replaces: list[str] = Field(default_factory=list)
+
+    @field_validator("replaces")
+    @classmethod
+    def _replaced_ids(cls, value: list[str]) -> list[str]:
+        pattern = re.compile(ENTRY_ID_PATTERN)
+        bad = [v for v in value if not isinstance(v, str) or len(v) > ENTRY_ID_MAX or not pattern.fullmatch(v)]
+        if bad:
+            raise ValueError(f"replaces: {bad[0]!r} is not an entry id")
+        if len(set(value)) != len(value):
+            raise ValueError("replaces repeat")
+        return value
 
     @field_validator("levels", "asks")
     @classmethod

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.support.helpers import PROJECT_ENV
 
@@ -119,6 +123,27 @@ def test_kb_calibrate_leave_out_searches_on_the_left_out_scores_and_leaves_the_f
     count = re.search(r"(\d+) of \d+ questions scored without (\d+) phrasings", proc.stderr)
     assert count and int(count.group(1)) > 0 and int(count.group(2)) > 0
     assert (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8") == before
+
+
+def test_kb_calibrate_unseen_groups_keep_their_own_limits_and_suggest_is_kept():
+    """A set scored as of the commit that added it is calibrated under its own limits, and
+    ``--suggest`` fixes the list threshold instead of searching it."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs the project's git history")
+    before = (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8")
+    real = ROOT / "tests" / "data" / "kb_real"
+    unseen = f"e8e0e5f:{real / 'fresh3.yaml'}"
+    proc = run_bot("kb", "calibrate", str(DEV_DIR), "--unseen", unseen, "--max-unseen-wrong", "0.1", "--suggest", "0.44")
+    assert proc.returncode == 0, proc.stderr
+    thresholds = ast.literal_eval(proc.stdout.splitlines()[0].removeprefix("thresholds: "))
+    assert thresholds["suggest"] == 0.44
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("as of e8e0e5f:"))
+    wrong = float(re.search(r"direct wrong ([\d.]+)%", line).group(1))
+    # fresh3 has 21 in-scope questions: 10 % allows two wrong answers
+    assert wrong <= 2 / 21 * 100 + 1e-6
+    assert (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8") == before
+    bad = run_bot("kb", "calibrate", str(DEV_DIR), "--unseen", "e8e0e5f")
+    assert bad.returncode == 2 and "--unseen takes REV:FILE" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_kb_eval_bad_file_is_reported(tmp_path):

@@ -55,6 +55,15 @@ def test_an_english_entry_naming_an_unknown_id_is_reported_with_its_line(root):
     assert unknown and unknown[0].line is not None and unknown[0].file.endswith("b_paper_fee.yaml")
 
 
+def test_an_english_entry_for_a_merged_id_points_to_its_successor(root):
+    def add_old(data: dict) -> None:
+        data["entries"].append({**entry(data, "title-level-names"), "id": "scope-levels"})
+
+    edit(root / EN_ENTRIES / "c_title_system.yaml", add_old)
+    found = reasons(root)
+    assert any("scope-levels: merged into title-level-names; give the English version there" in r for r in found), found
+
+
 def test_a_figure_not_in_the_chinese_answer_is_reported(root):
     edit(root / EN_ENTRIES / "b_paper_fee.yaml",
          lambda d: entry(d, "fee-amounts").update(answer="Senior: 380 yuan; intermediate: 160 yuan; assistant: 100 yuan."))

@@ -169,7 +169,7 @@ def test_a_level_of_another_title_series_is_not_answered(real, question):
 def test_a_level_this_review_does_not_have_gets_the_levels_entry(real):
     result = real.match("技术员能评吗")
     assert result.levels == ("junior",)
-    assert result.best is not None and result.best.entry_id == "scope-levels"
+    assert result.best is not None and result.best.entry_id == "title-level-names"
 
 
 def test_entries_that_hold_for_every_level_are_not_demoted(real):

@@ -1,0 +1,97 @@
+"""``kb eval --as-of``: the content of an earlier commit, scored with today's code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.knowledge.as_of import RevisionError, content_as_of
+from bot.paths import PROJECT_ROOT
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[Path, str]:
+    """A repository whose first commit holds an old phrasing file, and whose work tree a newer one."""
+    repo = tmp_path / "repo"
+    (repo / "knowledge").mkdir(parents=True)
+    (repo / "knowledge" / "x.yaml").write_text("old: 1\n", encoding="utf-8")
+    (repo / "notes.txt").write_text("not content\n", encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    first = _git(repo, "rev-parse", "HEAD")
+    (repo / "knowledge" / "x.yaml").write_text("new: 2\n", encoding="utf-8")
+    (repo / "knowledge" / "matcher.yaml").write_text("settings: now\n", encoding="utf-8")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "second")
+    return repo, first
+
+
+@needs_git
+def test_the_content_of_an_earlier_commit_is_the_root_while_the_block_runs(history, monkeypatch) -> None:
+    repo, first = history
+    monkeypatch.delenv("CONTENT_DIR", raising=False)
+    with content_as_of(first, repository=repo) as root:
+        assert os.environ["CONTENT_DIR"] == str(root)
+        assert (root / "knowledge" / "x.yaml").read_text(encoding="utf-8") == "old: 1\n"
+        assert not (root / "notes.txt").exists()  # only the content folders travel back
+        # the matcher's settings are what is measured: they stay as they are now
+        assert (root / "knowledge" / "matcher.yaml").read_text(encoding="utf-8") == "settings: now\n"
+    assert "CONTENT_DIR" not in os.environ
+    assert not root.exists()
+
+
+@needs_git
+def test_an_earlier_content_dir_is_restored(history, monkeypatch, tmp_path) -> None:
+    repo, first = history
+    monkeypatch.setenv("CONTENT_DIR", str(tmp_path / "mine"))
+    with content_as_of(first + "~0", repository=repo):
+        assert os.environ["CONTENT_DIR"] != str(tmp_path / "mine")
+    assert os.environ["CONTENT_DIR"] == str(tmp_path / "mine")
+
+
+@needs_git
+@pytest.mark.parametrize("revision", ["", "--output=/tmp/x", "a b", "HEAD;rm", "x" * 101])
+def test_a_malformed_revision_is_refused_before_git_runs(history, revision) -> None:
+    repo, _ = history
+    with pytest.raises(RevisionError, match="not a revision name"), content_as_of(revision, repository=repo):
+        pass
+
+
+@needs_git
+def test_an_unknown_revision_is_a_clear_error(history) -> None:
+    repo, _ = history
+    with pytest.raises(RevisionError, match="git cannot read"), content_as_of("0" * 40, repository=repo):
+        pass
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists(), reason="needs the project's git history")
+def test_kb_eval_as_of_head_gives_what_plain_eval_gives(monkeypatch) -> None:
+    from bot.cli import _register_optional_commands, app
+
+    _register_optional_commands()
+
+    if subprocess.run(["git", "-C", str(PROJECT_ROOT), "diff", "--quiet", "HEAD", "--", "knowledge"], check=False).returncode:
+        pytest.skip("the work tree's knowledge/ differs from HEAD")
+    monkeypatch.delenv("CONTENT_DIR", raising=False)
+    runner = CliRunner()
+    dev = str(PROJECT_ROOT / "tests" / "data" / "kb_dev" / "dev_levels.yaml")
+    plain = runner.invoke(app, ["kb", "eval", dev])
+    as_of = runner.invoke(app, ["kb", "eval", "--as-of", "HEAD", dev])
+    assert plain.exit_code == 0 and as_of.exit_code == 0
+    assert as_of.output == plain.output
+    assert "direct right" in plain.output
+    bad = runner.invoke(app, ["kb", "eval", "--as-of", "--output=x", dev])
+    assert bad.exit_code == 2 and "not a revision name" in bad.output

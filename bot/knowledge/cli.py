@@ -7,6 +7,8 @@ content, builds the index and answers (a cold process answers in well under the 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -301,18 +303,9 @@ def kb_eval(
     top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
-    if as_of is None:
+    with _content_of(as_of):
         matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
         _print_report(evaluate(matcher, cases), as_json, lang)
-        return
-    from bot.knowledge.as_of import RevisionError, content_as_of
-
-    try:
-        with content_as_of(as_of):
-            matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
-            _print_report(evaluate(matcher, cases), as_json, lang)
-    except RevisionError as exc:
-        _fail(str(exc))
 
 
 @kb_app.command("calibrate")
@@ -386,21 +379,32 @@ def kb_calibrate(
         typer.echo(f"written to {path}")
 
 
-def _unseen_groups(specs: list[str], lang: str) -> list[tuple[str, list]]:
-    """One group of cases per ``REV:FILE[,FILE…]``, scored against the entries of REV."""
+@contextmanager
+def _content_of(revision: str | None) -> Iterator[None]:
+    """The content of ``revision`` (see bot/knowledge/as_of.py) while the block runs, the work
+    tree's when None; a revision git cannot read is one error line (exit 2)."""
+    if revision is None:
+        yield
+        return
     from bot.knowledge.as_of import RevisionError, content_as_of
 
+    try:
+        with content_as_of(revision):
+            yield
+    except RevisionError as exc:
+        _fail(str(exc))
+
+
+def _unseen_groups(specs: list[str], lang: str) -> list[tuple[str, list]]:
+    """One group of cases per ``REV:FILE[,FILE…]``, scored against the entries of REV."""
     groups = []
     for spec in specs:
         revision, _, names = spec.partition(":")
         paths = [Path(name) for name in names.split(",") if name]
         if not revision or not paths:
             _fail(f"--unseen takes REV:FILE[,FILE…], not {spec[:60]!r}")
-        try:
-            with content_as_of(revision):
-                _, loaded, _ = _load_groups(paths, lang)
-        except RevisionError as exc:
-            _fail(str(exc))
+        with _content_of(revision):
+            _, loaded, _ = _load_groups(paths, lang)
         groups.append((f"as of {revision}: {', '.join(str(p) for p in paths)}", [c for _, cases in loaded for c in cases]))
     return groups
 

@@ -330,18 +330,21 @@ def calibrate(
         found = _search(_Features.of(matcher, cases, t), t, max_wrong, max_oos_answered, group_ids, limits)
         if found is not None and (best_key is None or found[0] > best_key):
             best_key, best = found
-    if suggest is not None:
-        final = best.model_copy(update={"suggest": suggest})
-        return final, evaluate(matcher, cases, _config(base, final))
-    best_key = None
-    final = best
-    for level in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
-        thresholds = best.model_copy(update={"suggest": level})
-        counts, _, _ = tally(matcher, cases, _config(base, thresholds))
-        key = (counts["suggested_right"] + counts["oos_fallback"], level)
+    final = best.model_copy(update={"suggest": suggest}) if suggest is not None else _with_suggest(matcher, cases, best)
+    return final, evaluate(matcher, cases, _config(base, final))
+
+
+def _with_suggest(matcher: Matcher, cases: list[Case], best: Thresholds) -> Thresholds:
+    """``best`` with the suggestion threshold that helps the most askers: in-scope ones who get a
+    list holding the right entry, out-of-scope ones who get the fallback."""
+    best_key, final = None, best
+    for suggest in [i / 100 for i in range(0, int(best.answer * 100) + 1)]:
+        thresholds = best.model_copy(update={"suggest": suggest})
+        counts, _, _ = tally(matcher, cases, _config(matcher.config, thresholds))
+        key = (counts["suggested_right"] + counts["oos_fallback"], suggest)
         if best_key is None or key > best_key:
             best_key, final = key, thresholds
-    return final, evaluate(matcher, cases, _config(base, final))
+    return final
 
 
 def _search(

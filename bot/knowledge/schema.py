@@ -36,6 +36,7 @@ TOPICS: tuple[str, ...] = get_args(Topic)
 #: kebab-case, short enough that ``kb:up:<id>`` fits Telegram's 64-byte callback data
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ENTRY_ID_MAX = 48
+_ENTRY_ID = re.compile(ENTRY_ID_PATTERN)
 #: snake_case, the ids ``rules/`` uses for title levels (assistant, intermediate, deputy_senior…)
 LEVEL_ID_PATTERN = r"^[a-z]+(?:_[a-z]+)*$"
 
@@ -89,15 +90,12 @@ class Entry(_Strict):
     @field_validator("replaces")
     @classmethod
     def _replaced_ids(cls, value: list[str]) -> list[str]:
-        pattern = re.compile(ENTRY_ID_PATTERN)
-        bad = [v for v in value if not isinstance(v, str) or len(v) > ENTRY_ID_MAX or not pattern.fullmatch(v)]
+        bad = [v for v in value if len(v) > ENTRY_ID_MAX or not _ENTRY_ID.fullmatch(v)]
         if bad:
             raise ValueError(f"replaces: {bad[0]!r} is not an entry id")
-        if len(set(value)) != len(value):
-            raise ValueError("replaces repeat")
         return value
 
-    @field_validator("levels", "asks")
+    @field_validator("levels", "asks", "replaces")
     @classmethod
     def _no_repeats(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if len(set(value)) != len(value):

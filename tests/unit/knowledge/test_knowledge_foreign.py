@@ -189,6 +189,20 @@ def test_a_qualification_beside_a_title_is_explained_by_the_qualification_entrie
 
 
 @pytest.mark.parametrize(
+    "question", ["注册城乡规划师相当于什么职称", "环评工程师算中级职称吗", "注册设备监理师是几级职称", "注册计量师能当工程师职称吗"]
+)
+def test_a_qualification_of_the_national_catalogue_no_phrasing_names_is_still_known(real, question):
+    """Qualifications no phrasing names, taken from the national catalogue into the vocabulary: beside
+    a title they are answered by the qualification entry; on their own they stay another field."""
+    named = question[: question.index("师") + 1]
+    assert not any(named in text for entry in real.kb.entries for text in (entry.question, *entry.alternatives))
+    result = real.match(question)
+    assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES, result
+    alone = real.match(named + "报名条件")
+    assert alone.foreign != () and alone.outcome != "answer", alone
+
+
+@pytest.mark.parametrize(
     "question",
     ["二级建造师考试怎么报名", "监理工程师证书在哪里下载", "软考中级考试成绩什么时候出", "一建注册需要哪些材料"],
 )

@@ -38,7 +38,9 @@ case (本科毕业满五年能报中级吗) shares more words with the 副高 en
 An entry about the levels themselves (``about_levels``: their names and order) explains every level
 mention as a matching entry does. A professional qualification named beside a title (一级消防工程师是
 中级职称吗, see ``Matcher._foreign``) is explained only by the entries about qualifications
-(``about_qualifications``): the 工程师 in its name is no mention of the 工程师 level.
+(``about_qualifications``): the 工程师 in its name is no mention of the 工程师 level; and since such a
+question is about the qualification, ``qualification_rank`` moves every other entry down (监理工程师属于
+几级 shares 属于几级 with the entry on the title levels, but asks how the qualification stands).
 """
 
 from __future__ import annotations
@@ -441,6 +443,7 @@ class Matcher:
         foreign, qualification, beside = self._foreign(compact, self.normalizer.compact(typed))
         mentions = Mentions(levels, self._qualified(norm, tokens, beside))
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
+        names_qualification = mentions.qualified is not None and bool(mentions.qualified.any())
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
@@ -462,7 +465,8 @@ class Matcher:
                     + w.bm25 * relative
                     + _LEVEL_RANK[level_fit] * w.level_rank
                     + ask_fit(asked, prepared.asks, self.asks.exclusive) * w.ask_rank
-                    - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank,
+                    - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank
+                    - (names_qualification and not prepared.entry.about_qualifications) * w.qualification_rank,
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),

@@ -250,6 +250,9 @@ class Weights(_Strict):
     #: subtracted from the rank of an entry that only compares (an exclusive ask type) when the
     #: question asks no comparison
     exclusive_rank: float = Field(default=0.0, ge=0, le=1)
+    #: subtracted from the rank of an entry not about qualifications when the question names one
+    #: beside a title: the question is about that qualification, which such an entry cannot explain
+    qualification_rank: float = Field(default=0.0, ge=0, le=1)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

@@ -174,6 +174,11 @@ def test_a_qualification_beside_a_title_asks_how_it_maps_and_is_answered(real):
     # the synonyms read 直接评中级 as 跳级; the level as typed still stands beside the qualification
     result = real.match("二建能不能直接评中级")
     assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES, result
+    # asking how it ranks asks how it stands for a title; how it is graded inside its own field does not
+    for question in ("监理工程师属于几级", "一建证书是什么等级"):
+        result = real.match(question)
+        assert result.foreign == () and result.outcome == "answer" and result.entry_id in QUALIFICATION_ENTRIES, result
+    assert real.match("监理工程师分几级").foreign != ()
 
 
 def test_a_qualification_beside_a_title_is_explained_by_the_qualification_entries_only(real):

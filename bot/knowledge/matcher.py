@@ -498,6 +498,10 @@ class Matcher:
         if any(word in places for word in foreign) and any(word in compact for word in vocabulary.home_words):
             # another place beside this review's own is where the asker comes from
             foreign = [word for word in foreign if word not in places]
+        excused = vocabulary.level_excused_words
+        if any(word in excused for word in foreign) and (self.levels.find(compact) or self.levels.find(typed)):
+            # beside a title level of this series, 怎么考 asks how that title is reached
+            foreign = [word for word in foreign if word not in excused]
         qualifications = vocabulary.qualification_words
         beside: list[str] = []
         if any(word in qualifications for word in foreign) and self._names_a_title_beside(typed):

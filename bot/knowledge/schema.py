@@ -161,6 +161,17 @@ class SynonymsFile(_Strict):
     #: words that keep a qualification word foreign even beside a title (软考中级什么时候考试 asks
     #: about the exam, not about a title)
     exam_words: list[str] = Field(default_factory=list)
+    #: foreign words that are no longer foreign beside a title level of this series: 高级工程师怎么考
+    #: asks how one gets the title (this review has no exam), 二建怎么考 another field's exam
+    level_excused_words: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _excused_words_are_foreign(self) -> SynonymsFile:
+        """A level can only excuse a word that is foreign in the first place."""
+        stray = [word for word in self.level_excused_words if word not in self.foreign_words]
+        if stray:
+            raise ValueError(f"level_excused_words not among foreign_words: {', '.join(stray)}")
+        return self
 
 
 class TitleLevel(_Strict):

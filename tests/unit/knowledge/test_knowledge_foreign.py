@@ -226,3 +226,17 @@ def test_another_place_beside_this_reviews_own_is_where_the_asker_comes_from(rea
     assert result.foreign == () and "scope-other-province" in [c.entry_id for c in result.candidates[:2]], result
     result = real.match("河南工程师职称评审条件")
     assert result.foreign == ("河南",) and result.outcome == "fallback" and result.offered == ()
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [("高级工程师怎么考", "elig-deputy-senior"), ("正高怎么考", "elig-senior")])
+def test_how_to_sit_for_a_title_level_of_this_series_asks_how_it_is_reached(real, question, entry_id):
+    """Made-up questions: 怎么考 is another field's exam on its own, but beside a title level of this
+    series it is how people ask how that title is reached (this review has no exam)."""
+    result = real.match(question)
+    assert result.foreign == () and result.outcome == "answer" and result.entry_id == entry_id, result
+
+
+@pytest.mark.parametrize("question", ["二建怎么考", "软考中级怎么考", "消防工程师怎么考"])
+def test_how_to_sit_for_a_qualification_stays_another_fields_exam(real, question):
+    result = real.match(question)
+    assert result.foreign != () and result.outcome != "answer", result

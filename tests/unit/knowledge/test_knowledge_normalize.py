@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 
 from bot.knowledge.normalize import Normalizer
@@ -117,3 +118,9 @@ def test_a_two_character_variant_across_word_edges_stays_as_typed():
     assert norm.normalize("高工是几级职称") == "高级工程师是几级职称"
     # 接报|报评|评委: 报评 is passed over, and 评委 after it is still found
     assert norm.normalize("直接报评委") == "直接报评委会"
+
+
+def test_a_level_excused_word_must_be_foreign_in_the_first_place():
+    SynonymsFile(foreign_words=["怎么考"], level_excused_words=["怎么考"])
+    with pytest.raises(pydantic.ValidationError, match="not among foreign_words: 怎么报"):
+        SynonymsFile(foreign_words=["怎么考"], level_excused_words=["怎么报"])

@@ -128,7 +128,7 @@ class _Responder:
         self.root = content_root()
         self.lang = lang
         kb = answerer.runtime.kb
-        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id))
+        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
         if lang == "en":
             self.personal = load_english_personal_cases(self.root, self.personal, set(kb.by_id))
         self._texts = None

@@ -94,7 +94,7 @@ class KnowledgeFeature(FreeTextHandler):
         root = self.services.content_root
         answerer = Answerer(load_runtime(root), self.services.t, self.services.cycles)
         kb = answerer.runtime.kb
-        personal = load_personal_cases(root, kb.levels, set(kb.by_id))
+        personal = load_personal_cases(root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
         return answerer, personal, load_english_personal_cases(root, personal, set(kb.by_id))
 
     def replace_content(self, answerer: Answerer, personal: PersonalCases, personal_en: PersonalCases | None) -> None:

@@ -153,7 +153,7 @@ class PersonalCases:
     """Built once from the vocabulary files; ``detect`` is a few regex passes."""
 
     def __init__(self, vocab: PersonalCaseFile, level_terms: dict[str, list[str]], not_levels: list[str],
-                 entry_ids: set[str], reading: Reading = CHINESE) -> None:
+                 entry_ids: set[str], reading: Reading = CHINESE, qualifications: tuple[str, ...] = ()) -> None:
         self.vocab = vocab
         self.reading = reading
         read = reading.prepare
@@ -168,6 +168,10 @@ class PersonalCases:
                 words.setdefault(read(term), f"education:{value}")
         for term in vocab.no_title:
             words[read(term)] = "no_title:none"
+        # a professional qualification is no title held, even where its name ends in one (注册电气工程师)
+        for word in qualifications:
+            words[read(word)] = "skip:"
+        self._qualifications = sorted({read(w) for w in qualifications} - {""}, key=len, reverse=True)
         self._words = _alternation(words, reading.whole_words)
         self._kinds = words
         self._ask = _alternation({read(w): "" for w in vocab.ask}, reading.whole_words)
@@ -237,6 +241,8 @@ class PersonalCases:
         undecided: list[_Mention] = []
         held: list[tuple[_Mention, float | None]] = []
         for mention in self._mentions(text):
+            if mention.kind == "level" and self._ends_with(text, mention.start, self._qualifications):
+                continue
             if mention.kind == "education":
                 answers.setdefault("education", mention.value)
                 continue
@@ -301,13 +307,17 @@ def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, 
     return replace(answered, text=f"{header}\n\n{answered.text}")
 
 
-def load_personal_cases(root: Path, levels: LevelsFile, entry_ids: set[str]) -> PersonalCases | None:
-    """The detector, or None when the content has no ``knowledge/personal_case.yaml``."""
+def load_personal_cases(
+    root: Path, levels: LevelsFile, entry_ids: set[str], qualifications: tuple[str, ...] = ()
+) -> PersonalCases | None:
+    """The detector, or None when the content has no ``knowledge/personal_case.yaml``;
+    ``qualifications`` are the synonyms' qualification words, whose names hold no title."""
     path = root / "knowledge" / FILE
     if not path.exists():
         return None
     terms = {level.id: list(level.terms) for level in levels.levels}
-    return PersonalCases(load_model(path, PersonalCaseFile, root), terms, list(levels.not_levels), entry_ids)
+    vocab = load_model(path, PersonalCaseFile, root)
+    return PersonalCases(vocab, terms, list(levels.not_levels), entry_ids, qualifications=qualifications)
 
 
 def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry_ids: set[str]) -> PersonalCases | None:

@@ -34,7 +34,7 @@ Q_YEARS_IN_TITLE = "取得现有职称到现在满几年了？"
 @pytest.fixture(scope="module")
 def cases():
     kb = load_knowledge(PROJECT_ROOT)
-    return load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+    return load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
 
 
 # ---- the extractor ------------------------------------------------------------------------------
@@ -77,6 +77,21 @@ def test_extractor_reads_level_and_facts(cases, question, level, answers):
 )
 def test_extractor_leaves_other_questions_alone(cases, question):
     assert cases.detect(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "level", "answers"),
+    [
+        ("我是一级消防工程师，干了6年能评高级工程师吗", "deputy_senior", {"years_of_work": 6}),
+        ("我有监理工程师证，本科毕业8年能报中级吗", "intermediate", {"education": "bachelor", "years_of_work": 8}),
+        ("有注册电气工程师证，我是工程师满5年，能报高工吗", "deputy_senior", {"current_title": "intermediate", "years_in_title": 5}),
+    ],
+)
+def test_a_qualification_ending_in_a_title_word_is_no_title_held(cases, question, level, answers):
+    """Made-up questions: the 工程师 in a qualification's name (一级消防工程师, 注册电气工程师) is part of
+    that name, not the 工程师 title; a title named on its own still counts."""
+    case = cases.detect(question)
+    assert case is not None and case.level == level and case.answers == answers, case
 
 
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])

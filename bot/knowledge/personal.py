@@ -3,6 +3,9 @@
 Such a question gets the entry that states the level's baseline (or the matcher's own answer when
 that entry is about the same level and more specific, e.g. 中专评工程师) under a line that repeats
 what the question told, and a 资格自测 button that starts the self-check with those facts filled in.
+One that tells facts but asks which level is open (我中专干了15年能评什么职称) gets the entry on this
+review's levels under the same kind of line, and the same button: the self-check says which levels and
+paths are open.
 
 The extractor is data-driven: the words for education, titles held, "want", "ask", work and the
 level → entry map live in ``knowledge/personal_case.yaml``, the level words in
@@ -69,13 +72,20 @@ class PersonalCaseFile(BaseModel):
     level_words: dict[str, list[str]] = Field(default_factory=dict)
     #: words that look like a level word but name something else (English)
     not_levels: list[str] = Field(default_factory=list)
+    #: words that ask which level is open (我中专干了15年能评什么职称): with a fact told and no level
+    #: wanted, the question gets ``which_level_entry`` and the prefilled self-check, which tells
+    which_level: list[str] = Field(default_factory=list)
+    #: the entry shown under such a question (the levels of this review); the English file shares
+    #: the Chinese one's
+    which_level_entry: str | None = None
 
 
 @dataclass(frozen=True)
 class Case:
     """What a question told. ``answers`` are named like the self-check's answers."""
 
-    level: str  # level id wanted (knowledge/levels.yaml)
+    #: level id wanted (knowledge/levels.yaml); None when the question asks which level is open
+    level: str | None
     entry_id: str
     answers: dict[str, Any] = field(default_factory=dict)
     #: the self-check's title value of the wanted level (how an English reply names it)
@@ -181,6 +191,8 @@ class PersonalCases:
         self._work_after = sorted({read(w) for w in vocab.work_after} - {""}, key=len, reverse=True)
         self._link = sorted({read(w) for w in vocab.years_link} - {""}, key=len, reverse=True)
         self.entries = {lvl: use.entry for lvl, use in vocab.levels.items() if use.entry and use.entry in entry_ids}
+        self._which = _alternation({read(w): "" for w in vocab.which_level}, reading.whole_words)
+        self.which_entry = vocab.which_level_entry if vocab.which_level_entry in entry_ids else None
 
     # .. pieces
     def _mentions(self, text: str) -> list[_Mention]:
@@ -277,7 +289,11 @@ class PersonalCases:
                     or self._followed_by(text, years_end[start], self._work_after)
                     or any(m.kind == "education" and 0 <= start - m.end <= near for m in self._mentions(text))):
                 answers.setdefault("years_of_work", _years(value))
-        if wanted is None or wanted not in self.entries or not answers:
+        if not answers:
+            return None
+        if wanted is None and self.which_entry is not None and self._which is not None and self._which.search(text):
+            return Case(level=None, entry_id=self.which_entry, answers=answers)
+        if wanted is None or wanted not in self.entries:
             return None
         return Case(level=wanted, entry_id=self.entries[wanted], answers=answers, title=self.vocab.levels[wanted].title)
 
@@ -294,16 +310,19 @@ def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, 
     from bot.eligibility.answers import describe_facts, whole_years
 
     entry = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
-    if entry is None or case.level not in entry.levels:
+    if entry is None or case.level is None or case.level not in entry.levels:
         entry = answerer.entry(case.entry_id)
     if entry is None:
         return reply
+    facts = describe_facts(t, whole_years(case.answers))
+    answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
+    if case.level is None:
+        return replace(answered, text=f"{t('knowledge.personal.header_which', facts=facts)}\n\n{answered.text}")
     levels = answerer.runtime.kb.levels.levels
     level = next((lvl.label for lvl in levels if lvl.id == case.level), case.level)
     if english and case.title:
         level = t(f"eligibility.names.title.{case.title}")
-    header = t("knowledge.personal.header", facts=describe_facts(t, whole_years(case.answers)), level=level)
-    answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
+    header = t("knowledge.personal.header", facts=facts, level=level)
     return replace(answered, text=f"{header}\n\n{answered.text}")
 
 
@@ -326,7 +345,8 @@ def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry
     path = root / "knowledge" / EN_FILE
     if chinese is None or not path.exists():
         return None
-    vocab = load_model(path, PersonalCaseFile, root).model_copy(update={"levels": chinese.vocab.levels})
+    shared = {"levels": chinese.vocab.levels, "which_level_entry": chinese.vocab.which_level_entry}
+    vocab = load_model(path, PersonalCaseFile, root).model_copy(update=shared)
     return PersonalCases(vocab, vocab.level_words, vocab.not_levels, entry_ids, ENGLISH)
 
 
@@ -365,12 +385,16 @@ def check_personal_cases(root: Path) -> list[ContentProblem]:
     for value in vocab.education:
         if value not in options("education"):
             problems.append(ContentProblem(name, None, f"education {value!r} is not an option of education"))
+    if vocab.which_level and vocab.which_level_entry not in kb.by_id:
+        problems.append(ContentProblem(name, None, f"which_level_entry {vocab.which_level_entry!r} does not exist"))
     en_path = root / "knowledge" / EN_FILE
     if en_path.exists():
         en_name = f"knowledge/{EN_FILE}"
         english = load_model(en_path, PersonalCaseFile, root)
         if english.levels:
             problems.append(ContentProblem(en_name, None, f"`levels` belongs to knowledge/{FILE}; name the English words under `level_words`"))
+        if english.which_level_entry is not None:
+            problems.append(ContentProblem(en_name, None, f"`which_level_entry` belongs to knowledge/{FILE}"))
         for level in english.level_words:
             if level not in vocab.levels:
                 problems.append(ContentProblem(en_name, None, f"level_words: {level!r} is not a level of knowledge/{FILE}"))

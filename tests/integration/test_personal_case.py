@@ -94,6 +94,26 @@ def test_a_qualification_ending_in_a_title_word_is_no_title_held(cases, question
     assert case is not None and case.level == level and case.answers == answers, case
 
 
+@pytest.mark.parametrize(
+    ("question", "answers"),
+    [
+        ("中专毕业，在工厂做了15年设备维护，可以评什么职称", {"education": "secondary", "years_of_work": 15}),
+        ("我是助工，干了6年，能报哪一级", {"current_title": "assistant", "years_of_work": 6}),
+        ("本科毕业5年了能评啥", {"education": "bachelor", "years_of_work": 5}),
+    ],
+)
+def test_a_question_that_tells_facts_and_asks_which_level_gets_the_levels_and_the_check(cases, question, answers):
+    case = cases.detect(question)
+    assert case is not None and case.level is None and case.entry_id == "title-level-names" and case.answers == answers, case
+
+
+@pytest.mark.parametrize("question", ["能评什么职称", "工程师是几级职称", "本科毕业8年能报中级吗"])
+def test_which_level_needs_a_fact_and_no_level_wanted(cases, question):
+    """With nothing told about the asker it is a general question; with a level wanted, that level's case."""
+    case = cases.detect(question)
+    assert case is None or case.level is not None
+
+
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])
 def test_chinese_numbers(text, value):
     assert chinese_to_int(text) == value
@@ -167,6 +187,17 @@ async def test_personal_question_gets_the_level_rule_and_a_prefilled_check(app, 
         assert (await s.execute(select(UserNote))).scalars().all() == []  # used up when the check began
 
 
+async def test_which_level_question_gets_the_levels_and_a_prefilled_check(app, user):
+    await user.say("中专毕业，在工厂做了15年设备维护，可以评什么职称")
+    assert user.text.startswith("按您说的情况（学历中专、从事技术工作15年），能报哪一级要看好几项条件")
+    assert "本次工业互联网评审评四级" in user.text  # the entry on this review's levels
+    assert user.button_labels[0] == BUTTON and user.button_data[1] == "kb:up:title-level-names"
+    await user.press_label(BUTTON)
+    assert "已按您问题里说的情况填好：学历中专、从事技术工作15年" in user.text
+    assert "结果里可以看到" not in user.text  # no level was asked about
+    assert "第1题：您目前的身份是？" in user.text
+
+
 async def test_title_and_years_in_title_are_skipped(app, user):
     await user.say("我是技术员三年了能不能报助理")
     assert "申报助理级的基本条件" in user.text
@@ -221,7 +252,7 @@ def test_ask_command_says_what_the_chat_says():
 @functools.lru_cache(maxsize=1)
 def _real_content():  # noqa: ANN202
     kb = load_knowledge(PROJECT_ROOT)
-    return kb, load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+    return kb, load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,7 +20,7 @@ BUTTON = "📝 Eligibility check (pre-filled)"
 @pytest.fixture(scope="module")
 def cases():
     kb = load_knowledge(PROJECT_ROOT)
-    chinese = load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id))
+    chinese = load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
     return load_english_personal_cases(PROJECT_ROOT, chinese, set(kb.by_id))
 
 
@@ -47,6 +47,12 @@ def test_extractor_reads_level_and_facts_in_english(cases, question, level, answ
     case = cases.detect(question)
     assert case is not None, question
     assert (case.level, case.answers) == (level, answers)
+
+
+def test_which_level_question_in_english_gets_the_levels_entry(cases):
+    case = cases.detect("I have a bachelor's and 6 years of experience, which level can I apply for?")
+    assert case is not None and case.level is None and case.entry_id == "title-level-names"
+    assert case.answers == {"education": "bachelor", "years_of_work": 6}
 
 
 @pytest.mark.parametrize("question", [

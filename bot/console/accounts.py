@@ -111,16 +111,24 @@ async def disable(session: AsyncSession, login: str, acting: str | None = None) 
     account = await _existing(session, login)
     if acting is not None and account.login == acting.strip().lower():
         raise AccountError("console.accounts.not_yourself")
-    if account.role == "admin":
-        admins = (await session.execute(
-            select(StaffAccount).where(StaffAccount.role == "admin").order_by(StaffAccount.id)
-            .with_for_update().execution_options(populate_existing=True)
-        )).scalars().all()
-        if is_active(account) and not any(other.id != account.id and is_active(other) for other in admins):
-            raise AccountError("console.accounts.last_admin", login=account.login)
+    if await _is_last_active_admin(session, account):
+        raise AccountError("console.accounts.last_admin", login=account.login)
     account.disabled = True
     await _end_access(session, account.id)
     return account
+
+
+async def _is_last_active_admin(session: AsyncSession, account: StaffAccount) -> bool:
+    """Whether no other admin could sign in without ``account``. The admin rows are locked first
+    (``FOR UPDATE`` on PostgreSQL), so two admins acting on each other at the same moment cannot
+    both succeed."""
+    if account.role != "admin":
+        return False
+    admins = (await session.execute(
+        select(StaffAccount).where(StaffAccount.role == "admin").order_by(StaffAccount.id)
+        .with_for_update().execution_options(populate_existing=True)
+    )).scalars().all()
+    return is_active(account) and not any(other.id != account.id and is_active(other) for other in admins)
 
 
 def is_active(account: StaffAccount) -> bool:
@@ -128,12 +136,16 @@ def is_active(account: StaffAccount) -> bool:
     return not account.disabled and account.password_hash is not None
 
 
-async def reset(session: AsyncSession, login: str, now: datetime) -> tuple[StaffAccount, str]:
+async def reset(session: AsyncSession, login: str, now: datetime, from_console: bool = False) -> tuple[StaffAccount, str]:
     """Forget the password (it may be known to someone else), end the sessions, issue a new link.
 
     A disabled account is enabled again by a reset: the new link is how an administrator hands an
-    account back."""
+    account back. From the console the last active admin is not reset: until the new password is
+    set nobody could sign in to manage accounts, and a link lost with a closed tab would lock the
+    console; ``python -m bot staff reset`` on the server still does it."""
     account = await _existing(session, login)
+    if from_console and await _is_last_active_admin(session, account):
+        raise AccountError("console.accounts.last_admin_reset", login=account.login)
     account.password_hash = None
     account.disabled = False
     await _end_access(session, account.id)

@@ -132,6 +132,31 @@ async def test_the_accounts_page_refuses_disabling_yourself_and_the_last_admin(c
         assert not (await accounts.find(session, "second")).disabled
 
 
+async def test_the_console_does_not_reset_the_last_active_admin_but_the_command_line_does(console_any_app, clock):
+    async with console_any_app.db.session() as session:
+        with pytest.raises(accounts.AccountError) as refused:
+            await accounts.reset(session, "chief", clock.now(), from_console=True)
+        assert refused.value.key == "console.accounts.last_admin_reset"
+        assert await accounts.check_sign_in(session, "chief", PASSWORD) is not None  # nothing changed
+        await accounts.reset(session, "clerk", clock.now(), from_console=True)  # a staff account may be reset
+    await add_account(console_any_app, "second", "admin")
+    async with console_any_app.db.session() as session:
+        await accounts.reset(session, "chief", clock.now(), from_console=True)  # another admin can still sign in
+    async with console_any_app.db.session() as session:
+        _account, token = await accounts.reset(session, "second", clock.now())  # the command line: always
+        assert token
+
+
+async def test_the_accounts_page_refuses_resetting_the_last_admin(console_app, console_server):
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("chief")
+        await browser.get("/accounts")
+        own = await browser.post("/accounts/chief/reset")
+        assert own.status == 409 and "python -m bot staff reset chief" in own.body_text and 'role="alert"' in own.body_text
+    async with console_app.db.session() as session:
+        assert await accounts.check_sign_in(session, "chief", PASSWORD) is not None
+
+
 async def test_bad_logins_and_roles_are_refused(console_any_app, clock):
     async with console_any_app.db.session() as session:
         for login, role, key in [("9lives", "staff", "console.accounts.bad_login"), ("a b", "staff", "console.accounts.bad_login"),

@@ -62,10 +62,11 @@ def routes(console: Console) -> list[Route]:
         login = request.match_info["login"]
         try:
             async with console.db() as session:
-                account, token = await accounts.reset(session, login, console.now())
+                account, token = await accounts.reset(session, login, console.now(), from_console=True)
                 console.audit(session, request, "account_reset", target=account.login)
         except AccountError as exc:
-            return await show(request, 404, message=console.t(exc.key, **exc.values))
+            status = 404 if exc.key == "console.accounts.unknown" else 409
+            return await show(request, status, message=console.t(exc.key, **exc.values))
         return await show(request, link=setup_link(console, token), link_login=account.login)
 
     return [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class Reply:
     #: a direct answer at middle confidence: the text starts with a header naming the entry's
     #: question and ``suggestions`` holds the runner-ups ("不是这个？")
     guided: bool = False
+    #: the other places, title series or exams the question names (see ``Scored.foreign``)
+    foreign: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -160,6 +162,9 @@ class Answerer:
 
     def respond(self, question: str, now: dt.datetime) -> Reply:
         result: MatchResult = self.matcher.match(question)
+        return replace(self._reply(result, now), foreign=result.foreign)
+
+    def _reply(self, result: MatchResult, now: dt.datetime) -> Reply:
         best = result.best
         score = best.confidence if best else 0.0
         top = best.entry_id if best else None

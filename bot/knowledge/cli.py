@@ -143,10 +143,10 @@ class _Responder:
         return self._texts.get(key, self.lang, **values)
 
     def __call__(self, question: str, now):  # noqa: ANN001, ANN204
-        from bot.knowledge.personal import personal_reply
+        from bot.knowledge.personal import personal_case, personal_reply
 
         reply = self.answerer.respond(question, now)
-        case = self.personal.detect(question) if self.personal is not None else None
+        case = personal_case(self.personal, question, reply)
         return reply if case is None else personal_reply(self.answerer, case, reply, now, self.t, english=self.lang == "en")
 
 

@@ -46,6 +46,7 @@ from bot.knowledge.personal import (
     PersonalCases,
     load_english_personal_cases,
     load_personal_cases,
+    personal_case,
     personal_reply,
 )
 from bot.knowledge.runtime import load_runtime
@@ -159,7 +160,7 @@ class KnowledgeFeature(FreeTextHandler):
         english = ctx.language == "en"
         reply = answerer.respond(text, ctx.now)
         personal = self.personal_en if english else self.personal
-        case = personal.detect(text) if personal is not None else None
+        case = personal_case(personal, text, reply)
         if case is not None:
             reply = personal_reply(answerer, case, reply, ctx.now, ctx.t, english=english)
         self.daily.add(reply.outcome, ctx.now)

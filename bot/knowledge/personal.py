@@ -302,6 +302,15 @@ def _years(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
+def personal_case(personal: PersonalCases | None, question: str, reply: Reply) -> Case | None:
+    """The personal case ``question`` describes, unless it asks about another place, title series
+    or exam that no answer explains (我会计中级5年了能评高级吗): then the reply saying so stands, and
+    the rules of this review's levels would mislead."""
+    if personal is None or (reply.foreign and not reply.answered):
+        return None
+    return personal.detect(question)
+
+
 def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, t: Callable[..., str],
                    english: bool = False) -> Reply:
     """The level's baseline entry (or the matcher's answer when it is about the same level) under a

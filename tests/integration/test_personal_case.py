@@ -231,6 +231,16 @@ async def test_prefill_note_is_listed_and_forgotten(app, user):
         assert (await s.execute(select(UserNote))).scalars().all() == []
 
 
+@pytest.mark.parametrize(("question", "subject"), [("我会计中级5年了能评高级吗", "会计"), ("护士本科5年能报中级吗", "护士"),
+                                                 ("我在北京，本科毕业6年能评中级吗", "北京")])
+async def test_a_personal_case_of_another_series_or_place_is_told_so_not_given_these_rules(app, user, question, subject):
+    """Made-up questions: the facts are there, but about another title series or province, whose
+    rules are not this review's; the reply says the question lies outside it, with no self-check."""
+    await user.say(question)
+    assert f"「{subject}」" in user.text and "按您说的情况" not in user.text
+    assert BUTTON not in user.button_labels
+
+
 async def test_other_questions_get_no_self_check_button(app, user):
     await user.say("评审费多少钱")
     assert BUTTON not in user.button_labels

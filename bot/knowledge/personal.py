@@ -1,8 +1,9 @@
 """Personal-case questions: "我本科毕业8年能报中级吗" tells facts and asks about one level.
 
-Such a question gets the entry that states the level's baseline (or the matcher's own answer when
-that entry is about the same level and more specific, e.g. 中专评工程师) under a line that repeats
-what the question told, and a 资格自测 button that starts the self-check with those facts filled in.
+Such a question gets a 资格自测 button that starts the self-check with those facts filled in. Its
+text is the matcher's answer when it answered (under a line repeating what the question told when
+it is about the level asked for, e.g. 中专评工程师; with a closing line on the self-check when it is
+more specific, e.g. 跳级 or 退休返聘), else the entry that states the level's baseline.
 One that tells facts but asks which level is open (我中专干了15年能评什么职称) gets the entry on this
 review's levels under the same kind of line, and the same button: the self-check says which levels and
 paths are open.
@@ -64,6 +65,9 @@ class PersonalCaseFile(BaseModel):
     work: list[str] = Field(default_factory=list)
     years_link: list[str] = Field(default_factory=list)
     no_title: list[str] = Field(default_factory=list)
+    #: a level word right after one of these is neither held nor wanted (没有助工可以直接评中级吗:
+    #: 助工 is not held, and the question tells nothing about the asker by it)
+    negations: list[str] = Field(default_factory=list)
     education: dict[str, list[str]] = Field(default_factory=dict)
     levels: dict[str, LevelUse] = Field(default_factory=dict)
     #: words right after years that make them years of work ("6 years of experience"; English)
@@ -182,6 +186,7 @@ class PersonalCases:
         for word in qualifications:
             words[read(word)] = "skip:"
         self._qualifications = sorted({read(w) for w in qualifications} - {""}, key=len, reverse=True)
+        self._negations = sorted({read(w) for w in vocab.negations} - {""}, key=len, reverse=True)
         self._words = _alternation(words, reading.whole_words)
         self._kinds = words
         self._ask = _alternation({read(w): "" for w in vocab.ask}, reading.whole_words)
@@ -253,7 +258,10 @@ class PersonalCases:
         undecided: list[_Mention] = []
         held: list[tuple[_Mention, float | None]] = []
         for mention in self._mentions(text):
-            if mention.kind == "level" and self._ends_with(text, mention.start, self._qualifications):
+            if mention.kind == "level" and (
+                self._ends_with(text, mention.start, self._qualifications)
+                or self._ends_with(text, mention.start, self._negations, slack=1)
+            ):
                 continue
             if mention.kind == "education":
                 answers.setdefault("education", mention.value)
@@ -313,17 +321,23 @@ def personal_case(personal: PersonalCases | None, question: str, reply: Reply) -
 
 def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, t: Callable[..., str],
                    english: bool = False) -> Reply:
-    """The level's baseline entry (or the matcher's answer when it is about the same level) under a
-    line that repeats what the question told. ``t`` resolves the knowledge and eligibility texts in
-    the reader's language; English names the level as the self-check does (Engineer (工程师))."""
+    """What a personal-case question gets. When the matcher answered, its answer stands: about the
+    level asked for, under a line that repeats what the question told; about something more
+    specific (跳级, 退休返聘, a skills grade, 专精特新 recommendation), as it is, with a closing line
+    on the self-check. Only when it did not answer does the level's baseline entry (or, for
+    "which level", the entry on this review's levels) take its place: replacing a sure, specific
+    answer with the baseline misled more often than it helped. ``t`` resolves the knowledge and
+    eligibility texts in the reader's language; English names the level as the self-check does
+    (Engineer (工程师))."""
     from bot.eligibility.answers import describe_facts, whole_years
 
-    entry = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
-    if entry is None or case.level is None or case.level not in entry.levels:
-        entry = answerer.entry(case.entry_id)
+    facts = describe_facts(t, whole_years(case.answers))
+    matched = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
+    if matched is not None and (case.level is None or case.level not in matched.levels):
+        return replace(reply, text=f"{reply.text}\n\n{t('knowledge.personal.footer', facts=facts)}")
+    entry = matched or answerer.entry(case.entry_id)
     if entry is None:
         return reply
-    facts = describe_facts(t, whole_years(case.answers))
     answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
     if case.level is None:
         return replace(answered, text=f"{t('knowledge.personal.header_which', facts=facts)}\n\n{answered.text}")

@@ -114,6 +114,13 @@ def test_which_level_needs_a_fact_and_no_level_wanted(cases, question):
     assert case is None or case.level is not None
 
 
+@pytest.mark.parametrize("question", ["没有助工可以直接评中级吗", "没拿到助工证能直接弄中级吗", "还没有中级，能评副高吗"])
+def test_a_level_not_held_tells_nothing_about_the_asker(cases, question):
+    """Made-up questions: a negated level (没有助工) is neither held nor wanted."""
+    case = cases.detect(question)
+    assert case is None or "current_title" not in case.answers, case
+
+
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])
 def test_chinese_numbers(text, value):
     assert chinese_to_int(text) == value
@@ -196,6 +203,17 @@ async def test_which_level_question_gets_the_levels_and_a_prefilled_check(app, u
     assert "已按您问题里说的情况填好：学历中专、从事技术工作15年" in user.text
     assert "结果里可以看到" not in user.text  # no level was asked about
     assert "第1题：您目前的身份是？" in user.text
+
+
+async def test_a_sure_specific_answer_stands_with_the_check_offered_below_it(app, user):
+    """The matcher is sure the question is about skipping a level: that answer is shown, not the
+    baseline of the level asked for, and the self-check is offered under it with the facts told."""
+    await user.say("我从来没评过职称，直接报工程师行不行")
+    assert "一般要先取得下一级职称" in user.text and "按您说的情况" not in user.text
+    assert user.text.rstrip().endswith("您说过的情况（没有职称）已替您填好，只问其余几项。")
+    assert user.button_labels[0] == BUTTON
+    await user.say("退休返聘的老工程师可以评正高吗")
+    assert user.text.startswith("不能。离退休人员不得参加职称申报评审")
 
 
 async def test_title_and_years_in_title_are_skipped(app, user):

@@ -163,7 +163,7 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
     questions; also the language. ``leave_out``: each question is scored without the phrasings
     close to it (see bot/knowledge/leave_out.py)."""
     from bot.content.loader import ContentError
-    from bot.knowledge.evaluate import load_dev, score_cases
+    from bot.knowledge.evaluate import load_dev, score_cases, with_personal_routes
     from bot.knowledge.leave_out import score_left_out
 
     loaded = []
@@ -175,11 +175,13 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
     if lang == "auto":
         lang = dev_language([q.q for _, pairs in loaded for _, q in pairs])
     matcher = _answerer(lang).matcher
+    routes = _personal_detector(matcher, lang)
     if not leave_out:
-        return matcher, [(name, score_cases(matcher, pairs)) for name, pairs in loaded], lang
+        return matcher, [(name, with_personal_routes(score_cases(matcher, pairs), routes)) for name, pairs in loaded], lang
     groups = []
     for name, pairs in loaded:
         cases, stats = score_left_out(matcher, pairs)
+        with_personal_routes(cases, routes)
         typer.echo(
             f"{name}: {stats['questions_leaving_out']} of {len(pairs)} questions scored without "
             f"{stats['phrasings_left_out']} phrasings close to them",
@@ -187,6 +189,17 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
         )
         groups.append((name, cases))
     return matcher, groups, lang
+
+
+def _personal_detector(matcher, lang: str):  # noqa: ANN001, ANN202
+    """The personal-case detector of ``lang`` for the content being scored: eval counts what the
+    chat shows a personal-case question the matcher does not answer."""
+    from bot.knowledge.personal import load_english_personal_cases, load_personal_cases
+    from bot.paths import content_root
+
+    kb = matcher.kb
+    chinese = load_personal_cases(content_root(), kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    return load_english_personal_cases(content_root(), chinese, set(kb.by_id)) if lang == "en" else chinese
 
 
 def _load_cases(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
@@ -29,6 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.content.loader import ContentError, load_model
 from bot.knowledge.matcher import SUGGESTIONS, Candidate, Decision, Matcher, Scored
 from bot.knowledge.schema import MatcherConfig, Thresholds
+
+if TYPE_CHECKING:
+    from bot.knowledge.personal import PersonalCases
 
 OUT_OF_SCOPE = "out_of_scope"
 #: the topic of in-scope questions whose expected entry does not exist
@@ -67,6 +71,9 @@ class Case:
     expect: str | None
     source: str
     scored: Scored
+    #: the entry a personal-case question is shown when the matcher does not answer it (see
+    #: ``bot.knowledge.personal.personal_reply``), None for other questions
+    personal: str | None = None
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -124,9 +131,25 @@ def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[
     return [Case(item.q, expected_id(matcher, item.expect), source, matcher.score(item.q)) for source, item in pairs]
 
 
+def with_personal_routes(cases: list[Case], detector: PersonalCases | None) -> list[Case]:
+    """Mark the personal-case questions with the entry the chat shows them when the matcher does
+    not answer (a question about another series or place never is one: its fallback says so)."""
+    if detector is None:
+        return cases
+    for case in cases:
+        found = None if case.scored.foreign else detector.detect(case.question)
+        case.personal = found.entry_id if found is not None else None
+    return cases
+
+
 def seen(case: Case, decision: Decision) -> str:
-    """What the asker of ``case`` sees under ``decision`` (one of the ``*_KINDS``)."""
+    """What the asker of ``case`` sees under ``decision`` (one of the ``*_KINDS``): a personal-case
+    question the matcher does not answer is shown its level's baseline entry (``Case.personal``)."""
     got = case.candidates[0].entry_id if case.candidates else None
+    if case.personal is not None and decision.outcome != "answer":
+        if case.expect is None:
+            return "answered"
+        return "direct_right" if case.personal == case.expect else "direct_wrong"
     if case.expect is None:
         return {"answer": "answered", "suggest": "suggested"}.get(decision.outcome, "fallback")
     if decision.outcome == "answer":
@@ -169,6 +192,8 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         kind = seen(case, decision)
         ranked = [c.entry_id for c in case.candidates]
         got = ranked[0] if ranked else None
+        if case.personal is not None and decision.outcome != "answer":
+            got = case.personal  # what the chat shows the asker
         if case.expect is not None and case.expect not in kb.by_id:
             report.unknown_expect.append({"q": case.question, "expect": case.expect, "file": case.source})
         if case.expect is None:
@@ -321,7 +346,11 @@ def calibrate(
     to twice that). ``limits`` gives a group its own (max wrong, max out-of-scope answered): the
     sets scored as of the commit that added them, which stand for questions nobody has written
     phrasings for, allow more wrong answers than the fitted sets and are the ones that bind.
-    ``suggest`` keeps the suggestion threshold at that value instead of searching it."""
+    ``suggest`` keeps the suggestion threshold at that value instead of searching it.
+
+    The search counts what the matcher decides; a personal-case question it does not answer is shown
+    its level's baseline all the same (``Case.personal``), which the report counts and the search
+    does not (a few questions in a thousand)."""
     base = matcher.config
     best_key, best = None, base.thresholds
     group_ids = np.array(groups if groups is not None else [0] * len(cases))

@@ -43,7 +43,7 @@ PREFILL_NOTE = "eligibility_prefill"
 PREFILL_TTL_HOURS = 24
 PREFILL_PAYLOAD = "pre"
 #: the order in which facts are listed back to the user
-FACT_ORDER = ("education", "current_title", "years_in_title", "years_of_work")
+FACT_ORDER = ("education", "current_title", "years_in_title", "skill_level", "years_in_skill", "years_of_work")
 
 
 def prefill_button_data(token: str) -> str:
@@ -71,6 +71,8 @@ def describe_facts(t: Callable[..., str], answers: dict[str, Any]) -> str:
             value = t(f"eligibility.opt.education.{value}")
         elif name == "current_title":
             value = t(f"eligibility.names.title.{value}")
+        elif name == "skill_level":
+            value = t(f"eligibility.opt.skill_level.{value}")
         elif isinstance(value, float):
             value = f"{value:g}"
         parts.append(t(f"eligibility.prefill.fact.{name}", value=value))

@@ -65,6 +65,14 @@ class PersonalCaseFile(BaseModel):
     work: list[str] = Field(default_factory=list)
     years_link: list[str] = Field(default_factory=list)
     no_title: list[str] = Field(default_factory=list)
+    #: skill grades of the 高技能人才 ladder → the self-check's ``skill_level`` value: a question that
+    #: names one is about the path from skills to titles (贯通)
+    skills: dict[str, list[str]] = Field(default_factory=dict)
+    #: words that hold a skill grade's name but name no grade held (技师学院, 预备技师班)
+    not_skills: list[str] = Field(default_factory=list)
+    #: the entry shown to such a question when the matcher does not answer it (the Chinese file's;
+    #: the English file shares it)
+    skill_entry: str | None = None
     #: a level word right after one of these is neither held nor wanted (没有助工可以直接评中级吗:
     #: 助工 is not held, and the question tells nothing about the asker by it)
     negations: list[str] = Field(default_factory=list)
@@ -149,7 +157,7 @@ ENGLISH = Reading(prepare=prepare_english, years=_EN_YEARS, whole_words=True, ne
 # ---- the extractor ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Mention:
-    kind: str  # level | education | no_title
+    kind: str  # level | education | no_title | skill
     value: str
     start: int
     end: int
@@ -182,6 +190,11 @@ class PersonalCases:
                 words.setdefault(read(term), f"education:{value}")
         for term in vocab.no_title:
             words[read(term)] = "no_title:none"
+        for value, terms in vocab.skills.items():
+            for term in terms:
+                words[read(term)] = f"skill:{value}"
+        for word in vocab.not_skills:
+            words[read(word)] = "skip:"
         # a professional qualification is no title held, even where its name ends in one (注册电气工程师)
         for word in qualifications:
             words[read(word)] = "skip:"
@@ -198,6 +211,7 @@ class PersonalCases:
         self.entries = {lvl: use.entry for lvl, use in vocab.levels.items() if use.entry and use.entry in entry_ids}
         self._which = _alternation({read(w): "" for w in vocab.which_level}, reading.whole_words)
         self.which_entry = vocab.which_level_entry if vocab.which_level_entry in entry_ids else None
+        self.skill_entry = vocab.skill_entry if vocab.skill_entry in entry_ids else None
 
     # .. pieces
     def _mentions(self, text: str) -> list[_Mention]:
@@ -269,6 +283,13 @@ class PersonalCases:
             if mention.kind == "no_title":
                 answers.setdefault("current_title", "none")
                 continue
+            if mention.kind == "skill":
+                answers.setdefault("skill_level", mention.value)
+                linked = self._linked_years(text, mention.end, years)
+                if linked is not None:
+                    used_years.add(linked[0])
+                    answers.setdefault("years_in_skill", _years(linked[1]))
+                continue
             linked = self._linked_years(text, mention.end, years)
             if linked is not None:
                 used_years.add(linked[0])
@@ -299,11 +320,14 @@ class PersonalCases:
                 answers.setdefault("years_of_work", _years(value))
         if not answers:
             return None
+        # a skill grade told makes it a question about the path from skills to titles
+        skill = self.skill_entry if "skill_level" in answers else None
         if wanted is None and self.which_entry is not None and self._which is not None and self._which.search(text):
-            return Case(level=None, entry_id=self.which_entry, answers=answers)
+            return Case(level=None, entry_id=skill or self.which_entry, answers=answers)
         if wanted is None or wanted not in self.entries:
             return None
-        return Case(level=wanted, entry_id=self.entries[wanted], answers=answers, title=self.vocab.levels[wanted].title)
+        entry_id = skill or self.entries[wanted]
+        return Case(level=wanted, entry_id=entry_id, answers=answers, title=self.vocab.levels[wanted].title)
 
 
 def _years(value: float) -> int | float:
@@ -339,6 +363,8 @@ def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, 
     if entry is None:
         return reply
     answered = answerer.answer_entry(entry, now, score=reply.score, normalized=reply.normalized)
+    if matched is None and "skill_level" in case.answers and entry.id == case.entry_id:
+        return replace(answered, text=f"{t('knowledge.personal.header_skill', facts=facts)}\n\n{answered.text}")
     if case.level is None:
         return replace(answered, text=f"{t('knowledge.personal.header_which', facts=facts)}\n\n{answered.text}")
     levels = answerer.runtime.kb.levels.levels
@@ -368,7 +394,11 @@ def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry
     path = root / "knowledge" / EN_FILE
     if chinese is None or not path.exists():
         return None
-    shared = {"levels": chinese.vocab.levels, "which_level_entry": chinese.vocab.which_level_entry}
+    shared = {
+        "levels": chinese.vocab.levels,
+        "which_level_entry": chinese.vocab.which_level_entry,
+        "skill_entry": chinese.vocab.skill_entry,
+    }
     vocab = load_model(path, PersonalCaseFile, root).model_copy(update=shared)
     return PersonalCases(vocab, vocab.level_words, vocab.not_levels, entry_ids, ENGLISH)
 
@@ -410,14 +440,20 @@ def check_personal_cases(root: Path) -> list[ContentProblem]:
             problems.append(ContentProblem(name, None, f"education {value!r} is not an option of education"))
     if vocab.which_level and vocab.which_level_entry not in kb.by_id:
         problems.append(ContentProblem(name, None, f"which_level_entry {vocab.which_level_entry!r} does not exist"))
+    for value in vocab.skills:
+        if value not in options("skill_level"):
+            problems.append(ContentProblem(name, None, f"skill {value!r} is not an option of skill_level"))
+    if vocab.skills and vocab.skill_entry not in kb.by_id:
+        problems.append(ContentProblem(name, None, f"skill_entry {vocab.skill_entry!r} does not exist"))
     en_path = root / "knowledge" / EN_FILE
     if en_path.exists():
         en_name = f"knowledge/{EN_FILE}"
         english = load_model(en_path, PersonalCaseFile, root)
         if english.levels:
             problems.append(ContentProblem(en_name, None, f"`levels` belongs to knowledge/{FILE}; name the English words under `level_words`"))
-        if english.which_level_entry is not None:
-            problems.append(ContentProblem(en_name, None, f"`which_level_entry` belongs to knowledge/{FILE}"))
+        for shared in ("which_level_entry", "skill_entry"):
+            if getattr(english, shared) is not None:
+                problems.append(ContentProblem(en_name, None, f"`{shared}` belongs to knowledge/{FILE}"))
         for level in english.level_words:
             if level not in vocab.levels:
                 problems.append(ContentProblem(en_name, None, f"level_words: {level!r} is not a level of knowledge/{FILE}"))

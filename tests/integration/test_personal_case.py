@@ -67,7 +67,6 @@ def test_extractor_reads_level_and_facts(cases, question, level, answers):
         "评审费多少钱",  # not about a level
         "能报中级吗",  # no fact told
         "助工评中级要几年",  # no "can I"
-        "高级工能评助理工程师吗",  # 高级工 is a skill grade, not a title held
         "本科毕业8年能报技术员吗",  # 员级 is not reviewed here: no entry, the matcher answers
         "",
         "？？？",
@@ -119,6 +118,24 @@ def test_a_level_not_held_tells_nothing_about_the_asker(cases, question):
     """Made-up questions: a negated level (没有助工) is neither held nor wanted."""
     case = cases.detect(question)
     assert case is None or "current_title" not in case.answers, case
+
+
+@pytest.mark.parametrize(
+    ("question", "level", "answers"),
+    [
+        ("高级工能评助理工程师吗", "assistant", {"skill_level": "senior_worker"}),
+        ("我是高级技师，干了五年了，能不能评副高", "deputy_senior", {"skill_level": "senior_technician", "years_of_work": 5}),
+        ("技师满3年了能报工程师不", "intermediate", {"skill_level": "technician", "years_in_skill": 3}),
+    ],
+)
+def test_a_skill_grade_is_filled_in_and_leads_to_the_path_from_skills_to_titles(cases, question, level, answers):
+    """Made-up questions: 高级工/技师/高级技师 is no title held but a skill grade, which the self-check
+    asks about too; when the matcher does not answer, the entry on that path is shown."""
+    case = cases.detect(question)
+    assert case is not None and (case.level, case.answers) == (level, answers), case
+    assert case.entry_id == "policy-skilled-ladder"
+    school = cases.detect("我是技师学院预备技师班毕业的，能评助理工程师吗")  # a school, no grade held
+    assert school is None or "skill_level" not in school.answers
 
 
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])
@@ -214,6 +231,16 @@ async def test_a_sure_specific_answer_stands_with_the_check_offered_below_it(app
     assert user.button_labels[0] == BUTTON
     await user.say("退休返聘的老工程师可以评正高吗")
     assert user.text.startswith("不能。离退休人员不得参加职称申报评审")
+
+
+async def test_a_skilled_worker_gets_the_path_from_skills_to_titles_and_the_grade_filled_in(app, user):
+    await user.say("我是高级技师，干了五年了，能不能评副高")
+    assert user.button_labels[0] == BUTTON
+    # the matcher offers a list here; the entry on the path is shown in its place
+    assert user.text.startswith("按您说的情况（技能等级高级技师、从事技术工作5年），先看技能人才怎样申报工程技术职称")
+    assert "高级技师，满4年 → 高级工程师" in user.text
+    await user.press_label(BUTTON)
+    assert "已按您问题里说的情况填好：技能等级高级技师、从事技术工作5年" in user.text
 
 
 async def test_title_and_years_in_title_are_skipped(app, user):

@@ -111,12 +111,16 @@ async def test_an_admin_cannot_disable_themselves_or_the_last_active_admin(conso
     assert active == ["second"]
 
 
-async def test_the_accounts_page_refuses_disabling_yourself_and_the_last_admin(console_app, console_server):
+async def test_the_accounts_page_refuses_disabling_yourself_and_resetting_the_last_admin(console_app, console_server):
     async with ConsoleBrowser(console_server) as browser:
         await browser.sign_in("chief")
         await browser.get("/accounts")
         own = await browser.post("/accounts/chief/disable")
         assert own.status == 409 and "不能停用自己" in own.body_text and 'role="alert"' in own.body_text
+        reset = await browser.post("/accounts/chief/reset")
+        assert reset.status == 409 and "python -m bot staff reset chief" in reset.body_text
+        async with console_app.db.session() as session:
+            assert await accounts.check_sign_in(session, "chief", PASSWORD) is not None  # nothing changed
         swapped = await browser.client.post("/accounts/chief/disable",
                                             headers={"HX-Request": "true", "X-CSRF-Token": browser.csrf})
         swapped.body_text = await swapped.text()
@@ -145,16 +149,6 @@ async def test_the_console_does_not_reset_the_last_active_admin_but_the_command_
     async with console_any_app.db.session() as session:
         _account, token = await accounts.reset(session, "second", clock.now())  # the command line: always
         assert token
-
-
-async def test_the_accounts_page_refuses_resetting_the_last_admin(console_app, console_server):
-    async with ConsoleBrowser(console_server) as browser:
-        await browser.sign_in("chief")
-        await browser.get("/accounts")
-        own = await browser.post("/accounts/chief/reset")
-        assert own.status == 409 and "python -m bot staff reset chief" in own.body_text and 'role="alert"' in own.body_text
-    async with console_app.db.session() as session:
-        assert await accounts.check_sign_in(session, "chief", PASSWORD) is not None
 
 
 async def test_bad_logins_and_roles_are_refused(console_any_app, clock):

@@ -80,6 +80,10 @@ class Entry(_Strict):
     #: qualification a question names beside a title (一级消防工程师是中级职称吗), which no other
     #: entry does, whatever wording it shares with the qualification's name.
     about_qualifications: bool = False
+    #: the entry is about skilled workers (高技能人才: their grades, schools and path to titles): a
+    #: question that names no skilled work (``skill_words``) is rarely asking it, however much of
+    #: its wording (相当于什么级别) the entry shares
+    about_skills: bool = False
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.
     asks: list[str] = Field(default_factory=list)
@@ -164,6 +168,9 @@ class SynonymsFile(_Strict):
     #: foreign words that are no longer foreign beside a title level of this series: 高级工程师怎么考
     #: asks how one gets the title (this review has no exam), 二建怎么考 another field's exam
     level_excused_words: list[str] = Field(default_factory=list)
+    #: words that name skilled work (技师, 高级工, 技能…): without one, the entries about skilled
+    #: workers rank lower (``about_skills``)
+    skill_words: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _excused_words_are_foreign(self) -> SynonymsFile:
@@ -264,6 +271,9 @@ class Weights(_Strict):
     #: subtracted from the rank of an entry not about qualifications when the question names one
     #: beside a title: the question is about that qualification, which such an entry cannot explain
     qualification_rank: float = Field(default=0.0, ge=0, le=1)
+    #: subtracted from the rank of an entry about skilled workers when the question names no skilled
+    #: work (副高级职称相当于什么级别 asks about titles, not skill grades)
+    skill_rank: float = Field(default=0.0, ge=0, le=1)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

@@ -240,3 +240,17 @@ def test_how_to_sit_for_a_title_level_of_this_series_asks_how_it_is_reached(real
 def test_how_to_sit_for_a_qualification_stays_another_fields_exam(real, question):
     result = real.match(question)
     assert result.foreign != () and result.outcome != "answer", result
+
+
+@pytest.mark.parametrize("question", ["副高级职称相当于什么级别", "工程师职称相当于什么等级"])
+def test_a_question_naming_no_skilled_work_is_not_taken_for_the_skilled_workers_path(real, question):
+    """Made-up questions: 相当于什么级别 is the wording of the skills ladder too, but nothing in them
+    names skilled work, so the entries about skilled workers rank below the others."""
+    top = real.score(question).candidates[0].entry_id
+    assert not real.kb.by_id[top].about_skills, top
+
+
+@pytest.mark.parametrize("question", ["高级技师相当于什么职称", "技师能评工程师吗", "技工学校毕业算什么学历"])
+def test_a_question_naming_skilled_work_still_finds_the_skilled_workers_entries(real, question):
+    top = real.score(question).candidates[0].entry_id
+    assert real.kb.by_id[top].about_skills, top

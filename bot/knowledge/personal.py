@@ -358,7 +358,11 @@ def personal_reply(answerer: Answerer, case: Case, reply: Reply, now: datetime, 
     facts = describe_facts(t, whole_years(case.answers))
     matched = answerer.entry(reply.entry_id) if reply.outcome == "answer" and reply.entry_id else None
     if matched is not None and (case.level is None or case.level not in matched.levels):
-        return replace(reply, text=f"{reply.text}\n\n{t('knowledge.personal.footer', facts=facts)}")
+        footer = t("knowledge.personal.footer", facts=facts)
+        source = answerer.source_line(matched)
+        if reply.text.endswith(source):  # the source line stays last, where the channels look for it
+            return replace(reply, text=f"{reply.text[: -len(source)]}{footer}\n\n{source}")
+        return replace(reply, text=f"{reply.text}\n\n{footer}")
     entry = matched or answerer.entry(case.entry_id)
     if entry is None:
         return reply

@@ -227,7 +227,7 @@ async def test_a_sure_specific_answer_stands_with_the_check_offered_below_it(app
     baseline of the level asked for, and the self-check is offered under it with the facts told."""
     await user.say("我从来没评过职称，直接报工程师行不行")
     assert "一般要先取得下一级职称" in user.text and "按您说的情况" not in user.text
-    assert user.text.rstrip().endswith("您说过的情况（没有职称）已替您填好，只问其余几项。")
+    assert "您说过的情况（没有职称）已替您填好，只问其余几项。\n\n来源：" in user.text  # the source line stays last
     assert user.button_labels[0] == BUTTON
     await user.say("退休返聘的老工程师可以评正高吗")
     assert user.text.startswith("不能。离退休人员不得参加职称申报评审")

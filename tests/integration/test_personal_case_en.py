@@ -55,6 +55,14 @@ def test_which_level_question_in_english_gets_the_levels_entry(cases):
     assert case.answers == {"education": "bachelor", "years_of_work": 6}
 
 
+def test_a_skill_grade_and_a_negated_level_in_english(cases):
+    case = cases.detect("I'm a senior technician with 5 years, can I apply for senior engineer?")
+    assert case is not None and case.entry_id == "policy-skilled-ladder"
+    assert case.answers == {"skill_level": "senior_technician", "years_of_work": 5}
+    negated = cases.detect("I don't have an assistant title, can I apply for intermediate directly?")
+    assert negated is None or "current_title" not in negated.answers
+
+
 @pytest.mark.parametrize("question", [
     "how much is the review fee for engineer",          # no fact about the asker
     "can I apply for senior engineer?",                 # asks, but tells nothing

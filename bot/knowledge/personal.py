@@ -85,7 +85,8 @@ class PersonalCaseFile(BaseModel):
     #: words that look like a level word but name something else (English)
     not_levels: list[str] = Field(default_factory=list)
     #: words that ask which level is open (我中专干了15年能评什么职称): with a fact told and no level
-    #: wanted, the question gets ``which_level_entry`` and the prefilled self-check, which tells
+    #: wanted, the question gets ``which_level_entry`` and the prefilled self-check, whose result
+    #: says which levels and paths are open
     which_level: list[str] = Field(default_factory=list)
     #: the entry shown under such a question (the levels of this review); the English file shares
     #: the Chinese one's

@@ -164,9 +164,14 @@ def test_vocabulary_is_data(tmp_path):
     assert check_personal_cases(root) == []
     vocab["levels"]["intermediate"] = {"title": "engineer", "entry": "no-such-entry"}
     vocab["education"]["phd"] = ["博士后"]
+    vocab["skills"]["master_craftsman"] = ["大工匠"]
+    vocab["skill_entry"] = "no-such-ladder"
+    vocab["which_level_entry"] = "no-such-levels"
     path.write_text(yaml.safe_dump(vocab, allow_unicode=True), encoding="utf-8")
     reasons = " | ".join(p.reason for p in check_personal_cases(root))
     assert "'engineer' is not an option" in reasons and "'no-such-entry'" in reasons and "'phd'" in reasons
+    assert "'master_craftsman' is not an option of skill_level" in reasons
+    assert "'no-such-ladder' does not exist" in reasons and "'no-such-levels' does not exist" in reasons
 
 
 # ---- the runner's prefill -----------------------------------------------------------------------

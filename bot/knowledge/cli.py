@@ -121,14 +121,14 @@ class _Responder:
     told (the chat adds the 资格自测 button)."""
 
     def __init__(self, answerer, lang: str = "zh") -> None:  # noqa: ANN001
-        from bot.knowledge.personal import load_english_personal_cases, load_personal_cases
+        from bot.knowledge.personal import load_english_personal_cases, personal_cases_of
         from bot.paths import content_root
 
         self.answerer = answerer
         self.root = content_root()
         self.lang = lang
         kb = answerer.runtime.kb
-        self.personal = load_personal_cases(self.root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+        self.personal = personal_cases_of(self.root, kb)
         if lang == "en":
             self.personal = load_english_personal_cases(self.root, self.personal, set(kb.by_id))
         self._texts = None
@@ -194,11 +194,11 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
 def _personal_detector(matcher, lang: str):  # noqa: ANN001, ANN202
     """The personal-case detector of ``lang`` for the content being scored: eval counts what the
     chat shows a personal-case question the matcher does not answer."""
-    from bot.knowledge.personal import load_english_personal_cases, load_personal_cases
+    from bot.knowledge.personal import load_english_personal_cases, personal_cases_of
     from bot.paths import content_root
 
     kb = matcher.kb
-    chinese = load_personal_cases(content_root(), kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    chinese = personal_cases_of(content_root(), kb)
     return load_english_personal_cases(content_root(), chinese, set(kb.by_id)) if lang == "en" else chinese
 
 

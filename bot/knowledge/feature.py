@@ -45,8 +45,8 @@ from bot.knowledge.learning import (
 from bot.knowledge.personal import (
     PersonalCases,
     load_english_personal_cases,
-    load_personal_cases,
     personal_case,
+    personal_cases_of,
     personal_reply,
 )
 from bot.knowledge.runtime import load_runtime
@@ -95,7 +95,7 @@ class KnowledgeFeature(FreeTextHandler):
         root = self.services.content_root
         answerer = Answerer(load_runtime(root), self.services.t, self.services.cycles)
         kb = answerer.runtime.kb
-        personal = load_personal_cases(root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+        personal = personal_cases_of(root, kb)
         return answerer, personal, load_english_personal_cases(root, personal, set(kb.by_id))
 
     def replace_content(self, answerer: Answerer, personal: PersonalCases, personal_en: PersonalCases | None) -> None:

@@ -41,6 +41,7 @@ from bot.knowledge.schema import LevelsFile
 
 if TYPE_CHECKING:
     from bot.knowledge.answering import Answerer, Reply
+    from bot.knowledge.loader import KnowledgeBase
 
 FILE = "personal_case.yaml"
 EN_FILE = "en/personal_case.yaml"
@@ -391,6 +392,11 @@ def load_personal_cases(
     terms = {level.id: list(level.terms) for level in levels.levels}
     vocab = load_model(path, PersonalCaseFile, root)
     return PersonalCases(vocab, terms, list(levels.not_levels), entry_ids, qualifications=qualifications)
+
+
+def personal_cases_of(root: Path, kb: KnowledgeBase) -> PersonalCases | None:
+    """The Chinese detector for the knowledge base ``kb`` loaded from ``root``."""
+    return load_personal_cases(root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
 
 
 def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry_ids: set[str]) -> PersonalCases | None:

@@ -16,7 +16,7 @@ from bot.core.numbers import chinese_to_int
 from bot.dialogs.loader import load_dialog
 from bot.dialogs.runner import DialogEngine
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.personal import check_personal_cases, load_personal_cases, prepare
+from bot.knowledge.personal import check_personal_cases, load_personal_cases, personal_cases_of, prepare
 from bot.paths import PROJECT_ROOT
 from bot.storage.models import UserNote
 from tests.support.helpers import ChatUser
@@ -34,7 +34,7 @@ Q_YEARS_IN_TITLE = "取得现有职称到现在满几年了？"
 @pytest.fixture(scope="module")
 def cases():
     kb = load_knowledge(PROJECT_ROOT)
-    return load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    return personal_cases_of(PROJECT_ROOT, kb)
 
 
 # ---- the extractor ------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_ask_command_says_what_the_chat_says():
 @functools.lru_cache(maxsize=1)
 def _real_content():  # noqa: ANN202
     kb = load_knowledge(PROJECT_ROOT)
-    return kb, load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    return kb, personal_cases_of(PROJECT_ROOT, kb)
 
 
 @settings(max_examples=300, deadline=None)

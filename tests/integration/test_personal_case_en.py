@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.personal import check_personal_cases, load_english_personal_cases, load_personal_cases
+from bot.knowledge.personal import check_personal_cases, load_english_personal_cases, personal_cases_of
 from bot.paths import PROJECT_ROOT
 from tests.support.helpers import ChatUser
 
@@ -20,7 +20,7 @@ BUTTON = "📝 Eligibility check (pre-filled)"
 @pytest.fixture(scope="module")
 def cases():
     kb = load_knowledge(PROJECT_ROOT)
-    chinese = load_personal_cases(PROJECT_ROOT, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    chinese = personal_cases_of(PROJECT_ROOT, kb)
     return load_english_personal_cases(PROJECT_ROOT, chinese, set(kb.by_id))
 
 

@@ -34,24 +34,46 @@ IMPORT_LOCK = "status.import"
 CHUNK = 500
 
 
+@dataclass(frozen=True)
+class Wording:
+    """An import problem as a text of ``status.import_errors`` and its values: worded when it is
+    shown, in the language of whoever reads the report (a staff member may read English)."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, t: Callable[..., str]) -> str:
+        return t(f"status.import_errors.{self.key}", **self.values)
+
+
+def worded(reason: str, wording: Wording | None, t: Callable[..., str]) -> str:
+    """``wording`` in the reader's language when the problem has one, else the stored reason."""
+    return wording.render(t) if wording is not None else reason
+
+
 @dataclass
 class RowError:
-    """One problem of one row; ``column`` is the template's header (empty when the row as a whole)."""
+    """One problem of one row; ``column`` is the template's header (empty when the row as a whole).
+    ``reason`` is the default-language wording (logs, the console), ``wording`` what it is made of."""
 
     row: int
     column: str
     reason: str
+    wording: Wording | None = None
 
     def render(self, t: Callable[..., str]) -> str:
         """The report line, worded by ``status.import.error_line`` in dialogs/texts_status.yaml."""
+        reason = worded(self.reason, self.wording, t)
         if self.column:
-            return t("status.import.error_line", row=self.row, column=self.column, reason=self.reason)
-        return t("status.import.error_line_no_column", row=self.row, reason=self.reason)
+            return t("status.import.error_line", row=self.row, column=self.column, reason=reason)
+        return t("status.import.error_line_no_column", row=self.row, reason=reason)
 
 
 @dataclass
 class ImportReport:
     file_error: str | None = None
+    #: what ``file_error`` is made of, to word it in the reader's language
+    file_wording: Wording | None = None
     total: int = 0
     created: int = 0
     changed: int = 0
@@ -137,7 +159,7 @@ class ImportPreview:
 def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None) -> str:
     """The staff-facing report: outcome, figures, ignored columns and the row-by-row errors."""
     if report.file_error:
-        return t("status.import.file_error", reason=report.file_error)
+        return t("status.import.file_error", reason=worded(report.file_error, report.file_wording, t))
     head = "status.import.applied" if report.applied else "status.import.not_applied"
     lines = [t(head, **report.figures())]
     if report.ignored_columns:
@@ -209,6 +231,13 @@ class Importer:
         """The wording of a whole-file problem."""
         return self._t(error.key, **error.values)
 
+    def _row_error(self, row: int, column: str, key: str, /, **values: Any) -> RowError:
+        return RowError(row, column, self._t(key, **values), Wording(key, values))
+
+    def _refuse_file(self, report: ImportReport, key: str, /, **values: Any) -> None:
+        report.file_error = self._t(key, **values)
+        report.file_wording = Wording(key, values)
+
     async def run(self, session: AsyncSession, file_name: str, content: bytes, partial: bool = False) -> ImportReport:
         """Read, check and apply in one go (tests, small files); the bot and the CLI call ``prepare``
         before opening the transaction and ``apply`` inside it."""
@@ -227,7 +256,7 @@ class Importer:
         try:
             table = read_table(file_name, content, self.workflow.import_limits)
         except TableFileError as exc:
-            report.file_error = self.t_error(exc)
+            self._refuse_file(report, exc.key, **exc.values)
             return prepared
         columns: dict[str, int] = {}
         for index, header in enumerate(table.headers):
@@ -236,14 +265,14 @@ class Importer:
                 if header:
                     report.ignored_columns.append(header)
             elif column in columns:
-                report.file_error = self._t("column_twice", column=column, first=columns[column] + 1, second=index + 1)
+                self._refuse_file(report, "column_twice", column=column, first=columns[column] + 1, second=index + 1)
                 return prepared
             else:
                 columns[column] = index
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             known = "、".join(COLUMNS)
-            report.file_error = self._t("missing_columns", missing="、".join(missing), known=known)
+            self._refuse_file(report, "missing_columns", missing="、".join(missing), known=known)
             return prepared
         report.total = len(table.rows)
         prepared.rows = self._parse(table, columns, self.services.clock.now(), report)
@@ -325,49 +354,49 @@ class Importer:
             errors: list[RowError] = []
             number = self.workflow.normalize_number(_text(cell("申报编号")))
             if not number:
-                errors.append(RowError(row_no, "申报编号", self._t("required")))
+                errors.append(self._row_error(row_no, "申报编号", "required"))
             elif not self.workflow.valid_number(number):
-                errors.append(RowError(row_no, "申报编号", self._t("number_format", hint=self.workflow.data.application_number_hint)))
+                errors.append(self._row_error(row_no, "申报编号", "number_format", hint=self.workflow.data.application_number_hint))
             elif number in first_seen:
-                errors.append(RowError(row_no, "申报编号", self._t("duplicate_row", row=first_seen[number])))
+                errors.append(self._row_error(row_no, "申报编号", "duplicate_row", row=first_seen[number]))
             name = _text(cell("姓名"))
             if not name:
-                errors.append(RowError(row_no, "姓名", self._t("required")))
+                errors.append(self._row_error(row_no, "姓名", "required"))
             elif len(name) > 50:
-                errors.append(RowError(row_no, "姓名", self._t("too_long", limit=50)))
+                errors.append(self._row_error(row_no, "姓名", "too_long", limit=50))
             tail = normalize_id_tail(_text(cell("身份证后四位")))
             if tail is None:
-                errors.append(RowError(row_no, "身份证后四位", self._t("id_tail")))
+                errors.append(self._row_error(row_no, "身份证后四位", "id_tail"))
             unit = _text(cell("单位"))
             if not unit:
-                errors.append(RowError(row_no, "单位", self._t("required")))
+                errors.append(self._row_error(row_no, "单位", "required"))
             elif len(unit) > 100:
-                errors.append(RowError(row_no, "单位", self._t("too_long", limit=100)))
+                errors.append(self._row_error(row_no, "单位", "too_long", limit=100))
             level_text = _text(cell("申报级别"))
             level = self.workflow.level_id(level_text)
             if level is None:
                 labels = "、".join(lv.label for lv in self.workflow.data.levels)
-                errors.append(RowError(row_no, "申报级别", self._t("unknown_level", value=level_text, labels=labels)))
+                errors.append(self._row_error(row_no, "申报级别", "unknown_level", value=level_text, labels=labels))
             state_text = _text(cell("状态"))
             state = self.workflow.state_id(state_text)
             if state is None:
-                errors.append(RowError(row_no, "状态", self._t("unknown_state", value=state_text)))
+                errors.append(self._row_error(row_no, "状态", "unknown_state", value=state_text))
             at = _parse_time(cell("状态时间"), now)
             if isinstance(at, str):
-                errors.append(RowError(row_no, "状态时间", self._t(at)))
+                errors.append(self._row_error(row_no, "状态时间", at))
             note = _text(cell("备注"))
             if len(note) > NOTE_MAX:
-                errors.append(RowError(row_no, "备注", self._t("too_long", limit=NOTE_MAX)))
+                errors.append(self._row_error(row_no, "备注", "too_long", limit=NOTE_MAX))
             due_raw = cell("补正截止")
             due: date | None = None
             if _text(due_raw):
                 parsed_due = _parse_time(due_raw, now + timedelta(days=3650))
                 if isinstance(parsed_due, str):
-                    errors.append(RowError(row_no, "补正截止", self._t(parsed_due)))
+                    errors.append(self._row_error(row_no, "补正截止", parsed_due))
                 elif parsed_due is not None:
                     due = parsed_due.date()
             if state is not None and self.workflow.states[state].requires_reason and self.workflow.rejection_reason(note) is None:
-                errors.append(RowError(row_no, "备注", self._t("rejection_reason")))
+                errors.append(self._row_error(row_no, "备注", "rejection_reason"))
             if number and number not in first_seen:
                 first_seen[number] = row_no
             if errors:

@@ -315,3 +315,13 @@ async def test_subscriptions_are_offered_with_english_topic_names(sqlite_app):
     await user.press_label("⬜ My application")
     await user.say("/privacy")
     assert "Reminder subscriptions: Deadlines, My application" in user.text  # the rows the user chose
+
+
+async def test_a_staff_member_reading_english_gets_the_import_problems_in_english(sapp, staff):  # noqa: F811
+    """The import report's rows and whole-file problems are worded when shown, in the reader's
+    language (the console, in Chinese, words the same problems in Chinese)."""
+    await staff.say("/start", language="en")
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000901", name="")]))
+    assert "Row 2 姓名: must not be empty" in staff.text
+    await send_file(staff, "s.xlsx", xlsx_bytes([["SD2024-000902"]], header=["申报编号"]))
+    assert staff.text.startswith("Not imported:") and "缺少" not in staff.text

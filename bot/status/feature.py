@@ -355,7 +355,7 @@ class StatusFeature(Feature):
         if prepared is None:  # not read ahead (a role granted since): read it here
             prepared = importer.prepare(attachment.file_name, attachment.content)
         report = await importer.apply(ctx.uow.session, prepared, partial=partial)
-        return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS))]
+        return [Outbound(text=render_report(report, ctx.t, max_errors=MAX_REPORT_ERRORS, lang=ctx.language))]
 
     # ---- privacy ----------------------------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:

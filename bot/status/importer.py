@@ -24,7 +24,7 @@ from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import id_tail_hash, normalize_id_tail
 from bot.status.service import NOTE_MAX, StatusChanged, StatusInputError, StatusService
 from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
-from bot.status.workflow import TransitionRefused
+from bot.status.workflow import StaffRefusal, TransitionRefused
 from bot.storage.locks import lock_names
 from bot.storage.models import AuditEntry, add_audit
 
@@ -60,10 +60,12 @@ class RowError:
     column: str
     reason: str
     wording: Wording | None = None
+    #: a change the workflow refused, which words itself in a language
+    refusal: StaffRefusal | None = None
 
-    def render(self, t: Callable[..., str]) -> str:
+    def render(self, t: Callable[..., str], lang: str | None = None) -> str:
         """The report line, worded by ``status.import.error_line`` in dialogs/texts_status.yaml."""
-        reason = worded(self.reason, self.wording, t)
+        reason = self.refusal.in_language(lang) if self.refusal is not None else worded(self.reason, self.wording, t)
         if self.column:
             return t("status.import.error_line", row=self.row, column=self.column, reason=reason)
         return t("status.import.error_line_no_column", row=self.row, reason=reason)
@@ -156,8 +158,9 @@ class ImportPreview:
         return sum(1 for row in self.rows if row.notify)
 
 
-def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None) -> str:
-    """The staff-facing report: outcome, figures, ignored columns and the row-by-row errors."""
+def render_report(report: ImportReport, t: Callable[..., str], max_errors: int | None = None, lang: str | None = None) -> str:
+    """The staff-facing report: outcome, figures, ignored columns and the row-by-row errors, in the
+    language of ``t`` (``lang`` names it for the refusals, which word themselves)."""
     if report.file_error:
         return t("status.import.file_error", reason=worded(report.file_error, report.file_wording, t))
     head = "status.import.applied" if report.applied else "status.import.not_applied"
@@ -167,7 +170,7 @@ def render_report(report: ImportReport, t: Callable[..., str], max_errors: int |
     if report.errors:
         lines.append(t("status.import.errors_header", count=len(report.errors)))
         shown = report.errors if max_errors is None else report.errors[:max_errors]
-        lines.extend(e.render(t) for e in shown)
+        lines.extend(e.render(t, lang) for e in shown)
         if len(shown) < len(report.errors):
             lines.append(t("status.import.more_errors", count=len(report.errors) - len(shown)))
         if not report.applied:
@@ -438,7 +441,7 @@ class Importer:
                 try:
                     self.service.commands.validate_change(app, row.state, row.note)
                 except (TransitionRefused, StatusInputError) as exc:
-                    report.errors.append(RowError(row.row, "状态", str(exc)))
+                    report.errors.append(RowError(row.row, "状态", str(exc), refusal=exc))
                     continue
                 change = True
             plan.append((row, app, tail_hash, change))

@@ -325,3 +325,6 @@ async def test_a_staff_member_reading_english_gets_the_import_problems_in_englis
     assert "Row 2 姓名: must not be empty" in staff.text
     await send_file(staff, "s.xlsx", xlsx_bytes([["SD2024-000902"]], header=["申报编号"]))
     assert staff.text.startswith("Not imported:") and "缺少" not in staff.text
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000903", state="审核受理")]))
+    await send_file(staff, "s.xlsx", xlsx_bytes([row("SD2024-000903", state="通过")]))  # a change the workflow refuses
+    assert "The status cannot change from" in staff.text and "不能" not in staff.text

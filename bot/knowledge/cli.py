@@ -121,16 +121,13 @@ class _Responder:
     told (the chat adds the 资格自测 button)."""
 
     def __init__(self, answerer, lang: str = "zh") -> None:  # noqa: ANN001
-        from bot.knowledge.personal import load_english_personal_cases, personal_cases_of
+        from bot.knowledge.personal import personal_cases_of
         from bot.paths import content_root
 
         self.answerer = answerer
         self.root = content_root()
         self.lang = lang
-        kb = answerer.runtime.kb
-        self.personal = personal_cases_of(self.root, kb)
-        if lang == "en":
-            self.personal = load_english_personal_cases(self.root, self.personal, set(kb.by_id))
+        self.personal = personal_cases_of(self.root, answerer.runtime.kb, lang)
         self._texts = None
 
     def t(self, key: str, **values) -> str:  # noqa: ANN003
@@ -165,6 +162,8 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
     from bot.content.loader import ContentError
     from bot.knowledge.evaluate import load_dev, score_cases, with_personal_routes
     from bot.knowledge.leave_out import score_left_out
+    from bot.knowledge.personal import personal_cases_of
+    from bot.paths import content_root
 
     loaded = []
     for path in files:
@@ -175,7 +174,8 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
     if lang == "auto":
         lang = dev_language([q.q for _, pairs in loaded for _, q in pairs])
     matcher = _answerer(lang).matcher
-    routes = _personal_detector(matcher, lang)
+    # eval counts what the chat shows a personal-case question the matcher does not answer
+    routes = personal_cases_of(content_root(), matcher.kb, lang)
     if not leave_out:
         return matcher, [(name, with_personal_routes(score_cases(matcher, pairs), routes)) for name, pairs in loaded], lang
     groups = []
@@ -189,17 +189,6 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
         )
         groups.append((name, cases))
     return matcher, groups, lang
-
-
-def _personal_detector(matcher, lang: str):  # noqa: ANN001, ANN202
-    """The personal-case detector of ``lang`` for the content being scored: eval counts what the
-    chat shows a personal-case question the matcher does not answer."""
-    from bot.knowledge.personal import load_english_personal_cases, personal_cases_of
-    from bot.paths import content_root
-
-    kb = matcher.kb
-    chinese = personal_cases_of(content_root(), kb)
-    return load_english_personal_cases(content_root(), chinese, set(kb.by_id)) if lang == "en" else chinese
 
 
 def _load_cases(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202

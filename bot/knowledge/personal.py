@@ -394,9 +394,10 @@ def load_personal_cases(
     return PersonalCases(vocab, terms, list(levels.not_levels), entry_ids, qualifications=qualifications)
 
 
-def personal_cases_of(root: Path, kb: KnowledgeBase) -> PersonalCases | None:
-    """The Chinese detector for the knowledge base ``kb`` loaded from ``root``."""
-    return load_personal_cases(root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+def personal_cases_of(root: Path, kb: KnowledgeBase, lang: str = "zh") -> PersonalCases | None:
+    """The detector of ``lang`` for the knowledge base ``kb`` loaded from ``root``."""
+    chinese = load_personal_cases(root, kb.levels, set(kb.by_id), tuple(kb.synonyms.qualification_words))
+    return load_english_personal_cases(root, chinese, set(kb.by_id)) if lang == "en" else chinese
 
 
 def load_english_personal_cases(root: Path, chinese: PersonalCases | None, entry_ids: set[str]) -> PersonalCases | None:

@@ -441,7 +441,8 @@ class Importer:
                 try:
                     self.service.commands.validate_change(app, row.state, row.note)
                 except (TransitionRefused, StatusInputError) as exc:
-                    report.errors.append(RowError(row.row, "状态", str(exc), refusal=exc))
+                    # kept to be worded in the reader's language; its traceback would keep this frame alive
+                    report.errors.append(RowError(row.row, "状态", str(exc), refusal=exc.with_traceback(None)))
                     continue
                 change = True
             plan.append((row, app, tail_hash, change))

@@ -14,6 +14,13 @@ without naming a level. An entry then fits the question in one of three ways:
 * ``match`` — the entry declares at least one of the named levels;
 * ``conflict`` — the entry declares levels, none of them named.
 
+A question often names two levels, the one the asker starts from and the one asked about
+(取得中级后多久能报高级, 中级升副高要几年). The first is no ask: when the words around a mention mark
+it as held (``held`` in ``knowledge/levels.yaml``: 取得 before it, 后 or 满 after it, 升 or 到
+between it and the next level) and another level is named without such a mark, only the unmarked
+levels count as named. Otherwise the entry for the starting level, whose text says the most about
+years and conditions, answers with the wrong level's rules.
+
 The matcher turns this into coverage (``LevelQuery.explain``), so the confidence keeps its meaning,
 the share of the question the entry explains: the query tokens that only a level mention produces
 (中, 级, 中级 in 中级要什么学历) are explained by a matching entry, and neither they nor the bigrams
@@ -32,6 +39,11 @@ from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import LevelsFile
 
 Fit = Literal["neutral", "match", "conflict"]
+
+#: a number of years right after a level (中级5年了) marks it as held
+_YEARS = re.compile(r"\d+(?:\.\d+)?年")
+#: characters that may stand between a step word and the next level (升到副高, 到评高级)
+_STEP_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -72,31 +84,66 @@ class LevelDetector:
         self.normalizer = normalizer
         self.ids = tuple(level.id for level in levels.levels)
         self._owner, blocked = level_terms(levels, normalizer)
+        held = levels.held
+        self._held_before = self._forms(held.before, normalizer)
+        self._held_after = self._forms(held.after, normalizer)
+        self._held_steps = self._forms(held.steps, normalizer)
         keys = sorted(set(self._owner) | blocked, key=len, reverse=True)
         # longest alternatives first: at each position the regex takes the longest key (leftmost-
         # longest), so 正高级 is not read as 高级 and 高级工 (a skill grade) not as 高级
         self._pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
 
+    @staticmethod
+    def _forms(words: list[str], normalizer: Normalizer) -> tuple[str, ...]:
+        """The words as normalised questions hold them (报 becomes 申报, 能 becomes 可以), and as typed."""
+        forms = {normalizer.compact(normalizer.normalize(w)) for w in words} | {normalizer.compact(w) for w in words}
+        return tuple(sorted(forms - {""}, key=len, reverse=True))
+
     def analyse(self, normalized: str, tokens: list[str]) -> LevelQuery:
-        """The levels ``normalized`` names and which of its (distinct) ``tokens`` belong to them."""
-        mentions = self.find(normalized)
-        if not mentions:
+        """The levels ``normalized`` asks about and which of its (distinct) ``tokens`` belong to them."""
+        found = self.find(normalized)
+        if not found:
             return LevelQuery()
+        mentions = self.asked(normalized, found)
         blanked = list(normalized)
-        for m in mentions:
+        for m in found:
             blanked[m.start : m.end] = " " * (m.end - m.start)
         elsewhere = set(self.normalizer.tokens("".join(blanked)))
         index = {t: i for i, t in enumerate(tokens)}
         inside: dict[str, np.ndarray] = {}
+        held = np.zeros(len(tokens), dtype=bool)
         in_mentions: set[str] = set()
-        for m in mentions:
-            mask = inside.setdefault(m.level, np.zeros(len(tokens), dtype=bool))
+        for m in found:
+            mask = inside.setdefault(m.level, np.zeros(len(tokens), dtype=bool)) if m in mentions else held
             for token in self.normalizer.tokens(normalized[m.start : m.end]):
                 in_mentions.add(token)
                 if token not in elsewhere and token in index:
                     mask[index[token]] = True
         touching = np.array([t not in elsewhere and t not in in_mentions for t in tokens], dtype=bool)
-        return LevelQuery(frozenset(inside), inside, touching)
+        held &= ~np.any(list(inside.values()), axis=0)
+        return LevelQuery(frozenset(inside), inside, touching, held if held.any() else None)
+
+    def asked(self, normalized: str, mentions: list[LevelMention]) -> list[LevelMention]:
+        """``mentions`` without those of a level the asker starts from (see the module docstring),
+        when another level is named as the one asked about; all of them otherwise."""
+        if len({m.level for m in mentions}) < 2:
+            return mentions
+        following = [*mentions[1:], None]
+        held = [self._held(normalized, m, after) for m, after in zip(mentions, following, strict=True)]
+        asked = {m.level for m, is_held in zip(mentions, held, strict=True) if not is_held}
+        if not asked or asked == {m.level for m in mentions}:
+            return mentions
+        return [m for m in mentions if m.level in asked]
+
+    def _held(self, normalized: str, mention: LevelMention, following: LevelMention | None) -> bool:
+        before = normalized[: mention.start]
+        after = normalized[mention.end :]
+        if before.endswith(self._held_before) or after.startswith(self._held_after) or _YEARS.match(after):
+            return True
+        if following is None or following.level == mention.level:
+            return False
+        gap = normalized[mention.end : following.start]
+        return any(gap.startswith(step) and len(gap) <= len(step) + _STEP_SLACK for step in self._held_steps)
 
     def find(self, normalized: str) -> list[LevelMention]:
         """Level mentions of a normalised question, left to right."""
@@ -119,6 +166,9 @@ class LevelQuery:
     inside: dict[str, np.ndarray] = field(default_factory=dict)
     #: bigrams that straddle a mention and its neighbour (级需 in 中级需要)
     touching: np.ndarray | None = None
+    #: tokens that only the mentions of a level the asker starts from produce (中级 in
+    #: 取得中级后多久能报高级): text, except for an entry written for another level than the one asked
+    held: np.ndarray | None = None
 
     def explain(self, share: np.ndarray, declared: list[str], how: Fit, for_all: float = 0.0) -> np.ndarray:
         """``share`` (how much of each query token the entry's text explains, 0..1) corrected for
@@ -141,6 +191,8 @@ class LevelQuery:
                 share[mask] = 0.0
             if self.touching is not None:
                 share[self.touching] = 0.0
+            if self.held is not None:
+                share[self.held] = 0.0
         return share
 
 

@@ -189,12 +189,32 @@ class TitleLevel(_Strict):
     terms: list[str] = Field(min_length=1)
 
 
+class HeldLevelWords(_Strict):
+    """Words around a level mention that mark the level as the one the asker starts from, not the
+    one asked about: 取得中级后多久能报高级 asks about 高级 (see ``bot.knowledge.levels``)."""
+
+    #: right before the mention: 取得中级, 有中级
+    before: list[str] = Field(default_factory=list)
+    #: right after it: 中级后, 中级满5年
+    after: list[str] = Field(default_factory=list)
+    #: between it and the next level mention: 中级升副高, 助工到中级
+    steps: list[str] = Field(default_factory=list)
+
+    @field_validator("before", "after", "steps")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        if any(not word.strip() for word in value):
+            raise ValueError("a held-level word is blank")
+        return value
+
+
 class LevelsFile(_Strict):
     """The level vocabulary: what a question means when it names 中级, 高工, 正高…"""
 
     levels: list[TitleLevel] = Field(default_factory=list)
     #: words that contain a level term but name no title level (高级工 and 高级技师 are skill grades)
     not_levels: list[str] = Field(default_factory=list)
+    held: HeldLevelWords = Field(default_factory=HeldLevelWords)
 
 
 class AskType(_Strict):

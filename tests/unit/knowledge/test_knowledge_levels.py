@@ -298,6 +298,8 @@ def test_fixture_without_levels_yaml_stays_valid(tmp_path):
         ({"levels": [{"id": "Senior", "label": "正高级", "terms": ["正高"]}]}, "levels.0.id"),
         ({"levels": [{"id": "senior", "label": "正高级", "terms": []}]}, "levels.0.terms"),
         ({"levels": [], "colour": "red"}, "Extra inputs are not permitted"),
+        ({"levels": [], "held": {"before": ["取得", " "]}}, "a held-level word is blank"),
+        ({"levels": [], "held": {"around": ["后"]}}, "held.around"),
     ],
 )
 def test_bad_levels_file_is_reported_with_its_line(tmp_path, levels_file, expected):
@@ -317,3 +319,63 @@ def test_a_level_term_left_whole_by_synonyms_is_still_a_level(real, question):
     result = real.match(question)
     assert result.levels == ("intermediate",), result
     assert result.best is not None and result.best.entry_id == "elig-intermediate", result
+
+
+# ---- the level the asker starts from ----------------------------------------------------------
+
+
+def asked(matcher: Matcher, question: str) -> list[str]:
+    norm = matcher.normalizer.normalize(question)
+    return sorted({m.level for m in matcher.levels.asked(norm, matcher.levels.find(norm))})
+
+
+@pytest.mark.parametrize(
+    ("question", "levels"),
+    [
+        ("取得中级后多久能报高级", ["deputy_senior"]),  # held: a word before it, 后 after it
+        ("中级职称之后多长时间可以评高级", ["deputy_senior"]),
+        ("中级升副高需要多长时间", ["deputy_senior"]),  # a step word between the two levels
+        ("助工到中级需要几年", ["intermediate"]),
+        ("评副高需要中级满5年吗", ["deputy_senior"]),  # held after the asked level
+        ("高级工程师5年能评正高吗", ["senior"]),
+        # no mark, or every level marked: both stay named
+        ("中级和高级的区别", ["deputy_senior", "intermediate"]),
+        ("工程师和高级工程师哪个高", ["deputy_senior", "intermediate"]),
+        ("中级评审费160块对吗，高级多少", ["deputy_senior", "intermediate"]),
+        # one level alone is always asked, whatever surrounds it
+        ("取得中级后证书怎么下载", ["intermediate"]),
+    ],
+)
+def test_a_level_the_asker_starts_from_is_not_asked(real, question, levels):
+    assert asked(real, question) == levels
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("取得中级后多久能报高级", "elig-deputy-senior"),
+        ("评上工程师后多久能申报高工", "elig-deputy-senior"),
+        ("有中级职称多少年可以报高级", "elig-deputy-senior"),
+        ("从中级到副高要多少年", "elig-deputy-senior"),
+    ],
+)
+def test_the_entry_of_the_starting_level_does_not_answer(real, unheld, question, entry_id):
+    scored = real.score(question)
+    assert scored.candidates[0].entry_id == entry_id, scored.candidates[:3]
+    # the held mention counts for nothing in the held level's entry, whose text explains it
+    ranks = {c.entry_id: c for c in scored.candidates}
+    before = {c.entry_id: c for c in unheld.score(question).candidates}
+    assert ranks["elig-intermediate"].coverage < before["elig-intermediate"].coverage
+
+
+@pytest.fixture(scope="module")
+def unheld(real) -> Matcher:
+    """The real knowledge base with no held-level words: both levels of a question stay named."""
+    levels = LevelsFile(levels=real.kb.levels.levels, not_levels=real.kb.levels.not_levels)
+    return Matcher(dataclasses.replace(real.kb, levels=levels))
+
+
+def test_without_held_words_the_starting_levels_entry_answered(unheld):
+    # what the held words change: the entry for 中级 answered a question about 高级
+    assert asked(unheld, "取得中级后多久能报高级") == ["deputy_senior", "intermediate"]
+    assert unheld.score("取得中级后多久能报高级").candidates[0].entry_id == "elig-intermediate"

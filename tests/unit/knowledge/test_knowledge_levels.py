@@ -379,3 +379,15 @@ def test_without_held_words_the_starting_levels_entry_answered(unheld):
     # what the held words change: the entry for 中级 answered a question about 高级
     assert asked(unheld, "取得中级后多久能报高级") == ["deputy_senior", "intermediate"]
     assert unheld.score("取得中级后多久能报高级").candidates[0].entry_id == "elig-intermediate"
+
+
+@pytest.mark.parametrize("question", ["本科毕业多久能评高工", "本科毕业多久能评高级工程师"])
+def test_an_entry_for_another_level_never_comes_first(real, question):
+    scored = real.score(question)
+    # by rank score alone the 助工 entry leads: the question is almost its phrasing 本科毕业多久能评助工
+    assert max(scored.candidates, key=lambda c: c.rank_score).entry_id == "elig-assistant"
+    fits = [c.level_fit for c in scored.candidates]
+    assert fits[0] == "match", scored.candidates[:3]
+    # nor is any entry for another level a runner-up the decision weighs (a lead, a second topic)
+    assert fits == sorted(fits, key=lambda f: f == "conflict"), fits
+    assert real.decide(scored).outcome != "answer" or scored.candidates[0].level_fit == "match"

@@ -136,6 +136,9 @@ class LevelDetector:
         return [m for m in mentions if m.level in asked]
 
     def _held(self, normalized: str, mention: LevelMention, following: LevelMention | None) -> bool:
+        """Whether the words around ``mention`` mark its level as held: a held word right before it
+        or right after it, a number of years right after it, or a step word between it and the next
+        mention of another level (中级升副高)."""
         before = normalized[: mention.start]
         after = normalized[mention.end :]
         if before.endswith(self._held_before) or after.startswith(self._held_after) or _YEARS.match(after):

@@ -155,12 +155,13 @@ def dev_language(questions: list[str]) -> str:
     return "en" if detected.count("en") > detected.count("zh") else "zh"
 
 
-def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202
+def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False, as_of: bool = False):  # noqa: ANN202
     """The matcher of the dev set's language and, per file or directory named, its scored dev
     questions; also the language. ``leave_out``: each question is scored without the phrasings
-    close to it (see bot/knowledge/leave_out.py)."""
+    close to it (see bot/knowledge/leave_out.py). ``as_of``: the content is an earlier commit's, so a
+    label naming an entry written later counts as null (``later_entries_out_of_scope``)."""
     from bot.content.loader import ContentError
-    from bot.knowledge.evaluate import load_dev, score_cases, with_personal_routes
+    from bot.knowledge.evaluate import later_entries_out_of_scope, load_dev, score_cases, with_personal_routes
     from bot.knowledge.leave_out import score_left_out
     from bot.knowledge.personal import personal_cases_of
     from bot.paths import content_root
@@ -176,23 +177,26 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False)
     matcher = _answerer(lang).matcher
     # eval counts what the chat shows a personal-case question the matcher does not answer
     routes = personal_cases_of(content_root(), matcher.kb, lang)
-    if not leave_out:
-        return matcher, [(name, with_personal_routes(score_cases(matcher, pairs), routes)) for name, pairs in loaded], lang
     groups = []
     for name, pairs in loaded:
-        cases, stats = score_left_out(matcher, pairs)
+        if leave_out:
+            cases, stats = score_left_out(matcher, pairs)
+            typer.echo(
+                f"{name}: {stats['questions_leaving_out']} of {len(pairs)} questions scored without "
+                f"{stats['phrasings_left_out']} phrasings close to them",
+                err=True,
+            )
+        else:
+            cases = score_cases(matcher, pairs)
         with_personal_routes(cases, routes)
-        typer.echo(
-            f"{name}: {stats['questions_leaving_out']} of {len(pairs)} questions scored without "
-            f"{stats['phrasings_left_out']} phrasings close to them",
-            err=True,
-        )
+        if as_of and (later := later_entries_out_of_scope(matcher, cases)):
+            typer.echo(f"{name}: {later} question(s) labelled with entries written after that commit count as out of scope", err=True)
         groups.append((name, cases))
     return matcher, groups, lang
 
 
-def _load_cases(files: list[Path], lang: str = "auto", leave_out: bool = False):  # noqa: ANN202
-    matcher, groups, lang = _load_groups(files, lang, leave_out)
+def _load_cases(files: list[Path], lang: str = "auto", leave_out: bool = False, as_of: bool = False):  # noqa: ANN202
+    matcher, groups, lang = _load_groups(files, lang, leave_out, as_of)
     return matcher, [case for _, cases in groups for case in cases], lang
 
 
@@ -306,7 +310,7 @@ def kb_eval(
     from bot.knowledge.evaluate import evaluate
 
     with _content_of(as_of):
-        matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out)
+        matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out, as_of is not None)
         _print_report(evaluate(matcher, cases), as_json, lang)
 
 
@@ -406,7 +410,7 @@ def _unseen_groups(specs: list[str], lang: str) -> list[tuple[str, list]]:
         if not revision or not paths:
             _fail(f"--unseen takes REV:FILE[,FILE…], not {spec[:60]!r}")
         with _content_of(revision):
-            _, loaded, _ = _load_groups(paths, lang)
+            _, loaded, _ = _load_groups(paths, lang, as_of=True)
         groups.append((f"as of {revision}: {', '.join(str(p) for p in paths)}", [c for _, cases in loaded for c in cases]))
     return groups
 

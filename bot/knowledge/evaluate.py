@@ -131,6 +131,19 @@ def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[
     return [Case(item.q, expected_id(matcher, item.expect), source, matcher.score(item.q)) for source, item in pairs]
 
 
+def later_entries_out_of_scope(matcher: Matcher, cases: list[Case]) -> int:
+    """Scored against an earlier commit's entries (``kb eval --as-of``), a question labelled with an
+    entry written after that commit is out of scope: no entry of the commit answers it, and null was
+    its label then. Changes ``cases`` in place; returns how many it changed. (At the work tree's own
+    entries such a label is a mistake, which ``evaluate`` reports as ``unknown_expect``.)"""
+    changed = 0
+    for case in cases:
+        if case.expect is not None and case.expect not in matcher.kb.by_id:
+            case.expect = None
+            changed += 1
+    return changed
+
+
 def with_personal_routes(cases: list[Case], detector: PersonalCases | None) -> list[Case]:
     """Mark the personal-case questions with the entry the chat shows them when the matcher does
     not answer (a question about another series or place never is one: its fallback says so)."""

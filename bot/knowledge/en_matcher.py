@@ -35,6 +35,7 @@ from bot.knowledge.matcher import (
     Matcher,
     Scored,
     bm25_index,
+    lead_with_a_fitting_level,
     weighted_share,
 )
 from bot.knowledge.schema import MatcherConfig
@@ -192,6 +193,7 @@ class EnglishMatcher(Matcher):
                 )
             )
         candidates.sort(key=lambda c: (-c.rank_score, c.entry_id))
+        lead_with_a_fitting_level(candidates)
         if exact_index is not None:
             exact_id = self._en[exact_index].entry_id
             candidates.sort(key=lambda c: c.entry_id != exact_id)

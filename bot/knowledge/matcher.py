@@ -34,7 +34,7 @@ level-matching entry is answered only when it clears the thresholds. Besides, ``
 the rank (not the confidence) of level-matching entries up and of conflicting ones down: a personal
 case (本科毕业满五年能报中级吗) shares more words with the 副高 entry, whose conditions mention
 本科 and 满5年, than with the 中级 one. Should a conflicting entry still rank first, every conflicting
-entry goes after the others (``_lead_with_a_fitting_level``): it is never the answer.
+entry goes after the others (``lead_with_a_fitting_level``): it is never the answer.
 
 An entry about the levels themselves (``about_levels``: their names and order) explains every level
 mention as a matching entry does. A professional qualification named beside a title (一级消防工程师是
@@ -177,7 +177,7 @@ def named_foreign(text: str, words: list[str], surface: str | None = None) -> li
     return found
 
 
-def _lead_with_a_fitting_level(candidates: list[Candidate]) -> None:
+def lead_with_a_fitting_level(candidates: list[Candidate]) -> None:
     """When the best entry conflicts with the named levels, put every conflicting entry after the
     others, in place. An entry written only for other levels is never the answer: 本科毕业多久能评
     高工 reads almost as 本科毕业多久能评助工, and the entry for 助工 would answer it with the wrong
@@ -490,7 +490,7 @@ class Matcher:
                 )
             )
         candidates.sort(key=lambda c: (-c.rank_score, c.entry_id))
-        _lead_with_a_fitting_level(candidates)
+        lead_with_a_fitting_level(candidates)
         if exact_index is not None:
             exact_id = self._prepared[exact_index].entry.id
             candidates.sort(key=lambda c: c.entry_id != exact_id)

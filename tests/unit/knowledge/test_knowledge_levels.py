@@ -15,7 +15,7 @@ import yaml
 
 from bot.knowledge.levels import LevelDetector, fit
 from bot.knowledge.loader import check_knowledge, load_knowledge
-from bot.knowledge.matcher import Candidate, Matcher, _lead_with_a_fitting_level
+from bot.knowledge.matcher import Candidate, Matcher, lead_with_a_fitting_level
 from bot.knowledge.runtime import load_runtime
 from bot.knowledge.schema import LevelsFile
 from bot.paths import PROJECT_ROOT
@@ -394,7 +394,7 @@ def test_an_entry_for_another_level_never_comes_first():
         _candidate("elig-deputy-senior", 0.79, "match"),
         _candidate("elig-skip-level", 0.57, "neutral"),
     ]
-    _lead_with_a_fitting_level(ranked)
+    lead_with_a_fitting_level(ranked)
     # every conflicting entry goes last, in rank order, so none is the answer or a runner-up the
     # decision weighs (a lead, a second topic); the others keep their order
     assert [c.entry_id for c in ranked] == [
@@ -405,7 +405,7 @@ def test_an_entry_for_another_level_never_comes_first():
 def test_a_fitting_first_entry_keeps_the_ranked_order():
     ranked = [_candidate("elig-deputy-senior", 0.9, "match"), _candidate("elig-assistant", 0.8, "conflict"),
               _candidate("fee-amounts", 0.7, "neutral")]
-    _lead_with_a_fitting_level(ranked)
+    lead_with_a_fitting_level(ranked)
     assert [c.entry_id for c in ranked] == ["elig-deputy-senior", "elig-assistant", "fee-amounts"]
 
 

@@ -349,9 +349,19 @@ def kb_calibrate(
     suggest: Annotated[
         float | None, typer.Option("--suggest", min=0.0, max=1.0, help="Keep the suggestion threshold at this value instead of searching it.")
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Measure at the thresholds the matcher file holds instead of searching them; with --write, "
+            "only the calibration block is rewritten.",
+        ),
+    ] = False,
 ) -> None:
     """Search the thresholds on the dev set (and tuning sets) and show the resulting figures. The
-    limits apply to all questions together: lower them to keep headroom in every file."""
+    limits apply to all questions together: lower them to keep headroom in every file. ``--keep``
+    re-measures the recorded figures after a change of content or of a threshold set by hand, so
+    the calibration block always says what the thresholds in the file give."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
     lang = _check_lang(lang)
@@ -360,15 +370,20 @@ def kb_calibrate(
     groups += _unseen_groups(unseen or [], lang)
     membership = [i if per_file or i >= fitted else 0 for i, (_, cases) in enumerate(groups) for _ in cases]
     limits = {i: (max_unseen_wrong, max_unseen_oos) for i in range(fitted, len(groups))}
-    thresholds, report = calibrate(
-        matcher,
-        [case for _, cases in groups for case in cases],
-        max_wrong,
-        max_oos_answered,
-        groups=membership,
-        limits=limits,
-        suggest=suggest,
-    )
+    everything = [case for _, cases in groups for case in cases]
+    if keep:
+        thresholds = matcher.config.thresholds
+        report = evaluate(matcher, everything)
+    else:
+        thresholds, report = calibrate(
+            matcher,
+            everything,
+            max_wrong,
+            max_oos_answered,
+            groups=membership,
+            limits=limits,
+            suggest=suggest,
+        )
     typer.echo(f"thresholds: {thresholds.model_dump()}")
     _print_report(report, as_json=False, lang=lang)
     config = matcher.config.model_copy(update={"thresholds": thresholds})

@@ -162,6 +162,30 @@ def test_kb_calibrate_without_write_leaves_the_file(tmp_path):
     assert (ROOT / "knowledge" / "matcher.yaml").read_text(encoding="utf-8") == before
 
 
+def test_kb_calibrate_keep_rewrites_only_the_figures_at_the_files_thresholds(tmp_path):
+    """``--keep --write`` leaves the thresholds (even ones no search would pick) and the header as
+    they are and records what ``kb eval`` measures at them."""
+    import yaml
+
+    for folder in ("knowledge", "dialogs", "rules"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    path = tmp_path / "knowledge" / "matcher.yaml"
+    text = path.read_text(encoding="utf-8")
+    header = text[: text.index("thresholds:")]
+    path.write_text(re.sub(r"(?m)^  answer: [\d.]+$", "  answer: 0.61", text).replace("  related: ", "  related: 0.4 #", 1), encoding="utf-8")
+    env = PROJECT_ENV | {"CONTENT_DIR": str(tmp_path)}
+    tune = ROOT / "tests" / "data" / "kb_real" / "tune.yaml"
+    proc = run_bot("kb", "calibrate", str(tune), "--keep", "--write", env=env)
+    assert proc.returncode == 0, proc.stderr
+    written = path.read_text(encoding="utf-8")
+    assert written.startswith(header)
+    saved = yaml.safe_load(written)
+    assert saved["thresholds"]["answer"] == 0.61 and saved["thresholds"]["related"] == 0.4
+    measured = json.loads(run_bot("kb", "eval", str(tune), "--json", env=env).stdout)["figures"]
+    for key in ("direct_right", "direct_wrong", "fallback_right_related", "out_of_scope_related"):
+        assert saved["calibration"][key] == round(measured[key], 4)
+
+
 async def test_kb_gaps_lists_frequent_unanswered_questions(tmp_path):
     from tests.support.helpers import ChatUser, make_app
 

@@ -168,7 +168,7 @@ class EnglishMatcher(Matcher):
         words = normalized.split()
         foreign = [w for w in norm.foreign_words if w in words or (" " in w and f" {w} " in f" {normalized} ")]
         level_mask = np.array([t in norm.level_tokens for t in tokens], dtype=bool)
-        named = frozenset(norm.level_tokens[t] for t in tokens if t in norm.level_tokens)
+        named = norm.asked_levels(tokens)
         candidates: list[Candidate] = []
         explained: dict[str, np.ndarray] = {}
         for i, bm25 in bm25_scores.items():

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.knowledge.schema import ENTRY_ID_MAX, ENTRY_ID_PATTERN, SynonymGroup, distinct_phrasings
+from bot.knowledge.schema import (
+    ENTRY_ID_MAX,
+    ENTRY_ID_PATTERN,
+    HeldLevelWords,
+    SynonymGroup,
+    distinct_phrasings,
+)
 
 
 class _Strict(BaseModel):
@@ -56,4 +62,8 @@ class EnglishSynonymsFile(_Strict):
     #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)
+    #: words that mark a level mention as the one the asker holds, not the one asked about ("after
+    #: getting intermediate, how long until senior"): ``before`` within a few words before it,
+    #: ``after`` right after it, ``steps`` between it and the next level named
+    held: HeldLevelWords = Field(default_factory=HeldLevelWords)
 

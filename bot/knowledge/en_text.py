@@ -28,6 +28,8 @@ TYPO_SIMILARITY = 0.82
 #: shorter words are never corrected (too many real words a letter apart: fee/see, over/cover,
 #: earn/learn, rate/relate)
 TYPO_MIN_LENGTH = 5
+#: how many words before a level mention may mark it as held ("with an intermediate title": two)
+HELD_WINDOW = 3
 _WORDS = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
@@ -77,6 +79,11 @@ class EnglishNormalizer:
         self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w}
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
+        held = synonyms.held
+        self._held_before, self._held_after, self._held_steps = (
+            frozenset(_stem(word) for phrase in words for word in _prepare(phrase).split())
+            for words in (held.before, held.after, held.steps)
+        )
         #: English and pinyin phrases as word tuples (matched word by word, longest first); phrases
         #: with Chinese in them by one regular expression, run only on text that has Chinese
         self._phrases = {tuple(key.split()): token for key, token in self.mapping.items() if key.isascii()}
@@ -156,6 +163,32 @@ class EnglishNormalizer:
     def tokens(self, normalized: str) -> list[str]:
         """Stems of the words; a CJK run no synonym explained stays one token (unknown to the index)."""
         return [self._stem(w) for w in _WORDS.findall(normalized)]
+
+    def asked_levels(self, tokens: list[str]) -> frozenset[str]:
+        """The title levels a question asks about: every level it names, but one it marks as held
+        when it names another (after getting intermediate, how long until senior; from assistant
+        to intermediate; senior with an intermediate title). Held: a ``before`` word among the few
+        words before the mention, an ``after`` word right after it, or a ``steps`` word between it
+        and the next other level. A level counts as held only when all its mentions are; a question
+        whose every level looks held names them all, as without the rule."""
+        mentions = [(i, self.level_tokens[t]) for i, t in enumerate(tokens) if t in self.level_tokens]
+        named = frozenset(level for _, level in mentions)
+        if len(named) < 2:
+            return named
+        held: set[int] = set()
+        for k, (i, level) in enumerate(mentions):
+            following = next((j for j, other in mentions[k + 1 :] if other != level), None)
+            # the words before a mention stop at the previous one: "from" in "from assistant to
+            # intermediate" marks assistant, not intermediate
+            start = max(i - HELD_WINDOW, mentions[k - 1][0] + 1 if k else 0)
+            if (
+                any(t in self._held_before for t in tokens[start:i])
+                or (i + 1 < len(tokens) and tokens[i + 1] in self._held_after)
+                or (following is not None and any(t in self._held_steps for t in tokens[i + 1 : following]))
+            ):
+                held.add(i)
+        asked = frozenset(level for i, level in mentions if i not in held)
+        return asked or named
 
     def is_stopword(self, token: str) -> bool:
         return token in self.stopwords

@@ -108,6 +108,53 @@ def test_a_level_named_in_the_question_picks_the_entry_written_for_it(matcher):
         assert best.level_fit == "match"
 
 
+def _level_normalizer() -> EnglishNormalizer:
+    from bot.knowledge.schema import HeldLevelWords
+
+    synonyms = EnglishSynonymsFile(
+        synonyms=[
+            EnglishSynonymGroup(canonical="intermediate engineer", variants=["intermediate", "intermediate title"]),
+            EnglishSynonymGroup(canonical="senior engineer", variants=["gaogong"]),
+            EnglishSynonymGroup(canonical="assistant engineer", variants=["junior title"]),
+        ],
+        levels={"intermediate": "intermediate engineer", "deputy_senior": "senior engineer", "assistant": "assistant engineer"},
+        held=HeldLevelWords(before=["after", "getting", "with", "from", "have"], after=["holder"], steps=["to", "until"]),
+    )
+    return EnglishNormalizer(synonyms)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("after getting intermediate how long until senior engineer", {"deputy_senior"}),
+        ("can I apply for senior engineer with an intermediate title", {"deputy_senior"}),
+        ("I have the intermediate title, how many years before gaogong", {"deputy_senior"}),
+        # "from" marks assistant only: the words before a mention stop at the previous one
+        ("from junior title to intermediate how many years", {"intermediate"}),
+        ("intermediate holder applying for gaogong", {"deputy_senior"}),
+        # no mark: both are asked about
+        ("is senior engineer higher than intermediate engineer", {"deputy_senior", "intermediate"}),
+        # every level looks held: none is dropped
+        ("from intermediate after gaogong", {"deputy_senior", "intermediate"}),
+        ("after getting intermediate what next", {"intermediate"}),
+    ],
+)
+def test_a_level_the_asker_holds_is_not_the_one_asked_about(question, asked):
+    norm = _level_normalizer()
+    assert norm.asked_levels(norm.tokens(norm.normalize(question))) == asked
+
+
+def test_a_held_level_question_gets_the_entry_of_the_level_asked_about(matcher):
+    for question in (
+        "after getting intermediate how long until senior engineer",
+        "how many years after the intermediate title can I go for senior title",
+    ):
+        candidates = matcher.score(question).candidates
+        assert candidates[0].entry_id == "elig-deputy-senior", question
+        # the held level's own entry never outranks it, and no entry for it counts as a match
+        assert all(c.level_fit != "match" or c.entry_id != "elig-intermediate" for c in candidates)
+
+
 def test_two_close_entries_give_suggestions_not_a_guess(matcher):
     result = matcher.match("continuing education hours")
     assert result.outcome == "suggest"

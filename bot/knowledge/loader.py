@@ -182,6 +182,22 @@ def _check_references(
             seen.add(key)
 
 
+def _check_subjects(entries: list[Entry], where: dict, synonyms: SynonymsFile | None, problems: list[ContentProblem]) -> None:
+    """An entry's subject has its words in synonyms.yaml: a subject without words would rank its
+    entries down for every question. (A ``subject_rank`` in matcher.yaml for a subject no entry
+    declares does nothing: earlier commits' content, read with today's matcher settings by
+    ``kb eval --as-of``, may lack subjects that today's settings rank.)"""
+    if synonyms is None:
+        return
+    known = set(synonyms.subjects)
+    listed = ", ".join(sorted(known)) or "none"
+    for entry in entries:
+        if entry.subject is not None and entry.subject not in known:
+            name, node, i = where[entry.id]
+            line = line_of(node, ("entries", i, "subject"))
+            problems.append(ContentProblem(name, line, f"{entry.id}: subject {entry.subject!r} has no words in synonyms.yaml ({listed})"))
+
+
 def _check_sections_documents(
     sections: SectionsFile | None, documents: DocumentsFile | None, root: Path, problems: list[ContentProblem]
 ) -> None:
@@ -331,6 +347,7 @@ def collect(root: Path) -> tuple[KnowledgeBase | None, list[ContentProblem]]:
     asks = _load_asks(root, problems)
     entries, origin, where = load_entries(root, problems)
     _check_references(entries, where, documents, sections, problems, levels, asks)
+    _check_subjects(entries, where, synonyms, problems)
     _check_sections_documents(sections, documents, root, problems)
     _check_synonyms(synonyms, problems)
     _check_levels(levels, levels_node, synonyms, problems)

@@ -42,8 +42,10 @@ mention as a matching entry does. A professional qualification named beside a ti
 (``about_qualifications``): the 工程师 in its name is no mention of the 工程师 level; and since such a
 question is about the qualification, ``qualification_rank`` moves every other entry down (监理工程师属于
 几级 shares 属于几级 with the entry on the title levels, but asks how the qualification stands).
-Likewise ``skill_rank`` moves the entries about skilled workers (``about_skills``) down for a
-question that names no skilled work (副高级职称相当于什么级别 is about titles, not skill grades).
+Likewise ``subject_rank`` moves an entry about a subject (``subject``: skilled workers, the rules of
+专精特新 firms) down for a question that names none of the subject's words: 副高级职称相当于什么级别
+is about titles, not skill grades, and 评职称是哪个部门负责 about titles in general, not about who
+trains the 专精特新 firms' HR staff.
 """
 
 from __future__ import annotations
@@ -457,7 +459,7 @@ class Matcher:
         mentions = Mentions(levels, self._qualified(norm, tokens, beside))
         asked = self.asks.find(norm) if w.ask_rank or w.exclusive_rank else frozenset()
         names_qualification = mentions.qualified is not None and bool(mentions.qualified.any())
-        names_skills = self._names_skills(norm)
+        subjects = self._named_subjects(norm)
         candidates = []
         for i in indices:
             prepared = self._prepared[i]
@@ -481,7 +483,7 @@ class Matcher:
                     + ask_fit(asked, prepared.asks, self.asks.exclusive) * w.ask_rank
                     - answers_other(asked, prepared.asks, self.asks.exclusive) * w.exclusive_rank
                     - (names_qualification and not prepared.entry.about_qualifications) * w.qualification_rank
-                    - (prepared.entry.about_skills and not names_skills) * w.skill_rank,
+                    - self._off_subject(prepared.entry, subjects),
                     coverage=round(coverage, 4),
                     fuzzy=round(fuzzy, 4),
                     bm25=round(bm25_scores[i], 4),
@@ -542,13 +544,21 @@ class Matcher:
         elsewhere = set(self.normalizer.tokens(blanked))
         return np.array([t in inside and t not in elsewhere for t in tokens], dtype=bool)
 
-    def _names_skills(self, normalized: str) -> bool:
-        """Whether the question names skilled work (``skill_words``) outside its title levels: the
-        高级工 in 高级工程师 is part of a title."""
+    def _named_subjects(self, normalized: str) -> frozenset[str]:
+        """The subjects (``subjects`` in synonyms.yaml) whose words the question names outside its
+        title levels: the 高级工 in 高级工程师 is part of a title, not skilled work."""
         for mention in reversed(self.levels.find(normalized)):
             normalized = normalized[: mention.start] + " " + normalized[mention.end :]
         compact = self.normalizer.compact(normalized)
-        return any(word in compact for word in self.normalizer.skill_words)
+        return frozenset(
+            subject for subject, words in self.normalizer.subject_words.items() if any(word in compact for word in words)
+        )
+
+    def _off_subject(self, entry: Entry, named: frozenset[str]) -> float:
+        """How far an entry about a subject the question does not name moves down the ranking."""
+        if entry.subject is None or entry.subject in named:
+            return 0.0
+        return self.config.weights.subject_rank.get(entry.subject, 0.0)
 
     def _names_a_title_beside(self, typed: str) -> bool:
         """Whether the question as typed, its qualification words taken out (监理工程师 holds 工程师),

@@ -80,16 +80,29 @@ class Entry(_Strict):
     #: qualification a question names beside a title (一级消防工程师是中级职称吗), which no other
     #: entry does, whatever wording it shares with the qualification's name.
     about_qualifications: bool = False
-    #: the entry is about skilled workers (高技能人才: their grades, schools and path to titles): a
-    #: question that names no skilled work (``skill_words``) is rarely asking it, however much of
-    #: its wording (相当于什么级别) the entry shares
-    about_skills: bool = False
+    #: the subject the entry is about, when a question must name it to be asking it (a key of
+    #: ``subjects`` in synonyms.yaml: ``skills`` for skilled workers' grades, schools and path to
+    #: titles, ``zjtx`` for the rules of 专精特新 firms): a question naming none of the subject's
+    #: words is rarely asking the entry, however much of its wording (相当于什么级别, 哪个部门负责)
+    #: the entry shares, and it ranks lower (``subject_rank`` in matcher.yaml)
+    subject: str | None = Field(default=None, min_length=1, max_length=40)
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.
     asks: list[str] = Field(default_factory=list)
     #: ids of entries this one took over when they were merged into it: stored data that names
     #: them (feedback, phrasing candidates, buttons in old messages, question sets) leads here
     replaces: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _skills_flag_is_a_subject(cls, data: object) -> object:
+        """``about_skills: true`` is how entries said ``subject: skills`` before subjects were
+        general; earlier commits' content still says so (``kb eval --as-of`` reads it)."""
+        if isinstance(data, dict) and "about_skills" in data:
+            data = dict(data)
+            if data.pop("about_skills"):
+                data.setdefault("subject", "skills")
+        return data
 
     @field_validator("replaces")
     @classmethod
@@ -168,9 +181,29 @@ class SynonymsFile(_Strict):
     #: foreign words that are no longer foreign beside a title level of this series: 高级工程师怎么考
     #: asks how one gets the title (this review has no exam), 二建怎么考 another field's exam
     level_excused_words: list[str] = Field(default_factory=list)
-    #: words that name skilled work (技师, 高级工, 技能…): without one, the entries about skilled
-    #: workers rank lower (``about_skills``)
-    skill_words: list[str] = Field(default_factory=list)
+    #: subject → the words that name it (skills: 技师, 高级工, 技能…; zjtx: 专精特新, 举荐…): a
+    #: question naming none of a subject's words ranks the entries about it lower (``subject`` of
+    #: an entry, ``subject_rank`` in matcher.yaml)
+    subjects: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _skill_words_are_a_subject(cls, data: object) -> object:
+        """``skill_words`` is how the skills subject was written before subjects were general;
+        earlier commits' content still says so (``kb eval --as-of`` reads it)."""
+        if isinstance(data, dict) and "skill_words" in data:
+            data = dict(data)
+            words = data.pop("skill_words") or []
+            data["subjects"] = {**(data.get("subjects") or {}), "skills": words}
+        return data
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects_have_words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = [name for name, words in value.items() if not [w for w in words if w.strip()]]
+        if empty:
+            raise ValueError(f"subject {empty[0]!r} has no words")
+        return value
 
     @model_validator(mode="after")
     def _excused_words_are_foreign(self) -> SynonymsFile:
@@ -291,9 +324,18 @@ class Weights(_Strict):
     #: subtracted from the rank of an entry not about qualifications when the question names one
     #: beside a title: the question is about that qualification, which such an entry cannot explain
     qualification_rank: float = Field(default=0.0, ge=0, le=1)
-    #: subtracted from the rank of an entry about skilled workers when the question names no skilled
-    #: work (副高级职称相当于什么级别 asks about titles, not skill grades)
-    skill_rank: float = Field(default=0.0, ge=0, le=1)
+    #: per subject (``subjects`` in synonyms.yaml), subtracted from the rank of an entry about it
+    #: when the question names none of its words (副高级职称相当于什么级别 asks about titles, not
+    #: skill grades; 评职称是哪个部门负责 about titles in general, not the 专精特新 firms' rules)
+    subject_rank: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("subject_rank")
+    @classmethod
+    def _ranks_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [name for name, rank in value.items() if not 0.0 <= rank <= 1.0]
+        if bad:
+            raise ValueError(f"subject_rank of {bad[0]!r} must lie between 0 and 1")
+        return value
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

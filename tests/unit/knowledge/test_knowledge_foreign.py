@@ -248,10 +248,25 @@ def test_a_question_naming_no_skilled_work_is_not_taken_for_the_skilled_workers_
     """Made-up questions: 相当于什么级别 is the wording of the skills ladder too, but nothing in them
     names skilled work, so the entries about skilled workers rank below the others."""
     top = real.score(question).candidates[0].entry_id
-    assert not real.kb.by_id[top].about_skills, top
+    assert real.kb.by_id[top].subject != "skills", top
 
 
 @pytest.mark.parametrize("question", ["高级技师相当于什么职称", "技师能评工程师吗", "技工学校毕业算什么学历"])
 def test_a_question_naming_skilled_work_still_finds_the_skilled_workers_entries(real, question):
     top = real.score(question).candidates[0].entry_id
-    assert real.kb.by_id[top].about_skills, top
+    assert real.kb.by_id[top].subject == "skills", top
+
+
+def test_a_question_naming_no_zjtx_firm_is_not_taken_for_their_rules(real):
+    """A made-up question about titles in general shares 哪个部门负责 with the entry on who trains
+    the 专精特新 firms' HR staff, which came first before the subject's rank; now a general entry
+    does. A question only such an entry answers still gets it: the rank is a nudge, not a block."""
+    top = real.score("评职称是哪个部门负责的呀").candidates[0].entry_id
+    assert real.kb.by_id[top].subject != "zjtx", top
+    assert real.score("区里谁负责职称培训").candidates[0].entry_id == "zjtx-publicity-training"
+
+
+@pytest.mark.parametrize("question", ["专精特新企业员工评职称受户籍限制吗", "小巨人企业评职称看重什么"])
+def test_a_question_naming_a_zjtx_firm_still_finds_their_rules(real, question):
+    top = real.score(question).candidates[0].entry_id
+    assert real.kb.by_id[top].subject == "zjtx", top

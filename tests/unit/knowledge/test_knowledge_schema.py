@@ -48,6 +48,7 @@ def test_real_content_is_valid_and_registered_with_check():
         ({"id": "Fee_Amounts"}, "id"),
         ({"colour": "red"}, "Extra inputs are not permitted"),
         ({"sources": [{"document": "n2024", "section": "三(五)2", "confidence": "sure"}]}, "confidence"),
+        ({"subject": "weather"}, "subject 'weather' has no words in synonyms.yaml"),
     ],
 )
 def test_bad_entries_are_reported_with_file_and_line(tmp_path, changes, expected):
@@ -95,3 +96,17 @@ def test_same_phrasing_in_two_entries_is_reported(tmp_path):
     data["entries"][1]["alternatives"][0] = "評審費多少錢？"  # normalises like fee-amounts' 评审费多少钱
     root = write_knowledge(tmp_path, data)
     assert any("normalises like one of fee-amounts" in r for r in reasons(root)), reasons(root)
+
+
+def test_content_written_before_subjects_were_general_still_loads(tmp_path):
+    """``about_skills: true`` and ``skill_words`` (what earlier commits say, read by ``kb eval
+    --as-of``) are the skills subject; ``about_skills: false`` is no subject."""
+    from bot.knowledge.schema import Entry, SynonymsFile
+
+    entry = copy.deepcopy(ENTRIES["entries"][0])
+    assert Entry.model_validate(entry | {"about_skills": True}).subject == "skills"
+    assert Entry.model_validate(entry | {"about_skills": False}).subject is None
+    synonyms = SynonymsFile.model_validate({"skill_words": ["技师"], "subjects": {"zjtx": ["专精特新"]}})
+    assert synonyms.subjects == {"zjtx": ["专精特新"], "skills": ["技师"]}
+    with pytest.raises(ValueError, match="has no words"):
+        SynonymsFile.model_validate({"subjects": {"zjtx": [" "]}})

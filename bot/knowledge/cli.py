@@ -304,12 +304,23 @@ def kb_eval(
             "(knowledge/matcher.yaml): the figures of questions collected then, before anything was written for them.",
         ),
     ] = None,
+    declarations_now: Annotated[
+        bool,
+        typer.Option(
+            "--declarations-now",
+            help="With --as-of: the entries' declarations (levels, subject, asks…) and the word lists that give them "
+            "meaning are today's, the phrasings and answers the commit's: what a change reading new declarations does "
+            "to those questions.",
+        ),
+    ] = False,
 ) -> None:
     """What askers see (direct right/wrong, suggested, fallback) overall, per topic and per source;
     top-1/top-3 below."""
     from bot.knowledge.evaluate import evaluate
 
-    with _content_of(as_of):
+    if declarations_now and as_of is None:
+        _fail("--declarations-now needs --as-of REV")
+    with _content_of(as_of, declarations_now):
         matcher, cases, lang = _load_cases(files, _check_lang(lang), leave_out, as_of is not None)
         _print_report(evaluate(matcher, cases), as_json, lang)
 
@@ -401,16 +412,17 @@ def kb_calibrate(
 
 
 @contextmanager
-def _content_of(revision: str | None) -> Iterator[None]:
-    """The content of ``revision`` (see bot/knowledge/as_of.py) while the block runs, the work
-    tree's when None; a revision git cannot read is one error line (exit 2)."""
+def _content_of(revision: str | None, declarations_now: bool = False) -> Iterator[None]:
+    """The content of ``revision`` (see bot/knowledge/as_of.py; with ``declarations_now``, today's
+    declarations over it) while the block runs, the work tree's when None; a revision git cannot
+    read is one error line (exit 2)."""
     if revision is None:
         yield
         return
     from bot.knowledge.as_of import RevisionError, content_as_of
 
     try:
-        with content_as_of(revision):
+        with content_as_of(revision, declarations_now=declarations_now):
             yield
     except RevisionError as exc:
         _fail(str(exc))

@@ -113,3 +113,73 @@ def test_a_label_naming_an_entry_written_later_is_out_of_scope_at_an_earlier_com
     assert [c.expect for c in cases] == ["fee-amounts", None, None]
     figures = evaluate(matcher, cases).figures
     assert figures["in_scope"] == 1 and figures["out_of_scope"] == 2
+
+
+@pytest.fixture
+def declared_history(tmp_path: Path) -> tuple[Path, str]:
+    """A first commit whose entries say what they are about the old way (about_skills, skill_words),
+    and a work tree whose entries declare subjects and levels and whose word lists name them."""
+    import yaml
+
+    repo = tmp_path / "repo"
+    entries = repo / "knowledge" / "entries"
+    entries.mkdir(parents=True)
+    (repo / "knowledge" / "en").mkdir()
+
+    def write(old: bool) -> None:
+        first = {"id": "skills-ladder", "question": "技师能评什么" if old else "技师能评哪一级", "answer": "old" if old else "new"}
+        first |= {"about_skills": True} if old else {"subject": "skills", "levels": ["intermediate"]}
+        merged = {"id": "fee-old" if old else "fee", "question": "评审费", "asks": ["date"] if old else ["fee"]}
+        if not old:
+            merged["replaces"] = ["fee-old"]
+        gone = [{"id": "gone", "question": "旧问题", "levels": ["assistant"]}] if old else []
+        (entries / "a.yaml").write_text(yaml.safe_dump({"entries": [first, merged, *gone]}, allow_unicode=True), encoding="utf-8")
+        synonyms = {"synonyms": [{"canonical": "技师", "variants": ["老技师" if old else "技师证"]}]}
+        synonyms |= {"skill_words": ["技工"]} if old else {"subjects": {"skills": ["技师"], "zjtx": ["专精特新"]}}
+        (repo / "knowledge" / "synonyms.yaml").write_text(yaml.safe_dump(synonyms, allow_unicode=True), encoding="utf-8")
+        (repo / "knowledge" / "levels.yaml").write_text("levels: old\n" if old else "levels: new\n", encoding="utf-8")
+        en = {"stopwords": ["the"], "held": {"before": ["after"]}} if not old else {"stopwords": ["a"]}
+        (repo / "knowledge" / "en" / "synonyms.yaml").write_text(yaml.safe_dump(en), encoding="utf-8")
+
+    write(old=True)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    first = _git(repo, "rev-parse", "HEAD")
+    write(old=False)
+    return repo, first
+
+
+@needs_git
+def test_declarations_now_lays_todays_declarations_over_the_old_phrasings(declared_history, monkeypatch) -> None:
+    import yaml
+
+    repo, first = declared_history
+    monkeypatch.delenv("CONTENT_DIR", raising=False)
+    with content_as_of(first, repository=repo, declarations_now=True) as root:
+        entries = {e["id"]: e for e in yaml.safe_load((root / "knowledge/entries/a.yaml").read_text(encoding="utf-8"))["entries"]}
+        synonyms = yaml.safe_load((root / "knowledge/synonyms.yaml").read_text(encoding="utf-8"))
+        en = yaml.safe_load((root / "knowledge/en/synonyms.yaml").read_text(encoding="utf-8"))
+        levels = (root / "knowledge/levels.yaml").read_text(encoding="utf-8")
+    ladder = entries["skills-ladder"]
+    # what was written for the questions stays the commit's; what declares the entry is today's
+    assert ladder["question"] == "技师能评什么" and ladder["answer"] == "old"
+    assert ladder["subject"] == "skills" and ladder["levels"] == ["intermediate"] and "about_skills" not in ladder
+    assert entries["fee-old"]["asks"] == ["fee"]  # merged into today's "fee": its declarations
+    assert entries["gone"]["levels"] == ["assistant"]  # no entry today: left as it was
+    assert synonyms["synonyms"][0]["variants"] == ["老技师"] and "skill_words" not in synonyms
+    assert synonyms["subjects"] == {"skills": ["技师"], "zjtx": ["专精特新"]}
+    assert en["stopwords"] == ["a"] and en["held"] == {"before": ["after"]}
+    assert levels == "levels: new\n"
+    with content_as_of(first, repository=repo) as plain:
+        assert "about_skills: true" in (plain / "knowledge/entries/a.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists(), reason="needs the project's git history")
+def test_kb_eval_declarations_now_needs_as_of() -> None:
+    from bot.cli import _register_optional_commands, app
+
+    _register_optional_commands()
+    dev = str(PROJECT_ROOT / "tests" / "data" / "kb_dev" / "dev_levels.yaml")
+    result = CliRunner().invoke(app, ["kb", "eval", "--declarations-now", dev])
+    assert result.exit_code == 2 and "--declarations-now needs --as-of" in result.output

@@ -90,8 +90,9 @@ def _extract(archive: bytes, into: Path) -> None:
         tar.extractall(into, members=members, filter="data")
 
 
-def _keep_settings(root: Path, repository: Path) -> None:
-    for name in SETTINGS_NOW:
+def _take_from_work_tree(root: Path, repository: Path, names: tuple[str, ...]) -> None:
+    """Replace the files ``names`` under ``root`` with the work tree's (where both folders exist)."""
+    for name in names:
         now = repository / name
         if now.is_file() and (root / name).parent.is_dir():
             (root / name).write_bytes(now.read_bytes())
@@ -116,14 +117,10 @@ def _declarations(repository: Path) -> dict[str, dict]:
     return found
 
 
-def apply_declarations_now(root: Path, repository: Path = PROJECT_ROOT) -> int:
-    """Lay the work tree's declarations over the content under ``root`` (see the module docstring);
-    returns how many entries got today's. Comments of the rewritten files are not kept: the folder
-    is a temporary copy."""
-    for name in DECLARATION_FILES:
-        now = repository / name
-        if now.is_file() and (root / name).parent.is_dir():
-            (root / name).write_bytes(now.read_bytes())
+def apply_declarations_now(root: Path, repository: Path = PROJECT_ROOT) -> None:
+    """Lay the work tree's declarations over the content under ``root`` (see the module docstring).
+    Comments of the rewritten files are not kept: the folder is a temporary copy."""
+    _take_from_work_tree(root, repository, DECLARATION_FILES)
     for name, keys in DECLARATION_KEYS.items():
         target = root / name
         if not target.is_file():
@@ -138,7 +135,6 @@ def apply_declarations_now(root: Path, repository: Path = PROJECT_ROOT) -> int:
                 data.pop(key, None)
         target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     declarations = _declarations(repository)
-    changed = 0
     for path in sorted((root / "knowledge" / "entries").glob("*.yaml")):
         data = _read_yaml(path)
         for entry in data.get("entries") or []:
@@ -148,9 +144,7 @@ def apply_declarations_now(root: Path, repository: Path = PROJECT_ROOT) -> int:
             for name in (*DECLARED_FIELDS, *_FORMER_FIELDS):
                 entry.pop(name, None)
             entry.update(declared)
-            changed += 1
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return changed
 
 
 @contextmanager
@@ -163,9 +157,12 @@ def content_as_of(revision: str, repository: Path = PROJECT_ROOT, declarations_n
     with tempfile.TemporaryDirectory(prefix="content-as-of-") as folder:
         root = Path(folder)
         _extract(archive, root)
-        _keep_settings(root, repository)
+        _take_from_work_tree(root, repository, SETTINGS_NOW)
         if declarations_now:
-            apply_declarations_now(root, repository)
+            try:
+                apply_declarations_now(root, repository)
+            except yaml.YAMLError as exc:
+                raise RevisionError(f"the content of {revision!r} or of the work tree is no valid YAML: {type(exc).__name__}") from exc
         os.environ["CONTENT_DIR"] = str(root)
         try:
             yield root

@@ -375,6 +375,8 @@ def kb_calibrate(
     the calibration block always says what the thresholds in the file give."""
     from bot.knowledge.evaluate import calibrate, evaluate
 
+    if keep and suggest is not None:
+        _fail("--keep measures the thresholds the matcher file holds; --suggest sets one for a search")
     lang = _check_lang(lang)
     matcher, groups, lang = _load_groups(files, lang, leave_out)
     fitted = len(groups)

@@ -43,9 +43,9 @@ mention as a matching entry does. A professional qualification named beside a ti
 question is about the qualification, ``qualification_rank`` moves every other entry down (监理工程师属于
 几级 shares 属于几级 with the entry on the title levels, but asks how the qualification stands).
 Likewise ``subject_rank`` moves an entry about a subject (``subject``: skilled workers, the rules of
-专精特新 firms, 数字技术工程师 certificates) down for a question that names none of the subject's words: 副高级职称相当于什么级别
-is about titles, not skill grades, and 评职称是哪个部门负责 about titles in general, not about who
-trains the 专精特新 firms' HR staff.
+专精特新 firms, 数字技术工程师 certificates) down for a question that names none of the subject's
+words: 副高级职称相当于什么级别 is about titles, not skill grades, and 评职称是哪个部门负责 about
+titles in general, not about who trains the 专精特新 firms' HR staff.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -327,15 +327,7 @@ class Weights(_Strict):
     #: per subject (``subjects`` in synonyms.yaml), subtracted from the rank of an entry about it
     #: when the question names none of its words (副高级职称相当于什么级别 asks about titles, not
     #: skill grades; 评职称是哪个部门负责 about titles in general, not the 专精特新 firms' rules)
-    subject_rank: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("subject_rank")
-    @classmethod
-    def _ranks_in_range(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = [name for name, rank in value.items() if not 0.0 <= rank <= 1.0]
-        if bad:
-            raise ValueError(f"subject_rank of {bad[0]!r} must lie between 0 and 1")
-        return value
+    subject_rank: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
     #: above this many content characters, unknown tokens weigh proportionally less (0: never)
     context_chars: int = Field(default=0, ge=0, le=100)
     rerank_depth: int = Field(ge=3, le=100)

@@ -184,6 +184,8 @@ def test_kb_calibrate_keep_rewrites_only_the_figures_at_the_files_thresholds(tmp
     measured = json.loads(run_bot("kb", "eval", str(tune), "--json", env=env).stdout)["figures"]
     for key in ("direct_right", "direct_wrong", "fallback_right_related", "out_of_scope_related"):
         assert saved["calibration"][key] == round(measured[key], 4)
+    both = run_bot("kb", "calibrate", str(tune), "--keep", "--suggest", "0.4", env=env)
+    assert both.returncode == 2 and "--keep measures" in both.stderr and "Traceback" not in both.stderr
 
 
 async def test_kb_gaps_lists_frequent_unanswered_questions(tmp_path):

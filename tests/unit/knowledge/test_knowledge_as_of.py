@@ -175,6 +175,14 @@ def test_declarations_now_lays_todays_declarations_over_the_old_phrasings(declar
         assert "about_skills: true" in (plain / "knowledge/entries/a.yaml").read_text(encoding="utf-8")
 
 
+@needs_git
+def test_declarations_now_over_broken_yaml_is_a_clear_error(declared_history) -> None:
+    repo, first = declared_history
+    (repo / "knowledge" / "entries" / "a.yaml").write_text("entries: [unclosed\n", encoding="utf-8")
+    with pytest.raises(RevisionError, match="no valid YAML"), content_as_of(first, repository=repo, declarations_now=True):
+        pass
+
+
 @pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists(), reason="needs the project's git history")
 def test_kb_eval_declarations_now_needs_as_of() -> None:
     from bot.cli import _register_optional_commands, app

@@ -254,6 +254,7 @@ def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # no
     for key, label in (
         ("top1", "top-1"),
         ("top3", "top-3"),
+        ("first_right_not_answered", "right one first, no direct answer"),
         ("guided", "direct right under a header (guided)"),
         ("wrong_with_right_button", "direct wrong, right one as a button"),
         ("fallback_right_related", "fallback, right one among related"),

@@ -199,7 +199,7 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
     report = Report({}, {})
     overall: Counter = Counter()
     groups: dict[str, dict[str, Counter]] = {"topic": defaultdict(Counter), "source": defaultdict(Counter)}
-    top1 = top3 = guided = rescued = related_right = oos_related = 0
+    top1 = top3 = guided = rescued = related_right = oos_related = unanswered_first = 0
     for case in cases:
         decision = matcher.decide(case.scored, config)
         kind = seen(case, decision)
@@ -225,6 +225,7 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
             continue
         related_right += related and case.expect in decision.offered
         top1 += got == case.expect
+        unanswered_first += got == case.expect and kind != "direct_right"
         top3 += case.expect in ranked[:3]
         if case.expect not in ranked[:3]:
             report.top3_misses.append(_row(case, got, decision))
@@ -238,6 +239,8 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         "top3": top3 / max(n_in, 1),
         "guided": guided / max(n_in, 1),
         "wrong_with_right_button": rescued / max(n_in, 1),
+        # ranked first but shown as a list or a fallback: what a better decision could still answer
+        "first_right_not_answered": unanswered_first / max(n_in, 1),
         # a fallback that offers related topics: in scope with the right one among them; out of
         # scope shown any (the text says nothing fits, but the list is noise to them)
         "fallback_right_related": related_right / max(n_in, 1),

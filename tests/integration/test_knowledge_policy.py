@@ -176,6 +176,8 @@ def test_eval_report_counts_what_the_asker_sees(matcher, tmp_path):
     assert [f[f"out_of_scope_{k}"] for k in ("answered", "suggested", "fallback")] == [1 / 3, 1 / 3, 1 / 3]
     assert f["guided"] == 0.2 and f["wrong_with_right_button"] == 0.2  # paper-address is a runner-up
     assert f["top1"] == 0.6
+    # ranked first but not answered directly: the suggested question, its right entry leading the list
+    assert f["first_right_not_answered"] == 0.2
     forum = report.per_source["forum"]
     assert (forum["n"], forum["direct_right"], forum["direct_wrong"]) == (2, 0.5, 0.5)
     assert report.per_source["tiny.yaml"]["out_of_scope_answered"] == 1 / 3

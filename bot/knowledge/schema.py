@@ -82,9 +82,10 @@ class Entry(_Strict):
     about_qualifications: bool = False
     #: the subject the entry is about, when a question must name it to be asking it (a key of
     #: ``subjects`` in synonyms.yaml: ``skills`` for skilled workers' grades, schools and path to
-    #: titles, ``zjtx`` for the rules of 专精特新 firms): a question naming none of the subject's
-    #: words is rarely asking the entry, however much of its wording (相当于什么级别, 哪个部门负责)
-    #: the entry shares, and it ranks lower (``subject_rank`` in matcher.yaml)
+    #: titles, ``zjtx`` for the rules of 专精特新 firms, ``digital`` for the 数字技术工程师
+    #: certificates): a question naming none of the subject's words is rarely asking the entry,
+    #: however much of its wording (相当于什么级别, 哪个部门负责) the entry shares, and it ranks lower
+    #: (``subject_rank`` in matcher.yaml)
     subject: str | None = Field(default=None, min_length=1, max_length=40)
     #: what the entry answers (ids of ``knowledge/asks.yaml``: fee, date, place…); empty: those its
     #: standard question shows. The matcher prefers entries that answer what a question asks.

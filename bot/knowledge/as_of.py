@@ -103,18 +103,29 @@ def _read_yaml(path: Path) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _entries_now(repository: Path) -> Iterator[dict]:
+    """The work tree's entries as raw dicts (the model loader would reject an old commit's schema)."""
+    for path in sorted((repository / "knowledge" / "entries").glob("*.yaml")):
+        for entry in _read_yaml(path).get("entries") or []:
+            if isinstance(entry, dict) and "id" in entry:
+                yield entry
+
+
 def _declarations(repository: Path) -> dict[str, dict]:
     """Entry id (and every id it replaced) → today's declared fields, from the work tree."""
     found: dict[str, dict] = {}
-    for path in sorted((repository / "knowledge" / "entries").glob("*.yaml")):
-        for entry in _read_yaml(path).get("entries") or []:
-            if not isinstance(entry, dict) or "id" not in entry:
-                continue
-            declared = {name: entry[name] for name in DECLARED_FIELDS if name in entry}
-            for old in entry.get("replaces") or []:
-                found.setdefault(str(old), declared)
-            found[str(entry["id"])] = declared
+    for entry in _entries_now(repository):
+        declared = {name: entry[name] for name in DECLARED_FIELDS if name in entry}
+        for old in entry.get("replaces") or []:
+            found.setdefault(str(old), declared)
+        found[str(entry["id"])] = declared
     return found
+
+
+def merged_since(repository: Path = PROJECT_ROOT) -> dict[str, str]:
+    """Old id → the entry that replaced it, from the work tree's entries: an entry merged since a
+    commit answered that commit's askers as the entry that took it over answers them now."""
+    return {str(old): str(entry["id"]) for entry in _entries_now(repository) for old in entry.get("replaces") or []}
 
 
 def apply_declarations_now(root: Path, repository: Path = PROJECT_ROOT) -> None:

@@ -159,9 +159,11 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False,
     """The matcher of the dev set's language and, per file or directory named, its scored dev
     questions; also the language. ``leave_out``: each question is scored without the phrasings
     close to it (see bot/knowledge/leave_out.py). ``as_of``: the content is an earlier commit's, so a
-    label naming an entry written later counts as null (``later_entries_out_of_scope``)."""
+    label naming an entry written later is dropped, one naming an entry merged since accepts the
+    entries merged into it, and a question with no label left is out of scope (``labels_as_of``)."""
     from bot.content.loader import ContentError
-    from bot.knowledge.evaluate import later_entries_out_of_scope, load_dev, score_cases, with_personal_routes
+    from bot.knowledge.as_of import merged_since
+    from bot.knowledge.evaluate import labels_as_of, load_dev, score_cases, with_personal_routes
     from bot.knowledge.leave_out import score_left_out
     from bot.knowledge.personal import personal_cases_of
     from bot.paths import content_root
@@ -189,7 +191,7 @@ def _load_groups(files: list[Path], lang: str = "auto", leave_out: bool = False,
         else:
             cases = score_cases(matcher, pairs)
         with_personal_routes(cases, routes)
-        if as_of and (later := later_entries_out_of_scope(matcher, cases)):
+        if as_of and (later := labels_as_of(matcher, cases, merged_since())):
             typer.echo(f"{name}: {later} question(s) labelled with entries written after that commit count as out of scope", err=True)
         groups.append((name, cases))
     return matcher, groups, lang
@@ -252,6 +254,7 @@ def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # no
         typer.echo(f"  {label:36s} {f[key] * 100:6.1f}%")
     typer.echo("ranking and details:")
     for key, label in (
+        ("direct_right_first_label", "direct right by the first label only"),
         ("top1", "top-1"),
         ("top3", "top-3"),
         ("first_right_not_answered", "right one first, no direct answer"),
@@ -272,7 +275,7 @@ def _print_report(report, as_json: bool, lang: str | None = None) -> None:  # no
             typer.echo(f"{title}:")
             for r in rows:
                 typer.echo(
-                    f"  [{r['file']}] {r['q']}  expect={r['expect']} got={r['got']} "
+                    f"  [{r['file']}] {r['q']}  expect={r['expect']}{'+' + '+'.join(r['also']) if r['also'] else ''} got={r['got']} "
                     f"({r['outcome']}, {r['confidence']:.2f}) top3={r['top3']}"
                 )
     if report.unknown_expect:

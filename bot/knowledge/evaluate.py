@@ -1,7 +1,10 @@
 """Measure the matcher on dev sets (``python -m bot kb eval``) and calibrate its thresholds.
 
-A dev file holds ``questions: [{q: "...", expect: entry-id or null, source: optional}]``; ``null``
-marks a question the knowledge base must not answer (out of scope or a near-topic trap). The figures
+A dev file holds ``questions: [{q: "...", expect: entry-id or null, also: optional list of entry ids,
+source: optional}]``; ``null`` marks a question the knowledge base must not answer (out of scope or a
+near-topic trap). ``also`` names other entries whose answer gives the asker what ``expect``'s gives
+(labelled without running the bot: see the real sets' headers); an answer, button or rank of any of
+them counts as right, and one line of the report counts direct answers by ``expect`` alone. The figures
 lead with what the asker sees, because that is what a person feels (a list is one more round trip;
 on a phone it reads like "I don't know"):
 
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.content.loader import ContentError, load_model
 from bot.knowledge.matcher import SUGGESTIONS, Candidate, Decision, Matcher, Scored
@@ -57,7 +60,17 @@ class DevQuestion(BaseModel):
     model_config = ConfigDict(extra="ignore")
     q: str
     expect: str | None = None
+    #: other entries that answer the question as fully as ``expect`` (see the module docstring)
+    also: list[str] = Field(default_factory=list)
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _also_needs_an_expected_entry(self) -> DevQuestion:
+        if self.also and self.expect is None:
+            raise ValueError("`also` needs an `expect`: an out-of-scope question has no entry that answers it")
+        if self.expect in self.also:
+            raise ValueError(f"`also` repeats the expected entry {self.expect}")
+        return self
 
 
 class DevFile(BaseModel):
@@ -74,10 +87,19 @@ class Case:
     #: the entry a personal-case question is shown when the matcher does not answer it (see
     #: ``bot.knowledge.personal.personal_reply``), None for other questions
     personal: str | None = None
+    #: other entries whose answer serves the asker as well as ``expect``'s
+    also: frozenset[str] = frozenset()
 
     @property
     def candidates(self) -> list[Candidate]:
         return self.scored.candidates
+
+    def accepts(self, entry_id: str | None) -> bool:
+        """Whether showing ``entry_id``'s answer gives an in-scope asker what they asked for."""
+        return entry_id is not None and self.expect is not None and (entry_id == self.expect or entry_id in self.also)
+
+    def accepts_any(self, entry_ids: tuple[str, ...] | list[str]) -> bool:
+        return any(self.accepts(entry_id) for entry_id in entry_ids)
 
 
 @dataclass
@@ -127,20 +149,34 @@ def expected_id(matcher: Matcher, expect: str | None) -> str | None:
     return entry.id if entry is not None else expect
 
 
+def case_of(matcher: Matcher, source: str, item: DevQuestion, scored: Scored) -> Case:
+    """A dev question scored, its labels read as the entries that answer it now (``expected_id``)."""
+    expect = expected_id(matcher, item.expect)
+    also = frozenset(expected_id(matcher, other) for other in item.also) - {expect}
+    return Case(item.q, expect, source, scored, also=frozenset(a for a in also if a is not None))
+
+
 def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[Case]:
-    return [Case(item.q, expected_id(matcher, item.expect), source, matcher.score(item.q)) for source, item in pairs]
+    return [case_of(matcher, source, item, matcher.score(item.q)) for source, item in pairs]
 
 
-def later_entries_out_of_scope(matcher: Matcher, cases: list[Case]) -> int:
-    """Scored against an earlier commit's entries (``kb eval --as-of``), a question labelled with an
-    entry written after that commit is out of scope: no entry of the commit answers it, and null was
-    its label then. Changes ``cases`` in place; returns how many it changed. (At the work tree's own
-    entries such a label is a mistake, which ``evaluate`` reports as ``unknown_expect``.)"""
+def labels_as_of(matcher: Matcher, cases: list[Case], merged_since: dict[str, str] | None = None) -> int:
+    """Read today's labels against an earlier commit's entries (``kb eval --as-of``). An entry merged
+    since into one a question accepts (``merged_since``: old id → the id that replaced it) answered
+    it then as that entry does now. A label naming an entry written after the commit is dropped; a
+    question left with no entry of the commit is out of scope, as null was its label then. Changes
+    ``cases`` in place; returns how many became out of scope. (At the work tree's own entries a
+    label naming no entry is a mistake, which ``evaluate`` reports as ``unknown_expect``.)"""
+    merged_since = merged_since or {}
     changed = 0
     for case in cases:
-        if case.expect is not None and case.expect not in matcher.kb.by_id:
-            case.expect = None
-            changed += 1
+        if case.expect is None:
+            continue
+        labels = [case.expect, *sorted(case.also)]
+        labels += sorted(old for old, new in merged_since.items() if new in labels)
+        held = [label for label in dict.fromkeys(labels) if label in matcher.kb.by_id]
+        case.expect, case.also = (held[0], frozenset(held[1:])) if held else (None, frozenset())
+        changed += not held
     return changed
 
 
@@ -162,13 +198,13 @@ def seen(case: Case, decision: Decision) -> str:
     if case.personal is not None and decision.outcome != "answer":
         if case.expect is None:
             return "answered"
-        return "direct_right" if case.personal == case.expect else "direct_wrong"
+        return "direct_right" if case.accepts(case.personal) else "direct_wrong"
     if case.expect is None:
         return {"answer": "answered", "suggest": "suggested"}.get(decision.outcome, "fallback")
     if decision.outcome == "answer":
-        return "direct_right" if got == case.expect else "direct_wrong"
+        return "direct_right" if case.accepts(got) else "direct_wrong"
     if decision.outcome == "suggest":
-        return "suggested_right" if case.expect in decision.offered else "suggested_wrong"
+        return "suggested_right" if case.accepts_any(decision.offered) else "suggested_wrong"
     return "fallback"
 
 
@@ -199,7 +235,7 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
     report = Report({}, {})
     overall: Counter = Counter()
     groups: dict[str, dict[str, Counter]] = {"topic": defaultdict(Counter), "source": defaultdict(Counter)}
-    top1 = top3 = guided = rescued = related_right = oos_related = unanswered_first = 0
+    top1 = top3 = guided = rescued = related_right = oos_related = unanswered_first = first_label = 0
     for case in cases:
         decision = matcher.decide(case.scored, config)
         kind = seen(case, decision)
@@ -207,8 +243,9 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         got = ranked[0] if ranked else None
         if case.personal is not None and decision.outcome != "answer":
             got = case.personal  # what the chat shows the asker
-        if case.expect is not None and case.expect not in kb.by_id:
-            report.unknown_expect.append({"q": case.question, "expect": case.expect, "file": case.source})
+        for label in (case.expect, *sorted(case.also)):
+            if label is not None and label not in kb.by_id:
+                report.unknown_expect.append({"q": case.question, "expect": label, "file": case.source})
         if case.expect is None:
             topic = OUT_OF_SCOPE
         else:
@@ -223,18 +260,21 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
         if case.expect is None:
             oos_related += related
             continue
-        related_right += related and case.expect in decision.offered
-        top1 += got == case.expect
-        unanswered_first += got == case.expect and kind != "direct_right"
-        top3 += case.expect in ranked[:3]
-        if case.expect not in ranked[:3]:
+        related_right += related and case.accepts_any(decision.offered)
+        top1 += case.accepts(got)
+        unanswered_first += case.accepts(got) and kind != "direct_right"
+        top3 += case.accepts_any(ranked[:3])
+        if not case.accepts_any(ranked[:3]):
             report.top3_misses.append(_row(case, got, decision))
         guided += kind == "direct_right" and decision.guided
-        rescued += kind == "direct_wrong" and case.expect in decision.offered
+        rescued += kind == "direct_wrong" and case.accepts_any(decision.offered)
+        first_label += kind == "direct_right" and got == case.expect
     n_in, n_out = overall["n_in"], overall["n_out"]
     report.figures = {"questions": len(cases), "in_scope": n_in, "out_of_scope": n_out}
     report.figures |= _shares(overall, n_in, n_out)
     report.figures |= {
+        # answered with the first label's entry: the figure before ``also`` lists were labelled
+        "direct_right_first_label": first_label / max(n_in, 1),
         "top1": top1 / max(n_in, 1),
         "top3": top3 / max(n_in, 1),
         "guided": guided / max(n_in, 1),
@@ -271,6 +311,7 @@ def _row(case: Case, got: str | None, decision: Decision) -> dict:
     return {
         "q": case.question,
         "expect": case.expect,
+        "also": sorted(case.also),
         "got": got,
         "outcome": decision.outcome + (" (guided)" if decision.guided else ""),
         "confidence": best.confidence if best else 0.0,
@@ -315,8 +356,8 @@ class _Features:
                     1.0 if case.scored.second_topic >= t.second_topic else d.lead,
                     case.scored.content_chars,
                     case.expect is not None,
-                    bool(ranked) and ranked[0] == case.expect,
-                    case.expect in ranked[:SUGGESTIONS],
+                    bool(ranked) and case.accepts(ranked[0]),
+                    case.accepts_any(ranked[:SUGGESTIONS]),
                 )
             )
         columns = list(zip(*rows, strict=True)) if rows else [()] * 9

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge.evaluate import Case, DevQuestion, expected_id
+from bot.knowledge.evaluate import Case, DevQuestion, case_of
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.matcher import Matcher
 
@@ -82,7 +82,7 @@ def score_left_out(
         scorer = matcher if not left else type(matcher)(without(matcher.kb, left), matcher.normalizer, matcher.config, memory=0)
         for i in members:
             source, item = pairs[i]
-            cases[i] = Case(item.q, expected_id(matcher, item.expect), source, scorer.score(item.q))
+            cases[i] = case_of(matcher, source, item, scorer.score(item.q))
     stats = {
         "questions_leaving_out": sum(len(m) for left, m in groups.items() if left),
         "phrasings_left_out": len(set().union(*groups)) if groups else 0,

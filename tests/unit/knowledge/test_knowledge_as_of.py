@@ -98,7 +98,7 @@ def test_kb_eval_as_of_head_gives_what_plain_eval_gives(monkeypatch) -> None:
 
 
 def test_a_label_naming_an_entry_written_later_is_out_of_scope_at_an_earlier_commit() -> None:
-    from bot.knowledge.evaluate import Case, evaluate, later_entries_out_of_scope
+    from bot.knowledge.evaluate import Case, evaluate, labels_as_of
     from bot.knowledge.runtime import load_runtime
 
     matcher = load_runtime(PROJECT_ROOT).matcher
@@ -109,7 +109,7 @@ def test_a_label_naming_an_entry_written_later_is_out_of_scope_at_an_earlier_com
         Case("会计中级职称多少钱", None, "t", matcher.score("会计中级职称多少钱")),
     ]
     assert evaluate(matcher, cases).unknown_expect  # read at today's entries, the label is a mistake
-    assert later_entries_out_of_scope(matcher, cases) == 1
+    assert labels_as_of(matcher, cases) == 1
     assert [c.expect for c in cases] == ["fee-amounts", None, None]
     figures = evaluate(matcher, cases).figures
     assert figures["in_scope"] == 1 and figures["out_of_scope"] == 2

@@ -55,11 +55,12 @@ REAL_SETS = [TUNE, HOLDOUT, *sorted(REAL_DIR.glob("fresh*.yaml"))]
 
 
 @pytest.mark.parametrize("path", REAL_SETS, ids=[p.stem for p in REAL_SETS])
-def test_every_expect_is_an_entry_or_null_and_every_question_has_a_source(path, kb):
+def test_every_label_is_an_entry_or_null_and_every_question_has_a_source(path, kb):
     bad_expect, no_source = [], []
     for item in _items(path):
-        if item.get("expect") is not None and item["expect"] not in kb.by_id:
-            bad_expect.append((item["q"], item["expect"]))
+        for label in [item.get("expect"), *(item.get("also") or [])]:
+            if label is not None and label not in kb.by_id:
+                bad_expect.append((item["q"], label))
         source = item.get("source")
         if not (isinstance(source, str) and source.startswith(("http://", "https://"))):
             no_source.append(item["q"])

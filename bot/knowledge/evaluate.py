@@ -186,7 +186,7 @@ def with_personal_routes(cases: list[Case], detector: PersonalCases | None) -> l
     if detector is None:
         return cases
     for case in cases:
-        found = None if case.scored.foreign else detector.detect(case.question)
+        found = None if case.scored.unexplained_foreign else detector.detect(case.question)
         case.personal = found.entry_id if found is not None else None
     return cases
 

@@ -112,7 +112,8 @@ class MatchResult:
     guided: bool = False
     #: entry ids offered as buttons (see ``Decision.offered``)
     offered: tuple[str, ...] = ()
-    #: the foreign words the question names (see ``Scored.foreign``)
+    #: the foreign words the question names that the best entry does not explain (see
+    #: ``Scored.unexplained_foreign``)
     foreign: tuple[str, ...] = ()
 
     @property
@@ -215,6 +216,12 @@ class Scored:
     #: the foreign words the question names (another place, title series, exam or matter), so a
     #: fallback can say the question lies outside this review instead of "the notices do not say"
     foreign: tuple[str, ...] = ()
+
+    @property
+    def unexplained_foreign(self) -> tuple[str, ...]:
+        """The foreign words, unless the best entry explains them: 社保不在新区能报吗 names 社保, but
+        an entry on where applicants must work answers it, so the question is no other matter."""
+        return () if self.candidates and self.candidates[0].explains_foreign else self.foreign
 
 
 @dataclass(frozen=True)
@@ -640,7 +647,7 @@ class Matcher:
                 scored.levels,
                 decision.guided,
                 decision.offered,
-                scored.foreign,
+                scored.unexplained_foreign,
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

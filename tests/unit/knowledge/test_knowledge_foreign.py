@@ -155,6 +155,19 @@ def test_a_question_about_another_place_or_series_is_told_what_this_assistant_co
     assert plain.outcome == "fallback" and "涉及" not in plain.text
 
 
+def test_a_foreign_word_the_best_entry_explains_is_no_other_matter():
+    """社保 is a matter of its own (社保怎么交), but an entry on where applicants must work explains it
+    (社保在外省交的能报吗): a question it half fits is offered that entry among related topics, not
+    told it lies outside this review."""
+    from bot.knowledge.answering import standalone_answerer
+
+    answerer = standalone_answerer(PROJECT_ROOT)
+    reply = answerer.respond("社保不在新区能报吗", NOW)
+    assert reply.outcome == "fallback" and "涉及" not in reply.text
+    assert "scope-other-province" in [s.id for s in reply.suggestions]
+    assert answerer.respond("社保怎么交", NOW).text.startswith("您的问题涉及「社保」")
+
+
 def test_subjects_are_named_in_the_questions_order_without_parts_of_others():
     from bot.knowledge.answering import named_subjects
 

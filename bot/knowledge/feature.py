@@ -32,6 +32,7 @@ from bot.eligibility.answers import (
     prefill_button_data,
 )
 from bot.knowledge.answering import Answerer, Reply
+from bot.knowledge.assistant_questions import AssistantQuestion, AssistantQuestions
 from bot.knowledge.daily import DailyTally
 from bot.knowledge.feedback import question_key, record_unanswered, record_vote
 from bot.knowledge.learning import (
@@ -74,6 +75,8 @@ class KnowledgeFeature(FreeTextHandler):
         self.answerer: Answerer | None = None
         self.personal: PersonalCases | None = None
         self.personal_en: PersonalCases | None = None
+        #: questions about the assistant itself, answered with a pointer to its features
+        self.assistant = AssistantQuestions()
         #: the English answerer, built at the first English question (Chinese users never pay for it)
         self._english: Answerer | None = None
         self._english_failed = False
@@ -88,21 +91,29 @@ class KnowledgeFeature(FreeTextHandler):
             # `python -m bot check` names the file, line and reason.
             log.warning("knowledge base not loaded: %d content problem(s); run `python -m bot check`", len(exc.problems))
 
-    def load_content(self) -> tuple[Answerer, PersonalCases, PersonalCases | None]:
-        """The knowledge base, its matcher and the personal cases (Chinese, English), read and
-        validated from the content root; raises ``ContentError`` (and changes nothing) when they do
-        not validate."""
+    def load_content(self) -> tuple[Answerer, PersonalCases, PersonalCases | None, AssistantQuestions]:
+        """The knowledge base, its matcher, the personal cases (Chinese, English) and the questions
+        about the assistant, read and validated from the content root; raises ``ContentError`` (and
+        changes nothing) when they do not validate."""
         root = self.services.content_root
         answerer = Answerer(load_runtime(root), self.services.t, self.services.cycles)
         kb = answerer.runtime.kb
         personal = personal_cases_of(root, kb)
-        return answerer, personal, load_english_personal_cases(root, personal, set(kb.by_id))
+        english = load_english_personal_cases(root, personal, set(kb.by_id))
+        return answerer, personal, english, AssistantQuestions.load(root)
 
-    def replace_content(self, answerer: Answerer, personal: PersonalCases, personal_en: PersonalCases | None) -> None:
+    def replace_content(
+        self,
+        answerer: Answerer,
+        personal: PersonalCases,
+        personal_en: PersonalCases | None,
+        assistant: AssistantQuestions | None = None,
+    ) -> None:
         """Answer with new content from now on (``bot.knowledge.reload``): plain assignments, so an
         update being answered keeps the objects it already holds; the English answerer is built
         again from the new content at the next English question."""
         self.answerer, self.personal, self.personal_en = answerer, personal, personal_en
+        self.assistant = assistant if assistant is not None else AssistantQuestions()
         self._english, self._english_failed = None, False
 
     def callbacks(self) -> dict[str, Handler]:
@@ -163,6 +174,9 @@ class KnowledgeFeature(FreeTextHandler):
         case = personal_case(personal, text, reply)
         if case is not None:
             reply = personal_reply(answerer, case, reply, ctx.now, ctx.t, english=english)
+        elif reply.outcome != "answer" and (about := self.assistant.find(text, ctx.language)) is not None:
+            # 你能干啥, 怎么删除我的信息: no gap of the knowledge base, a question about this assistant
+            return [self._about_assistant(ctx, about)]
         self.daily.add(reply.outcome, ctx.now)
         if self.daily.due(ctx.now):
             await self.daily.flush(ctx.uow.execute, ctx.now)
@@ -200,6 +214,12 @@ class KnowledgeFeature(FreeTextHandler):
             # a suggestion list, or a fallback's related topics
             return [Outbound(text=reply.text, buttons=self._choices(reply, tail))]
         return [Outbound(text=reply.text)]
+
+    @staticmethod
+    def _about_assistant(ctx: Context, about: AssistantQuestion) -> Outbound:
+        """Where to find the feature a question about the assistant asks for, with its menu button."""
+        buttons = [[Button(text=ctx.t(f"menu.{about.menu}"), data=f"menu:{about.menu}")]] if about.menu else []
+        return Outbound(text=ctx.t(about.text_key), buttons=buttons)
 
     @staticmethod
     def _choices(reply: Reply, tail: str = "") -> list[list[Button]]:

@@ -11,6 +11,7 @@ module = FeatureModule(
         "knowledge": "bot.knowledge.loader:check_knowledge",
         "knowledge_en": "bot.knowledge.en_loader:check_english_knowledge",
         "personal_cases": "bot.knowledge.personal:check_personal_cases",
+        "assistant_questions": "bot.knowledge.assistant_questions:check_assistant_questions",
     },
     cli=("bot.knowledge.cli:register",),
     jobs=("bot.knowledge.reload:reload_job",),

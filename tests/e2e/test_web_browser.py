@@ -365,3 +365,16 @@ async def test_a_fallback_offers_related_topics_as_buttons_on_a_phone(browser, r
     await press(page, "评审费怎么交？")
     await expect(last_bot(page)).to_contain_text("扫描二维码")
     assert page.errors == []
+
+
+async def test_a_question_about_the_assistant_points_to_its_feature_on_a_phone(browser, site, sqlite_app):
+    texts = sqlite_app.services.texts
+    page = await open_page(browser, site, **PHONE_CONTEXT)
+    await ask(page, "能提醒我交纸质表吗")
+    shown = last_bot(page)
+    await expect(shown).to_contain_text(texts.get("knowledge.assistant.reminders")[:12])
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-assistant-question-phone.png"))
+    await press(page, texts.get("menu.reminders"))
+    await expect(last_bot(page)).to_contain_text(texts.get("reminders.subscribe.header"))
+    assert page.errors == []

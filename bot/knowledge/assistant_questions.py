@@ -3,7 +3,8 @@
 The notices do not describe this assistant, so the knowledge base cannot answer them: without this,
 such a question gets "the notices do not say" or a list of unrelated entries. The patterns live in
 ``knowledge/assistant_questions.yaml``; a question the matcher does not answer directly and that holds
-every word of one pattern gets a pointer to the feature (and its menu button) instead. Matching is
+every word of one pattern gets a pointer to the feature (and its menu button) instead (so does one
+the matcher answers only guided, at middle confidence: that answer is a guess). Matching is
 plain containment on the question folded like the matcher folds it (NFKC, lower case, no spaces or
 punctuation), which keeps it predictable: a pattern names the assistant or one of its functions, so a
 question about the review is not taken.

@@ -174,8 +174,9 @@ class KnowledgeFeature(FreeTextHandler):
         case = personal_case(personal, text, reply)
         if case is not None:
             reply = personal_reply(answerer, case, reply, ctx.now, ctx.t, english=english)
-        elif reply.outcome != "answer" and (about := self.assistant.find(text, ctx.language)) is not None:
+        elif (reply.outcome != "answer" or reply.guided) and (about := self.assistant.find(text, ctx.language)):
             # 你能干啥, 怎么删除我的信息: no gap of the knowledge base, a question about this assistant
+            # (a guided answer is a guess, and "please delete my data" is no question on the notices)
             return [self._about_assistant(ctx, about)]
         self.daily.add(reply.outcome, ctx.now)
         if self.daily.due(ctx.now):

@@ -62,3 +62,11 @@ async def test_an_english_user_gets_the_english_pointer(sqlite_app):
     assert user.text.startswith("I am the title assistant") and user.button_data == ["menu:help"]
     await user.say("please remind me of the deadline")
     assert user.button_data == ["menu:reminders"] and "Reminders" in user.text
+
+
+async def test_a_guided_guess_yields_to_the_assistant(sqlite_app):
+    # the English matcher guesses an entry on continuing-education records for this one
+    user = ChatUser(sqlite_app, "about-7")
+    await user.say("/start", language="en")
+    await user.say("please delete my data")
+    assert "/forget" in user.text and "/privacy" in user.text

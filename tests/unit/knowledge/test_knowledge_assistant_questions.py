@@ -36,7 +36,17 @@ def test_questions_about_the_assistant_are_found(real, question, name):
 
 
 @pytest.mark.parametrize(
-    "question", ["工业机器人工程师能报吗", "评审费多少钱", "怎么查询申报审核进度", "评审通知发了吗", "能提醒一下截止时间吗", "涉及个人隐私的材料要公示吗"]
+    "question",
+    [
+        "工业机器人工程师能报吗",
+        "评审费多少钱",
+        "怎么查询申报审核进度",
+        "评审通知发了吗",
+        "能提醒一下截止时间吗",
+        "涉及个人隐私的材料要公示吗",
+        "申报平台有哪些功能",
+        "怎么删除我的申报信息重新填",
+    ],
 )
 def test_questions_about_the_review_are_not_taken(real, question):
     assert real.find(question) is None

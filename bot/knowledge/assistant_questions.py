@@ -5,8 +5,8 @@ such a question gets "the notices do not say" or a list of unrelated entries. Th
 ``knowledge/assistant_questions.yaml``; a question the matcher does not answer directly and that holds
 every word of one pattern gets a pointer to the feature (and its menu button) instead (so does one
 the matcher answers only guided, at middle confidence: that answer is a guess). Matching is
-plain containment on the question folded like the matcher folds it (NFKC, lower case, no spaces or
-punctuation), which keeps it predictable: a pattern names the assistant or one of its functions, so a
+plain containment on the question folded as the matcher reads it (NFKC, lower case, traditional →
+simplified, no spaces or punctuation), which keeps it predictable: a pattern names the assistant or one of its functions, so a
 question about the review is not taken.
 """
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.content.loader import ContentError, ContentProblem, load_model
 from bot.content.texts import Texts
+from bot.knowledge.normalize import to_simplified
 
 FILE = "assistant_questions.yaml"
 #: the texts of the replies: ``knowledge.assistant.<name>``
@@ -27,8 +28,9 @@ TEXT_PREFIX = "knowledge.assistant"
 
 
 def fold(text: str) -> str:
-    """NFKC, lower case, letters and digits only (CJK included): how questions and patterns compare."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, simplified, letters and digits only (CJK included): how questions and
+    patterns compare (怎麼刪除我的信息 is 怎么删除我的信息)."""
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
     return "".join(ch for ch in text if ch.isalnum())
 
 

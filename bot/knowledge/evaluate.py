@@ -152,8 +152,8 @@ def expected_id(matcher: Matcher, expect: str | None) -> str | None:
 def case_of(matcher: Matcher, source: str, item: DevQuestion, scored: Scored) -> Case:
     """A dev question scored, its labels read as the entries that answer it now (``expected_id``)."""
     expect = expected_id(matcher, item.expect)
-    also = frozenset(expected_id(matcher, other) for other in item.also) - {expect}
-    return Case(item.q, expect, source, scored, also=frozenset(a for a in also if a is not None))
+    also = frozenset(entry_id for other in item.also if (entry_id := expected_id(matcher, other)) != expect)
+    return Case(item.q, expect, source, scored, also=also)
 
 
 def score_cases(matcher: Matcher, pairs: list[tuple[str, DevQuestion]]) -> list[Case]:

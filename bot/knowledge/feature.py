@@ -107,13 +107,13 @@ class KnowledgeFeature(FreeTextHandler):
         answerer: Answerer,
         personal: PersonalCases,
         personal_en: PersonalCases | None,
-        assistant: AssistantQuestions | None = None,
+        assistant: AssistantQuestions,
     ) -> None:
         """Answer with new content from now on (``bot.knowledge.reload``): plain assignments, so an
         update being answered keeps the objects it already holds; the English answerer is built
         again from the new content at the next English question."""
         self.answerer, self.personal, self.personal_en = answerer, personal, personal_en
-        self.assistant = assistant if assistant is not None else AssistantQuestions()
+        self.assistant = assistant
         self._english, self._english_failed = None, False
 
     def callbacks(self) -> dict[str, Handler]:

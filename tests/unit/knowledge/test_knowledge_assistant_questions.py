@@ -27,6 +27,7 @@ def real() -> AssistantQuestions:
         ("我的申请编号怎么查进度", "status"),
         ("到时候能提醒我吗", "reminders"),
         ("怎么删除我的信息", "privacy"),
+        ("怎麼刪除我的信息", "privacy"),
         ("你們保存了我哪些資料", "privacy"),
     ],
 )

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -154,3 +155,19 @@ def test_the_web_command_reports_a_busy_port_in_one_line(tmp_path):
 def test_the_readme_documents_the_reverse_proxy():
     readme = (Path(PROJECT_ROOT) / "README.md").read_text(encoding="utf-8")
     assert "python -m bot web" in readme and "--trust-proxy" in readme
+
+
+def test_a_worker_stuck_in_its_shutdown_is_killed_so_the_server_stops(monkeypatch):
+    from bot.channels.web import cli
+
+    monkeypatch.setattr(cli, "WORKER_STOP_SECONDS", 0.5)
+    pid = os.fork()
+    if pid == 0:  # a worker that ignores SIGTERM, as one whose interrupt was swallowed would
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(60)
+        os._exit(0)
+    started = time.monotonic()
+    cli._stop_workers([pid])
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)

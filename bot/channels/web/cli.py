@@ -66,11 +66,19 @@ def web(
 
     # SIGTERM at any moment (even before the event loop installs its handler) means an orderly stop
     signal.signal(signal.SIGTERM, _stop)
-    asyncio.run(migrate())
+    try:
+        asyncio.run(migrate())
+    except KeyboardInterrupt:
+        return
+    if _stop_requested:  # the interrupt landed where Python only prints it (a finaliser): still stop
+        return
     children: list[int] = []
     for _ in range(workers - 1):
         pid = os.fork()
         if pid == 0:  # a child: serve without background jobs, never return into typer
+            # until its event loop takes SIGTERM over, a worker has served nothing: it leaves at once
+            # rather than raise KeyboardInterrupt somewhere a finaliser could swallow it
+            signal.signal(signal.SIGTERM, _exit_now)
             _die_with_parent()
             code = 1
             try:
@@ -85,18 +93,58 @@ def web(
     except KeyboardInterrupt:
         code = 0
     finally:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+        _stop_workers(children)
     if code:
         raise typer.Exit(code)
 
 
+#: set by the first SIGTERM, so a stop is never lost even if its KeyboardInterrupt is swallowed
+_stop_requested = False
+
+#: how long a worker may take to close before it is killed
+WORKER_STOP_SECONDS = 15.0
+
+
 def _stop(_signum: int, _frame: object) -> None:
+    global _stop_requested
+    _stop_requested = True
     raise KeyboardInterrupt
+
+
+def _exit_now(_signum: int, _frame: object) -> None:
+    os._exit(0)
+
+
+def _stop_workers(children: list[int]) -> None:
+    """SIGTERM every worker, then wait; one that has not left in time is killed, so the parent never
+    hangs on a worker stuck in its shutdown."""
+    import time
+
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + WORKER_STOP_SECONDS
+    waiting = set(children)
+    while waiting:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                waiting.discard(pid)
+        if waiting and time.monotonic() > deadline:
+            for pid in waiting:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+            return
+        if waiting:
+            time.sleep(0.05)
 
 
 def _die_with_parent() -> None:

@@ -28,6 +28,12 @@ from bot.knowledge.typos import two_char_words
 # Anything that is not a letter, digit or CJK character separates words.
 _SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _UNITS = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A pinyin reading in brackets after a character (評(píng)個(gè)), as some mirror sites print their text:
+# the reading repeats the character, and its letters would only read as unknown words.
+_PINYIN_READING = re.compile(
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\("
+    r"[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ][a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ]*\)"
+)
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _POWERS = {"十": 10, "百": 100, "千": 1000}
 # A numeral only where it counts something (八年, 两个, 三百六十元): elsewhere the same characters are
@@ -135,7 +141,7 @@ class Normalizer:
     @staticmethod
     def _prepare(text: str) -> str:
         """NFKC, lower case, simplified, punctuation collapsed to single spaces."""
-        text = unicodedata.normalize("NFKC", text).lower()
+        text = _PINYIN_READING.sub("", unicodedata.normalize("NFKC", text).lower())
         text = _NUMERAL.sub(_digits, to_simplified(text))
         return _SEPARATORS.sub(" ", text).strip()
 

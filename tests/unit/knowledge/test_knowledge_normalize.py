@@ -33,6 +33,14 @@ def test_full_width_case_and_traditional_meet_the_simplified_form(norm):
     assert norm.normalize("Ａ３紙") == "a3纸"
 
 
+def test_a_pinyin_reading_in_brackets_after_a_character_is_dropped(norm):
+    assert norm.normalize("評(píng)審費(fèi)多少") == norm.normalize("评审费多少")
+    assert norm.normalize("評（píng）審費") == "评审费"
+    # letters in brackets that are no tone-marked reading stay: an acronym or a plain word
+    assert "pmp" in norm.normalize("证书(PMP)")
+    assert "ab" in norm.normalize("评审(ab)")
+
+
 def test_fillers_and_punctuation_are_removed(norm):
     assert norm.normalize("请问，评审费多少钱呢？谢谢！") == "评审费多少钱"
 

@@ -46,6 +46,10 @@ PREFILL_PAYLOAD = "pre"
 FACT_ORDER = ("education", "current_title", "years_in_title", "skill_level", "years_in_skill", "years_of_work")
 
 
+#: the self-check's main-menu key (``menu:<key>`` starts it from a button anywhere)
+SELF_CHECK_MENU_KEY = "eligibility"
+
+
 def prefill_button_data(token: str) -> str:
     """``elg:pre:<token>`` — the eligibility feature's prefix, an action and an id, nothing else."""
     return f"elg:{PREFILL_PAYLOAD}:{token}"

@@ -56,6 +56,9 @@ class Reply:
     guided: bool = False
     #: the other places, title series or exams the question names (see ``Scored.foreign``)
     foreign: tuple[str, ...] = ()
+    #: a fallback on a personal circumstance the notices do not rule on: the chat offers the
+    #: eligibility self-check beside it
+    offers_self_check: bool = False
 
     @property
     def answered(self) -> bool:
@@ -194,10 +197,16 @@ class Answerer:
             return Reply("suggest", "\n".join(lines), None, score, [], suggestions, result.normalized, top)
         if result.foreign:
             # the question names another place, series or exam: say it lies outside this review
-            # rather than that the notices do not cover it
-            subject = "、".join(named_subjects(result.foreign, result.normalized)[:FOREIGN_SHOWN])
-            text = self.t("knowledge.fallback_other_subject", subject=subject)
-            return Reply("fallback", text, None, score, [], [], result.normalized, top)
+            # rather than that the notices do not cover it; a personal circumstance beside whether
+            # one may apply is this review's question on a case the notices do not rule on
+            subject = self.t("knowledge.subject_separator").join(
+                named_subjects(result.foreign, result.normalized)[:FOREIGN_SHOWN]
+            )
+            key = "knowledge.fallback_situation" if result.situation else "knowledge.fallback_other_subject"
+            text = self.t(key, subject=subject)
+            return Reply(
+                "fallback", text, None, score, [], [], result.normalized, top, offers_self_check=result.situation
+            )
         related = self._offered(result.offered)
         if related:
             # nothing fits well enough to answer, but the first entries explain part of the

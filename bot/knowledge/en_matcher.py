@@ -40,6 +40,9 @@ from bot.knowledge.matcher import (
 )
 from bot.knowledge.schema import MatcherConfig
 
+#: words that ask whether one may apply (the English reading of the eligibility ask)
+APPLY_WORDS = frozenset({"apply", "eligible", "qualify", "qualified", "allowed"})
+
 
 @dataclass
 class _PreparedEn:
@@ -115,6 +118,9 @@ class EnglishMatcher(Matcher):
     @property
     def size(self) -> int:
         return len(self._en)
+
+    def _asks_to_apply(self, normalized: str) -> bool:
+        return not APPLY_WORDS.isdisjoint(normalized.split())
 
     def _weights(self, tokens: list[str], content: int) -> tuple[list[int], np.ndarray]:
         """Token ids (-1: unknown) and weights: IDF, the rarest IDF for an unknown stem (less in a

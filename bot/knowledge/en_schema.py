@@ -59,6 +59,9 @@ class EnglishSynonymsFile(_Strict):
     #: words naming another title series, exam or matter (accountant, visa…): a question with one is
     #: never answered directly by an entry that does not mention it
     foreign_words: list[str] = Field(default_factory=list)
+    #: a person's circumstances (maternity leave, dismissed…), as ``situation_words`` in the
+    #: Chinese synonyms: foreign, but asked beside whether one may apply a case of this review
+    situation_words: list[str] = Field(default_factory=list)
     #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)

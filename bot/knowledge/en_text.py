@@ -76,7 +76,8 @@ class EnglishNormalizer:
                     self.mapping.setdefault(key, token)
         self.stopwords = {self._stem(w) for w in (_prepare(s) for s in synonyms.stopwords) if w}
         #: whole words, not stems (the stem of accountant is account)
-        self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w}
+        self.situation_words = {w for w in (_prepare(s) for s in synonyms.situation_words) if w}
+        self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w} | self.situation_words
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
         held = synonyms.held
@@ -91,7 +92,7 @@ class EnglishNormalizer:
         self._pattern = self._compile({k: v for k, v in self.mapping.items() if not k.isascii()})
         known = {w for key in self.mapping for w in _ASCII_WORD.findall(key)}
         known |= {w for s in synonyms.stopwords for w in _ASCII_WORD.findall(_prepare(s))}
-        known |= {w for s in synonyms.foreign_words for w in _ASCII_WORD.findall(_prepare(s))}
+        known |= {w for s in (*synonyms.foreign_words, *synonyms.situation_words) for w in _ASCII_WORD.findall(_prepare(s))}
         for text in vocabulary:
             known.update(_ASCII_WORD.findall(_prepare(text)))
         self.known = frozenset(known)

@@ -29,6 +29,7 @@ from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 from bot.eligibility.answers import (
     PREFILL_NOTE,
     PREFILL_TTL_HOURS,
+    SELF_CHECK_MENU_KEY,
     prefill_button_data,
 )
 from bot.knowledge.answering import Answerer, Reply
@@ -214,6 +215,10 @@ class KnowledgeFeature(FreeTextHandler):
         if reply.outcome == "suggest" or reply.suggestions:
             # a suggestion list, or a fallback's related topics
             return [Outbound(text=reply.text, buttons=self._choices(reply, tail))]
+        if reply.offers_self_check:
+            # a personal circumstance the notices do not rule on: the conditions are what decide
+            key = SELF_CHECK_MENU_KEY
+            return [Outbound(text=reply.text, buttons=[[Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}")]])]
         return [Outbound(text=reply.text)]
 
     @staticmethod

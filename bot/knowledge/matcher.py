@@ -115,6 +115,9 @@ class MatchResult:
     #: the foreign words the question names that the best entry does not explain (see
     #: ``Scored.unexplained_foreign``)
     foreign: tuple[str, ...] = ()
+    #: those foreign words are all a person's circumstances, and the question asks whether one may
+    #: apply (see ``Matcher.about_a_situation``)
+    situation: bool = False
 
     @property
     def best(self) -> Candidate | None:
@@ -512,6 +515,18 @@ class Matcher:
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
 
+    def about_a_situation(self, scored: Scored) -> bool:
+        """Whether the question asks if one may apply in a personal circumstance the notices do not
+        rule on (被辞退了能报职称吗, 休产假期间能申报吗): every foreign word it names that no entry
+        explains is a situation word, and it asks about eligibility. Such a question is about this
+        review, so its fallback must not call it another review's matter."""
+        foreign = scored.unexplained_foreign
+        situations = self.normalizer.situation_words
+        return bool(foreign) and all(word in situations for word in foreign) and self._asks_to_apply(scored.normalized)
+
+    def _asks_to_apply(self, normalized: str) -> bool:
+        return "eligibility" in self.asks.find(normalized)
+
     def _foreign(self, compact: str, typed: str) -> tuple[list[str], bool, list[str]]:
         """The foreign words the question names (``compact``: normalised, ``typed``: as typed, both
         without spaces); whether one of them is a qualification asked about on its own (二建报名条件:
@@ -648,6 +663,7 @@ class Matcher:
                 decision.guided,
                 decision.offered,
                 scored.unexplained_foreign,
+                self.about_a_situation(scored),
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

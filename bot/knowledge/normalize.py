@@ -127,7 +127,10 @@ class Normalizer:
         self.level_excused_words = self._compacted(synonyms.level_excused_words)
         #: subject → its words (see ``subjects`` in synonyms.yaml)
         self.subject_words = {subject: tuple(sorted(self._compacted(words))) for subject, words in synonyms.subjects.items()}
-        self.foreign_words = sorted(self._compacted(synonyms.foreign_words) | self.qualification_words | self.place_words)
+        self.situation_words = self._compacted(synonyms.situation_words)
+        self.foreign_words = sorted(
+            self._compacted(synonyms.foreign_words) | self.situation_words | self.qualification_words | self.place_words
+        )
         self._domain_pattern = (
             re.compile("|".join(re.escape(w) for w in self.domain_words if len(w) >= 3))
             if any(len(w) >= 3 for w in self.domain_words)

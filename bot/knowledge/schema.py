@@ -166,6 +166,10 @@ class SynonymsFile(_Strict):
     #: words that mark a question about another title series, exam or matter (会计, 一建, 社保…): a
     #: question containing one is never answered directly by an entry that does not mention it
     foreign_words: list[str] = Field(default_factory=list)
+    #: a person's circumstances (产假, 辞退, 社保…): foreign words too, but asked beside whether one
+    #: may apply (休产假期间能申报吗) the question is about this review, on a case the notices do
+    #: not rule on, not about another one (see ``Matcher.about_a_situation``)
+    situation_words: list[str] = Field(default_factory=list)
     #: other provinces and cities: foreign words, except in a question that also names one of
     #: ``home_words`` (在江苏工作能来青岛报吗 asks whether one may apply here from elsewhere)
     place_words: list[str] = Field(default_factory=list)

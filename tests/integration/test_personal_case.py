@@ -52,6 +52,9 @@ def cases():
         ("我工作半年能报初级吗", "assistant", {"years_of_work": 0.5}),
         ("我本科畢業八年能報中級嗎", "intermediate", {"education": "bachelor", "years_of_work": 8}),
         ("本科助工几年能报工程师", "intermediate", {"education": "bachelor", "current_title": "assistant"}),
+        # how long a title is held, said with the verb of getting it
+        ("我是本科，助工拿了4年，今年能评中级不", "intermediate", {"education": "bachelor", "current_title": "assistant", "years_in_title": 4}),
+        ("中级评上6年了，本科，能报高工吗", "deputy_senior", {"education": "bachelor", "current_title": "intermediate", "years_in_title": 6}),
     ],
 )
 def test_extractor_reads_level_and_facts(cases, question, level, answers):

@@ -52,6 +52,7 @@ def cases():
         ("我工作半年能报初级吗", "assistant", {"years_of_work": 0.5}),
         ("我本科畢業八年能報中級嗎", "intermediate", {"education": "bachelor", "years_of_work": 8}),
         ("本科助工几年能报工程师", "intermediate", {"education": "bachelor", "current_title": "assistant"}),
+        ("初中学历干了15年能报助工吗", "assistant", {"education": "other", "years_of_work": 15}),
         # how long a title is held, said with the verb of getting it
         ("我是本科，助工拿了4年，今年能评中级不", "intermediate", {"education": "bachelor", "current_title": "assistant", "years_in_title": 4}),
         ("中级评上6年了，本科，能报高工吗", "deputy_senior", {"education": "bachelor", "current_title": "intermediate", "years_in_title": 6}),

@@ -60,7 +60,7 @@ STANDARD = [
     ({"education": "college", "years_of_work": 10}, "assistant", False, "需先取得技术员职称"),
     ({"education": "secondary", "current_title": "technician", "years_in_title": 4}, "assistant", True, None),
     ({"education": "secondary", "current_title": "technician", "years_in_title": 3}, "assistant", False, "再满1年可申报助理工程师"),
-    ({"education": "other", "years_of_work": 20}, "assistant", False, "没有其他学历申报助理工程师"),
+    ({"education": "other", "years_of_work": 20}, "assistant", False, "没有中专以下或其他学历申报助理工程师"),
     # intermediate
     ({"education": "doctor"}, "intermediate", True, None),
     ({"education": "master", "current_title": "assistant", "years_in_title": 2}, "intermediate", True, None),

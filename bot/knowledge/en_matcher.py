@@ -122,6 +122,10 @@ class EnglishMatcher(Matcher):
     def _asks_to_apply(self, normalized: str) -> bool:
         return not APPLY_WORDS.isdisjoint(normalized.split())
 
+    def _names_the_review(self, scored: Scored) -> bool:
+        words = scored.normalized.split()
+        return bool(scored.levels) or not self.normalizer.review_words.isdisjoint(words)
+
     def _weights(self, tokens: list[str], content: int) -> tuple[list[int], np.ndarray]:
         """Token ids (-1: unknown) and weights: IDF, the rarest IDF for an unknown stem (less in a
         long question), scaled down for stop words."""

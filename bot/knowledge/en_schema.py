@@ -62,6 +62,9 @@ class EnglishSynonymsFile(_Strict):
     #: a person's circumstances (maternity leave, dismissed…), as ``situation_words`` in the
     #: Chinese synonyms: foreign, but asked beside whether one may apply a case of this review
     situation_words: list[str] = Field(default_factory=list)
+    #: words that make a question one about this review, so that a circumstance beside them is no
+    #: other review's matter (as ``review_words`` in the Chinese synonyms)
+    review_words: list[str] = Field(default_factory=list)
     #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)

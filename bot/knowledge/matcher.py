@@ -520,9 +520,21 @@ class Matcher:
         rule on (被辞退了能报职称吗, 休产假期间能申报吗): every foreign word it names that no entry
         explains is a situation word, and it asks about eligibility. Such a question is about this
         review, so its fallback must not call it another review's matter."""
+        return self._only_situations(scored) and self._asks_to_apply(scored.normalized)
+
+    def _names_the_review(self, scored: Scored) -> bool:
+        """Whether the question names something of this review (a domain word such as 评审表, a
+        title word, a title level or a word of ``review_words``): 加班费怎么算 does not."""
+        vocabulary = self.normalizer
+        compact = vocabulary.compact(scored.normalized)
+        words = (*vocabulary.domain_words, *vocabulary.title_words, *vocabulary.review_words)
+        return bool(scored.levels) or any(word in compact for word in words)
+
+    def _only_situations(self, scored: Scored) -> bool:
+        """Whether the question names foreign words no entry explains, all of them a person's
+        circumstances (``situation_words``)."""
         foreign = scored.unexplained_foreign
-        situations = self.normalizer.situation_words
-        return bool(foreign) and all(word in situations for word in foreign) and self._asks_to_apply(scored.normalized)
+        return bool(foreign) and all(word in self.normalizer.situation_words for word in foreign)
 
     def _asks_to_apply(self, normalized: str) -> bool:
         return "eligibility" in self.asks.find(normalized)
@@ -628,10 +640,14 @@ class Matcher:
             if best.confidence >= t.guided and (lead >= t.lead or scored.second_topic >= t.second_topic):
                 runner_ups = tuple(c.entry_id for c in candidates[1 : 1 + RUNNER_UPS])
                 return Decision("answer", margin, lead, guided=True, offered=runner_ups)
+        first = tuple(c.entry_id for c in candidates[:SUGGESTIONS])
         if not best.explains_foreign:
+            if self._only_situations(scored) and best.confidence >= t.related:
+                # 员工离职了评审表退回给谁: a person's circumstance beside a question on this review
+                # is no direct answer's, but the first entries may hold what is asked
+                return Decision("fallback", margin, lead, offered=first)
             # 会计中级职称多少钱: a list of this review's fee entries would read as an answer
             return Decision("fallback", margin, lead)
-        first = tuple(c.entry_id for c in candidates[:SUGGESTIONS])
         if best.confidence >= t.suggest:
             return Decision("suggest", margin, lead, offered=first)
         if best.confidence >= t.related:
@@ -653,6 +669,12 @@ class Matcher:
         try:
             scored = self.score(query)
             decision = self.decide(scored)
+            situation = self.about_a_situation(scored)
+            foreign = scored.unexplained_foreign
+            if foreign and not situation and self._only_situations(scored) and self._names_the_review(scored):
+                # a circumstance beside another question on this review (员工离职了评审表退回给谁)
+                # makes the question no other review's: its fallback is the ordinary one
+                foreign = ()
             result = MatchResult(
                 decision.outcome,
                 scored.normalized,
@@ -662,8 +684,8 @@ class Matcher:
                 scored.levels,
                 decision.guided,
                 decision.offered,
-                scored.unexplained_foreign,
-                self.about_a_situation(scored),
+                foreign,
+                situation,
             )
         except Exception as exc:  # noqa: BLE001 - the user gets the office's contacts instead
             log.error("matcher failed: %s", type(exc).__name__)

@@ -128,6 +128,7 @@ class Normalizer:
         #: subject → its words (see ``subjects`` in synonyms.yaml)
         self.subject_words = {subject: tuple(sorted(self._compacted(words))) for subject, words in synonyms.subjects.items()}
         self.situation_words = self._compacted(synonyms.situation_words)
+        self.review_words = tuple(sorted(self._compacted(synonyms.review_words)))
         self.foreign_words = sorted(
             self._compacted(synonyms.foreign_words) | self.situation_words | self.qualification_words | self.place_words
         )

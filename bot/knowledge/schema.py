@@ -170,6 +170,9 @@ class SynonymsFile(_Strict):
     #: may apply (休产假期间能申报吗) the question is about this review, on a case the notices do
     #: not rule on, not about another one (see ``Matcher.about_a_situation``)
     situation_words: list[str] = Field(default_factory=list)
+    #: besides domain and title words, words that make a question one about this review, so that a
+    #: circumstance beside them (员工离职了，系统里报的材料还有效吗) is no other review's matter
+    review_words: list[str] = Field(default_factory=list)
     #: other provinces and cities: foreign words, except in a question that also names one of
     #: ``home_words`` (在江苏工作能来青岛报吗 asks whether one may apply here from elsewhere)
     place_words: list[str] = Field(default_factory=list)

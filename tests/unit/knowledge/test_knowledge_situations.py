@@ -45,6 +45,15 @@ def test_a_circumstance_beside_may_i_apply_gets_the_situation_fallback(zh, quest
     assert reply.text == f"knowledge.fallback_situation|{subject}"
 
 
+@pytest.mark.parametrize("question", ["员工离职了，评审表退回来给谁", "员工被辞退了，已经交的评审费怎么办"])
+def test_a_circumstance_beside_another_question_on_the_review_gets_the_ordinary_fallback(zh, question):
+    # no direct answer (no entry speaks of the circumstance), but no "outside this review" either:
+    # the related topics may hold what is asked
+    reply = zh.respond(question, NOW)
+    assert reply.outcome == "fallback" and not reply.offers_self_check and reply.foreign == ()
+    assert reply.text.startswith("knowledge.fallback_related") and reply.suggestions
+
+
 @pytest.mark.parametrize("question", ["加班费怎么算", "产假有几天", "会计职称能申报吗"])
 def test_without_the_ask_or_with_another_series_it_stays_another_matter(zh, question):
     reply = zh.respond(question, NOW)

@@ -76,6 +76,21 @@ def test_english_reads_the_same_way(en):
     assert not other.offers_self_check and other.text.startswith("knowledge.fallback_other_subject|")
 
 
+@pytest.mark.parametrize(
+    "question", ["I'm a foreigner with a normal work permit, can I apply?", "I am on a work visa, can I apply for the title?"]
+)
+def test_a_foreigner_s_permit_is_a_circumstance_not_another_review(en, question):
+    reply = en.respond(question, NOW)
+    assert reply.offers_self_check and reply.text.startswith("knowledge.fallback_situation|")
+
+
+def test_a_doctor_degree_is_a_doctorate_not_another_profession(en):
+    # "doctor" once named physicians among the foreign words, which sent doctorates away
+    reply = en.respond("I have a doctor degree, can I apply for engineer directly?", NOW)
+    assert reply.foreign == () and not reply.text.startswith("knowledge.fallback_other_subject")
+    assert en.matcher.normalizer.normalize("doctor degree") == en.matcher.normalizer.normalize("PhD")
+
+
 def test_several_subjects_are_joined_by_the_language_separator(en):
     reply = en.respond("visa and tax rules for engineers", NOW)
     assert reply.text == "knowledge.fallback_other_subject|visa / tax"

@@ -108,7 +108,7 @@ class _Evaluation:
         self.used_ladder = False
         self.ce_notes: list[str] = []
         documents, sections = book.documents_in(is_english(lang))
-        self.citer = Citer(documents, t, sections)
+        self.citer = Citer(documents, t, sections, arabic=is_english(lang))
         self.ce_short = False
 
     # ---- names -------------------------------------------------------------------------------

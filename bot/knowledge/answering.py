@@ -116,7 +116,7 @@ class Answerer:
         if line is None:
             from bot.reference.documents import Citer
 
-            citer = Citer(self.runtime.kb.documents, self.t)
+            citer = Citer(self.runtime.kb.documents, self.t, arabic=self.date_language == "en")
             items = citer.items((s.document, s.section, s.confidence) for s in entry.sources)
             line = self._source_lines[entry.id] = self.t("knowledge.source_line", sources=citer.join(items))
         return line

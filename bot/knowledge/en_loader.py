@@ -36,6 +36,7 @@ from bot.knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, collect
 from bot.knowledge.schema import Entry, MatcherConfig
 from bot.reference.documents import (
     EnglishDocumentsFile,
+    arabic_section,
     in_english,
     is_worded_section,
     load_english_documents,
@@ -129,11 +130,20 @@ def figures_of(text: str) -> set[int]:
     return numbers_of(_DOCUMENT_NUMBER.sub(" ", unicodedata.normalize("NFKC", text)))
 
 
+#: a section named in brackets in a Chinese answer: （三(二)2）, （四）
+_BRACKETED_SECTION = re.compile(r"[（(]([一二三四五六七八九十]+(?:\([一二三四五六七八九十]+\))?\d*)[）)]")
+
+
 def allowed_numbers(zh: KnowledgeBase, entry: Entry) -> set[int]:
     """Figures an English answer may state: those of the Chinese question and answer, the sections
     it cites and the cited documents' titles and dates (document numbers are checked apart, by
     ``allowed_documents``)."""
     texts = [entry.question, entry.answer]
+    # a section the English text names in Arabic numbers (三(五)1 → 3(5).1): one it cites, or one
+    # the Chinese answer names in brackets
+    sections = [source.section for source in entry.sources]
+    sections += [m.group(1) for m in _BRACKETED_SECTION.finditer(entry.answer)]
+    texts += [arabic_section(section) for section in sections]
     for source in entry.sources:
         texts.append(source.section)
         doc = zh.documents.get(source.document)

@@ -122,19 +122,52 @@ def lower(a: str | None, b: str | None) -> str:
     return min(a or "high", b or "high", key=CONFIDENCE_RANK.__getitem__)
 
 
+_CHINESE_NUMBER = "一二三四五六七八九十"
+#: a numbered section of a notice: part 三, sub-part (五), item 2 (三(五)2, 一2, 五(四), 四)
+_NUMBERED_SECTION = re.compile(r"([一二三四五六七八九十]+)(?:\(([一二三四五六七八九十]+)\))?(\d+)?")
+
+
+def _chinese_number(text: str) -> int:
+    """一..十 and 十一..十九 (no section of the notices goes higher)."""
+    if text.startswith("十"):
+        return 10 + (_CHINESE_NUMBER.index(text[1]) + 1 if len(text) > 1 else 0)
+    return _CHINESE_NUMBER.index(text[0]) + 1
+
+
+def arabic_section(section: str) -> str:
+    """A numbered section in Arabic numbers for a reader without Chinese: 三(五)2 → 3(5).2, 一2 → 1.2,
+    五(四) → 5(4); anything else (全文, 二(一)附件) is returned as it is."""
+    m = _NUMBERED_SECTION.fullmatch(section)
+    if m is None:
+        return section
+    part, sub, item = m.groups()
+    text = str(_chinese_number(part))
+    if sub:
+        text += f"({_chinese_number(sub)})"
+    return f"{text}.{item}" if item else text
+
+
 class Citer:
     """Source lines from data: a document's label, the section, its caveat and a confidence below high."""
 
-    def __init__(self, documents: Mapping[str, Document], t: TextFn, sections: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        documents: Mapping[str, Document],
+        t: TextFn,
+        sections: Mapping[str, str] | None = None,
+        arabic: bool = False,
+    ) -> None:
         self.documents = documents
         self.t = t
-        #: worded section labels in the reader's language (全文 → full text); numbered ones stay
+        #: worded section labels in the reader's language (全文 → full text); numbered ones stay,
+        #: in Arabic numbers when ``arabic`` (an English reader: 三(五)2 → 3(5).2)
         self.sections = sections or {}
+        self.arabic = arabic
 
     def item(self, document: str, section: str | Iterable[str] | None = None, confidence: str | None = None) -> str:
         """One document: its name, the section(s), its caveat and a confidence below high."""
         sections = [section] if isinstance(section, str) else list(section or [])
-        sections = [self.sections.get(s, s) for s in sections]
+        sections = [self.sections.get(s, arabic_section(s) if self.arabic else s) for s in sections]
         where = self.t("sources.section", section=self.t("sources.section_separator").join(sections)) if sections else ""
         doc = self.documents.get(document)
         if doc is None:  # `check` rules this out; never fail an answer over it

@@ -110,7 +110,7 @@ async def test_english_journey_beside_a_chinese_one(bot, emulator, framework):
     (question,) = await english.replies(1)
     summary, details = await self_check_to_engineer(english, question)
     assert "From your answers, you can apply for: Engineer (工程师)." in summary["text"]
-    assert "Source: national baseline standard 人社部发〔2019〕16号 Engineer part, Annex 1 prevails" in summary["text"]
+    assert "Source: national baseline standard 人社部发〔2019〕16号 (Engineer part), Annex 1 prevails" in summary["text"]
     assert "choose 青岛西海岸新区工业互联网工程技术职务资格中级评审委员会 (the New Area's intermediate review committee" in summary["text"]
     assert "This result is a guide only" in details["text"]
 

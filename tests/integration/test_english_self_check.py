@@ -57,7 +57,7 @@ async def test_self_check_in_english_to_a_verdict(sqlite_app):
     assert "With a bachelor's or junior college education and 4 full years of technical work" in text
     assert "review fee 160 yuan per person" in text and "professional assessment (专业测评) + expert review (专家评审)" in text
     assert "choose 青岛西海岸新区工业互联网工程技术职务资格中级评审委员会 (the New Area's intermediate review committee" in text  # the name to pick in the system, glossed
-    assert "Source: national baseline standard 人社部发〔2019〕16号 Engineer part, Annex 1 prevails, medium confidence" in text
+    assert "Source: national baseline standard 人社部发〔2019〕16号 (Engineer part), Annex 1 prevails, medium confidence" in text
     assert "Online applications for 2024 close on 30 August 2024" in text
     assert "Attachment 1, 《工业互联网工程技术人才职称评价标准条件（试行）》" in text
     assert english_lines(text) == []

@@ -40,7 +40,7 @@ async def test_an_english_question_nothing_answers_gets_the_english_fallback(sql
     en = ChatUser(sqlite_app, "en-kb-3")
     await en.say("/start", language="en")
     replies = await en.say("what is your favourite colour")
-    assert replies[-1].text.startswith("Sorry, I cannot answer this one reliably")
+    assert replies[-1].text.startswith("Sorry, I found nothing I can answer this with reliably")
     assert "0532-85161632" in replies[-1].text
     other = await en.say("what is the weather in qingdao tomorrow")
     assert other[-1].text.startswith('Your question mentions "weather"') and "0532-85161632" in other[-1].text

@@ -38,6 +38,13 @@ def test_a_notice_is_named_plainly():
     assert citer.plain("d")
 
 
+def test_an_english_reader_gets_numbered_sections_in_arabic_numbers():
+    citer = Citer({"d": doc()}, t, {"全文": "full text"}, arabic=True)
+    assert citer.item("d", ["三(五)1", "一2", "五(四)", "四"]) == "短名 3(5).1、1.2、5(4)、4"
+    assert citer.item("d", "全文") == "短名 full text"  # a worded label takes its translation
+    assert citer.item("d", "助理工程师") == "短名 助理工程师"  # no numbered section: as it is
+
+
 def test_caveat_label_and_confidence_come_from_the_data():
     citer = Citer({"d": doc(label="国家基本标准（人社部发〔2019〕16号）", confidence="medium", caveat="以附件1为准")}, t)
     assert citer.item("d", "助理工程师") == "国家基本标准（人社部发〔2019〕16号） 助理工程师，以附件1为准，可信度中等"

@@ -29,6 +29,8 @@ def cases():
     [
         ("I have a bachelor's and 6 years, can I apply for intermediate?", "intermediate",
          {"education": "bachelor", "years_of_work": 6}),
+        ("I've worked here 6 years with a master's degree, can I go for senior?", "deputy_senior",
+         {"education": "master", "years_of_work": 6}),
         ("assistant engineer for 4 years, am I eligible for engineer", "intermediate",
          {"current_title": "assistant", "years_in_title": 4}),
         ("i'm an engineer for five years with a master's, can i go for senior", "deputy_senior",

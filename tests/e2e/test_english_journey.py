@@ -101,7 +101,7 @@ async def test_english_journey_beside_a_chinese_one(bot, emulator, framework):
     assert welcome["text"].startswith("Hello!") and list(button_data(menu)) == EN_MENU
     (fee,) = await english.say("how much is the review fee for engineer")
     assert "intermediate: 160 yuan" in fee["text"]
-    assert "Source: 2024 notice of the West Coast New Area (西海岸新区) human resources bureau 三(五)2" in fee["text"]
+    assert "Source: 2024 notice of the West Coast New Area (西海岸新区) human resources bureau (3(5).2)" in fee["text"]
     (deadline,) = await english.say("when is the online application deadline")
     assert "30 August 2024" in deadline["text"] and "\nSource: " in deadline["text"]
 

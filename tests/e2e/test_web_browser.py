@@ -378,3 +378,17 @@ async def test_a_question_about_the_assistant_points_to_its_feature_on_a_phone(b
     await press(page, texts.get("menu.reminders"))
     await expect(last_bot(page)).to_contain_text(texts.get("reminders.subscribe.header"))
     assert page.errors == []
+
+
+async def test_a_personal_circumstance_gets_the_conditions_and_the_self_check_on_a_phone(browser, site, sqlite_app):
+    texts = sqlite_app.services.texts
+    page = await open_page(browser, site, **PHONE_CONTEXT)
+    await ask(page, "休产假期间还能申报吗")
+    shown = last_bot(page)
+    await expect(shown).to_contain_text("「产假」")
+    await expect(shown).not_to_contain_text("不在我能解答的范围")
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-situation-phone.png"))
+    await press(page, texts.get("menu.eligibility"))
+    await expect(last_bot(page)).to_contain_text("第1题")
+    assert page.errors == []

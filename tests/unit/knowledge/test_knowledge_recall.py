@@ -116,6 +116,13 @@ def test_numerals_that_are_words_or_ranges_stay(text):
     assert Normalizer().prepare(text) == text
 
 
+@pytest.mark.parametrize("held", ["评上", "拿到"])
+def test_getting_a_title_said_in_other_words_reads_as_holding_it(real, held):
+    said, written = real.match(f"{held}中级后多久能报高级"), real.match("取得中级后多久能报高级")
+    assert said.normalized == written.normalized
+    assert said.outcome == "answer" and said.entry_id == "elig-deputy-senior"
+
+
 def test_a_numeral_question_matches_its_digit_form(real):
     spoken, written = real.match("本科毕业满五年能报中级吗"), real.match("本科毕业满5年能报中级吗")
     assert spoken.normalized == written.normalized

@@ -522,6 +522,13 @@ class Matcher:
         review, so its fallback must not call it another review's matter."""
         return self._only_situations(scored) and self._asks_to_apply(scored.normalized)
 
+    def beside_the_review(self, scored: Scored) -> bool:
+        """Whether a personal circumstance stands beside another question on this review (员工离职了，
+        评审表退回来给谁): no entry speaks of the circumstance, so nothing is answered directly, but
+        the question is no other review's matter and gets the ordinary fallback with its related
+        topics."""
+        return self._only_situations(scored) and not self.about_a_situation(scored) and self._names_the_review(scored)
+
     def _names_the_review(self, scored: Scored) -> bool:
         """Whether the question names something of this review (a domain word such as 评审表, a
         title word, a title level or a word of ``review_words``): 加班费怎么算 does not."""
@@ -642,9 +649,7 @@ class Matcher:
                 return Decision("answer", margin, lead, guided=True, offered=runner_ups)
         first = tuple(c.entry_id for c in candidates[:SUGGESTIONS])
         if not best.explains_foreign:
-            if self._only_situations(scored) and best.confidence >= t.related:
-                # 员工离职了评审表退回给谁: a person's circumstance beside a question on this review
-                # is no direct answer's, but the first entries may hold what is asked
+            if best.confidence >= t.related and self.beside_the_review(scored):
                 return Decision("fallback", margin, lead, offered=first)
             # 会计中级职称多少钱: a list of this review's fee entries would read as an answer
             return Decision("fallback", margin, lead)
@@ -670,11 +675,7 @@ class Matcher:
             scored = self.score(query)
             decision = self.decide(scored)
             situation = self.about_a_situation(scored)
-            foreign = scored.unexplained_foreign
-            if foreign and not situation and self._only_situations(scored) and self._names_the_review(scored):
-                # a circumstance beside another question on this review (员工离职了评审表退回给谁)
-                # makes the question no other review's: its fallback is the ordinary one
-                foreign = ()
+            foreign = () if self.beside_the_review(scored) else scored.unexplained_foreign
             result = MatchResult(
                 decision.outcome,
                 scored.normalized,

@@ -79,7 +79,7 @@ async def test_the_english_journey_in_the_browser(browser, staff_app, context): 
     await expect(last_bot(page).locator(".text")).to_contain_text("intermediate: 160 yuan")
     await expect(last_bot(page).locator(".source")).to_contain_text("West Coast New Area")
     await ask(page, "when is the online application deadline")
-    await expect(last_bot(page)).to_contain_text("accepts online applications up to 30 August 2024")
+    await expect(last_bot(page)).to_contain_text("takes online applications up to 30 August 2024")
     await layout_is_clean(page)
     await page.screenshot(path=str(SHOTS / f"{name}-2-questions.png"))
 

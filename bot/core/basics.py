@@ -16,9 +16,14 @@ LANGUAGE_WORDS = {
 }
 
 
+def menu_button(ctx: Context, key: str) -> Button:
+    """The button of one main-menu action (``menu.<key>`` is its label), usable under any message."""
+    return Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}")
+
+
 def main_menu(ctx: Context, keys: tuple[str, ...]) -> list[list[Button]]:
     """The main-menu buttons (one per feature module's menu entry), two per row."""
-    buttons = [Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}") for key in keys]
+    buttons = [menu_button(ctx, key) for key in keys]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 

@@ -35,6 +35,7 @@ from bot.knowledge.en_schema import (
 from bot.knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, collect
 from bot.knowledge.schema import Entry, MatcherConfig
 from bot.reference.documents import (
+    NUMBERED_SECTION,
     EnglishDocumentsFile,
     arabic_section,
     in_english,
@@ -131,7 +132,7 @@ def figures_of(text: str) -> set[int]:
 
 
 #: a section named in brackets in a Chinese answer: （三(二)2）, （四）
-_BRACKETED_SECTION = re.compile(r"[（(]([一二三四五六七八九十]+(?:\([一二三四五六七八九十]+\))?\d*)[）)]")
+_BRACKETED_SECTION = re.compile(rf"[（(]((?:{NUMBERED_SECTION.pattern}))[）)]")
 
 
 def allowed_numbers(zh: KnowledgeBase, entry: Entry) -> set[int]:

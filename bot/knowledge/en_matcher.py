@@ -40,9 +40,6 @@ from bot.knowledge.matcher import (
 )
 from bot.knowledge.schema import MatcherConfig
 
-#: words that ask whether one may apply (the English reading of the eligibility ask)
-APPLY_WORDS = frozenset({"apply", "eligible", "qualify", "qualified", "allowed"})
-
 
 @dataclass
 class _PreparedEn:
@@ -120,7 +117,7 @@ class EnglishMatcher(Matcher):
         return len(self._en)
 
     def _asks_to_apply(self, normalized: str) -> bool:
-        return not APPLY_WORDS.isdisjoint(normalized.split())
+        return not self.normalizer.apply_words.isdisjoint(normalized.split())
 
     def _names_the_review(self, scored: Scored) -> bool:
         words = scored.normalized.split()

@@ -65,6 +65,9 @@ class EnglishSynonymsFile(_Strict):
     #: words that make a question one about this review, so that a circumstance beside them is no
     #: other review's matter (as ``review_words`` in the Chinese synonyms)
     review_words: list[str] = Field(default_factory=list)
+    #: words (in their normalised form) that ask whether one may apply: the English reading of the
+    #: Chinese eligibility ask, which makes a circumstance beside them a question on this review
+    apply_words: list[str] = Field(default_factory=list)
     #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)

@@ -78,6 +78,7 @@ class EnglishNormalizer:
         #: whole words, not stems (the stem of accountant is account)
         self.situation_words = {w for w in (_prepare(s) for s in synonyms.situation_words) if w}
         self.review_words = frozenset(w for w in (_prepare(s) for s in synonyms.review_words) if w)
+        self.apply_words = frozenset(w for w in (_prepare(s) for s in synonyms.apply_words) if w)
         self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w} | self.situation_words
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}

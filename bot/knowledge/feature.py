@@ -22,6 +22,7 @@ import secrets
 from datetime import timedelta
 
 from bot.content.loader import ContentError
+from bot.core.basics import menu_button
 from bot.core.context import Context, Services
 from bot.core.feature import FreeTextHandler, Handler
 from bot.core.messages import Button, Outbound
@@ -217,15 +218,13 @@ class KnowledgeFeature(FreeTextHandler):
             return [Outbound(text=reply.text, buttons=self._choices(reply, tail))]
         if reply.offers_self_check:
             # a personal circumstance the notices do not rule on: the conditions are what decide
-            key = SELF_CHECK_MENU_KEY
-            return [Outbound(text=reply.text, buttons=[[Button(text=ctx.t(f"menu.{key}"), data=f"menu:{key}")]])]
+            return [_with_menu_button(ctx, reply.text, SELF_CHECK_MENU_KEY)]
         return [Outbound(text=reply.text)]
 
     @staticmethod
     def _about_assistant(ctx: Context, about: AssistantQuestion) -> Outbound:
         """Where to find the feature a question about the assistant asks for, with its menu button."""
-        buttons = [[Button(text=ctx.t(f"menu.{about.menu}"), data=f"menu:{about.menu}")]] if about.menu else []
-        return Outbound(text=ctx.t(about.text_key), buttons=buttons)
+        return _with_menu_button(ctx, ctx.t(about.text_key), about.menu)
 
     @staticmethod
     def _choices(reply: Reply, tail: str = "") -> list[list[Button]]:
@@ -306,3 +305,8 @@ class KnowledgeFeature(FreeTextHandler):
 
 def _label(question: str) -> str:
     return question if len(question) <= LABEL_LIMIT else question[: LABEL_LIMIT - 1] + "…"
+
+
+def _with_menu_button(ctx: Context, text: str, key: str | None) -> Outbound:
+    """``text`` with the button of one main-menu action under it (none without a key)."""
+    return Outbound(text=text, buttons=[[menu_button(ctx, key)]] if key else [])

@@ -124,7 +124,7 @@ def lower(a: str | None, b: str | None) -> str:
 
 _CHINESE_NUMBER = "一二三四五六七八九十"
 #: a numbered section of a notice: part 三, sub-part (五), item 2 (三(五)2, 一2, 五(四), 四)
-_NUMBERED_SECTION = re.compile(r"([一二三四五六七八九十]+)(?:\(([一二三四五六七八九十]+)\))?(\d+)?")
+NUMBERED_SECTION = re.compile(r"([一二三四五六七八九十]+)(?:\(([一二三四五六七八九十]+)\))?(\d+)?")
 
 
 def _chinese_number(text: str) -> int:
@@ -137,7 +137,7 @@ def _chinese_number(text: str) -> int:
 def arabic_section(section: str) -> str:
     """A numbered section in Arabic numbers for a reader without Chinese: 三(五)2 → 3(5).2, 一2 → 1.2,
     五(四) → 5(4); anything else (全文, 二(一)附件) is returned as it is."""
-    m = _NUMBERED_SECTION.fullmatch(section)
+    m = NUMBERED_SECTION.fullmatch(section)
     if m is None:
         return section
     part, sub, item = m.groups()

@@ -67,6 +67,9 @@ async def test_ask_a_question_and_see_the_answer_with_its_source(browser, site, 
         await expect(answer.locator(".text")).to_contain_text("360元")
         await expect(answer.locator(".source")).to_contain_text("来源")
         await expect(answer.locator(".source")).to_contain_text("三(五)2")
+        # what a screen reader reads too: the line names itself once, with no label before it
+        spoken = await answer.locator(".source").text_content()
+        assert spoken.startswith("来源") and spoken.count("来源") == 1, spoken
     else:  # the knowledge base is not there: the honest fallback with the office's phone
         await expect(answer).to_contain_text(sqlite_app.services.office.phone)
     OUTPUT.mkdir(exist_ok=True)

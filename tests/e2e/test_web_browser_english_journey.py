@@ -78,6 +78,8 @@ async def test_the_english_journey_in_the_browser(browser, staff_app, context): 
     await ask(page, "how much is the review fee for engineer")
     await expect(last_bot(page).locator(".text")).to_contain_text("intermediate: 160 yuan")
     await expect(last_bot(page).locator(".source")).to_contain_text("West Coast New Area")
+    spoken = await last_bot(page).locator(".source").text_content()
+    assert spoken.startswith("Source") and "依据" not in spoken and spoken.count("Source") == 1, spoken
     await ask(page, "when is the online application deadline")
     await expect(last_bot(page)).to_contain_text("takes online applications up to 30 August 2024")
     await layout_is_clean(page)

@@ -20,7 +20,6 @@ SCRIPT_TEXT_KEYS = (
     "web.you",
     "web.bot",
     "web.notice",
-    "web.source_label",
     "web.typing",
     "web.reconnecting",
     "web.reconnected",

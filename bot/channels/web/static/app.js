@@ -87,10 +87,8 @@
     }
     if (m.text) { article.appendChild(el("p", "text", m.text)); }
     if (m.source) {
-      var source = el("p", "source");
-      source.appendChild(el("span", "source-label", t("source_label") + "："));
-      source.appendChild(document.createTextNode(m.source));
-      article.appendChild(source);
+      // the line names itself (来源：… / Source: …), so no label of its own
+      article.appendChild(el("p", "source", m.source));
     }
     if (m.buttons && m.buttons.length) {
       var group = el("div", "buttons");

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.clock import LOCAL_TZ
 from bot.content.texts import local_date
+from bot.knowledge.headcounts import CHINESE, CountPatterns, headcounts
 from bot.knowledge.matcher import SUGGESTIONS, MatchResult, Outcome
 from bot.knowledge.runtime import Runtime, load_runtime
 from bot.knowledge.schema import Entry
@@ -82,6 +83,8 @@ class Answerer:
 
     #: the language dates are written in (``bot.content.texts.local_date``)
     date_language = "zh"
+    #: how the language writes a number of applicants (``bot.knowledge.headcounts``)
+    headcount_patterns: CountPatterns = CHINESE
 
     def __init__(self, runtime: Runtime, t: TextFn, cycles: CycleCalendar) -> None:
         self.runtime = runtime
@@ -131,16 +134,40 @@ class Answerer:
             return self.t("knowledge.cycle_ended", year=status.year, deadline=deadline)
         return self.t("knowledge.cycle_past", year=status.year)
 
-    def entry_text(self, entry: Entry, now: dt.datetime) -> str:
-        """The answer as sent: an optional cycle note, the answer, and the source line last."""
-        parts = [p for p in (self.cycle_note(entry, now), entry.answer.strip(), self.source_line(entry)) if p]
-        return "\n\n".join(parts)
+    def fee_total(self, entry: Entry, normalized: str, now: dt.datetime) -> str | None:
+        """What the applicants the question counts per level pay together (3个人报中级), at the fees
+        of the cycle in force; None when the entry gives no fees or the question counts no one."""
+        if not entry.adds_fee_total or not normalized:
+            return None
+        cycle = self.cycles.in_force(now.astimezone(LOCAL_TZ).year)
+        counts = headcounts(normalized, self.matcher.level_mentions(normalized), self.headcount_patterns)
+        if cycle is None or not counts or any(level not in cycle.fees.yuan for level in counts):
+            return None
+        labels = self.level_labels()
+        parts = [
+            self.t("knowledge.fee_total_part", level=labels.get(level, level), people=people, fee=cycle.fees.yuan[level])
+            for level, people in counts.items()
+        ]
+        total = sum(cycle.fees.yuan[level] * people for level, people in counts.items())
+        return self.t(
+            "knowledge.fee_total", year=cycle.year, total=total, parts=self.t("knowledge.fee_total_separator").join(parts)
+        )
+
+    def level_labels(self) -> dict[str, str]:
+        """Title level id → its name in the answer's language."""
+        return {level.id: level.label for level in self.runtime.kb.levels.levels}
+
+    def entry_text(self, entry: Entry, now: dt.datetime, normalized: str = "") -> str:
+        """The answer as sent: an optional cycle note, the answer (and the fee total the question
+        asks for), and the source line last."""
+        pieces = (self.cycle_note(entry, now), entry.answer.strip(), self.fee_total(entry, normalized, now), self.source_line(entry))
+        return "\n\n".join(p for p in pieces if p)
 
     # ---- replies ----------------------------------------------------------------------------
     def answer_entry(self, entry: Entry, now: dt.datetime, score: float = 1.0, normalized: str = "") -> Reply:
         return Reply(
             outcome="answer",
-            text=self.entry_text(entry, now),
+            text=self.entry_text(entry, now, normalized),
             entry_id=entry.id,
             score=score,
             sources=self.source_refs(entry),
@@ -177,7 +204,7 @@ class Answerer:
                 return self.answer_entry(entry, now, score=score, normalized=result.normalized)
             if entry is not None:
                 runner_ups = self._offered(result.offered)
-                text = f"{self.header(entry)}\n{self.entry_text(entry, now)}"
+                text = f"{self.header(entry)}\n{self.entry_text(entry, now, result.normalized)}"
                 if runner_ups:
                     text += "\n\n" + "\n".join([self.t("knowledge.runner_ups"), *self._numbered(runner_ups)])
                 return Reply(

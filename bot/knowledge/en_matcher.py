@@ -18,6 +18,7 @@ raising) are inherited unchanged, so both languages follow one decision policy.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.en_text import EnglishNormalizer
-from bot.knowledge.levels import Fit, fit
+from bot.knowledge.levels import Fit, LevelMention, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.matcher import (
     _LEVEL_RANK,
@@ -111,6 +112,15 @@ class EnglishMatcher(Matcher):
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
+
+    def level_mentions(self, normalized: str) -> list[LevelMention]:
+        """The title levels a normalised question names (one token each, intermediate_engineer),
+        where it names them, in order."""
+        tokens = self.normalizer.level_tokens
+        if not tokens:
+            return []
+        pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)) + r")\b")
+        return [LevelMention(tokens[m.group(1)], m.start(), m.end()) for m in pattern.finditer(normalized)]
 
     @property
     def size(self) -> int:

@@ -13,6 +13,7 @@ from bot.knowledge.answering import Answerer
 from bot.knowledge.en_loader import load_english
 from bot.knowledge.en_matcher import EnglishMatcher
 from bot.knowledge.en_text import EnglishNormalizer
+from bot.knowledge.headcounts import ENGLISH
 from bot.knowledge.runtime import Runtime, cached_runtime
 from bot.knowledge.schema import Entry
 
@@ -42,6 +43,10 @@ class EnglishAnswerer(Answerer):
     """The Chinese answerer's replies, with English dates and a header long enough for English."""
 
     date_language = "en"
+    headcount_patterns = ENGLISH
+
+    def level_labels(self) -> dict[str, str]:
+        return dict(self.runtime.matcher.normalizer.level_names)
 
     def header(self, entry: Entry) -> str:
         question = entry.question.strip().rstrip(_TRAILING)

@@ -82,6 +82,8 @@ class EnglishNormalizer:
         self.foreign_words = {w for w in (_prepare(s) for s in synonyms.foreign_words) if w} | self.situation_words
         #: one-token canonical form → title level id
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
+        #: title level id → its English name (intermediate engineer)
+        self.level_names = dict(synonyms.levels)
         held = synonyms.held
         self._held_before, self._held_after, self._held_steps = (
             frozenset(_stem(word) for phrase in words for word in _prepare(phrase).split())

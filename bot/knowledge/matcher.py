@@ -60,7 +60,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.asks import AskDetector, answers_other, ask_fit
-from bot.knowledge.levels import Fit, LevelDetector, LevelQuery, fit
+from bot.knowledge.levels import Fit, LevelDetector, LevelMention, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
 from bot.knowledge.schema import Entry, MatcherConfig, Weights
@@ -514,6 +514,10 @@ class Matcher:
             also = self._shares(ids, runner, candidates[1].level_fit, mentions)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
+
+    def level_mentions(self, normalized: str) -> list[LevelMention]:
+        """The title levels a normalised question names, where it names them, in order."""
+        return self.levels.find(normalized)
 
     def about_a_situation(self, scored: Scored) -> bool:
         """Whether the question asks if one may apply in a personal circumstance the notices do not

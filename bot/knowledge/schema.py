@@ -93,6 +93,9 @@ class Entry(_Strict):
     #: ids of entries this one took over when they were merged into it: stored data that names
     #: them (feedback, phrasing candidates, buttons in old messages, question sets) leads here
     replaces: list[str] = Field(default_factory=list)
+    #: the answer gives fees per person; when the question counts applicants per level (我们单位3个人
+    #: 报中级), the total they pay is added from the review cycle's fees (see bot/knowledge/headcounts.py)
+    adds_fee_total: bool = False
 
     @model_validator(mode="before")
     @classmethod

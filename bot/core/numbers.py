@@ -15,13 +15,17 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3,
 _UNITS = {"十": 10, "百": 100}
 _CHINESE = "".join(_DIGITS) + "".join(_UNITS)
 
-#: an amount of years: optional lead word, a number (digits, a decimal, or Chinese numerals), an
-#: optional unit, and an optional "and a half" / "and more"
+#: an amount of years: optional lead word, a number (digits, a decimal, or Chinese numerals; a few
+#: digits at most, so no typed run of digits becomes a number too big for a float), an optional unit
+#: (months are turned into years), an optional "and a half" / "and more", and a closing 了. An age
+#: (30岁) is no number of years of work and is asked again.
 _YEARS = re.compile(
     rf"^(?:已经|已|满|约|大约|大概|差不多)?\s*"
-    rf"(?P<number>\d+(?:\.\d+)?|[{_CHINESE}]+)\s*"
-    rf"(?:(?P<unit>个年头|周年|整年|年|岁|个)\s*(?P<extra>半|多|左右)?)?$"
+    rf"(?P<number>\d{{1,4}}(?:\.\d{{1,3}})?|[{_CHINESE}]{{1,6}})\s*"
+    rf"(?:(?P<unit>个年头|周年|整年|年|个月|个)\s*(?P<extra>半|多|左右)?)?\s*了?$"
 )
+#: months in a year, for an answer given in months (18个月)
+_MONTHS_PER_YEAR = 12
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,12 @@ def parse_years(text: str) -> ParsedYears | None:
     rounded = match.group("extra") in ("半", "多")
     if number[0].isdigit():
         value = float(number)
-        whole = int(value)
-        rounded = rounded or value != whole
     else:
         parsed = chinese_to_int(number)
         if parsed is None:
             return None
-        whole = parsed
-    return ParsedYears(whole, rounded)
+        value = float(parsed)
+    if match.group("unit") == "个月":
+        value /= _MONTHS_PER_YEAR
+    whole = int(value)
+    return ParsedYears(whole, rounded or value != whole)

@@ -73,9 +73,9 @@ class DialogEngine:
             return await self.start(ctx)
         if position == "changed":
             return await self.start(ctx, note=ctx.t(f"{T}.version_changed"))
-        history, _answers = position
+        history, answers = position
         note = ctx.t(f"{T}.resumed", title=ctx.t(self.dialog.title))
-        return self._ask(ctx, history[-1], len(history), note=note)
+        return self._ask(ctx, history[-1], len(history), note=note, answers=answers)
 
     async def on_text(self, ctx: Context, text: str) -> list[Outbound]:
         position = await self._position(ctx)
@@ -93,12 +93,12 @@ class DialogEngine:
             return await self._exit(ctx)
         current = history[-1]
         if word in HELP_WORDS:
-            return self._help(ctx, current, len(history))
+            return self._help(ctx, current, len(history), answers)
         state = self.dialog.states[current]
         try:
             value = self.parse_text(ctx, state, text, answers)
         except InvalidAnswer as exc:
-            return self._ask(ctx, current, len(history), note=exc.reason)
+            return self._ask(ctx, current, len(history), note=exc.reason, answers=answers)
         return await self._advance(ctx, history, answers, value, note=self._rounded_note(ctx, state, text, value))
 
     async def on_callback(self, ctx: Context, payload: str) -> list[Outbound]:
@@ -116,7 +116,7 @@ class DialogEngine:
         if parts[0] != str(len(history)) or parts[1] != str(self.dialog.state_index(current)):
             # A button of an earlier question of this dialog: the reply that asked the current one
             # may never have arrived (the process died after saving the step), so ask it again.
-            return [Outbound.toast_only(ctx.t(f"{T}.stale_reasked"))] + self._ask(ctx, current, len(history))
+            return [Outbound.toast_only(ctx.t(f"{T}.stale_reasked"))] + self._ask(ctx, current, len(history), answers=answers)
         code = parts[2]
         state = self.dialog.states[current]
         if code == "b":
@@ -126,7 +126,7 @@ class DialogEngine:
         if code == "x":
             return [Outbound.toast_only("")] + await self._exit(ctx)
         if code == "h":
-            return [Outbound.toast_only("")] + self._help(ctx, current, len(history))
+            return [Outbound.toast_only("")] + self._help(ctx, current, len(history), answers)
         choices = self.choices(ctx, state)
         index = small_number(code)
         if index is None or index >= len(choices):
@@ -220,7 +220,7 @@ class DialogEngine:
             current = history[-1]
             name = self.dialog.answer_name(current)
             if name not in answers:
-                if name not in prefill or not self.accepts(self.dialog.states[current], prefill[name]):
+                if name not in prefill or not self.accepts(self.dialog.states[current], prefill[name], answers):
                     break
                 answers = {**answers, name: prefill[name]}
                 prefill = {k: v for k, v in prefill.items() if k != name}
@@ -237,18 +237,19 @@ class DialogEngine:
                 return ([Outbound(text=note)] if note else []) + await action(ctx, answers)
             history = [*history, target]
         await self._save(ctx, history, answers, prefill)
-        return self._ask(ctx, history[-1], len(history), note=note)
+        return self._ask(ctx, history[-1], len(history), note=note, answers=answers)
 
-    def accepts(self, state: State, value: Any) -> bool:
-        """Whether a value given up front is a valid answer to the state (else it is asked)."""
+    def accepts(self, state: State, value: Any, answers: dict[str, Any] | None = None) -> bool:
+        """Whether a value given up front is a valid answer to the state (else it is asked): held to
+        the same bounds as a typed one, an earlier answer's floor included (8 years of work is no
+        answer after 10 years in the title)."""
         spec = state.input
         if isinstance(spec, ButtonsInput):
             return any(o.value == value and type(o.value) is type(value) for o in spec.options)
         if isinstance(spec, YesNoInput):
             return isinstance(value, bool)
         if isinstance(spec, NumberInput):
-            lo = spec.min if spec.min is not None else 0
-            hi = spec.max if spec.max is not None else 10**6
+            lo, hi = self.number_bounds(spec, answers or {})
             return isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
         if isinstance(spec, TextInput):
             return isinstance(value, str) and len(value) <= spec.max_length and bool(re.fullmatch(spec.pattern, value))
@@ -271,7 +272,7 @@ class DialogEngine:
         kept = {self.dialog.answer_name(s) for s in history[:-1]}
         answers = {k: v for k, v in answers.items() if k in kept}
         await self._save(ctx, history, answers, await self._pending_prefill(ctx))
-        return self._ask(ctx, history[-1], len(history))
+        return self._ask(ctx, history[-1], len(history), answers=answers)
 
     async def _exit(self, ctx: Context) -> list[Outbound]:
         await ctx.clear_dialog()
@@ -310,11 +311,16 @@ class DialogEngine:
     def _data(self, step: int, state_name: str, code: str) -> str:
         return f"{self.prefix}:{step}.{self.dialog.state_index(state_name)}.{code}"
 
-    def _ask(self, ctx: Context, state_name: str, step: int, note: str | None = None) -> list[Outbound]:
+    def _ask(
+        self, ctx: Context, state_name: str, step: int, note: str | None = None, answers: dict[str, Any] | None = None
+    ) -> list[Outbound]:
+        """The question with its hint and buttons; a number's range is the one its answer is held
+        to (raised by an earlier answer), so a refusal and the hint under it agree."""
         state = self.dialog.states[state_name]
         choices = self.choices(ctx, state)
         if isinstance(state.input, NumberInput):
-            hint = ctx.t(f"{T}.hint_number", min=state.input.min, max=state.input.max)
+            lo, hi = self.number_bounds(state.input, answers or {})
+            hint = ctx.t(f"{T}.hint_number", min=lo, max=hi)
         elif isinstance(state.input, TextInput):
             hint = ctx.t(f"{T}.hint_text")
         else:
@@ -338,7 +344,7 @@ class DialogEngine:
         typed = isinstance(state.input, NumberInput | TextInput)
         return [Outbound(text=text, buttons=rows, expects_typed_answer=typed)]
 
-    def _help(self, ctx: Context, state_name: str, step: int) -> list[Outbound]:
+    def _help(self, ctx: Context, state_name: str, step: int, answers: dict[str, Any] | None = None) -> list[Outbound]:
         state = self.dialog.states[state_name]
         explanation = ctx.t(state.help) if state.help else ctx.t(f"{T}.no_help")
-        return self._ask(ctx, state_name, step, note=explanation)
+        return self._ask(ctx, state_name, step, note=explanation, answers=answers)

@@ -70,7 +70,10 @@ class EligibilityFeature(Feature):
         state = await ctx.dialog()
         if state is not None and state.dialog == DIALOG:
             return await self.engine.resume_or_start(ctx)
-        return await self.engine.start(ctx, note=ctx.t("eligibility.intro", max_steps=self.engine.dialog.max_steps))
+        return await self.engine.start(ctx, note=self._intro(ctx))
+
+    def _intro(self, ctx: Context) -> str:
+        return ctx.t("eligibility.intro", max_steps=self.engine.dialog.max_steps)
 
     async def start_prefilled(self, ctx: Context, token: str) -> list[Outbound]:
         """资格自测 under a personal-case answer: begin with what the question told (kept for the
@@ -78,12 +81,17 @@ class EligibilityFeature(Feature):
         note = await get_note(ctx, PREFILL_NOTE)
         answers = note.get("answers") if note is not None and note.get("token") == token else None
         if not isinstance(answers, dict) or not answers:
-            intro = ctx.t("eligibility.prefill.expired") + "\n\n" + ctx.t("eligibility.intro")
+            state = await ctx.dialog()
+            if state is not None and state.dialog == DIALOG:
+                # a second press (a double tap, or the button pressed again later) goes on with the
+                # check the first one started: starting afresh would drop what the question told
+                return [Outbound.toast_only(""), *await self.engine.resume_or_start(ctx)]
+            intro = ctx.t("eligibility.prefill.expired") + "\n\n" + self._intro(ctx)
             return [Outbound.toast_only(""), *await self.engine.start(ctx, note=intro)]
         await clear_note(ctx, PREFILL_NOTE)
         prefill = self.engine.usable_prefill(whole_years(answers))
         facts = describe_facts(ctx.t, prefill)
-        intro = ctx.t("eligibility.intro") + "\n" + ctx.t("eligibility.prefill.applied", facts=facts)
+        intro = self._intro(ctx) + "\n" + ctx.t("eligibility.prefill.applied", facts=facts)
         level = note.get("level") if note is not None else None
         if isinstance(level, str) and ctx.services.texts.has(f"eligibility.names.title.{level}"):
             intro += ctx.t("eligibility.prefill.wanted", level=ctx.t(f"eligibility.names.title.{level}"))

@@ -188,6 +188,9 @@ def test_runner_accepts_only_valid_prefilled_answers():
     assert engine.accepts(states["years_of_work"], 8) and engine.accepts(states["years_of_work"], 0)
     assert not engine.accepts(states["years_of_work"], 51) and not engine.accepts(states["years_of_work"], True)
     assert engine.usable_prefill({"education": "bachelor", "level": "intermediate", "verdict": 1}) == {"education": "bachelor"}
+    # a prefilled number is held to the floor an earlier answer sets, as a typed one is
+    assert engine.accepts(states["years_of_work"], 8, {"years_in_title": 5})
+    assert not engine.accepts(states["years_of_work"], 8, {"years_in_title": 10})
 
 
 # ---- through the core ---------------------------------------------------------------------------
@@ -262,6 +265,39 @@ async def test_title_and_years_in_title_are_skipped(app, user):
     await user.press_label("大专")
     assert Q_TITLE not in user.text and Q_YEARS_IN_TITLE not in user.text
     assert "第7题" in user.text  # title (5) and its years (6) were told
+
+
+async def test_a_prefilled_answer_below_an_earlier_one_is_asked_and_the_check_ends_with_a_verdict(app, user):
+    """The question told 8 years of work; the check then learns 10 years in the title, which the
+    years of work must cover: the prefilled 8 is asked again, not taken into a profile that cannot
+    be evaluated."""
+    await user.say("我大专毕业干了8年能报中级吗")
+    await user.press_label(BUTTON)
+    assert "最多" in user.text and "{max_steps}" not in user.text  # the intro names the real number
+    await answer_basics(user)
+    await user.press_label("助理工程师")
+    assert Q_YEARS_IN_TITLE in user.text
+    await user.say("10")
+    assert Q_YEARS_OF_WORK in user.text  # 8 is below 10: asked, with its floor
+    await user.say("8")
+    assert Q_YEARS_OF_WORK in user.text
+    assert "请输入10到50" in user.text and "请输入0到50" not in user.text  # the refusal and the hint name one range
+    await user.say("12")
+    for _ in range(12):  # the rest of the check, first button each time, up to the verdict
+        if "根据您的回答" in user.text or "系统出了点问题" in user.text:
+            break
+        await user.press(user.button_data[0])
+    assert "根据您的回答" in user.text and "系统出了点问题" not in user.text
+
+
+async def test_a_second_press_of_the_prefilled_button_goes_on_with_the_same_check(app, user):
+    await user.say("我本科毕业8年能报中级吗")
+    data = user.button_data[0]
+    await user.press(data)
+    await answer_basics(user)
+    assert "第5题：" + Q_TITLE in user.text
+    await user.press(data)  # a double tap, or the old message's button later
+    assert "已过期" not in user.text and "第5题：" + Q_TITLE in user.text
 
 
 async def test_old_or_forged_button_starts_the_check_from_scratch(app, user, clock):

@@ -16,13 +16,15 @@ from bot.core.numbers import ParsedYears, chinese_to_int, parse_number, parse_ye
         ("3年半", 3, True), ("2.5", 2, True), ("三年多", 3, True), ("两年", 2, False), ("二十五", 25, False),
         ("满5年", 5, False), ("5 年", 5, False), ("半年", 0, True), ("0", 0, False), ("零", 0, False),
         ("十", 10, False), ("３年半", 3, True), ("十一年", 11, False),
+        # as people answer on a phone: a closing 了, months
+        ("8年了", 8, False), ("2年半了", 2, True), ("18个月", 1, True), ("十二个月", 1, False), ("6个月", 0, True),
     ],
 )
 def test_typed_years(text, years, rounded):
     assert parse_years(text) == ParsedYears(years, rounded)
 
 
-@pytest.mark.parametrize("text", ["abc", "-1", "", "年", "十十", "二五", "三.五", "3-4年", "好几年", "6个月"])
+@pytest.mark.parametrize("text", ["abc", "-1", "", "年", "十十", "二五", "三.五", "3-4年", "好几年", "30岁", "9" * 400, "1" * 20 + "年"])
 def test_not_a_number_of_years(text):
     assert parse_years(text) is None
 
@@ -39,7 +41,7 @@ def test_digits_round_trip(value):
     assert parse_years(f"{value}年") == ParsedYears(value)
 
 
-@given(st.text(max_size=12))
+@given(st.text(max_size=12) | st.text(alphabet="0123456789.年个月了", min_size=10, max_size=600))
 def test_never_raises(text):
     result = parse_years(text)
     assert result is None or (result.years >= 0 and isinstance(result.rounded, bool))

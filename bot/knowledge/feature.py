@@ -36,7 +36,7 @@ from bot.eligibility.answers import (
 from bot.knowledge.answering import Answerer, Reply
 from bot.knowledge.assistant_questions import AssistantQuestion, AssistantQuestions
 from bot.knowledge.daily import DailyTally
-from bot.knowledge.feedback import question_key, record_unanswered, record_vote
+from bot.knowledge.feedback import question_key, record_unanswered, record_vote, scrub
 from bot.knowledge.learning import (
     REPHRASE_NOTE,
     REPHRASE_WINDOW,
@@ -183,12 +183,17 @@ class KnowledgeFeature(FreeTextHandler):
         self.daily.add(reply.outcome, ctx.now)
         if self.daily.due(ctx.now):
             await self.daily.flush(ctx.uow.execute, ctx.now)
+        stored = reply.normalized
+        if scrub(text) != text:
+            # normalising drops the @ and dots that mark an e-mail address, so scrubbing the
+            # normalised text would keep it: the stored key is the scrubbed question's normal form
+            stored = answerer.matcher.score(scrub(text)).normalized
         if reply.outcome != "answer" and not _BARE_CODE.fullmatch(text.strip()):
-            await record_unanswered(ctx.uow.execute, text, reply.normalized, reply.outcome, reply.top_entry_id, ctx.now)
+            await record_unanswered(ctx.uow.execute, text, stored, reply.outcome, reply.top_entry_id, ctx.now)
         ref = None
         # the learning loop writes phrasings into the Chinese entries: English questions stay out
         if (reply.outcome in ("answer", "suggest") or reply.suggestions) and not english:
-            key, scrubbed = question_key(text, reply.normalized)
+            key, scrubbed = question_key(text, stored)
             ref = await self.refs.remember(ctx.uow.execute, key, scrubbed, ctx.now)
             await self._learn_from_rephrase(ctx, key, reply.entry_id)
         replies = self.render(ctx, reply, ref)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.clock import LOCAL_TZ
 from bot.knowledge.feedback import scrub
-from bot.knowledge.models import AnswerFeedback, UnansweredQuestion
+from bot.knowledge.models import AnswerFeedback, QuestionRef, UnansweredQuestion
 from tests.support.helpers import ChatUser, make_app, make_clock
 from tests.support.kb_fixtures import ENTRIES, make_content_root, write_knowledge
 
@@ -122,6 +122,20 @@ async def test_unanswered_questions_are_counted_without_personal_data(kb_app):
     assert any("＊" in t for t in texts)
     columns = set(UnansweredQuestion.__table__.columns.keys())
     assert not any("user" in c or "chat" in c for c in columns)
+
+
+async def test_an_e_mail_address_reaches_no_stored_column(kb_app):
+    """Normalising drops the @ and the dots, so an address scrubbed after normalising would survive
+    as plain words in the key that groups rephrasings: neither the key nor the text may keep it."""
+    user = ChatUser(kb_app)
+    await user.say("我的邮箱是zhang.san@example.com，电话13812345678，今天天气怎么样")
+    await user.say("我的邮箱是zhang.san@example.com，评审费多少钱")
+    stored = [(r.key, r.text) for r in await rows(kb_app, UnansweredQuestion)]
+    stored += [(r.key, r.text) for r in await rows(kb_app, QuestionRef)]
+    assert stored  # the questions were recorded, without the address
+    for values in stored:
+        for value in values:
+            assert "zhang" not in value and "example" not in value and "13812345678" not in value, value
 
 
 def test_scrub_keeps_years_and_small_numbers():

@@ -40,6 +40,11 @@ def raised_at(exc: BaseException) -> str:
     return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
 
 
+#: set in a dialog's data while another feature has the user's attention (see
+#: ``Conversation._pause_or_resume_dialog``); the dialog's own next save drops it
+PAUSED = "paused"
+
+
 class Conversation:
     """Routes inbound updates to features; see the module docstring for the guarantees."""
 
@@ -60,6 +65,8 @@ class Conversation:
         self._callbacks: dict[str, Handler] = {}
         self._menu: dict[str, Handler] = {}
         self._dialog_owner: dict[str, Feature] = {}
+        #: the feature behind each command and menu action: any other one pauses an open dialog
+        self._owner: dict[tuple[str, str], Feature] = {}
         self._group_commands: set[str] = set()
         self._group_callbacks: set[str] = set()
         for feature in self.features:
@@ -78,15 +85,16 @@ class Conversation:
 
     # ---- registration -----------------------------------------------------------------------
     def _register(self, feature: Feature) -> None:
-        for table, items in (
-            (self._commands, feature.commands()),
-            (self._callbacks, feature.callbacks()),
-            (self._menu, feature.menu_actions()),
+        for kind, table, items in (
+            ("command", self._commands, feature.commands()),
+            ("callback", self._callbacks, feature.callbacks()),
+            ("menu", self._menu, feature.menu_actions()),
         ):
             for key, handler in items.items():
                 if key in table:
                     raise ValueError(f"{feature.name}: {key!r} is already registered")
                 table[key] = handler
+                self._owner[(kind, key)] = feature
         for dialog in feature.dialogs:
             self._dialog_owner[dialog] = feature
         self._group_commands |= feature.group_commands
@@ -197,17 +205,20 @@ class Conversation:
         if text.startswith("/"):
             return prefix + await self._route_command(ctx, text)
         state = await ctx.dialog()
-        if state is not None:
-            owner = self._dialog_owner.get(state.dialog)
+        open_dialog = state is not None and not state.data.get(PAUSED)
+        owner = self._dialog_owner.get(state.dialog) if state is not None else None
+        menu_key = self._menu_key_for_label(text)
+        if menu_key is not None and not (open_dialog and owner is not None and text.strip().lower() in owner.dialog_words):
+            # a menu label typed (or sent by a reply keyboard) is the menu's, unless the open
+            # dialog reads that word itself (帮助 explains the current question)
+            return prefix + await self.run_menu(ctx, menu_key)
+        if open_dialog:
             if owner is None:
                 await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
             else:
                 replies = await owner.on_dialog_text(ctx, text)
                 if replies is not None:
                     return prefix + replies
-        menu_key = self._menu_key_for_label(text)
-        if menu_key is not None:
-            return prefix + await self.run_menu(ctx, menu_key)
         prefix += await self._follow_written_language(ctx, text)
         if self.free_text is None:
             return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
@@ -264,7 +275,8 @@ class Conversation:
         if handler is None:
             shown = head if len(head) <= 32 else head[:32] + "…"
             return [Outbound(text=ctx.t("help.unknown_command", command=shown))]
-        return await handler(ctx, args.strip())
+        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("command", name)))
+        return paused + await handler(ctx, args.strip())
 
     async def _route_callback(self, ctx: Context) -> list[Outbound]:
         data = ctx.inbound.callback_data
@@ -281,7 +293,24 @@ class Conversation:
         handler = self._menu.get(key)
         if handler is None:
             return [Outbound(text=ctx.t("input.feature_unavailable"))]
-        return await handler(ctx, "")
+        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("menu", key)))
+        return paused + await handler(ctx, "")
+
+    async def _pause_or_resume_dialog(self, ctx: Context, owner: Feature | None) -> list[Outbound]:
+        """Another feature's command or menu item pauses the open dialog: what the user types next
+        is for that feature (a question after 问答), not an answer the dialog would refuse. The
+        dialog keeps its place; its own command or menu item (or any of its buttons) resumes it."""
+        state = await ctx.dialog()
+        if state is None:
+            return []
+        mine = self._dialog_owner.get(state.dialog) is owner
+        if mine and state.data.get(PAUSED):
+            data = {k: v for k, v in state.data.items() if k != PAUSED}
+            await ctx.set_dialog(state.dialog, state.step, data, state.definition_version)
+        elif not mine and not state.data.get(PAUSED):
+            await ctx.set_dialog(state.dialog, state.step, {**state.data, PAUSED: True}, state.definition_version)
+            return [Outbound(text=ctx.t("dialog.paused"))]
+        return []
 
     # ---- documents ----------------------------------------------------------------------------
     async def _prepare_document(self, inbound: Inbound) -> object:

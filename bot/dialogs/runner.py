@@ -37,6 +37,8 @@ BACK_WORDS = frozenset({"上一步", "返回", "back"})
 RESTART_WORDS = frozenset({"重新开始", "重来", "restart"})
 EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit"})
 HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
+#: every word the engine reads itself at any question (see ``Feature.dialog_words``)
+CONTROL_WORDS = BACK_WORDS | RESTART_WORDS | EXIT_WORDS | HELP_WORDS
 YES_WORDS = frozenset({"是", "是的", "有", "对", "y", "yes"})
 NO_WORDS = frozenset({"否", "不是", "没有", "无", "不", "n", "no"})
 

@@ -15,7 +15,7 @@ from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
 from bot.dialogs.loader import load_dialog
-from bot.dialogs.runner import DialogEngine
+from bot.dialogs.runner import CONTROL_WORDS, DialogEngine
 from bot.eligibility.answers import (
     PREFILL_NOTE,
     PREFILL_PAYLOAD,
@@ -45,6 +45,7 @@ def text_fn(ctx: Context) -> Callable[..., str]:
 class EligibilityFeature(Feature):
     name = "eligibility"
     dialogs = frozenset({DIALOG})
+    dialog_words = CONTROL_WORDS
 
     def __init__(self, services: Services) -> None:
         root = services.content_root

@@ -405,3 +405,33 @@ async def stored_state_of(app, user: ChatUser) -> DialogState | None:
     async with app.db.session() as s:
         row = (await s.execute(select(User).where(User.external_id == user.user_id))).scalar_one_or_none()
         return None if row is None else await s.get(DialogState, row.id)
+
+
+async def test_another_menu_item_pauses_the_check_so_a_question_gets_answered_then_it_resumes(user):
+    """Pressing 问答 during the check and typing a question: the question is answered (before, the
+    check took it for an answer and refused it); pressing 资格自测 again goes on where it stopped."""
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    assert "第2题" in user.text
+    await user.press("menu:qa")
+    assert "暂停" in user.text and "请直接输入您的问题" in user.text
+    await user.say("评审费多少钱")
+    assert "360元" in user.text and "请点击按钮作答" not in user.text
+    await user.say("问答")  # the menu's label typed: the menu's, not a refused answer
+    assert "没有看懂您的选择" not in user.text
+    await user.press("menu:eligibility")
+    assert "第2题：" in user.text and "暂停" not in user.text
+    await user.press_label("在山东，从事工业互联网专业技术工作")
+    assert "第3题" in user.text
+
+
+async def test_a_button_of_the_paused_check_goes_on_with_it(user):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    buttons = user.last
+    await user.say("/help")
+    user.last = buttons
+    await user.press_label("在山东，从事工业互联网专业技术工作")
+    assert "第3题" in user.text
+    await user.press_label("内地（大陆）居民")
+    assert "第4题" in user.text  # typed answers and presses reach the check again

@@ -53,6 +53,9 @@ def cases():
         ("我本科畢業八年能報中級嗎", "intermediate", {"education": "bachelor", "years_of_work": 8}),
         ("本科助工几年能报工程师", "intermediate", {"education": "bachelor", "current_title": "assistant"}),
         ("初中学历干了15年能报助工吗", "assistant", {"education": "other", "years_of_work": 15}),
+        # general schooling is no 中专; a 技校 diploma's level depends on its class, so it is asked
+        ("高中毕业干了10年能报助工吗", "assistant", {"education": "other", "years_of_work": 10}),
+        ("技校毕业干了10年能报助工吗", "assistant", {"years_of_work": 10}),
         # how long a title is held, said with the verb of getting it
         ("我是本科，助工拿了4年，今年能评中级不", "intermediate", {"education": "bachelor", "current_title": "assistant", "years_in_title": 4}),
         ("中级评上6年了，本科，能报高工吗", "deputy_senior", {"education": "bachelor", "current_title": "intermediate", "years_in_title": 6}),

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.clock import LOCAL_TZ
 from bot.content.texts import LANGUAGES
 from bot.core.context import Context
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Outbound
+from bot.core.unit_of_work import DialogRecord
 
 FORGET_DIALOG = "forget"
+#: in the forget confirmation's data: the dialog that was open before it, given back on 取消
+KEPT_DIALOG = "kept"
+
+
+def _as_kept(state: DialogRecord) -> dict[str, Any]:
+    return {"dialog": state.dialog, "step": state.step, "data": state.data, "version": state.definition_version}
 #: what ``/lang …`` accepts for each language
 LANGUAGE_WORDS = {
     "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "zh-cn": "zh", "zh-hans": "zh",
@@ -142,7 +151,11 @@ class BasicsFeature(Feature):
         return [Outbound(text=ctx.t("lang.set"), buttons=self.main_menu(ctx))]
 
     async def forget(self, ctx: Context, _args: str) -> list[Outbound]:
-        await ctx.set_dialog(FORGET_DIALOG, "confirm")
+        """Ask for confirmation. A dialog in flight (a self-check half done) is kept inside the
+        confirmation, so 取消 gives it back instead of losing it."""
+        state = await ctx.dialog()
+        kept = (state.data.get(KEPT_DIALOG) if state.dialog == FORGET_DIALOG else _as_kept(state)) if state else None
+        await ctx.set_dialog(FORGET_DIALOG, "confirm", {KEPT_DIALOG: kept} if kept else {})
         buttons = [[Button(text=ctx.t("forget.confirm_button"), data="forget:yes"), Button(text=ctx.t("forget.cancel_button"), data="forget:no")]]
         return [Outbound(text=ctx.t("forget.confirm"), buttons=buttons)]
 
@@ -151,7 +164,11 @@ class BasicsFeature(Feature):
         if state is None or state.dialog != FORGET_DIALOG or payload not in {"yes", "no"}:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         if payload == "no":
-            await ctx.clear_dialog()
+            kept = state.data.get(KEPT_DIALOG)
+            if isinstance(kept, dict) and kept.get("dialog") and kept.get("step"):
+                await ctx.set_dialog(str(kept["dialog"]), str(kept["step"]), dict(kept.get("data") or {}), str(kept.get("version") or ""))
+            else:
+                await ctx.clear_dialog()
             return [Outbound(text=ctx.t("forget.kept"), edit=True)]
         if self._conversation is not None:
             await self._conversation.forget_user(ctx)

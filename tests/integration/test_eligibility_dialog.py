@@ -435,3 +435,19 @@ async def test_a_button_of_the_paused_check_goes_on_with_it(user):
     assert "第3题" in user.text
     await user.press_label("内地（大陆）居民")
     assert "第4题" in user.text  # typed answers and presses reach the check again
+
+
+async def test_forget_then_cancel_gives_the_half_done_check_back(user):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.say("/forget")
+    await user.press("forget:no")
+    assert "没有被删除" in user.text
+    await user.press("menu:eligibility")
+    assert "第3题" in user.text  # where it stood, not 第1题
+    await user.say("/forget")
+    await user.say("随便说点什么")  # text while the confirmation is open asks again, still keeping the check
+    await user.press("forget:no")
+    await user.press("menu:eligibility")
+    assert "第3题" in user.text

@@ -120,7 +120,9 @@ class BasicsFeature(Feature):
         ]
         state = await ctx.dialog()
         if state is not None:
-            lines.append(ctx.t("privacy.dialog_line", dialog=state.dialog))
+            key = f"privacy.dialog_names.{state.dialog}"
+            name = ctx.t(key) if ctx.services.texts.has(key) else state.dialog
+            lines.append(ctx.t("privacy.dialog_line", dialog=name))
         extra = await self._conversation.describe_user_data(ctx) if self._conversation else []
         lines.extend(extra or [ctx.t("privacy.none_extra")])
         lines.append(ctx.t("privacy.footer"))

@@ -108,7 +108,7 @@ async def test_privacy_lists_stored_data(user):
     await user.say("/forget")
     await user.say("/privacy")
     assert "终端" in user.text or "test" in user.text
-    assert "进行中的对话" in user.text
+    assert "进行中的对话：删除信息的确认" in user.text  # named for people, not by its internal id
 
 
 async def test_cancel_clears_dialog(user, app):

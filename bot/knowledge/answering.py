@@ -60,6 +60,8 @@ class Reply:
     #: a fallback on a personal circumstance the notices do not rule on: the chat offers the
     #: eligibility self-check beside it
     offers_self_check: bool = False
+    #: main-menu actions the answered entry offers (``Entry.offers``), shown as buttons under it
+    offers: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -173,6 +175,7 @@ class Answerer:
             sources=self.source_refs(entry),
             normalized=normalized,
             top_entry_id=entry.id,
+            offers=tuple(entry.offers),
         )
 
     def header(self, entry: Entry) -> str:
@@ -217,6 +220,7 @@ class Answerer:
                     result.normalized,
                     top,
                     guided=True,
+                    offers=tuple(entry.offers),
                 )
         if result.outcome == "suggest":
             suggestions = self._offered(result.offered or tuple(c.entry_id for c in result.candidates[:SUGGESTIONS]))

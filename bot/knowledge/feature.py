@@ -215,8 +215,10 @@ class KnowledgeFeature(FreeTextHandler):
                     Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}{tail}"),
                 ]
             ]
-            # a guided answer's runner-ups ("不是这个？") come first, the votes on the answer last
-            rows = self._choices(reply, tail) + votes
+            # a guided answer's runner-ups ("不是这个？") come first, then what this assistant can do
+            # about it (查进度 under how to check the status), the votes on the answer last
+            offered = [[menu_button(ctx, key)] for key in reply.offers]
+            rows = self._choices(reply, tail) + offered + votes
             return [Outbound(text=c) for c in chunks[:-1]] + [Outbound(text=chunks[-1], buttons=rows)]
         if reply.outcome == "suggest" or reply.suggestions:
             # a suggestion list, or a fallback's related topics

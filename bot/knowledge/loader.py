@@ -385,6 +385,20 @@ def uncited_sections(kb: KnowledgeBase) -> list[tuple[str, str]]:
 
 
 def check_knowledge(root: Path) -> list[ContentProblem]:
-    """The ``python -m bot check`` checker for ``knowledge/``."""
-    _kb, problems = collect(root)
+    """The ``python -m bot check`` checker for ``knowledge/``: the entries, and for each main-menu
+    action an entry offers (``offers``), a menu label in dialogs/texts.yaml."""
+    kb, problems = collect(root)
+    offered = {key: entry.id for entry in (kb.entries if kb is not None else []) for key in entry.offers}
+    if offered:
+        from bot.content.texts import Texts
+
+        try:
+            texts = Texts.load([root / "dialogs" / "texts.yaml"], root)
+        except ContentError as exc:
+            return problems + exc.problems
+        problems += [
+            ContentProblem("knowledge/entries", None, f"{entry_id}: offers {key!r}, which no menu item is (no text menu.{key})")
+            for key, entry_id in offered.items()
+            if not texts.has(f"menu.{key}")
+        ]
     return problems

@@ -96,6 +96,9 @@ class Entry(_Strict):
     #: the answer gives fees per person; when the question counts applicants per level (我们单位3个人
     #: 报中级), the total they pay is added from the review cycle's fees (see bot/knowledge/headcounts.py)
     adds_fee_total: bool = False
+    #: main-menu actions of this assistant that do what the answer describes (status: look an
+    #: application up by its number; reminders), offered as buttons under it
+    offers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

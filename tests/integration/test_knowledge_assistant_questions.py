@@ -70,3 +70,22 @@ async def test_a_guided_guess_yields_to_the_assistant(sqlite_app):
     await user.say("/start", language="en")
     await user.say("please delete my data")
     assert "/forget" in user.text and "/privacy" in user.text
+
+
+async def test_an_hr_contact_is_told_how_to_follow_the_units_applications(sqlite_app):
+    user = ChatUser(sqlite_app, "about-8")
+    await user.say("邀请码在哪里拿")
+    assert "/hr" in user.text and "/unit" in user.text and "通知里没有写到" not in user.text
+    await user.say("我是单位的职称负责人怎么查本单位的进度")
+    assert "/unit" in user.text
+
+
+async def test_the_answer_on_checking_the_status_offers_this_assistants_lookup(sqlite_app):
+    """The notices say to check on the provincial platform; this assistant can look an application up
+    too, so the answer carries the 申报进度 menu button (``offers`` of the entry)."""
+    user = ChatUser(sqlite_app, "about-9")
+    await user.say("怎么查申报进度")
+    assert "山东省专业技术人员管理服务平台" in user.text
+    assert "menu:status" in user.button_data and user.button_data[-1].startswith("kb:dn:")  # the votes stay last
+    await user.press("menu:status")
+    assert "/bind" in user.text or "申报编号" in user.text

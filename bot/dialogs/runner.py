@@ -37,6 +37,14 @@ BACK_WORDS = frozenset({"上一步", "返回", "back"})
 RESTART_WORDS = frozenset({"重新开始", "重来", "restart"})
 EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit"})
 HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
+#: the shortest part of a button label typed that stands for the button (a single character is
+#: part of too many labels to mean one)
+MIN_PART_CHARS = 2
+def _letters_only(text: str) -> str:
+    """Letters, digits and ideographs only: a label typed without its commas and brackets."""
+    return re.sub(r"[\W_]+", "", text)
+
+
 #: every word the engine reads itself at any question (see ``Feature.dialog_words``)
 CONTROL_WORDS = BACK_WORDS | RESTART_WORDS | EXIT_WORDS | HELP_WORDS
 YES_WORDS = frozenset({"是", "是的", "有", "对", "y", "yes"})
@@ -164,9 +172,17 @@ class DialogEngine:
                 return True
             if lowered in NO_WORDS:
                 return False
-        for value, label in self.choices(ctx, state):
-            if lowered == unicodedata.normalize("NFKC", label).strip().lower():
+        labelled = [(value, unicodedata.normalize("NFKC", label).strip().lower()) for value, label in self.choices(ctx, state)]
+        for value, label in labelled:
+            if lowered == label:
                 return value
+        # a part of one label only, as people type it on a phone (在职, 本科, 大陆): that option;
+        # a part of several (没有 of 没有 and 没有/不清楚) is not a choice
+        compact = _letters_only(lowered)
+        if len(compact) >= MIN_PART_CHARS:
+            holding = [value for value, label in labelled if compact in _letters_only(label)]
+            if len(holding) == 1:
+                return holding[0]
         raise InvalidAnswer(ctx.t(f"{T}.invalid_choice"))
 
     def _number(self, ctx: Context, spec: NumberInput, typed: str, answers: dict[str, Any]) -> int:

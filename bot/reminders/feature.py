@@ -126,12 +126,20 @@ class RemindersFeature(Feature):
         return [Outbound.toast_only(note), *await self._view(ctx, edit=True, note=note)]
 
     # ---- broadcasts ----------------------------------------------------------------------------
-    async def _deny(self, ctx: Context, what: str) -> list[Outbound] | None:
-        """Staff rights are checked on every step; a refusal is audited."""
+    async def _deny(self, ctx: Context, what: str, pressed: bool = False) -> list[Outbound] | None:
+        """Staff rights are checked on every step; a refusal is audited. Only a broadcast draft is
+        dropped (a user's own self-check stays). A broadcast button pressed by someone with no
+        draft was never shown to them (forged): it gets the neutral "button expired", which tells
+        nothing about staff functions."""
         if ctx.is_staff:
             return None
         await ctx.audit("broadcast.denied", subject=what)
-        await ctx.clear_dialog()
+        state = await ctx.dialog()
+        drafting = state is not None and state.dialog == DIALOG
+        if drafting:  # staff rights withdrawn mid-draft: the draft goes, and they are told why
+            await ctx.clear_dialog()
+        elif pressed:
+            return [Outbound.toast_only(ctx.t("input.stale_button"))]
         return [Outbound(text=ctx.t("reminders.broadcast.not_staff"))]
 
     async def broadcast(self, ctx: Context, _args: str) -> list[Outbound]:
@@ -142,7 +150,7 @@ class RemindersFeature(Feature):
         return [Outbound(text=ctx.t("reminders.broadcast.choose_segment"), buttons=[labels[i:i + 2] for i in range(0, 6, 2)])]
 
     async def bc_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
-        if denied := await self._deny(ctx, "broadcast"):
+        if denied := await self._deny(ctx, "broadcast", pressed=True):
             return denied
         state = await ctx.dialog()
         if state is None or state.dialog != DIALOG:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Services
+from bot.core.sanitize import clean_text
 from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import id_tail_hash, normalize_id_tail
 from bot.status.service import NOTE_MAX, StatusChanged, StatusInputError, StatusService
@@ -179,11 +180,13 @@ def render_report(report: ImportReport, t: Callable[..., str], max_errors: int |
 
 
 def _text(value: Any) -> str:
+    """A cell as text, without control and invisible formatting characters: a right-to-left
+    override in a unit's name would make a second unit no invite ever matches."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return clean_text(str(value))
 
 
 def _parse_time(value: Any, now: datetime) -> datetime | None | str:

@@ -451,3 +451,19 @@ async def test_forget_then_cancel_gives_the_half_done_check_back(user):
     await user.press("forget:no")
     await user.press("menu:eligibility")
     assert "第3题" in user.text
+
+
+async def test_part_of_one_button_label_typed_is_that_button(user):
+    """On a phone people type the gist of a button (在职, 大陆); a part that several labels share
+    (山东) is asked again."""
+    await user.say("/eligibility")
+    await user.say("在职")
+    assert "第2题" in user.text
+    await user.say("山东")
+    assert "第2题" in user.text and "第3题" not in user.text
+    await user.say("在山东从事工业互联网专业技术工作")  # without the comma
+    assert "第3题" in user.text
+    await user.say("大陆")
+    assert "第4题" in user.text
+    await user.say("本")  # one character stands for nothing
+    assert "第4题" in user.text and "第5题" not in user.text

@@ -99,13 +99,21 @@ async def test_stale_subscription_button(user):
 async def test_broadcast_is_staff_only_and_refusals_are_audited(user, app):
     await user.say("/broadcast")
     assert "无权限" in user.text
-    await user.press("bc:s:all")
-    assert "无权限" in user.text
+    await user.press("bc:s:all")  # never shown to this user: forged, and told nothing about staff
+    assert user.last[0].toast == "该按钮已失效，请重新操作。" and "无权限" not in user.text
     await user.say("/broadcast_cancel")
     assert "无权限" in user.text
     async with app.db.session() as s:
         actions = list((await s.execute(select(AuditEntry.action).where(AuditEntry.action == "broadcast.denied"))).scalars())
     assert len(actions) == 3
+
+
+async def test_a_forged_broadcast_button_leaves_the_users_own_dialog_alone(user, app):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    await user.press("bc:s:all")
+    await user.press("menu:eligibility")
+    assert "第2题" in user.text
 
 
 async def test_staff_rights_are_checked_again_at_confirmation(app):

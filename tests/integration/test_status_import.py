@@ -176,3 +176,18 @@ def test_cli_import_and_hr_invite(tmp_path):
     assert "单位：青岛示例科技有限公司" in result.stdout and "请单位职称工作负责人在聊天中发送：/hr " in result.stdout
     result = _cli(tmp_path, "status", "import", str(tmp_path / "missing.xlsx"))
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+async def test_invisible_and_right_to_left_characters_are_dropped_from_cells(sapp):  # noqa: F811
+    """A unit name with a right-to-left mark or an isolate (copied from another document) would be a
+    second unit that no invite matches; a name with one would not match what the person types."""
+    rows = [
+        row("SD2024-000011", "张\u202e三明", unit="青岛示例科技\u2067有限公司"),
+        row("SD2024-000012", "李四\u200b", unit="青岛示例科技有限公司\u2069"),
+    ]
+    report = await run_import(sapp, "statuses.xlsx", xlsx_bytes(rows))
+    assert report.ok and report.applied
+    units = [u.name for u in await rows_of(sapp, Unit)]
+    assert units == ["青岛示例科技有限公司"]
+    for application in await rows_of(sapp, Application):
+        assert not any(ch in application.applicant_name for ch in "\u202e\u200b\u2067\u2069"), repr(application.applicant_name)

@@ -115,14 +115,17 @@ class EligibilityFeature(Feature):
         profile, ce_report = profile_from_answers(answers)
         today = ctx.now.astimezone(LOCAL_TZ).date()
         t = text_fn(ctx)
-        result = evaluate(profile, self.book, self.cycles.view(today), today, t, ce_self_report=ce_report, lang=ctx.language)
-        buttons = [[
-            Button(text=ctx.t("eligibility.verdict.again_button"), data="menu:eligibility"),
-            Button(text=ctx.t("eligibility.verdict.reminders_button"), data="menu:reminders"),
-        ]]
+        view = self.cycles.view(today)
+        result = evaluate(profile, self.book, view, today, t, ce_self_report=ce_report, lang=ctx.language)
+        row = [Button(text=ctx.t("eligibility.verdict.again_button"), data="menu:eligibility")]
         details = "\n".join(detail_lines(result, t))
         if result.excluded is None:
-            details += "\n\n" + ctx.t("eligibility.verdict.reminders_offer")
+            # before the deadline: its reminders; after it, word of the next year's notice (someone
+            # this review excludes gets neither)
+            offer = "reminders" if view is not None and view.is_open else "notices"
+            row.append(Button(text=ctx.t(f"eligibility.verdict.{offer}_button"), data="menu:reminders"))
+            details += "\n\n" + ctx.t(f"eligibility.verdict.{offer}_offer")
+        buttons = [row]
         return [
             Outbound(text="\n".join(summary_lines(result, t))),
             Outbound(text=details, buttons=buttons),

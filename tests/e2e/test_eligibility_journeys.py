@@ -100,7 +100,9 @@ def assert_engineer_verdict(summary: dict, details: dict) -> None:
     assert source_lines and "人社部发〔2019〕16号" in source_lines[0]
     assert "评审费160元/人" in text
     assert "以上结果仅供参考" in details["text"] and "材料清单" in details["text"]
-    assert list(button_data(details)) == ["🔄 重新自测", "🔔 订阅截止提醒"]
+    # the bot runs on today's date, after the 2024 deadline: word of the next notice, not a reminder
+    assert list(button_data(details)) == ["🔄 重新自测", "🔔 订阅通知公告"]
+    assert "本年度的网上申报已经截止" in details["text"]
 
 
 async def test_menu_button_buttons_and_a_typed_number_lead_to_the_verdict(bot, tg_user):

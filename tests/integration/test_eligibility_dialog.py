@@ -66,6 +66,22 @@ async def test_the_pressed_question_is_edited_to_show_the_answer(user):
     assert "第2题" in replies[-1].text
 
 
+async def test_after_the_deadline_the_verdict_offers_word_of_the_next_notice(user, clock):
+    clock.advance(days=120)  # past the online deadline of the cycle on file
+    await answer_bachelor_assistant(user)
+    await user.press_label("没有")
+    await user.press_label("没有/不清楚")
+    await user.press_label("每年都达标")
+    assert user.button_labels == ["🔄 重新自测", "🔔 订阅通知公告"]
+    assert "本年度的网上申报已经截止" in user.text and "想在截止前收到提醒吗" not in user.text
+
+
+async def test_someone_the_review_excludes_is_offered_no_reminders(user):
+    await user.say("/eligibility")
+    await user.press_label("公务员")
+    assert "🔔 订阅截止提醒" not in user.button_labels and "🔔 订阅通知公告" not in user.button_labels
+
+
 async def test_a_retiree_stops_at_once(user):
     await user.say("/eligibility")
     await user.press_label("离退休人员")

@@ -44,8 +44,11 @@ class StatusCards:
             return ""
         return fill(pick(state, "explanation", lang), {"publicity_days": str(state.publicity_working_days or "")})
 
-    def render(self, app: Application, history: list[StatusHistory], unit: Unit | None, lang: str | None = None) -> str:
-        """The full status card: state, explanation, history, next step and due date."""
+    def render(
+        self, app: Application, history: list[StatusHistory], unit: Unit | None, lang: str | None = None, today: date | None = None
+    ) -> str:
+        """The full status card: state, explanation, history, next step and due date (said to have
+        passed when ``today`` is after it: the step may be overdue, or the office's record old)."""
         language = lang or "zh"
 
         def t(key: str, **values: object) -> str:
@@ -70,5 +73,6 @@ class StatusCards:
                            note=note))
         lines.append(t("status.card.next_step", step=step))
         if due:
-            lines.append(t("status.card.due", due=local_date(due, language)))
+            key = "status.card.due_passed" if today is not None and due < today else "status.card.due"
+            lines.append(t(key, due=local_date(due, language), **self.services.contact_values(lang)))
         return "\n".join(line for line in lines if line)

@@ -145,9 +145,7 @@ class StatusFeature(Feature):
                 return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
-        card = service.cards.render(app, await service.queries.history(ctx.uow.session, app), await service.queries.unit_of(ctx.uow.session, app),
-                                   ctx.language)
-        return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=card)]
+        return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=await self._card(ctx, service, app))]
 
     # ---- /hr --------------------------------------------------------------------------------
     async def hr(self, ctx: Context, args: str) -> list[Outbound]:
@@ -228,8 +226,9 @@ class StatusFeature(Feature):
         return [Outbound(text=ctx.t("status.lookup.none_bound"))]
 
     async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
-        return service.cards.render(app, await service.queries.history(ctx.uow.session, app), await service.queries.unit_of(ctx.uow.session, app),
-                                   ctx.language)
+        history = await service.queries.history(ctx.uow.session, app)
+        unit = await service.queries.unit_of(ctx.uow.session, app)
+        return service.cards.render(app, history, unit, ctx.language, today=ctx.now.astimezone(LOCAL_TZ).date())
 
     # ---- /unit ------------------------------------------------------------------------------
     async def unit(self, ctx: Context, args: str) -> list[Outbound]:

@@ -249,6 +249,17 @@ async def test_return_with_due_date_reaches_the_applicant(sapp, staff):  # noqa:
     assert "退回补正" in text and "缺少学历证书" in text and "2024年7月10日" in text and "视为自动放弃" in text
     await applicant.say("/status")
     assert "办理期限：2024年7月10日前" in applicant.text
+    assert "已经过了" not in applicant.text
+
+
+async def test_a_due_date_that_has_passed_is_said_to_have_passed(sapp, staff, clock):  # noqa: F811
+    await seed(staff, [row(NUMBER, state="评委会办事机构审核")])
+    applicant = await bound_applicant(sapp, NUMBER, user_id="18")
+    await staff.say(f"/setstatus {NUMBER} 退回补正 缺少学历证书扫描件，请于2024年7月10日前重新提报")
+    clock.advance(days=30)
+    await applicant.say("/status")
+    assert "办理期限：2024年7月10日前（这个日期已经过了" in applicant.text
+    assert sapp.services.office.phone in applicant.text
 
 
 async def test_wrong_invite_codes_lock_the_chat(sapp, staff, clock):  # noqa: F811

@@ -395,3 +395,24 @@ async def test_a_personal_circumstance_gets_the_conditions_and_the_self_check_on
     await press(page, texts.get("menu.eligibility"))
     await expect(last_bot(page)).to_contain_text("第1题")
     assert page.errors == []
+
+
+async def test_links_e_mail_and_the_phone_in_an_answer_can_be_tapped_on_a_phone(browser, site, sqlite_app):
+    """The platform's address opens in a new tab, safely; the office's phone and e-mail start a call
+    or a message. A link the user typed stays text."""
+    page = await open_page(browser, site, **PHONE_CONTEXT)
+    await ask(page, "职称申报系统网址是多少")
+    answer = last_bot(page)
+    link = answer.locator(".text a[href^='https://']").first
+    await expect(link).to_have_text("https://117.73.253.239:9000/sdzc-web-ui/business/login/login.html")
+    assert await link.get_attribute("rel") == "noopener noreferrer" and await link.get_attribute("target") == "_blank"
+    await ask(page, "今天天气怎么样")  # the fallback gives the office's contacts
+    office = sqlite_app.services.office
+    fallback = last_bot(page)
+    await expect(fallback.locator(f"a[href='tel:{office.phone.replace('-', '')}']")).to_have_text(office.phone)
+    await expect(fallback.locator(f"a[href='mailto:{office.email}']")).to_have_text(office.email)
+    await ask(page, "http://example.com 是什么")
+    assert await page.locator("#log .msg.user .text a").count() == 0
+    OUTPUT.mkdir(exist_ok=True)
+    await page.screenshot(path=str(OUTPUT / "web-links-phone.png"))
+    assert page.errors == []

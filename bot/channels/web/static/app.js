@@ -43,6 +43,29 @@
     return node;
   }
 
+  // web addresses (ASCII only, so a full-width ， or 。 ends one), e-mail addresses and
+  // Chinese landline numbers (0532-85161632)
+  var LINKABLE = /(https?:\/\/[A-Za-z0-9\-._~:\/?#\[\]@!$&'()*+;=%]+)|([\w.+-]+@[\w-]+(?:\.[\w-]+)+)|(0\d{2,3}-\d{7,8})/g;
+
+  function linked(text) {
+    // text nodes and <a> elements only: nothing of the text is ever parsed as HTML
+    var fragment = document.createDocumentFragment();
+    var last = 0;
+    text.replace(LINKABLE, function (match, url, email, phone, offset) {
+      var shown = match;
+      if (url) { shown = match.replace(/[.,;:!?)\]]+$/, ""); }
+      fragment.appendChild(document.createTextNode(text.slice(last, offset)));
+      var a = el("a", null, shown);
+      a.href = url ? shown : (email ? "mailto:" + shown : "tel:" + shown.replace(/-/g, ""));
+      if (url) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
+      fragment.appendChild(a);
+      last = offset + shown.length;
+      return match;
+    });
+    fragment.appendChild(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
   function newId() {
     var bytes = new Uint8Array(12);
     window.crypto.getRandomValues(bytes);
@@ -85,7 +108,12 @@
     if (who) {
       article.appendChild(el("p", m.role === "notice" ? "who" : "who sr-only", who + "："));
     }
-    if (m.text) { article.appendChild(el("p", "text", m.text)); }
+    if (m.text) {
+      var body = el("p", "text");
+      // the bot's links, e-mail and phone numbers can be tapped; what the user typed stays text
+      body.appendChild(m.role === "user" ? document.createTextNode(m.text) : linked(m.text));
+      article.appendChild(body);
+    }
     if (m.source) {
       // the line names itself (来源：… / Source: …), so no label of its own
       article.appendChild(el("p", "source", m.source));

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 FILE = "personal_case.yaml"
 EN_FILE = "en/personal_case.yaml"
 YEARS_MAX = 50  # the self-check's number questions go to 50
+#: words before a number of years that make it "not quite" (快十年, 将近8年)
+ALMOST = ("快", "将近", "接近", "不到", "差不多", "近")
 
 
 class LevelUse(BaseModel):
@@ -61,6 +63,9 @@ class PersonalCaseFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     ask: list[str] = Field(min_length=1)
+    #: a wish to apply (想评, 想报…) asks it too, when a title level ends the question (想评个工程师);
+    #: with more after the level (想报副高 流程怎么走) the question asks that instead
+    wish: list[str] = Field(default_factory=list)
     want: list[str] = Field(min_length=1)
     held: list[str] = Field(default_factory=list)
     work: list[str] = Field(default_factory=list)
@@ -205,6 +210,16 @@ class PersonalCases:
         self._words = _alternation(words, reading.whole_words)
         self._kinds = words
         self._ask = _alternation({read(w): "" for w in vocab.ask}, reading.whole_words)
+        level_words = sorted({read(t) for terms in level_terms.values() for t in terms} - {""}, key=len, reverse=True)
+        wishes = sorted({read(w) for w in vocab.wish} - {""}, key=len, reverse=True)
+        self._wish = (
+            re.compile(
+                "(?:" + "|".join(map(re.escape, wishes)) + ")个?(?:" + "|".join(map(re.escape, level_words))
+                + r")(?:职称)?[吗呢啊呀吧了嘛哈\s.!?。！？]*$"
+            )
+            if wishes and level_words
+            else None
+        )
         self._want = sorted({read(w) for w in vocab.want} - {""}, key=len, reverse=True)
         self._held = sorted({read(w) for w in vocab.held} - {""}, key=len, reverse=True)
         self._work = sorted({read(w) for w in vocab.work} - {""}, key=len, reverse=True)
@@ -256,7 +271,8 @@ class PersonalCases:
     def detect(self, question: str) -> Case | None:
         """The personal case a question describes, or None (then the matcher's answer stands)."""
         text = self.reading.prepare(question)
-        if not text or self._ask is None or not self._ask.search(text):
+        asks = self._ask is not None and self._ask.search(text)
+        if not text or not (asks or (self._wish is not None and self._wish.search(text))):
             return None
         years: dict[int, float] = {}
         years_end: dict[int, int] = {}
@@ -265,6 +281,9 @@ class PersonalCases:
                 value = 0.5
             else:
                 value = float(m.group(1)) + (0.5 if m.group(2) else 0.0)
+                if any(text.endswith(word, 0, m.start()) for word in ALMOST):
+                    value -= 0.5  # 快十年: not yet ten, so nine whole years, never ten
+
             if value <= YEARS_MAX:
                 years[m.start()] = value
                 years_end[m.start()] = m.end()

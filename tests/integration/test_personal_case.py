@@ -56,6 +56,9 @@ def cases():
         # general schooling is no 中专; a 技校 diploma's level depends on its class, so it is asked
         ("高中毕业干了10年能报助工吗", "assistant", {"education": "other", "years_of_work": 10}),
         ("技校毕业干了10年能报助工吗", "assistant", {"years_of_work": 10}),
+        # a wish to apply asks it too; "almost ten" is not yet ten (nine whole years)
+        ("俺是大专 干了快十年了 想评个工程师", "intermediate", {"education": "college", "years_of_work": 9.5}),
+        ("本科毕业五年想申报工程师", "intermediate", {"education": "bachelor", "years_of_work": 5}),
         # how long a title is held, said with the verb of getting it
         ("我是本科，助工拿了4年，今年能评中级不", "intermediate", {"education": "bachelor", "current_title": "assistant", "years_in_title": 4}),
         ("中级评上6年了，本科，能报高工吗", "deputy_senior", {"education": "bachelor", "current_title": "intermediate", "years_in_title": 6}),
@@ -76,6 +79,8 @@ def test_extractor_reads_level_and_facts(cases, question, level, answers):
         "助工评中级要几年",  # no "can I"
         "本科毕业8年能报技术员吗",  # 员级 is not reviewed here: no entry, the matcher answers
         "我们有中级的也有高级的，能一起报吗",  # an HR contact's staff hold both: no level wanted
+        "本科毕业十年了 中级拿了6年 想报副高 流程怎么走",  # a wish, but the question asks for the procedure
+        "想评中级",  # a wish and no fact told
         "",
         "？？？",
         "😀😀",

@@ -14,10 +14,6 @@ from bot.core.unit_of_work import DialogRecord
 FORGET_DIALOG = "forget"
 #: in the forget confirmation's data: the dialog that was open before it, given back on 取消
 KEPT_DIALOG = "kept"
-
-
-def _as_kept(state: DialogRecord) -> dict[str, Any]:
-    return {"dialog": state.dialog, "step": state.step, "data": state.data, "version": state.definition_version}
 #: what ``/lang …`` accepts for each language
 LANGUAGE_WORDS = {
     "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "zh-cn": "zh", "zh-hans": "zh",
@@ -36,11 +32,18 @@ def main_menu(ctx: Context, keys: tuple[str, ...]) -> list[list[Button]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
+def _as_kept(state: DialogRecord) -> dict[str, Any]:
+    """An open dialog as the forget confirmation keeps it."""
+    return {"dialog": state.dialog, "step": state.step, "data": state.data, "version": state.definition_version}
+
+
 class BasicsFeature(Feature):
     """Welcome, help, menu, cancel and the privacy commands."""
 
     name = "basics"
     dialogs = frozenset({FORGET_DIALOG})
+    # /forget keeps the open dialog inside its confirmation and gives it back on 取消
+    keeps_dialogs = frozenset({"cancel", "privacy", "lang", "forget"})
     group_commands = frozenset({"help"})
 
     def __init__(self) -> None:

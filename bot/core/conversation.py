@@ -275,7 +275,7 @@ class Conversation:
         if handler is None:
             shown = head if len(head) <= 32 else head[:32] + "…"
             return [Outbound(text=ctx.t("help.unknown_command", command=shown))]
-        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("command", name)))
+        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("command", name)), name)
         return paused + await handler(ctx, args.strip())
 
     async def _route_callback(self, ctx: Context) -> list[Outbound]:
@@ -293,13 +293,15 @@ class Conversation:
         handler = self._menu.get(key)
         if handler is None:
             return [Outbound(text=ctx.t("input.feature_unavailable"))]
-        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("menu", key)))
+        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("menu", key)), key)
         return paused + await handler(ctx, "")
 
-    async def _pause_or_resume_dialog(self, ctx: Context, owner: Feature | None) -> list[Outbound]:
+    async def _pause_or_resume_dialog(self, ctx: Context, owner: Feature | None, key: str) -> list[Outbound]:
         """Another feature's command or menu item pauses the open dialog: what the user types next
         is for that feature (a question after 问答), not an answer the dialog would refuse. The
         dialog keeps its place; its own command or menu item (or any of its buttons) resumes it."""
+        if owner is not None and key in owner.keeps_dialogs:
+            return []
         state = await ctx.dialog()
         if state is None:
             return []

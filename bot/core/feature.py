@@ -28,6 +28,9 @@ class Feature:
     #: words the feature's dialogs read themselves (上一步, 帮助…), even where a menu item has the
     #: same label: typed inside the dialog they are the dialog's, anywhere else the menu's
     dialog_words: frozenset[str] = frozenset()
+    #: commands and menu actions of this feature that leave an open dialog as it is, unpaused:
+    #: /cancel ends it itself, /privacy and /lang only read or set something beside it
+    keeps_dialogs: frozenset[str] = frozenset()
     #: commands and callback prefixes that may answer in a group (nothing personal in them); all
     #: others answer only in a private chat, so a new command is private unless declared here
     group_commands: frozenset[str] = frozenset()

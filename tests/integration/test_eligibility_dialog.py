@@ -483,3 +483,14 @@ async def test_part_of_one_button_label_typed_is_that_button(user):
     assert "第4题" in user.text
     await user.say("本")  # one character stands for nothing
     assert "第4题" in user.text and "第5题" not in user.text
+
+
+async def test_cancel_privacy_and_lang_leave_the_check_as_it_is(user):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    await user.say("/privacy")
+    assert "暂停" not in user.text and "资格自测" in user.text
+    await user.say("从事工业互联网专业技术工作")  # still the check's answer
+    assert "第3题" in user.text
+    await user.say("/cancel")
+    assert "暂停" not in user.text and "已退出当前操作" in user.text

@@ -26,6 +26,19 @@ _YEARS = re.compile(
 )
 #: months in a year, for an answer given in months (18个月)
 _MONTHS_PER_YEAR = 12
+#: English number words up to fifty, the self-check's largest answer
+_EN_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+EN_NUMBERS = {word: n for n, word in enumerate(_EN_UNITS)} | _EN_TENS | {
+    f"{tens}{sep}{unit}": value + n for tens, value in _EN_TENS.items() if value < 50
+    for n, unit in enumerate(_EN_UNITS) if 0 < n < 10 for sep in ("-", " ")
+}
+#: the same in English: "5", "5 years", "3.5 yrs", "three", "two and a half years", "18 months";
+#: an age ("30 years old") is asked again
+_EN_YEARS = re.compile(
+    r"^(?:about|around|over|more than)?\s*(?P<number>\d{1,4}(?:\.\d{1,3})?|(?:twenty|thirty|forty) [a-z]+|[a-z]+(?:-[a-z]+)?)\s*"
+    r"(?P<half>and a half\s*)?(?P<unit>years?|yrs?|months?)?(?P<half_after>\s+and a half)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ def parse_years(text: str) -> ParsedYears | None:
         return ParsedYears(0, rounded=True)
     match = _YEARS.match(typed)
     if match is None:
-        return None
+        return _english_years(unicodedata.normalize("NFKC", text).strip().lower())
     number = match.group("number")
     rounded = match.group("extra") in ("半", "多")
     if number[0].isdigit():
@@ -86,3 +99,19 @@ def parse_years(text: str) -> ParsedYears | None:
         value /= _MONTHS_PER_YEAR
     whole = int(value)
     return ParsedYears(whole, rounded or value != whole)
+
+
+def _english_years(typed: str) -> ParsedYears | None:
+    match = _EN_YEARS.match(" ".join(typed.split())) if len(typed) <= 40 else None
+    if match is None:
+        return None
+    number = match.group("number")
+    value = float(number) if number[0].isdigit() else EN_NUMBERS.get(number)
+    if value is None:
+        return None
+    if match.group("half") or match.group("half_after"):
+        value += 0.5
+    if (match.group("unit") or "").startswith("month"):
+        value /= _MONTHS_PER_YEAR
+    whole = int(value)
+    return ParsedYears(whole, value != whole or "over" in typed or "more than" in typed)

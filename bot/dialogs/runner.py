@@ -33,16 +33,27 @@ from bot.dialogs.schema import ButtonsInput, Dialog, NumberInput, State, TextInp
 Action = Callable[[Context, dict[str, Any]], Awaitable[list[Outbound]]]
 
 T = "dialog_engine"
-BACK_WORDS = frozenset({"上一步", "返回", "back"})
-RESTART_WORDS = frozenset({"重新开始", "重来", "restart"})
-EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit"})
+BACK_WORDS = frozenset({"上一步", "返回", "back", "go back", "previous"})
+RESTART_WORDS = frozenset({"重新开始", "重来", "restart", "start over", "start again"})
+EXIT_WORDS = frozenset({"退出", "取消", "exit", "quit", "cancel", "stop"})
 HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
-#: the shortest part of a button label typed that stands for the button (a single character is
-#: part of too many labels to mean one)
-MIN_PART_CHARS = 2
+#: a label's bracketed gloss (（学士）, (大专)) and the alternatives of a "A / B" label
+_LABEL_PARTS = re.compile(r"[（(]([^）)]*)[）)]|\s*/\s*")
+
+
 def _letters_only(text: str) -> str:
     """Letters, digits and ideographs only: a label typed without its commas and brackets."""
     return re.sub(r"[\W_]+", "", text)
+
+
+def label_parts(label: str) -> set[str]:
+    """What a person may type for a button, compared letters-only: the whole label, the part before
+    its bracket, the bracket's gloss, and each side of a slash (在职（企业…） → 在职; 内地（大陆）居民 →
+    大陆; 没有/不清楚 → 没有, 不清楚; Junior college (大专) → 大专). A part is never a mere piece of a
+    word: "bachelor's degree" is no part of "Second bachelor's degree", nor "no" of "not sure"."""
+    pieces = [label, label.split("（")[0].split("(")[0]]
+    pieces += [p for p in _LABEL_PARTS.split(label) if p]
+    return {_letters_only(p) for p in pieces} - {""}
 
 
 #: every word the engine reads itself at any question (see ``Feature.dialog_words``)
@@ -176,13 +187,12 @@ class DialogEngine:
         for value, label in labelled:
             if lowered == label:
                 return value
-        # a part of one label only, as people type it on a phone (在职, 本科, 大陆): that option;
-        # a part of several (没有 of 没有 and 没有/不清楚) is not a choice
+        # a part of one label, as people type it on a phone (在职, 本科, 大陆): that option; a part
+        # of several labels is no choice
         compact = _letters_only(lowered)
-        if len(compact) >= MIN_PART_CHARS:
-            holding = [value for value, label in labelled if compact in _letters_only(label)]
-            if len(holding) == 1:
-                return holding[0]
+        holding = [value for value, label in labelled if compact in label_parts(label)]
+        if len(holding) == 1:
+            return holding[0]
         raise InvalidAnswer(ctx.t(f"{T}.invalid_choice"))
 
     def _number(self, ctx: Context, spec: NumberInput, typed: str, answers: dict[str, Any]) -> int:

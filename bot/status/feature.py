@@ -17,6 +17,7 @@ from bot.core.context import Context, Services
 from bot.core.feature import Feature, Handler
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.sanitize import small_number
+from bot.dialogs.runner import EXIT_WORDS
 from bot.status.calendar import format_time
 from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
@@ -179,6 +180,9 @@ class StatusFeature(Feature):
         state = await ctx.dialog()
         if state is None:
             return []
+        if text.strip().lower() in EXIT_WORDS:  # 取消 or "cancel" typed: no number, no code
+            await ctx.clear_dialog()
+            return [Outbound(text=ctx.t("cancel.done"))]
         if state.dialog == HR_DIALOG:
             if state.step == "locked" and not _INVITE_LIKE.fullmatch(normalize_invite(text)):
                 await ctx.clear_dialog()

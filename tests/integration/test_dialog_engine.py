@@ -228,3 +228,25 @@ def test_any_typed_text_is_an_answer_or_a_reason(dialog, text):
             assert value in [o.value for o in state.input.options]
         elif isinstance(state.input, YesNoInput):
             assert isinstance(value, bool)
+
+
+@pytest.mark.parametrize(
+    ("label", "typed", "matches"),
+    [
+        ("在职（企业、事业单位、社会团体等）", "在职", True),
+        ("内地（大陆）居民", "大陆", True),
+        ("没有/不清楚", "不清楚", True),
+        ("Junior college (大专)", "大专", True),
+        ("No / not sure", "no", True),
+        ("在山东，从事工业互联网专业技术工作", "在山东从事工业互联网专业技术工作", True),
+        # a piece of a word or of a longer name is no part: typed, it would pick the wrong button
+        ("Second bachelor's degree", "bachelor's degree", False),
+        ("Champion (not in the 专精特新 lists)", "no", False),
+        ("第二学士学位", "学士学位", False),
+        ("在山东，但不从事工业互联网工作", "从事工业互联网", False),
+    ],
+)
+def test_the_parts_of_a_button_label_a_person_may_type(label, typed, matches):
+    from bot.dialogs.runner import _letters_only, label_parts
+
+    assert (_letters_only(typed.lower()) in label_parts(label.lower())) is matches

@@ -490,7 +490,27 @@ async def test_cancel_privacy_and_lang_leave_the_check_as_it_is(user):
     await user.press_label("在职（企业、事业单位、社会团体等）")
     await user.say("/privacy")
     assert "暂停" not in user.text and "资格自测" in user.text
-    await user.say("从事工业互联网专业技术工作")  # still the check's answer
+    await user.say("在山东从事工业互联网专业技术工作")  # still the check's answer
     assert "第3题" in user.text
     await user.say("/cancel")
     assert "暂停" not in user.text and "已退出当前操作" in user.text
+
+
+async def test_english_answers_typed_as_people_write_them(user):
+    """"5 years" and "three" are what the English hint offers; "Bachelor's degree" must not become
+    the second bachelor's degree, whose label holds those words."""
+    await user.say("/lang en")
+    await user.say("/eligibility")
+    await user.say("Employed")
+    await user.say("In Shandong, industrial internet technical work")
+    await user.say("Mainland China resident")
+    await user.say("Bachelor's degree")
+    assert "Question 4" in user.text  # asked again, not taken as the second bachelor's degree
+    await user.say("Bachelor's")
+    await user.say("Assistant Engineer")
+    await user.say("5 years")
+    assert "Question 7" in user.text
+    await user.say("seven")
+    assert "Question 8" in user.text
+    await user.say("cancel")
+    assert "Question" not in user.text

@@ -24,6 +24,24 @@ def test_typed_years(text, years, rounded):
     assert parse_years(text) == ParsedYears(years, rounded)
 
 
+@pytest.mark.parametrize(
+    ("text", "years", "rounded"),
+    [
+        ("5 years", 5, False), ("three", 3, False), ("nine", 9, False), ("1 year", 1, False), ("one year", 1, False),
+        ("3.5 yrs", 3, True), ("two and a half years", 2, True), ("18 months", 1, True), ("twenty-five", 25, False),
+        ("Twenty five years", 25, False), ("about 6 years", 6, False),
+    ],
+)
+def test_english_years(text, years, rounded):
+    """What the English self-check's hint offers ("3", "3 years" or "three") is read."""
+    assert parse_years(text) == ParsedYears(years, rounded)
+
+
+@pytest.mark.parametrize("text", ["30 years old", "fifty one", "no", "yes", "lots", "a few years", "5 people"])
+def test_not_english_years(text):
+    assert parse_years(text) is None
+
+
 @pytest.mark.parametrize("text", ["abc", "-1", "", "年", "十十", "二五", "三.五", "3-4年", "好几年", "30岁", "9" * 400, "1" * 20 + "年"])
 def test_not_a_number_of_years(text):
     assert parse_years(text) is None

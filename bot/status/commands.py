@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.localized import pick
 from bot.core.context import Services
 from bot.core.unit_of_work import UserRecord
+from bot.outbox.models import OutboxMessage
 from bot.status.lockout import Lockout, salt_of
 from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
 from bot.status.notices import Recipients, StatusChanged
@@ -39,6 +40,9 @@ class StatusInputError(StaffRefusal):
     """Input the workflow cannot accept (e.g. 不予受理 without one of the six grounds); ``str()`` is
     the Chinese message, ``in_language`` the staff member's."""
 
+
+#: ids per DELETE statement (SQLite's bound-parameter limit is far above this)
+DELETE_CHUNK = 500
 
 @dataclass(frozen=True)
 class ChangeOutcome:
@@ -205,11 +209,35 @@ class StatusCommands:
             return None
         await session.delete(contact)
         await session.flush()
+        await self._drop_unsent_unit_notices(session, unit, user)
         remaining = await session.execute(select(HrContact.id).where(HrContact.user_id == user.id).limit(1))
         if remaining.first() is None and user.role == "hr":
             await session.execute(update(User).where(User.id == user.id).values(role="applicant"))
         add_audit(session, self.services.clock.now(), None, "status.hr.revoke", unit.name, actor=actor)
         return unit, user
+
+    @staticmethod
+    async def _drop_unsent_unit_notices(session: AsyncSession, unit: Unit, user: User) -> None:
+        """A removed HR contact gets none of the unit's notices still queued (quiet hours hold them
+        back for the night): they name the unit's applicants. Notices on the person's own bound
+        application stay, and what is already being sent cannot be called back."""
+        numbers = set((await session.execute(select(Application.number).where(Application.unit_id == unit.id))).scalars())
+        own = set(
+            (
+                await session.execute(
+                    select(Application.number).join(Binding, Binding.application_id == Application.id).where(Binding.user_id == user.id)
+                )
+            ).scalars()
+        )
+        queued = await session.execute(
+            select(OutboxMessage.id, OutboxMessage.idempotency_key).where(
+                OutboxMessage.user_id == user.id, OutboxMessage.kind == "status", OutboxMessage.state == "pending"
+            )
+        )
+        # a status notice's key is status:<application number>:<history row>:<user>
+        drop = [row_id for row_id, key in queued if key.split(":")[1:2] and key.split(":")[1] in numbers - own]
+        for start in range(0, len(drop), DELETE_CHUNK):
+            await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(drop[start : start + DELETE_CHUNK])))
 
     async def forget(self, session: AsyncSession, user: UserRecord) -> None:
         """Drop the user's links (bindings, HR roles, the invite they redeemed, their name on the

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.outbox.models import OutboxMessage
 from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory
 from bot.status.service import StatusChanged, StatusService
-from bot.storage.models import AuditEntry, User
-from tests.support.console_data import bound_applicant
+from bot.storage.models import AuditEntry, DialogState, User
+from tests.support.console_data import TAIL, bound_applicant
 from tests.support.helpers import ChatUser
 from tests.support.status_helpers import count, row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
@@ -291,3 +292,35 @@ async def test_the_status_service_is_built_with_the_app_and_shared_by_every_upda
     assert StatusService.of(sapp.services) is built
     # one rules bundle for every part
     assert built.cards.rules is built.rules and built.notices.workflow is built.workflow is built.commands.workflow
+
+
+@pytest.mark.parametrize("word", ["取消", "cancel", "退出"])
+async def test_cancel_typed_in_the_bind_dialog_ends_it_and_is_no_application_number(sapp, word):  # noqa: F811
+    user = ChatUser(sapp, user_id="19")
+    await user.say("/bind")
+    await user.say(word)
+    assert "已退出当前操作" in user.text and "身份证" not in user.text
+    async with sapp.db.session() as s:
+        assert (await s.execute(select(DialogState))).scalars().all() == []
+
+
+async def test_a_removed_hr_contact_gets_none_of_the_units_queued_notices(sapp, staff, clock):  # noqa: F811
+    """Notices held back by the quiet hours name the unit's applicants: once the office removes the
+    contact, those still queued for them are dropped; their own application's notices stay."""
+    await seed(staff, [row(NUMBER, "张三明", "123X", state="审核受理"), row("SD2024-000002", "李四", TAIL, state="审核受理")])
+    hr = ChatUser(sapp, user_id="20", channel="telegram")
+    await hr.say(f"/hr {await invite(sapp)}")
+    await bound_applicant(sapp, "SD2024-000002", user_id="20")  # the contact applies too
+    await staff.say(f"/setstatus {NUMBER} 纸质材料已送达")
+    assert "2条通知" in staff.text or "通知" in staff.text, staff.text
+    await staff.say("/setstatus SD2024-000002 纸质材料已送达")
+    async with sapp.db.session() as s:
+        contact = (await s.execute(select(HrContact))).scalar_one()
+        queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.state == "pending"))).scalars().all()
+        mine = [m for m in queued if m.user_id == contact.user_id]
+        assert {m.idempotency_key.split(":")[1] for m in mine} == {NUMBER, "SD2024-000002"}
+        await StatusService.of(sapp.services).commands.revoke_hr(s, contact.id, actor="test")
+        await s.commit()
+    async with sapp.db.session() as s:
+        left = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == contact.user_id))).scalars().all()
+    assert {m.idempotency_key.split(":")[1] for m in left} == {"SD2024-000002"}  # their own application only

@@ -34,6 +34,8 @@ async def test_an_english_browser_gets_the_english_page_and_state(client):
     assert '<html lang="en" data-lang="en">' in html
     assert "Type your question" in html and "{{" not in html
     assert "输入您的问题" not in html
+    # the sources section as /sources gives it in English: what is known and missing, glossed
+    assert "Known: full text" in html and "Known: 全文" not in html and "2024 notice of the West Coast New Area" in html
     assert resp.headers["Content-Language"] == "en"
     state = await (await client.get("/api/state", headers=ENGLISH_BROWSER)).json()
     assert state["lang"] == "en"

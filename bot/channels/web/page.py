@@ -81,13 +81,17 @@ def render(text: Callable[[str], str], blocks: Mapping[str, str] | None = None) 
     return PLACEHOLDER.sub(fill, template())
 
 
-def sources_block(root: Path, text: Callable[..., str]) -> str:
-    """The documents the bot relies on, for the page's sources section (empty when unreadable)."""
+def sources_block(root: Path, text: Callable[..., str], lang: str = "zh") -> str:
+    """The documents the bot relies on, for the page's sources section in the page's language, as
+    /sources lists them (empty when unreadable)."""
     from bot.content.loader import ContentError
-    from bot.reference.documents import describe, load_documents
+    from bot.reference.documents import describe, in_english, load_documents, load_english_documents
 
     try:
-        return describe(load_documents(root).values(), text)
+        documents = load_documents(root)
+        if lang == "en":
+            documents = in_english(documents, load_english_documents(root))
+        return describe(documents.values(), text)
     except ContentError:
         return ""
 

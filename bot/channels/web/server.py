@@ -121,7 +121,7 @@ class WebChannel:
         def text(key: str, **values: Any) -> str:
             return self.t(key, lang, **values)
 
-        return page.render(text, page_blocks(lang, page.sources_block(root, text)))
+        return page.render(text, page_blocks(lang, page.sources_block(root, text, lang)))
 
     async def page_language(self, session: AsyncSession, request: web.Request, key: str | None) -> str:
         """The language of this browser's page: its user's (once the session has a user row), else

@@ -189,7 +189,10 @@ class _Evaluation:
         window = ce.window_years
         if self.p.current_title != "none" and self.p.years_in_title < window:
             window = max(1, math.ceil(self.p.years_in_title))
-        years = list(range(self.today.year - window, self.today.year))
+        # the years before the review the verdict speaks of (the cycle on file), not before today:
+        # read in 2026, the 2024 review still counts 2019–2023
+        year = self.cycle.cycle.year if self.cycle is not None else self.today.year
+        years = list(range(year - window, year))
         recorded = {row.year: row for row in self.p.ce_hours}
         for year in years:
             row = recorded.get(year)

@@ -395,6 +395,13 @@ def test_unknown_hours_are_a_reminder_not_a_block():
     assert any("2019、2020、2021、2022、2023年的继续教育记录" in w for w in v.warnings)
 
 
+def test_the_hours_are_counted_before_the_review_on_file_not_before_today():
+    """Read after the 2024 cycle closed, the verdict still speaks of that review: its five years."""
+    v = judge(day=TODAY, education="bachelor", current_title="assistant", years_in_title=6, ce_hours=[])
+    assert any("2019、2020、2021、2022、2023年的继续教育记录" in w for w in v.warnings)
+    assert not any("2025" in w for w in v.warnings)
+
+
 def test_window_shrinks_to_the_years_in_title():
     v = judge(education="master", current_title="assistant", years_in_title=2, ce_hours=[])
     assert any("没有2022、2023年的继续教育记录" in w for w in v.warnings)

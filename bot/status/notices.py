@@ -10,6 +10,7 @@ key is per application, history row and user, so a replayed event adds nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ from bot.status.links import bound_by_application, hr_by_unit, union
 from bot.status.models import Application, StatusHistory
 from bot.status.personal import mask_name
 from bot.storage.models import User
+
+#: above this many of one batch's changes for one HR contact, they get a single summary
+HR_DIGEST_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,48 @@ class StatusNotices:
             return 0
         if recipients is None:
             recipients = await self.recipients(session, [e.application for e in events])
+        digests = self._hr_digests(events, recipients)
         added = 0
         for event in events:
             people = recipients.get(event.application.id)
             if people:
-                added += await self._notify(session, event, people)
+                added += await self._notify(session, event, people, skip_hr=set(digests))
+        for user, changed in digests.values():
+            added += await self._digest(session, user, changed)
         return added
+
+    @staticmethod
+    def _hr_digests(
+        events: Sequence[StatusChanged], recipients: Mapping[int, Recipients]
+    ) -> dict[int, tuple[User, list[StatusChanged]]]:
+        """HR contacts with more than ``HR_DIGEST_FROM`` of the batch's changes (a spreadsheet
+        import): they get one summary instead of a notice per applicant, which would bury the rest
+        of their chat. A contact's own application, if bound, still gets its own notice."""
+        by_user: dict[int, tuple[User, list[StatusChanged]]] = {}
+        for event in events:
+            people = recipients.get(event.application.id)
+            if not people:
+                continue
+            own = {u.id for u in people.applicants}
+            for user in people.hr:
+                if user.id not in own:
+                    by_user.setdefault(user.id, (user, []))[1].append(event)
+        return {uid: entry for uid, entry in by_user.items() if len(entry[1]) > HR_DIGEST_FROM}
+
+    async def _digest(self, session: AsyncSession, user: User, changed: list[StatusChanged]) -> int:
+        """One notice telling an HR contact how many of the unit's applications changed, by state."""
+        lang = normalize_language(user.language)
+        states = Counter(self.workflow.label(e.application.state, lang) for e in changed)
+        parts = [self.services.t("status.notice.hr_digest_state", lang, state=state, count=n) for state, n in states.most_common()]
+        text = self.services.t(
+            "status.notice.hr_digest", lang, count=len(changed),
+            states=self.services.t("status.notice.hr_digest_separator", lang).join(parts),
+        )
+        rows = sorted(e.history.id for e in changed)
+        # the batch's history rows name it: a replayed batch adds nothing
+        key = f"status-digest:{rows[0]}-{rows[-1]}-{len(rows)}:{user.id}"
+        added = await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="status", now=self.services.clock.now())
+        return 1 if added is not None else 0
 
     def _values(self, event: StatusChanged, lang: str) -> dict[str, str]:
         """The placeholders of one notice in one language (rendered once per language and event)."""
@@ -102,8 +142,11 @@ class StatusNotices:
             "due": self.services.t("status.notice.due", lang, due=local_date(due, lang)) if due else "",
         }
 
-    async def _notify(self, session: AsyncSession, event: StatusChanged, recipients: Recipients) -> int:
-        """One notice per person, each in the recipient's own language (``users.language``)."""
+    async def _notify(
+        self, session: AsyncSession, event: StatusChanged, recipients: Recipients, skip_hr: set[int] | None = None
+    ) -> int:
+        """One notice per person, each in the recipient's own language (``users.language``); the HR
+        contacts in ``skip_hr`` get the batch's summary instead."""
         app, row = event.application, event.history
         now = self.services.clock.now()
         by_language: dict[str, dict[str, str]] = {}
@@ -111,7 +154,7 @@ class StatusNotices:
         seen: set[int] = set()
         for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
             for user in users:
-                if user.id in seen:
+                if user.id in seen or (kind == "hr" and user.id in (skip_hr or ())):
                     continue
                 seen.add(user.id)
                 lang = normalize_language(user.language)

@@ -324,3 +324,24 @@ async def test_a_removed_hr_contact_gets_none_of_the_units_queued_notices(sapp, 
     async with sapp.db.session() as s:
         left = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == contact.user_id))).scalars().all()
     assert {m.idempotency_key.split(":")[1] for m in left} == {"SD2024-000002"}  # their own application only
+
+
+async def test_an_import_changing_many_of_a_units_applications_sends_its_hr_contact_one_summary(sapp, staff):  # noqa: F811
+    """A spreadsheet moving five of the unit's applications gives the HR contact one summary, not
+    five notices that bury the rest of the chat; a small change still gets its own notice."""
+    numbers = [f"SD2024-00010{i}" for i in range(5)]
+    await seed(staff, [row(n, f"王{i}明", "123X", state="审核受理") for i, n in enumerate(numbers)])
+    hr = ChatUser(sapp, user_id="21", channel="telegram")
+    await hr.say(f"/hr {await invite(sapp)}")
+    await send_file(staff, "s2.xlsx", xlsx_bytes([row(n, f"王{i}明", "123X", state="纸质材料已送达") for i, n in enumerate(numbers)]))
+    async with sapp.db.session() as s:
+        contact = (await s.execute(select(HrContact))).scalar_one()
+        queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == contact.user_id))).scalars().all()
+    assert len(queued) == 1
+    text = queued[0].payload["text"]
+    assert "本单位有5位申报人的申报有新进展：纸质材料已送达5件" in text and "/unit" in text
+    assert "王" not in text  # a count, no names
+    await staff.say(f"/setstatus {numbers[0]} 评审费已缴")
+    async with sapp.db.session() as s:
+        queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == contact.user_id))).scalars().all()
+    assert len(queued) == 2 and "王*明" in queued[-1].payload["text"]

@@ -179,6 +179,11 @@ def render_report(report: ImportReport, t: Callable[..., str], max_errors: int |
     return "\n".join(lines)
 
 
+#: how a spreadsheet formula starts: no person's or unit's name does (=HYPERLINK(…) would become a
+#: unit of its own, listed in the console and offered for broadcasts)
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def _text(value: Any) -> str:
     """A cell as text, without control and invisible formatting characters: a right-to-left
     override in a unit's name would make a second unit no invite ever matches."""
@@ -370,6 +375,8 @@ class Importer:
                 errors.append(self._row_error(row_no, "姓名", "required"))
             elif len(name) > 50:
                 errors.append(self._row_error(row_no, "姓名", "too_long", limit=50))
+            elif name.startswith(FORMULA_STARTS):
+                errors.append(self._row_error(row_no, "姓名", "formula"))
             tail = normalize_id_tail(_text(cell("身份证后四位")))
             if tail is None:
                 errors.append(self._row_error(row_no, "身份证后四位", "id_tail"))
@@ -378,6 +385,8 @@ class Importer:
                 errors.append(self._row_error(row_no, "单位", "required"))
             elif len(unit) > 100:
                 errors.append(self._row_error(row_no, "单位", "too_long", limit=100))
+            elif unit.startswith(FORMULA_STARTS):
+                errors.append(self._row_error(row_no, "单位", "formula"))
             level_text = _text(cell("申报级别"))
             level = self.workflow.level_id(level_text)
             if level is None:

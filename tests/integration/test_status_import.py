@@ -191,3 +191,15 @@ async def test_invisible_and_right_to_left_characters_are_dropped_from_cells(sap
     assert units == ["青岛示例科技有限公司"]
     for application in await rows_of(sapp, Application):
         assert not any(ch in application.applicant_name for ch in "\u202e\u200b\u2067\u2069"), repr(application.applicant_name)
+
+
+async def test_a_name_or_unit_that_looks_like_a_formula_is_refused(sapp):  # noqa: F811
+    rows = [
+        row("SD2024-000021", '=HYPERLINK("http://evil.example","张三")'),
+        row("SD2024-000022", "李四", unit="-青岛示例科技有限公司"),
+        row("SD2024-000023", "王五"),
+    ]
+    report = await run_import(sapp, "statuses.xlsx", xlsx_bytes(rows))
+    assert not report.ok and not report.applied
+    assert {(e.row, e.column) for e in report.errors} == {(2, "姓名"), (3, "单位")}
+    assert await count(sapp, Unit) == 0

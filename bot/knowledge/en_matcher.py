@@ -165,8 +165,8 @@ class EnglishMatcher(Matcher):
         content_tokens = norm.content_tokens(tokens)
         content = len(content_tokens)
         exact_index = self._exact.get(joined) if joined else None
-        if not tokens:
-            return Scored(normalized, [], False, 0)
+        if not content_tokens and exact_index is None:
+            return Scored(normalized, [], False, 0)  # "ok", "thanks", "what is it": nothing to match on
         known = [t for t in content_tokens if t in self._vocab] or [t for t in tokens if t in self._vocab]
         bm25_scores: dict[int, float] = {}
         if known:

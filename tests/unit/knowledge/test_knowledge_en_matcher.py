@@ -193,3 +193,10 @@ def test_odd_input_is_safe(matcher, text):
 
 def test_the_english_runtime_is_built_once_per_file_state(runtime):
     assert load_english_runtime(Path(PROJECT_ROOT)) is runtime
+
+
+@pytest.mark.parametrize("question", ["ok", "OK!", "thanks", "what is it", "hello there"])
+def test_a_message_of_stop_words_only_matches_nothing(matcher, question):
+    """"ok" shares a word with one phrasing ("…, still ok?") but asks nothing: no entry is offered,
+    as the Chinese matcher offers none for 你是谁 or 有人吗."""
+    assert matcher.score(question).candidates == []

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from bot.clock import LOCAL_TZ
 from bot.content.localized import pick
@@ -320,16 +320,23 @@ class RemindersFeature(Feature):
 
     # ---- privacy -------------------------------------------------------------------------------
     async def describe_user_data(self, ctx: Context) -> list[str]:
-        rows = (await ctx.uow.session.execute(
-            select(Subscription.topic).where(Subscription.user_id == ctx.user.id, Subscription.active.is_(True))
-        )).scalars().all()
-        explicit = (await ctx.uow.session.execute(
-            select(func.count()).select_from(Subscription).where(Subscription.user_id == ctx.user.id)
-        )).scalar_one()
-        if not explicit:
-            return []
-        labels = [pick(t, "label", ctx.language) for t in self.rules.topics if t.id in set(rows)]
-        return [ctx.t("reminders.privacy_line", topics=ctx.t("reminders.privacy_separator").join(labels) or ctx.t("reminders.privacy_none"))]
+        """The subscriptions stored for the user, and the topics they receive by default without a
+        stored choice (通知公告 for everyone): what /privacy shows."""
+        stored = dict((await ctx.uow.session.execute(
+            select(Subscription.topic, Subscription.active).where(Subscription.user_id == ctx.user.id)
+        )).all())
+        separator = ctx.t("reminders.privacy_separator")
+        lines = []
+        if stored:
+            labels = [pick(t, "label", ctx.language) for t in self.rules.topics if stored.get(t.id)]
+            lines.append(ctx.t("reminders.privacy_line", topics=separator.join(labels) or ctx.t("reminders.privacy_none")))
+        defaults = [
+            pick(t, "label", ctx.language) for t in self.rules.topics
+            if t.id not in stored and await self.subscriptions.is_subscribed(ctx.uow.session, ctx.user, t.id)
+        ]
+        if defaults:
+            lines.append(ctx.t("reminders.privacy_default_line", topics=separator.join(defaults)))
+        return lines
 
     async def forget_user(self, ctx: Context) -> None:
         await ctx.uow.session.execute(delete(Subscription).where(Subscription.user_id == ctx.user.id))

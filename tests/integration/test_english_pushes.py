@@ -315,6 +315,8 @@ async def test_subscriptions_are_offered_with_english_topic_names(sqlite_app):
     await user.press_label("⬜ My application")
     await user.say("/privacy")
     assert "Reminder subscriptions: Deadlines, My application" in user.text  # the rows the user chose
+    # and what they get without a stored choice
+    assert "Received by default (no choice stored; turn off under Reminders): Announcements" in user.text
 
 
 async def test_a_staff_member_reading_english_gets_the_import_problems_in_english(sapp, staff):  # noqa: F811

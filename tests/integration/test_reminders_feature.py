@@ -87,7 +87,12 @@ async def test_unsubscribe_all(user, app):
     await user.say("/unsubscribe")
     assert "没有订阅任何提醒" in user.text
     await user.say("/privacy")
-    assert "提醒订阅：无" in user.text
+    assert "提醒订阅：无" in user.text and "默认收到" not in user.text  # 全部退订 turned the default off too
+
+
+async def test_privacy_names_what_a_new_user_receives_by_default(user):
+    await user.say("/privacy")
+    assert "默认收到（没有保存选择，可在“提醒订阅”里关闭）：通知公告" in user.text
 
 
 async def test_stale_subscription_button(user):

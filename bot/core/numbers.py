@@ -36,7 +36,7 @@ EN_NUMBERS = {word: n for n, word in enumerate(_EN_UNITS)} | _EN_TENS | {
 #: the same in English: "5", "5 years", "3.5 yrs", "three", "two and a half years", "18 months";
 #: an age ("30 years old") is asked again
 _EN_YEARS = re.compile(
-    r"^(?:about|around|over|more than)?\s*(?P<number>\d{1,4}(?:\.\d{1,3})?|(?:twenty|thirty|forty) [a-z]+|[a-z]+(?:-[a-z]+)?)\s*"
+    r"^(?:(?P<lead>about|around|over|more than)\s*)?(?P<number>\d{1,4}(?:\.\d{1,3})?|(?:twenty|thirty|forty) [a-z]+|[a-z]+(?:-[a-z]+)?)\s*"
     r"(?P<half>and a half\s*)?(?P<unit>years?|yrs?|months?)?(?P<half_after>\s+and a half)?$"
 )
 
@@ -114,4 +114,4 @@ def _english_years(typed: str) -> ParsedYears | None:
     if (match.group("unit") or "").startswith("month"):
         value /= _MONTHS_PER_YEAR
     whole = int(value)
-    return ParsedYears(whole, value != whole or "over" in typed or "more than" in typed)
+    return ParsedYears(whole, value != whole or match.group("lead") in ("over", "more than"))

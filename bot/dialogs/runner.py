@@ -41,7 +41,7 @@ HELP_WORDS = frozenset({"?", "？", "帮助", "说明", "help"})
 _LABEL_PARTS = re.compile(r"[（(]([^）)]*)[）)]|\s*/\s*")
 
 
-def _letters_only(text: str) -> str:
+def letters_only(text: str) -> str:
     """Letters, digits and ideographs only: a label typed without its commas and brackets."""
     return re.sub(r"[\W_]+", "", text)
 
@@ -51,9 +51,7 @@ def label_parts(label: str) -> set[str]:
     its bracket, the bracket's gloss, and each side of a slash (在职（企业…） → 在职; 内地（大陆）居民 →
     大陆; 没有/不清楚 → 没有, 不清楚; Junior college (大专) → 大专). A part is never a mere piece of a
     word: "bachelor's degree" is no part of "Second bachelor's degree", nor "no" of "not sure"."""
-    pieces = [label, label.split("（")[0].split("(")[0]]
-    pieces += [p for p in _LABEL_PARTS.split(label) if p]
-    return {_letters_only(p) for p in pieces} - {""}
+    return {letters_only(p) for p in (label, *_LABEL_PARTS.split(label)) if p} - {""}
 
 
 #: every word the engine reads itself at any question (see ``Feature.dialog_words``)
@@ -189,7 +187,7 @@ class DialogEngine:
                 return value
         # a part of one label, as people type it on a phone (在职, 本科, 大陆): that option; a part
         # of several labels is no choice
-        compact = _letters_only(lowered)
+        compact = letters_only(lowered)
         holding = [value for value, label in labelled if compact in label_parts(label)]
         if len(holding) == 1:
             return holding[0]

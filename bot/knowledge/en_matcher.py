@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -116,11 +117,16 @@ class EnglishMatcher(Matcher):
     def level_mentions(self, normalized: str) -> list[LevelMention]:
         """The title levels a normalised question names (one token each, intermediate_engineer),
         where it names them, in order."""
-        tokens = self.normalizer.level_tokens
-        if not tokens:
+        pattern = self._level_pattern
+        if pattern is None:
             return []
-        pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)) + r")\b")
+        tokens = self.normalizer.level_tokens
         return [LevelMention(tokens[m.group(1)], m.start(), m.end()) for m in pattern.finditer(normalized)]
+
+    @cached_property
+    def _level_pattern(self) -> re.Pattern[str] | None:
+        tokens = sorted(self.normalizer.level_tokens, key=len, reverse=True)
+        return re.compile(r"\b(" + "|".join(map(re.escape, tokens)) + r")\b") if tokens else None
 
     @property
     def size(self) -> int:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.numbers import EN_NUMBERS
 from bot.knowledge.levels import LevelMention
 
 #: the largest head count read (a bigger number is a year, an amount or a typo, not staff)
@@ -49,14 +50,7 @@ CHINESE = CountPatterns(
     numbers={},
 )
 
-_EN_NUMBERS = {
-    word: value
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
-}
-_EN_NUMBER = r"(\d{1,3}|" + "|".join(_EN_NUMBERS) + r")"
+_EN_NUMBER = r"(\d{1,3}|" + "|".join(re.escape(w) for w in sorted(EN_NUMBERS, key=len, reverse=True)) + r")"
 _EN_PEOPLE = r"(?:people|persons|applicants|candidates|colleagues|employees|staff|engineers|of us|of them)"
 ENGLISH = CountPatterns(
     before=re.compile(
@@ -64,9 +58,9 @@ ENGLISH = CountPatterns(
         r"(?:for\s+|at\s+)?$"
     ),
     after=re.compile(r"\s*(?:applicants\s+|candidates\s+)?" + _EN_NUMBER + r"\s+" + _EN_PEOPLE + r"\b"),
-    any_count=re.compile(r"\b(?:\d{1,3}|" + "|".join(_EN_NUMBERS) + r")\s+(?:" + _EN_PEOPLE + r"\b|\S+\s+" + _EN_PEOPLE + r"\b|for\b)"),
+    any_count=re.compile(r"\b" + _EN_NUMBER + r"\s+(?:" + _EN_PEOPLE + r"\b|\S+\s+" + _EN_PEOPLE + r"\b|for\b)"),
     window=48,
-    numbers=_EN_NUMBERS,
+    numbers=EN_NUMBERS,
 )
 
 

@@ -21,7 +21,7 @@ from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.status.lockout import Lockout, salt_of
 from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
-from bot.status.notices import Recipients, StatusChanged
+from bot.status.notices import Recipients, StatusChanged, number_of_key
 from bot.status.personal import id_tail_hash, keyed_hash, new_invite_code, normalize_invite
 from bot.status.queries import StatusQueries
 from bot.status.workflow import StaffRefusal, Workflow
@@ -234,8 +234,7 @@ class StatusCommands:
                 OutboxMessage.user_id == user.id, OutboxMessage.kind == "status", OutboxMessage.state == "pending"
             )
         )
-        # a status notice's key is status:<application number>:<history row>:<user>
-        drop = [row_id for row_id, key in queued if key.split(":")[1:2] and key.split(":")[1] in numbers - own]
+        drop = [row_id for row_id, key in queued if number_of_key(key) in numbers - own]
         for start in range(0, len(drop), DELETE_CHUNK):
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(drop[start : start + DELETE_CHUNK])))
 

@@ -27,6 +27,18 @@ from bot.status.models import Application, StatusHistory
 from bot.status.personal import mask_name
 from bot.storage.models import User
 
+
+def status_key(number: str, row_id: int, user_id: int) -> str:
+    """The outbox key of one notice: per application, history row and user."""
+    return f"status:{number}:{row_id}:{user_id}"
+
+
+def number_of_key(key: str) -> str | None:
+    """The application number a notice's outbox key names (None for any other key)."""
+    kind, _, rest = key.partition(":")
+    return rest.partition(":")[0] if kind == "status" else None
+
+
 #: above this many of one batch's changes for one HR contact, they get a single summary
 HR_DIGEST_FROM = 3
 
@@ -161,7 +173,7 @@ class StatusNotices:
                 if lang not in by_language:
                     by_language[lang] = self._values(event, lang)
                 message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **by_language[lang]))
-                key = f"status:{app.number}:{row.id}:{user.id}"
+                key = status_key(app.number, row.id, user.id)
                 if await enqueue(session, user=user, message=message, key=key, kind="status", now=now) is not None:
                     added += 1
         return added

@@ -247,6 +247,6 @@ def test_any_typed_text_is_an_answer_or_a_reason(dialog, text):
     ],
 )
 def test_the_parts_of_a_button_label_a_person_may_type(label, typed, matches):
-    from bot.dialogs.runner import _letters_only, label_parts
+    from bot.dialogs.runner import label_parts, letters_only
 
-    assert (_letters_only(typed.lower()) in label_parts(label.lower())) is matches
+    assert (letters_only(typed.lower()) in label_parts(label.lower())) is matches

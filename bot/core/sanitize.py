@@ -3,7 +3,7 @@
 Every channel's inbound text and button data goes through ``clean_inbound`` in the core, so a lone
 surrogate (``\\ud800``, which cannot be encoded, stored or logged) or an invisible control character
 never reaches a feature, the database or the log. ``mask_personal`` hides what could identify a
-person (phone, ID and account numbers, e-mail addresses) before text is kept anywhere.
+person (phone, ID and account numbers, e-mail addresses, names typed into a question) before text is kept anywhere.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from bot.core.messages import Inbound
+from bot.core.names import mask_names
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -59,9 +60,10 @@ def clean_inbound(inbound: Inbound) -> Inbound:
 
 
 def mask_personal(text: str) -> str:
-    """E-mail addresses and long digit runs (whatever separates the groups) replaced by ＊."""
+    """E-mail addresses, long digit runs (whatever separates the groups) and the names people put
+    into a question (我叫王小红, 张三明的进度; see ``bot.core.names``) replaced by ＊."""
     text = _EMAIL.sub(MASK, text)
-    return _LONG_DIGITS.sub(MASK, text)
+    return mask_names(_LONG_DIGITS.sub(MASK, text), MASK)
 
 
 #: the longest digit string taken as a row id or page number from a button or command (fits any

@@ -19,16 +19,13 @@ speech also mix them up when typing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import logging
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
-log = logging.getLogger(__name__)
+from bot.core.dictionary import dictionary_words, package_file
 
 _MERGED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 
@@ -53,23 +50,10 @@ def _key(reading: str) -> str:
     return plain
 
 
-def _package_file(package: str, name: str) -> str | None:
-    """The text of a data file shipped in ``package``, without importing the package; None (and a
-    warning) when it is missing, which turns the correction off rather than failing."""
-    try:
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.origin is None:
-            raise FileNotFoundError(package)
-        return (Path(spec.origin).parent / name).read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        log.warning("%s/%s not available: %s", package, name, type(exc).__name__)
-        return None
-
-
 @lru_cache(maxsize=1)
 def readings() -> dict[str, frozenset[str]]:
     """Character → its reading keys (all readings of a polyphone)."""
-    text = _package_file("pypinyin", "pinyin_dict.json")
+    text = package_file("pypinyin", "pinyin_dict.json")
     try:
         raw = json.loads(text) if text else {}
     except ValueError:
@@ -78,16 +62,9 @@ def readings() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[str, ...]:
-    """The words of jieba's dictionary (lines ``word frequency [tag]``)."""
-    text = _package_file("jieba", "dict.txt") or ""
-    return tuple(line.split(" ", 1)[0] for line in text.splitlines())
-
-
-@lru_cache(maxsize=1)
 def word_bigrams() -> frozenset[str]:
     """Every bigram inside a word of jieba's dictionary."""
-    return frozenset(w[i : i + 2] for w in _dictionary() for i in range(len(w) - 1))
+    return frozenset(w[i : i + 2] for w in dictionary_words() for i in range(len(w) - 1))
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +72,7 @@ def two_char_words() -> frozenset[str]:
     """The two-character words of jieba's dictionary: what a correction must produce. A bigram that
     is only part of a longer word (省工 of 省工业) is no word on its own, and a knowledge base text
     holds it across a word boundary (山东省|工业), so it would license turning 升工程师 into 省工程师."""
-    return frozenset(w for w in _dictionary() if len(w) == 2)
+    return frozenset(w for w in dictionary_words() if len(w) == 2)
 
 
 class HomophoneFixer:

@@ -194,7 +194,8 @@ def with_personal_routes(cases: list[Case], detector: PersonalCases | None) -> l
 def seen(case: Case, decision: Decision) -> str:
     """What the asker of ``case`` sees under ``decision`` (one of the ``*_KINDS``): a personal-case
     question the matcher does not answer is shown its level's baseline entry (``Case.personal``)."""
-    got = case.candidates[0].entry_id if case.candidates else None
+    shown = case.scored.shown(decision)
+    got = shown[0].entry_id if shown else None
     if case.personal is not None and decision.outcome != "answer":
         if case.expect is None:
             return "answered"
@@ -239,7 +240,7 @@ def evaluate(matcher: Matcher, cases: list[Case], config: MatcherConfig | None =
     for case in cases:
         decision = matcher.decide(case.scored, config)
         kind = seen(case, decision)
-        ranked = [c.entry_id for c in case.candidates]
+        ranked = [c.entry_id for c in case.scored.shown(decision)]
         got = ranked[0] if ranked else None
         if case.personal is not None and decision.outcome != "answer":
             got = case.personal  # what the chat shows the asker
@@ -343,7 +344,7 @@ class _Features:
     def of(cls, matcher: Matcher, cases: list[Case], t: Thresholds) -> _Features:
         rows = []
         for case in cases:
-            d = matcher.decide(case.scored)
+            d = matcher.decide(case.scored, focus=False)
             best = case.candidates[0] if case.candidates else None
             ranked = [c.entry_id for c in case.candidates]
             rows.append(

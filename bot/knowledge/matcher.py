@@ -53,13 +53,14 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.asks import AskDetector, answers_other, ask_fit
+from bot.knowledge.focus import AskingPart
 from bot.knowledge.levels import Fit, LevelDetector, LevelMention, LevelQuery, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.normalize import Normalizer
@@ -148,6 +149,8 @@ class Decision:
     #: entry ids offered as buttons: the suggestion list, a guided answer's runner-ups, or a
     #: fallback's related topics
     offered: tuple[str, ...] = ()
+    #: the answer is the asking part's (``Scored.focused``), not the whole question's
+    focused: bool = False
 
 
 def weighted_share(share: np.ndarray, weights: np.ndarray, total: float) -> float:
@@ -219,6 +222,12 @@ class Scored:
     #: the foreign words the question names (another place, title series, exam or matter), so a
     #: fallback can say the question lies outside this review instead of "the notices do not say"
     foreign: tuple[str, ...] = ()
+    #: the asking part of a long question scored alone (see ``bot.knowledge.focus``), or None
+    focused: Scored | None = None
+
+    def shown(self, decision: Decision) -> list[Candidate]:
+        """The candidates ``decision`` shows: the asking part's when it answers that part."""
+        return self.focused.candidates if decision.focused and self.focused is not None else self.candidates
 
     @property
     def unexplained_foreign(self) -> tuple[str, ...]:
@@ -334,6 +343,9 @@ class Matcher:
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
         self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
+        self.asking = AskingPart(
+            kb.asks.question_marks, norm.prepare, lambda text: self.content_chars(norm.normalize(norm.prepare(text)))
+        )
 
     def _vocabulary_texts(self) -> list[str]:
         """What the knowledge base and its word lists say, before synonyms: the bigrams a typo is
@@ -430,7 +442,15 @@ class Matcher:
         return len({ch for ch in self.normalizer.compact(normalized) if not self.normalizer.is_stopword(ch)})
 
     def score(self, query: str) -> Scored:
-        """Rank candidates for ``query`` (all of the rerank depth, best first)."""
+        """Rank candidates for ``query`` (all of the rerank depth, best first), and for its asking
+        part when it has one (``Scored.focused``)."""
+        scored = self._score(query)
+        part = self.asking.of(query[:MAX_QUERY_CHARS])
+        if part is None or not scored.candidates:
+            return scored
+        return replace(scored, focused=self._score(part))
+
+    def _score(self, query: str) -> Scored:
         typed = self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS]))
         norm = self.normalizer.normalize(typed)
         compact = self.normalizer.compact(norm)
@@ -622,8 +642,33 @@ class Matcher:
             or bool(self.levels.find(typed))
         )
 
-    def decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
+    def decide(self, scored: Scored, config: MatcherConfig | None = None, focus: bool = True) -> Decision:
         """The outcome for scored candidates (separate from ``score`` so calibration can replay it).
+
+        A question the whole of which gets no answer is answered by its asking part (see
+        ``bot.knowledge.focus``) when that part gets one, its entry is among the whole question's
+        first three, the whole names no foreign word its best entry does not explain, and
+        ``focus`` is on; always guided, so the header names what was answered.
+        Calibration searches the thresholds with ``focus`` off: the asking part only rescues
+        questions the whole-question decision leaves unanswered.
+        """
+        decision = self._decide(scored, config)
+        part = scored.focused
+        if not focus or decision.outcome == "answer" or part is None or not part.candidates:
+            return decision
+        if scored.unexplained_foreign:
+            # what the asker told lies outside this review (我在北京…, 员工被辞退了…): the asking
+            # part alone would hide it
+            return decision
+        answered = self._decide(part, config)
+        first_three = {c.entry_id for c in scored.candidates[:SUGGESTIONS]}
+        if answered.outcome != "answer" or part.candidates[0].entry_id not in first_three:
+            return decision
+        runner_ups = tuple(c.entry_id for c in part.candidates[1 : 1 + RUNNER_UPS])
+        return Decision("answer", answered.margin, answered.lead, guided=True, offered=runner_ups, focused=True)
+
+    def _decide(self, scored: Scored, config: MatcherConfig | None = None) -> Decision:
+        """The decision on one scored text.
 
         A near-verbatim phrasing is answered. A sure answer needs a high confidence, a lead over
         the runner-up, enough words to be specific (a bare 公示 or 截止 fits several entries equally
@@ -683,7 +728,7 @@ class Matcher:
             result = MatchResult(
                 decision.outcome,
                 scored.normalized,
-                tuple(scored.candidates),
+                tuple(scored.shown(decision)),
                 round(decision.margin, 4),
                 scored.exact,
                 scored.levels,

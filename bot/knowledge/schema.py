@@ -33,9 +33,10 @@ Topic = Literal[
 ]
 TOPICS: tuple[str, ...] = get_args(Topic)
 
-#: kebab-case, short enough that ``kb:up:<id>`` fits Telegram's 64-byte callback data
+#: kebab-case, short enough that 👎's data, ``kb:dn:<id>:<vote token>:<question reference>``
+#: (``bot.knowledge.feedback``, ``bot.knowledge.learning``), fits Telegram's 64-byte callback data
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-ENTRY_ID_MAX = 48
+ENTRY_ID_MAX = 40
 _ENTRY_ID = re.compile(ENTRY_ID_PATTERN)
 #: snake_case, the ids ``rules/`` uses for title levels (assistant, intermediate, deputy_senior…)
 LEVEL_ID_PATTERN = r"^[a-z]+(?:_[a-z]+)*$"
@@ -281,6 +282,9 @@ class AsksFile(_Strict):
     """The ask types of ``knowledge/asks.yaml`` (see ``bot.knowledge.asks``)."""
 
     asks: list[AskType] = Field(default_factory=list)
+    #: words and marks that make a clause of a long question ask something (see
+    #: ``bot.knowledge.focus``); none turns the asking part off
+    question_marks: list[str] = Field(default_factory=list)
 
 
 class Thresholds(_Strict):

@@ -27,6 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.en_text import EnglishNormalizer
+from bot.knowledge.focus import AskingPart
 from bot.knowledge.levels import Fit, LevelMention, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.matcher import (
@@ -113,6 +114,11 @@ class EnglishMatcher(Matcher):
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
+        self.asking = AskingPart.english(
+            normalizer.question_words,
+            normalizer.question_openers,
+            lambda text: len(normalizer.content_tokens(normalizer.tokens(normalizer.normalize(text)))),
+        )
 
     def level_mentions(self, normalized: str) -> list[LevelMention]:
         """The title levels a normalised question names (one token each, intermediate_engineer),
@@ -161,8 +167,9 @@ class EnglishMatcher(Matcher):
             share = np.where(level_mask, 1.0 if level_fit == "match" else 0.0, share)
         return share
 
-    def score(self, query: str) -> Scored:
-        """Every candidate of the question, best first (see the module docstring)."""
+    def _score(self, query: str) -> Scored:
+        """Every candidate of the question, best first (see the module docstring); ``score`` adds
+        the asking part's."""
         w = self.config.weights
         norm = self.normalizer
         normalized = norm.normalize(query[:MAX_QUERY_CHARS])

@@ -343,7 +343,7 @@ class Matcher:
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
         self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
-        self.asking = AskingPart(
+        self.asking = AskingPart.chinese(
             kb.asks.question_marks, norm.prepare, lambda text: self.content_chars(norm.normalize(norm.prepare(text)))
         )
 
@@ -647,8 +647,8 @@ class Matcher:
 
         A question the whole of which gets no answer is answered by its asking part (see
         ``bot.knowledge.focus``) when that part gets one, its entry is among the whole question's
-        first three, the whole names no foreign word its best entry does not explain, and
-        ``focus`` is on; always guided, so the header names what was answered.
+        first three, the whole names no foreign word its best entry does not explain nor asks
+        whether one may apply (the telling clauses hold the case), and ``focus`` is on; always guided, so the header names what was answered.
         Calibration searches the thresholds with ``focus`` off: the asking part only rescues
         questions the whole-question decision leaves unanswered.
         """
@@ -656,9 +656,10 @@ class Matcher:
         part = scored.focused
         if not focus or decision.outcome == "answer" or part is None or not part.candidates:
             return decision
-        if scored.unexplained_foreign:
-            # what the asker told lies outside this review (我在北京…, 员工被辞退了…): the asking
-            # part alone would hide it
+        if scored.unexplained_foreign or self._asks_to_apply(scored.normalized):
+            # what the asker told lies outside this review (我在北京…, 员工被辞退了…), or is the
+            # case whether they may apply turns on ("I have a PhD, can I apply directly for
+            # engineer?"): the asking part alone would hide it
             return decision
         answered = self._decide(part, config)
         first_three = {c.entry_id for c in scored.candidates[:SUGGESTIONS]}

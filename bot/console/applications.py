@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import LOCAL_TZ
 from bot.console.audit import safe_cell, to_csv
+from bot.status.calendar import format_status_time
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name
 from bot.status.workflow import Workflow
@@ -167,9 +168,15 @@ def local(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def status_time(moment: datetime) -> str:
+    """When a state began, as the chat's status card shows it: the day alone when the import gave
+    no time of day (2024-07-11, not 2024-07-11 00:00)."""
+    return format_status_time(moment)
+
+
 def table(rows: Iterable[Row]) -> Iterable[list[str]]:
     for r in rows:
-        yield [r.number, r.name, r.level, r.unit, r.state, local(r.state_at), local(r.updated_at)]
+        yield [r.number, r.name, r.level, r.unit, r.state, status_time(r.state_at), local(r.updated_at)]
 
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

@@ -24,14 +24,22 @@ from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.web import proxy
 from bot.channels.web.http_common import add_headers, security_headers
 from bot.console import audit, sessions, throttle
 from bot.console.pages import PAGE_MODULES
-from bot.console.routing import NEW_PRE_TOKEN, SIGNED_IN, SIGNED_OUT_CSRF, ConsoleError, NavItem, Route
+from bot.console.routing import (
+    MULTIPART_READER,
+    NEW_PRE_TOKEN,
+    SIGNED_IN,
+    SIGNED_OUT_CSRF,
+    ConsoleError,
+    NavItem,
+    Route,
+)
 from bot.console.sessions import COOKIE, PRE_COOKIE, SignedIn
 from bot.status.lockout import salt_of
 from bot.status.personal import keyed_hash
@@ -42,7 +50,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
+#: a form parsed whole (every form but a streamed upload) may hold this much
 MAX_FORM_BYTES = 64 * 1024
+#: a CSRF token is 43 characters; a streamed form's first field longer than this is no token
+CSRF_FIELD_BYTES = 256
 ZONE = ZoneInfo("Asia/Shanghai")
 
 SECURITY_HEADERS = security_headers("'self'")
@@ -166,21 +177,52 @@ class Console:
             request[SIGNED_IN] = user
             if route.access == "admin" and not user.account.is_admin:
                 raise ConsoleError(403, "console.error.admin_only")
-            if changes and not await self.csrf_presented(request, user.csrf):
+            if changes and not await self.csrf_presented(request, user.csrf, streamed=route.streamed):
                 raise ConsoleError(403, "console.error.csrf")
             return await route.handler(request)
 
         return guarded
 
-    async def csrf_presented(self, request: web.Request, expected: str, fresh: bool = False) -> bool:
+    async def csrf_presented(self, request: web.Request, expected: str, fresh: bool = False,
+                             streamed: bool = False) -> bool:
+        """Whether the request carries the session's CSRF token: in the header (htmx) or the form's
+        ``csrf`` field. A form is parsed whole within ``MAX_FORM_BYTES``, except on a ``streamed``
+        route, where only its first field is read (``_first_field_token``)."""
         if fresh:  # no cookie came with the request: nothing it could carry was issued by us
             return False
         presented = request.headers.get(CSRF_HEADER)
-        if presented is None and request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        if presented is None and streamed and request.content_type == "multipart/form-data":
+            presented = await self._first_field_token(request)
+        elif presented is None and request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
             form = await request.post()
             value = form.get(CSRF_FIELD)
             presented = value if isinstance(value, str) else None
         return sessions.csrf_ok(expected, presented)
+
+    @staticmethod
+    async def _first_field_token(request: web.Request) -> str | None:
+        """The ``csrf`` field of a streamed multipart form, which must come first (the form puts
+        its hidden field before the file, and browsers send fields in document order).
+
+        Only that field is read, at most ``CSRF_FIELD_BYTES``: the token is checked before a byte of
+        the file is taken in, and the reader, left just past it, goes to the handler."""
+        try:
+            reader = await request.multipart()
+            part = await reader.next()
+            if not isinstance(part, BodyPartReader) or part.name != CSRF_FIELD:
+                return None
+            value = b""
+            while chunk := await part.read_chunk(CSRF_FIELD_BYTES):
+                value += chunk
+                if len(value) > CSRF_FIELD_BYTES:
+                    return None
+        except (ValueError, AssertionError):
+            return None  # no multipart body at all, or a broken one: no token
+        request[MULTIPART_READER] = reader
+        try:
+            return value.decode("ascii")
+        except UnicodeDecodeError:
+            return None
 
 
 # ---- middlewares ------------------------------------------------------------------------------

@@ -149,10 +149,14 @@ class BasicsFeature(Feature):
         return [Outbound.toast_only(""), *await self.switch_language(ctx, payload)]
 
     async def switch_language(self, ctx: Context, language: str) -> list[Outbound]:
-        """Store the user's choice; the confirmation and the menu are already in the new language."""
+        """Store the user's choice, as chosen (``language_chosen``: from now on no message written
+        in the other language switches it back; confirming the current language is a choice too).
+        The confirmation and the menu are already in the new language."""
         if language == ctx.language:
+            if not ctx.user.language_chosen:
+                await ctx.update_user(language_chosen=True)
             return [Outbound(text=ctx.t("lang.already"), buttons=self.main_menu(ctx))]
-        await ctx.update_user(language=language)
+        await ctx.update_user(language=language, language_chosen=True)
         return [Outbound(text=ctx.t("lang.set"), buttons=self.main_menu(ctx))]
 
     async def forget(self, ctx: Context, _args: str) -> list[Outbound]:

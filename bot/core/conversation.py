@@ -15,9 +15,10 @@ import os
 import traceback
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from bot.content.texts import DEFAULT_LANGUAGE, normalize_language
-from bot.core.context import STAFF_ROLES, Context, Services
+from bot.core.context import DIALOG_IDLE_LIMIT, STAFF_ROLES, Context, Services
 from bot.core.feature import Feature, FreeTextHandler, Handler
 from bot.core.language import detect_language
 from bot.core.locks import KeyedLocks
@@ -43,6 +44,26 @@ def raised_at(exc: BaseException) -> str:
 #: set in a dialog's data while another feature has the user's attention (see
 #: ``Conversation._pause_or_resume_dialog``); the dialog's own next save drops it
 PAUSED = "paused"
+#: in a dialog's data: the paused dialogs of other features it took the place of (a self-check paused
+#: for /bind), oldest first, each as ``{"dialog", "step", "data", "version"}``. A user has one dialog
+#: row, so the one in front carries them; when it ends the last comes back, still paused, for its
+#: own command or menu item to resume (``Conversation._keep_held``)
+HELD = "held"
+
+
+def _snapshot(state: DialogRecord) -> dict[str, Any]:
+    """A dialog as another one holds it (without what it held itself: that moves to the holder)."""
+    data = {k: v for k, v in state.data.items() if k != HELD}
+    return {"dialog": state.dialog, "step": state.step, "data": data, "version": state.definition_version}
+
+
+def _held(state: DialogRecord | None) -> list[dict[str, Any]]:
+    """The dialogs ``state`` holds; anything malformed is skipped (the data comes from the database)."""
+    held = state.data.get(HELD) if state is not None else None
+    if not isinstance(held, list):
+        return []
+    return [h for h in held if isinstance(h, dict) and isinstance(h.get("dialog"), str)
+            and isinstance(h.get("step"), str) and isinstance(h.get("data"), dict)]
 
 
 class Conversation:
@@ -212,24 +233,30 @@ class Conversation:
             # a menu label typed (or sent by a reply keyboard) is the menu's, unless the open
             # dialog reads that word itself (帮助 explains the current question)
             return prefix + await self.run_menu(ctx, menu_key)
+        held_back: list[Outbound] = []
         if open_dialog:
             if owner is None:
                 await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
             else:
                 replies = await owner.on_dialog_text(ctx, text)
+                held_back = await self._keep_held(ctx, state)
                 if replies is not None:
-                    return prefix + replies
+                    return prefix + replies + held_back
         prefix += await self._follow_written_language(ctx, text)
         if self.free_text is None:
-            return prefix + [Outbound(text=ctx.t("fallback.not_ready"))]
-        return prefix + await self.free_text.answer(ctx, text)
+            return prefix + [Outbound(text=ctx.t("fallback.not_ready"))] + held_back
+        return prefix + await self.free_text.answer(ctx, text) + held_back
 
     async def _follow_written_language(self, ctx: Context, text: str) -> list[Outbound]:
         """A question written clearly in the other language switches the user to it, with one line
         (in the new language) saying so and how to switch back. Only questions count: a dialog's
         typed answers are numbers and codes, and a message that does not tell (digits, emoji, "ok",
-        an acronym) keeps the language; a message with Chinese in it is Chinese
-        (``bot.core.language``), so a Chinese user is never switched by an English acronym."""
+        an acronym, pinyin, letters that spell no English word) keeps the language; a message with
+        Chinese in it is Chinese (``bot.core.language``), so a Chinese user is never switched by an
+        English acronym or by "asdfgh". The written language is a guess: a language the user chose
+        themselves (/lang, the web page's toggle: ``language_chosen``) is never changed by it."""
+        if ctx.user.language_chosen:
+            return []
         written = detect_language(text)
         if written is None or written == ctx.language:
             return []
@@ -275,8 +302,11 @@ class Conversation:
         if handler is None:
             shown = head if len(head) <= 32 else head[:32] + "…"
             return [Outbound(text=ctx.t("help.unknown_command", command=shown))]
-        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("command", name)), name)
-        return paused + await handler(ctx, args.strip())
+        owner = self._owner.get(("command", name))
+        paused = await self._pause_or_resume_dialog(ctx, owner, name)
+        prior = await ctx.dialog()
+        replies = await handler(ctx, args.strip())
+        return paused + replies + await self._keep_held(ctx, prior, self._displacing(owner, name))
 
     async def _route_callback(self, ctx: Context) -> list[Outbound]:
         data = ctx.inbound.callback_data
@@ -284,7 +314,9 @@ class Conversation:
         handler = self._callbacks.get(prefix)
         if handler is None or len(data.encode()) > 64:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        return await handler(ctx, payload)
+        prior = await ctx.dialog()
+        replies = await handler(ctx, payload)
+        return replies + await self._keep_held(ctx, prior)
 
     def _menu_key_for_label(self, text: str) -> str | None:
         return self._menu_labels.get(text)
@@ -293,13 +325,20 @@ class Conversation:
         handler = self._menu.get(key)
         if handler is None:
             return [Outbound(text=ctx.t("input.feature_unavailable"))]
-        paused = await self._pause_or_resume_dialog(ctx, self._owner.get(("menu", key)), key)
-        return paused + await handler(ctx, "")
+        owner = self._owner.get(("menu", key))
+        paused = await self._pause_or_resume_dialog(ctx, owner, key)
+        prior = await ctx.dialog()
+        replies = await handler(ctx, "")
+        return paused + replies + await self._keep_held(ctx, prior, self._displacing(owner, key))
 
     async def _pause_or_resume_dialog(self, ctx: Context, owner: Feature | None, key: str) -> list[Outbound]:
         """Another feature's command or menu item pauses the open dialog: what the user types next
         is for that feature (a question after 问答), not an answer the dialog would refuse. The
-        dialog keeps its place; its own command or menu item (or any of its buttons) resumes it."""
+        dialog keeps its place; its own command or menu item (or any of its buttons) resumes it.
+
+        When the feature's own dialog is held under the one in front (``HELD``: the self-check under
+        a /bind started while it was paused), its command or menu item brings it to the front and
+        holds the other one, paused, in its place."""
         if owner is not None and key in owner.keeps_dialogs:
             return []
         state = await ctx.dialog()
@@ -309,9 +348,70 @@ class Conversation:
         if mine and state.data.get(PAUSED):
             data = {k: v for k, v in state.data.items() if k != PAUSED}
             await ctx.set_dialog(state.dialog, state.step, data, state.definition_version)
-        elif not mine and not state.data.get(PAUSED):
-            await ctx.set_dialog(state.dialog, state.step, {**state.data, PAUSED: True}, state.definition_version)
+        elif not mine:
+            held = _held(state)
+            back = next((h for h in reversed(held) if owner is not None and self._dialog_owner.get(h["dialog"]) is owner), None)
+            if back is not None:
+                front = _snapshot(state)
+                front["data"][PAUSED] = True
+                data = {k: v for k, v in back["data"].items() if k != PAUSED}
+                data[HELD] = [*(h for h in held if h is not back), front]
+                await ctx.set_dialog(back["dialog"], back["step"], data, str(back.get("version") or ""))
+                return [] if state.data.get(PAUSED) else [Outbound(text=ctx.t("dialog.paused"))]
+            if not state.data.get(PAUSED):
+                await ctx.set_dialog(state.dialog, state.step, {**state.data, PAUSED: True}, state.definition_version)
+                return [Outbound(text=ctx.t("dialog.paused"))]
+        return []
+
+    @staticmethod
+    def _displacing(owner: Feature | None, key: str) -> Feature | None:
+        """The feature whose command or menu item ran, when a dialog it starts may take the place of
+        a paused one (None for /cancel, /forget… which leave dialogs to themselves)."""
+        return None if owner is None or key in owner.keeps_dialogs else owner
+
+    async def _keep_held(self, ctx: Context, prior: DialogRecord | None, owner: Feature | None = None) -> list[Outbound]:
+        """After a handler ran: the paused dialogs of other features stay with the user, whatever it
+        did to the dialog in front (one row per user, so that row carries them, ``HELD``).
+
+        ``prior`` is the dialog row the handler found; ``owner`` the feature of the command or menu
+        item that ran (None for a button, a dialog's text, /cancel…). A dialog that feature starts in
+        place of another feature's paused one holds that one. The held dialogs go on with each step
+        the dialog in front saves (a step writes its data afresh); when it ends (done, cancelled,
+        exited), the last held one comes back, still paused, with a word on how to resume it. A
+        dialog the feature started and ended within the same turn (``/bind NUMBER TAIL``) leaves
+        the paused one where it was. A dialog idle past the limit takes its held ones with it, and a
+        button or /forget that puts another dialog in front keeps what it needs itself (/forget
+        keeps the whole row in its confirmation)."""
+        if prior is None:
+            return []
+        after = await ctx.dialog()
+        held = _held(prior)
+        displaced = owner is not None and bool(prior.data.get(PAUSED)) and self._dialog_owner.get(prior.dialog) is not owner
+        if after is None:
+            if prior.updated_at is not None and ctx.now - prior.updated_at > DIALOG_IDLE_LIMIT:
+                return []
+            if displaced:  # started and finished in this turn: the paused dialog stays as it was
+                await ctx.set_dialog(prior.dialog, prior.step, dict(prior.data), prior.definition_version)
+                return []
+            if not held:
+                return []
+            back = held[-1]
+            data = {**back["data"], PAUSED: True, HELD: held[:-1]}
+            await ctx.set_dialog(back["dialog"], back["step"], data, str(back.get("version") or ""))
             return [Outbound(text=ctx.t("dialog.paused"))]
+        if HELD in after.data:
+            return []  # carried on by the handler itself (a step built from the row's data), or settled
+        if after.dialog == prior.dialog:
+            keep = held
+        elif displaced:
+            keep = [*held, _snapshot(prior)]
+        elif owner is not None and self._dialog_owner.get(prior.dialog) is owner:
+            keep = held  # the feature moved on to another of its own dialogs
+        else:
+            return []
+        keep = [h for h in keep if h["dialog"] != after.dialog]
+        if keep:
+            await ctx.set_dialog(after.dialog, after.step, {**after.data, HELD: keep}, after.definition_version)
         return []
 
     # ---- documents ----------------------------------------------------------------------------
@@ -348,6 +448,11 @@ class Conversation:
         lines: list[str] = []
         for feature in self.features:
             lines.extend(await feature.describe_user_data(ctx))
+        # the paused dialogs held under the one in front are kept too (their answers with them)
+        for held in _held(await ctx.dialog()):
+            key = f"privacy.dialog_names.{held['dialog']}"
+            name = ctx.t(key) if ctx.services.texts.has(key) else held["dialog"]
+            lines.append(ctx.t("privacy.dialog_line", dialog=name))
         return lines
 
     async def forget_user(self, ctx: Context) -> None:

@@ -44,6 +44,8 @@ class UserRecord:
     chat_id: str
     role: str
     language: str
+    #: the language was chosen with /lang (or the web page's toggle), not guessed: kept as it is
+    language_chosen: bool
     active: bool
     blocked: bool
     consent_at: datetime | None

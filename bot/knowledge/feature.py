@@ -3,9 +3,12 @@
 Free text gets one of three replies (see ``matcher``): the answer with its source line and 👍/👎
 buttons (a guided answer also starts with a header naming the question it answers and
 offers the runner-ups as buttons under "不是这个？"); "您是不是想问" with the top three questions as
-buttons; or the fallback with the office's phone and e-mail. Button data carries only an action, an entry id and, where the press teaches
-something, the reference of the question it was shown for (``kb:a:<id>:<ref>``, ``kb:up:<id>``,
-``kb:dn:<id>:<ref>``), checked against the loaded entries and the stored references on arrival.
+buttons; or the fallback with the office's phone and e-mail. Button data carries only an action, an entry id, on the votes the
+answer's vote token, and, where the press teaches something, the reference of the question it was
+shown for (``kb:a:<id>:<ref>``, ``kb:up:<id>:<token>``, ``kb:dn:<id>:<token>:<ref>``), checked
+against the loaded entries and the stored references on arrival. A vote counts only with a token
+the bot issued for that answer in that chat, once per voter (``bot.knowledge.feedback``): a made-up,
+another chat's or an old one gets a short "not recorded" and stores nothing.
 Suggestions and fallbacks are counted (scrubbed, no user id) for ``python -m bot kb gaps``; a
 suggestion pressed, or a rephrase answered after 👎, becomes a phrasing candidate for
 ``python -m bot kb learn`` (see ``bot.knowledge.learning``). A personal-case question (我本科毕业8年
@@ -36,7 +39,20 @@ from bot.eligibility.answers import (
 from bot.knowledge.answering import Answerer, Reply
 from bot.knowledge.assistant_questions import AssistantQuestion, AssistantQuestions
 from bot.knowledge.daily import DailyTally
-from bot.knowledge.feedback import question_key, record_unanswered, record_vote, scrub
+from bot.knowledge.feedback import (
+    VOTE_MAX_AGE,
+    VOTES_NOTE,
+    first_vote,
+    question_key,
+    record_unanswered,
+    record_vote,
+    scrub,
+    vote_data,
+    vote_day,
+    vote_issued_on,
+    vote_secret,
+    vote_token,
+)
 from bot.knowledge.learning import (
     REPHRASE_NOTE,
     REPHRASE_WINDOW,
@@ -85,6 +101,8 @@ class KnowledgeFeature(FreeTextHandler):
         self._english_lock = asyncio.Lock()
         self.refs = QuestionRefs()
         self.daily = DailyTally()
+        salt = services.settings.hash_salt
+        self._vote_secret = vote_secret(salt.get_secret_value() if salt is not None else None)
         try:
             self.replace_content(*self.load_content())
         except ContentError as exc:
@@ -209,10 +227,11 @@ class KnowledgeFeature(FreeTextHandler):
         tail = f":{ref}" if ref else ""
         if reply.outcome == "answer" and reply.entry_id:
             chunks = split_text(reply.text, TELEGRAM_TEXT_LIMIT)
+            token = vote_token(self._vote_secret, _chat_of(ctx), reply.entry_id, vote_day(ctx.now))
             votes = [
                 [
-                    Button(text=ctx.t("knowledge.feedback_up"), data=f"{PREFIX}:up:{reply.entry_id}"),
-                    Button(text=ctx.t("knowledge.feedback_down"), data=f"{PREFIX}:dn:{reply.entry_id}{tail}"),
+                    Button(text=ctx.t("knowledge.feedback_up"), data=vote_data(PREFIX, "up", reply.entry_id, token)),
+                    Button(text=ctx.t("knowledge.feedback_down"), data=vote_data(PREFIX, "dn", reply.entry_id, token, ref)),
                 ]
             ]
             # a guided answer's runner-ups ("不是这个？") come first, then what this assistant can do
@@ -242,17 +261,32 @@ class KnowledgeFeature(FreeTextHandler):
     # ---- buttons ----------------------------------------------------------------------------
     async def on_button(self, ctx: Context, payload: str) -> list[Outbound]:
         action, _, rest = payload.partition(":")
+        if action in {"up", "dn"}:
+            return await self.on_vote(ctx, action, rest)
         entry_id, _, ref = rest.partition(":")
         answerer = await self.answerer_for(ctx.language)
         entry = answerer.entry(entry_id) if answerer else None
-        bad_ref = bool(ref) and (action == "up" or not valid_ref(ref))
-        if action not in {"a", "up", "dn"} or entry is None or bad_ref:
+        if action != "a" or entry is None or answerer is None or (ref and not valid_ref(ref)):
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
-        if action == "a" and answerer is not None:
-            if ref:
-                await self._learn_from_press(ctx, entry.id, ref)
-            reply = answerer.answer_entry(entry, ctx.now)
-            return [Outbound.toast_only(""), *self.render(ctx, reply, ref or None)]
+        if ref:
+            await self._learn_from_press(ctx, entry.id, ref)
+        reply = answerer.answer_entry(entry, ctx.now)
+        return [Outbound.toast_only(""), *self.render(ctx, reply, ref or None)]
+
+    async def on_vote(self, ctx: Context, action: str, rest: str) -> list[Outbound]:
+        """👍 or 👎 (``<entry>:<token>[:<ref>]``): counted only for an answer given in this chat
+        within ``VOTE_MAX_AGE`` (its token verifies) and only once per voter. Anything else — an
+        entry this chat was never answered with, a made-up or another chat's token, an old answer —
+        gets one short line and stores nothing, the vote as much as the rephrase note."""
+        entry_id, _, rest = rest.partition(":")
+        token, _, ref = rest.partition(":")
+        answerer = await self.answerer_for(ctx.language)
+        entry = answerer.entry(entry_id) if answerer else None
+        day = vote_issued_on(self._vote_secret, _chat_of(ctx), entry_id, token, ctx.now) if entry else None
+        if entry is None or day is None or (ref and (action == "up" or not valid_ref(ref))):
+            return [Outbound.toast_only(ctx.t("feedback.not_counted", days=VOTE_MAX_AGE.days))]
+        if not await first_vote(ctx, token, day):
+            return [Outbound.toast_only(ctx.t("feedback.already"))]
         await record_vote(ctx.uow.session, entry.id, 1 if action == "up" else -1, ctx.now)
         if action == "up":
             return [Outbound.toast_only(ctx.t("knowledge.feedback_thanks"))]
@@ -302,12 +336,21 @@ class KnowledgeFeature(FreeTextHandler):
             lines.append(ctx.t("knowledge.privacy.rephrase_note"))
         if await get_note(ctx, PREFILL_NOTE) is not None:
             lines.append(ctx.t("knowledge.personal.privacy_note"))
+        if await get_note(ctx, VOTES_NOTE) is not None:
+            lines.append(ctx.t("feedback.privacy_note", days=VOTE_MAX_AGE.days))
         return lines
 
     async def forget_user(self, ctx: Context) -> None:
         """Phrasing candidates and question references hold no user id: nothing of them is the
         user's. Their short-lived notes are."""
         await forget_notes(ctx)
+
+
+def _chat_of(ctx: Context) -> str:
+    """The chat an answer is given in and its votes count for: a browser session on the web (its
+    chat id is the session), a Telegram chat (private or a group, where everyone who saw the
+    answer may vote on it)."""
+    return f"{ctx.inbound.channel}:{ctx.inbound.chat_id}"
 
 
 def _label(question: str) -> str:

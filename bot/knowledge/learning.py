@@ -6,7 +6,7 @@ that identifies the asker:
 
 * every question that gets buttons is stored scrubbed (``feedback.scrub``: long digit runs and
   e-mail addresses masked) under a *reference*, a short hash of its scrubbed normalised form, and the
-  buttons carry that reference (``kb:a:<entry>:<ref>``, ``kb:dn:<entry>:<ref>``) — an id, never the
+  buttons carry that reference (``kb:a:<entry>:<ref>``, ``kb:dn:<entry>:<vote token>:<ref>``) — an id, never the
   text, and no user id anywhere in the table;
 * a candidate is (scrubbed normalised key, entry) with the text as first typed and a count, so the
   same question pressed a hundred times is one row counted a hundred times.

@@ -5,7 +5,18 @@ default of their roles (``default_for`` in ``rules/reminders.yaml``). An explici
 wins, including for HR contacts, who are subscribed to their unit's notices by default.
 
 Roles here are derived, not stored: ``hr`` = has an HR-contact row for some unit, ``bound`` = bound
-to an application, ``staff`` = staff role, ``applicant`` = every user.
+to an application, ``staff`` = staff role, ``applicant`` = every user. That last one is a topic
+default (通知公告 reaches everyone who did not opt out), not the broadcast segment of the same name.
+
+Broadcast segments (``SEGMENT_KINDS``), before opt-outs and reachability:
+
+- ``all``: every user who ever wrote to the bot (applicants, HR contacts, staff, the merely curious);
+- ``applicants``: users bound to at least one application (``/bind`` with the ID check), HR contacts
+  and staff included when they bound their own. A user row says nothing more: ``users.role`` is
+  "applicant" for anyone who said hello, so it cannot tell an applicant from a visitor;
+- ``hr``: HR contacts of any unit;
+- ``level`` / ``state``: users bound to an application at that level / in that state;
+- ``unit``: users bound to one of the unit's applications, and the unit's HR contacts.
 """
 
 from __future__ import annotations
@@ -136,9 +147,8 @@ async def segment_user_ids(session: AsyncSession, segment: Segment) -> set[int]:
     if kind == "hr":
         return await hr_user_ids(session)
     if kind == "applicants":
-        hr = await hr_user_ids(session)
-        users = await session.execute(select(User.id).where(User.role == "applicant"))
-        return set(users.scalars()) - hr
+        # bound applicants only: the role column is "applicant" for every visitor (module docstring)
+        return await bound_user_ids(session)
     if kind in ("level", "state"):
         column = Application.level if kind == "level" else Application.state
         apps = await session.execute(select(Application.id).where(column == value))

@@ -3,7 +3,8 @@
     python -m bot broadcast --segment all --text-file notice.txt [--text-en-file notice.en.txt] [--yes] [--no-deliver]
 
 Segments: ``all``, ``applicants``, ``hr``, ``level:<level>``, ``state:<state>``, ``unit:<full unit name>``
-(levels and states by id, label or alias from ``rules/status.yaml``). ``--text-en-file`` gives the
+(levels and states by id, label or alias from ``rules/status.yaml``); who each one reaches is listed in
+``bot.reminders.audience`` (``applicants``: users bound to an application, not every visitor). ``--text-en-file`` gives the
 English version English readers get (without it they get the Chinese text under a one-line English
 note). The command previews the recipient count by language, asks for confirmation, writes the outbox rows and then shows a rich progress bar
 until every recipient is settled; its wording is ``reminders.broadcast_cli`` in

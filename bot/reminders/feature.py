@@ -1,7 +1,7 @@
 """Chat side of reminders: /subscribe, /unsubscribe, the 提醒订阅 menu action, and staff broadcasts.
 
-Broadcast flow (staff only, checked on every step): /broadcast → segment buttons (all, applicants,
-HR contacts, by level, by state, by unit) → the text → its English version when some recipients
+Broadcast flow (staff only, checked on every step): /broadcast → segment buttons (all, bound
+applicants, HR contacts, by level, by state, by unit; ``bot.reminders.audience`` says who each holds) → the text → its English version when some recipients
 read English (or a button to go without) → a preview with the recipient counts by language → confirm
 → outbox rows, each in its reader's language; progress and the final report arrive as pushes (``bot.reminders.broadcast``).
 /broadcast_cancel stops what has not been sent; /broadcasts lists the history with figures.

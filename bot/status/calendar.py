@@ -8,7 +8,7 @@ the workflow (``rules/status.yaml``). Built once per process.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.clock import LOCAL_TZ
@@ -63,3 +63,24 @@ def format_time(moment: datetime, lang: str | None = None) -> str:
     if lang == "en":
         return f"{local_date(local.date(), 'en')}, {local.hour:02d}:{local.minute:02d}"
     return f"{local.year}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+def is_day_only(moment: datetime) -> bool:
+    """Whether a status time was given as a day without a time of day.
+
+    Staff import a day alone (2024-07-11) far more often than a time; it is stored as local
+    midnight, as imports always stored it, so rows imported before this was shown differently read
+    the same way without a migration. A time the bot records itself (``/setstatus``, the console)
+    is the clock's, seconds and microseconds included, and is never exactly midnight in practice;
+    a time typed as 00:00 exactly reads as the day, which says the same."""
+    local = moment.astimezone(LOCAL_TZ)
+    return local.time() == time(0)
+
+
+def format_status_time(moment: datetime, lang: str | None = None) -> str:
+    """When a state began or a history row happened: the day alone when no time of day was given
+    (2024-07-11, 11 July 2024), else as ``format_time`` (never "2024-07-11 00:00")."""
+    if not is_day_only(moment):
+        return format_time(moment, lang)
+    day = moment.astimezone(LOCAL_TZ).date()
+    return local_date(day, "en") if lang == "en" else day.isoformat()

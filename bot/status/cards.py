@@ -1,17 +1,31 @@
 """What an application's state means to a person: the status card, the next step and its due date,
 filled from ``rules/status.yaml`` and the office's contacts, in the reader's language (``lang``:
-the state's ``_en`` texts and dates written the English way for "en")."""
+the state's ``_en`` texts and dates written the English way for "en").
+
+Whom the card speaks to (``Audience``) decides how the next step is put: the workflow's
+``next_step`` speaks to the applicant ("请您……"); a unit's HR contact reading the card of one of the
+unit's applicants gets ``status.hr_step.<state>`` of dialogs/texts_status.yaml instead, which says
+what the applicant has to do, or what the unit must do, about a third person."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from bot.content.localized import pick
 from bot.content.texts import fill, local_date
 from bot.core.context import Services
-from bot.status.calendar import StatusCalendar, format_time
+from bot.status.calendar import StatusCalendar, format_status_time
 from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import mask_name
+
+#: who reads a card or a next step: the applicant themself, or an HR contact of their unit
+Audience = Literal["applicant", "hr"]
+#: texts of the next step as an HR contact reads it: ``<prefix>.<state id>`` (and
+#: ``<state id>_without_due`` where the state has a wording for a step without a due date)
+HR_STEP = "status.hr_step"
+#: an HR step for a state the texts do not know yet (a state added to rules/status.yaml later)
+HR_STEP_OTHER = f"{HR_STEP}.other"
 
 
 class StatusCards:
@@ -22,8 +36,10 @@ class StatusCards:
         self.rules = rules
         self.workflow = rules.workflow
 
-    def next_step(self, app: Application, lang: str | None = None) -> tuple[str, date | None]:
-        """The next step sentence for the application's state, and its due date if any."""
+    def next_step(self, app: Application, lang: str | None = None,
+                  audience: Audience = "applicant") -> tuple[str, date | None]:
+        """The next step sentence for the application's state, as ``audience`` reads it, and its
+        due date if any."""
         state = self.workflow.states.get(app.state)
         if state is None:
             return "", None
@@ -36,7 +52,17 @@ class StatusCards:
             "publicity_end": local_date(self.rules.publicity_end(app.state, app.state_at), lang or "zh"),
             "publicity_days": str(state.publicity_working_days or ""),
         }
+        if audience == "hr":
+            return self.services.t(self.hr_step_key(state.id, field), lang or "zh", **values), due
         return fill(pick(state, field, lang), values), due
+
+    def hr_step_key(self, state_id: str, field: str = "next_step") -> str:
+        """The text of a state's next step for an HR contact: the state's own (the variant without
+        a due date when ``field`` asks for it and the texts have one), else the general one."""
+        own = f"{HR_STEP}.{state_id}"
+        if field == "next_step_without_due" and self.services.texts.has(f"{own}_without_due"):
+            return f"{own}_without_due"
+        return own if self.services.texts.has(own) else HR_STEP_OTHER
 
     def explanation(self, app: Application, lang: str | None = None) -> str:
         state = self.workflow.states.get(app.state)
@@ -45,16 +71,18 @@ class StatusCards:
         return fill(pick(state, "explanation", lang), {"publicity_days": str(state.publicity_working_days or "")})
 
     def render(
-        self, app: Application, history: list[StatusHistory], unit: Unit | None, lang: str | None = None, today: date | None = None
+        self, app: Application, history: list[StatusHistory], unit: Unit | None, lang: str | None = None,
+        today: date | None = None, audience: Audience = "applicant",
     ) -> str:
         """The full status card: state, explanation, history, next step and due date (said to have
-        passed when ``today`` is after it: the step may be overdue, or the office's record old)."""
+        passed when ``today`` is after it: the step may be overdue, or the office's record old).
+        ``audience`` "hr": the next step as the unit's HR contact reads it (see the module)."""
         language = lang or "zh"
 
         def t(key: str, **values: object) -> str:
             return self.services.t(key, language, **values)
 
-        step, due = self.next_step(app, lang)
+        step, due = self.next_step(app, lang, audience)
         lines = [
             t(
                 "status.card.header",
@@ -63,13 +91,13 @@ class StatusCards:
                 level=self.workflow.level_label(app.level, lang),
                 unit=unit.name if unit else "",
             ),
-            t("status.card.state", state=self.workflow.label(app.state, lang), since=format_time(app.state_at, lang)),
+            t("status.card.state", state=self.workflow.label(app.state, lang), since=format_status_time(app.state_at, lang)),
             self.explanation(app, lang),
             t("status.card.history_header"),
         ]
         for row in history[-10:]:
             note = t("status.card.history_note", note=row.note) if row.note else ""
-            lines.append(t("status.card.history_line", at=format_time(row.at, lang), state=self.workflow.label(row.state, lang),
+            lines.append(t("status.card.history_line", at=format_status_time(row.at, lang), state=self.workflow.label(row.state, lang),
                            note=note))
         lines.append(t("status.card.next_step", step=step))
         if due:

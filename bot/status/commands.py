@@ -21,7 +21,7 @@ from bot.core.unit_of_work import UserRecord
 from bot.outbox.models import OutboxMessage
 from bot.status.lockout import Lockout, salt_of
 from bot.status.models import Application, BindAttempt, Binding, HrContact, InviteCode, StatusHistory, Unit
-from bot.status.notices import Recipients, StatusChanged, number_of_key
+from bot.status.notices import Recipients, StatusChanged, digest_unit_of_key, is_digest_key, number_of_key
 from bot.status.personal import id_tail_hash, keyed_hash, new_invite_code, normalize_invite
 from bot.status.queries import StatusQueries
 from bot.status.workflow import StaffRefusal, Workflow
@@ -219,8 +219,12 @@ class StatusCommands:
     @staticmethod
     async def _drop_unsent_unit_notices(session: AsyncSession, unit: Unit, user: User) -> None:
         """A removed HR contact gets none of the unit's notices still queued (quiet hours hold them
-        back for the night): they name the unit's applicants. Notices on the person's own bound
-        application stay, and what is already being sent cannot be called back."""
+        back for the night): they name the unit's applicants, and the summary of an import tells the
+        unit's progress. Notices on the person's own bound application stay, and what is already
+        being sent cannot be called back.
+
+        A summary queued before summaries named their unit may cover any of the contact's units: it
+        goes too, as nothing in it can be kept apart."""
         numbers = set((await session.execute(select(Application.number).where(Application.unit_id == unit.id))).scalars())
         own = set(
             (
@@ -234,7 +238,10 @@ class StatusCommands:
                 OutboxMessage.user_id == user.id, OutboxMessage.kind == "status", OutboxMessage.state == "pending"
             )
         )
-        drop = [row_id for row_id, key in queued if number_of_key(key) in numbers - own]
+        drop = [
+            row_id for row_id, key in queued
+            if number_of_key(key) in numbers - own or (is_digest_key(key) and digest_unit_of_key(key) in (unit.id, None))
+        ]
         for start in range(0, len(drop), DELETE_CHUNK):
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(drop[start : start + DELETE_CHUNK])))
 

@@ -19,6 +19,7 @@ from bot.core.messages import Button, Inbound, Outbound
 from bot.core.sanitize import small_number
 from bot.dialogs.runner import EXIT_WORDS
 from bot.status.calendar import format_time
+from bot.status.cards import Audience
 from bot.status.importer import Importer, PreparedImport, render_report
 from bot.status.models import Application, Unit
 from bot.status.personal import mask_name, normalize_id_tail, normalize_invite
@@ -146,7 +147,9 @@ class StatusFeature(Feature):
                 return await self._locked(ctx, number, locked)
             return [Outbound(text=ctx.t("status.bind.failed"))]
         await ctx.clear_dialog()
-        return [Outbound(text=ctx.t("status.bind.done")), Outbound(text=await self._card(ctx, service, app))]
+        # notices are promised only where they can arrive (not in the terminal chat)
+        done = "status.bind.done" if service.notices.reaches(ctx.user.channel) else "status.bind.done_no_push"
+        return [Outbound(text=ctx.t(done)), Outbound(text=await self._card(ctx, service, app))]
 
     # ---- /hr --------------------------------------------------------------------------------
     async def hr(self, ctx: Context, args: str) -> list[Outbound]:
@@ -171,7 +174,8 @@ class StatusFeature(Feature):
         await ctx.clear_dialog()
         if ctx.user.role == "applicant":  # the service made them an HR contact
             await ctx.update_user(role="hr")
-        return [Outbound(text=ctx.t("status.hr.done", unit=unit.name))]
+        done = "status.hr.done" if service.notices.reaches(ctx.user.channel) else "status.hr.done_no_push"
+        return [Outbound(text=ctx.t(done, unit=unit.name))]
 
     # ---- dialog text ------------------------------------------------------------------------
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound] | None:
@@ -219,7 +223,7 @@ class StatusFeature(Feature):
                 key = "status.lookup.not_found_staff" if is_staff else "status.lookup.not_found"
                 return [Outbound(text=ctx.t(key, number=number))]
             await ctx.audit("status.lookup", app.number)
-            return [Outbound(text=await self._card(ctx, service, app))]
+            return [Outbound(text=await self._card(ctx, service, app, await self._audience(ctx, service, app)))]
         apps = await service.queries.bound_applications(ctx.uow.session, ctx.user)
         if apps:
             return [Outbound(text=await self._card(ctx, service, app)) for app in apps]
@@ -229,10 +233,22 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.lookup.none_bound_hr"))]
         return [Outbound(text=ctx.t("status.lookup.none_bound"))]
 
-    async def _card(self, ctx: Context, service: StatusService, app: Application) -> str:
+    async def _card(self, ctx: Context, service: StatusService, app: Application, audience: Audience = "applicant") -> str:
         history = await service.queries.history(ctx.uow.session, app)
         unit = await service.queries.unit_of(ctx.uow.session, app)
-        return service.cards.render(app, history, unit, ctx.language, today=ctx.now.astimezone(LOCAL_TZ).date())
+        return service.cards.render(app, history, unit, ctx.language, today=ctx.now.astimezone(LOCAL_TZ).date(),
+                                    audience=audience)
+
+    @staticmethod
+    async def _audience(ctx: Context, service: StatusService, app: Application) -> Audience:
+        """Whom a card looked up by number speaks to: an HR contact of the application's unit reads
+        the next step about the applicant, unless it is their own bound application; everyone else
+        (the applicant, staff) reads it as the applicant would."""
+        units = {unit.id for unit in await service.queries.hr_units(ctx.uow.session, ctx.user)}
+        if app.unit_id not in units:
+            return "applicant"
+        own = {bound.id for bound in await service.queries.bound_applications(ctx.uow.session, ctx.user)}
+        return "applicant" if app.id in own else "hr"
 
     # ---- /unit ------------------------------------------------------------------------------
     async def unit(self, ctx: Context, args: str) -> list[Outbound]:

@@ -1,9 +1,10 @@
 """Staff import of statuses from a spreadsheet: validate every row first, then apply.
 
-All rows are checked (format, known level and state, transition from the stored state, 不予受理
-ground) before anything is written; one bad row means nothing is applied unless ``partial``. A row
-equal to what is stored is skipped, so importing the same file twice changes nothing. New
-applications may start in any state; existing ones must follow the workflow.
+All rows are checked (format, dates as ``tablefile.parse_moment`` reads them, known level and
+state, transition from the stored state, 不予受理 ground, a resubmission due date no earlier than
+the day the state began) before anything is written; one bad row means nothing is applied unless
+``partial``. A row equal to what is stored is skipped, so importing the same file twice changes
+nothing. New applications may start in any state; existing ones must follow the workflow.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -24,7 +25,15 @@ from bot.core.sanitize import clean_text
 from bot.status.models import Application, StatusHistory, Unit
 from bot.status.personal import id_tail_hash, normalize_id_tail
 from bot.status.service import NOTE_MAX, StatusChanged, StatusInputError, StatusService
-from bot.status.tablefile import COLUMNS, REQUIRED, TableFileError, column_for, read_table
+from bot.status.tablefile import (
+    COLUMNS,
+    REQUIRED,
+    DateCellError,
+    TableFileError,
+    column_for,
+    parse_moment,
+    read_table,
+)
 from bot.status.workflow import StaffRefusal, TransitionRefused
 from bot.storage.locks import lock_names
 from bot.storage.models import AuditEntry, add_audit
@@ -194,33 +203,38 @@ def _text(value: Any) -> str:
     return clean_text(str(value))
 
 
-def _parse_time(value: Any, now: datetime) -> datetime | None | str:
-    """A datetime (Asia/Shanghai when naive), None when empty, or the key of the problem's text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+#: how far ahead a resubmission due date may lie (a later one is a typo in the year)
+DUE_HORIZON = timedelta(days=3650)
+#: the earliest year a status time or due date of this review may name
+FIRST_YEAR = 2000
+
+
+def _parse_time(value: Any, latest: datetime, due: bool = False) -> datetime | None:
+    """A cell as a moment in Asia/Shanghai (None when empty), no later than ``latest``.
+
+    How cells are read (which forms are taken, which refused as ambiguous) is ``parse_moment``'s;
+    this adds the range of a status time, or of a due date when ``due``. Problems are raised as
+    ``DateCellError`` whose key names the text, the column's wording for a range."""
+    moment = parse_moment(value)
+    if moment is None:
         return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip().replace("/", "-").replace("T", " ")
-        text = text.replace("年", "-").replace("月", "-").replace("日", "")
-        moment = None
-        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-            try:
-                moment = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if moment is None:
-            return "time_unreadable"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
-    if moment > now + timedelta(days=1):
-        return "time_in_future"
-    if moment.year < 2000:
-        return "time_too_old"
+    moment = moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment.astimezone(LOCAL_TZ)
+    shown = _moment_text(moment)
+    if moment > latest and due:
+        raise DateCellError("due_too_far", value=shown, years=DUE_HORIZON.days // 365)
+    if moment > latest:
+        raise DateCellError("time_in_future", value=shown)
+    if moment.year < FIRST_YEAR and due:
+        raise DateCellError("due_too_old", value=shown, year=FIRST_YEAR)
+    if moment.year < FIRST_YEAR:
+        raise DateCellError("time_too_old", value=shown, year=FIRST_YEAR)
     return moment
+
+
+def _moment_text(moment: datetime) -> str:
+    """A local moment as staff write it in the file: the day alone when it is midnight."""
+    local = moment.astimezone(LOCAL_TZ)
+    return local.strftime("%Y-%m-%d") if local.time() == time(0) else local.strftime("%Y-%m-%d %H:%M")
 
 
 class Importer:
@@ -396,31 +410,53 @@ class Importer:
             state = self.workflow.state_id(state_text)
             if state is None:
                 errors.append(self._row_error(row_no, "状态", "unknown_state", value=state_text))
-            at = _parse_time(cell("状态时间"), now)
-            if isinstance(at, str):
-                errors.append(self._row_error(row_no, "状态时间", at))
+            at: datetime | None = None
+            try:
+                at = _parse_time(cell("状态时间"), now + timedelta(days=1))
+            except DateCellError as problem:
+                errors.append(self._row_error(row_no, "状态时间", problem.key, **problem.values))
             note = _text(cell("备注"))
             if len(note) > NOTE_MAX:
                 errors.append(self._row_error(row_no, "备注", "too_long", limit=NOTE_MAX))
-            due_raw = cell("补正截止")
             due: date | None = None
-            if _text(due_raw):
-                parsed_due = _parse_time(due_raw, now + timedelta(days=3650))
-                if isinstance(parsed_due, str):
-                    errors.append(self._row_error(row_no, "补正截止", parsed_due))
-                elif parsed_due is not None:
-                    due = parsed_due.date()
+            try:
+                parsed_due = _parse_time(cell("补正截止"), now + DUE_HORIZON, due=True)
+                due = parsed_due.date() if parsed_due is not None else None
+            except DateCellError as problem:
+                errors.append(self._row_error(row_no, "补正截止", problem.key, **problem.values))
             if state is not None and self.workflow.states[state].requires_reason and self.workflow.rejection_reason(note) is None:
                 errors.append(self._row_error(row_no, "备注", "rejection_reason"))
             if number and number not in first_seen:
                 first_seen[number] = row_no
+            if not errors and at is not None:
+                # the row says when its state began: its due date can be checked now (without a time
+                # it depends on the stored application, so ``_plan`` checks it)
+                late = self._due_before(row_no, state or "", due, note, at, "given")
+                if late is not None:
+                    errors.append(late)
             if errors:
                 report.errors.extend(errors)
                 continue
-            out.append(
-                ParsedRow(row_no, number, name, tail or "", unit, level or "", state or "", at if isinstance(at, datetime) else None, note, due)
-            )
+            out.append(ParsedRow(row_no, number, name, tail or "", unit, level or "", state or "", at, note, due))
         return out
+
+    def _due_before(self, row_no: int, state: str, due: date | None, note: str, since: datetime,
+                    basis: str) -> RowError | None:
+        """The refusal of a due date earlier than the day its state began, or None.
+
+        Only a due date the change would keep is checked (``Workflow.kept_due``: a resubmission
+        state's, from the 补正截止 column or else the note). A date left in the column from an
+        earlier return, beside a later state, is dropped on import and blocks nothing. A deadline
+        before the return itself is a typo (a wrong month or year) that would tell the applicant
+        their time is already up. ``basis`` says where the day came from: ``given`` (the row's
+        状态时间), ``import`` (no time: the import's day) or ``stored`` (no time, state unchanged)."""
+        kept = self.workflow.kept_due(state, due, note) if state in self.workflow.states else None
+        day = since.astimezone(LOCAL_TZ).date()
+        if kept is None or kept >= day:
+            return None
+        column = "补正截止" if due is not None else "备注"
+        key = {"given": "due_before_status", "import": "due_before_import", "stored": "due_before_stored"}[basis]
+        return self._row_error(row_no, column, key, due=kept.isoformat(), day=day.isoformat())
 
     # ---- phase 2: against the database ---------------------------------------------------------
     async def _plan_and_apply(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport, partial: bool) -> None:
@@ -445,6 +481,7 @@ class Importer:
             existing.update({a.number: a for a in result.scalars()})
         salt = self.service.salt
         plan: list[PlanItem] = []
+        now = self.services.clock.now()
         for row in rows:
             tail_hash = id_tail_hash(salt, row.number, row.id_tail)
             app = existing.get(row.number)
@@ -457,6 +494,17 @@ class Importer:
                     report.errors.append(RowError(row.row, "状态", str(exc), refusal=exc.with_traceback(None)))
                     continue
                 change = True
+            if row.at is None:
+                # no 状态时间: a new or changed state begins now, an unchanged one when it was stored
+                # (so importing the same file again, after the due date, still changes nothing)
+                if app is not None and not change:
+                    since, basis = app.state_at, "stored"
+                else:
+                    since, basis = now, "import"
+                late = self._due_before(row.row, row.state, row.due, row.note, since, basis)
+                if late is not None:
+                    report.errors.append(late)
+                    continue
             plan.append((row, app, tail_hash, change))
         report.errors.sort(key=lambda e: e.row)
         return plan
@@ -472,7 +520,11 @@ class Importer:
             if app is None:
                 new_rows.append((row, unit_id, tail_hash))
                 continue
-            fields = {"level": row.level, "unit_id": unit_id, "applicant_name": row.name, "id_tail_hash": tail_hash}
+            fields: dict[str, Any] = {"level": row.level, "unit_id": unit_id, "applicant_name": row.name, "id_tail_hash": tail_hash}
+            if not change and (due := self.workflow.kept_due(row.state, row.due, row.note)) is not None:
+                # the office moved the resubmission deadline of a state that stays: the reminders
+                # and the status card follow the new date (a row without one keeps the stored date)
+                fields["due_date"] = due
             differing = [k for k, v in fields.items() if getattr(app, k) != v]
             if differing:
                 for key in differing:

@@ -21,7 +21,7 @@ from bot.core.context import Services
 from bot.core.messages import Outbound
 from bot.outbox.queue import enqueue
 from bot.outbox.recipients import PUSH_CHANNELS, reachable
-from bot.status.cards import StatusCards
+from bot.status.cards import Audience, StatusCards
 from bot.status.links import bound_by_application, hr_by_unit, union
 from bot.status.models import Application, StatusHistory
 from bot.status.personal import mask_name
@@ -39,7 +39,33 @@ def number_of_key(key: str) -> str | None:
     return rest.partition(":")[0] if kind == "status" else None
 
 
-#: above this many of one batch's changes for one HR contact, they get a single summary
+DIGEST_KIND = "status-digest"
+
+
+def digest_key(unit_id: int, history_ids: Iterable[int], user_id: int) -> str:
+    """The outbox key of an HR contact's summary: the unit, the batch's history rows (so a replayed
+    batch adds nothing) and the user. The unit is in it so that removing the contact from that unit
+    can find the summary still queued (``StatusCommands.revoke_hr``)."""
+    rows = sorted(history_ids)
+    return f"{DIGEST_KIND}:u{unit_id}:{rows[0]}-{rows[-1]}-{len(rows)}:{user_id}"
+
+
+def is_digest_key(key: str) -> bool:
+    """Whether an outbox key is an HR summary's (either form): the summaries are status rows too."""
+    return key.partition(":")[0] == DIGEST_KIND
+
+
+def digest_unit_of_key(key: str) -> int | None:
+    """The unit an HR summary's key names; None for any other key, and for a summary queued before
+    keys named their unit (``status-digest:<rows>:<user>``, which may cover any of the contact's units)."""
+    kind, _, rest = key.partition(":")
+    unit = rest.partition(":")[0]
+    if kind != DIGEST_KIND or not unit.startswith("u") or not unit[1:].isdigit():
+        return None
+    return int(unit[1:])
+
+
+#: above this many of one batch's changes of one unit for one of its HR contacts, they get a single summary
 HR_DIGEST_FROM = 3
 
 
@@ -70,6 +96,11 @@ class StatusNotices:
         #: the channels notices are pushed to, as for reminders and broadcasts: a user of any other
         #: channel (the terminal chat) could never be sent a row, so none is written for them
         self.channels = tuple(channels)
+
+    def reaches(self, channel: str) -> bool:
+        """Whether a user of ``channel`` is ever sent a status notice: what a reply may promise (the
+        terminal chat has no push sender, so its users are told to look the status up instead)."""
+        return channel in self.channels
 
     async def recipients(self, session: AsyncSession, apps: Sequence[Application]) -> dict[int, Recipients]:
         """Bound applicants and unit HR contacts of many applications who can receive pushes on the
@@ -102,19 +133,22 @@ class StatusNotices:
         for event in events:
             people = recipients.get(event.application.id)
             if people:
-                added += await self._notify(session, event, people, skip_hr=set(digests))
-        for user, changed in digests.values():
-            added += await self._digest(session, user, changed)
+                summarised = {uid for uid, unit_id in digests if unit_id == event.application.unit_id}
+                added += await self._notify(session, event, people, skip_hr=summarised)
+        for (_, unit_id), (user, changed) in digests.items():
+            added += await self._digest(session, user, unit_id, changed)
         return added
 
     @staticmethod
     def _hr_digests(
         events: Sequence[StatusChanged], recipients: Mapping[int, Recipients]
-    ) -> dict[int, tuple[User, list[StatusChanged]]]:
-        """HR contacts with more than ``HR_DIGEST_FROM`` of the batch's changes (a spreadsheet
-        import): they get one summary instead of a notice per applicant, which would bury the rest
-        of their chat. A contact's own application, if bound, still gets its own notice."""
-        by_user: dict[int, tuple[User, list[StatusChanged]]] = {}
+    ) -> dict[tuple[int, int], tuple[User, list[StatusChanged]]]:
+        """(HR contact, unit) pairs with more than ``HR_DIGEST_FROM`` of the batch's changes (a
+        spreadsheet import): the contact gets one summary of that unit instead of a notice per
+        applicant, which would bury the rest of their chat. Per unit, because the summary speaks of
+        "本单位" and is dropped with the contact's role for that unit. A contact's own application,
+        if bound, still gets its own notice."""
+        by_pair: dict[tuple[int, int], tuple[User, list[StatusChanged]]] = {}
         for event in events:
             people = recipients.get(event.application.id)
             if not people:
@@ -122,10 +156,10 @@ class StatusNotices:
             own = {u.id for u in people.applicants}
             for user in people.hr:
                 if user.id not in own:
-                    by_user.setdefault(user.id, (user, []))[1].append(event)
-        return {uid: entry for uid, entry in by_user.items() if len(entry[1]) > HR_DIGEST_FROM}
+                    by_pair.setdefault((user.id, event.application.unit_id), (user, []))[1].append(event)
+        return {pair: entry for pair, entry in by_pair.items() if len(entry[1]) > HR_DIGEST_FROM}
 
-    async def _digest(self, session: AsyncSession, user: User, changed: list[StatusChanged]) -> int:
+    async def _digest(self, session: AsyncSession, user: User, unit_id: int, changed: list[StatusChanged]) -> int:
         """One notice telling an HR contact how many of the unit's applications changed, by state."""
         lang = normalize_language(user.language)
         states = Counter(self.workflow.label(e.application.state, lang) for e in changed)
@@ -134,16 +168,16 @@ class StatusNotices:
             "status.notice.hr_digest", lang, count=len(changed),
             states=self.services.t("status.notice.hr_digest_separator", lang).join(parts),
         )
-        rows = sorted(e.history.id for e in changed)
-        # the batch's history rows name it: a replayed batch adds nothing
-        key = f"status-digest:{rows[0]}-{rows[-1]}-{len(rows)}:{user.id}"
+        key = digest_key(unit_id, (e.history.id for e in changed), user.id)
         added = await enqueue(session, user=user, message=Outbound(text=text), key=key, kind="status", now=self.services.clock.now())
         return 1 if added is not None else 0
 
-    def _values(self, event: StatusChanged, lang: str) -> dict[str, str]:
-        """The placeholders of one notice in one language (rendered once per language and event)."""
+    def _values(self, event: StatusChanged, lang: str, audience: Audience = "applicant") -> dict[str, str]:
+        """The placeholders of one notice in one language for one audience (rendered once per
+        language, audience and event): an HR contact reads the next step as what the applicant or
+        the unit has to do, not as "请您…"."""
         app, row = event.application, event.history
-        step, due = self.cards.next_step(app, lang)
+        step, due = self.cards.next_step(app, lang, audience)
         return {
             "number": app.number,
             "name": mask_name(app.applicant_name),
@@ -161,7 +195,7 @@ class StatusNotices:
         contacts in ``skip_hr`` get the batch's summary instead."""
         app, row = event.application, event.history
         now = self.services.clock.now()
-        by_language: dict[str, dict[str, str]] = {}
+        by_language: dict[tuple[str, Audience], dict[str, str]] = {}
         added = 0
         seen: set[int] = set()
         for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
@@ -170,9 +204,9 @@ class StatusNotices:
                     continue
                 seen.add(user.id)
                 lang = normalize_language(user.language)
-                if lang not in by_language:
-                    by_language[lang] = self._values(event, lang)
-                message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **by_language[lang]))
+                if (lang, kind) not in by_language:
+                    by_language[lang, kind] = self._values(event, lang, kind)
+                message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **by_language[lang, kind]))
                 key = status_key(app.number, row.id, user.id)
                 if await enqueue(session, user=user, message=message, key=key, kind="status", now=now) is not None:
                     added += 1

@@ -23,7 +23,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
@@ -509,3 +509,127 @@ def _csv_rows(text: str, delimiter: str, limits: Limits) -> Iterator[tuple[int, 
             yield number, list(row)
     except csv.Error as exc:
         raise TableFileError("csv_malformed", detail=str(exc)[:200]) from None
+
+
+# ---- dates in cells ----------------------------------------------------------------------------
+#: the day Excel's (1900 system) serial 0 stands for: 1899-12-30, because Excel counts a 29 February
+#: 1900 that never was, so every serial from 61 on is one more than the days since 1899-12-31
+EXCEL_EPOCH = datetime(1899, 12, 30)
+#: the serials taken for dates: 2000-01-01 … 2099-12-31. A bare number outside is no date of this
+#: review (an ID tail, a count, a mistyped year), so it is refused rather than read as a day in 1960
+SERIAL_FIRST_DAY = date(2000, 1, 1)
+SERIAL_LAST_DAY = date(2099, 12, 31)
+_YEAR_FIRST = re.compile(r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})")
+_YEAR_FIRST_CN = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?")
+_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
+#: what may follow a date: a time as 9:30, 09:30:15(.000), 9时30分(15秒), 9点30分, optionally after
+#: a ``T`` and with a UTC offset (ISO 8601 as databases export it)
+_TIME = re.compile(
+    r"(?:T\s*)?(?P<h>\d{1,2})\s*(?:"
+    r"[:：]\s*(?P<m1>\d{1,2})(?:\s*[:：]\s*(?P<s1>\d{1,2})(?:\.\d+)?)?"
+    r"|[时点]\s*(?:(?P<m2>\d{1,2})\s*分\s*(?:(?P<s2>\d{1,2})\s*秒)?)?"
+    r")\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+)
+#: forms whose order of day, month and year cannot be told: 11/7/2024 (11 July or 7 November?),
+#: 24/7/11 (a two-digit year first or last?), 24年7月11日, and a day without a year (7月11日, 7/11)
+_AMBIGUOUS = (
+    re.compile(r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?!\d)"),
+    re.compile(r"\d{2}\s*年\s*\d{1,2}\s*月"),
+    re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"),
+    re.compile(r"\d{1,2}\s*[-/]\s*\d{1,2}"),
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+class DateCellError(Exception):
+    """A cell meant as a date or time that cannot be taken as one. ``key`` names the text
+    ``status.import_errors.<key>`` (the row's report line says which row and column); ``values``
+    fill it."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A cell as a moment: None when empty; a naive datetime (local time) or an aware one (when the
+    text carries a UTC offset); ``DateCellError`` when it is no date or could be read two ways.
+
+    Accepted, as staff's spreadsheets write them: 2024-07-11, 2024/7/11, 2024.7.11, 2024年7月11日,
+    20240711, each with an optional time (9:30, 09:30:00, 9时30分); a spreadsheet's own date cell;
+    and an Excel serial number (45484, 45484.5 for noon) from 2000 to 2099 — a CSV saved from Excel
+    keeps a date cell formatted as a number that way. A date without a time is midnight, which is
+    how the status card knows to show the day alone. Day-first or month-first forms (11/7/2024),
+    two-digit years and days without a year are refused: guessing would put a deadline months off.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise DateCellError("time_unreadable", value=str(value))
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, int | float):
+        return _from_serial(float(value), _shown(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    shown = text[:40]
+    if _NUMBER.fullmatch(text) and not _COMPACT.fullmatch(text):
+        return _from_serial(float(text), shown)
+    for pattern in (_YEAR_FIRST, _YEAR_FIRST_CN, _COMPACT):
+        found = pattern.match(text)
+        if found is None:
+            continue
+        rest = text[found.end():].strip()
+        clock = _TIME.fullmatch(rest) if rest else None
+        if rest and clock is None:
+            break  # a date followed by something that is no time: unreadable (or ambiguous) below
+        try:
+            day = date(int(found["y"]), int(found["m"]), int(found["d"]))
+        except ValueError:
+            raise DateCellError("time_invalid_date", value=shown) from None
+        return _at(day, clock, shown)
+    if any(pattern.match(text) for pattern in _AMBIGUOUS):
+        raise DateCellError("time_ambiguous", value=shown)
+    raise DateCellError("time_unreadable", value=shown)
+
+
+def _shown(number: float | int) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _from_serial(serial: float, shown: str) -> datetime:
+    """An Excel serial (1900 date system) within ``SERIAL_FIRST_DAY``…``SERIAL_LAST_DAY``."""
+    first = (datetime.combine(SERIAL_FIRST_DAY, datetime.min.time()) - EXCEL_EPOCH).days
+    last = (datetime.combine(SERIAL_LAST_DAY, datetime.min.time()) - EXCEL_EPOCH).days
+    if not first <= serial < last + 1:
+        raise DateCellError("time_serial_range", value=shown, first=first, last=last,
+                            first_day=SERIAL_FIRST_DAY.isoformat(), last_day=SERIAL_LAST_DAY.isoformat())
+    days = int(serial)
+    seconds = round((serial - days) * 86400)
+    return EXCEL_EPOCH + timedelta(days=days, seconds=seconds)
+
+
+def _at(day: date, clock: re.Match[str] | None, shown: str) -> datetime:
+    """``day`` at the time ``clock`` names (midnight without one)."""
+    if clock is None:
+        return datetime(day.year, day.month, day.day)
+    hour = int(clock["h"])
+    minute = int(clock["m1"] or clock["m2"] or 0)
+    second = int(clock["s1"] or clock["s2"] or 0)
+    try:
+        moment = datetime(day.year, day.month, day.day, hour, minute, second)
+    except ValueError:
+        raise DateCellError("time_invalid_time", value=shown) from None
+    offset = clock["tz"]
+    if offset:
+        if offset == "Z":
+            return moment.replace(tzinfo=UTC)
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        return moment.replace(tzinfo=zone)
+    return moment

@@ -34,6 +34,9 @@ class User(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="applicant")
     language: Mapped[str] = mapped_column(String(8), default="zh")
+    #: the user picked ``language`` themselves (/lang, the web page's toggle): a message written in
+    #: the other language no longer switches it (``Conversation._follow_written_language``)
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -29,7 +29,7 @@ from tests.e2e.test_console_browser import new_page, pytestmark, shot, sign_in  
 from tests.support.console_fixtures import console_and_bot
 from tests.support.emulator import BotApiEmulator
 from tests.support.helpers import ChatUser, copy_content
-from tests.support.outbox_fakes import make_users
+from tests.support.outbox_fakes import bind_users, make_users
 from tests.support.status_helpers import csv_bytes, row, rows_of, xlsx_bytes
 
 NUMBER = "SD2024-000001"
@@ -89,6 +89,7 @@ async def test_import_report_then_the_good_rows(browser, console_server, console
 async def test_broadcast_delivered_through_the_emulator_with_progress_and_history(browser, console_server, console_app):  # noqa: F811
     chinese = await make_users(console_app, 2, channel="telegram", start=5100)
     english = await make_users(console_app, 1, channel="telegram", start=5200, language="en")
+    await bind_users(console_app, [*chinese, *english])  # the "applicants" segment: bound users
     emulator = BotApiEmulator(token=TOKEN)
     url = await emulator.start()
     sender = TelegramHttpSender(TOKEN, api_url=url)

@@ -48,7 +48,7 @@ async def test_staff_broadcast_with_preview_and_confirm_reaches_its_segment_with
     staff = TgUser(emulator, STAFF)
     await staff.say("/start", expect=2)
     (choose,) = await staff.say("/broadcast")
-    assert list(button_data(choose)) == ["全部用户", "申报人", "单位职称工作负责人", "按申报级别", "按申报状态", "按单位"]
+    assert list(button_data(choose)) == ["全部用户", "已绑定申报的申报人", "单位职称工作负责人", "按申报级别", "按申报状态", "按单位"]
     await staff.press(choose, button_data(choose)["全部用户"])
     (ask,) = await staff.replies(1)
     assert "目前 6 人" in ask["text"]  # 3 recipients, the blocked one (not yet known), the refused user, staff

@@ -17,7 +17,7 @@ from bot.outbox.worker import OutboxWorker
 from bot.reminders.broadcast import BroadcastMonitor
 from bot.reminders.models import Broadcast
 from tests.support.console_fixtures import ConsoleBrowser, confirm_form
-from tests.support.outbox_fakes import FakeSender, make_users
+from tests.support.outbox_fakes import FakeSender, bind_users, make_users
 from tests.support.status_helpers import count, rows_of
 
 TEXT = "各位申报人：请于本周内核对申报材料。"
@@ -68,7 +68,7 @@ async def test_preview_counts_per_channel_then_send_progress_and_history(console
 
 
 async def test_cancel_stops_what_is_not_sent(console_app, console_server):
-    await make_users(console_app, 4, start=300)
+    await bind_users(console_app, await make_users(console_app, 4, start=300))
     async with ConsoleBrowser(console_server) as browser:
         await browser.sign_in("chief")
         await browser.get("/broadcast")
@@ -159,8 +159,10 @@ async def test_english_version_reaches_english_readers_and_chinese_readers_get_c
 
 
 async def test_without_english_version_english_readers_get_the_note_over_the_chinese(console_app, console_server):
-    await make_users(console_app, 1, start=800)
+    (writer,) = await make_users(console_app, 1, start=800)
     (reader,) = await make_users(console_app, 1, start=900, language="en")
+    await make_users(console_app, 1, start=990)  # said hello, bound nothing: no applicant
+    await bind_users(console_app, [writer, reader])
     note = console_app.services.texts.get("reminders.broadcast.english_note", "en")
     async with ConsoleBrowser(console_server) as browser:
         await browser.sign_in("clerk")

@@ -72,7 +72,7 @@ async def test_a_group_never_becomes_where_pushes_go(sapp, staff):  # noqa: F811
     group = in_group(person)
     await group.say("/status")
     await group.say("评审费多少钱")
-    await group.press("kb:up:fee")
+    await group.press_label("👍 有帮助")  # a vote in the group on the group's answer
     assert (await stored_user(sapp, "4200")).chat_id == "4200"
     await staff.say(f"/setstatus {NUMBER} 纸质材料已送达")
     [notice] = await rows_of(sapp, OutboxMessage)

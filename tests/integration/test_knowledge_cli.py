@@ -198,7 +198,9 @@ async def test_kb_gaps_lists_frequent_unanswered_questions(tmp_path):
     try:
         for uid, question in (("1", "今天天气怎么样"), ("2", "今天天气怎么样？"), ("3", "帮我写一首诗")):
             await ChatUser(app, user_id=uid).say(question)
-        await ChatUser(app, user_id="4").press("kb:dn:fee-amounts")
+        voter = ChatUser(app, user_id="4")
+        await voter.say("评审费多少钱")  # answered (no gap); its 👎 counts
+        await voter.press_label("👎 没帮助")
     finally:
         await app.close()
     proc = run_bot("kb", "gaps", env=env)

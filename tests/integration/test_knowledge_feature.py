@@ -51,8 +51,9 @@ async def test_answer_ends_with_source_line_and_has_vote_buttons(kb_app):
     assert "360元" in user.text
     assert user.text.rstrip().splitlines()[-1] == "来源：2024年新区通知 三(五)2；鲁发改成本〔2021〕638号 全文，可信度中等"
     up, down = user.button_data
-    assert up == "kb:up:fee-amounts"
-    assert re.fullmatch(r"kb:dn:fee-amounts:[a-z2-7]{9}", down)  # 👎 names the question it was asked for
+    # both carry the answer's vote token; 👎 also names the question it was asked for
+    token = re.fullmatch(r"kb:up:fee-amounts:([A-Za-z0-9_-]{7})", up).group(1)
+    assert re.fullmatch(rf"kb:dn:fee-amounts:{re.escape(token)}:[a-z2-7]{{9}}", down)
     assert user.button_labels == ["👍 有帮助", "👎 没帮助"]
     assert await rows(kb_app, UnansweredQuestion) == []
 
@@ -63,18 +64,26 @@ async def test_votes_are_stored_per_entry_without_user(kb_app):
     replies = await user.press_label("👍 有帮助")
     assert replies[0].toast == "谢谢您的反馈！"
     await user.say("纸质材料送到哪里")
-    replies = await user.press("kb:dn:paper-address")
+    replies = await user.press_label("👎 没帮助")
     assert FIXTURE_PHONE in replies[0].toast
     votes = sorted((v.entry_id, v.vote) for v in await rows(kb_app, AnswerFeedback))
     assert votes == [("fee-amounts", 1), ("paper-address", -1)]
     assert "user_id" not in {c.name for c in AnswerFeedback.__table__.columns}
 
 
-@pytest.mark.parametrize("data", ["kb:up:no-such-entry", "kb:a:nope", "kb:zz:fee-amounts", "kb:up:", "kb:", "kb:a:fee-amounts:x"])
+@pytest.mark.parametrize("data", ["kb:a:nope", "kb:zz:fee-amounts", "kb:", "kb:a:fee-amounts:x"])
 async def test_forged_buttons_get_a_toast_and_store_nothing(kb_app, data):
     user = ChatUser(kb_app)
     replies = await user.press(data)
     assert len(replies) == 1 and replies[0].toast == "该按钮已失效，请重新操作。" and not replies[0].text
+    assert await rows(kb_app, AnswerFeedback) == []
+
+
+@pytest.mark.parametrize("data", ["kb:up:no-such-entry", "kb:up:", "kb:dn:fee-amounts", "kb:up:fee-amounts:AAAAAAA"])
+async def test_forged_votes_get_a_toast_and_store_nothing(kb_app, data):
+    user = ChatUser(kb_app)
+    replies = await user.press(data)
+    assert len(replies) == 1 and replies[0].toast.startswith("评价未记录") and not replies[0].text
     assert await rows(kb_app, AnswerFeedback) == []
 
 
@@ -89,8 +98,8 @@ async def test_ambiguous_question_offers_top_three_as_buttons_and_pressing_answe
     await user.press_label("评审费怎么交？")
     assert "扫描二维码" in user.text
     assert user.text.rstrip().endswith("来源：2024年新区通知 三(五)1")
-    question_ref = user.button_data[1].rsplit(":", 1)[1]
-    assert user.button_data == ["kb:up:fee-payment", f"kb:dn:fee-payment:{question_ref}"]
+    _, _, _, token, question_ref = user.button_data[1].split(":")
+    assert user.button_data == [f"kb:up:fee-payment:{token}", f"kb:dn:fee-payment:{token}:{question_ref}"]
     stored = await rows(kb_app, UnansweredQuestion)
     assert [(r.outcome, r.count) for r in stored] == [("suggest", 1)]
 

@@ -84,7 +84,7 @@ async def test_pressed_suggestion_is_learnt_accepted_and_then_answered_directly(
         user = ChatUser(app, user_id="13")
         await user.say("评审费")
         assert "扫描二维码" in user.text and "您是不是想问" not in user.text
-        assert user.button_data[0] == "kb:up:fee-payment"
+        assert user.button_data[0].startswith("kb:up:fee-payment:")
 
 
 async def test_dislike_then_rephrase_teaches_the_first_question(db, content):
@@ -99,7 +99,8 @@ async def test_dislike_then_rephrase_teaches_the_first_question(db, content):
         assert "扫描二维码" in user.text
         got = {(c.text, c.entry_id, c.count) for c in await all_rows(app, PhrasingCandidate)}
         assert got == {("评审费交多少", "fee-payment", 1)}
-        assert await all_rows(app, UserNote) == []  # the note is used up
+        # the rephrase note is used up; what stays is the mark that this answer was voted on
+        assert [n.kind for n in await all_rows(app, UserNote)] == ["kb_votes"]
         # without 👎 a second question teaches nothing
         await user.say("纸质材料送到哪里")
         assert len(await all_rows(app, PhrasingCandidate)) == 1
@@ -128,8 +129,8 @@ async def test_nothing_learnt_is_linked_to_a_user_and_forget_leaves_it(db, conte
         assert stored and not any("13912345678" in t for t in stored)
         assert {c.text for c in await all_rows(app, PhrasingCandidate)} == {"评审费"}  # a masked text is not learnt
         await user.say("评审费交多少")
-        await user.press(user.button_data[1])  # 👎: a note for this user, for ten minutes
-        assert len(await all_rows(app, UserNote)) == 1
+        await user.press(user.button_data[1])  # 👎: a note for this user, for ten minutes (and the vote's mark)
+        assert sorted(n.kind for n in await all_rows(app, UserNote)) == ["kb_rephrase", "kb_votes"]
         await user.say("/privacy")
         assert "没帮助" in user.text
         await user.say("/forget")
@@ -269,9 +270,14 @@ async def test_a_repeated_question_is_stored_once_and_again_after_its_row_is_gon
 
 
 def test_button_data_with_a_reference_fits_telegram_for_the_longest_entry_id():
+    from datetime import UTC, datetime
+
+    from bot.knowledge.feedback import vote_data, vote_day, vote_token
     from bot.knowledge.learning import ref_for
     from bot.knowledge.schema import ENTRY_ID_MAX
 
     longest = "x" * ENTRY_ID_MAX
-    for action in ("a", "dn"):
-        assert len(f"kb:{action}:{longest}:{ref_for('评审费')}".encode()) <= 64
+    ref = ref_for("评审费")
+    assert len(f"kb:a:{longest}:{ref}".encode()) <= 64
+    token = vote_token(b"secret", "telegram:-1001234567890", longest, vote_day(datetime.now(UTC)))
+    assert len(vote_data("kb", "dn", longest, token, ref).encode()) == 64  # 👎 uses the whole allowance

@@ -16,7 +16,7 @@ from bot.reminders.models import Broadcast, Subscription
 from bot.status.models import Application, Binding, HrContact, Unit
 from bot.storage.models import AuditEntry, User
 from tests.support.helpers import ChatUser
-from tests.support.outbox_fakes import FakeSender, make_users
+from tests.support.outbox_fakes import FakeSender, bind_users, make_users
 
 FAST = DeliveryConfig(global_rate=2000, per_chat_interval=0, quiet_hours=None)
 
@@ -141,7 +141,7 @@ async def test_broadcast_preview_confirm_delivery_progress_and_report(app):
     await make_users(app, 2, channel="terminal", start=500)  # no push channel: not counted
     staff = await make_staff(app)
     await staff.say("/broadcast")
-    assert staff.button_labels == ["全部用户", "申报人", "单位职称工作负责人", "按申报级别", "按申报状态", "按单位"]
+    assert staff.button_labels == ["全部用户", "已绑定申报的申报人", "单位职称工作负责人", "按申报级别", "按申报状态", "按单位"]
     await staff.press_label("全部用户")
     assert "目前 21 人" in staff.text  # 20 users and the staff member, all on Telegram
     await staff.say("<b>通知</b>：系统将于今晚升级。")
@@ -207,9 +207,9 @@ async def test_progress_is_edited_every_ten_percent(app):
 
 
 async def test_broadcast_cancel_stops_the_rest(app):
-    await make_users(app, 10)
+    await bind_users(app, await make_users(app, 10))
     staff = await make_staff(app)
-    await confirmed_broadcast(staff, "申报人", "取消测试")
+    await confirmed_broadcast(staff, "已绑定申报的申报人", "取消测试")
     await staff.say("/broadcast_cancel")
     assert "已停止群发 #1：10 条尚未发出的消息已取消" in staff.text
     sender = FakeSender()
@@ -253,5 +253,39 @@ async def test_segments_by_level_state_and_unit(app):
     assert "目前 1 人" in await pick("按申报状态", "退回补正")
     assert "目前 2 人" in await pick("按单位", "单位一")  # bound applicant and the unit's HR contact
     assert "目前 1 人" in await pick("单位职称工作负责人")
-    assert "目前 3 人" in await pick("申报人")  # a, b and other: not the HR contact, not staff
+    assert "目前 2 人" in await pick("已绑定申报的申报人")  # a and b: not the HR contact, not other, not staff
     del other
+
+
+async def test_the_applicants_segment_holds_bound_applicants_only(app):
+    """申报人 means people who bound an application: not every visitor who said hello, whatever the
+    role column says; an HR contact who bound their own application is one of them. The staff's
+    preview counts exactly the users the broadcast is then written for."""
+    now = app.services.clock.now()
+    bound, visitor, hr, hr_bound = await make_users(app, 4)
+    (unreachable,) = await make_users(app, 1, channel="terminal", start=600)  # bound, but no push channel
+    await bind_users(app, [bound, hr_bound, unreachable])
+    async with app.db.session() as s:
+        unit = Unit(name="单位丙", created_at=now)
+        s.add(unit)
+        await s.flush()
+        s.add_all([HrContact(user_id=hr.id, unit_id=unit.id, created_at=now),
+                   HrContact(user_id=hr_bound.id, unit_id=unit.id, created_at=now)])
+        await s.execute(update(User).where(User.id.in_([hr.id, hr_bound.id])).values(role="hr"))
+    staff = await make_staff(app)
+    await staff.say("/broadcast")
+    assert "已绑定申报的申报人：用 /bind 绑定了申报编号的人" in staff.text  # the groups are explained
+    await staff.press_label("已绑定申报的申报人")
+    assert "发送对象：已绑定申报的申报人（目前 2 人）" in staff.text
+    await staff.say("请核对申报材料。")
+    assert "收件人数：2 人" in staff.text
+    await staff.press_label("确认发送")
+    assert {r.user_id for r in await broadcast_rows(app)} == {bound.id, hr_bound.id}
+    del visitor
+
+    await staff.say("/broadcast")
+    await staff.press_label("全部用户")  # the other groups keep their meaning
+    assert "目前 5 人" in staff.text  # the four Telegram users and the staff member
+    await staff.say("/broadcast")
+    await staff.press_label("单位职称工作负责人")
+    assert "目前 2 人" in staff.text

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
+from bot.channels.terminal import TerminalChat
+from bot.core.messages import Outbound
 from bot.outbox.models import OutboxMessage
-from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory
+from bot.outbox.queue import enqueue
+from bot.status.models import Application, BindAttempt, Binding, HrContact, StatusHistory, Unit
 from bot.status.service import StatusChanged, StatusService
 from bot.storage.models import AuditEntry, DialogState, User
 from tests.support.console_data import TAIL, bound_applicant
@@ -345,3 +350,93 @@ async def test_an_import_changing_many_of_a_units_applications_sends_its_hr_cont
     async with sapp.db.session() as s:
         queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == contact.user_id))).scalars().all()
     assert len(queued) == 2 and "王*明" in queued[-1].payload["text"]
+
+
+async def test_a_removed_hr_contact_gets_no_queued_summary_of_that_unit(sapp, staff):  # noqa: F811
+    """The summary of an import still queued (quiet hours) tells the unit's progress: removing the
+    contact from that unit drops it with the per-application notices. A contact of two units gets
+    one summary per unit, and the other unit's stays; a summary already sent is not touched."""
+    other = "青岛另一示例有限公司"
+    first = [f"SD2024-00020{i}" for i in range(4)]
+    second = [f"SD2024-00030{i}" for i in range(4)]
+    await seed(staff, [row(n, f"王{i}明", "123X", state="审核受理") for i, n in enumerate(first)]
+               + [row(n, f"赵{i}明", "123X", unit=other, state="审核受理") for i, n in enumerate(second)])
+    hr = ChatUser(sapp, user_id="22", channel="telegram")
+    await hr.say(f"/hr {await invite(sapp)}")
+    await hr.say(f"/hr {await invite(sapp, other)}")
+    await send_file(staff, "s2.xlsx", xlsx_bytes([row(n, f"王{i}明", "123X", state="纸质材料已送达") for i, n in enumerate(first)]
+                                                 + [row(n, f"赵{i}明", "123X", unit=other, state="纸质材料已送达")
+                                                    for i, n in enumerate(second)]))
+    async with sapp.db.session() as s:
+        user_id = (await s.execute(select(User.id).where(User.external_id == "22"))).scalar_one()
+        queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == user_id))).scalars().all()
+    assert len(queued) == 2  # one summary per unit, no per-applicant notice
+    assert all("本单位有4位申报人的申报有新进展" in m.payload["text"] for m in queued)
+
+    async with sapp.db.session() as s:  # the first unit's contact is removed while both still wait
+        contact = (await s.execute(
+            select(HrContact).join(Unit, Unit.id == HrContact.unit_id).where(HrContact.user_id == user_id, Unit.name == UNIT)
+        )).scalar_one()
+        await StatusService.of(sapp.services).commands.revoke_hr(s, contact.id, actor="test")
+    async with sapp.db.session() as s:
+        left = (await s.execute(select(OutboxMessage).where(OutboxMessage.user_id == user_id))).scalars().all()
+        other_unit = (await s.execute(select(Unit.id).where(Unit.name == other))).scalar_one()
+    assert len(left) == 1 and f":u{other_unit}:" in left[0].idempotency_key  # the other unit's summary stays
+
+    async with sapp.db.session() as s:  # delivered before the contact is removed from the other unit too
+        (await s.get(OutboxMessage, left[0].id)).state = "sent"
+    async with sapp.db.session() as s:
+        contact = (await s.execute(select(HrContact).where(HrContact.user_id == user_id))).scalar_one()
+        await StatusService.of(sapp.services).commands.revoke_hr(s, contact.id, actor="test")
+    assert [m.state for m in await rows_of(sapp, OutboxMessage, OutboxMessage.user_id == user_id)] == ["sent"]
+
+
+async def test_a_summary_queued_before_summaries_named_their_unit_is_dropped_on_removal(sapp, staff):  # noqa: F811
+    """A pending summary of the older key form (no unit in it) cannot be told apart by unit, so
+    removing the contact drops it rather than deliver a unit's progress to someone removed."""
+    await seed(staff)
+    hr = ChatUser(sapp, user_id="23", channel="telegram")
+    await hr.say(f"/hr {await invite(sapp)}")
+    async with sapp.db.session() as s:
+        user = (await s.execute(select(User).where(User.external_id == "23"))).scalar_one()
+        await enqueue(s, user=user, message=Outbound(text="本单位有5位申报人的申报有新进展：纸质材料已送达5件。"),
+                      key=f"status-digest:11-15-5:{user.id}", kind="status", now=sapp.services.clock.now())
+        await enqueue(s, user=user, message=Outbound(text="不相干的提醒"), key=f"reminder:x:{user.id}", kind="reminder",
+                      now=sapp.services.clock.now())
+        contact = (await s.execute(select(HrContact))).scalar_one()
+        await StatusService.of(sapp.services).commands.revoke_hr(s, contact.id, actor="test")
+    left = await rows_of(sapp, OutboxMessage, OutboxMessage.user_id == user.id)
+    assert [m.kind for m in left] == ["reminder"]
+
+
+async def test_binding_where_no_notice_can_arrive_says_how_to_look_the_status_up(sapp, staff):  # noqa: F811
+    """The terminal chat has no push sender: binding there promises no notice but names /status (and
+    registering as an HR contact names /unit); Telegram and the web chat keep the promise, and the
+    first status change indeed queues a notice for them and none for the terminal user."""
+    await seed(staff)
+    out = io.StringIO()
+    terminal = TerminalChat(sapp.conversation, user_id="local", out=out)
+    await terminal.send(f"/bind {NUMBER}")
+    done = (await terminal.send(TAIL))[0].text
+    assert done.startswith("绑定成功") and "不会另行通知" in done and "/status" in done and "主动通知您" not in done
+    assert "不会另行通知" in out.getvalue()
+    registered = (await terminal.send(f"/hr {await invite(sapp)}"))[0].text
+    assert registered.startswith("登记成功") and "不会另行通知" in registered and "/unit" in registered
+    await terminal.send("/lang en")
+    linked = (await terminal.send(f"/bind {NUMBER} {TAIL}"))[0].text
+    assert linked.startswith("Linked!") and "will not be announced" in linked and "/status" in linked
+    assert "I will let you know" not in out.getvalue()
+
+    promised = {}
+    for user_id, channel in (("31", "telegram"), ("32", "web")):
+        user = ChatUser(sapp, user_id=user_id, channel=channel)
+        await user.say(f"/bind {NUMBER} {TAIL}")
+        promised[channel] = user.last[0].text
+    assert all(text == "绑定成功！以后申报状态有变化时，我会主动通知您。发送 /status 可随时查看。" for text in promised.values())
+
+    await staff.say(f"/setstatus {NUMBER} 纸质材料已送达")
+    async with sapp.db.session() as s:
+        notified = set((await s.execute(
+            select(User.channel).join(OutboxMessage, OutboxMessage.user_id == User.id).where(OutboxMessage.kind == "status")
+        )).scalars())
+    assert notified == {"telegram", "web"}

@@ -138,3 +138,58 @@ def test_texts_fall_back_to_chinese_only_where_english_lacks_a_key():
     assert texts.get("b", "en") == "乙"
     assert texts.get("a", n=2) == "甲2"
     assert texts.variants("a") == ["甲{n}", "A{n}"]
+
+
+async def test_latin_junk_never_switches_a_chinese_user(sqlite_app):
+    """Keyboard runs, random letters, pinyin and "ok???" are no English: the user stays Chinese."""
+    user = ChatUser(sqlite_app, "junk-typer")
+    await user.say("/start", language="zh")
+    for text in ("asdfgh", "xxxx", "qwe rty", "ok???", "QWERTY", "zxcvbnm lkjhg", "zhicheng shenbao", "a"):
+        await user.say(text)
+        assert all("You wrote" not in r.text for r in user.last), text
+        assert await language_of(sqlite_app, user) == "zh", text
+    await user.say("how much is the review fee")  # real English still switches a guessed language
+    assert user.last[0].text.startswith("You wrote in English")
+    assert await language_of(sqlite_app, user) == "en"
+
+
+async def chosen(app, user: ChatUser) -> bool:  # noqa: ANN001
+    async with app.db.session() as session:
+        from sqlalchemy import text
+
+        row = await session.execute(text("SELECT language_chosen FROM users WHERE channel = :c AND external_id = :e"),
+                                    {"c": user.channel, "e": user.user_id})
+        return bool(row.scalar_one())
+
+
+async def test_a_language_chosen_with_lang_is_never_changed_by_what_the_user_writes(sqlite_app):
+    user = ChatUser(sqlite_app, "chooser-zh")
+    await user.say("/start", language="zh")
+    assert not await chosen(sqlite_app, user)
+    await user.say("/lang zh")  # confirming the current language is a choice too
+    assert "已经是中文" in user.text and await chosen(sqlite_app, user)
+    await user.say("how much is the review fee")
+    assert all("You wrote" not in r.text for r in user.last)
+    assert HAN.search(user.text)  # answered in Chinese, the chosen language
+    assert await language_of(sqlite_app, user) == "zh"
+
+    english = ChatUser(sqlite_app, "chooser-en")
+    await english.say("/lang")
+    await english.press_label("English")
+    await english.say("评审费多少钱")
+    assert all(not r.text.startswith("您用中文提问") for r in english.last)
+    assert await language_of(sqlite_app, english) == "en"
+    await english.say("/lang zh")  # only the user changes it
+    assert await language_of(sqlite_app, english) == "zh"
+    await english.say("how much is the review fee")
+    assert await language_of(sqlite_app, english) == "zh"
+
+
+async def test_forget_drops_the_choice_with_the_user(sqlite_app):
+    user = ChatUser(sqlite_app, "chooser-forgets")
+    await user.say("/lang zh")
+    await user.say("/forget")
+    await user.press("forget:yes")
+    await user.say("how much is the review fee")  # a new user: the language is a guess again
+    assert user.last[0].text.startswith("You wrote in English")
+    assert not await chosen(sqlite_app, user)

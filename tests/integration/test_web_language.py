@@ -92,3 +92,22 @@ async def test_refusals_are_worded_in_the_pages_language(client):
     assert status == 400 and "请求格式不正确" in body["error"]
     resp = await client.get("/no-such-page", headers=ENGLISH_BROWSER)
     assert resp.status == 404 and (await resp.json())["error"] == "Page not found."
+
+
+async def test_latin_junk_keeps_the_page_chinese(client):
+    state = await (await client.get("/api/state", headers=CHINESE_BROWSER)).json()
+    for text in ("asdfgh", "xxxx", "qwe rty", "ok???"):
+        status, body = await post(client, {"kind": "text", "text": text}, state["csrf"], **CHINESE_BROWSER)
+        assert status == 200 and body["lang"] == "zh", text
+        assert not any(m["text"].startswith("You wrote in English") for m in body["messages"])
+    assert 'data-lang="zh"' in await (await client.get("/", headers=CHINESE_BROWSER)).text()
+
+
+async def test_the_toggle_is_a_choice_that_writing_does_not_undo(client):
+    state = await (await client.get("/api/state", headers=ENGLISH_BROWSER)).json()
+    status, body = await post(client, {"kind": "button", "data": "lang:zh"}, state["csrf"], **ENGLISH_BROWSER)
+    assert status == 200 and body["lang"] == "zh"
+    status, body = await post(client, {"kind": "text", "text": "how much is the review fee"}, state["csrf"])
+    assert status == 200 and body["lang"] == "zh"
+    assert not any(m["text"].startswith("You wrote in English") for m in body["messages"])
+    assert 'data-lang="zh"' in await (await client.get("/", headers=ENGLISH_BROWSER)).text()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.core.messages import Outbound
 from bot.outbox.models import OutboxMessage
 from bot.outbox.queue import enqueue
+from bot.status.models import Application, Binding, Unit
 from bot.storage.models import User
 
 
@@ -57,6 +58,21 @@ async def make_users(app, count: int, channel: str = "telegram", start: int = 1,
             users.append(user)
         await session.flush()
     return users
+
+
+async def bind_users(app, users: list[User], number: str = "SD2024-900001", unit: str = "绑定测试单位") -> None:
+    """Bind ``users`` to one new application (of a new unit), as ``/bind`` would: they become the
+    applicants the broadcast segment "applicants" holds."""
+    now = app.services.clock.now()
+    async with app.db.session() as session:
+        unit_row = Unit(name=unit, created_at=now)
+        session.add(unit_row)
+        await session.flush()
+        application = Application(number=number, level="intermediate", unit_id=unit_row.id, applicant_name="申报人",
+                                  id_tail_hash="x", state="accepted", state_at=now, created_at=now, updated_at=now)
+        session.add(application)
+        await session.flush()
+        session.add_all([Binding(user_id=u.id, application_id=application.id, created_at=now) for u in users])
 
 
 async def push(app, user: User, text: str, key: str | None = None, urgent: bool = False,

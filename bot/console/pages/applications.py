@@ -84,7 +84,8 @@ def routes(console: Console) -> list[Route]:
         return console.render(
             request, "application_detail.html", status=status, app=app, unit=unit.name if unit else "",
             name=mask_name(app.applicant_name), history=history, workflow=workflow, targets=targets,
-            local=apps.local, actor_label=actor_label, error=error, done=done, note=note, note_max=NOTE_MAX,
+            local=apps.local, status_time=apps.status_time, actor_label=actor_label, error=error, done=done,
+            note=note, note_max=NOTE_MAX,
         )
 
     async def detail(request: web.Request) -> web.StreamResponse:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import BodyPartReader, web
 
-from bot.console.routing import NavItem, Route, signed_in
+from bot.console.routing import MULTIPART_READER, NavItem, Route, signed_in
 from bot.console.uploads import UploadStore
 from bot.status.importer import Importer, ImportPreview, PreparedImport
 from bot.status.service import StatusService
-from bot.status.tablefile import REQUIRED, TableFileError, too_big
+from bot.status.tablefile import MB, REQUIRED, TableFileError, too_big
 
 if TYPE_CHECKING:
     from bot.console.server import Console
@@ -30,8 +30,6 @@ NAV = (NavItem("import", "/import", 30),)
 SHOWN_ROWS = 500
 SHOWN_ERRORS = 500
 CHUNK_BYTES = 64 * 1024
-#: the header htmx requests carry the CSRF token in (``bot.console.server.CSRF_HEADER``)
-CSRF_HEADER = "X-CSRF-Token"
 
 
 class UploadRefused(Exception):
@@ -45,18 +43,23 @@ class UploadRefused(Exception):
 async def read_upload(request: web.Request, importer: Importer) -> tuple[str, bytes]:
     """(file name, content) of the form's ``file`` field, never more than the import's size limit.
 
-    With the CSRF token in a header (htmx) the body is streamed part by part here; a plain form
-    (no script) had its small body parsed by the guard already, and the file is taken from it."""
+    The body is streamed part by part and the file refused as soon as it passes the limit, with or
+    without the page's script: with it (htmx) the CSRF token came in a header and the stream is
+    opened here; a plain form post had its first field, the token, read by the guard, which left
+    the stream just past it (``MULTIPART_READER``). Either way at most the limit is held, and a
+    plain form is held to the same limit as a script's upload, not to the small forms' one."""
     limits = importer.workflow.import_limits
     declared = request.content_length
     if declared is not None and (error := too_big(declared - CHUNK_BYTES, limits)) is not None:
         raise UploadRefused(importer.t_error(error))
-    if request.headers.get(CSRF_HEADER) is None:  # the guard found the token in the parsed form
-        field = (await request.post()).get("file")
-        if isinstance(field, web.FileField):
-            return field.filename or "", field.file.read(limits.max_file_bytes + 1)
-        raise UploadRefused(importer.t_error(TableFileError("empty")))
-    reader = await request.multipart()
+    reader = request.get(MULTIPART_READER)
+    if reader is None:
+        if request.content_type != "multipart/form-data":
+            raise UploadRefused(importer.t_error(TableFileError("empty")))
+        try:
+            reader = await request.multipart()
+        except ValueError:
+            raise UploadRefused(importer.t_error(TableFileError("empty"))) from None
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name != "file":
             await part.release()
@@ -80,7 +83,8 @@ def routes(console: Console) -> list[Route]:
 
     def page(request: web.Request, status: int = 200, message: str = "") -> web.Response:
         template = "import_form.html" if request.headers.get("HX-Request") else "import.html"
-        return console.render(request, template, status=status, message=message, columns=REQUIRED)
+        max_mb = StatusService.of(console.services).workflow.import_limits.max_file_bytes // MB
+        return console.render(request, template, status=status, message=message, columns=REQUIRED, max_mb=max_mb)
 
     async def prepare(importer: Importer, name: str, content: bytes) -> PreparedImport:
         """Reading and checking rows costs CPU, not the database: a worker thread, no transaction."""
@@ -168,7 +172,7 @@ def routes(console: Console) -> list[Route]:
 
     return [
         Route("GET", "/import", form),
-        Route("POST", "/import/upload", upload),
+        Route("POST", "/import/upload", upload, streamed=True),
         Route("GET", "/import/report/{token}", report),
         Route("POST", "/import/apply/{token}", apply),
         Route("POST", "/import/discard/{token}", discard),

@@ -121,16 +121,18 @@ def test_broadcast_segments_are_labelled_from_the_texts():
 
 def test_every_import_problem_the_code_can_name_has_its_wording():
     """The importer names problems by short key (``self._row_error(row, "姓名", "required")``,
-    ``TableFileError("empty")``,
-    ``_parse_time`` → "time_unreadable"); ``check`` only sees full keys, so this scans for them."""
+    ``TableFileError("empty")``, ``DateCellError("time_unreadable")``, a due date's
+    "due_before_status"); ``check`` only sees full keys, so this scans for them."""
     import re
 
     texts = Texts.load(text_files(PROJECT_ROOT), PROJECT_ROOT)
     sources = {name: (PROJECT_ROOT / "bot" / "status" / name).read_text(encoding="utf-8")
                for name in ("importer.py", "tablefile.py")}
     keys = set(re.findall(r'self\._(?:t|row_error|refuse_file)\((?:[^,()]+, ){0,2}"([a-z_]+)"', sources["importer.py"]))
-    keys |= set(re.findall(r'return "(time_\w+)"', sources["importer.py"]))
+    keys |= set(re.findall(r'"(due_before_\w+)"', sources["importer.py"]))
+    keys |= set(re.findall(r'DateCellError\("(\w+)"', sources["importer.py"] + sources["tablefile.py"]))
     keys |= set(re.findall(r'TableFileError\("(\w+)"', sources["tablefile.py"]))
-    assert {"required", "time_unreadable", "empty", "column_twice"} <= keys  # the scan itself works
+    assert {"required", "time_unreadable", "time_ambiguous", "time_serial_range", "due_before_import", "empty",
+            "column_twice"} <= keys  # the scan itself works
     missing = sorted(k for k in keys if not texts.has(f"status.import_errors.{k}"))
     assert missing == []

@@ -113,7 +113,8 @@ async def test_english_hr_contact_sees_the_unit_list_and_notice_in_english(sapp,
     (notice,) = await rows_of(sapp, OutboxMessage, OutboxMessage.kind == "status")
     text = notice.payload["text"]
     assert "There is news about the application of 王*六 from your unit (application SD2024-000301): Returned for completion" in text
-    assert "resubmit by 10 July 2024" in text and "Due by: 10 July 2024" in text and "Note: 缺少学历证书" in text
+    assert "The applicant completes or supplements the materials" in text and "resubmits by 10 July 2024" in text
+    assert "Please remind the applicant" in text and "Due by: 10 July 2024" in text and "Note: 缺少学历证书" in text
     await hr.say("/unit")
     assert "Returned for completion (1 July 2024)" in hr.text and "SD2024-000301" in hr.text
 

@@ -10,7 +10,8 @@ tell. Chinese: ``question_marks`` in ``knowledge/asks.yaml`` (吗, 怎么, 哪, 
 in the clause; English: ``question_words`` of ``knowledge/en/synonyms.yaml`` (how, when, where…)
 anywhere, ``question_openers`` (can, do, is…) as the clause's first word, or a question mark. When
 some clauses tell and the asking ones hold enough words to stand alone, the asking ones are the
-question's *asking part*.
+question's *asking part*; a short ask takes the clause just before it along (获奖了但证书还没发下来，
+只有个获奖通知，能用吗 → 只有个获奖通知，能用吗).
 
 The matcher scores it beside the whole question; ``Matcher.decide`` answers it only when the whole
 question gets no answer, the asking part does, and its entry is among the whole question's first
@@ -89,8 +90,14 @@ class AskingPart:
         clauses = [c.strip() for c in self._clauses.split(question) if c and not c.isspace()]
         if len(clauses) < 2:
             return None
-        asking = [c for c in clauses if self._asks(c)]
-        if not asking or len(asking) == len(clauses):
+        kept = [i for i, c in enumerate(clauses) if self._asks(c)]
+        if not kept or len(kept) == len(clauses):
             return None
-        part = self._joiner.join(asking)
+        part = self._joiner.join(clauses[i] for i in kept)
+        if self._content(part) < self._minimum and kept[0] > 0:
+            # a short ask (能用吗) is about the clause just before it (只有个获奖通知)
+            kept.insert(0, kept[0] - 1)
+            if len(kept) == len(clauses):
+                return None
+            part = self._joiner.join(clauses[i] for i in kept)
         return part if self._content(part) >= self._minimum else None

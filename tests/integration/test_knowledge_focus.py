@@ -22,6 +22,8 @@ def test_the_asking_clauses_are_cut_from_the_telling_ones(real):
     asking = real.asking
     assert asking.of(LONG) == "想问下评审结果一般在哪个网页上公示啊"
     assert asking.of("网上报名截至日期是几号啊 我怕赶不上") == "网上报名截至日期是几号啊"
+    # a short ask is about the clause just before it
+    assert asking.of("获奖了但证书还没发下来 只有个获奖通知 能用吗") == "只有个获奖通知，能用吗"
     # a clause in traditional characters asks as well
     assert asking.of("我在青島上班，證書在哪裏下載") == "證書在哪裏下載"
 

@@ -254,12 +254,17 @@ class Conversation:
         an acronym, pinyin, letters that spell no English word) keeps the language; a message with
         Chinese in it is Chinese (``bot.core.language``), so a Chinese user is never switched by an
         English acronym or by "asdfgh". The written language is a guess: a language the user chose
-        themselves (/lang, the web page's toggle: ``language_chosen``) is never changed by it."""
-        if ctx.user.language_chosen:
-            return []
+        themselves (/lang, the web page's toggle: ``language_chosen``) is never changed by it. Such
+        a user's question in the other language is still understood: this one message is answered
+        in the language it was written in (the knowledge base of each language reads its own), with
+        a line saying that their choice stands and how to change it."""
         written = detect_language(text)
         if written is None or written == ctx.language:
             return []
+        if ctx.user.language_chosen:
+            chosen = ctx.language
+            ctx.user = replace(ctx.user, language=written)  # this turn only: nothing is stored
+            return [Outbound(text=ctx.t("lang.answered_once", chosen=ctx.t(f"lang.names.{chosen}")))]
         await ctx.update_user(language=written)
         return [Outbound(text=ctx.t("lang.switched"))]
 

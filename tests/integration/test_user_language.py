@@ -169,16 +169,23 @@ async def test_a_language_chosen_with_lang_is_never_changed_by_what_the_user_wri
     await user.say("/lang zh")  # confirming the current language is a choice too
     assert "已经是中文" in user.text and await chosen(sqlite_app, user)
     await user.say("how much is the review fee")
+    # understood and answered in the language it was asked in, this once; the choice stands
     assert all("You wrote" not in r.text for r in user.last)
-    assert HAN.search(user.text)  # answered in Chinese, the chosen language
+    assert user.last[0].text.startswith("You asked in English, so this answer is in English; your chosen language stays Chinese.")
+    assert "Intermediate" in user.text or "intermediate" in user.text
     assert await language_of(sqlite_app, user) == "zh"
+    await user.say("asdfgh qwe")  # not English: Chinese as chosen, no note
+    assert not user.last[0].text.startswith("You asked")
 
     english = ChatUser(sqlite_app, "chooser-en")
     await english.say("/lang")
     await english.press_label("English")
     await english.say("评审费多少钱")
-    assert all(not r.text.startswith("您用中文提问") for r in english.last)
+    assert english.last[0].text == "您用中文提问，这次用中文回答；您选定的语言仍是英文。以后都用中文回复请发送 /lang zh。"
+    assert "评审费" in english.text and "元" in english.text
     assert await language_of(sqlite_app, english) == "en"
+    await english.say("when is the online deadline")
+    assert not english.last[0].text.startswith("您用中文") and not english.last[0].text.startswith("You asked")
     await english.say("/lang zh")  # only the user changes it
     assert await language_of(sqlite_app, english) == "zh"
     await english.say("how much is the review fee")

@@ -147,7 +147,13 @@ class RemindersFeature(Feature):
             return denied
         await ctx.set_dialog(DIALOG, "segment")
         labels = [Button(text=ctx.t(f"reminders.broadcast.segments.{k}"), data=f"bc:s:{k}") for k in SEGMENT_KINDS]
-        return [Outbound(text=ctx.t("reminders.broadcast.choose_segment"), buttons=[labels[i:i + 2] for i in range(0, 6, 2)])]
+        groups = "\n".join(
+            ctx.t("reminders.broadcast.segment_line", label=ctx.t(f"reminders.broadcast.segments.{k}"),
+                  who=ctx.t(f"reminders.broadcast.segment_who.{k}"))
+            for k in SEGMENT_KINDS
+        )
+        text = ctx.t("reminders.broadcast.choose_segment", groups=groups)
+        return [Outbound(text=text, buttons=[labels[i:i + 2] for i in range(0, 6, 2)])]
 
     async def bc_pressed(self, ctx: Context, payload: str) -> list[Outbound]:
         if denied := await self._deny(ctx, "broadcast", pressed=True):

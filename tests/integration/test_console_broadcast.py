@@ -34,7 +34,9 @@ async def test_preview_counts_per_channel_then_send_progress_and_history(console
     await make_users(console_app, 2, channel="web", start=200)
     async with ConsoleBrowser(console_server) as browser:
         await browser.sign_in("clerk")
-        await browser.get("/broadcast")
+        compose = (await browser.get("/broadcast")).body_text
+        # each group says who it reaches, as the chat's /broadcast does
+        assert "已绑定申报的申报人 <span class=\"hint\">（用 /bind 绑定了申报编号的人）</span>" in compose
         preview = await browser.post("/broadcast/preview", {"kind": "all", "text": TEXT})
         assert preview.status == 200
         page = preview.body_text

@@ -27,7 +27,6 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.knowledge.en_text import EnglishNormalizer
-from bot.knowledge.focus import AskingPart
 from bot.knowledge.levels import Fit, LevelMention, fit
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.matcher import (
@@ -114,11 +113,8 @@ class EnglishMatcher(Matcher):
             )
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
-        self.asking = AskingPart.english(
-            normalizer.question_words,
-            normalizer.question_openers,
-            lambda text: len(normalizer.content_tokens(normalizer.tokens(normalizer.normalize(text)))),
-        )
+        # no asking part in English (see bot.knowledge.focus): the telling clause is who asks
+        self.asking = None
 
     def level_mentions(self, normalized: str) -> list[LevelMention]:
         """The title levels a normalised question names (one token each, intermediate_engineer),

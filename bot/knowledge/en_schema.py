@@ -71,10 +71,6 @@ class EnglishSynonymsFile(_Strict):
     #: title level id (knowledge/levels.yaml) → the canonical synonym naming it: a question naming a
     #: level is explained by the entries written for that level, not by others that mention it
     levels: dict[str, str] = Field(default_factory=dict)
-    #: words that make a clause of a long question ask something wherever they stand (how, when…),
-    #: and those that do as its first word (can, do, is…); see ``bot.knowledge.focus``
-    question_words: list[str] = Field(default_factory=list)
-    question_openers: list[str] = Field(default_factory=list)
     #: words that mark a level mention as the one the asker holds, not the one asked about ("after
     #: getting intermediate, how long until senior"): ``before`` within a few words before it,
     #: ``after`` right after it, ``steps`` between it and the next level named

@@ -84,8 +84,6 @@ class EnglishNormalizer:
         self.level_tokens = {_token_of(phrase): level for level, phrase in synonyms.levels.items()}
         #: title level id → its English name (intermediate engineer)
         self.level_names = dict(synonyms.levels)
-        self.question_words = frozenset(w.lower() for w in synonyms.question_words)
-        self.question_openers = frozenset(w.lower() for w in synonyms.question_openers)
         held = synonyms.held
         self._held_before, self._held_after, self._held_steps = (
             frozenset(_stem(word) for phrase in words for word in _prepare(phrase).split())

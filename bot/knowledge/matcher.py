@@ -343,7 +343,7 @@ class Matcher:
             corpus.append(q_tokens * w.question_repeat + a_tokens or [""])
         self._idf, self._unknown_idf, self._bm25, self._vocab = bm25_index(corpus, df, len(kb.entries), w)
         self.typos = HomophoneFixer(self._vocabulary_texts(), protected=self.normalizer.stopwords)
-        self.asking = AskingPart.chinese(
+        self.asking: AskingPart | None = AskingPart(
             kb.asks.question_marks, norm.prepare, lambda text: self.content_chars(norm.normalize(norm.prepare(text)))
         )
 
@@ -445,7 +445,7 @@ class Matcher:
         """Rank candidates for ``query`` (all of the rerank depth, best first), and for its asking
         part when it has one (``Scored.focused``)."""
         scored = self._score(query)
-        part = self.asking.of(query[:MAX_QUERY_CHARS])
+        part = self.asking.of(query[:MAX_QUERY_CHARS]) if self.asking is not None else None
         if part is None or not scored.candidates:
             return scored
         return replace(scored, focused=self._score(part))

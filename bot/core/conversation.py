@@ -320,6 +320,12 @@ class Conversation:
         if handler is None or len(data.encode()) > 64:
             return [Outbound.toast_only(ctx.t("input.stale_button"))]
         prior = await ctx.dialog()
+        owner = self._owner.get(("callback", prefix))
+        if prior is not None and self._dialog_owner.get(prior.dialog) is not owner:
+            # a button of a dialog held under the one in front (the self-check's, pressed while a
+            # /bind is open) brings that dialog forward, as its command or menu item would
+            if await self._bring_held_forward(ctx, prior, owner):
+                prior = await ctx.dialog()
         replies = await handler(ctx, payload)
         return replies + await self._keep_held(ctx, prior)
 
@@ -354,19 +360,26 @@ class Conversation:
             data = {k: v for k, v in state.data.items() if k != PAUSED}
             await ctx.set_dialog(state.dialog, state.step, data, state.definition_version)
         elif not mine:
-            held = _held(state)
-            back = next((h for h in reversed(held) if owner is not None and self._dialog_owner.get(h["dialog"]) is owner), None)
-            if back is not None:
-                front = _snapshot(state)
-                front["data"][PAUSED] = True
-                data = {k: v for k, v in back["data"].items() if k != PAUSED}
-                data[HELD] = [*(h for h in held if h is not back), front]
-                await ctx.set_dialog(back["dialog"], back["step"], data, str(back.get("version") or ""))
+            if await self._bring_held_forward(ctx, state, owner):
                 return [] if state.data.get(PAUSED) else [Outbound(text=ctx.t("dialog.paused"))]
             if not state.data.get(PAUSED):
                 await ctx.set_dialog(state.dialog, state.step, {**state.data, PAUSED: True}, state.definition_version)
                 return [Outbound(text=ctx.t("dialog.paused"))]
         return []
+
+    async def _bring_held_forward(self, ctx: Context, state: DialogRecord, owner: Feature | None) -> bool:
+        """When ``owner``'s dialog is held under ``state`` (the self-check under a /bind), put it in
+        front, resumed, and hold ``state`` paused in its place; whether it did."""
+        held = _held(state)
+        back = next((h for h in reversed(held) if owner is not None and self._dialog_owner.get(h["dialog"]) is owner), None)
+        if back is None:
+            return False
+        front = _snapshot(state)
+        front["data"][PAUSED] = True
+        data = {k: v for k, v in back["data"].items() if k != PAUSED}
+        data[HELD] = [*(h for h in held if h is not back), front]
+        await ctx.set_dialog(back["dialog"], back["step"], data, str(back.get("version") or ""))
+        return True
 
     @staticmethod
     def _displacing(owner: Feature | None, key: str) -> Feature | None:

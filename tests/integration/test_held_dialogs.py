@@ -147,3 +147,24 @@ async def test_a_binding_left_for_a_day_takes_the_held_self_check_with_it(app, c
     assert "已超过24小时" in user.text
     await user.say("/eligibility")
     assert "第1题" in user.text  # the day-old check went with the binding that held it
+
+
+async def test_a_button_of_the_held_self_check_brings_it_forward(app):
+    """An answer button of the self-check pressed while a /bind it is held under is open answers the
+    self-check (it comes to the front, the binding waits paused), instead of a "button expired"."""
+    await add_application(app, NUMBER)
+    user = ChatUser(app, user_id="4901")
+    await at_question_three(user)
+    answers = [d for d in user.button_data if d.startswith("elg:3.")]
+    await user.say("/bind")
+    row = await dialog_row(user)
+    assert row.dialog == "status_bind"
+    await user.press(answers[0])
+    assert "第4题" in user.text and "失效" not in user.text
+    row = await dialog_row(user)
+    assert row.dialog == "eligibility" and not row.data.get(PAUSED)
+    assert [h["dialog"] for h in row.data[HELD]] == ["status_bind"]
+    await user.say("/bind")  # the binding comes back where it was
+    assert "申报编号" in user.text
+    row = await dialog_row(user)
+    assert row.dialog == "status_bind" and [h["dialog"] for h in row.data[HELD]] == ["eligibility"]

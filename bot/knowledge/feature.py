@@ -284,9 +284,9 @@ class KnowledgeFeature(FreeTextHandler):
         entry = answerer.entry(entry_id) if answerer else None
         day = vote_issued_on(self._vote_secret, _chat_of(ctx), entry_id, token, ctx.now) if entry else None
         if entry is None or day is None or (ref and (action == "up" or not valid_ref(ref))):
-            return [Outbound.toast_only(ctx.t("feedback.not_counted", days=VOTE_MAX_AGE.days))]
+            return [Outbound.toast_only(ctx.t("knowledge.feedback_not_counted", days=VOTE_MAX_AGE.days))]
         if not await first_vote(ctx, token, day):
-            return [Outbound.toast_only(ctx.t("feedback.already"))]
+            return [Outbound.toast_only(ctx.t("knowledge.feedback_already"))]
         await record_vote(ctx.uow.session, entry.id, 1 if action == "up" else -1, ctx.now)
         if action == "up":
             return [Outbound.toast_only(ctx.t("knowledge.feedback_thanks"))]
@@ -337,7 +337,7 @@ class KnowledgeFeature(FreeTextHandler):
         if await get_note(ctx, PREFILL_NOTE) is not None:
             lines.append(ctx.t("knowledge.personal.privacy_note"))
         if await get_note(ctx, VOTES_NOTE) is not None:
-            lines.append(ctx.t("feedback.privacy_note", days=VOTE_MAX_AGE.days))
+            lines.append(ctx.t("knowledge.feedback_privacy_note", days=VOTE_MAX_AGE.days))
         return lines
 
     async def forget_user(self, ctx: Context) -> None:

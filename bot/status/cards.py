@@ -4,7 +4,7 @@ the state's ``_en`` texts and dates written the English way for "en").
 
 Whom the card speaks to (``Audience``) decides how the next step is put: the workflow's
 ``next_step`` speaks to the applicant ("请您……"); a unit's HR contact reading the card of one of the
-unit's applicants gets ``status.hr_step.<state>`` of dialogs/texts_status.yaml instead, which says
+unit's applicants gets the state's ``hr_next_step`` (beside it in rules/status.yaml), which says
 what the applicant has to do, or what the unit must do, about a third person."""
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ from bot.status.personal import mask_name
 
 #: who reads a card or a next step: the applicant themself, or an HR contact of their unit
 Audience = Literal["applicant", "hr"]
-#: texts of the next step as an HR contact reads it: ``<prefix>.<state id>`` (and
-#: ``<state id>_without_due`` where the state has a wording for a step without a due date)
-HR_STEP = "status.hr_step"
-#: an HR step for a state the texts do not know yet (a state added to rules/status.yaml later)
-HR_STEP_OTHER = f"{HR_STEP}.other"
 
 
 class StatusCards:
@@ -53,16 +48,8 @@ class StatusCards:
             "publicity_days": str(state.publicity_working_days or ""),
         }
         if audience == "hr":
-            return self.services.t(self.hr_step_key(state.id, field), lang or "zh", **values), due
+            field = f"hr_{field}"
         return fill(pick(state, field, lang), values), due
-
-    def hr_step_key(self, state_id: str, field: str = "next_step") -> str:
-        """The text of a state's next step for an HR contact: the state's own (the variant without
-        a due date when ``field`` asks for it and the texts have one), else the general one."""
-        own = f"{HR_STEP}.{state_id}"
-        if field == "next_step_without_due" and self.services.texts.has(f"{own}_without_due"):
-            return f"{own}_without_due"
-        return own if self.services.texts.has(own) else HR_STEP_OTHER
 
     def explanation(self, app: Application, lang: str | None = None) -> str:
         state = self.workflow.states.get(app.state)

@@ -195,7 +195,7 @@ class StatusNotices:
         contacts in ``skip_hr`` get the batch's summary instead."""
         app, row = event.application, event.history
         now = self.services.clock.now()
-        by_language: dict[tuple[str, Audience], dict[str, str]] = {}
+        rendered: dict[tuple[str, Audience], dict[str, str]] = {}
         added = 0
         seen: set[int] = set()
         for kind, users in (("applicant", recipients.applicants), ("hr", recipients.hr)):
@@ -204,9 +204,9 @@ class StatusNotices:
                     continue
                 seen.add(user.id)
                 lang = normalize_language(user.language)
-                if (lang, kind) not in by_language:
-                    by_language[lang, kind] = self._values(event, lang, kind)
-                message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **by_language[lang, kind]))
+                if (lang, kind) not in rendered:
+                    rendered[lang, kind] = self._values(event, lang, kind)
+                message = Outbound(text=self.services.t(f"status.notice.{kind}", lang, **rendered[lang, kind]))
                 key = status_key(app.number, row.id, user.id)
                 if await enqueue(session, user=user, message=message, key=key, kind="status", now=now) is not None:
                     added += 1

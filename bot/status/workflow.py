@@ -50,6 +50,11 @@ class StateDef(BaseModel):
     next_step_en: str | None = None
     next_step_without_due: str | None = None
     next_step_without_due_en: str | None = None
+    #: the next step as a unit's HR contact reads it (about the applicant, not to them)
+    hr_next_step: str = Field(min_length=1)
+    hr_next_step_en: str | None = None
+    hr_next_step_without_due: str | None = None
+    hr_next_step_without_due_en: str | None = None
     transitions: list[str] = Field(default_factory=list)
     publicity_working_days: int | None = Field(default=None, ge=1, le=30)
     #: ``paper_form``: the next step is due the cycle's paper-form days (``rules/cycles/<year>.yaml``)
@@ -147,8 +152,11 @@ class WorkflowFile(BaseModel):
         level_ids = {lv.id for lv in self.levels}
         names: dict[str, str] = {}
         for state in self.states:
-            for attr in ("explanation", "next_step", "next_step_without_due",
-                         "explanation_en", "next_step_en", "next_step_without_due_en"):
+            if bool(state.next_step_without_due) != bool(state.hr_next_step_without_due):
+                raise ValueError(f"state {state.id}: next_step_without_due and hr_next_step_without_due go together")
+            for attr in ("explanation", "next_step", "next_step_without_due", "hr_next_step", "hr_next_step_without_due",
+                         "explanation_en", "next_step_en", "next_step_without_due_en", "hr_next_step_en",
+                         "hr_next_step_without_due_en"):
                 try:
                     fields = {f for _, f, _, _ in string.Formatter().parse(getattr(state, attr) or "") if f is not None}
                 except ValueError as exc:

@@ -31,7 +31,6 @@ async def seed(staff_user: ChatUser) -> None:
 
 async def test_the_hr_contact_reads_the_next_step_about_the_applicant(sapp, staff):  # noqa: F811
     await seed(staff)
-    texts = sapp.services.texts
     applicant = ChatUser(sapp, user_id="31", channel="telegram")
     await applicant.say(f"/bind {RETURNED}")
     await applicant.say("123X")
@@ -48,7 +47,8 @@ async def test_the_hr_contact_reads_the_next_step_about_the_applicant(sapp, staf
     assert "请按退回原因" not in card and "请您" not in card
 
     await hr.say(f"/status {ACCEPTED}")
-    step = texts.get("status.hr_step.accepted", address=sapp.services.office.address, fee="160", due="2024年7月8日")
+    accepted = StatusService.of(sapp.services).cards.workflow.states["accepted"]
+    step = accepted.hr_next_step.format(address=sapp.services.office.address, fee="160", due="2024年7月8日")
     assert f"下一步：{step}" in hr.text and "申报人需在系统中生成并打印" in hr.text and "本人签字后" not in hr.text
 
     # the applicant's own card is unchanged by the HR wording
@@ -83,14 +83,19 @@ async def test_an_hr_contact_bound_to_their_own_application_reads_it_as_the_appl
     assert "下一步：请按退回原因完善补充材料" in staff.text
 
 
-async def test_a_state_without_an_hr_text_gets_the_general_one(sapp):  # noqa: F811
-    """A state staff add to rules/status.yaml before its HR text exists: a general sentence, not
-    the applicant's wording and not a missing-key error."""
+async def test_a_return_without_a_due_date_has_its_own_hr_wording(sapp):  # noqa: F811
+    """The state's wording without a date, as the applicant's card has one: for the HR contact too."""
+    from datetime import UTC, datetime
+
+    from bot.status.models import Application
+
     cards = StatusService.of(sapp.services).cards
-    assert cards.hr_step_key("returned", "next_step_without_due") == "status.hr_step.returned_without_due"
-    assert cards.hr_step_key("returned") == "status.hr_step.returned"
-    assert cards.hr_step_key("accepted", "next_step_without_due") == "status.hr_step.accepted"
-    assert cards.hr_step_key("some_new_state") == "status.hr_step.other"
+    returned = cards.workflow.states["returned"]
+    app = Application(number=RETURNED, level="intermediate", state="returned",
+                      state_at=datetime(2024, 7, 1, 1, tzinfo=UTC), due_date=None)
+    step, due = cards.next_step(app, "zh", audience="hr")
+    assert due is None and step == returned.hr_next_step_without_due.format()
+    assert cards.next_step(app, "zh")[0] == returned.next_step_without_due
 
 
 async def test_the_hr_contacts_status_notice_speaks_about_the_applicant(sapp, staff):  # noqa: F811
@@ -115,6 +120,6 @@ async def test_the_hr_contacts_status_notice_speaks_about_the_applicant(sapp, st
     to_hr = [m.payload["text"] for m in queued if m.user_id == contact.user_id]
     to_applicant = [m.payload["text"] for m in queued if m.user_id != contact.user_id]
     assert len(to_hr) == 1 and len(to_applicant) == 1
-    step = sapp.services.texts.get("status.hr_step.paper_received", fee="160")
+    step = StatusService.of(sapp.services).cards.workflow.states["paper_received"].hr_next_step.format(fee="160")
     assert f"下一步：{step}" in to_hr[0] and "申报人需交给单位职称工作负责人" in to_hr[0]
     assert "下一步：" in to_applicant[0] and "申报人需" not in to_applicant[0]

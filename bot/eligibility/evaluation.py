@@ -270,7 +270,12 @@ class _Evaluation:
                         sources=self.cite(self.book.title_waiver.source, (row.source, row.confidence))), []
 
     def _standard(self) -> None:
-        above = [lv for lv in LEVELS if TITLE_RANK[lv] > self.rank]
+        """Levels the title and education open. A qualification that counts as a higher title than
+        the one held (职业资格视同) sets the floor: nobody counted as 工程师 is offered 助理工程师, and
+        the qualification path, not this one, says what the next level still needs."""
+        floor = self._held_rank()
+        by_qualification = floor > self.rank
+        above = [lv for lv in LEVELS if TITLE_RANK[lv] > floor]
         for index, level in enumerate(above):
             row, gap = self._evaluate_rows(level, self.p.current_title, self.p.years_in_title)
             if row is not None:
@@ -284,7 +289,7 @@ class _Evaluation:
                     self.used_attachment1 = self.used_ladder = True
                     self.verdict.levels.append(opened)
                     continue
-            if index == 0:
+            if index == 0 and not by_qualification:
                 self.used_ladder |= self.waived and self.ladder(level) is not None
                 self.used_attachment1 = True
                 self.verdict.blocked.append(BlockedPath(level=level, path="standard", missing=gap))

@@ -33,7 +33,7 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
         lines.append(t(f"{V}.{headline}", levels=t("eligibility.separator.list").join(t(f"eligibility.names.title.{lv}") for lv in best)))
     elif verdict.levels:
         lines.append(t(f"{V}.headline_conditional"))
-    elif not verdict.blocked and any(w == t("eligibility.warn.top") for w in verdict.warnings):
+    elif _top_only(verdict, t):
         lines.append(t(f"{V}.top_only"))
     else:
         lines.append(t(f"{V}.headline_no"))
@@ -62,6 +62,11 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
     return lines
 
 
+def _top_only(verdict: Verdict, t: TextFn) -> bool:
+    """The holder of the highest title, with nothing open or blocked: the headline says so."""
+    return not verdict.levels and not verdict.blocked and t("eligibility.warn.top") in verdict.warnings
+
+
 def detail_lines(verdict: Verdict, t: TextFn) -> list[str]:
     """Materials, warnings, other paths, the cycle's dates and the footer."""
     lines: list[str] = []
@@ -69,9 +74,11 @@ def detail_lines(verdict: Verdict, t: TextFn) -> list[str]:
         lines.append(t(f"{V}.materials_header"))
         lines.extend(t(f"{V}.materials_item", text=m) for m in verdict.materials)
         lines.append("")
-    if verdict.warnings:
+    # the headline already says there is no higher level: its warning would repeat it word for word
+    warnings = [w for w in verdict.warnings if not (_top_only(verdict, t) and w == t("eligibility.warn.top"))]
+    if warnings:
         lines.append(t(f"{V}.warnings_header"))
-        lines.extend(t(f"{V}.warning_item", text=w) for w in verdict.warnings)
+        lines.extend(t(f"{V}.warning_item", text=w) for w in warnings)
         lines.append("")
     if verdict.pointers and verdict.excluded is None:
         lines.append(t(f"{V}.pointers_header"))

@@ -131,6 +131,8 @@ class Answerer:
         status = self.cycles.status(entry.cycle, today)
         if status is None or not status.ended:
             return None
+        if status.newer is not None:
+            return self.t("knowledge.cycle_superseded", year=status.year, newer=status.newer)
         if status.deadline is not None:
             deadline = local_date(status.deadline, self.date_language)
             return self.t("knowledge.cycle_ended", year=status.year, deadline=deadline)

@@ -167,6 +167,9 @@ class CycleStatus:
     year: str
     deadline: date | None
     ended: bool
+    #: the year of a later cycle already announced, if any: then this one is no longer the latest
+    #: notice known, and the note under such content points to the newer one
+    newer: int | None = None
 
 
 class CycleCalendar:
@@ -229,7 +232,8 @@ class CycleCalendar:
         known = self.year(int(cycle))
         deadline = known.online_deadline.date if known else None
         ended = today > deadline if deadline is not None else today.year > int(cycle)
-        return CycleStatus(cycle, deadline, ended)
+        later = [c.year for c in self.cycles if c.year > int(cycle) and c.notice.date <= today]
+        return CycleStatus(cycle, deadline, ended, max(later) if later else None)
 
 
 def check_cycles(root: Path) -> list[ContentProblem]:

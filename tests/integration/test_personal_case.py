@@ -149,6 +149,9 @@ def test_a_skill_grade_is_filled_in_and_leads_to_the_path_from_skills_to_titles(
     assert case.entry_id == "policy-skilled-ladder"
     school = cases.detect("我是技师学院预备技师班毕业的，能评助理工程师吗")  # a school, no grade held
     assert school is None or "skill_level" not in school.answers
+    for higher in ("特级技师能评正高吗", "我是首席技师，能报高级工程师吗"):  # grades above those the check offers
+        above = cases.detect(higher)
+        assert above is None or "skill_level" not in above.answers, above
 
 
 @pytest.mark.parametrize(("text", "value"), [("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两", 2), ("十十", None), ("三四", None)])

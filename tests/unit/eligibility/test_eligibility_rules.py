@@ -94,7 +94,9 @@ def test_standard_rows(fields, level, is_open, gap):
     if is_open:
         item = next(p for p in v.levels if (p.level, p.path) == (level, "standard"))
         [source] = item.sources  # generated from the document data: label, section, caveat, confidence
-        assert source.startswith("国家基本标准（人社部发〔2019〕16号）") and source.endswith("，以附件1为准，可信度中等")
+        # the 正高 row rests on less than the others (policy-facts 3.4) and says so
+        confidence = "可信度低" if level == "senior" else "可信度中等"
+        assert source.startswith("国家基本标准（人社部发〔2019〕16号）") and source.endswith(f"，以附件1为准，{confidence}")
         assert v.eligible
     else:
         assert gap in blocked(v)[(level, "standard")]
@@ -117,6 +119,15 @@ def test_top_title_has_nothing_above():
     v = judge(education="doctor", current_title="senior", years_in_title=9)
     assert not v.levels and not v.blocked and not v.eligible
     assert t("eligibility.warn.top") in v.warnings
+
+
+def test_top_title_is_said_once_in_the_rendered_verdict():
+    from bot.eligibility.render import detail_lines, summary_lines
+
+    v = judge(education="doctor", current_title="senior", years_in_title=9)
+    text = "\n".join([*summary_lines(v, t), *detail_lines(v, t)])
+    assert t("eligibility.verdict.top_only") in text
+    assert text.count("没有更高级别") == 1
 
 
 # ---- exclusions ----------------------------------------------------------------------------
@@ -252,6 +263,19 @@ def test_qualification_years_threshold():
     v = judge(education="bachelor", qualification_level="intermediate", years_in_qualification=4)
     assert ("deputy_senior", "qualification") not in firm(v)
     assert "再满1年可申报高级工程师" in blocked(v)[("deputy_senior", "qualification")]
+
+
+def test_a_qualification_above_the_title_is_the_floor_of_the_standard_path():
+    # counted as 工程师 by the qualification, with no title: 助理工程师 is no level to apply for, and
+    # the next level's gap is the qualification path's (years after it), not "先取得工程师职称"
+    v = judge(education="bachelor", years_of_work=8, qualification_level="intermediate", years_in_qualification=2)
+    levels = {p.level for p in v.levels} | {b.level for b in v.blocked}
+    assert "assistant" not in levels and "intermediate" not in levels
+    assert set(blocked(v)) == {("deputy_senior", "qualification")}
+    assert "再满3年可申报高级工程师" in blocked(v)[("deputy_senior", "qualification")]
+    # without the qualification the same person is offered the lower levels
+    plain = judge(education="bachelor", years_of_work=8)
+    assert ("assistant", "standard") in firm(plain)
 
 
 def test_qualification_not_higher_than_title_is_only_a_note():

@@ -390,6 +390,13 @@ class _Evaluation:
                 self.t("eligibility.reason.pointer", reason=self.say(pointer, "reason"),
                        sources=self.citer.join(self.cite((pointer.source, pointer.confidence), pointer.also)))
             )
+        if self.p.skill_level != "none" and self.p.qualification_level == "none":
+            # the check keeps a skilled worker's questions few and does not ask about qualifications,
+            # so the path they might open is named rather than silently left out
+            self.verdict.pointers.append(
+                self.t("eligibility.reason.pointer", reason=self.t("eligibility.reason.qualification_not_asked"),
+                       sources=self.citer.join(self.cite(self.book.qualification.source)))
+            )
 
     # ---- what follows from the open levels --------------------------------------------------
     def recommended_only(self) -> bool:

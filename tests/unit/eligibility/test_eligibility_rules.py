@@ -572,3 +572,15 @@ def test_skilled_applicants_hear_of_the_green_channel():
     [green] = [p for p in v.pointers if "山东惠才卡" in p]
     assert "鲁人社字〔2021〕70号" in green and "正高级" in green
     assert not any("山东惠才卡" in p for p in judge(education="master").pointers)
+
+
+def test_a_skilled_worker_not_asked_about_qualifications_hears_of_that_path():
+    # the dialog skips the qualification questions after the skill ones; the verdict says so
+    v = judge(education="secondary", skill_level="technician", years_in_skill=1, appraisals_passed_3y=True,
+              frontline_post=True)
+    [note] = [p for p in v.pointers if "没有问职业资格" in p]
+    assert "鲁人社办发〔2023〕11号" in note
+    asked = judge(education="secondary", skill_level="technician", years_in_skill=1, appraisals_passed_3y=True,
+                  frontline_post=True, qualification_level="intermediate", years_in_qualification=1)
+    assert not any("没有问职业资格" in p for p in asked.pointers)
+    assert not any("没有问职业资格" in p for p in judge(education="master").pointers)

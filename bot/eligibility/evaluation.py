@@ -422,9 +422,13 @@ class _Evaluation:
                 v.warnings.append(self.t("eligibility.warn.ce_effect", window=self.book.continuing_education.window_years))
 
     def _dedupe_blocked(self) -> None:
-        """A level open by some firm path needs no "blocked" line for the same level and path."""
+        """No "blocked" line for a level at or below one that some firm path opens: a 技师 who may
+        apply for 工程师 gains nothing from hearing what 助理工程师, or the standard route to 工程师,
+        would still need."""
         open_pairs = {(p.level, p.path) for p in self.verdict.levels}
-        self.verdict.blocked = [b for b in self.verdict.blocked if (b.level, b.path) not in open_pairs]
+        highest = max((TITLE_RANK[p.level] for p in self.verdict.levels if not p.conditional), default=0)
+        self.verdict.blocked = [b for b in self.verdict.blocked
+                                if (b.level, b.path) not in open_pairs and TITLE_RANK[b.level] > highest]
 
     def _per_level_facts(self) -> None:
         if self.cycle is None:

@@ -584,3 +584,14 @@ def test_a_skilled_worker_not_asked_about_qualifications_hears_of_that_path():
                   frontline_post=True, qualification_level="intermediate", years_in_qualification=1)
     assert not any("没有问职业资格" in p for p in asked.pointers)
     assert not any("没有问职业资格" in p for p in judge(education="master").pointers)
+
+
+def test_no_blocked_line_at_or_below_a_level_that_is_open():
+    # a 技师 with no title may apply for 工程师 through the skills path: what the standard route to
+    # 助理工程师 would still need is noise, while the next level up still shows its gap
+    v = judge(education="secondary", skill_level="technician", years_in_skill=4, appraisals_passed_3y=True,
+              frontline_post=True, years_of_work=10)
+    assert ("intermediate", "skilled") in firm(v)
+    assert not any(level in ("assistant", "intermediate") for level, _ in blocked(v))
+    nothing_open = judge(education="college", years_of_work=10)
+    assert ("assistant", "standard") in blocked(nothing_open)

@@ -37,6 +37,7 @@ from bot.channels.telegram_common import (
     COMMAND_LANGUAGES,
     Action,
     AnswerCallback,
+    ChatDelivery,
     EditText,
     Failure,
     KeyboardMemory,
@@ -209,6 +210,10 @@ class AiogramChannel:
         self.dp.callback_query.register(self._on_callback)
         self._slots = asyncio.Semaphore(options.concurrency)
         self._tasks: set[asyncio.Task] = set()
+        #: the bot's own @username (from getMe), to leave commands for other bots in a group alone
+        self.username: str | None = None
+        #: replies leave each chat in order, one at a time (Telegram's per-chat flood limit)
+        self.delivery = ChatDelivery(self.perform, classify)
 
     # ---- updates in -------------------------------------------------------------------------
     async def _on_message(self, message: Message, event_update: Update) -> None:
@@ -218,7 +223,8 @@ class AiogramChannel:
         await self._process(event_update)
 
     async def _process(self, update: Update) -> None:
-        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch)
+        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch,
+                             self.username, self.delivery)
 
     async def fetch(self, file_id: str) -> bytes:
         buffer = io.BytesIO()
@@ -254,6 +260,7 @@ class AiogramChannel:
         """Poll (or receive webhooks) until ``stop`` is set, then shut down cleanly."""
         try:
             me = await self.bot.get_me()
+            self.username = me.username
             log.info("telegram (%s): connected as bot id %s", FRAMEWORK, me.id)
             await self.set_commands()
             if self.options.webhook_url:
@@ -261,6 +268,7 @@ class AiogramChannel:
             else:
                 await self._serve_polling(stop)
         finally:
+            await self.delivery.drain()
             await self.bot.session.close()
 
     async def _serve_polling(self, stop: asyncio.Event) -> None:

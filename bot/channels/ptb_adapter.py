@@ -23,6 +23,7 @@ from bot.channels.telegram_common import (
     COMMAND_LANGUAGES,
     Action,
     AnswerCallback,
+    ChatDelivery,
     EditText,
     Failure,
     RunOptions,
@@ -104,12 +105,27 @@ class TolerantBot(ExtBot):
         return tuple(parsed)
 
 
+#: PTB's loggers that write whole updates and request parameters (what users typed, the ID tail at
+#: /bind's secret step, names) at DEBUG
+PTB_LOGGERS = ("telegram", "telegram.ext")
+
+
+def quiet_framework_debug(names: tuple[str, ...] = PTB_LOGGERS) -> None:
+    """Keep PTB's own loggers at INFO or above even with ``LOG_LEVEL=DEBUG``: at DEBUG PTB logs every
+    update it fetched and every call's parameters in full, and logs must hold no message text."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 class PtbChannel:
     """Owns the PTB ``Application`` for one run."""
 
     def __init__(self, app: App, options: RunOptions) -> None:
         self.app = app
         self.options = options
+        quiet_framework_debug()
         urls = {}
         if options.api_url:
             base = options.api_url.rstrip("/")
@@ -126,10 +142,13 @@ class PtbChannel:
         self.application: Application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        #: replies leave each chat in order, one at a time (Telegram's per-chat flood limit)
+        self.delivery = ChatDelivery(self.perform, classify)
 
     # ---- updates in -------------------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch)
+        await process_update(self.app.conversation, update_as_dict(update), self.perform, classify, self.fetch,
+                             self.application.bot.username, self.delivery)
 
     async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("telegram (%s): %s", FRAMEWORK, type(context.error).__name__)
@@ -184,6 +203,7 @@ class PtbChannel:
                     await application.updater.stop()
             finally:
                 await application.stop()
+                await self.delivery.drain()
 
     async def _serve_webhook(self, stop: asyncio.Event) -> None:
         options = self.options

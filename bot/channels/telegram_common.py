@@ -12,7 +12,8 @@ import asyncio
 import html
 import json
 import logging
-from collections import OrderedDict
+import re
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -114,8 +115,36 @@ def client_language(sender: dict) -> str:
     return "en" if isinstance(code, str) and code.lower().startswith("en") else "zh"
 
 
-def parse_update(update: dict) -> Incoming | None:
-    """A Bot API update dict → ``Incoming``; None for update kinds the bot does not answer."""
+def addressed_to_another_bot(text: str, bot_username: str | None) -> bool:
+    """Whether ``text`` is a command addressed to another bot (``/help@other_bot``).
+
+    In a group every bot sees such commands (when privacy mode is off or the bot is an admin); only
+    the bot named after the ``@`` is meant. Without our own username nothing can be told apart."""
+    if not bot_username or not text.startswith("/"):
+        return False
+    head = text.split(maxsplit=1)[0]
+    _, at, target = head.partition("@")
+    return bool(at) and target.lower() != bot_username.lstrip("@").lower()
+
+
+def _own_mention(bot_username: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![/\w])@{re.escape(bot_username.lstrip('@'))}(?!\w)", re.IGNORECASE)
+
+
+def addressed_to_us(message: dict, text: str, bot_username: str | None) -> tuple[str, bool]:
+    """In a shared chat: the text without the bot's own @mention, and whether the message names the
+    bot or replies to one of its messages. Without our username nothing can be told (not addressed)."""
+    if not bot_username:
+        return text, False
+    stripped, mentions = _own_mention(bot_username).subn(" ", text)
+    replied = (message.get("reply_to_message") or {}).get("from") or {}
+    to_us = bool(replied.get("is_bot")) and str(replied.get("username") or "").lower() == bot_username.lstrip("@").lower()
+    return (stripped.strip() if mentions else text), bool(mentions) or to_us
+
+
+def parse_update(update: dict, bot_username: str | None = None) -> Incoming | None:
+    """A Bot API update dict → ``Incoming``; None for update kinds the bot does not answer, and for
+    a command another bot (not ``bot_username``) is asked in a group."""
     update_id = update.get("update_id")
     uid = None if update_id is None else str(update_id)
     if "callback_query" in update:
@@ -123,10 +152,10 @@ def parse_update(update: dict) -> Incoming | None:
     message = update.get("message")
     if not isinstance(message, dict):
         return None
-    return _parse_message(message, uid)
+    return _parse_message(message, uid, bot_username)
 
 
-def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
+def _parse_message(message: dict, update_id: str | None, bot_username: str | None = None) -> Incoming | None:
     chat = message.get("chat") or {}
     sender = message.get("from") or {}
     if "id" not in chat or sender.get("is_bot"):
@@ -141,7 +170,12 @@ def _parse_message(message: dict, update_id: str | None) -> Incoming | None:
         "language": client_language(sender),
     }
     if isinstance(message.get("text"), str):
-        return Incoming(Inbound(kind="text", text=message["text"], **base), chat_id)
+        text = message["text"]
+        if base["chat_type"] != "private":
+            if addressed_to_another_bot(text, bot_username):
+                return None  # /help@other_bot in a group is for that bot; in a private chat only we read it
+            text, base["addressed"] = addressed_to_us(message, text, bot_username)
+        return Incoming(Inbound(kind="text", text=text, **base), chat_id)
     for field in MEDIA_FIELDS:
         if field in message:
             return Incoming(Inbound(kind="media", media_type=field, **base), chat_id)
@@ -299,8 +333,10 @@ async def execute_plan(
     classify: Callable[[Exception], Failure],
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     max_retries: int = 3,
-) -> None:
-    """Run actions in order with one policy for both frameworks; never raises.
+) -> bool:
+    """Run actions in order with one policy for both frameworks; never raises. False when nothing more
+    should be sent to that chat now (the user blocked the bot, or Telegram asks for a wait longer
+    than ``MAX_REPLY_WAIT``), else True.
 
     429 → wait ``retry_after`` and retry (bounded); a failure in transit → retry after
     ``NETWORK_RETRY_DELAYS`` (a blip must not cost the user the answer; after a timeout the first
@@ -322,19 +358,109 @@ async def execute_plan(
                 attempts += 1
                 await sleep(failure.retry_after)
                 continue
+            if failure.kind == "retry" and failure.retry_after > MAX_REPLY_WAIT:
+                log.warning("telegram: flood wait of %.0f s; dropping %d reply action(s)", failure.retry_after,
+                            len(actions))
+                return False
             if failure.kind == "network" and network_attempts < len(NETWORK_RETRY_DELAYS):
                 await sleep(NETWORK_RETRY_DELAYS[network_attempts])
                 network_attempts += 1
                 continue
             if failure.kind == "blocked":
                 log.info("telegram: the user blocked the bot; dropping %d reply action(s)", len(actions))
-                return
+                return False
             if isinstance(current, EditText) and failure.kind == "bad_request":
                 current = current.as_send()
                 continue
             if failure.kind != "not_modified" and not isinstance(current, AnswerCallback):
                 log.warning("telegram: %s failed (%s)", type(current).__name__, failure.kind)
             break
+    return True
+
+
+#: reply actions one chat may have waiting; beyond that a burst's further replies are dropped (logged
+#: once per burst), so one user flooding the bot holds neither memory nor anybody else's turn
+MAX_QUEUED_ACTIONS = 60
+
+
+class ChatDelivery:
+    """Replies leave one chat in the order they were made, one at a time, on a task of that chat.
+
+    Telegram allows about one message per second in a chat. Sent straight from each update's task, a
+    burst of messages from one user raced for that chat: every reply got a 429, all retried after the
+    same ``retry_after`` and raced again, so most of them were dropped after the bounded retries
+    (one warning each), and those that arrived came out of order. Queued per chat, each reply waits
+    for the one before it and then at most its own ``retry_after``. The update's task only queues,
+    so its concurrency slot is free for other users at once. A pressed button is answered at once
+    (the client gives up on an answer after a few seconds), outside the queue.
+    """
+
+    def __init__(self, perform: Callable[[Action], Awaitable[object]], classify: Callable[[Exception], Failure],
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                 limit: int = MAX_QUEUED_ACTIONS) -> None:
+        self._perform = perform
+        self._classify = classify
+        self._sleep = sleep
+        self._limit = limit
+        self._queues: dict[int, deque[list[Action]]] = {}
+        self._queued: dict[int, int] = {}
+        self._dropped: dict[int, int] = {}
+        self._tasks: dict[int, asyncio.Task] = {}
+
+    async def deliver(self, chat_id: int, actions: list[Action]) -> None:
+        """Answer a pressed button now; queue the rest for ``chat_id``."""
+        answers = [a for a in actions if isinstance(a, AnswerCallback)]
+        rest = [a for a in actions if not isinstance(a, AnswerCallback)]
+        if answers:
+            await execute_plan(answers, self._perform, self._classify, self._sleep)
+        if not rest:
+            return
+        queued = self._queued.get(chat_id, 0)
+        if queued and queued + len(rest) > self._limit:  # (a chat's task is running: it logs the drop)
+            self._dropped[chat_id] = self._dropped.get(chat_id, 0) + len(rest)
+            return
+        self._queued[chat_id] = queued + len(rest)
+        self._queues.setdefault(chat_id, deque()).append(rest)
+        if chat_id not in self._tasks:
+            self._tasks[chat_id] = asyncio.create_task(self._run(chat_id))
+
+    @property
+    def pending(self) -> int:
+        """Reply actions queued and not yet sent, over all chats."""
+        return sum(self._queued.values())
+
+    async def _run(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
+        try:
+            while queue:
+                actions = queue.popleft()
+                self._queued[chat_id] -= len(actions)
+                if not await execute_plan(actions, self._perform, self._classify, self._sleep):
+                    # blocked, or a long flood wait: the rest would be refused the same way
+                    self._dropped[chat_id] = self._dropped.get(chat_id, 0) + self._queued[chat_id]
+                    self._queued[chat_id] = 0
+                    queue.clear()
+        except Exception as exc:  # noqa: BLE001 - execute_plan never raises; this is a last resort
+            log.warning("telegram: reply delivery stopped (%s)", type(exc).__name__)
+        finally:
+            self._queues.pop(chat_id, None)
+            left = self._queued.pop(chat_id, 0)  # still queued when shutting down (cancelled)
+            self._tasks.pop(chat_id, None)
+            dropped = self._dropped.pop(chat_id, 0) + left
+            if dropped:
+                log.warning("telegram: %d reply action(s) to one chat dropped (too many at once, blocked, "
+                            "a long flood wait or shutting down)", dropped)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait (at most ``timeout``) for the queued replies to go out, then drop the rest."""
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return
+        _done, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.gather(*late, return_exceptions=True)
 
 
 Markup = TypeVar("Markup")
@@ -386,6 +512,10 @@ def text_update_as_dict(update: Any, full: Callable[[], dict]) -> dict:
         out["from"] = {"id": sender.id, "is_bot": sender.is_bot}
         if sender.language_code:
             out["from"]["language_code"] = sender.language_code
+    replied = getattr(message, "reply_to_message", None)
+    if replied is not None and replied.from_user is not None:  # in a group: a reply to the bot addresses it
+        out["reply_to_message"] = {"from": {"id": replied.from_user.id, "is_bot": replied.from_user.is_bot,
+                                            "username": replied.from_user.username}}
     return {"update_id": update.update_id, "message": out}
 
 
@@ -426,17 +556,21 @@ async def process_update(
     perform: Callable[[Action], Awaitable[object]],
     classify: Callable[[Exception], Failure],
     fetch: Fetch | None = None,
+    bot_username: str | None = None,
+    delivery: ChatDelivery | None = None,
 ) -> None:
-    """Translate, fetch a small document (sent by staff), let the core answer, deliver; never raises."""
+    """Translate, fetch a small document (sent by staff), let the core answer, deliver; never raises.
+    ``bot_username`` (from getMe) tells the bot's own group commands from other bots' ones; with
+    ``delivery`` the replies are queued per chat (the adapters) instead of sent before returning."""
     try:
-        incoming = parse_update(update)
+        incoming = parse_update(update, bot_username)
     except (ValueError, TypeError, KeyError, AttributeError):
         log.warning("telegram: malformed update ignored")
         return
     if incoming is None:
         return
-    if (incoming.wants_download and fetch is not None and incoming.file_id
-            and await conversation.wants_document(incoming.inbound)):  # staff only: no download for anyone else
+    if (incoming.wants_download and fetch is not None and incoming.file_id and incoming.inbound.is_private
+            and await conversation.wants_document(incoming.inbound)):  # staff, privately: no download otherwise
         try:
             content = await fetch(incoming.file_id)
             if len(content) <= DOCUMENT_FETCH_LIMIT:
@@ -444,7 +578,11 @@ async def process_update(
         except Exception as exc:  # noqa: BLE001 - the core still answers, without the content
             log.warning("telegram: document download failed (%s)", type(exc).__name__)
     replies = await conversation.handle(incoming.inbound)
-    await execute_plan(plan_replies(incoming, replies), perform, classify)
+    actions = plan_replies(incoming, replies)
+    if delivery is not None:
+        await delivery.deliver(incoming.chat_id, actions)
+    else:
+        await execute_plan(actions, perform, classify)
 
 
 @dataclass(frozen=True)

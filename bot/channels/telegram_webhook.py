@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: at most one log line per this many seconds about refused requests (anyone can post to the URL)
+REJECTED_LOG_INTERVAL = 60.0
 UpdateSink = Callable[[dict], Awaitable[None]]
 
 
@@ -34,12 +37,16 @@ def new_secret() -> str:
 class WebhookServer:
     """Serves ``POST <path>``; start with ``await start(host, port)``, stop with ``await stop()``."""
 
-    def __init__(self, path: str, secret: str, on_update: UpdateSink) -> None:
+    def __init__(self, path: str, secret: str, on_update: UpdateSink,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.secret = secret
         self.on_update = on_update
         self.rejected = 0
         self._runner: web.AppRunner | None = None
+        self._clock = clock
+        self._rejected_logged = 0  # how many of ``rejected`` a log line has counted
+        self._rejected_log_at: float | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -55,12 +62,26 @@ class WebhookServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self._log_rejected(force=True)
+
+    def _log_rejected(self, force: bool = False) -> None:
+        """One line for the first refused request, then at most one per ``REJECTED_LOG_INTERVAL``
+        with the count since the last line: a scan of the public URL must not flood the log."""
+        unlogged = self.rejected - self._rejected_logged
+        if not unlogged:
+            return
+        now = self._clock()
+        if not force and self._rejected_log_at is not None and now - self._rejected_log_at < REJECTED_LOG_INTERVAL:
+            return
+        log.warning("webhook: %d request(s) with a wrong or missing secret token rejected", unlogged)
+        self._rejected_logged = self.rejected
+        self._rejected_log_at = now
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             self.rejected += 1
-            log.warning("webhook: request with a wrong or missing secret token rejected")
+            self._log_rejected()
             return web.Response(status=403, text="forbidden")
         try:
             update = await request.json()

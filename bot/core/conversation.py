@@ -293,7 +293,9 @@ class Conversation:
             return private_only if name in self._commands else []
         if self._menu_key_for_label(text) is not None or self.free_text is None:
             return private_only
-        return await self.free_text.answer(ctx, text)
+        # members talking among themselves (哈哈, 收到, 明天开会) get no "nothing found": only a message
+        # that names the bot or replies to it gets every reply, the rest only a sure answer
+        return await self.free_text.answer(ctx, text, quiet=not inbound.addressed)
 
     async def _expire_idle_dialog(self, ctx: Context) -> list[Outbound]:
         if await ctx.expire_idle_dialog():

@@ -81,7 +81,9 @@ class Feature:
 class FreeTextHandler(Feature):
     """A feature that also answers free text outside any dialog (the knowledge base)."""
 
-    async def answer(self, ctx: Context, text: str) -> list[Outbound]:
+    async def answer(self, ctx: Context, text: str, quiet: bool = False) -> list[Outbound]:
+        """The reply to free text; with ``quiet`` (group chatter not addressed to the bot) only a
+        sure answer, else nothing at all, and nothing is recorded."""
         raise NotImplementedError
 
 

@@ -46,6 +46,10 @@ class Inbound(BaseModel):
     #: X-Forwarded-For behind a trusted proxy). Limits that a new cookie must not reset use it.
     client_address: str = ""
     chat_type: ChatType = "private"
+    #: in a shared chat: the message names the bot (@its_username) or replies to one of its messages.
+    #: Anything else there is members talking among themselves, which the bot answers only when it
+    #: is sure of the answer (a private chat is always addressed to the bot)
+    addressed: bool = False
 
     @property
     def is_private(self) -> bool:

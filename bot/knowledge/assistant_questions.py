@@ -25,6 +25,10 @@ from bot.knowledge.normalize import to_simplified
 FILE = "assistant_questions.yaml"
 #: the texts of the replies: ``knowledge.assistant.<name>``
 TEXT_PREFIX = "knowledge.assistant"
+#: the reply to a thank-you or an acknowledgement
+ACKNOWLEDGED = f"{TEXT_PREFIX}.acknowledged"
+#: longer than this is no bare acknowledgement (and the scan stays trivially cheap)
+MAX_ACK_CHARS = 40
 
 
 def fold(text: str) -> str:
@@ -50,9 +54,23 @@ class _Question(BaseModel):
         return patterns
 
 
+class _Acknowledgements(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    zh: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _words_hold_letters(cls, words: list[str]) -> list[str]:
+        if any(not fold(word) for word in words):
+            raise ValueError(f"an acknowledgement needs letters or digits: {words}")
+        return words
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
     questions: dict[str, _Question]
+    acknowledgements: _Acknowledgements = Field(default_factory=_Acknowledgements)
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,10 @@ class AssistantQuestions:
             question = AssistantQuestion(name, spec.menu)
             for lang, patterns in (("zh", spec.zh), ("en", spec.en)):
                 self._patterns[lang] += [(question, tuple(fold(w) for w in p)) for p in patterns]
+        acks = parsed.acknowledgements if parsed else _Acknowledgements()
+        # longest first, so 好的收到 is read as 好的 + 收到 and not stopped by a shorter word
+        self._acks = {lang: sorted({fold(w) for w in words}, key=len, reverse=True)
+                      for lang, words in (("zh", acks.zh), ("en", acks.en))}
 
     @classmethod
     def load(cls, root: Path) -> AssistantQuestions:
@@ -81,6 +103,20 @@ class AssistantQuestions:
         when it does not validate)."""
         path = root / "knowledge" / FILE
         return cls(load_model(path, _File, root)) if path.exists() else cls()
+
+    def acknowledges(self, text: str, language: str = "zh") -> bool:
+        """Whether the message is only a thank-you or an acknowledgement (收到, 好的谢谢, ok thanks):
+        words of either language's list and nothing else, so 收到退回通知怎么办 is a question."""
+        rest = fold(text)
+        words = self._acks.get(language, []) + self._acks["en" if language == "zh" else "zh"]
+        if not rest or len(rest) > MAX_ACK_CHARS:
+            return False
+        while rest:
+            word = next((w for w in words if rest.startswith(w)), None)
+            if word is None:
+                return False
+            rest = rest[len(word):]
+        return True
 
     def find(self, question: str, language: str = "zh") -> AssistantQuestion | None:
         """The first question whose pattern the text holds, in file order."""
@@ -103,6 +139,8 @@ def check_assistant_questions(root: Path) -> list[ContentProblem]:
     except ContentError as exc:
         return exc.problems
     problems: list[ContentProblem] = []
+    if (parsed.acknowledgements.zh or parsed.acknowledgements.en) and not texts.has(ACKNOWLEDGED):
+        problems.append(ContentProblem(f"knowledge/{FILE}", None, f"acknowledgements: no text {ACKNOWLEDGED}"))
     for key, spec in parsed.questions.items():
         wanted = [f"{TEXT_PREFIX}.{key}"] + ([f"menu.{spec.menu}"] if spec.menu else [])
         problems += [ContentProblem(f"knowledge/{FILE}", None, f"{key}: no text {k}") for k in wanted if not texts.has(k)]

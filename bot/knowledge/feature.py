@@ -37,7 +37,7 @@ from bot.eligibility.answers import (
     prefill_button_data,
 )
 from bot.knowledge.answering import Answerer, Reply
-from bot.knowledge.assistant_questions import AssistantQuestion, AssistantQuestions
+from bot.knowledge.assistant_questions import ACKNOWLEDGED, AssistantQuestion, AssistantQuestions
 from bot.knowledge.daily import DailyTally
 from bot.knowledge.feedback import (
     VOTE_MAX_AGE,
@@ -184,12 +184,17 @@ class KnowledgeFeature(FreeTextHandler):
         self._english = EnglishAnswerer(runtime, t, services.cycles)
 
     # ---- free text --------------------------------------------------------------------------
-    async def answer(self, ctx: Context, text: str) -> list[Outbound]:
+    async def answer(self, ctx: Context, text: str, quiet: bool = False) -> list[Outbound]:
         answerer = await self.answerer_for(ctx.language)
         if answerer is None:
-            return [Outbound(text=ctx.t("knowledge.unavailable"))]
+            return [] if quiet else [Outbound(text=ctx.t("knowledge.unavailable"))]
         english = ctx.language == "en"
+        if self.assistant.acknowledges(text, ctx.language):
+            # 收到, 好的谢谢: no question, so neither "nothing found" nor a gap for staff
+            return [] if quiet else [Outbound(text=ctx.t(ACKNOWLEDGED))]
         reply = answerer.respond(text, ctx.now)
+        if quiet and (reply.outcome != "answer" or reply.guided):
+            return []  # group chatter the bot is not sure it can answer: silence, and no gap recorded
         personal = self.personal_en if english else self.personal
         case = personal_case(personal, text, reply)
         if case is not None:

@@ -21,9 +21,14 @@ MENU = ["问答", "资格自测", "申报进度", "提醒订阅", "帮助"]
 STALE = "该按钮已失效"
 
 
+#: a staff member (``STAFF_IDS``) no other test writes as
+STAFF = 79_999
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(emulator, framework, tmp_path_factory):
-    proc = await start_bot(emulator, framework, tmp_path_factory.mktemp(f"bot-{framework}"))
+    proc = await start_bot(emulator, framework, tmp_path_factory.mktemp(f"bot-{framework}"),
+                           extra_env={"STAFF_IDS": str(STAFF)})
     yield proc
     await proc.stop()
 
@@ -142,6 +147,52 @@ async def test_kill_9_between_forget_and_its_confirmation_then_restart(bot, emul
     edited = await emulator.wait_for(lambda: (m := tg_user.all_messages()[-1]).get("edit_date") and m)
     assert "已删除" in edited["text"]
     assert user_rows(bot, tg_user) == 0
+
+
+async def test_a_burst_under_telegrams_per_chat_flood_limit_is_answered_in_full_and_in_order(bot, emulator, tg_user):
+    """30 messages at once while Telegram takes 5 messages a second in one chat: every reply
+    arrives, in the order asked, without a warning per reply; another user is answered meanwhile."""
+    other = TgUser(emulator, tg_user.id + 900_000)
+    log_lines = len(bot.log_path.read_text(errors="replace").splitlines())
+    emulator.faults.rate_limit(per_second=None, per_chat_per_second=5)
+    try:
+        for i in range(30):
+            tg_user.send_text(f"/nope{i}")
+        started = asyncio.get_running_loop().time()
+        (help_reply,) = await other.say("/help", timeout=10)
+        assert "使用帮助" in help_reply["text"]
+        assert asyncio.get_running_loop().time() - started < 5  # the burst holds nobody else up
+        replies = await tg_user.replies(30, timeout=60)
+    finally:
+        emulator.faults.clear()
+    assert [r["text"].split("”")[0] for r in replies] == [f"没有“/nope{i}" for i in range(30)]
+    new_lines = bot.log_path.read_text(errors="replace").splitlines()[log_lines:]
+    assert [line for line in new_lines if "failed" in line or "dropped" in line] == []
+
+
+async def test_in_a_group_commands_for_another_bot_are_left_to_it(bot, emulator, tg_user):
+    group = emulator.add_group(-1008000000000 - tg_user.id)
+    for text in ("/help@other_bot", "/status@other_bot", "/start@OtherBot payload"):
+        emulator.send_text(tg_user.id, text, chat=group)
+    emulator.send_text(tg_user.id, "/help@zhicheng_test_bot", chat=group)  # ours: answered, and the only one
+    (reply,) = await emulator.wait_for_messages(group, 1)
+    assert "使用帮助" in reply["text"]
+    await asyncio.sleep(0.5)
+    assert len(emulator.messages_to(group)) == 1
+
+
+async def test_in_a_group_media_get_silence_and_a_staff_document_is_not_downloaded(bot, emulator, tg_user):
+    group = emulator.add_group(-1007000000000 - tg_user.id)
+    before = emulator.calls.get("getfile", 0)
+    emulator.send_photo(tg_user.id, chat=group)
+    emulator.send_sticker(tg_user.id, chat=group)
+    emulator.send_voice(tg_user.id, chat=group)
+    emulator.send_document(STAFF, b"a,b\n1,2\n", "list.csv", "text/csv", chat=group)
+    (reply,) = await emulator.wait_for_messages(group, 1)
+    assert "请私聊我" in reply["text"]  # the document: files are taken only in a private chat
+    await asyncio.sleep(0.5)
+    assert len(emulator.messages_to(group)) == 1  # the photo, sticker and voice: nothing
+    assert emulator.calls.get("getfile", 0) == before  # the staff member's file was not fetched in the group
 
 
 async def test_a_malformed_update_is_skipped_with_one_line_and_later_updates_are_answered(bot, emulator, tg_user):

@@ -90,6 +90,24 @@ async def test_first_contact_from_a_group_gets_no_push_address_until_a_private_m
     assert user.chat_id == "4300" and user.active
 
 
+async def test_group_chatter_gets_silence_and_only_sure_answers_unless_the_bot_is_addressed(sapp):  # noqa: F811
+    from bot.knowledge.models import UnansweredQuestion
+
+    group = in_group(ChatUser(sapp, user_id="4400", channel="telegram"))
+    for chatter in ("哈哈", "收到", "好的谢谢", "明天开会", "今天天气不错", "我叫王小红，身份证后四位1234"):
+        await group.say(chatter)
+        assert group.last == [], chatter
+    await group.say("评审费多少钱")  # a sure answer helps the group: given unasked
+    assert "360元" in group.text
+    await group.say("今天天气不错", addressed=True)  # asked of the bot: the usual "not found"
+    assert group.text and "0532-85161632" in group.text
+    await group.say("收到", addressed=True)
+    assert "不客气" in group.text
+    async with sapp.db.session() as s:
+        kept = [r.text for r in (await s.execute(select(UnansweredQuestion))).scalars()]
+    assert "明天开会" not in kept and "哈哈" not in kept  # chatter is no gap of the knowledge base
+
+
 def test_telegram_chat_types_are_translated():
     def update(chat: dict) -> dict:
         return {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": chat, "from": {"id": 7, "is_bot": False},

@@ -160,7 +160,8 @@ async def test_deadline_answers_note_the_end_of_the_cycle(kb_app, clock):
     assert "已于" not in user.text
     clock.set(datetime(2024, 8, 31, 9, 0, tzinfo=LOCAL_TZ))
     await user.say("网上申报什么时候截止")
-    assert user.last[0].text.startswith("提示：2024年度的网上申报已于2024年8月30日截止")
+    note = user.last[0].text.split("\n", 1)[0]
+    assert note.startswith("提示：2024年度通知是目前掌握的最新一期") and "2024年8月30日截止" in note
     await user.say("纸质材料送到哪里")  # cycle: all
     assert "提示" not in user.text
 
@@ -175,7 +176,8 @@ async def test_without_cycle_file_the_year_decides(content, tmp_path):
         assert "提示" not in user.text
         clock.set(datetime(2025, 1, 2, 9, 0, tzinfo=LOCAL_TZ))
         await user.say("网上申报什么时候截止")
-        assert user.last[0].text.startswith("提示：以下是2024年度通知的规定，该年度申报已结束")
+        note = user.last[0].text.split("\n", 1)[0]
+        assert note.startswith("提示：以下是2024年度通知（目前掌握的最新一期）的规定") and "该年度申报已结束" in note
     finally:
         await app.close()
 
@@ -232,3 +234,22 @@ async def test_terminal_chat_shows_suggestions_as_numbered_buttons(kb_app):
     await chat.send(str(labels.index("评审费怎么交？") + 1))
     assert "扫描二维码" in out.getvalue() and "来源：2024年新区通知 三(五)1" in out.getvalue()
     assert "[1] 👍 有帮助  [2] 👎 没帮助" in out.getvalue()
+
+
+async def test_a_thank_you_gets_you_are_welcome_and_is_no_gap(tmp_path, clock):
+    from bot.content.texts import Texts, text_files
+    from bot.paths import PROJECT_ROOT
+
+    welcome = Texts.load(text_files(PROJECT_ROOT), PROJECT_ROOT).get("knowledge.assistant.acknowledged", "zh")
+    app = await make_app("sqlite", tmp_path, clock=clock)  # the real content and its acknowledgements
+    try:
+        user = ChatUser(app)
+        await user.say("收到，谢谢！")
+        assert user.text == welcome and user.button_data == []
+        await user.say("ok thanks")
+        assert user.text == welcome
+        await user.say("收到退回通知怎么办")  # more than an acknowledgement: a question
+        assert user.text != welcome
+        assert "收到，谢谢！" not in [r.text for r in await rows(app, UnansweredQuestion)]
+    finally:
+        await app.close()

@@ -206,30 +206,34 @@ class BotApiEmulator:
         self.files[file_id] = (f"files/{file_id[:8]}/{name}", bytes(data))
         return file_id, file_id[:16]
 
-    def send_photo(self, user: int, data: bytes = b"\xff\xd8photo", name: str = "photo.jpg") -> dict:
+    def send_photo(self, user: int, data: bytes = b"\xff\xd8photo", name: str = "photo.jpg",
+                   chat: int | None = None) -> dict:
         file_id, unique = self._store_file(data, name)
         photo = [{"file_id": file_id, "file_unique_id": unique, "width": 90, "height": 90, "file_size": len(data)}]
-        return self.push_update({"message": self._user_message(user, photo=photo)})
+        return self.push_update({"message": self._user_message(user, chat, photo=photo)})
 
-    def send_sticker(self, user: int, data: bytes = b"RIFFwebp", name: str = "sticker.webp") -> dict:
+    def send_sticker(self, user: int, data: bytes = b"RIFFwebp", name: str = "sticker.webp",
+                     chat: int | None = None) -> dict:
         file_id, unique = self._store_file(data, name)
         sticker = {"file_id": file_id, "file_unique_id": unique, "type": "regular", "width": 512, "height": 512,
                    "is_animated": False, "is_video": False, "file_size": len(data)}
-        return self.push_update({"message": self._user_message(user, sticker=sticker)})
+        return self.push_update({"message": self._user_message(user, chat, sticker=sticker)})
 
-    def send_voice(self, user: int, data: bytes = b"OggSvoice", name: str = "voice.ogg") -> dict:
+    def send_voice(self, user: int, data: bytes = b"OggSvoice", name: str = "voice.ogg",
+                   chat: int | None = None) -> dict:
         file_id, unique = self._store_file(data, name)
         voice = {"file_id": file_id, "file_unique_id": unique, "duration": 2, "mime_type": "audio/ogg",
                  "file_size": len(data)}
-        return self.push_update({"message": self._user_message(user, voice=voice)})
+        return self.push_update({"message": self._user_message(user, chat, voice=voice)})
 
     def send_document(self, user: int, data: bytes, name: str, mime_type: str = "application/octet-stream",
-                      declared_size: int | None = None) -> dict:
-        """``declared_size`` lets a test claim a huge file without allocating it."""
+                      declared_size: int | None = None, chat: int | None = None) -> dict:
+        """``declared_size`` lets a test claim a huge file without allocating it; ``chat`` as in
+        ``send_text`` (the media senders take it too)."""
         file_id, unique = self._store_file(data, name)
         document = {"file_id": file_id, "file_unique_id": unique, "file_name": name, "mime_type": mime_type,
                     "file_size": declared_size if declared_size is not None else len(data)}
-        return self.push_update({"message": self._user_message(user, document=document)})
+        return self.push_update({"message": self._user_message(user, chat, document=document)})
 
     def press(self, user: int, message: dict, callback_data: str) -> dict:
         """The user presses a button of ``message`` (any data can be forged); returns the update."""

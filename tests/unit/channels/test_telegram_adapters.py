@@ -130,3 +130,30 @@ def test_aiogram_session_sends_json_unless_a_file_is_uploaded():
                     "reply_markup": {"inline_keyboard": [[{"text": "👍", "callback_data": "kb:up:x"}]]}}
     upload = session.build_form_data(bot, SendDocument(chat_id=7, document=BufferedInputFile(b"a,b", "x.csv")))
     assert isinstance(upload, FormData)
+
+
+def test_ptb_writes_no_update_content_to_the_log_even_at_debug(caplog):
+    """With LOG_LEVEL=DEBUG, PTB logged every fetched update and every call's parameters in full
+    (the ID tail typed at /bind's secret step, names, phone numbers)."""
+    import logging
+
+    from bot.channels.ptb_adapter import PtbChannel
+    from bot.channels.telegram_common import RunOptions
+
+    loggers = [logging.getLogger(n) for n in ("telegram", "telegram.ext", "telegram.ext.ExtBot")]
+    saved = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.NOTSET)
+        with caplog.at_level(logging.DEBUG):  # the root logger at DEBUG, as LOG_LEVEL=DEBUG sets it
+            PtbChannel(app=None, options=RunOptions(token="123456:TEST"))  # type: ignore[arg-type]
+            logging.getLogger("telegram.ext.ExtBot").debug("Call to Bot API endpoint finished: 我叫王小红 123X")
+            logging.getLogger("telegram.ext.Application").debug("Processing update Update(text='13812345678')")
+            logging.getLogger("telegram.ext.Application").info("Application started")
+            logging.getLogger("bot.core").debug("our own debug line")
+        messages = [r.getMessage() for r in caplog.records]
+        assert "Application started" in messages and "our own debug line" in messages
+        assert not [m for m in messages if "王小红" in m or "13812345678" in m]
+    finally:
+        for lg, level in zip(loggers, saved, strict=True):
+            lg.setLevel(level)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.channels.telegram_common import (
     DOCUMENT_FETCH_LIMIT,
     AnswerCallback,
+    ChatDelivery,
     EditText,
     Failure,
     SendDocument,
@@ -104,6 +107,30 @@ def test_the_clients_language_code_becomes_the_inbound_language(code, language):
                                     message_update(new_chat_members=[{"id": 1}])])
 def test_updates_the_bot_does_not_answer(update):
     assert parse_update(update) is None
+
+
+def group_text(text: str, kind: str = "supergroup") -> dict:
+    update = message_update(text=text)
+    update["message"]["chat"] = {"id": -100500, "type": kind, "title": "群"}
+    return update
+
+
+@pytest.mark.parametrize("text", ["/help@other_bot", "/HELP@Other_Bot 评审费", "/status@someone_else QD1"])
+def test_a_command_for_another_bot_in_a_group_is_not_ours(text):
+    assert parse_update(group_text(text), "zhicheng_test_bot") is None
+    assert parse_update(group_text(text, "group"), "zhicheng_test_bot") is None
+
+
+@pytest.mark.parametrize("text", ["/help", "/help@zhicheng_test_bot", "/HELP@ZhiCheng_Test_Bot x", "评审费@other_bot",
+                                  "/"])
+def test_our_commands_and_plain_text_in_a_group_are_still_read(text):
+    incoming = parse_update(group_text(text), "zhicheng_test_bot")
+    assert incoming is not None and incoming.inbound.text == text
+
+
+def test_in_a_private_chat_a_command_with_another_bots_name_is_still_answered():
+    # only we read the private chat: the user meant us, whatever name they typed
+    assert parse_update(message_update(text="/start@other_bot"), "zhicheng_test_bot").inbound.text == "/start@other_bot"
 
 
 def test_plan_escapes_and_adds_keyboard():
@@ -259,6 +286,20 @@ async def test_process_update_survives_a_failing_download():
     assert conversation.seen[0].attachment.content is None
 
 
+async def test_process_update_leaves_another_bots_group_command_to_it():
+    conversation, performed = FakeConversation(), []
+
+    async def perform(action):
+        performed.append(action)
+
+    await process_update(conversation, group_text("/help@other_bot"), perform, lambda e: Failure("other"),
+                         bot_username="zhicheng_test_bot")
+    assert conversation.seen == [] and performed == []
+    await process_update(conversation, group_text("/help@zhicheng_test_bot"), perform, lambda e: Failure("other"),
+                         bot_username="zhicheng_test_bot")
+    assert [i.text for i in conversation.seen] == ["/help@zhicheng_test_bot"]
+
+
 def test_keyboards_are_built_once_per_layout_and_the_memory_is_bounded():
     from bot.channels.telegram_common import KeyboardMemory
 
@@ -274,3 +315,172 @@ def test_keyboards_are_built_once_per_layout_and_the_memory_is_bounded():
     memory.get(c)  # a is the least recently used: dropped
     assert memory.get(a) is not first and len(built) == 4
 
+
+
+class FloodedChat:
+    """Telegram's per-chat flood control on a fake clock: one message per second, 429 otherwise."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.last: dict[int, float] = {}
+        self.sent: list[str] = []
+        self.answered: list[str] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+    async def perform(self, action) -> None:
+        await asyncio.sleep(0)  # other tasks get their turn, as on a real connection
+        if isinstance(action, AnswerCallback):
+            self.answered.append(action.callback_id)
+            return
+        if self.now - self.last.get(action.chat_id, -10.0) < 1.0:
+            raise Flooded(Failure("retry", 1.0))
+        self.last[action.chat_id] = self.now
+        self.sent.append(action.text)
+
+
+class Flooded(Exception):
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+
+
+async def test_a_burst_to_one_chat_is_delivered_in_order_through_its_flood_limit():
+    chat = FloodedChat()
+    delivery = ChatDelivery(chat.perform, lambda exc: exc.failure, sleep=chat.sleep)
+    await asyncio.gather(*(delivery.deliver(77, [SendText(77, f"答{i}")]) for i in range(30)))
+    await delivery.drain()
+    assert chat.sent == [f"答{i}" for i in range(30)]
+
+
+async def test_without_the_queue_the_same_burst_loses_replies():
+    # what each update's task did before: every reply raced the others for the chat's one message a second
+    chat = FloodedChat()
+    await asyncio.gather(*(execute_plan([SendText(77, f"答{i}")], chat.perform, lambda exc: exc.failure, chat.sleep)
+                           for i in range(30)))
+    assert len(chat.sent) < 30
+
+
+async def test_a_pressed_button_is_answered_before_the_chats_queued_replies_go_out():
+    chat = FloodedChat()
+    delivery = ChatDelivery(chat.perform, lambda exc: exc.failure, sleep=chat.sleep)
+    for i in range(5):
+        await delivery.deliver(77, [SendText(77, f"答{i}")])
+    await delivery.deliver(77, [AnswerCallback("cq"), SendText(77, "按钮的回复")])
+    assert chat.answered == ["cq"] and len(chat.sent) < 6  # answered at once, the replies still queued
+    await delivery.drain()
+    assert chat.sent[-1] == "按钮的回复" and delivery.pending == 0
+
+
+async def test_a_flood_beyond_the_limit_is_dropped_with_one_log_line(caplog):
+    chat = FloodedChat()
+    delivery = ChatDelivery(chat.perform, lambda exc: exc.failure, sleep=chat.sleep, limit=10)
+    with caplog.at_level("WARNING", logger="bot.channels.telegram_common"):
+        for i in range(25):
+            await delivery.deliver(77, [SendText(77, f"答{i}")])
+        await delivery.deliver(88, [SendText(88, "别人的回复")])  # another chat is not held up by it
+        await delivery.drain()
+    assert chat.sent.count("别人的回复") == 1 and len([t for t in chat.sent if t.startswith("答")]) == 10
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "15 reply action(s)" in lines[0] and "77" not in lines[0]
+
+
+async def test_after_a_block_the_chats_queued_replies_are_not_tried():
+    tried = []
+
+    async def perform(action):
+        tried.append(action)
+        await asyncio.sleep(0)
+        raise Flooded(Failure("blocked"))
+
+    delivery = ChatDelivery(perform, lambda exc: exc.failure)
+    for i in range(5):
+        await delivery.deliver(77, [SendText(77, f"答{i}")])
+    await delivery.drain()
+    assert len(tried) == 1 and delivery.pending == 0
+
+
+async def test_a_long_flood_wait_drops_the_chats_queue_with_two_lines_not_one_per_reply(caplog):
+    tried = []
+
+    async def perform(action):
+        tried.append(action)
+        await asyncio.sleep(0)
+        raise Flooded(Failure("retry", 300.0))
+
+    delivery = ChatDelivery(perform, lambda exc: exc.failure)
+    with caplog.at_level("WARNING", logger="bot.channels.telegram_common"):
+        for i in range(20):
+            await delivery.deliver(77, [SendText(77, f"答{i}"), SendText(77, "菜单")])
+        await delivery.drain()
+    assert len(tried) == 1 and delivery.pending == 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "flood wait of 300 s" in lines[0] and "38 reply action(s)" in lines[1]
+
+
+async def test_replies_still_queued_at_shutdown_are_counted_in_one_line(caplog):
+    chat = FloodedChat()
+
+    async def slow_sleep(seconds):  # a real wait: the drain's timeout runs out first
+        await asyncio.sleep(seconds)
+
+    delivery = ChatDelivery(chat.perform, lambda exc: exc.failure, sleep=slow_sleep)
+    with caplog.at_level("WARNING", logger="bot.channels.telegram_common"):
+        for i in range(5):
+            await delivery.deliver(77, [SendText(77, f"答{i}")])
+        await delivery.drain(timeout=0.05)
+    assert delivery.pending == 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "reply action(s) to one chat dropped" in lines[0]
+
+
+async def test_one_reply_longer_than_the_queue_limit_still_goes_out_when_nothing_waits():
+    chat = FloodedChat()
+    delivery = ChatDelivery(chat.perform, lambda exc: exc.failure, sleep=chat.sleep, limit=3)
+    await delivery.deliver(77, [SendText(77, f"第{i}段") for i in range(5)])
+    await delivery.drain()
+    assert chat.sent == [f"第{i}段" for i in range(5)]
+
+
+async def test_a_staff_document_in_a_group_is_not_downloaded():
+    # the core takes no file in a group ("write to me privately"), so fetching up to 10 MB is waste
+    conversation, fetched = FakeConversation(), []
+
+    async def fetch(file_id):
+        fetched.append(file_id)
+        return b"data"
+
+    async def perform(action):
+        pass
+
+    update = group_text("x")
+    del update["message"]["text"]
+    update["message"]["document"] = {"file_id": "G", "file_name": "a.csv", "file_size": 4}
+    await process_update(conversation, update, perform, lambda e: Failure("other"), fetch)
+    assert fetched == [] and conversation.seen[0].attachment.content is None
+    await process_update(conversation, message_update(document={"file_id": "P", "file_size": 4}), perform,
+                         lambda e: Failure("other"), fetch)
+    assert fetched == ["P"]  # privately it still is
+
+
+@pytest.mark.parametrize(
+    ("text", "reply_from", "expected_text", "addressed"),
+    [
+        ("@zhicheng_test_bot 评审费多少钱", None, "评审费多少钱", True),
+        ("评审费多少钱 @ZhiCheng_Test_Bot", None, "评审费多少钱", True),
+        ("纸质表交到哪", {"id": 42, "is_bot": True, "username": "zhicheng_test_bot"}, "纸质表交到哪", True),
+        ("纸质表交到哪", {"id": 43, "is_bot": True, "username": "other_bot"}, "纸质表交到哪", False),
+        ("纸质表交到哪", {"id": 44, "is_bot": False, "username": "zhicheng_test_bot"}, "纸质表交到哪", False),
+        ("问下 @zhicheng_test_botx 评审费", None, "问下 @zhicheng_test_botx 评审费", False),  # another name
+        ("明天开会", None, "明天开会", False),
+    ],
+)
+def test_a_group_message_names_or_replies_to_the_bot(text, reply_from, expected_text, addressed):
+    update = group_text(text)
+    if reply_from is not None:
+        update["message"]["reply_to_message"] = {"message_id": 1, "from": reply_from}
+    inbound = parse_update(update, "zhicheng_test_bot").inbound
+    assert (inbound.text, inbound.addressed) == (expected_text, addressed)
+    private = parse_update(message_update(text=text), "zhicheng_test_bot").inbound
+    assert private.text == text and not private.addressed  # a private chat is the bot's anyway

@@ -79,3 +79,31 @@ def test_a_pattern_without_words_is_refused(tmp_path):
     assert check_assistant_questions(root)
     with pytest.raises(ContentError):
         AssistantQuestions.load(root)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "acknowledged"),
+    [
+        ("收到", "zh", True),
+        ("好的收到，谢谢！", "zh", True),
+        ("知道了谢谢老师", "zh", True),
+        ("OK, thanks!", "en", True),
+        ("thanks", "zh", True),  # a Chinese user's English thank-you is one too
+        ("收到退回通知怎么办", "zh", False),
+        ("好的，那评审费多少钱", "zh", False),
+        ("行不行", "zh", False),
+        ("👍", "zh", False),  # no letters: the core's reply to symbols stands
+        ("谢谢" * 30, "zh", False),  # too long to be a bare acknowledgement
+    ],
+)
+def test_a_bare_acknowledgement_is_told_from_a_question(real, text, language, acknowledged):
+    assert real.acknowledges(text, language) is acknowledged
+
+
+def test_the_checker_wants_the_acknowledgement_text(tmp_path):
+    root = _root_with(tmp_path, "questions: {}\nacknowledgements:\n  zh: [收到]\n")
+    (root / "dialogs" / "texts_knowledge.yaml").write_text(
+        (root / "dialogs" / "texts_knowledge.yaml").read_text(encoding="utf-8").replace("    acknowledged:", "    acknowledged_x:"),
+        encoding="utf-8",
+    )
+    assert [p.reason for p in check_assistant_questions(root)] == ["acknowledgements: no text knowledge.assistant.acknowledged"]

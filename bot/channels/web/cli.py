@@ -39,6 +39,9 @@ def web(
         float, typer.Option(min=0, help="Messages per minute per browser session (0 = no limit).")
     ] = 30,
     ip_limit: Annotated[float, typer.Option(min=0, help="Messages per minute per client IP (0 = no limit).")] = 600,
+    new_session_limit: Annotated[
+        float, typer.Option(min=0, help="New browser sessions per minute per client IP (0 = no limit).")
+    ] = 30,
 ) -> None:
     """The web chat page and its JSON API over the same conversation core."""
     import asyncio
@@ -56,6 +59,7 @@ def web(
         secure_cookie=secure_cookie,
         session_per_minute=session_limit,
         ip_per_minute=ip_limit,
+        issue_per_minute=new_session_limit,
         workers=workers,
     )
 

@@ -3,7 +3,8 @@
 API (JSON, same origin only):
 - ``GET /api/state`` — history of this browser session (waiting announcements are moved into it),
   the CSRF token, the page's dynamic texts and the main menu, in the page's language (``lang``).
-  Sets the session cookie if missing.
+  Sets the session cookie if missing (new sessions are stored, so an address asking for too many
+  in a minute gets a 429 with ``Retry-After``; the page's script waits and asks again).
 - ``POST /api/message`` — ``{"kind": "text", "text": …, "client_id": …}`` or
   ``{"kind": "button", "data": …, "client_id": …}`` with the ``X-CSRF-Token`` header; answers with the
   new history entries. ``client_id`` is the browser's id of the request: a retry after a dropped
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import re
 from dataclasses import dataclass
@@ -80,6 +82,11 @@ class WebConfig:
     session_per_minute: float = 30
     ip_burst: int = 120
     ip_per_minute: float = 600
+    #: new sessions per client address: every cookieless request would otherwise store a session id,
+    #: so a script fetching the page in a loop could fill the database (0 per minute, or no ip limit:
+    #: no limit)
+    issue_burst: int = 60
+    issue_per_minute: float = 30
     max_body_bytes: int = 16 * 1024  # 1,000 characters JSON-escaped take ~6 KB
     history_limit: int = 100
     #: processes sharing the port (SO_REUSEPORT); only the first runs the background jobs
@@ -102,6 +109,9 @@ class WebChannel:
         self.contacts = bot_app.services.contact_values()
         self.session_limit = RateLimiter("session", self.config.session_burst, self.config.session_per_minute)
         self.ip_limit = RateLimiter("ip", self.config.ip_burst, self.config.ip_per_minute)
+        # no per-address limits at all (--ip-limit 0, e.g. a load test from one address) includes this one
+        self.issue_limit = RateLimiter("issue", self.config.issue_burst,
+                                       self.config.issue_per_minute if self.ip_limit.enabled else 0)
         self._locks = KeyedLocks()
         #: an answer's source line is recognised by its prefix in any language (a history may mix them)
         self.source_prefixes = tuple(dict.fromkeys(
@@ -147,6 +157,20 @@ class WebChannel:
     def client_ip(self, request: web.Request) -> str:
         return proxy.client_ip(request, self.config.trust_proxy)
 
+    def limit_address(self, request: web.Request) -> str:
+        """The client as the per-address limits count it: an IPv6 address by its /64 network, which
+        one household or phone is given whole (counted per address, a limit would be no limit)."""
+        address = self.client_ip(request)
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return address
+        if isinstance(parsed, ipaddress.IPv6Address):
+            if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is the IPv4 client 203.0.113.7
+                return str(parsed.ipv4_mapped)
+            return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+        return str(parsed)
+
     def is_https(self, request: web.Request) -> bool:
         return proxy.is_https(request, self.config.trust_proxy)
 
@@ -190,11 +214,21 @@ class WebChannel:
         return web.json_response(body, status=status, headers=headers)
 
     # ---- handlers ---------------------------------------------------------------------------
+    async def issue_session(self, request: web.Request) -> tuple[str | None, float]:
+        """A new session id for a browser without one, stored (``issued``), or (None, wait) while its
+        address has asked for too many new sessions (``issue_limit``)."""
+        wait = await self.limits_wait([(self.issue_limit, self.limit_address(request))])
+        if wait:
+            return None, wait
+        async with self.app.db.session() as session:
+            return issued.issue(session, self.app.services.clock.now()), 0.0
+
     async def index(self, request: web.Request) -> web.Response:
         async with self.app.db.session() as session:
             current = await self.session_of(session, request)
             lang = await self.page_language(session, request, current[1] if current else None)
-            token = issued.issue(session, self.app.services.clock.now()) if current is None else None
+        # over the address's limit the page is still served; its script's /api/state asks again
+        token = (await self.issue_session(request))[0] if current is None else None
         response = web.Response(text=self.pages[lang], content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Language"] = page.HTML_LANG[lang]
@@ -216,17 +250,20 @@ class WebChannel:
         now = self.app.services.clock.now()
         async with self.app.db.session() as session:
             current = await self.session_of(session, request)
-            fresh = current is None
-            lang = await self.page_language(session, request, current[1] if current else None)
-            if current is None:
-                token = issued.issue(session, now)
-            else:
+            if current is not None:
+                lang = await self.page_language(session, request, current[1])
                 token, key = current
                 delivered = await history.deliver_inbox(session, key, now)
                 if delivered:
                     await history.trim(session, key, self.config.history_limit)
                 rows = await history.load(session, key, self.config.history_limit)
                 entries = self.shown(rows)
+        fresh = current is None
+        if fresh:  # a new visitor: no user row yet, so the browser's language
+            lang = accepted_language(request.headers.get("Accept-Language"))
+            token, wait = await self.issue_session(request)
+            if token is None:
+                raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
         body = {
             "csrf": sess.csrf_token(token),
             "messages": entries,
@@ -265,7 +302,7 @@ class WebChannel:
         kind, text, data, client_id = self.parse(body)
 
         key = sess.session_key(token)
-        wait = await self.rate_limit_wait(key, self.client_ip(request))
+        wait = await self.rate_limit_wait(key, self.limit_address(request))
         if wait:
             raise ApiError(429, "web.rate_limited", seconds=RateLimiter.seconds(wait))
         # after the limits, so made-up cookie values cost a lookup only within them
@@ -302,7 +339,11 @@ class WebChannel:
         briefly locked (SQLite under another process's write) the message is let through rather
         than refused: the limits guard against floods, not against one message.
         """
-        limiters = [(lim, k) for lim, k in ((self.session_limit, key), (self.ip_limit, address)) if lim.enabled]
+        return await self.limits_wait([(self.session_limit, key), (self.ip_limit, address)])
+
+    async def limits_wait(self, limits: list[tuple[RateLimiter, str]]) -> float:
+        """Seconds to wait under the first of ``limits`` (limiter, key) that is spent (0: go ahead)."""
+        limiters = [(lim, k) for lim, k in limits if lim.enabled]
         if not limiters:
             return 0.0
         db = self.app.db

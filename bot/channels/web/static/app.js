@@ -27,6 +27,11 @@
   var rendered = new Map();
   var wakeUp = null;
   var lastStateAt = 0;
+  // a refusal for sending too fast is waited out and the message sent again when the wait is this short (seconds)
+  var MAX_RATE_WAIT = 15;
+  // the page's other tabs (same browser, same session): told when the conversation changed here
+  var tabs = "BroadcastChannel" in window ? new BroadcastChannel("zc-chat") : null;
+  var otherTabMoved = false;
 
   function t(key, values) {
     var s = texts[key] || "";
@@ -80,19 +85,46 @@
     });
   }
 
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 4; }
+
+  /** Runs a change to the rows below the conversation (status line, typing indicator): they take
+   * height from the conversation, so a conversation read at its end stays at its end. */
+  function keepingBottom(change) {
+    var pinned = atBottom();
+    change();
+    if (pinned) { scrollDown(); }
+  }
+
   function setStatus(text, ok) {
-    statusBox.textContent = text || "";
-    statusBox.classList.toggle("ok", Boolean(ok));
+    keepingBottom(function () {
+      statusBox.textContent = text || "";
+      statusBox.classList.toggle("ok", Boolean(ok));
+    });
   }
 
   function setBusy(on) {
     busy = on;
-    typing.hidden = !on;
-    typingText.textContent = on ? t("typing") : "";
+    keepingBottom(function () {
+      typing.hidden = !on;
+      typingText.textContent = on ? t("typing") : "";
+    });
     sendButton.setAttribute("aria-disabled", on ? "true" : "false");
   }
 
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  /**
+   * Shows a new reply from its beginning: a reply taller than the conversation's window (a verdict,
+   * a long answer on a phone) would otherwise be shown from its end, its first lines scrolled away.
+   */
+  function reveal(node) {
+    if (!node) { scrollDown(); return false; }
+    // the log is the messages' offset parent (position: relative); a little of the message above stays in view
+    var start = Math.max(node.offsetTop - 12, 0);
+    var end = log.scrollHeight - log.clientHeight;
+    log.scrollTop = Math.min(start, end);
+    return start < end;  // true: the reply is taller than the window and shown from its start
+  }
 
   // ---- rendering ------------------------------------------------------------------------------
   function whoLabel(role) {
@@ -209,21 +241,37 @@
   }
 
   async function loadState() {
+    var limitedState = 0;
     for (var attempt = 0; ; attempt++) {
       var res = null;
       try { res = await request("api/state"); } catch (e) { res = null; }
       if (res && res.ok) {
         var state = await res.json();
+        if (state.lang && state.lang !== pageLang) {
+          // the language was changed in another tab: this page is rendered in the old one
+          window.location.reload();
+          return;
+        }
         csrf = state.csrf;
         texts = state.texts || {};
         maxLength = state.max_length || maxLength;
-        input.maxLength = maxLength;
         renderMenu(state.menu || []);
         renderAll(state);
         lastStateAt = Date.now();
         if (state.new_notices) { setStatus(t("new_notices"), true); }
+        else if (limitedState) { setStatus(""); }
         else if (attempt > 0) { setStatus(t("reconnected"), true); }
         return;
+      }
+      if (res && res.status === 429 && limitedState < 3) {
+        // too many new visits from this address just now: wait as asked, then ask again
+        var wait = Number(res.headers.get("Retry-After"));
+        if (wait > 0 && wait <= MAX_RATE_WAIT) {
+          limitedState++;
+          setStatus(await errorText(res));
+          await sleep(wait * 1000 + 250);
+          continue;
+        }
       }
       if (!retryable(res)) {
         setStatus(await errorText(res));
@@ -246,6 +294,7 @@
     body.client_id = newId();
     var renewed = false;
     var reconnected = false;
+    var limited = 0;
     for (var attempt = 0; ; attempt++) {
       var res = null;
       try {
@@ -266,6 +315,16 @@
         await loadState();  // fresh CSRF token (and session cookie, if it was gone)
         continue;
       }
+      if (res && res.status === 429 && limited < 3) {
+        // sent too fast: the message was not handled; say so and send it again once the wait is over
+        var wait = Number(res.headers.get("Retry-After"));
+        if (wait > 0 && wait <= MAX_RATE_WAIT) {
+          limited++;
+          setStatus(await errorText(res));
+          await sleep(wait * 1000 + 250);
+          continue;
+        }
+      }
       if (!retryable(res)) {
         return { error: await errorText(res) };
       }
@@ -277,6 +336,8 @@
   async function act(body, optimistic) {
     if (busy) { return; }
     setBusy(true);
+    // refusals of earlier attempts are spent once the user tries again
+    log.querySelectorAll(".msg.error").forEach(function (node) { node.remove(); });
     var pending = optimistic ? showLocal("user", optimistic) : null;
     var pressed = body.kind === "button";
     var result;
@@ -286,13 +347,22 @@
       setBusy(false);
     }
     if (pending) { pending.remove(); }
+    if (otherTabMoved && !result.error) {
+      otherTabMoved = false;
+      await loadState();  // the whole conversation, this reply included, in order
+      if (tabs) { tabs.postMessage("changed"); }
+      return;
+    }
     if (result.error) {
+      // what the user typed was not taken: it goes back into the box (unless they typed something new)
+      if (body.kind === "text" && !input.value) { input.value = body.text; autosize(); }
       showLocal("error", result.error);
       return;
     }
     if (result.lang && result.lang !== pageLang) {
       // the user's language changed (/lang, the toggle, a question in the other language): the
       // page itself is rendered per language, so load it again; the conversation is kept
+      if (tabs) { tabs.postMessage("changed"); }
       window.location.reload();
       return;
     }
@@ -303,18 +373,23 @@
       return;
     }
     var firstButton = null;
+    var firstReply = null;
     (result.messages || []).forEach(function (m) {
+      var added = !(m.id !== null && m.id !== undefined && rendered.has(m.id));
       var node = upsert(m);
       if (!firstButton && m.role !== "user") { firstButton = node.querySelector(".buttons button"); }
+      if (!firstReply && added && m.role !== "user") { firstReply = node; }
     });
     if (result.toasts && result.toasts.length) { setStatus(result.toasts.join(" "), true); }
     settleButtons();
-    scrollDown();
+    var fromStart = reveal(firstReply);
     // keyboard users continue a dialog from its first offered button; typing users stay in the box;
     // a pressed button that is now spent hands the focus to the conversation (not to the input box,
     // which would open a phone's keyboard)
-    if (pressed && firstButton) { firstButton.focus(); } else if (!pressed) { input.focus(); }
+    // (a reply shown from its start keeps that view: focusing its button would scroll to its end)
+    if (pressed && firstButton) { firstButton.focus({ preventScroll: fromStart }); } else if (!pressed) { input.focus(); }
     else if (document.activeElement && document.activeElement.disabled) { log.focus(); }
+    if (tabs) { tabs.postMessage("changed"); }
   }
 
   function press(data) {
@@ -324,12 +399,15 @@
   function submitText() {
     var text = input.value;
     if (!text.trim()) { setStatus(t("empty")); return; }
-    if (text.length > maxLength) { setStatus(t("too_long", { limit: maxLength })); return; }
+    if (length(text) > maxLength) { setStatus(t("too_long", { limit: maxLength })); input.focus(); return; }
     if (busy) { return; }
     input.value = "";
     autosize();
     act({ kind: "text", text: text }, text.trim());
   }
+
+  /** Characters as the server counts them (an emoji is one, not two UTF-16 units). */
+  function length(text) { return Array.from(text).length; }
 
   function autosize() {
     input.style.height = "auto";
@@ -356,8 +434,20 @@
       submitText();
     }
   });
-  input.addEventListener("input", autosize);
+  input.addEventListener("input", function () {
+    autosize();
+    // a pasted text over the limit stays whole in the box (no silent cut): the user is told and shortens it
+    var over = length(input.value) > maxLength;
+    if (over) { setStatus(t("too_long", { limit: maxLength })); }
+    else if (input.getAttribute("aria-invalid") === "true") { setStatus(""); }
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+  });
   window.addEventListener("online", function () { if (wakeUp) { wakeUp(); } });
+  if (tabs) {
+    // the same conversation goes on in another tab: show it here too (while a reply is on its way
+    // here, once it has arrived)
+    tabs.addEventListener("message", function () { if (busy) { otherTabMoved = true; } else { loadState(); } });
+  }
   window.addEventListener("resize", scrollDown);
   document.addEventListener("visibilitychange", function () {
     // announcements wait in the inbox: look again when the page comes back after a while

@@ -7,7 +7,7 @@ user row, dialog state and the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from bot.clock import Clock
 from bot.content.office import ADDRESS_EN, Office, contacts_in
 from bot.content.texts import DEFAULT_LANGUAGE, Texts, normalize_language
-from bot.core.messages import Inbound
+from bot.core.messages import Inbound, Outbound
 from bot.core.unit_of_work import DialogRecord, UnitOfWork, UserRecord
 
 if TYPE_CHECKING:
@@ -116,6 +116,10 @@ class Context:
         #: False when the user had no note (``bot.storage.user_notes``) as the update began and none was
         #: written since: reading one needs no query. True (the safe default) means "maybe".
         self.has_notes = has_notes
+        #: set by the conversation while a dialog reads the text: the knowledge base's sure answer to
+        #: a question typed where the dialog expected a choice ([] when it is not sure), so a dialog
+        #: can answer 纸质表交到哪 in passing and ask its question again instead of "not understood"
+        self.aside: Callable[[str], Awaitable[list[Outbound]]] | None = None
 
     # ---- texts -----------------------------------------------------------------------------
     @property

@@ -238,6 +238,9 @@ class Conversation:
             if owner is None:
                 await ctx.clear_dialog()  # a dialog nobody owns any more: drop it quietly
             else:
+                if self.free_text is not None:
+                    free_text = self.free_text
+                    ctx.aside = lambda typed: free_text.answer(ctx, typed, quiet=True)
                 replies = await owner.on_dialog_text(ctx, text)
                 held_back = await self._keep_held(ctx, state)
                 if replies is not None:
@@ -312,7 +315,9 @@ class Conversation:
         owner = self._owner.get(("command", name))
         paused = await self._pause_or_resume_dialog(ctx, owner, name)
         prior = await ctx.dialog()
+        language = ctx.language
         replies = await handler(ctx, args.strip())
+        replies = await self._in_new_language(ctx, language, replies)
         return paused + replies + await self._keep_held(ctx, prior, self._displacing(owner, name))
 
     async def _route_callback(self, ctx: Context) -> list[Outbound]:
@@ -328,8 +333,23 @@ class Conversation:
             # /bind is open) brings that dialog forward, as its command or menu item would
             if await self._bring_held_forward(ctx, prior, owner):
                 prior = await ctx.dialog()
+        language = ctx.language
         replies = await handler(ctx, payload)
+        replies = await self._in_new_language(ctx, language, replies)
         return replies + await self._keep_held(ctx, prior)
+
+    async def _in_new_language(self, ctx: Context, before: str, replies: list[Outbound]) -> list[Outbound]:
+        """After /lang (or its button) switched the language in the middle of a dialog: the dialog's
+        current question again, in the new language, instead of the main menu under the
+        confirmation (the question's buttons are what the user answers next)."""
+        if ctx.language == before:
+            return replies
+        state = await ctx.dialog()
+        owner = self._dialog_owner.get(state.dialog) if state is not None and not state.data.get(PAUSED) else None
+        question = await owner.repeat_question(ctx) if owner is not None else []
+        if not question:
+            return replies
+        return [r.model_copy(update={"buttons": []}) for r in replies] + question
 
     def _menu_key_for_label(self, text: str) -> str | None:
         return self._menu_labels.get(text)

@@ -52,6 +52,11 @@ class Feature:
         """(command, text key of its description) for the channel's command menu."""
         return []
 
+    async def repeat_question(self, ctx: Context) -> list[Outbound]:
+        """The open dialog's current question again (after the language changed under it); [] when
+        the feature has nothing to repeat."""
+        return []
+
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound] | None:
         """Text typed while the user is inside one of ``dialogs``; None hands it on (the dialog
         is over and the text is a question, a menu label…), routed as if no dialog were open."""

@@ -117,6 +117,11 @@ class DialogEngine:
         try:
             value = self.parse_text(ctx, state, text, answers)
         except InvalidAnswer as exc:
+            if not isinstance(state.input, TextInput) and ctx.aside is not None and (aside := await ctx.aside(text)):
+                # a question typed in passing (纸质表交到哪) that the knowledge base is sure of: its
+                # answer, then this question again, the answers so far kept
+                back = ctx.t(f"{T}.aside_back", title=ctx.t(self.dialog.title))
+                return aside + self._ask(ctx, current, len(history), note=back, answers=answers)
             return self._ask(ctx, current, len(history), note=exc.reason, answers=answers)
         return await self._advance(ctx, history, answers, value, note=self._rounded_note(ctx, state, text, value))
 

@@ -110,6 +110,9 @@ class EligibilityFeature(Feature):
     async def on_dialog_text(self, ctx: Context, text: str) -> list[Outbound]:
         return await self.engine.on_text(ctx, text)
 
+    async def repeat_question(self, ctx: Context) -> list[Outbound]:
+        return await self.engine.resume_or_start(ctx)
+
     async def verdict(self, ctx: Context, answers: dict[str, Any]) -> list[Outbound]:
         """The terminal action: evaluate the answers and show the verdict with next steps."""
         profile, ce_report = profile_from_answers(answers)

@@ -28,6 +28,8 @@ from bot.storage.models import add_audit
 
 BIND_DIALOG = "status_bind"
 HR_DIALOG = "status_hr"
+#: the payload of the "绑定申报" button (one action, so the payload only names it)
+BIND_BUTTON = "start"
 PAGE_SIZE = 10
 IMPORT_SUFFIXES = (".xlsx", ".csv", ".xls")
 MAX_REPORT_ERRORS = 30
@@ -84,7 +86,7 @@ class StatusFeature(Feature):
         }
 
     def callbacks(self) -> dict[str, Handler]:
-        return {"unit": self.unit_page}
+        return {"unit": self.unit_page, "bind": self.bind_pressed}
 
     def menu_actions(self) -> dict[str, Handler]:
         return {"status": self.status}
@@ -107,6 +109,11 @@ class StatusFeature(Feature):
         if len(parts) > 1:
             return _masked(await self._bind_number(ctx, parts[0], " ".join(parts[1:])), f"/bind {parts[0][:40]} {SECRET_MASK}")
         return await self._bind_number(ctx, parts[0])
+
+    async def bind_pressed(self, ctx: Context, _payload: str) -> list[Outbound]:
+        """The "绑定申报" button under "not bound yet": the binding starts and asks for the number (on a
+        phone, typing "/bind" and the number on one line is the hard part)."""
+        return [Outbound.toast_only(""), *await self.bind(ctx, "")]
 
     async def _bind_number(self, ctx: Context, number: str, tail: str | None = None) -> list[Outbound]:
         service = StatusService.of(ctx.services)
@@ -231,7 +238,8 @@ class StatusFeature(Feature):
             return [Outbound(text=ctx.t("status.lookup.staff_hint"))]
         if await service.queries.hr_units(ctx.uow.session, ctx.user):
             return [Outbound(text=ctx.t("status.lookup.none_bound_hr"))]
-        return [Outbound(text=ctx.t("status.lookup.none_bound"))]
+        bind = [[Button(text=ctx.t("status.lookup.bind_button"), data=f"bind:{BIND_BUTTON}")]]
+        return [Outbound(text=ctx.t("status.lookup.none_bound"), buttons=bind)]
 
     async def _card(self, ctx: Context, service: StatusService, app: Application, audience: Audience = "applicant") -> str:
         history = await service.queries.history(ctx.uow.session, app)

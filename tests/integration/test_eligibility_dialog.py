@@ -514,3 +514,33 @@ async def test_english_answers_typed_as_people_write_them(user):
     assert "Question 8" in user.text
     await user.say("cancel")
     assert "Question" not in user.text
+
+
+async def test_a_question_typed_in_the_middle_is_answered_and_the_check_goes_on(user):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    await user.press_label("在山东，从事工业互联网专业技术工作")
+    asked = user.text.splitlines()[-1]
+    await user.say("纸质材料交到哪里？")  # no choice of this question: a question the notices answer
+    assert "水灵山路188号" in user.last[0].text
+    assert "回到“资格自测”" in user.text and asked in user.text  # the same question again
+    await user.press_label("内地（大陆）居民")
+    await user.say("本科")  # a choice typed as a word is still the dialog's, and the earlier answers stand
+    assert "已取得的工程技术类职称" in user.text
+    await user.say("随便吧")  # neither a choice nor a question the notices answer
+    assert "没有看懂您的选择" in user.text and "水灵山路" not in user.text
+
+
+async def test_switching_language_in_the_middle_asks_the_current_question_again_in_it(user):
+    await user.say("/eligibility")
+    await user.press_label("在职（企业、事业单位、社会团体等）")
+    replies = await user.say("/lang en")
+    confirmation, *question = replies
+    assert "reply in English" in confirmation.text and confirmation.buttons == []  # no menu in between
+    assert question and "Where do you work" in question[-1].text
+    labels = [b.text for row in question[-1].buttons for b in row]
+    assert not any("在山东" in label for label in labels)  # the choices are in English too
+    await user.press(question[-1].buttons[0][0].data)  # the first choice, pressed in English
+    assert "Question 3:" in user.text
+    plain = await user.say("/lang zh")
+    assert "第3题" in plain[-1].text  # back in Chinese, the same question, the answers kept

@@ -87,7 +87,9 @@ async def test_bind_then_status_shows_state_next_step_and_due_date(sapp, staff):
     applicant = ChatUser(sapp, user_id="2")
     await applicant.say("/status")
     assert "还没有绑定" in applicant.text
-    await applicant.say(f"/bind {NUMBER}")
+    await applicant.press_label("🔗 绑定申报")  # the binding starts from the button, asking for the number
+    assert "请发送您的申报编号" in applicant.text
+    await applicant.say(NUMBER)
     assert "后四位" in applicant.text
     await applicant.say("123x")
     assert "绑定成功" in applicant.text

@@ -73,16 +73,27 @@ class AppFilter:
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == "0")})
 
 
+#: the days a date filter takes: a typed 0001-01-01 (a date field filled from the keyboard) would
+#: overflow when its local midnight is turned into UTC, and 9999-12-31 when its next day is taken
+FILTER_YEARS = range(2000, 2100)
+
+
+def filter_day(value: str) -> date | None:
+    """A filter's day (YYYY-MM-DD within ``FILTER_YEARS``), or None: a bad one is dropped, never an error."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day is not None and day.year in FILTER_YEARS else None
+
+
 def parse_filter(query: Mapping[str, str], workflow: Workflow) -> AppFilter:
     """The filter a query string asks for; values that are not valid are dropped, never an error."""
     state = query.get("state", "")
     level = query.get("level", "")
     unit = query.get("unit", "")
     number = workflow.normalize_number(query.get("number", ""))[:NUMBER_MAX]
-    try:
-        since = date.fromisoformat(query.get("since", "")) if query.get("since") else None
-    except ValueError:
-        since = None
+    since = filter_day(query.get("since", ""))
     sort = query.get("sort", "")
     page = query.get("page", "0")
     return AppFilter(

@@ -35,16 +35,34 @@ def register(app: typer.Typer, _build_app_or_exit: AppBuilder) -> None:
     app.command("broadcast-history")(history_command)
 
 
-def _read_text(path: Path) -> str:
-    from bot.cli_common import fail
+#: the most bytes a text file of ``TEXT_LIMIT`` characters can take (4 per character in UTF-8, a BOM,
+#: and room for the blank lines and spaces ``clean_text`` trims): the file is never read past it, so
+#: a wrong path (/dev/zero, a log file of gigabytes) is refused at once instead of filling memory
+def _max_text_bytes() -> int:
+    from bot.reminders.broadcast import TEXT_LIMIT
 
+    return TEXT_LIMIT * 4 + 4096
+
+
+def _read_text(path: Path) -> str:
+    """The file's text (UTF-8 with or without BOM, or GBK), cleaned as the chat and the console clean
+    a broadcast: control and invisible formatting characters dropped, NFC, trimmed."""
+    from bot.cli_common import fail
+    from bot.core.sanitize import clean_text
+
+    limit = _max_text_bytes()
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(limit + 1)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")
+    if len(raw) > limit:
+        from bot.reminders.broadcast import TEXT_LIMIT
+
+        fail(f"{path} is larger than {limit} bytes: a broadcast holds at most {TEXT_LIMIT} characters")
     for encoding in ("utf-8-sig", "gbk"):
         try:
-            return raw.decode(encoding).strip()
+            return clean_text(raw.decode(encoding))
         except UnicodeDecodeError:
             continue
     fail(f"{path} is neither UTF-8 nor GBK text")

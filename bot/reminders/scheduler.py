@@ -29,6 +29,7 @@ from bot.clock import LOCAL_TZ, Clock
 from bot.content.office import contacts_in
 from bot.content.texts import fill, local_date, normalize_language
 from bot.core.messages import Outbound
+from bot.outbox.config import QuietHours, load_delivery_config
 from bot.outbox.queue import enqueue
 from bot.outbox.recipients import PUSH_CHANNELS, reachable
 from bot.reference.cycles import Cycle, CycleCalendar
@@ -79,6 +80,16 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
 
 
+def released_at(quiet: QuietHours | None, now: datetime) -> datetime:
+    """When a non-urgent push queued at ``now`` goes out: now, or at the end of the quiet hours
+    (``rules/outbox.yaml``) that hold it."""
+    if quiet is None or not quiet.contains(now):
+        return now
+    local = now.astimezone(LOCAL_TZ)
+    end = datetime.combine(local.date(), quiet.end, tzinfo=LOCAL_TZ)
+    return end if end > local else end + timedelta(days=1)
+
+
 class ReminderScheduler:
     """Computes and enqueues due reminders; ``tick()`` once, or ``run()`` every ``tick_seconds``."""
 
@@ -92,8 +103,12 @@ class ReminderScheduler:
         calendar,  # noqa: ANN001 - bot.reference.workdays.WorkdayCalendar
         contacts: dict[str, str],
         channels: tuple[str, ...] | list[str] = PUSH_CHANNELS,
+        quiet: QuietHours | None = None,
     ) -> None:
         self.db = db
+        #: the outbox's quiet hours: a reminder queued in them goes out when they end, so it is
+        #: worded for that day and dropped when its successor is due by then
+        self.quiet = quiet
         self.clock = clock
         self.rules = rules
         self.cycles = cycles
@@ -114,7 +129,8 @@ class ReminderScheduler:
         from bot.status.workflow import load_workflow
 
         rules = load_reminder_rules(root)
-        return cls(db, clock, rules, cycles, load_workflow(root), WorkdayCalendar.load(root), contacts, channels)
+        return cls(db, clock, rules, cycles, load_workflow(root), WorkdayCalendar.load(root), contacts, channels,
+                   quiet=load_delivery_config(root).quiet_hours)
 
     # ---- moments -------------------------------------------------------------------------------
     def _moments(self, rule: ReminderRule, anchor: date, expiry: datetime | None) -> list[tuple[datetime, datetime, ScheduleEntry]]:
@@ -268,8 +284,12 @@ class ReminderScheduler:
         for start in range(0, len(wanted), 900):  # stay under SQLite's bound-parameter limit
             chunk = wanted[start : start + 900]
             seen |= set((await session.execute(select(ReminderLog.key).where(ReminderLog.key.in_(chunk)))).scalars())
-        relevant = now < occ.relevant_until
-        today = now.astimezone(LOCAL_TZ).date()
+        # what the recipient reads is judged when it reaches them: a reminder caught up at 23:30
+        # goes out at 08:00, a day later; one whose successor is due by then (T-1 held until the
+        # deadline day's 08:00, which says "today") would arrive stale and is dropped instead
+        delivered = now if occ.rule.urgent else released_at(self.quiet, now)
+        relevant = delivered < occ.relevant_until
+        today = delivered.astimezone(LOCAL_TZ).date()
         texts: dict[str, str] = {}  # language → the text, rendered once per language of the recipients
         for user in users:
             key = keys[user.id]
@@ -285,6 +305,10 @@ class ReminderScheduler:
                 outcome, reason = "queued", ""
                 report.queued += 1
                 report.by_rule[occ.rule.id] = report.by_rule.get(occ.rule.id, 0) + 1
+            elif now < occ.relevant_until:
+                outcome, reason = "dropped", (f"quiet hours until {delivered.isoformat()}: "
+                                              f"relevant until {occ.relevant_until.isoformat()}")
+                report.dropped += 1
             else:
                 outcome, reason = "dropped", f"moment passed: relevant until {occ.relevant_until.isoformat()}"
                 report.dropped += 1

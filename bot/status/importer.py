@@ -100,14 +100,21 @@ class ImportReport:
     def ok(self) -> bool:
         return self.file_error is None and not self.errors
 
+    @property
+    def error_rows(self) -> int:
+        """How many rows have at least one error (a row may have several)."""
+        return len({error.row for error in self.errors})
+
     def figures(self) -> dict[str, Any]:
+        """The report's counts; ``errors`` counts rows, as the texts say (“其中{errors}行有错误”):
+        ``len(errors)`` is the number of problems, which the error list's header gives."""
         return {
             "total": self.total,
             "created": self.created,
             "changed": self.changed,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "errors": len(self.errors),
+            "errors": self.error_rows,
             "applied": self.applied,
             "notices": self.notices,
         }

@@ -47,6 +47,9 @@ RATIO_FLOOR = 1 * MB
 SMALL_PART = 4 * MB
 #: encodings accepted for CSV besides UTF-8 (charset-normalizer's names)
 GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "hz"})
+#: byte-order marks of UTF-16 (little and big endian); UTF-32's little-endian one starts like UTF-16's
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_LE_BOM = b"\xff\xfe\x00\x00"
 #: share of the Chinese characters a GBK file's text has in GB2312 (the 6,763 common ones); Big5
 #: or Shift-JIS bytes read as GBK land mostly outside it
 GB2312_SHARE = 0.9
@@ -272,9 +275,14 @@ def _sheet_and_strings(book: _Workbook) -> tuple[str, str | None, bool]:
     if not elements:
         raise TableFileError("xlsx_unreadable", kind="workbook")
     relations = _relations(book, workbook)
-    sheets = [e.get(f"{_REL}id", "") for e in elements if e.tag == f"{_MAIN}sheet"]
+    listed = [e for e in elements if e.tag == f"{_MAIN}sheet"]
+    sheets = [e.get(f"{_REL}id", "") for e in listed]
     if not sheets:
         raise TableFileError("no_sheet")
+    # a hidden sheet is never the one read: a file written by a program (not Excel, which moves the
+    # active tab off a sheet it hides) may name one as active, and its rows (an old list kept out of
+    # sight) are not what the person who uploads the file sees
+    visible = [i for i, e in enumerate(listed) if e.get("state", "visible") not in ("hidden", "veryHidden")]
     active = 0
     epoch_1904 = False
     for element in elements:
@@ -282,7 +290,9 @@ def _sheet_and_strings(book: _Workbook) -> tuple[str, str | None, bool]:
             active = int(element.get("activeTab") or 0)
         if element.tag == f"{_MAIN}workbookPr" and element.get("date1904") in ("1", "true"):
             epoch_1904 = True
-    sheet = relations.get(sheets[active] if active < len(sheets) else sheets[0])
+    if active not in visible:
+        active = visible[0] if visible else len(sheets)
+    sheet = relations.get(sheets[active]) if active < len(sheets) else None
     if sheet is None or sheet not in book.members:
         raise TableFileError("no_sheet")
     strings = next((path for path in relations.values() if path.endswith("sharedStrings.xml")), None)
@@ -436,12 +446,21 @@ def _cell_value(cell: Element, strings: list[str], dates: set[int], epoch: datet
 
 # ---- .csv ------------------------------------------------------------------------------------------
 def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without BOM) or GB18030/GBK; anything else is refused with its likely name.
+    """UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's and WPS's "Unicode 文本", tab
+    separated) or GB18030/GBK; anything else is refused with its likely name.
 
     Big5 and Shift-JIS bytes mostly decode as GB18030 too, into nonsense; charset-normalizer names
     the likely encoding, and the text's share of common simplified characters (GB2312) confirms a
     GBK reading, which short files leave ambiguous.
     """
+    if content.startswith(UTF16_BOMS) and not content.startswith(UTF32_LE_BOM):
+        try:
+            text = content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TableFileError("csv_encoding_named", encoding="UTF-16") from None
+        if "\x00" in text[:4096]:
+            raise TableFileError("csv_binary")
+        return text
     if b"\x00" in content[:4096]:
         raise TableFileError("csv_binary")
     if content.startswith(b"\xef\xbb\xbf"):

@@ -3,16 +3,19 @@ through the status feature (history, notices and audit in one transaction) and t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date, timedelta
 
+from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.console import applications as apps
 from bot.console.audit import to_csv
 from bot.console.models import ConsoleAudit
+from bot.console.server import ConsoleConfig, create_app
 from bot.outbox.models import OutboxMessage
 from bot.status.models import Application, StatusHistory
 from bot.status.service import StatusService
@@ -196,3 +199,82 @@ async def test_a_cut_export_says_so_and_is_built_off_the_event_loop(console_app,
     assert builders == [False, False, False]  # every file was built in a worker thread
     entries = await rows_of(console_app, ConsoleAudit, ConsoleAudit.action == "applications_export")
     assert [(e.details["rows"], e.details["cut"]) for e in entries] == [(4, True), (4, True), (3, False)]
+
+
+# ---- two staff members on one application ------------------------------------------------------------
+async def test_a_change_sent_from_an_older_view_is_refused_and_names_both_states(console_any_app):
+    """Both open the detail page in 单位审核; the first moves it to 单位公示; the second, still looking at
+    单位审核, sends 退回补正 (legal from 单位公示 too): refused, nothing written, the page says why."""
+    await add_application(console_any_app, "SD2024-000001", state="unit_review")
+    server = TestServer(create_app(console_any_app, ConsoleConfig()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ConsoleBrowser(server) as first, ConsoleBrowser(server) as second:
+            await first.sign_in("chief")
+            await second.sign_in("clerk")
+            for b in (first, second):
+                page = await b.get("/applications/SD2024-000001")
+                assert 'name="source" value="unit_review"' in page.body_text
+            done = await first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"})
+            assert done.status == 200 and 'name="source" value="unit_publicity"' in done.body_text
+            stale = await second.post("/applications/SD2024-000001/state",
+                                      {"target": "returned", "note": "材料不全", "source": "unit_review"})
+            assert stale.status == 409 and "状态未变更" in stale.body_text
+            assert "单位审核" in stale.body_text and "单位公示" in stale.body_text
+            assert "材料不全" in stale.body_text  # the note is kept for a second try
+            assert 'name="source" value="unit_publicity"' in stale.body_text  # the page shows the state now
+    finally:
+        await server.close()
+    app = (await rows_of(console_any_app, Application))[0]
+    assert app.state == "unit_publicity"
+    assert [h.state for h in await rows_of(console_any_app, StatusHistory)] == ["unit_review", "unit_publicity"]
+    entries = await rows_of(console_any_app, ConsoleAudit, ConsoleAudit.action == "application_state")
+    assert [e.login for e in entries] == ["chief"]
+
+
+async def test_two_changes_sent_at_once_from_the_same_view_apply_once(console_any_app):
+    """Two staff members (or a double click) send changes from the same view at the same moment: the
+    row is locked while one is written, so the other sees the new state and is refused."""
+    await add_application(console_any_app, "SD2024-000001", state="unit_review")
+    server = TestServer(create_app(console_any_app, ConsoleConfig()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ConsoleBrowser(server) as first, ConsoleBrowser(server) as second:
+            await first.sign_in("chief")
+            await second.sign_in("clerk")
+            for b in (first, second):
+                await b.get("/applications/SD2024-000001")
+            answers = await asyncio.gather(
+                first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"}),
+                second.post("/applications/SD2024-000001/state", {"target": "returned", "note": "材料不全",
+                                                                  "source": "unit_review"}))
+    finally:
+        await server.close()
+    assert sorted(a.status for a in answers) == [200, 409]
+    history = await rows_of(console_any_app, StatusHistory)
+    assert len(history) == 2 and history[0].state == "unit_review"
+    app = (await rows_of(console_any_app, Application))[0]
+    assert app.state == history[1].state
+
+
+async def test_dates_out_of_range_in_a_filter_are_dropped_not_a_server_error(console_any_app):
+    """0001-01-01 (a date field filled from the keyboard) and 9999-12-31 overflowed turning a local
+    midnight into UTC or taking the next day: each page answered 500. They are ignored like a bad date."""
+    await add_application(console_any_app, "SD2024-000001")
+    server = TestServer(create_app(console_any_app, ConsoleConfig()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ConsoleBrowser(server) as b:
+            await b.sign_in("chief")
+            for day in ("0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01"):
+                for path in (f"/applications?since={day}", f"/applications/export.csv?since={day}",
+                             f"/audit?since={day}", f"/audit?until={day}", f"/audit.csv?until={day}&since={day}"):
+                    page = await b.get(path)
+                    assert page.status == 200, (path, page.status)
+                listing = await b.get(f"/applications?since={day}")
+                assert "SD2024-000001" in listing.body_text  # the filter was dropped, not applied
+            kept = await b.get("/applications?since=2099-12-31")
+            assert kept.status == 200 and "SD2024-000001" not in kept.body_text  # a real day still filters
+    finally:
+        await server.close()
+    assert apps.filter_day("2024-07-01") == date(2024, 7, 1) and apps.filter_day("0001-01-01") is None

@@ -226,3 +226,63 @@ async def test_a_confirm_form_submitted_twice_sends_once(console_app, console_se
     async with console_app.db.session() as session:
         creates = (await session.execute(select(ConsoleAudit).where(ConsoleAudit.action == "broadcast_create"))).scalars()
         assert len(list(creates)) == 2
+
+
+async def test_quiet_hours_are_named_on_the_preview_and_the_progress_of_a_held_broadcast(console_app, console_server, clock):
+    """At 23:30 in Qingdao a non-urgent broadcast waits for 08:00: the preview says so before
+    confirming and the progress page says the waiting rows are held, not stuck; an urgent one and a
+    broadcast in the daytime get no such note."""
+    from datetime import datetime
+
+    from bot.clock import LOCAL_TZ
+
+    await make_users(console_app, 2, start=700)
+    clock.set(datetime(2024, 7, 10, 23, 30, tzinfo=LOCAL_TZ))
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        draft = {"kind": "all", "text": TEXT}
+        preview = await browser.post("/broadcast/preview", draft)
+        note = cells(preview.body_text, "preview-quiet")
+        assert "22:00–08:00" in note and "紧急通知" in note
+        urgent = await browser.post("/broadcast/preview", draft | {"urgent": "1"})
+        assert 'id="preview-quiet"' not in urgent.body_text
+        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
+        assert sent.status == 200 and "22:00–08:00" in cells(sent.body_text, "broadcast-quiet")
+        (broadcast,) = await rows_of(console_app, Broadcast)
+        fragment = await browser.get(f"/broadcast/{broadcast.id}/progress", headers={"HX-Request": "true"})
+        assert 'id="broadcast-quiet"' in fragment.body_text
+        # nothing moves before 08:00: no polling all night (it would keep the session from timing out)
+        assert "hx-trigger" not in sent.body_text and "nojs-refresh" not in sent.body_text
+        assert "页面会自动更新" not in sent.body_text  # it does not, until quiet hours end
+        clock.set(datetime(2024, 7, 11, 8, 0, tzinfo=LOCAL_TZ))  # quiet hours are over
+        await browser.sign_in("clerk")  # the night was longer than the idle timeout
+        day = await browser.get(f"/broadcast/{broadcast.id}")
+        assert day.status == 200 and "群发 #" in day.body_text and 'id="broadcast-quiet"' not in day.body_text
+        assert 'hx-trigger="every 1s"' in day.body_text and "nojs-refresh" in day.body_text
+        assert "页面会自动更新" in day.body_text
+        await browser.get("/broadcast")
+        daytime = await browser.post("/broadcast/preview", draft)
+        assert 'id="preview-quiet"' not in daytime.body_text
+
+
+async def test_the_progress_page_reloads_itself_without_script_while_the_broadcast_runs(console_app, console_server):
+    """The figures poll through htmx; without script the page says it updates itself, so it must:
+    a <noscript> refresh while rows are waiting, none once all are settled."""
+    await make_users(console_app, 2, start=800)
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        await browser.get("/broadcast")
+        draft = {"kind": "all", "text": TEXT}
+        preview = await browser.post("/broadcast/preview", draft)
+        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
+        assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+" id="nojs-refresh"></noscript>', sent.body_text)
+        assert sent.body_text.index("nojs-refresh") < sent.body_text.index("</head>")
+        (broadcast,) = await rows_of(console_app, Broadcast)
+        web = FakeSender()
+        web.channel = "web"
+        worker = OutboxWorker(console_app.db, {"telegram": FakeSender(), "web": web}, console_app.services.clock,
+                              DeliveryConfig(global_rate=1000, per_chat_interval=0, quiet_hours=None))
+        await worker.drain()
+        done = await browser.get(f"/broadcast/{broadcast.id}")
+        assert "100%" in done.body_text and "nojs-refresh" not in done.body_text

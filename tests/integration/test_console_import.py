@@ -165,3 +165,25 @@ async def test_apply_plans_once_under_one_hold_of_the_import_lock(console_app, c
         assert done.status == 200 and "新增 2 件" in done.body_text
         assert NUMBER in done.body_text and "SD2024-000002" in done.body_text
     assert plans == [1] and holds == [IMPORT_LOCK]
+
+
+async def test_id_and_phone_digits_in_a_file_name_stay_out_of_the_audit_log(console_app, console_server):
+    """A one-person update named after the person: the audit log (upload, apply, discard) and its
+    CSV export keep the file name without the ID and phone digits."""
+    named = "张三明_370211199001011234_13800138000.csv"
+    async with ConsoleBrowser(console_server) as browser:
+        await browser.sign_in("clerk")
+        response = await upload(browser, named, csv_bytes(GOOD))
+        assert response.status == 200
+        token = _TOKEN.search(response.body_text).group(1)
+        assert (await browser.post(f"/import/apply/{token}", {"mode": "all"})).status == 200
+        second = await upload(browser, named, csv_bytes(GOOD))
+        await browser.post(f"/import/discard/{_TOKEN.search(second.body_text).group(1)}")
+        exported = (await browser.get("/audit.csv")).body_text
+    async with console_app.db.session() as session:
+        entries = [(a.action, a.target) for a in (await session.execute(select(ConsoleAudit))).scalars()
+                   if a.action.startswith("import_")]
+    assert {action for action, _ in entries} == {"import_upload", "import_apply", "import_discard"}
+    for _, target in entries:
+        assert "370211" not in target and "13800138000" not in target and target.endswith(".csv")
+    assert "370211" not in exported and "13800138000" not in exported

@@ -12,7 +12,7 @@ from bot.console import charts
 from bot.console.models import ConsoleAudit
 from bot.knowledge.daily import DailyTally, count_question, local_day, per_day
 from bot.outbox.models import OutboxMessage
-from bot.status.models import HrContact, InviteCode
+from bot.status.models import HrContact, InviteCode, Unit
 from bot.storage.models import AuditEntry, User
 from tests.support.console_data import add_application, add_many, bound_applicant
 from tests.support.console_fixtures import ConsoleBrowser
@@ -54,6 +54,27 @@ async def test_invite_redeem_list_masked_and_revoke(console_app, console_server)
     assert actions.count("invite_create") == 1 and actions.count("hr_revoke") == 1
     assert await rows_of(console_app, AuditEntry, AuditEntry.action == "status.hr.revoke")
     assert len(await rows_of(console_app, InviteCode)) == 1  # the refused forms created nothing
+
+
+async def test_an_invite_for_a_pasted_name_with_invisible_characters_goes_to_the_real_unit(console_app, console_server):
+    """A unit name pasted with a zero-width space or a right-to-left mark is the same unit (as on an
+    import row), not a look-alike second unit whose HR contact would hear of none of its applicants;
+    a name that looks like a spreadsheet formula is refused, as on an import row."""
+    await add_application(console_app, "SD2024-000001", unit="青岛示例科技有限公司")
+    async with ConsoleBrowser(console_server) as b:
+        await b.sign_in("clerk")
+        await b.get("/units")
+        for pasted in ("青岛示例科技有限公司\u200b", "\u202e青岛示例科技有限公司", "青岛示例\u2060科技有限公司\ufeff"):
+            page = await b.post("/units/invite", {"unit": pasted})
+            assert page.status == 200 and "青岛示例科技有限公司 的邀请码" in page.body_text
+        formula = await b.post("/units/invite", {"unit": '=HYPERLINK("http://example.invalid","点我")'})
+        assert formula.status == 400 and "像是表格公式" in formula.body_text
+        minus = await b.post("/units/invite", {"unit": "-1+1"})
+        assert minus.status == 400
+    units = await rows_of(console_app, Unit)
+    assert [u.name for u in units] == ["青岛示例科技有限公司"]
+    invites = await rows_of(console_app, InviteCode)
+    assert len(invites) == 3 and {i.unit_id for i in invites} == {units[0].id}
 
 
 # ---- overview --------------------------------------------------------------------------------------

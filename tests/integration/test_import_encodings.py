@@ -52,3 +52,33 @@ async def test_a_big5_file_is_not_imported(sapp):  # noqa: F811
     async with sapp.db.session() as session:
         report = await importer.run(session, "big5.csv", content)
     assert not report.applied and report.file_error and "Big5" in report.file_error and "UTF-8" in report.file_error
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_its_byte_order_mark_is_read(encoding):
+    """Excel's and WPS's "Unicode 文本" is UTF-16 with a BOM and tabs: read, not called "not text"."""
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    text = "申报编号\t姓名\nSD2024-000001\t张三\n"
+    assert decode_text(bom + text.encode(encoding)) == text
+
+
+def test_utf16_without_a_byte_order_mark_or_broken_stays_refused():
+    with pytest.raises(TableFileError) as plain:
+        decode_text("申报编号,姓名\n".encode("utf-16-le"))  # no BOM: zero bytes, nothing to go by
+    assert plain.value.key == "csv_binary"
+    with pytest.raises(TableFileError) as broken:
+        decode_text(b"\xff\xfe" + "申报编号".encode("utf-16-le") + b"\x00\xd8")  # a lone surrogate
+    assert broken.value.key == "csv_encoding_named" and broken.value.values["encoding"] == "UTF-16"
+    with pytest.raises(TableFileError) as utf32:
+        decode_text("申报编号,姓名\n".encode("utf-32"))
+    assert utf32.value.key == "csv_binary"
+
+
+async def test_a_utf16_tab_separated_file_is_imported(sapp):  # noqa: F811
+    from bot.status.importer import Importer
+
+    cells = row("SD2024-000001", "张三", "123X", unit="青岛港湾机械有限公司")
+    content = csv_bytes([cells], encoding="utf-8").decode("utf-8").replace(",", "\t").encode("utf-16")
+    prepared = Importer(sapp.services, actor="test", actor_user_id=None).prepare("状态.csv", content)
+    assert prepared.report.file_error is None and not prepared.report.errors
+    assert [(r.number, r.name) for r in prepared.rows] == [("SD2024-000001", "张三")]

@@ -3,7 +3,7 @@ downtime, past relevance, quiet hours — and the 2024 cycle being over."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -298,3 +298,50 @@ async def test_reminder_caught_up_at_night_waits_for_the_morning(app, clock):
     clock.set(at(2024, 8, 8, 8, 0))
     await worker.drain()
     assert sorted(c for c, _, _ in sender.sent) == sorted([world.applicant.chat_id, world.hr.chat_id])
+
+
+async def test_a_countdown_caught_up_at_night_is_worded_for_the_morning_it_arrives(app, clock):
+    """T-3 of the online deadline (2024-08-27 09:00) missed, the bot back at 23:30 (Asia/Shanghai;
+    15:30 UTC): quiet hours hold it until 08:00 on 2024-08-28, so it says 2 days, not 3."""
+    world = await World(app).build()
+    clock.set(datetime(2024, 8, 27, 15, 30, tzinfo=UTC))  # 23:30 in Qingdao
+    report = await scheduler(app).tick()
+    rows = await outbox(app, "online_deadline")
+    assert report.queued == 2 and world.chats(rows) == ["hr", "subscriber"]
+    assert all("还有2天" in r.payload["text"] for r in rows), rows[0].payload["text"]
+    sender = FakeSender()
+    worker = OutboxWorker(app.db, {"telegram": sender}, clock, DeliveryConfig(global_rate=1000, per_chat_interval=0))
+    await worker.drain()
+    assert sender.sent == []  # held by quiet hours
+    clock.set(at(2024, 8, 28, 8, 0))
+    await worker.drain()
+    assert len(sender.sent) == 2
+
+
+async def test_the_eve_of_the_deadline_caught_up_at_night_gives_way_to_the_mornings_reminder(app, clock):
+    """T-1 (2024-08-29 09:00) missed, the bot back at 23:30: held until 08:00 on the deadline day it
+    would say "还有1天" next to that morning's "今天是截止日", so it is dropped (and logged as such)."""
+    world = await World(app).build()
+    sch = scheduler(app)
+    clock.set(at(2024, 8, 29, 23, 30))
+    report = await sch.tick()
+    assert report.queued == 0 and report.dropped == 2 * 4  # two recipients: T-1, and T-14, T-7, T-3 long superseded
+    assert await outbox(app, "online_deadline") == []
+    held = [d for d in await log_entries(app, "dropped") if "20240829T0900" in d.key]
+    assert len(held) == 2 and all(d.reason.startswith("quiet hours until 2024-08-30T08:00") for d in held)
+    clock.set(at(2024, 8, 30, 8, 0))
+    assert (await sch.tick()).queued == 2
+    rows = await outbox(app, "online_deadline")
+    assert world.chats(rows) == ["hr", "subscriber"] and all("今天（2024年8月30日）" in r.payload["text"] for r in rows)
+
+
+async def test_an_urgent_reminder_is_not_held_and_keeps_its_day(app, clock):
+    """Urgent rules are not held by quiet hours: worded and judged at the moment they are queued."""
+    await World(app).build()
+    sch = scheduler(app)
+    for rule in sch.rules.rules:
+        if rule.id == "online_deadline":
+            object.__setattr__(rule, "urgent", True)
+    clock.set(at(2024, 8, 29, 23, 30))
+    assert (await sch.tick()).queued == 2
+    assert all("还有1天" in r.payload["text"] for r in await outbox(app, "online_deadline"))

@@ -4,6 +4,7 @@ UTF-8/GBK CSV and .xlsx, clear reports for broken files."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -65,6 +66,15 @@ async def test_file_with_bad_rows_applies_nothing_and_reports_each(sapp):  # noq
                      (8, "状态时间"), (9, "备注")}
     text = render_report(report, sapp.services.texts.get)
     assert "第5行 申报编号" in text and "与第2行重复" in text and "全部未生效" in text
+    # 8 problems in 5 of 8 rows: the head counts rows, the list's header counts problems
+    assert "共8行，其中5行有错误" in text and "错误明细（8处）" in text
+
+
+async def test_a_partial_import_counts_rows_with_errors_not_problems(sapp):  # noqa: F811
+    rows = GOOD + [row("SD2024-000005", "", "12345", level="特级", state="飞升")]  # one row, four problems
+    report = await run_import(sapp, "statuses.xlsx", xlsx_bytes(rows), partial=True)
+    assert report.applied and len(report.errors) == 4 and report.figures()["errors"] == 1
+    assert "出错1行" in render_report(report, sapp.services.texts.get)
 
 
 async def test_partial_applies_good_rows_and_reports_the_rest(sapp):  # noqa: F811
@@ -203,3 +213,40 @@ async def test_a_name_or_unit_that_looks_like_a_formula_is_refused(sapp):  # noq
     assert not report.ok and not report.applied
     assert {(e.row, e.column) for e in report.errors} == {(2, "姓名"), (3, "单位")}
     assert await count(sapp, Unit) == 0
+
+
+def _with_hidden_first_sheet(active_tab: int) -> bytes:
+    """A workbook whose first sheet (hidden) holds an old list and whose second the rows to import,
+    with ``activeTab`` as a program other than Excel may leave it."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    old = book.active
+    old.title = "上次导入"
+    old.append(HEADER)
+    old.append(row("SD2024-000009", "旧名单", "9999", state="申报结束"))
+    now = book.create_sheet("本次")
+    now.append(HEADER)
+    now.append(row("SD2024-000001", "张三明", "123X", state="评委会办事机构审核"))
+    old.sheet_state = "hidden"
+    saved = io.BytesIO()
+    book.save(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = re.sub(rb'activeTab="\d+"', b'activeTab="%d"' % active_tab, data)
+                assert b'state="hidden"' in data
+            dst.writestr(item.filename, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("active_tab", [0, 1, 7])
+async def test_a_hidden_sheet_is_never_the_one_imported(sapp, active_tab):  # noqa: F811
+    report = await run_import(sapp, "statuses.xlsx", _with_hidden_first_sheet(active_tab))
+    assert report.ok and report.applied and report.created == 1
+    assert [a.number for a in await rows_of(sapp, Application)] == ["SD2024-000001"]

@@ -12,10 +12,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.console import applications as apps
 from bot.console.routing import ConsoleError, NavItem, Route, signed_in
 from bot.status.commands import NOTE_MAX
+from bot.status.models import Application
 from bot.status.personal import mask_name
 from bot.status.service import StatusInputError, StatusService, TransitionRefused
 
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 NAV = (NavItem("applications", "/applications", 20),)
 COLUMNS = ("number", "name", "level", "unit", "state", "state_at", "updated_at")
+#: the change form names the state it was shown in (hidden field): a form from an older view of the
+#: application (another staff member, a chat command or an import changed it since) is refused
+#: instead of being applied to a state its sender never saw
+SOURCE_FIELD = "source"
 
 
 def routes(console: Console) -> list[Route]:
@@ -97,15 +103,23 @@ def routes(console: Console) -> list[Route]:
         number = workflow.normalize_number(request.match_info["number"])
         form = await request.post()
         target = str(form.get("target", ""))
+        seen = str(form.get(SOURCE_FIELD, ""))
         note = str(form.get("note", "")).strip()
         login = signed_in(request).account.login
         error = done = ""
         async with console.db() as session:
-            app = await svc.queries.find(session, number) if workflow.valid_number(number) else None
+            # the row stays locked until the change is committed (PostgreSQL; SQLite admits one
+            # writer), so of two staff sending a change at once the second sees the first's state
+            app = (await session.execute(select(Application).where(Application.number == number).with_for_update())
+                   ).scalar_one_or_none() if workflow.valid_number(number) else None
             if app is None:
                 raise ConsoleError(404, "console.applications.not_found")
             source = app.state
-            if target == source:
+            if seen and seen != source:  # a form without the field (a script's) is checked as before
+                values = {"seen": workflow.label(seen) if seen in workflow.states else "—",
+                          "state": workflow.label(source)}
+                error = console.t("console.applications.stale", **values)
+            elif target == source:
                 error = console.t("console.applications.same_state", state=workflow.label(target))
             else:
                 try:
@@ -119,7 +133,7 @@ def routes(console: Console) -> list[Route]:
                     done = console.t("console.applications.changed", source=workflow.label(source),
                                      target=workflow.label(target), notices=outcome.notices)
         if error:
-            return await detail_page(request, status=400, error=error, note=note)
+            return await detail_page(request, status=409 if seen and seen != source else 400, error=error, note=note)
         return await detail_page(request, done=done)
 
     return [

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.console import audit
+from bot.console.applications import filter_day
 from bot.console.audit import AuditFilter
 from bot.console.routing import NavItem, Route
 
@@ -24,18 +25,11 @@ NAV = (NavItem("audit", "/audit", 80),)
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def filter_of(query) -> tuple[AuditFilter, dict[str, str]]:  # noqa: ANN001 - a MultiDict
     """The filter a query string asks for (a malformed date is ignored) and the values to show."""
     login = query.get("login", "").strip().lower()[:40]
     action = query.get("action", "").strip()[:40]
-    since, until = _day(query.get("since", "")), _day(query.get("until", ""))
+    since, until = filter_day(query.get("since", "")), filter_day(query.get("until", ""))
     where = AuditFilter(
         login=login,
         action=action,

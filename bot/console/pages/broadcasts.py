@@ -35,6 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.console.routing import ConsoleError, NavItem, Route
 from bot.content.texts import LANGUAGES, normalize_language
 from bot.core.sanitize import clean_text, small_number
+from bot.outbox.config import DeliveryConfig, load_delivery_config
+from bot.outbox.models import OutboxMessage
 from bot.reminders.audience import SEGMENT_KINDS, Segment, Subscriptions, segment_recipient_counts
 from bot.reminders.broadcast import TEXT_LIMIT, Figures, cancel_broadcast, create_broadcast, figures, text_for
 from bot.reminders.definitions import RemindersFile, load_reminder_rules
@@ -102,6 +104,20 @@ class BroadcastPages:
     @cached_property
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(self.rules)
+
+    @cached_property
+    def delivery(self) -> DeliveryConfig:
+        return load_delivery_config(self.console.services.content_root)
+
+    def quiet_note(self, which: str) -> str:
+        """The sentence saying that quiet hours hold non-urgent pushes now (``preview`` or
+        ``progress``), or "" outside them: the outbox worker sends nothing non-urgent then, and
+        "0% 发送中" alone looks like a fault."""
+        quiet = self.delivery.quiet_hours
+        if quiet is None or not quiet.contains(self.console.now()):
+            return ""
+        values = {"start": quiet.start.strftime("%H:%M"), "end": quiet.end.strftime("%H:%M")}
+        return self.t(f"console.broadcast.quiet_{which}", **values)
 
     @property
     def workflow(self):  # noqa: ANN201
@@ -212,7 +228,8 @@ class BroadcastPages:
             return await self.compose_page(request, 400, problem, values)
         return self.console.render(request, "broadcast_preview.html", draft=draft, recipients=recipients,
                                    total=recipients.total, english_reading=self.english_reading(draft), form=values,
-                                   confirm_key=secrets.token_urlsafe(32))
+                                   confirm_key=secrets.token_urlsafe(32),
+                                   quiet="" if draft.urgent else self.quiet_note("preview"))
 
     async def confirmed(self, key: str) -> int | None:
         """The id of the broadcast a confirm form with this key already created, or None."""
@@ -267,8 +284,14 @@ class BroadcastPages:
         async with self.console.db() as session:
             broadcast = await self.load(session, request)
             fig = await figures(session, broadcast.id)
+            quiet = self.quiet_note("progress") if not fig.finished and broadcast.state == "sending" else ""
+            if quiet:  # only while non-urgent rows of this broadcast are waiting
+                held = await session.scalar(select(OutboxMessage.id).where(
+                    OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.state == "pending",
+                    OutboxMessage.urgent.is_(False)).limit(1))
+                quiet = quiet if held is not None else ""
         return {"b": broadcast, "fig": fig, "running": not fig.finished, "state": shown_state(broadcast, fig),
-                "poll": POLL_SECONDS}
+                "poll": POLL_SECONDS, "quiet": quiet}
 
     async def progress_page(self, request: web.Request) -> web.StreamResponse:
         return self.console.render(request, "broadcast_progress.html", **await self.progress_context(request))

@@ -18,6 +18,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.console.routing import MULTIPART_READER, NavItem, Route, signed_in
 from bot.console.uploads import UploadStore
+from bot.core.sanitize import mask_personal
 from bot.status.importer import Importer, ImportPreview, PreparedImport
 from bot.status.service import StatusService
 from bot.status.tablefile import MB, REQUIRED, TableFileError, too_big
@@ -30,6 +31,14 @@ NAV = (NavItem("import", "/import", 30),)
 SHOWN_ROWS = 500
 SHOWN_ERRORS = 500
 CHUNK_BYTES = 64 * 1024
+#: the longest file name kept (on the report page and in the audit log)
+NAME_CHARS = 100
+
+
+def audited_name(file_name: str) -> str:
+    """The file name as the audit log keeps it: offices name a one-person update after the person
+    (张三明_370211199001011234.xlsx, …13800138000.csv), and the log never holds ID or phone digits."""
+    return mask_personal(file_name[:NAME_CHARS])
 
 
 class UploadRefused(Exception):
@@ -102,9 +111,9 @@ def routes(console: Console) -> list[Route]:
             return page(request, 400, exc.message)
         if prepared.report.file_error:
             return page(request, 400, console.t("console.import.file_refused", reason=prepared.report.file_error))
-        token = store.keep(signed_in(request).id_hash, name[:100], content, console.now())
+        token = store.keep(signed_in(request).id_hash, name[:NAME_CHARS], content, console.now())
         async with console.db() as session:
-            console.audit(session, request, "import_upload", target=name[:100],
+            console.audit(session, request, "import_upload", target=audited_name(name),
                           details={"rows": prepared.report.total, "bad_rows": len({e.row for e in prepared.report.errors})})
         target = f"/import/report/{token}"
         if request.headers.get("HX-Request"):
@@ -152,7 +161,7 @@ def routes(console: Console) -> list[Route]:
         prepared = await prepare(importer, kept.file_name, kept.content)
         async with console.db() as session:
             preview, result = await importer.apply_with_preview(session, prepared, partial=mode == "good")
-            console.audit(session, request, "import_apply", target=kept.file_name,
+            console.audit(session, request, "import_apply", target=audited_name(kept.file_name),
                           details={"mode": mode} | {k: v for k, v in result.figures().items()})
         if not result.applied:
             return show_report(request, kept.token, kept.file_name, preview, 409,
@@ -167,7 +176,7 @@ def routes(console: Console) -> list[Route]:
         if kept is not None:
             store.drop(kept.token)
             async with console.db() as session:
-                console.audit(session, request, "import_discard", target=kept.file_name)
+                console.audit(session, request, "import_discard", target=audited_name(kept.file_name))
         raise web.HTTPSeeOther("/import")
 
     return [

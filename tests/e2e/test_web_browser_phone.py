@@ -235,3 +235,15 @@ async def test_two_tabs_of_one_browser_show_the_same_conversation(browser, site,
     await expect(first.locator("#log .msg.bot .text").last).to_have_text(question)
     await expect(first.locator("#log .msg.bot").last.locator(".buttons button").first).to_be_enabled()
     assert first.errors == []
+
+
+async def test_a_browser_that_blocks_cookies_is_told_what_to_do(browser, site):
+    page = await chromium.new_page(browser, "zh-CN", **PHONE_CONTEXT)
+    # as a browser with cookies blocked reports itself to the page's script
+    await page.add_init_script("Object.defineProperty(navigator, 'cookieEnabled', {get: () => false})")
+    await page.goto(str(site.make_url("/")))
+    notice = page.locator("#cookies-off")
+    await expect(notice).to_be_visible()
+    assert "Cookie" in await notice.inner_text() and "0532-85161632" in await notice.inner_text()
+    normal = await open_page(browser, site)
+    await expect(normal.locator("#cookies-off")).to_be_hidden()

@@ -454,5 +454,10 @@
     if (document.visibilityState === "visible" && !busy && Date.now() - lastStateAt > 60000) { loadState(); }
   });
 
+  if (navigator.cookieEnabled === false) {
+    // the conversation lives in a session cookie: without cookies every send would end in "page
+    // expired", which reloading cannot fix; say what can
+    document.getElementById("cookies-off").hidden = false;
+  }
   loadState();
 })();

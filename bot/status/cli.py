@@ -94,10 +94,13 @@ def import_command(
 def invite_command(unit: Annotated[str, typer.Argument(help="The unit's full name, as in the import files.")]) -> None:
     """Print a one-time invite code (valid 7 days) for a unit's HR contact to send as /hr CODE."""
     from bot.cli_common import fail, settings_or_exit, start_or_exit
+    from bot.status.importer import FORMULA_STARTS, clean_unit_name
 
-    name = unit.strip()
+    name = clean_unit_name(unit)
     if not name or len(name) > 100:
         fail("unit name must be 1–100 characters")
+    if name.startswith(FORMULA_STARTS):
+        fail("a unit name may not start with = + - or @ (it would read as a spreadsheet formula)")
     settings = settings_or_exit()
 
     async def main() -> None:

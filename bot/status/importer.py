@@ -210,6 +210,13 @@ def _text(value: Any) -> str:
     return clean_text(str(value))
 
 
+def clean_unit_name(typed: str) -> str:
+    """A unit name typed for an invite (console, command line) cleaned as an import's cell is, its
+    spaces collapsed: a zero-width space or a direction mark pasted with it would make a second unit
+    that looks the same, whose HR contact hears of none of the real unit's applications."""
+    return " ".join(_text(typed).split())
+
+
 #: how far ahead a resubmission due date may lie (a later one is a typo in the year)
 DUE_HORIZON = timedelta(days=3650)
 #: the earliest year a status time or due date of this review may name

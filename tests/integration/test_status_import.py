@@ -184,6 +184,10 @@ def test_cli_import_and_hr_invite(tmp_path):
     result = _cli(tmp_path, "hr", "invite", "青岛示例科技有限公司")
     assert result.returncode == 0 and "邀请码：" in result.stdout and "/hr " in result.stdout
     assert "单位：青岛示例科技有限公司" in result.stdout and "请单位职称工作负责人在聊天中发送：/hr " in result.stdout
+    result = _cli(tmp_path, "hr", "invite", "=1+1")  # a formula is no unit's name
+    assert result.returncode != 0 and "formula" in result.stderr and "/hr " not in result.stdout
+    result = _cli(tmp_path, "hr", "invite", "青岛示例科技\u200b有限公司")  # pasted with an invisible space
+    assert result.returncode == 0 and "单位：青岛示例科技有限公司" in result.stdout
     result = _cli(tmp_path, "status", "import", str(tmp_path / "missing.xlsx"))
     assert result.returncode == 2 and "cannot read" in result.stderr
 

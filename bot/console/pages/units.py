@@ -10,8 +10,7 @@ from aiohttp import web
 from bot.console import units
 from bot.console.applications import local
 from bot.console.routing import ConsoleError, NavItem, Route, signed_in
-from bot.core.sanitize import clean_text
-from bot.status.importer import FORMULA_STARTS
+from bot.status.importer import FORMULA_STARTS, clean_unit_name
 from bot.status.service import StatusService
 
 if TYPE_CHECKING:
@@ -38,10 +37,7 @@ def routes(console: Console) -> list[Route]:
 
     async def invite(request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        # cleaned as the import cleans a unit's cell: a zero-width space or a right-to-left mark
-        # pasted with the name would otherwise make a second unit that looks the same, and the HR
-        # contact who redeems its code would hear of none of the real unit's applications
-        name = " ".join(clean_text(str(form.get("unit", ""))).split())
+        name = clean_unit_name(str(form.get("unit", "")))
         if not name or len(name) > UNIT_NAME_MAX:
             return await page(request, status=400, error=console.t("console.units.bad_name", limit=UNIT_NAME_MAX))
         if name.startswith(FORMULA_STARTS):  # refused as on an import row (=HYPERLINK(…) is no unit)

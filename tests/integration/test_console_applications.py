@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 from aiohttp.test_utils import TestServer
@@ -202,29 +203,35 @@ async def test_a_cut_export_says_so_and_is_built_off_the_event_loop(console_app,
 
 
 # ---- two staff members on one application ------------------------------------------------------------
-async def test_a_change_sent_from_an_older_view_is_refused_and_names_both_states(console_any_app):
-    """Both open the detail page in 单位审核; the first moves it to 单位公示; the second, still looking at
-    单位审核, sends 退回补正 (legal from 单位公示 too): refused, nothing written, the page says why."""
-    await add_application(console_any_app, "SD2024-000001", state="unit_review")
-    server = TestServer(create_app(console_any_app, ConsoleConfig()), host="127.0.0.1")
+@asynccontextmanager
+async def two_staff_on_one_application(app):  # noqa: ANN001, ANN201
+    """Two staff members signed in on one console, each with SD2024-000001's detail page open."""
+    server = TestServer(create_app(app, ConsoleConfig()), host="127.0.0.1")
     await server.start_server()
     try:
         async with ConsoleBrowser(server) as first, ConsoleBrowser(server) as second:
             await first.sign_in("chief")
             await second.sign_in("clerk")
-            for b in (first, second):
-                page = await b.get("/applications/SD2024-000001")
-                assert 'name="source" value="unit_review"' in page.body_text
-            done = await first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"})
-            assert done.status == 200 and 'name="source" value="unit_publicity"' in done.body_text
-            stale = await second.post("/applications/SD2024-000001/state",
-                                      {"target": "returned", "note": "材料不全", "source": "unit_review"})
-            assert stale.status == 409 and "状态未变更" in stale.body_text
-            assert "单位审核" in stale.body_text and "单位公示" in stale.body_text
-            assert "材料不全" in stale.body_text  # the note is kept for a second try
-            assert 'name="source" value="unit_publicity"' in stale.body_text  # the page shows the state now
+            shown = [await b.get("/applications/SD2024-000001") for b in (first, second)]
+            yield first, second, shown
     finally:
         await server.close()
+
+
+async def test_a_change_sent_from_an_older_view_is_refused_and_names_both_states(console_any_app):
+    """Both open the detail page in 单位审核; the first moves it to 单位公示; the second, still looking at
+    单位审核, sends 退回补正 (legal from 单位公示 too): refused, nothing written, the page says why."""
+    await add_application(console_any_app, "SD2024-000001", state="unit_review")
+    async with two_staff_on_one_application(console_any_app) as (first, second, shown):
+        assert all('name="source" value="unit_review"' in page.body_text for page in shown)
+        done = await first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"})
+        assert done.status == 200 and 'name="source" value="unit_publicity"' in done.body_text
+        stale = await second.post("/applications/SD2024-000001/state",
+                                  {"target": "returned", "note": "材料不全", "source": "unit_review"})
+        assert stale.status == 409 and "状态未变更" in stale.body_text
+        assert "单位审核" in stale.body_text and "单位公示" in stale.body_text
+        assert "材料不全" in stale.body_text  # the note is kept for a second try
+        assert 'name="source" value="unit_publicity"' in stale.body_text  # the page shows the state now
     app = (await rows_of(console_any_app, Application))[0]
     assert app.state == "unit_publicity"
     assert [h.state for h in await rows_of(console_any_app, StatusHistory)] == ["unit_review", "unit_publicity"]
@@ -236,20 +243,11 @@ async def test_two_changes_sent_at_once_from_the_same_view_apply_once(console_an
     """Two staff members (or a double click) send changes from the same view at the same moment: the
     row is locked while one is written, so the other sees the new state and is refused."""
     await add_application(console_any_app, "SD2024-000001", state="unit_review")
-    server = TestServer(create_app(console_any_app, ConsoleConfig()), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with ConsoleBrowser(server) as first, ConsoleBrowser(server) as second:
-            await first.sign_in("chief")
-            await second.sign_in("clerk")
-            for b in (first, second):
-                await b.get("/applications/SD2024-000001")
-            answers = await asyncio.gather(
-                first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"}),
-                second.post("/applications/SD2024-000001/state", {"target": "returned", "note": "材料不全",
-                                                                  "source": "unit_review"}))
-    finally:
-        await server.close()
+    async with two_staff_on_one_application(console_any_app) as (first, second, _shown):
+        answers = await asyncio.gather(
+            first.post("/applications/SD2024-000001/state", {"target": "unit_publicity", "source": "unit_review"}),
+            second.post("/applications/SD2024-000001/state", {"target": "returned", "note": "材料不全",
+                                                              "source": "unit_review"}))
     assert sorted(a.status for a in answers) == [200, 409]
     history = await rows_of(console_any_app, StatusHistory)
     assert len(history) == 2 and history[0].state == "unit_review"

@@ -240,6 +240,17 @@
     await sleep(Math.min(1000 * Math.pow(2, attempt), 15000));
   }
 
+  /** A refusal for coming too fast (429) with a short ``Retry-After``: says so, waits it out and
+   * returns true (the caller tries again); false for any other answer. */
+  async function waitedOut(res) {
+    if (!res || res.status !== 429) { return false; }
+    var wait = Number(res.headers.get("Retry-After"));
+    if (!(wait > 0 && wait <= MAX_RATE_WAIT)) { return false; }
+    setStatus(await errorText(res));
+    await sleep(wait * 1000 + 250);
+    return true;
+  }
+
   async function loadState() {
     var limitedState = 0;
     for (var attempt = 0; ; attempt++) {
@@ -263,15 +274,10 @@
         else if (attempt > 0) { setStatus(t("reconnected"), true); }
         return;
       }
-      if (res && res.status === 429 && limitedState < 3) {
-        // too many new visits from this address just now: wait as asked, then ask again
-        var wait = Number(res.headers.get("Retry-After"));
-        if (wait > 0 && wait <= MAX_RATE_WAIT) {
-          limitedState++;
-          setStatus(await errorText(res));
-          await sleep(wait * 1000 + 250);
-          continue;
-        }
+      if (limitedState < 3 && await waitedOut(res)) {
+        // too many new visits from this address just now: waited as asked, ask again
+        limitedState++;
+        continue;
       }
       if (!retryable(res)) {
         setStatus(await errorText(res));
@@ -315,15 +321,10 @@
         await loadState();  // fresh CSRF token (and session cookie, if it was gone)
         continue;
       }
-      if (res && res.status === 429 && limited < 3) {
-        // sent too fast: the message was not handled; say so and send it again once the wait is over
-        var wait = Number(res.headers.get("Retry-After"));
-        if (wait > 0 && wait <= MAX_RATE_WAIT) {
-          limited++;
-          setStatus(await errorText(res));
-          await sleep(wait * 1000 + 250);
-          continue;
-        }
+      if (limited < 3 && await waitedOut(res)) {
+        // sent too fast: the message was not handled; it goes again now that the wait is over
+        limited++;
+        continue;
       }
       if (!retryable(res)) {
         return { error: await errorText(res) };

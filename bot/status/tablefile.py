@@ -554,6 +554,9 @@ _TIME = re.compile(
 _AMBIGUOUS = (
     re.compile(r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?!\d)"),
     re.compile(r"\d{2}\s*年\s*\d{1,2}\s*月"),
+)
+#: a month and a day with no year at all (7月11日, 7/11): refused with its own reason
+_NO_YEAR = (
     re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"),
     re.compile(r"\d{1,2}\s*[-/]\s*\d{1,2}"),
 )
@@ -613,6 +616,8 @@ def parse_moment(value: Any) -> datetime | None:
         return _at(day, clock, shown)
     if any(pattern.match(text) for pattern in _AMBIGUOUS):
         raise DateCellError("time_ambiguous", value=shown)
+    if any(pattern.match(text) for pattern in _NO_YEAR):
+        raise DateCellError("time_no_year", value=shown)
     raise DateCellError("time_unreadable", value=shown)
 
 

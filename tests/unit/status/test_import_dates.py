@@ -69,8 +69,8 @@ def test_an_empty_cell_is_no_time(cell):
     ("11-07-24", "time_ambiguous"),
     ("24/7/11", "time_ambiguous"),        # a two-digit year first or last
     ("24年7月11日", "time_ambiguous"),
-    ("7月11日", "time_ambiguous"),         # no year
-    ("7/11", "time_ambiguous"),
+    ("7月11日", "time_no_year"),           # no year: its own reason
+    ("7/11", "time_no_year"),
     ("12345", "time_serial_range"),       # 1933
     ("99999", "time_serial_range"),       # 2173
     ("2024", "time_serial_range"),        # a year alone is no day

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import OrderedDict
 from typing import Any
 
 from bot.channels.telegram_common import keyboard_json
@@ -34,6 +35,10 @@ from bot.core.textsplit import TELEGRAM_TEXT_LIMIT, split_text
 
 DEFAULT_API_URL = "https://api.telegram.org"
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+
+
+#: pushes remembered as partly sent (a few bytes each; the oldest are forgotten first)
+MAX_PARTIAL_PUSHES = 10_000
 
 
 class TelegramHttpSender:
@@ -54,6 +59,9 @@ class TelegramHttpSender:
         self._max_connections = max_connections
         self._session = session
         self._own_session = session is None
+        #: per push (its idempotency key): how many of its parts went out, so a retry after a later
+        #: part failed (429, 5xx) sends the rest only, not the first part again
+        self._parts_sent: OrderedDict[str, int] = OrderedDict()
 
     async def _client(self):  # noqa: ANN202
         if self._session is None:
@@ -82,14 +90,24 @@ class TelegramHttpSender:
         if not message.text:
             raise PermanentFailure("empty message")
         parts = split_text(message.text, TELEGRAM_TEXT_LIMIT)
+        done = self._parts_sent.pop(idempotency_key, 0) if idempotency_key is not None else 0
         last: str | None = None
         for index, part in enumerate(parts):
+            if index < done:
+                continue  # went out on an earlier attempt of this push
             body: dict[str, Any] = {"chat_id": chat_id, "text": html.escape(part, quote=False), "parse_mode": "HTML"}
             markup = keyboard_json(message.buttons) if index == len(parts) - 1 else None
             if markup:
                 body["reply_markup"] = markup
             key = None if idempotency_key is None else (idempotency_key if index == 0 else f"{idempotency_key}#{index}")
-            result = await self.call("sendMessage", body, key)
+            try:
+                result = await self.call("sendMessage", body, key)
+            except (RetryLater, TransientFailure):
+                if idempotency_key is not None and index:
+                    self._parts_sent[idempotency_key] = index
+                    while len(self._parts_sent) > MAX_PARTIAL_PUSHES:
+                        self._parts_sent.popitem(last=False)
+                raise
             last = str(result.get("message_id")) if isinstance(result, dict) else None
         return last
 
@@ -98,7 +116,7 @@ class TelegramHttpSender:
         body: dict[str, Any] = {
             "chat_id": chat_id,
             "message_id": int(message_id) if message_id.isdigit() else message_id,
-            "text": html.escape(message.text[:TELEGRAM_TEXT_LIMIT], quote=False),
+            "text": html.escape(split_text(message.text, TELEGRAM_TEXT_LIMIT)[0], quote=False),
             "parse_mode": "HTML",
         }
         markup = keyboard_json(message.buttons)

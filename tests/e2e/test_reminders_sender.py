@@ -69,6 +69,20 @@ async def test_without_a_deduplicating_proxy_a_resend_reaches_the_user_twice(emu
     assert len(emu.messages_to(782)) == 2 and emu.faults.stats.duplicates == 1
 
 
+async def test_a_retry_after_a_later_part_failed_sends_only_the_rest(emu, sender):
+    emu.faults.rate_limit(per_second=None, per_chat_per_second=1)  # the second part comes too soon
+    long = "\n\n".join(["段落" * 900] * 3)  # two messages
+    with pytest.raises(RetryLater):
+        await sender.send("783", Outbound(text=long), idempotency_key="k3")
+    assert len(emu.messages_to(783)) == 1
+    emu.faults.clear()
+    await sender.send("783", Outbound(text=long), idempotency_key="k3")  # the outbox's retry of the row
+    sent = [m["text"] for m in emu.messages_to(783)]
+    assert len(sent) == 2 and "".join(sent).replace("\n", "") == long.replace("\n", "")  # no part twice
+    await sender.send("783", Outbound(text=long), idempotency_key="k4")  # another push: all of it
+    assert len(emu.messages_to(783)) == 4
+
+
 async def test_server_errors_and_unreachable_servers_are_transient():
     async def boom(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)

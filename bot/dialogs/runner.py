@@ -85,15 +85,16 @@ class DialogEngine:
         await self._save(ctx, [self.dialog.start], {})
         return self._ask(ctx, self.dialog.start, 1, note=note)
 
-    async def resume_or_start(self, ctx: Context) -> list[Outbound]:
-        """Re-ask the current question of a dialog in flight, or start a new one."""
+    async def resume_or_start(self, ctx: Context, note: str | None = None) -> list[Outbound]:
+        """Re-ask the current question of a dialog in flight (under ``note``, by default "carrying
+        on where you stopped"), or start a new one."""
         position = await self._position(ctx)
         if position is None:
             return await self.start(ctx)
         if position == "changed":
             return await self.start(ctx, note=ctx.t(f"{T}.version_changed"))
         history, answers = position
-        note = ctx.t(f"{T}.resumed", title=ctx.t(self.dialog.title))
+        note = note or ctx.t(f"{T}.resumed", title=ctx.t(self.dialog.title))
         return self._ask(ctx, history[-1], len(history), note=note, answers=answers)
 
     async def on_text(self, ctx: Context, text: str) -> list[Outbound]:

@@ -537,10 +537,10 @@ async def test_switching_language_in_the_middle_asks_the_current_question_again_
     replies = await user.say("/lang en")
     confirmation, *question = replies
     assert "reply in English" in confirmation.text and confirmation.buttons == []  # no menu in between
-    assert question and "Where do you work" in question[-1].text
+    assert question and "Where do you work" in question[-1].text and "same question in English" in question[-1].text
     labels = [b.text for row in question[-1].buttons for b in row]
     assert not any("在山东" in label for label in labels)  # the choices are in English too
     await user.press(question[-1].buttons[0][0].data)  # the first choice, pressed in English
     assert "Question 3:" in user.text
     plain = await user.say("/lang zh")
-    assert "第3题" in plain[-1].text  # back in Chinese, the same question, the answers kept
+    assert "第3题" in plain[-1].text and "已经改用中文" in plain[-1].text  # the same question, answers kept

@@ -333,7 +333,7 @@ class StatusFeature(Feature):
         if target is None:
             states = ctx.t("status.separator").join(workflow.label(s.id, ctx.language) for s in workflow.data.states)
             return [Outbound(text=ctx.t("status.setstatus.unknown_state", state=state_name[:20], states=states))]
-        app = await service.queries.find(ctx.uow.session, number)
+        app = await service.queries.find(ctx.uow.session, number, for_update=True)
         if app is None:
             return [Outbound(text=ctx.t("status.lookup.not_found_staff", number=number))]
         if app.state == target:

@@ -340,7 +340,7 @@ class Importer:
         if report.file_error is not None:
             return ImportPreview(copy.deepcopy(report), []), report
         await lock_names(session, IMPORT_LOCK)
-        plan = await self._plan(session, prepared.rows, report)
+        plan = await self._plan(session, prepared.rows, report, lock=True)
         preview = await self._preview_of(session, plan, copy.deepcopy(report))
         await self._apply_unless_refused(session, plan, report, partial)
         return preview, report
@@ -474,7 +474,7 @@ class Importer:
 
     # ---- phase 2: against the database ---------------------------------------------------------
     async def _plan_and_apply(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport, partial: bool) -> None:
-        plan = await self._plan(session, rows, report)
+        plan = await self._plan(session, rows, report, lock=True)
         await self._apply_unless_refused(session, plan, report, partial)
 
     async def _apply_unless_refused(self, session: AsyncSession, plan: list[PlanItem], report: ImportReport,
@@ -485,13 +485,23 @@ class Importer:
         await self._apply(session, plan, report)
         report.applied = True
 
-    async def _plan(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport) -> list[PlanItem]:
+    async def _plan(self, session: AsyncSession, rows: list[ParsedRow], report: ImportReport,
+                    lock: bool = False) -> list[PlanItem]:
         """Each row against the stored application: its transition checked (a refusal becomes a row
-        error in ``report``); nothing is written."""
+        error in ``report``); nothing is written.
+
+        ``lock`` (an apply): the stored rows stay locked until the import commits (PostgreSQL; SQLite
+        admits one writer), so a staff change of one of them (/setstatus, the console), which locks
+        its row too, either lands before and is planned from, or waits: a transition planned from a
+        state that changed meanwhile is never written over it. Taken in number order, as a single
+        row's writer cannot deadlock with it."""
         existing: dict[str, Application] = {}
-        numbers = [r.number for r in rows]
+        numbers = sorted({r.number for r in rows})
         for i in range(0, len(numbers), CHUNK):
-            result = await session.execute(select(Application).where(Application.number.in_(numbers[i : i + CHUNK])))
+            query = select(Application).where(Application.number.in_(numbers[i : i + CHUNK]))
+            if lock:
+                query = query.order_by(Application.number).with_for_update()
+            result = await session.execute(query)
             existing.update({a.number: a for a in result.scalars()})
         salt = self.service.salt
         plan: list[PlanItem] = []

@@ -13,8 +13,11 @@ from bot.status.models import Application, Binding, HrContact, StatusHistory, Un
 class StatusQueries:
     """Stateless lookups (built once with the rest of ``StatusService``)."""
 
-    async def find(self, session: AsyncSession, number: str) -> Application | None:
-        result = await session.execute(select(Application).where(Application.number == number))
+    async def find(self, session: AsyncSession, number: str, for_update: bool = False) -> Application | None:
+        """The application; ``for_update`` (a staff change): its row locked until the transaction
+        ends, so a concurrent change or import waits and then sees the new state."""
+        query = select(Application).where(Application.number == number)
+        result = await session.execute(query.with_for_update() if for_update else query)
         return result.scalar_one_or_none()
 
     async def unit_of(self, session: AsyncSession, app: Application) -> Unit | None:

@@ -148,9 +148,9 @@ async def test_apply_plans_once_under_one_hold_of_the_import_lock(console_app, c
     plans, holds = [], []
     original_plan, original_hold = Importer._plan, locks.hold_locks
 
-    async def counted_plan(self, *args):  # noqa: ANN001, ANN002, ANN202
+    async def counted_plan(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         plans.append(1)
-        return await original_plan(self, *args)
+        return await original_plan(self, *args, **kwargs)
 
     async def counted_hold(connection, *names):  # noqa: ANN001, ANN002, ANN202
         holds.extend(name for name in names if name == IMPORT_LOCK)

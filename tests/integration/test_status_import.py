@@ -254,3 +254,29 @@ async def test_a_hidden_sheet_is_never_the_one_imported(sapp, active_tab):  # no
     report = await run_import(sapp, "statuses.xlsx", _with_hidden_first_sheet(active_tab))
     assert report.ok and report.applied and report.created == 1
     assert [a.number for a in await rows_of(sapp, Application)] == ["SD2024-000001"]
+
+
+async def test_an_import_waits_for_a_staff_change_of_its_row_and_plans_from_it(sapp, backend):  # noqa: F811
+    """A staff member moves SD2024-000009 from 评委会办事机构审核 to 审核受理 while an import that
+    returns it (legal from the old state, not from the new one) is applied: the import waits for the
+    change's row lock and is refused on that row, instead of writing 退回补正 over 审核受理."""
+    import asyncio
+
+    from bot.status.service import StatusService
+
+    if backend != "postgres":
+        pytest.skip("SQLite admits one writer: the two transactions cannot overlap")
+    number = "SD2024-000009"
+    await run_import(sapp, "first.csv", csv_bytes([row(number, state="评委会办事机构审核")]))
+    service = StatusService.of(sapp.services)
+    async with sapp.db.session() as staff_session:  # /setstatus or the console, not yet committed
+        app = await service.queries.find(staff_session, number, for_update=True)
+        await service.commands.change_state(staff_session, app, "accepted", actor="test", actor_user_id=None)
+        returning = asyncio.create_task(run_import(
+            sapp, "second.csv", csv_bytes([row(number, state="退回补正", note="缺少学历证书扫描件，2024-07-10前重新提报")])))
+        await asyncio.sleep(0.5)
+        assert not returning.done()  # waiting for the staff change's row lock
+    report = await asyncio.wait_for(returning, 10)
+    assert not report.applied and [e.row for e in report.errors] == [2]
+    [stored] = await rows_of(sapp, Application)
+    assert stored.state == "accepted"

@@ -12,12 +12,10 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.console import applications as apps
 from bot.console.routing import ConsoleError, NavItem, Route, signed_in
 from bot.status.commands import NOTE_MAX
-from bot.status.models import Application
 from bot.status.personal import mask_name
 from bot.status.service import StatusInputError, StatusService, TransitionRefused
 
@@ -110,8 +108,7 @@ def routes(console: Console) -> list[Route]:
         async with console.db() as session:
             # the row stays locked until the change is committed (PostgreSQL; SQLite admits one
             # writer), so of two staff sending a change at once the second sees the first's state
-            app = (await session.execute(select(Application).where(Application.number == number).with_for_update())
-                   ).scalar_one_or_none() if workflow.valid_number(number) else None
+            app = await svc.queries.find(session, number, for_update=True) if workflow.valid_number(number) else None
             if app is None:
                 raise ConsoleError(404, "console.applications.not_found")
             source = app.state

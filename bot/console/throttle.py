@@ -9,7 +9,6 @@ login's count; a day without failures clears any count.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.models import ConsoleSignInAttempt
+from bot.core.addresses import client_network
 from bot.status.personal import keyed_hash
 
 MAX_DELAY = timedelta(minutes=15)
@@ -45,18 +45,6 @@ def delay_after(scope: Scope, failures: int) -> timedelta:
     return min(scope.first_delay * (2**doubling), MAX_DELAY)
 
 
-def network_of(address: str) -> str:
-    """The unit an address limit counts: the address itself, an IPv6 client's whole /64."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
-
 
 class SignInThrottle:
     """Counts failures in the caller's transaction; keys are keyed hashes under the bot's salt."""
@@ -67,7 +55,7 @@ class SignInThrottle:
     def keys(self, login: str, address: str) -> list[tuple[Scope, str]]:
         return [
             (ACCOUNT, keyed_hash(self.salt, "console-login", login.strip().lower()[:80])),
-            (ADDRESS, keyed_hash(self.salt, "console-address", network_of(address))),
+            (ADDRESS, keyed_hash(self.salt, "console-address", client_network(address))),
         ]
 
     async def wait_seconds(self, session: AsyncSession, login: str, address: str, now: datetime) -> int:

@@ -97,6 +97,10 @@ class DialogEngine:
         note = note or ctx.t(f"{T}.resumed", title=ctx.t(self.dialog.title))
         return self._ask(ctx, history[-1], len(history), note=note, answers=answers)
 
+    async def repeat_in_new_language(self, ctx: Context) -> list[Outbound]:
+        """The current question again after the user switched the language (/lang) in the middle."""
+        return await self.resume_or_start(ctx, note=ctx.t(f"{T}.language_switched"))
+
     async def on_text(self, ctx: Context, text: str) -> list[Outbound]:
         position = await self._position(ctx)
         if position is None:

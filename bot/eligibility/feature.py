@@ -111,7 +111,7 @@ class EligibilityFeature(Feature):
         return await self.engine.on_text(ctx, text)
 
     async def repeat_question(self, ctx: Context) -> list[Outbound]:
-        return await self.engine.resume_or_start(ctx, note=ctx.t("dialog_engine.language_switched"))
+        return await self.engine.repeat_in_new_language(ctx)
 
     async def verdict(self, ctx: Context, answers: dict[str, Any]) -> list[Outbound]:
         """The terminal action: evaluate the answers and show the verdict with next steps."""

@@ -3,13 +3,13 @@ failures. The policy is in ``Lockout.locked_until`` (README, "Lock policy")."""
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.addresses import client_network
 from bot.core.context import Services
 from bot.status.models import BindAttempt
 from bot.status.personal import keyed_hash
@@ -39,15 +39,7 @@ def attempt_source(channel: str, external_id: str, client_address: str = "") -> 
     must not reset the count; an IPv6 client owns a whole /64, so the /64 counts), else the
     channel's user id (a Telegram account, whichever chat it writes from)."""
     if client_address:
-        try:
-            address = ipaddress.ip_address(client_address)
-        except ValueError:
-            return f"{channel}:addr:{client_address[:64]}"
-        if isinstance(address, ipaddress.IPv6Address):
-            if address.ipv4_mapped is not None:
-                return f"{channel}:addr:{address.ipv4_mapped}"
-            return f"{channel}:addr:{ipaddress.ip_network(f'{address}/64', strict=False)}"
-        return f"{channel}:addr:{address}"
+        return f"{channel}:addr:{client_network(client_address)}"
     return f"{channel}:user:{external_id}"
 
 

@@ -69,14 +69,18 @@ async def test_preview_counts_per_channel_then_send_progress_and_history(console
         assert "已完成" in row
 
 
+async def sign_in_and_send(browser: ConsoleBrowser, login: str, draft: dict[str, str]):  # noqa: ANN201
+    """Sign in, open the form, preview the draft and confirm it: the progress page."""
+    await browser.sign_in(login)
+    await browser.get("/broadcast")
+    preview = await browser.post("/broadcast/preview", draft)
+    return await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
+
+
 async def test_cancel_stops_what_is_not_sent(console_app, console_server):
     await bind_users(console_app, await make_users(console_app, 4, start=300))
     async with ConsoleBrowser(console_server) as browser:
-        await browser.sign_in("chief")
-        await browser.get("/broadcast")
-        draft = {"kind": "applicants", "text": TEXT}
-        preview = await browser.post("/broadcast/preview", draft)
-        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
+        sent = await sign_in_and_send(browser, "chief", {"kind": "applicants", "text": TEXT})
         (broadcast,) = await rows_of(console_app, Broadcast)
         assert sent.status == 200
         cancelled = await browser.post(f"/broadcast/{broadcast.id}/cancel")
@@ -271,11 +275,7 @@ async def test_the_progress_page_reloads_itself_without_script_while_the_broadca
     a <noscript> refresh while rows are waiting, none once all are settled."""
     await make_users(console_app, 2, start=800)
     async with ConsoleBrowser(console_server) as browser:
-        await browser.sign_in("clerk")
-        await browser.get("/broadcast")
-        draft = {"kind": "all", "text": TEXT}
-        preview = await browser.post("/broadcast/preview", draft)
-        sent = await browser.post("/broadcast/send", confirm_form(preview.body_text, draft))
+        sent = await sign_in_and_send(browser, "clerk", {"kind": "all", "text": TEXT})
         assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+" id="nojs-refresh"></noscript>', sent.body_text)
         assert sent.body_text.index("nojs-refresh") < sent.body_text.index("</head>")
         (broadcast,) = await rows_of(console_app, Broadcast)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.channels.web import session as sess
@@ -58,21 +59,18 @@ async def test_a_browser_with_its_session_is_not_refused_by_the_new_session_limi
         await c.close()
 
 
-async def test_without_a_limit_every_new_visitor_gets_a_session(sqlite_app):
-    c = await start_client(sqlite_app, issue_per_minute=0)
+@pytest.mark.parametrize(
+    ("limits", "visits"),
+    [
+        ({"issue_per_minute": 0}, 80),  # --new-session-limit 0
+        # --ip-limit 0 (a load test of many simulated users from one address) lifts this limit too
+        ({"ip_per_minute": 0, "issue_burst": 2, "issue_per_minute": 1}, 5),
+    ],
+)
+async def test_without_a_limit_every_new_visitor_gets_a_session(sqlite_app, limits, visits):
+    c = await start_client(sqlite_app, **limits)
     try:
-        for _ in range(80):
-            c.session.cookie_jar.clear()
-            assert (await c.get("/api/state")).status == 200
-    finally:
-        await c.close()
-
-
-async def test_no_per_address_limit_means_none_for_new_sessions_either(sqlite_app):
-    # ``--ip-limit 0`` (a load test of many simulated users from one address)
-    c = await start_client(sqlite_app, ip_per_minute=0, issue_burst=2, issue_per_minute=1)
-    try:
-        for _ in range(5):
+        for _ in range(visits):
             c.session.cookie_jar.clear()
             assert (await c.get("/api/state")).status == 200
     finally:

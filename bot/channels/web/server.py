@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import re
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from bot.channels.web.page import (
 from bot.channels.web.ratelimit import RateLimiter
 from bot.channels.web.sender import WebInboxSender
 from bot.content.texts import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
+from bot.core.addresses import client_network
 from bot.core.conversation import MAX_TEXT_LENGTH
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound
@@ -158,18 +158,8 @@ class WebChannel:
         return proxy.client_ip(request, self.config.trust_proxy)
 
     def limit_address(self, request: web.Request) -> str:
-        """The client as the per-address limits count it: an IPv6 address by its /64 network, which
-        one household or phone is given whole (counted per address, a limit would be no limit)."""
-        address = self.client_ip(request)
-        try:
-            parsed = ipaddress.ip_address(address)
-        except ValueError:
-            return address
-        if isinstance(parsed, ipaddress.IPv6Address):
-            if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is the IPv4 client 203.0.113.7
-                return str(parsed.ipv4_mapped)
-            return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-        return str(parsed)
+        """The client as the per-address limits count it (``bot.core.addresses``)."""
+        return client_network(self.client_ip(request))
 
     def is_https(self, request: web.Request) -> bool:
         return proxy.is_https(request, self.config.trust_proxy)

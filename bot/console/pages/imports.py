@@ -114,7 +114,7 @@ def routes(console: Console) -> list[Route]:
         token = store.keep(signed_in(request).id_hash, name[:NAME_CHARS], content, console.now())
         async with console.db() as session:
             console.audit(session, request, "import_upload", target=audited_name(name),
-                          details={"rows": prepared.report.total, "bad_rows": len({e.row for e in prepared.report.errors})})
+                          details={"rows": prepared.report.total, "bad_rows": prepared.report.error_rows})
         target = f"/import/report/{token}"
         if request.headers.get("HX-Request"):
             return web.Response(status=204, headers={"HX-Redirect": target})
@@ -138,7 +138,7 @@ def routes(console: Console) -> list[Route]:
         errors = [error.render(console.services.t) for error in preview.report.errors[:SHOWN_ERRORS]]
         return console.render(
             request, "import_report.html", status=status, token=token, file_name=file_name, preview=preview,
-            report=preview.report, errors=errors, bad_rows=len({e.row for e in preview.report.errors}),
+            report=preview.report, errors=errors, bad_rows=preview.report.error_rows,
             rows=preview.rows[:SHOWN_ROWS], shown=SHOWN_ROWS, message=message, label=state_label,
         )
 

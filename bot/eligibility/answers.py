@@ -1,7 +1,7 @@
 """Turn the dialog's answers into the evaluator's profile.
 
-Most answers are named like profile fields; ``scope`` (one question for "in Shandong" and "industrial
-internet work") and ``ce_status`` (a self-report instead of per-year hours) are mapped here.
+Most answers are named like profile fields; ``scope`` (one question for "in Qingdao, elsewhere in
+Shandong or outside" and "industrial internet work") and ``ce_status`` (a self-report instead of per-year hours) are mapped here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _DIRECT = (
 DERIVED: dict[str, tuple[str, ...]] = {
     "works_in_shandong": ("scope",),
     "industrial_internet_work": ("scope",),
+    "works_in_qingdao": ("scope",),
     "ce_hours": ("ce_status",),
 }
 
@@ -32,6 +33,8 @@ def profile_from_answers(answers: dict[str, Any]) -> tuple[Profile, CeSelfReport
     scope = answers.get("scope", "ok")
     data["works_in_shandong"] = scope != "outside"
     data["industrial_internet_work"] = scope != "not_ii"
+    # "ok" is the answer of a check begun before the question told Qingdao apart
+    data["works_in_qingdao"] = {"qingdao": True, "shandong_other": False}.get(scope)
     ce = answers.get("ce_status")
     report: CeSelfReport = ce if ce in ("met", "short") else None
     return Profile.model_validate(data), report

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from bot.content.localized import is_english, pick
 from bot.content.texts import local_date
 from bot.eligibility.profile import Profile
-from bot.eligibility.rulebook import TITLE_RANK, Material, Rulebook, StandardRow
+from bot.eligibility.rulebook import TITLE_RANK, Material, Rulebook, StandardRow, ZjtxEnterprise
 from bot.reference.cycles import CycleView
 from bot.reference.documents import Citer
 from bot.reference.levels import LEVELS
@@ -370,8 +370,9 @@ class _Evaluation:
         if not levels:
             self.verdict.warnings.append(self.t("eligibility.warn.zjtx_not_higher"))
             return
-        quota = self.t(f"eligibility.reason.zjtx_quota_{kind}", max=enterprise.max_per_year,
-                       max_senior=enterprise.max_senior_per_year)
+        quota = self._zjtx_quota(kind, enterprise)
+        # outside Qingdao the quota and levels read are Qingdao's, not the enterprise's own
+        estimate = not enterprise.quota_known or self.p.works_in_qingdao is False
         for level in levels:
             if not self.p.zjtx_recommended:
                 self.verdict.blocked.append(BlockedPath(level=level, path="zjtx",
@@ -379,7 +380,17 @@ class _Evaluation:
                 continue
             self.verdict.levels.append(OpenPath(level=level, path="zjtx", reasons=[self.say(zjtx, "reason"), quota],
                                                 sources=self.cite((enterprise.source, enterprise.confidence), zjtx.also),
-                                                estimate=not enterprise.quota_known))
+                                                estimate=estimate))
+
+    def _zjtx_quota(self, kind: str, enterprise: ZjtxEnterprise) -> str:
+        """The quota line: Qingdao's figures, said to be Qingdao's, and for work elsewhere in Shandong
+        that the provincial document they come from is not published."""
+        if not enterprise.quota_known:
+            return self.t(f"eligibility.reason.zjtx_quota_{kind}")
+        figures = self.t(f"eligibility.reason.zjtx_quota_{kind}", max=enterprise.max_per_year,
+                         max_senior=enterprise.max_senior_per_year)
+        place = {True: "in_qingdao", False: "outside_qingdao"}.get(self.p.works_in_qingdao, "place_unknown")
+        return self.t(f"eligibility.reason.zjtx_quota_{place}", quota=figures)
 
     def _pointers(self) -> None:
         pointers = [self.book.high_level, self.book.special_groups]

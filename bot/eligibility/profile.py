@@ -39,6 +39,9 @@ class Profile(BaseModel):
     person_type: PersonType = "employee"
     origin: Origin = "mainland"
     works_in_shandong: bool = True
+    #: whether the work is in Qingdao, whose document alone states the 专精特新 quotas; None when not
+    #: asked (a profile file, or a check begun before the question told Qingdao apart)
+    works_in_qingdao: bool | None = None
     industrial_internet_work: bool = True
     education: Education = "other"
     current_title: Title = "none"
@@ -61,6 +64,13 @@ class Profile(BaseModel):
         """Only true/false: "yes" or 1 in a profile file is more likely a mistake than a choice."""
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
+        return value
+
+    @field_validator("works_in_qingdao", mode="before")
+    @classmethod
+    def _strict_optional_bool(cls, value: object) -> object:
+        if value is not None and not isinstance(value, bool):
+            raise ValueError("must be true, false or left out")
         return value
 
     @field_validator("years_in_title", "years_of_work", "years_in_skill", "years_in_qualification", mode="before")

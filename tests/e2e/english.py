@@ -8,7 +8,7 @@ from tests.support.emulator import TgUser, button_data
 #: the answers, in order, that lead the English self-check to "Engineer": buttons, except the two
 #: typed year counts
 SELF_CHECK_TO_ENGINEER: tuple[str, ...] = (
-    "Employed (company, public institution, association, etc.)", "In Shandong, industrial internet technical work",
+    "Employed (company, public institution, association, etc.)", "In Qingdao, industrial internet technical work",
     "Mainland China resident", "Bachelor's", "Assistant Engineer", "4", "4", "No / not sure", "None",
     "None / not sure",
 )

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)
 
 STALE = "该按钮已失效"
 EMPLOYEE = "在职（企业、事业单位、社会团体等）"
-IN_SCOPE = "在山东，从事工业互联网专业技术工作"
+IN_SCOPE = "在青岛市，从事工业互联网专业技术工作"
 MAINLAND = "内地（大陆）居民"
 BACHELOR = "本科（学士）"
 ASSISTANT = "助理工程师"

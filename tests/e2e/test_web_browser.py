@@ -190,7 +190,7 @@ async def test_eligibility_dialog_runs_to_a_verdict_by_pressing_buttons(browser,
     assert conversation.menu_action("eligibility") is not None, "the eligibility feature is registered"
     texts = sqlite_app.services.texts
     preferred = [texts.get(k) for k in (
-        "eligibility.opt.person_type.employee", "eligibility.opt.scope.ok", "eligibility.opt.origin.mainland",
+        "eligibility.opt.person_type.employee", "eligibility.opt.scope.qingdao", "eligibility.opt.origin.mainland",
         "eligibility.opt.education.bachelor", "eligibility.opt.current_title.intermediate",
     ) if texts.has(k)]
     page = await open_page(browser, site)

@@ -238,7 +238,7 @@ def test_any_typed_text_is_an_answer_or_a_reason(dialog, text):
         ("没有/不清楚", "不清楚", True),
         ("Junior college (大专)", "大专", True),
         ("No / not sure", "no", True),
-        ("在山东，从事工业互联网专业技术工作", "在山东从事工业互联网专业技术工作", True),
+        ("在青岛市，从事工业互联网专业技术工作", "在青岛市从事工业互联网专业技术工作", True),
         # a piece of a word or of a longer name is no part: typed, it would pick the wrong button
         ("Second bachelor's degree", "bachelor's degree", False),
         ("Champion (not in the 专精特新 lists)", "no", False),

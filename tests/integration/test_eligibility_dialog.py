@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import build_app
@@ -23,7 +24,7 @@ async def answer_bachelor_assistant(user: ChatUser, years: str = "4", work: str 
     ``years`` in the title and ``work`` (default: the same) years of work."""
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     await user.press_label("内地（大陆）居民")
     await user.press_label("本科（学士）")
     await user.press_label("助理工程师")
@@ -143,7 +144,7 @@ async def employee_journey(user: ChatUser, origin: str, title: str, *years: str)
     """An employee in scope, 本科, with ``title``; ``years`` typed in order; no 专精特新, skill or
     qualification, hours met. Returns the verdict text."""
     await user.say("/eligibility")
-    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作", origin, "本科（学士）", title):
+    for label in ("在职（企业、事业单位、社会团体等）", "在青岛市，从事工业互联网专业技术工作", origin, "本科（学士）", title):
         await user.press_label(label)
     for typed in years:
         await user.say(typed)
@@ -167,7 +168,7 @@ async def test_hong_kong_bachelor_with_six_years_gets_an_estimate_up_to_engineer
 
 async def test_foreigners_without_either_permit_are_sent_to_the_office(user):
     await user.say("/eligibility")
-    for label in ("在职（企业、事业单位、社会团体等）", "在山东，从事工业互联网专业技术工作"):
+    for label in ("在职（企业、事业单位、社会团体等）", "在青岛市，从事工业互联网专业技术工作"):
         await user.press_label(label)
     await user.press_label("外籍，两种证件都没有")
     assert "本次通知没有写到您的情况" in user.text and "可以申报" not in user.text
@@ -175,7 +176,7 @@ async def test_foreigners_without_either_permit_are_sent_to_the_office(user):
 
 async def test_the_skilled_route_asks_about_a_frontline_post(user):
     await user.say("/eligibility")
-    for label in ("自由职业者", "在山东，从事工业互联网专业技术工作", "内地（大陆）居民", "中专", "没有"):
+    for label in ("自由职业者", "在青岛市，从事工业互联网专业技术工作", "内地（大陆）居民", "中专", "没有"):
         await user.press_label(label)
     await user.say("6")
     await user.press_label("技师")
@@ -211,6 +212,22 @@ async def test_typed_labels_and_yes_no_words_are_accepted(user):
     assert "继续教育学时" in user.text
 
 
+@pytest.mark.parametrize(
+    ("place", "says", "not_says"),
+    [("在青岛市，从事工业互联网专业技术工作", "适用于青岛的企业", "原文没有公开"),
+     ("在山东其他城市，从事工业互联网专业技术工作", "原文没有公开", "适用于青岛的企业")],
+)
+async def test_the_recommendation_quota_depends_on_where_the_work_is(user, place, says, not_says):
+    await user.say("/eligibility")
+    for label in ("在职（企业、事业单位、社会团体等）", place, "内地（大陆）居民", "大专", "没有"):
+        await user.press_label(label)
+    await user.say("3")
+    await user.press_label("国家级专精特新")
+    await user.press_label("是")
+    await user.press_label("每年都达标")
+    assert "最多举荐2人" in user.text and says in user.text and not_says not in user.text
+
+
 async def test_help_explains_the_question(user):
     await user.say("/eligibility")
     await user.say("?")
@@ -224,7 +241,7 @@ async def test_back_restart_and_exit(user):
     await user.press_label("⬅ 上一步")
     assert "已经是第一题" in user.text
     await user.press_label("自由职业者")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     await user.press_label("⬅ 上一步")
     assert "第2题" in user.text
     state = await stored_state(user.app)
@@ -317,7 +334,7 @@ async def test_restart_in_the_middle_continues_where_the_user_stopped(tmp_path, 
     user = ChatUser(first)
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     pending = user.button_data
     await first.close()  # the process dies here
 
@@ -352,7 +369,7 @@ async def test_changed_definition_restarts_politely(tmp_path, clock):
     await second.start()
     try:
         again = ChatUser(second, user_id=user.user_id)
-        await again.say("在山东，从事工业互联网专业技术工作")
+        await again.say("在青岛市，从事工业互联网专业技术工作")
         assert "问卷内容刚刚更新过" in again.text and Q1 in again.text
         state = await stored_state(second)
         assert state.definition_version == definition_version(path) and state.data["answers"] == {}
@@ -437,7 +454,7 @@ async def test_another_menu_item_pauses_the_check_so_a_question_gets_answered_th
     assert "没有看懂您的选择" not in user.text
     await user.press("menu:eligibility")
     assert "第2题：" in user.text and "暂停" not in user.text
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     assert "第3题" in user.text
 
 
@@ -447,7 +464,7 @@ async def test_a_button_of_the_paused_check_goes_on_with_it(user):
     buttons = user.last
     await user.say("/help")
     user.last = buttons
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     assert "第3题" in user.text
     await user.press_label("内地（大陆）居民")
     assert "第4题" in user.text  # typed answers and presses reach the check again
@@ -456,7 +473,7 @@ async def test_a_button_of_the_paused_check_goes_on_with_it(user):
 async def test_forget_then_cancel_gives_the_half_done_check_back(user):
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     await user.say("/forget")
     await user.press("forget:no")
     assert "没有被删除" in user.text
@@ -477,7 +494,9 @@ async def test_part_of_one_button_label_typed_is_that_button(user):
     assert "第2题" in user.text
     await user.say("山东")
     assert "第2题" in user.text and "第3题" not in user.text
-    await user.say("在山东从事工业互联网专业技术工作")  # without the comma
+    await user.say("在山东从事工业互联网专业技术工作")  # Qingdao or elsewhere: not told, asked again
+    assert "第2题" in user.text and "第3题" not in user.text
+    await user.say("在青岛市从事工业互联网专业技术工作")  # without the comma
     assert "第3题" in user.text
     await user.say("大陆")
     assert "第4题" in user.text
@@ -490,7 +509,7 @@ async def test_cancel_privacy_and_lang_leave_the_check_as_it_is(user):
     await user.press_label("在职（企业、事业单位、社会团体等）")
     await user.say("/privacy")
     assert "暂停" not in user.text and "资格自测" in user.text
-    await user.say("在山东从事工业互联网专业技术工作")  # still the check's answer
+    await user.say("在青岛市从事工业互联网专业技术工作")  # still the check's answer
     assert "第3题" in user.text
     await user.say("/cancel")
     assert "暂停" not in user.text and "已退出当前操作" in user.text
@@ -502,7 +521,7 @@ async def test_english_answers_typed_as_people_write_them(user):
     await user.say("/lang en")
     await user.say("/eligibility")
     await user.say("Employed")
-    await user.say("In Shandong, industrial internet technical work")
+    await user.say("In Qingdao, industrial internet technical work")
     await user.say("Mainland China resident")
     await user.say("Bachelor's degree")
     assert "Question 4" in user.text  # asked again, not taken as the second bachelor's degree
@@ -519,7 +538,7 @@ async def test_english_answers_typed_as_people_write_them(user):
 async def test_a_question_typed_in_the_middle_is_answered_and_the_check_goes_on(user):
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     asked = user.text.splitlines()[-1]
     await user.say("纸质材料交到哪里？")  # no choice of this question: a question the notices answer
     assert "水灵山路188号" in user.last[0].text

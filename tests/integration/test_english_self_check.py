@@ -40,7 +40,7 @@ async def test_self_check_in_english_to_a_verdict(sqlite_app):
     assert user.button_labels[-3:] == ["⬅ Back", "🔄 Restart", "✖ Exit"]
     await user.say("?")
     assert "Freelancers (自由职业者) can apply" in user.text
-    for label in ("Employed (company, public institution, association, etc.)", "In Shandong, industrial internet technical work",
+    for label in ("Employed (company, public institution, association, etc.)", "In Qingdao, industrial internet technical work",
                   "Mainland China resident", "Bachelor's", "Assistant Engineer"):
         await user.press_label(label)
     assert "Question 6: How many full years have passed since you obtained your current title?" in user.text
@@ -81,7 +81,7 @@ async def test_english_and_chinese_users_get_their_own_verdicts_in_one_run(sqlit
 async def test_a_foreign_permit_holder_gets_the_waiver_estimate_in_english(sqlite_app):
     user = await english_user(sqlite_app, "en-foreign")
     await user.say("/eligibility")
-    for label in ("Freelancer", "In Shandong, industrial internet technical work",
+    for label in ("Freelancer", "In Qingdao, industrial internet technical work",
                   "Foreign national with a permanent resident ID card", "Bachelor's", "None"):
         await user.press_label(label)
     await user.say("6")

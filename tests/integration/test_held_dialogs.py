@@ -19,7 +19,7 @@ async def at_question_three(user: ChatUser) -> None:
     """Two answers into the self-check."""
     await user.say("/eligibility")
     await user.press_label("在职（企业、事业单位、社会团体等）")
-    await user.press_label("在山东，从事工业互联网专业技术工作")
+    await user.press_label("在青岛市，从事工业互联网专业技术工作")
     assert "第3题" in user.text
 
 

@@ -23,7 +23,7 @@ from tests.support.helpers import ChatUser
 
 BUTTON = "📝 资格自测（已预填）"
 EMPLOYEE = "在职（企业、事业单位、社会团体等）"
-IN_SCOPE = "在山东，从事工业互联网专业技术工作"
+IN_SCOPE = "在青岛市，从事工业互联网专业技术工作"
 MAINLAND = "内地（大陆）居民"
 Q_EDUCATION = "您的最高学历（学位）是？"
 Q_TITLE = "您目前已取得的工程技术类职称是？"

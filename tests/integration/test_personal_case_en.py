@@ -104,6 +104,6 @@ async def test_english_personal_question_gets_the_rule_and_a_prefilled_check_in_
     assert "the result shows whether you can apply for Engineer (工程师)" in user.text
     assert "Question 1: What is your current situation?" in user.text
     for label in ("Employed (company, public institution, association, etc.)",
-                  "In Shandong, industrial internet technical work", "Mainland China resident"):
+                  "In Qingdao, industrial internet technical work", "Mainland China resident"):
         await user.press_label(label)
     assert "Question 5: Which engineering professional title" in user.text  # education (4) was skipped

@@ -339,6 +339,22 @@ def test_zjtx_national_opens_deputy_senior_and_senior_with_quota():
     assert any("附件2" in m for m in v.materials)
 
 
+@pytest.mark.parametrize(
+    ("in_qingdao", "says", "not_says", "estimate"),
+    [
+        (True, "适用于青岛的企业", "原文没有公开", False),
+        (False, "原文没有公开", "适用于青岛的企业", True),
+        (None, "青岛以外的企业按省里的文件", "原文没有公开", False),
+    ],
+)
+def test_zjtx_quota_is_said_to_be_qingdaos_and_hedged_elsewhere(in_qingdao, says, not_says, estimate):
+    v = judge(education="college", zjtx_enterprise="national", zjtx_recommended=True, works_in_qingdao=in_qingdao)
+    items = [p for p in v.levels if p.path == "zjtx"]
+    reasons = " ".join(r for p in items for r in p.reasons)
+    assert "最多举荐2人" in reasons and says in reasons and not_says not in reasons
+    assert all(p.estimate is estimate for p in items)
+
+
 def test_zjtx_provincial_opens_deputy_senior_only():
     v = judge(education="college", zjtx_enterprise="provincial", zjtx_recommended=True)
     assert {p for p in firm(v) if p[1] == "zjtx"} == {("deputy_senior", "zjtx")}

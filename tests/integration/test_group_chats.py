@@ -10,20 +10,11 @@ from bot.channels.telegram_common import parse_update
 from bot.outbox.models import OutboxMessage
 from bot.status.models import Binding
 from bot.storage.models import DialogState, User
-from tests.support.helpers import ChatUser
+from tests.support.helpers import ChatUser, in_group
 from tests.support.status_helpers import row, rows_of, sapp, send_file, staff, xlsx_bytes  # noqa: F401
 
 NUMBER = "SD2024-000001"
-GROUP = "-1001234567890"
 PRIVATE_ONLY = "请私聊我"
-
-
-def in_group(user: ChatUser, chat_type: str = "supergroup") -> ChatUser:
-    """The same person writing in a group chat."""
-    member = ChatUser(user.app, user_id=user.user_id, channel=user.channel)
-    original = member._inbound
-    member._inbound = lambda **f: original(**({"chat_id": GROUP, "chat_type": chat_type} | f))  # type: ignore[method-assign]
-    return member
 
 
 async def stored_user(app, user_id: str) -> User:  # noqa: ANN001

@@ -146,3 +146,15 @@ def copy_content(root: Path) -> Path:
     for folder in ("dialogs", "knowledge", "rules"):
         shutil.copytree(PROJECT_ROOT / folder, root / folder)
     return root
+
+
+#: a supergroup's chat id, as Telegram gives it
+GROUP_CHAT_ID = "-1001234567890"
+
+
+def in_group(user: ChatUser, chat_type: str = "supergroup") -> ChatUser:
+    """The same person writing in a group chat."""
+    member = ChatUser(user.app, user_id=user.user_id, channel=user.channel)
+    original = member._inbound
+    member._inbound = lambda **f: original(**({"chat_id": GROUP_CHAT_ID, "chat_type": chat_type} | f))  # type: ignore[method-assign]
+    return member

@@ -40,9 +40,17 @@ def summary_lines(verdict: Verdict, t: TextFn) -> list[str]:
     if verdict.levels:
         lines.append("")
         lines.append(t(f"{V}.open_header"))
+        shown_before: tuple | None = None
         for item in verdict.levels:
             key = "conditional_item" if item.conditional else "estimate_item" if item.estimate else "open_item"
             lines.append(t(f"{V}.{key}", **_names(t, item.level, item.path)))
+            # two levels one path opens alike (专精特新 for 副高 and 正高): on a phone the second
+            # copy of the same reasons is a screen of repetition
+            grounds = (item.path, tuple(item.reasons), tuple(item.sources))
+            if grounds == shown_before:
+                lines.append(t(f"{V}.same_grounds_line"))
+                continue
+            shown_before = grounds
             for reason in item.reasons:
                 lines.append(t(f"{V}.reason_line", text=reason))
             if item.sources:

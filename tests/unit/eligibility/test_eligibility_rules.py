@@ -611,3 +611,14 @@ def test_no_blocked_line_at_or_below_a_level_that_is_open():
     assert not any(level in ("assistant", "intermediate") for level, _ in blocked(v))
     nothing_open = judge(education="college", years_of_work=10)
     assert ("assistant", "standard") in blocked(nothing_open)
+
+
+def test_a_second_level_opened_on_the_same_grounds_points_up_instead_of_repeating_them():
+    from bot.eligibility.render import summary_lines
+
+    v = judge(education="college", zjtx_enterprise="national", zjtx_recommended=True, works_in_qingdao=True)
+    text = "\n".join(summary_lines(v, t))
+    assert "高级工程师（副高级）— 专精特新举荐" in text and "正高级工程师（正高级）— 专精特新举荐" in text
+    assert text.count("最多举荐2人") == 1 and text.count("理由和依据同上") == 1
+    other = judge(education="doctor", years_of_work=3)  # two levels on different rows: each with its own reasons
+    assert len(other.levels) == 2 and "理由和依据同上" not in "\n".join(summary_lines(other, t))

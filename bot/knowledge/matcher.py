@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -451,7 +452,7 @@ class Matcher:
         return replace(scored, focused=self._score(part))
 
     def _score(self, query: str) -> Scored:
-        typed = self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS]))
+        typed = self._elsewhere(self.typos.correct(self.normalizer.prepare(query[:MAX_QUERY_CHARS])))
         norm = self.normalizer.normalize(typed)
         compact = self.normalizer.compact(norm)
         if not compact or not self._prepared:
@@ -534,6 +535,20 @@ class Matcher:
             also = self._shares(ids, runner, candidates[1].level_fit, mentions)
             second = weighted_share(np.maximum(also - explained, 0.0), weights, total)
         return Scored(norm, candidates, exact_index is not None, content, named, round(second, 4), tuple(foreign))
+
+    def _elsewhere(self, typed: str) -> str:
+        """``typed`` with the other places it names read as ``elsewhere_word`` when it also names a
+        place of this review: 人在河南郑州能报西海岸的吗 asks what 在外省工作能报吗 asks."""
+        vocabulary = self.normalizer
+        word = vocabulary.elsewhere_word
+        compact = typed.replace(" ", "")
+        if not word or not any(home in compact for home in vocabulary.home_words):
+            return typed
+        named = [place for place in vocabulary.place_words if place in typed]
+        if not named:
+            return typed
+        pattern = re.compile("(?:" + "|".join(map(re.escape, sorted(named, key=len, reverse=True))) + ")+")
+        return pattern.sub(word, typed)
 
     def level_mentions(self, normalized: str) -> list[LevelMention]:
         """The title levels a normalised question names, where it names them, in order."""

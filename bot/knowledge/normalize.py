@@ -124,6 +124,7 @@ class Normalizer:
         self.qualification_words = self._compacted(synonyms.qualification_words)
         self.place_words = self._compacted(synonyms.place_words)
         self.home_words = tuple(sorted(self._compacted(synonyms.home_words)))
+        self.elsewhere_word = synonyms.elsewhere_word
         self.level_excused_words = self._compacted(synonyms.level_excused_words)
         #: subject → its words (see ``subjects`` in synonyms.yaml)
         self.subject_words = {subject: tuple(sorted(self._compacted(words))) for subject, words in synonyms.subjects.items()}

@@ -56,6 +56,9 @@ class LevelUse(BaseModel):
     title: str
     #: the entry that states the level's baseline, when the level is reviewed here
     entry: str | None = None
+    #: an education the baseline entry does not speak to → the entry that does (a 中专 asker wanting
+    #: 工程师 reads nothing about themselves in a list that stops at 大专)
+    by_education: dict[str, str] = Field(default_factory=dict)
 
 
 class PersonalCaseFile(BaseModel):
@@ -226,6 +229,12 @@ class PersonalCases:
         self._work_after = sorted({read(w) for w in vocab.work_after} - {""}, key=len, reverse=True)
         self._link = sorted({read(w) for w in vocab.years_link} - {""}, key=len, reverse=True)
         self.entries = {lvl: use.entry for lvl, use in vocab.levels.items() if use.entry and use.entry in entry_ids}
+        self.by_education = {
+            (lvl, education): entry
+            for lvl, use in vocab.levels.items()
+            for education, entry in use.by_education.items()
+            if entry in entry_ids
+        }
         self._which = _alternation({read(w): "" for w in vocab.which_level}, reading.whole_words)
         self.which_entry = vocab.which_level_entry if vocab.which_level_entry in entry_ids else None
         self.skill_entry = vocab.skill_entry if vocab.skill_entry in entry_ids else None
@@ -347,7 +356,7 @@ class PersonalCases:
             return Case(level=None, entry_id=skill or self.which_entry, answers=answers)
         if wanted is None or wanted not in self.entries:
             return None
-        entry_id = skill or self.entries[wanted]
+        entry_id = skill or self.by_education.get((wanted, answers.get("education"))) or self.entries[wanted]
         return Case(level=wanted, entry_id=entry_id, answers=answers, title=self.vocab.levels[wanted].title)
 
 
@@ -466,6 +475,11 @@ def check_personal_cases(root: Path) -> list[ContentProblem]:
             problems.append(ContentProblem(name, None, f"title {use.title!r} is not an option of current_title"))
         if use.entry is not None and use.entry not in kb.by_id:
             problems.append(ContentProblem(name, None, f"entry {use.entry!r} of level {level!r} does not exist"))
+        for education, entry_id in use.by_education.items():
+            if education not in vocab.education:
+                problems.append(ContentProblem(name, None, f"by_education of level {level!r}: {education!r} is not an education of this file"))
+            if entry_id not in kb.by_id:
+                problems.append(ContentProblem(name, None, f"by_education of level {level!r}: entry {entry_id!r} does not exist"))
     for value in vocab.education:
         if value not in options("education"):
             problems.append(ContentProblem(name, None, f"education {value!r} is not an option of education"))

@@ -184,6 +184,9 @@ class SynonymsFile(_Strict):
     #: ``home_words`` (在江苏工作能来青岛报吗 asks whether one may apply here from elsewhere)
     place_words: list[str] = Field(default_factory=list)
     home_words: list[str] = Field(default_factory=list)
+    #: what a place word beside a home word stands for (外省): the entries on applying from
+    #: elsewhere are written with it, and 河南郑州 would otherwise be words nothing explains
+    elsewhere_word: str | None = None
     #: professional qualifications of other fields (二建, 监理, 软考…): foreign words, except in a
     #: question that also names a title level or a title word (二建能不能转成中级职称 asks how a qualification
     #: maps to a title, which the qualification entries answer; 二建报名条件 asks about the exam)

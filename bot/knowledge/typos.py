@@ -10,6 +10,16 @@ knowledge base that is a whole two-character word of the dictionary, and not mad
 character, so 讲的 does not become 件的, nor 升工程师 省工程师 — 省工 is only part of 省工业), preferring the replacement that makes both neighbours known, then the more frequent bigram.
 A stop character is never touched.
 
+Speech input and whole-word pinyin typing get both characters of a word wrong at once (推修 for 退休,
+职成 for 职称, 申抱 for 申报): neither character is isolated, since each may make a bigram with its
+other neighbour. So, before the character pass, a two-character window that the knowledge
+base uses rarely (a bigram it uses often is its own wording, 到付) and that is no part of any word of
+the dictionary (互连 and 公式 are words, so they stay) is replaced by a correction target as above
+that the knowledge base uses as often and whose characters' commonest readings are the window's
+characters' commonest readings. A window is left alone when one of its characters makes part of a
+word with the neighbour outside it: 不走 in 不走单位 is two words' edges, not 步骤 (so 报名节至 keeps
+节至, 名节 being a word). Windows are taken left to right and a replaced one is not overlapped.
+
 Readings come from pypinyin's table of single characters and words from jieba's dictionary; both
 files are read directly (importing either package loads far more than this needs), the word list
 only when a question has a candidate typo. Tones are ignored and the usual near-homophones of spoken
@@ -28,6 +38,8 @@ from functools import lru_cache
 from bot.core.dictionary import dictionary_words, package_file
 
 _MERGED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+#: a bigram the knowledge base uses this often is its own wording, even when it is no dictionary word
+_OWN_WORDING = 3
 
 
 def is_cjk(text: str) -> bool:
@@ -62,6 +74,18 @@ def readings() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def main_readings() -> dict[str, str]:
+    """Character → the reading key of its commonest reading (pypinyin lists it first): the one a
+    speech recogniser or a pinyin typist meant when the character stands for another."""
+    text = package_file("pypinyin", "pinyin_dict.json")
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return {chr(int(code)): _key(value.split(",")[0]) for code, value in raw.items()}
+
+
+@lru_cache(maxsize=1)
 def word_bigrams() -> frozenset[str]:
     """Every bigram inside a word of jieba's dictionary."""
     return frozenset(w[i : i + 2] for w in dictionary_words() for i in range(len(w) - 1))
@@ -87,6 +111,7 @@ class HomophoneFixer:
         self._known = counts
         self._protected = frozenset(protected)
         self._table = table
+        self._main = main_readings()
         # (position of the kept character, kept character, reading key of the other) → known bigrams
         self._by_reading: dict[tuple[int, str, str], list[str]] = {}
         for bigram in counts:
@@ -95,6 +120,13 @@ class HomophoneFixer:
                 self._by_reading.setdefault((0, first, key), []).append(bigram)
             for key in table.get(first, ()):
                 self._by_reading.setdefault((1, second, key), []).append(bigram)
+        # (reading key of the first character, of the second; commonest readings) → correction
+        # targets read that way
+        self._words_by_reading: dict[tuple[str, str], list[str]] = {}
+        for bigram, count in counts.items():
+            first_key, second_key = self._main.get(bigram[0]), self._main.get(bigram[1])
+            if count >= _OWN_WORDING and first_key and second_key and self._target(bigram):
+                self._words_by_reading.setdefault((first_key, second_key), []).append(bigram)
 
     def _known_pair(self, left: str, right: str) -> bool:
         return left + right in self._known
@@ -109,10 +141,11 @@ class HomophoneFixer:
         return bool(left and right) and left + right in word_bigrams()
 
     def correct(self, text: str) -> str:
-        """``text`` (prepared) with isolated characters replaced by known homophones."""
+        """``text`` (prepared) with misheard words, then isolated characters, replaced by known
+        homophones."""
         if not self._table or not self._known:
             return text
-        chars = list(text)
+        chars = list(self._correct_words(text))
         for i, ch in enumerate(chars):
             if not is_cjk(ch) or ch in self._protected:
                 continue
@@ -126,6 +159,44 @@ class HomophoneFixer:
             if best is not None and not self._is_word(left, ch) and not self._is_word(ch, right):
                 chars[i] = best
         return "".join(chars)
+
+    def _correct_words(self, text: str) -> str:
+        """``text`` with each misheard two-character window replaced by the known word that reads the
+        same (the most frequent one when several do)."""
+        chars = list(text)
+        i = 0
+        while i + 1 < len(chars):
+            options = self._word_options(chars, i)
+            if not options:
+                i += 1
+                continue
+            chars[i : i + 2] = max(sorted(options), key=self._known.__getitem__)
+            i += 2
+        return "".join(chars)
+
+    def _word_options(self, chars: list[str], i: int) -> set[str]:
+        """The known words the window at ``i`` may stand for: none when it is a word or part of one,
+        the knowledge base's own wording, or when one of its characters makes part of a word with
+        the neighbour outside it (不走 in 不走单位 and 起交 in 一起交 are two words' edges). The
+        dictionary is consulted last, only for a window that reads like a known word."""
+        first, second = chars[i], chars[i + 1]
+        window = first + second
+        if not is_cjk(window) or set(window) & self._protected or self._known[window] >= _OWN_WORDING:
+            return set()
+        options = set(self._words_by_reading.get((self._main.get(first, ""), self._main.get(second, "")), ()))
+        if not options or window in word_bigrams():
+            return set()
+        if self._bound(chars, i, i - 1) or self._bound(chars, i + 1, i + 2):
+            return set()
+        return options
+
+    @staticmethod
+    def _bound(chars: list[str], inner: int, outer: int) -> bool:
+        """The window's character at ``inner`` makes part of a dictionary word with its neighbour at
+        ``outer``."""
+        if not (0 <= outer < len(chars)):
+            return False
+        return chars[min(inner, outer)] + chars[max(inner, outer)] in word_bigrams()
 
     def _replacement(self, ch: str, left: str, right: str) -> str | None:
         """The homophone of ``ch`` that makes the most neighbouring bigrams known (then the most

@@ -72,6 +72,21 @@ def test_extractor_reads_level_and_facts(cases, question, level, answers):
 
 
 @pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # the 工程师 baseline lists no 中专: a 中专 asker gets the entry that speaks to them
+        ("中专毕业的能报工程师么，我干了15年了", "elig-secondary-engineer"),
+        ("中专干了12年想评个工程师", "elig-secondary-engineer"),
+        ("大专毕业8年能报工程师吗", "elig-intermediate"),
+        ("中专毕业8年能报助理工程师吗", "elig-assistant"),
+    ],
+)
+def test_an_education_the_baseline_does_not_list_gets_the_entry_on_it(cases, question, entry_id):
+    case = cases.detect(question)
+    assert case is not None and case.entry_id == entry_id
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "评审费多少钱",  # not about a level
@@ -183,11 +198,13 @@ def test_vocabulary_is_data(tmp_path):
     vocab["skills"]["master_craftsman"] = ["大工匠"]
     vocab["skill_entry"] = "no-such-ladder"
     vocab["which_level_entry"] = "no-such-levels"
+    vocab["levels"]["assistant"]["by_education"] = {"diploma": "elig-assistant", "secondary": "no-such-override"}
     path.write_text(yaml.safe_dump(vocab, allow_unicode=True), encoding="utf-8")
     reasons = " | ".join(p.reason for p in check_personal_cases(root))
     assert "'engineer' is not an option" in reasons and "'no-such-entry'" in reasons and "'phd'" in reasons
     assert "'master_craftsman' is not an option of skill_level" in reasons
     assert "'no-such-ladder' does not exist" in reasons and "'no-such-levels' does not exist" in reasons
+    assert "'diploma' is not an education of this file" in reasons and "'no-such-override' does not exist" in reasons
 
 
 # ---- the runner's prefill -----------------------------------------------------------------------

@@ -43,6 +43,11 @@ def cases():
          {"education": "master", "years_of_work": 3}),
         ("senior engineer since 5 years, can I apply for full senior?", "senior",
          {"current_title": "deputy_senior", "years_in_title": 5}),
+        # general schooling is no 中专 (as 高中 in Chinese); a secondary vocational diploma is
+        ("I only finished high school and worked 12 years, can I apply for assistant engineer?", "assistant",
+         {"education": "other", "years_of_work": 12}),
+        ("secondary technical school diploma, 15 years of work, can I apply for engineer?", "intermediate",
+         {"education": "secondary", "years_of_work": 15}),
     ],
 )
 def test_extractor_reads_level_and_facts_in_english(cases, question, level, answers):

@@ -242,6 +242,25 @@ def test_another_place_beside_this_reviews_own_is_where_the_asker_comes_from(rea
     assert result.foreign == ("河南",) and result.outcome == "fallback" and result.offered == ()
 
 
+def test_another_place_beside_this_reviews_own_reads_as_another_province(real):
+    """Made-up question: the entry on applying from another province says 外省; 河南郑州 beside
+    西海岸 means the same, and without that reading the place names count as words nothing explains."""
+    question = "人在河南郑州的厂子上班，能报西海岸这个不"
+    assert real._elsewhere(real.normalizer.prepare(question)).startswith("人在外省的厂子")
+    result = real.match(question)
+    assert result.candidates[0].entry_id == "scope-other-province" and result.outcome != "fallback", result
+    # no home place named: the place stays what it is (that province's own review)
+    assert real._elsewhere("河南郑州工程师评审") == "河南郑州工程师评审"
+
+
+@pytest.mark.parametrize("question", ["山东医疗系列副高申报条件", "青岛卫生系列职称什么时候报", "西海岸这边报考条件是什么"])
+def test_another_series_or_an_exam_stays_foreign_beside_this_reviews_own_place(real, question):
+    """Made-up questions: only other places are excused beside 山东, 青岛 or 西海岸; another title
+    series or an exam is not this review's matter wherever it is."""
+    result = real.match(question)
+    assert result.foreign != () and result.outcome != "answer", result
+
+
 @pytest.mark.parametrize(("question", "entry_id"), [("高级工程师怎么考", "elig-deputy-senior"), ("正高怎么考", "elig-senior")])
 def test_how_to_sit_for_a_title_level_of_this_series_asks_how_it_is_reached(real, question, entry_id):
     """Made-up questions: 怎么考 is another field's exam on its own, but beside a title level of this

@@ -49,9 +49,28 @@ def test_isolated_homophone_is_corrected_to_known_vocabulary():
     assert fixer.correct("助理工程师升工程师") == "助理工程师升工程师"
 
 
+def test_a_misheard_word_is_corrected_when_neither_character_is_isolated():
+    texts = ["退休人员还能申报吗", "退休返聘", "退休以后", "申报职称", "职称评审", "评审职称"]
+    fixer = HomophoneFixer(texts, protected={"的", "了"})
+    # 推 and 修 each sit beside a neighbour, so only the pair reads as the word 退休
+    assert fixer.correct("已经推修了还能报职成吗") == "已经退休了还能报职称吗"
+    # a window that is a dictionary word (互连), or whose character makes a word with the neighbour
+    # outside it (修车: 修 belongs there), is left alone
+    assert fixer.correct("互连") == "互连"
+    assert fixer.correct("推修车") == "推修车"
+    # a word the knowledge base uses once or twice is no target: it may be two words' edges there
+    assert HomophoneFixer(["退休返聘"], protected={"了"}).correct("已经推修了") == "已经推修了"
+
+
 @pytest.mark.parametrize(
     ("typed", "entry_id"),
-    [("评审费多稍钱", "fee-amounts"), ("网上申报节止时间", "online-deadline"), ("平审费多少", "fee-amounts")],
+    [
+        ("评审费多稍钱", "fee-amounts"),
+        ("网上申报节止时间", "online-deadline"),
+        ("平审费多少", "fee-amounts"),
+        # speech input gets both characters of a word wrong (推修 for 退休, 职成 for 职称)
+        ("我去年已经推修了现在返聘还能报职成吗", "scope-excluded-retirees"),
+    ],
 )
 def test_homophone_typos_are_answered(real, typed, entry_id):
     result = real.match(typed)
@@ -60,7 +79,16 @@ def test_homophone_typos_are_answered(real, typed, entry_id):
 
 def test_correct_questions_are_left_alone(real):
     norm = real.normalizer
-    for question in ("我父亲已经退休还能评职称吗", "辞职在家做自由职业还能报职称吗", "评审表一式几份"):
+    for question in (
+        "我父亲已经退休还能评职称吗",
+        "辞职在家做自由职业还能报职称吗",
+        "评审表一式几份",
+        # two words' edges that read like a word of the knowledge base (级不/几步, 员指/原职, 不走/步骤)
+        "没得初级职称 可以直接上中级不",
+        "中级技术员指什么职称",
+        "可以本人直接把评审表拿到401室吗 不走单位",
+        "事业单位不评职称是否可以举报",
+    ):
         prepared = norm.prepare(question)
         assert real.typos.correct(prepared) == prepared
 

@@ -79,6 +79,9 @@ def test_extractor_reads_level_and_facts(cases, question, level, answers):
         ("中专干了12年想评个工程师", "elig-secondary-engineer"),
         ("大专毕业8年能报工程师吗", "elig-intermediate"),
         ("中专毕业8年能报助理工程师吗", "elig-assistant"),
+        # no level of the baseline lists 高中 or 初中: the entry on them gives the routes that remain
+        ("高中毕业干了10年能报助工吗", "elig-below-secondary"),
+        ("初中学历干了20年想评个工程师", "elig-below-secondary"),
     ],
 )
 def test_an_education_the_baseline_does_not_list_gets_the_entry_on_it(cases, question, entry_id):

@@ -40,6 +40,8 @@ def _foreign_in(matcher: Matcher, text: str) -> list[str]:
         "播音员中级职称要几年",
         "实验师评审材料怎么交",
         "图书馆员副高怎么评",
+        # a public institution's post grade, not a title
+        "专技岗位七级升六级要多久",
     ],
 )
 def test_a_question_about_another_place_or_series_is_not_answered(real, question):
@@ -302,3 +304,12 @@ def test_a_question_naming_no_zjtx_firm_is_not_taken_for_their_rules(real):
 def test_a_question_naming_a_zjtx_firm_still_finds_their_rules(real, question):
     top = real.score(question).candidates[0].entry_id
     assert real.kb.by_id[top].subject == "zjtx", top
+
+
+def test_moving_a_personnel_file_is_no_question_for_this_review_but_needing_one_is(real):
+    """Made-up questions: how to move a file is the file keeper's procedure; whether this review
+    needs one is answered by the entry on personnel files."""
+    result = real.match("人事档案怎么调")
+    assert "档案怎么调" in result.foreign and result.outcome != "answer", result
+    result = real.match("档案不在单位能评职称吗")
+    assert result.outcome == "answer" and result.entry_id == "scope-personnel-file", result

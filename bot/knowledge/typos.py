@@ -63,26 +63,27 @@ def _key(reading: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def readings() -> dict[str, frozenset[str]]:
-    """Character → its reading keys (all readings of a polyphone)."""
+def _pinyin_table() -> dict[str, list[str]]:
+    """Character → its readings, commonest first, as pypinyin's table lists them."""
     text = package_file("pypinyin", "pinyin_dict.json")
     try:
         raw = json.loads(text) if text else {}
     except ValueError:
         return {}
-    return {chr(int(code)): frozenset(_key(r) for r in value.split(",")) for code, value in raw.items()}
+    return {chr(int(code)): value.split(",") for code, value in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def readings() -> dict[str, frozenset[str]]:
+    """Character → its reading keys (all readings of a polyphone)."""
+    return {ch: frozenset(_key(r) for r in values) for ch, values in _pinyin_table().items()}
 
 
 @lru_cache(maxsize=1)
 def main_readings() -> dict[str, str]:
-    """Character → the reading key of its commonest reading (pypinyin lists it first): the one a
-    speech recogniser or a pinyin typist meant when the character stands for another."""
-    text = package_file("pypinyin", "pinyin_dict.json")
-    try:
-        raw = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return {chr(int(code)): _key(value.split(",")[0]) for code, value in raw.items()}
+    """Character → the reading key of its commonest reading: the one a speech recogniser or a
+    pinyin typist meant when the character stands for another."""
+    return {ch: _key(values[0]) for ch, values in _pinyin_table().items()}
 
 
 @lru_cache(maxsize=1)

@@ -45,7 +45,6 @@ def delay_after(scope: Scope, failures: int) -> timedelta:
     return min(scope.first_delay * (2**doubling), MAX_DELAY)
 
 
-
 class SignInThrottle:
     """Counts failures in the caller's transaction; keys are keyed hashes under the bot's salt."""
 

@@ -1,7 +1,8 @@
 """Turn the dialog's answers into the evaluator's profile.
 
 Most answers are named like profile fields; ``scope`` (one question for "in Qingdao, elsewhere in
-Shandong or outside" and "industrial internet work") and ``ce_status`` (a self-report instead of per-year hours) are mapped here.
+Shandong or outside" and "industrial internet work") and ``ce_status`` (a self-report instead of
+per-year hours) are mapped here.
 """
 
 from __future__ import annotations
